@@ -1,0 +1,50 @@
+// Shared helpers for bench/*.bench.mjs: a private FABRICCTL_HOME, running the CLI, timing, percentiles.
+import {execFileSync, spawnSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const BIN = path.join(ROOT, 'bin', 'run.js')
+
+export function benchContext() {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-bench-'))
+  const env = {...process.env, FABRICCTL_HOME: home, FABRICCTL_CONFIG: path.join(home, 'config.yaml'), NO_COLOR: '1'}
+  delete env.FABRICCTL_CONTEXT
+  return {
+    home,
+    env,
+    /** Run fabricctl; returns {ms, status, stdout, stderr}. */
+    cli(args, opts = {}) {
+      const t0 = process.hrtime.bigint()
+      const r = spawnSync(process.execPath, [BIN, ...args], {env: {...env, ...opts.env}, encoding: 'utf8', maxBuffer: 1 << 30, timeout: opts.timeoutMs ?? 600_000})
+      return {ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status, stdout: r.stdout, stderr: r.stderr}
+    },
+    /** Median wall time of `runs` runs of a command (after one warm-up). */
+    medianMs(cmd, args, runs = 10, opts = {}) {
+      spawnSync(cmd, args, {env: {...env, ...opts.env}})
+      const times = []
+      for (let i = 0; i < runs; i++) {
+        const t0 = process.hrtime.bigint()
+        spawnSync(cmd, args, {env: {...env, ...opts.env}, stdio: 'ignore'})
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6)
+      }
+      return percentile(times, 50)
+    },
+    cleanup() {
+      fs.rmSync(home, {recursive: true, force: true})
+    },
+  }
+}
+
+export function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b)
+  if (s.length === 0) return NaN
+  const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))
+  return s[idx]
+}
+
+export function sh(cmd, args) {
+  return execFileSync(cmd, args, {encoding: 'utf8'})
+}

@@ -1,0 +1,27 @@
+import {FabricCommand} from '../../lib/cli/base-command.js'
+import {allContexts, loadConfig} from '../../lib/context/config.js'
+import {configFile} from '../../lib/cli/paths.js'
+import {renderTable} from '../../lib/output/table.js'
+
+export default class ContextList extends FabricCommand {
+  static override summary = 'List the contexts (fabrics) fabricctl can talk to.'
+  static override description = 'The built-in context "sim" (the simulated fabric) always exists. Others come from the context file: $FABRICCTL_CONFIG or $XDG_CONFIG_HOME/fabricctl/config.yaml (format: docs/contexts.md).'
+  static override examples = ['<%= config.bin %> context list', '<%= config.bin %> context list --json']
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ContextList)
+    const file = configFile()
+    const config = loadConfig(file)
+    const current = this.context(flags.context).context.name
+    const contexts = allContexts(config).map(c => ({
+      name: c.name, backend: c.backend, current: c.name === current,
+      neutron: c.backend === 'live' ? c.neutron.url : null,
+      hosts: c.backend === 'live' ? c.inventory.hosts.length : null,
+      leaves: c.backend === 'live' ? c.inventory.leaves.length : null,
+    }))
+    this.emit({kind: 'ContextList', schemaVersion: 1, file, current, contexts}, () => renderTable(contexts, [
+      {header: 'current', get: c => (c.current ? '*' : '')}, {header: 'name', get: c => c.name}, {header: 'backend', get: c => c.backend},
+      {header: 'neutron', get: c => c.neutron}, {header: 'hosts', get: c => c.hosts, align: 'right'}, {header: 'leaves', get: c => c.leaves, align: 'right'},
+    ]))
+  }
+}

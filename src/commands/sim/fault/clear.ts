@@ -1,0 +1,22 @@
+import {Args, Flags} from '@oclif/core'
+
+import {FabricCommand} from '../../../lib/cli/base-command.js'
+import {usageError} from '../../../lib/cli/errors.js'
+
+export default class FaultClear extends FabricCommand {
+  static override summary = 'Clear one fault (by id) or all of them, putting back what they changed.'
+  static override examples = ['<%= config.bin %> sim fault clear 3', '<%= config.bin %> sim fault clear --all']
+  static override args = {id: Args.integer({description: 'Fault id (see `sim fault list`).', min: 1})}
+  static override flags = {all: Flags.boolean({description: 'Clear every active fault.', exclusive: ['id']})}
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(FaultClear)
+    if (args.id === undefined && !flags.all) throw usageError('MISSING_FAULT_ID', 'Say which fault to clear.', null, 'Give a fault id (see `fabricctl sim fault list`) or --all.')
+    const fabric = await this.openFabric(flags.context)
+    if (fabric.backend !== 'sim') throw usageError('NOT_A_SIM_CONTEXT', 'Only a simulated fabric has injected faults.', fabric.context.name, 'Use a context with backend: sim.')
+    const {clearFaults} = await import('../../../lib/sim/faults.js')
+    const cleared = clearFaults(fabric.store, flags.all ? 'all' : args.id!)
+    this.emit({kind: 'FaultsCleared', schemaVersion: 1, cleared: cleared.map(f => ({id: f.id, kind: f.kind, target: f.target}))},
+      () => (cleared.length === 0 ? 'No faults were active.' : cleared.map(f => `cleared #${f.id} ${f.kind} on ${f.target}`).join('\n')))
+  }
+}

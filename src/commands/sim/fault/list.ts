@@ -1,0 +1,19 @@
+import {FabricCommand} from '../../../lib/cli/base-command.js'
+import {usageError} from '../../../lib/cli/errors.js'
+import {renderTable} from '../../../lib/output/table.js'
+
+export default class FaultList extends FabricCommand {
+  static override summary = 'List the faults active in the simulated fabric.'
+  static override examples = ['<%= config.bin %> sim fault list', '<%= config.bin %> sim fault list --json']
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(FaultList)
+    const fabric = await this.openFabric(flags.context)
+    if (fabric.backend !== 'sim') throw usageError('NOT_A_SIM_CONTEXT', 'Only a simulated fabric has injected faults.', fabric.context.name, 'Use a context with backend: sim.')
+    const {listFaults} = await import('../../../lib/sim/faults.js')
+    const faults = listFaults(fabric.store).map(({params: {undo: _u, ...params}, ...f}) => ({...f, params}))
+    this.emit({kind: 'FaultList', schemaVersion: 1, faults}, () => renderTable(faults, [
+      {header: 'id', get: f => f.id, align: 'right'}, {header: 'kind', get: f => f.kind}, {header: 'target', get: f => f.target}, {header: 'since', get: f => f.createdAt},
+    ], {empty: 'No faults active.'}))
+  }
+}

@@ -1,0 +1,115 @@
+import {Command, Flags, Interfaces} from '@oclif/core'
+
+import {resolveContext, type ResolvedContext} from '../context/config.js'
+import {type FabricHandle, openFabric} from '../fabric.js'
+import {makeStyle, type Style} from '../output/style.js'
+import {FabricError, isFabricError} from './errors.js'
+import {EXIT, type ExitCode} from './exit-codes.js'
+
+export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof FabricCommand)['baseFlags'] & T['flags']>
+
+/** Every JSON document fabricctl prints carries these two keys. */
+export interface Document { kind: string; schemaVersion: number }
+
+/**
+ * The conventions every command inherits (DESIGN.md §6): --json prints one object and nothing
+ * else on stdout; human output otherwise; errors name what was wrong, the value, and what to do,
+ * as a JSON error object in --json mode; exit codes 0–5; stack traces only with --debug.
+ */
+export abstract class FabricCommand extends Command {
+  static override baseFlags = {
+    json: Flags.boolean({description: 'Print one JSON object (with kind and schemaVersion) on stdout, nothing else.', helpGroup: 'GLOBAL'}),
+    context: Flags.string({description: 'Context to use (overrides $FABRICCTL_CONTEXT and current-context).', helpGroup: 'GLOBAL'}),
+    debug: Flags.boolean({description: 'Show stack traces and internal details on errors.', helpGroup: 'GLOBAL'}),
+    'no-color': Flags.boolean({description: 'Never colour output (colour is also off when stdout is not a TTY or $NO_COLOR is set).', helpGroup: 'GLOBAL'}),
+  }
+
+  protected jsonMode = false
+  protected debugMode = false
+  protected style: Style = makeStyle({noColor: true})
+  private fabric?: FabricHandle
+
+  override async init(): Promise<void> {
+    await super.init()
+    // Decide output mode from argv before parsing, so even a parse error is reported in the right format.
+    this.jsonMode = this.argv.includes('--json')
+    this.debugMode = this.argv.includes('--debug')
+    this.style = makeStyle({noColor: this.argv.includes('--no-color')})
+  }
+
+  /** Resolve the context the user asked for (flag, env, file, default). */
+  protected context(flag: string | undefined): ResolvedContext {
+    return resolveContext(flag)
+  }
+
+  /** Open the fabric of the chosen context; closed automatically when the command ends. */
+  protected async openFabric(contextFlag: string | undefined): Promise<FabricHandle> {
+    const {context} = this.context(contextFlag)
+    this.fabric = await openFabric(context, msg => this.notice(msg))
+    return this.fabric
+  }
+
+  /** A line for a person, on stderr, so stdout stays clean for JSON and pipes. */
+  protected notice(message: string): void {
+    process.stderr.write(`${message}\n`)
+  }
+
+  /** Print the result: the JSON document in --json mode, else the human rendering. */
+  protected emit<T extends Document>(doc: T, human: () => string): void {
+    if (this.jsonMode) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
+    else {
+      const text = human()
+      if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+    }
+  }
+
+  /** End with a non-zero exit code after output was printed (a failed check, a partial result). */
+  protected finish(code: ExitCode): void {
+    if (code !== EXIT.OK) this.exit(code)
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    this.fabric?.close()
+    this.fabric = undefined
+    return super.finally(err)
+  }
+
+  protected override async catch(err: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {
+    // this.exit() throws an ExitError carrying the code: pass it through.
+    if (err.oclif?.exit !== undefined && err.constructor.name === 'ExitError') throw err
+    const fe = toFabricError(err)
+    if (this.jsonMode) {
+      process.stdout.write(`${JSON.stringify(fe.toJSON(), null, 2)}\n`)
+    } else {
+      const s = makeStyle({noColor: this.argv.includes('--no-color'), stream: process.stderr})
+      const lines = [`${s.red('Error:')} ${fe.message}`]
+      if (fe.hint) lines.push(`${s.dim('What to do:')} ${fe.hint}`)
+      process.stderr.write(`${lines.join('\n')}\n`)
+    }
+    if (this.debugMode) process.stderr.write(`${err.stack ?? String(err)}\n`)
+    else if (!isFabricError(err) && fe.code === 'INTERNAL') process.stderr.write('(run again with --debug for the stack trace)\n')
+    this.exit(fe.exitCode)
+  }
+}
+
+/** Map oclif's parse errors and unexpected exceptions onto FabricError. */
+function toFabricError(err: Error & {oclif?: {exit?: number}}): FabricError {
+  if (isFabricError(err)) return err
+  const name = err.constructor?.name ?? ''
+  const isParse = /Parse|Flag|Arg|Validation|Options|Required|Unexpected|NonExistent/.test(name) || err.oclif?.exit === 2
+  if (isParse) {
+    return new FabricError({
+      code: 'BAD_USAGE',
+      message: err.message.replace(/\n\s*See more help with --help$/, '').trim(),
+      value: process.argv.slice(2).join(' '),
+      hint: 'See the command\'s --help for its flags and examples.',
+      exitCode: EXIT.USAGE,
+    })
+  }
+  return new FabricError({
+    code: 'INTERNAL',
+    message: `Internal error: ${err.message}`,
+    hint: 'This is a fabricctl bug; please report it with the output of --debug.',
+    exitCode: EXIT.CHECK_FAILED,
+  })
+}

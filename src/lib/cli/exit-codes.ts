@@ -1,0 +1,22 @@
+/** Exit codes shared by every command (DESIGN.md §6). */
+export const EXIT = {
+  OK: 0,
+  CHECK_FAILED: 1,
+  USAGE: 2,
+  PARTIAL: 3,
+  REFUSED: 4,
+  TIMEOUT: 5,
+} as const
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
+
+/** Appended to every command's --help so runbooks know what to branch on. */
+export const EXIT_CODES_HELP = [
+  'EXIT CODES',
+  '  0  ok',
+  '  1  a check failed (finding at or above --fail-on, port not ACTIVE_ACTIVE, trace dropped, diff found)',
+  '  2  bad usage or input (nothing was changed)',
+  '  3  partial: some targets were unreachable; results for the rest are printed',
+  '  4  refused by a safety gate (e.g. --max-changes); nothing was changed',
+  '  5  timed out',
+].join('\n')

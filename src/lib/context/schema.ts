@@ -1,0 +1,77 @@
+import {z} from 'zod'
+
+/** The context file (docs/contexts.md). Strict objects: an unknown key is an error, not silently ignored. */
+const name = z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only')
+
+const noauth = z.strictObject({type: z.literal('noauth'), projectId: z.string().default('fake_project_id')})
+const password = z.strictObject({
+  type: z.literal('password'),
+  authUrl: z.url(),
+  username: z.string(),
+  password: z.string().optional(),
+  passwordEnv: z.string().optional(),
+  projectName: z.string(),
+  userDomain: z.string().default('Default'),
+  projectDomain: z.string().default('Default'),
+})
+const token = z.strictObject({
+  type: z.literal('token'),
+  authUrl: z.url(),
+  token: z.string().optional(),
+  tokenEnv: z.string().optional(),
+  projectName: z.string(),
+  projectDomain: z.string().default('Default'),
+})
+
+export const neutronSchema = z.strictObject({
+  url: z.url(),
+  auth: z.discriminatedUnion('type', [noauth, password, token]).default({type: 'noauth', projectId: 'fake_project_id'}),
+  timeoutMs: z.number().int().positive().default(30_000),
+})
+
+export const sshSchema = z.strictObject({
+  user: z.string().default('root'),
+  identityFile: z.string().optional(),
+  knownHostsFile: z.string().optional(),
+  strictHostKeyChecking: z.boolean().default(true),
+  connectTimeoutMs: z.number().int().positive().default(10_000),
+  commandTimeoutMs: z.number().int().positive().default(30_000),
+  jumpHost: z.strictObject({address: z.string(), port: z.number().int().default(22), user: z.string().optional()}).optional(),
+})
+
+const nic = z.strictObject({name: z.string(), leaf: z.string(), interface: z.string(), speedMbps: z.number().int().positive().default(10_000)})
+
+export const inventorySchema = z.strictObject({
+  azs: z.array(z.strictObject({name, topology: z.enum(['spine-leaf', 'hierarchical']).default('spine-leaf')})).default([]),
+  spines: z.array(z.strictObject({name, az: z.string(), address: z.string().optional(), port: z.number().int().default(22), vtep: z.string().optional(), asn: z.number().int().optional()})).default([]),
+  leaves: z.array(z.strictObject({
+    name, az: z.string(), pair: z.string().optional(), address: z.string(), port: z.number().int().default(22),
+    driver: z.string().default('frr'), vtep: z.string().optional(), asn: z.number().int().optional(),
+  })).default([]),
+  hosts: z.array(z.strictObject({
+    name, az: z.string(), address: z.string(), port: z.number().int().default(22),
+    role: z.enum(['hypervisor', 'container', 'baremetal']).default('container'),
+    plugging: z.enum(['direct', 'qbr']).default('direct'), nics: z.array(nic).default([]),
+  })).default([]),
+  instances: z.array(z.strictObject({
+    name: z.string(), host: z.string(), kind: z.enum(['vm', 'container', 'baremetal']).default('container'),
+    portId: z.string().optional(), device: z.string().optional(), ip: z.string().optional(), network: z.string().optional(),
+  })).default([]),
+})
+
+export const contextSchema = z.discriminatedUnion('backend', [
+  z.strictObject({name, backend: z.literal('sim')}),
+  z.strictObject({name, backend: z.literal('live'), neutron: neutronSchema, ssh: sshSchema.default({} as never), inventory: inventorySchema.default({} as never)}),
+])
+
+export const configSchema = z.strictObject({
+  apiVersion: z.literal('fabricctl/v1').default('fabricctl/v1'),
+  kind: z.literal('Config').default('Config'),
+  'current-context': z.string().optional(),
+  contexts: z.array(contextSchema).default([]),
+})
+
+export type ContextConfig = z.infer<typeof contextSchema>
+export type LiveContext = Extract<ContextConfig, {backend: 'live'}>
+export type Inventory = z.infer<typeof inventorySchema>
+export type FileConfig = z.infer<typeof configSchema>

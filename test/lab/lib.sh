@@ -1,0 +1,231 @@
+# shellcheck shell=bash
+# Shared helpers for test/lab/{up,down,status,selftest}. Sourced, not executed.
+set -euo pipefail
+
+LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE="$LAB_DIR/state"
+RUN="$STATE/run"          # everything of one lab instance; removed by down
+CACHE="$STATE/cache"      # downloads and the migrated Neutron database; kept across up/down
+LOCK="$STATE/.lock"
+NEUTRON_PORT=19696
+NEUTRON_URL="http://127.0.0.1:$NEUTRON_PORT"
+MGMT_BR=fabl-mgmt
+MGMT_GW=198.18.0.1
+LAB_NET_GUARD=198.19.0.0/16   # lab-internal addresses; unreachable from the root namespace
+PG_BIN=/usr/local/bin
+[ -x "$PG_BIN/pg_ctl" ] || PG_BIN=/usr/lib/postgresql/15/bin
+
+T0=$(date +%s%N)
+elapsed_ms() { echo $(( ($(date +%s%N) - T0) / 1000000 )); }
+log() { local ms; ms=$(elapsed_ms); printf '[lab %3d.%01ds] %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$*" >&2; }
+die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
+
+# wait_for SECONDS "what is awaited" command...  (polls every 0.2 s; bounded)
+wait_for() {
+  local secs=$1 what=$2; shift 2
+  local end=$(( $(date +%s) + secs ))
+  while ! "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$end" ]; then
+      die "timed out after ${secs}s waiting for $what"
+    fi
+    sleep 0.2
+  done
+}
+
+need_root_debian() {
+  [ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, mounts); run as root"
+  grep -qi '^ID=debian' /etc/os-release 2>/dev/null || die "the lab needs Debian (apt packages neutron-server, openvswitch-switch, frr)"
+}
+
+take_lock() {
+  mkdir -p "$STATE"
+  exec 9>"$LOCK"
+  flock -w 600 9 || die "another lab up/down holds $LOCK for more than 600s"
+}
+
+# ---- processes: PID files hold "PID STARTTIME"; a PID is only signalled while its start time matches.
+proc_start() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null || true; }
+record_pid() { # record_pid FILE PID
+  local st; st=$(proc_start "$2")
+  [ -n "$st" ] || die "process $2 for $1 died right after start"
+  echo "$2 $st" >"$1"
+}
+pid_alive() { # pid_alive FILE -> 0 when the recorded process still runs
+  local f=$1 pid st
+  [ -s "$f" ] || return 1
+  read -r pid st <"$f" || return 1
+  [ -n "${st:-}" ] || st=$(proc_start "$pid")
+  [ -n "$pid" ] && [ "$(proc_start "$pid")" = "$st" ]
+}
+# a daemon's own pidfile (only the PID) -> our format
+adopt_pidfile() { # adopt_pidfile DAEMON_PIDFILE OUR_PIDFILE
+  local pid; pid=$(head -n1 "$1" | tr -dc 0-9)
+  [ -n "$pid" ] || die "empty pidfile $1"
+  record_pid "$2" "$pid"
+}
+kill_recorded() { # kill_recorded FILE...   TERM, wait up to 5 s, then KILL
+  local f pid st pids=()
+  for f in "$@"; do
+    [ -s "$f" ] || continue
+    read -r pid st <"$f" || continue
+    if [ "$(proc_start "$pid")" = "$st" ]; then kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid:$st"); fi
+  done
+  local i p
+  for i in $(seq 1 25); do
+    local left=0
+    for p in "${pids[@]}"; do [ "$(proc_start "${p%%:*}")" = "${p##*:}" ] && left=1; done
+    [ $left = 0 ] && return 0
+    sleep 0.2
+  done
+  for p in "${pids[@]}"; do [ "$(proc_start "${p%%:*}")" = "${p##*:}" ] && kill -KILL "${p%%:*}" 2>/dev/null || true; done
+}
+
+# ---- nodes: each node is a netns fabl-<id> plus a holder process (private mount + UTS namespace)
+node_dir() { echo "$RUN/nodes/$1"; }
+PIDS="$RUN/pids"             # our PID files: "PID STARTTIME", one process each
+holder_pid() { awk '{print $1}' "$PIDS/holder-$1.pid"; }
+# nx ID cmd...  run a command inside node ID (its net, mount and UTS namespaces)
+nx() { local id=$1; shift; nsenter -t "$(holder_pid "$id")" -m -u -n -- "$@"; }
+
+# node_start ID HOSTNAME MGMT_IP   (binds listed in $dir/binds as "SRC DST" lines, extra init in $dir/init.extra)
+node_start() {
+  local id=$1 hn=$2 ip=$3 dir; dir=$(node_dir "$id")
+  local ns="fabl-$id"
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ip link add "fabl-m-$id" type veth peer name mgmt0 netns "$ns"
+  ip link set "fabl-m-$id" master "$MGMT_BR" up
+  ip -n "$ns" addr add "$ip/24" dev mgmt0
+  ip -n "$ns" link set mgmt0 up
+  echo "$hn" >"$dir/hostname"
+  touch "$dir/binds" "$dir/init.extra"
+  cat >"$dir/init.sh" <<EOF
+set -e
+hostname '$hn'
+mount --bind '$dir/hostname' /etc/hostname
+while read -r src dst; do
+  [ -n "\$src" ] || continue
+  [ -e "\$dst" ] || mkdir -p "\$dst"
+  mount --bind "\$src" "\$dst"
+done <'$dir/binds'
+. '$dir/init.extra'
+touch '$dir/ready'
+exec sleep infinity
+EOF
+  setsid ip netns exec "$ns" unshare --mount --uts --propagation private bash "$dir/init.sh" </dev/null >"$dir/holder.log" 2>&1 &
+  local hp=$!
+  wait_for 10 "node $hn: namespace holder (see $dir/holder.log)" test -e "$dir/ready"
+  record_pid "$PIDS/holder-$id.pid" "$hp"
+}
+
+# sshd inside node ID listening on IP:22, key-only, throwaway host key
+node_sshd() {
+  local id=$1 hn=$2 ip=$3 dir; dir=$(node_dir "$id")
+  mkdir -p "$dir/ssh"
+  ssh-keygen -q -t ed25519 -N '' -C "host key of $hn (fabricctl lab)" -f "$dir/ssh/ssh_host_ed25519_key"
+  cat >"$dir/ssh/sshd_config" <<EOF
+ListenAddress $ip
+Port 22
+HostKey $dir/ssh/ssh_host_ed25519_key
+PidFile $dir/ssh/sshd.pid
+AuthorizedKeysFile $RUN/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+MaxStartups 100:30:200
+MaxSessions 64
+AcceptEnv LANG LC_*
+Subsystem sftp internal-sftp
+EOF
+  nx "$id" /usr/sbin/sshd -t -f "$dir/ssh/sshd_config" || die "node $hn: sshd_config rejected"
+  nx "$id" /usr/sbin/sshd -f "$dir/ssh/sshd_config" -E "$dir/ssh/sshd.log" </dev/null
+  wait_for 10 "node $hn: sshd pid file" test -s "$dir/ssh/sshd.pid"
+  adopt_pidfile "$dir/ssh/sshd.pid" "$PIDS/sshd-$id.pid"
+  printf '%s,%s %s\n' "$hn" "$ip" "$(cut -d' ' -f1,2 "$dir/ssh/ssh_host_ed25519_key.pub")" >>"$RUN/ssh/known_hosts"
+  cat >>"$RUN/ssh/ssh_config" <<EOF
+Host $hn
+  HostName $ip
+  User root
+  IdentityFile $RUN/ssh/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile $RUN/ssh/known_hosts
+  StrictHostKeyChecking yes
+  BatchMode yes
+  ConnectTimeout 10
+
+EOF
+}
+
+lab_ssh() { # lab_ssh HOSTNAME cmd...
+  local hn=$1; shift
+  ssh -F "$RUN/ssh/ssh_config" "$hn" "$@"
+}
+
+# ---- cleanup of everything a lab may have left (used by down and by up after a crash)
+lab_cleanup() {
+  local f
+  # graceful stops first
+  if pid_alive "$PIDS/postgres.pid"; then
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$RUN/pg/data" -m fast -t 20 stop >/dev/null 2>&1 || true
+  fi
+  if [ -d "$RUN" ]; then
+    # every PID file the lab wrote ("PID STARTTIME" format): neutron, postgres, sshd, ovs, frr, holders
+    local pidfiles=()
+    [ -d "$PIDS" ] && mapfile -t pidfiles < <(ls "$PIDS"/*.pid 2>/dev/null)
+    [ ${#pidfiles[@]} -eq 0 ] || kill_recorded "${pidfiles[@]}"
+    rm -rf "$STATE/last-pids"; [ -d "$PIDS" ] && cp -r "$PIDS" "$STATE/last-pids"
+  fi
+  # any process still inside a lab namespace was started by the lab (or over its ssh): stop it
+  local ns pids
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^fabl-' || true); do
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    if [ -n "$pids" ]; then
+      kill -TERM $pids 2>/dev/null || true
+    fi
+  done
+  local i
+  for i in $(seq 1 25); do
+    local any=""
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^fabl-' || true); do
+      [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && any=1
+    done
+    [ -z "$any" ] && break
+    sleep 0.2
+  done
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^fabl-' || true); do
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  for f in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^fabl-' || true); do
+    ip link del "$f" 2>/dev/null || true
+  done
+  ip route del unreachable "$LAB_NET_GUARD" 2>/dev/null || true
+  rm -rf "$RUN"
+}
+
+# leftovers: prints what is left; returns 1 when anything is
+lab_leftovers() {
+  local bad=0 x
+  x=$(ip netns list 2>/dev/null | awk '{print $1}' | grep '^fabl-' || true)
+  [ -z "$x" ] || { echo "namespaces left: $x"; bad=1; }
+  x=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^fabl-' || true)
+  [ -z "$x" ] || { echo "links left: $x"; bad=1; }
+  x=$(grep -E "fabl-|$STATE" /proc/self/mountinfo || true)
+  [ -z "$x" ] || { echo "mounts left: $x"; bad=1; }
+  x=$(ip route show type unreachable 2>/dev/null | grep -F "${LAB_NET_GUARD%/*}" || true)
+  [ -z "$x" ] || { echo "routes left: $x"; bad=1; }
+  [ ! -e "$RUN" ] || { echo "run dir left: $RUN"; bad=1; }
+  local f
+  for f in "$STATE"/last-pids/*.pid; do
+    [ -e "$f" ] || continue
+    if pid_alive "$f"; then echo "process left: $(basename "$f" .pid) pid $(awk '{print $1}' "$f")"; bad=1; fi
+  done
+  return $bad
+}
