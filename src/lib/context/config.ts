@@ -32,12 +32,14 @@ export function loadConfig(file = configFile()): FileConfig {
   const text = fs.readFileSync(file, 'utf8')
   const doc = parseDocument(text, {prettyErrors: true})
   if (doc.errors.length > 0) throw badFile(file, `YAML syntax: ${doc.errors[0]!.message.split('\n')[0]}`, file)
-  const parsed = configSchema.safeParse(doc.toJS() ?? {})
+  const raw = doc.toJS() ?? {}
+  const parsed = configSchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const at = issue.path.length > 0 ? issue.path.join('.') : '(top level)'
-    const extra = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : ''
-    throw badFile(file, `at "${at}": ${issue.message}${extra}.`, at)
+    const given = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), raw)
+    const detail = issue.code === 'unrecognized_keys' ? '' : given === undefined ? ' (missing)' : ` (got ${JSON.stringify(given)})`
+    throw badFile(file, `at "${at}": ${issue.message}${detail}.`, given ?? at)
   }
   const names = new Set<string>()
   for (const c of parsed.data.contexts) {
