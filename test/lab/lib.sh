@@ -37,10 +37,12 @@ need_root_debian() {
   grep -qi '^ID=debian' /etc/os-release 2>/dev/null || die "the lab needs Debian (apt packages neutron-server, openvswitch-switch, frr)"
 }
 
+# take_lock: an exclusive flock on fd 9. Every daemon the lab starts is launched with 9>&- so
+# that it never inherits (and never holds) the lock (see nx, node_start, start_neutron).
 take_lock() {
   mkdir -p "$STATE"
   exec 9>"$LOCK"
-  flock -w 600 9 || die "another lab up/down holds $LOCK for more than 600s"
+  flock -w 600 9 || die "another test/lab up or down has held $LOCK for more than 600s"
 }
 
 # ---- processes: PID files hold "PID STARTTIME"; a PID is only signalled while its start time matches.
@@ -85,7 +87,7 @@ node_dir() { echo "$RUN/nodes/$1"; }
 PIDS="$RUN/pids"             # our PID files: "PID STARTTIME", one process each
 holder_pid() { awk '{print $1}' "$PIDS/holder-$1.pid"; }
 # nx ID cmd...  run a command inside node ID (its net, mount and UTS namespaces)
-nx() { local id=$1; shift; nsenter -t "$(holder_pid "$id")" -m -u -n -- "$@"; }
+nx() { local id=$1; shift; nsenter -t "$(holder_pid "$id")" -m -u -n -- "$@" 9>&-; }
 
 # node_start ID HOSTNAME MGMT_IP   (binds listed in $dir/binds as "SRC DST" lines, extra init in $dir/init.extra)
 node_start() {
@@ -112,7 +114,7 @@ done <'$dir/binds'
 touch '$dir/ready'
 exec sleep infinity
 EOF
-  setsid ip netns exec "$ns" unshare --mount --uts --propagation private bash "$dir/init.sh" </dev/null >"$dir/holder.log" 2>&1 &
+  setsid ip netns exec "$ns" unshare --mount --uts --propagation private bash "$dir/init.sh" </dev/null >"$dir/holder.log" 2>&1 9>&- &
   local hp=$!
   wait_for 10 "node $hn: namespace holder (see $dir/holder.log)" test -e "$dir/ready"
   record_pid "$PIDS/holder-$id.pid" "$hp"
@@ -164,7 +166,7 @@ EOF
 
 lab_ssh() { # lab_ssh HOSTNAME cmd...
   local hn=$1; shift
-  ssh -F "$RUN/ssh/ssh_config" "$hn" "$@"
+  ssh -n -F "$RUN/ssh/ssh_config" "$hn" "$@"
 }
 
 # ---- cleanup of everything a lab may have left (used by down and by up after a crash)

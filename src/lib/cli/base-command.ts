@@ -63,6 +63,11 @@ export abstract class FabricCommand extends Command {
     }
   }
 
+  /** Wait until everything written to stdout is flushed (`catch` does this before every non-zero exit). */
+  protected async drainStdout(): Promise<void> {
+    await new Promise<void>(resolve => process.stdout.write('', () => resolve()))
+  }
+
   /** End with a non-zero exit code after output was printed (a failed check, a partial result). */
   protected finish(code: ExitCode): void {
     if (code !== EXIT.OK) this.exit(code)
@@ -75,8 +80,12 @@ export abstract class FabricCommand extends Command {
   }
 
   protected override async catch(err: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {
-    // this.exit() throws an ExitError carrying the code: pass it through.
-    if (err.oclif?.exit !== undefined && err.constructor.name === 'ExitError') throw err
+    // this.exit() throws an ExitError carrying the code: pass it through — after stdout has drained,
+    // because the process exit that follows does not wait for a pipe (large output would be cut).
+    if (err.oclif?.exit !== undefined && err.constructor.name === 'ExitError') {
+      await this.drainStdout()
+      throw err
+    }
     const fe = toFabricError(err)
     if (this.jsonMode) {
       process.stdout.write(`${JSON.stringify(fe.toJSON(), null, 2)}\n`)
@@ -88,6 +97,7 @@ export abstract class FabricCommand extends Command {
     }
     if (this.debugMode) process.stderr.write(`${err.stack ?? String(err)}\n`)
     else if (!isFabricError(err) && fe.code === 'INTERNAL') process.stderr.write('(run again with --debug for the stack trace)\n')
+    await this.drainStdout()
     this.exit(fe.exitCode)
   }
 }

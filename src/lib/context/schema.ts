@@ -59,9 +59,19 @@ export const inventorySchema = z.strictObject({
   })).default([]),
 })
 
+/** How the live fabric maps networks onto the overlay (the leaf capability renders from it). */
+export const overlaySchema = z.strictObject({
+  /** L2 VNI of a VLAN network = vniBase + VLAN ID. */
+  vniBase: z.number().int().min(0).default(10_000),
+  /** EVPN route target of a VNI = routeTargetAsn:VNI. */
+  routeTargetAsn: z.number().int().positive().default(65_000),
+  /** The distributed anycast gateway's MAC, the same on every leaf. */
+  anycastMac: z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address like 00:00:5e:00:01:01').default('00:00:5e:00:01:01'),
+})
+
 export const contextSchema = z.discriminatedUnion('backend', [
   z.strictObject({name, backend: z.literal('sim')}),
-  z.strictObject({name, backend: z.literal('live'), neutron: neutronSchema, ssh: sshSchema.default({} as never), inventory: inventorySchema.default({} as never)}),
+  z.strictObject({name, backend: z.literal('live'), neutron: neutronSchema, ssh: sshSchema.prefault({}), inventory: inventorySchema.prefault({}), overlay: overlaySchema.prefault({})}),
 ])
 
 export const configSchema = z.strictObject({

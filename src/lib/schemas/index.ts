@@ -1,6 +1,11 @@
 import {z} from 'zod'
 
+import {auditSchemas} from './audit.js'
+import {diagnoseSchemas} from './diagnose.js'
 import {foundationSchemas} from './foundation.js'
+import {leafSchemas} from './leaf.js'
+import {portSchemas} from './ports.js'
+import {traceSchemas} from './trace.js'
 
 /**
  * Every JSON output kind and its schema. Capability modules add theirs here; `npm run schemas`
@@ -8,6 +13,11 @@ import {foundationSchemas} from './foundation.js'
  */
 export const OUTPUT_SCHEMAS: Record<string, z.ZodType> = {
   ...foundationSchemas,
+  ...portSchemas,
+  ...auditSchemas,
+  ...traceSchemas,
+  ...diagnoseSchemas,
+  ...leafSchemas,
 }
 
 export function jsonSchemaFor(kind: string): Record<string, unknown> {

@@ -1,0 +1,85 @@
+import {Args, Flags} from '@oclif/core'
+
+import {FabricCommand} from '../../lib/cli/base-command.js'
+import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
+import type {PushResult} from '../../lib/leaf/engine.js'
+
+export default class LeafPush extends FabricCommand {
+  static override summary = 'Bring leaves to their desired state: diff, apply, verify, record last-known-good.'
+  static override description = `For each leaf: read the running state, diff it against the desired state, apply the diff, read
+back and verify, and record the result as last-known-good. A leaf that already matches is left
+alone ("unchanged"). A failure part-way rolls the leaf back (to its last-known-good state) and says
+which step failed. FRR leaves: the candidate is checked with vtysh --dryrun and frr-reload.py --test
+before anything is applied; the FRR part is applied with frr-reload.py --reload, the kernel part
+(bridges, vxlan devices, host ports) with iproute2.
+
+--max-changes is a safety gate: a push with more changes (over all targeted leaves) is refused
+(exit 4, nothing changed) unless --force. With --all, leaves are pushed --concurrency at a time;
+one failed leaf does not stop the others (exit 3). A live progress view is shown on stderr on a TTY.
+
+${EXIT_CODES_HELP}`
+
+  static override examples = [
+    '<%= config.bin %> leaf push az1-leaf01a --dry-run',
+    '<%= config.bin %> leaf push az1-leaf01a --max-changes 10',
+    '<%= config.bin %> leaf push --port checkout-az1-000012',
+    '<%= config.bin %> leaf push --all --concurrency 8 --json',
+  ]
+
+  static override args = {leaf: Args.string({description: 'Leaf name (or use --port / --all).'})}
+  static override flags = {
+    all: Flags.boolean({description: 'Every leaf.', exclusive: ['leaf', 'port']}),
+    port: Flags.string({description: 'The leaves of the host this port (name, id or IP) is bound to.', exclusive: ['leaf', 'all']}),
+    'dry-run': Flags.boolean({description: 'Show the diff and what would be done on each leaf; change nothing.'}),
+    'max-changes': Flags.integer({description: 'Refuse (exit 4) a push with more changes than this, over all targeted leaves.', min: 0}),
+    force: Flags.boolean({description: 'Push even when --max-changes is exceeded.'}),
+    concurrency: Flags.integer({description: 'Leaves pushed at once.', default: 4, min: 1, max: 64}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(LeafPush)
+    const started = performance.now()
+    const fabric = await this.openFabric(flags.context)
+    const {openLeafService, mapLimit} = await import('../../lib/leaf/service.js')
+    const {renderPush} = await import('../../lib/leaf/render.js')
+    const svc = await openLeafService(fabric)
+    const targets = await svc.targets({leaf: args.leaf, all: flags.all, port: flags.port})
+    const max = flags['max-changes'] ?? null
+    const dryRun = Boolean(flags['dry-run'])
+    let gate: {totalChanges: number; refused: boolean} | null = null
+    let results: PushResult[] | undefined
+    if (targets.length > 1 && max !== null && !flags.force) {
+      // One gate over the whole push: read every leaf first, refuse everything if the total is too large.
+      const diffs = await mapLimit(targets, flags.concurrency, leaf => svc.diff(leaf))
+      const total = diffs.reduce((a, d) => a + d.changes.length, 0)
+      gate = {totalChanges: total, refused: total > max}
+      if (gate.refused) {
+        results = diffs.map(d => ({leaf: d.leaf, driver: d.driver, status: d.status === 'unreachable' ? 'unreachable' as const : d.changes.length ? 'refused' as const : 'unchanged' as const,
+          changes: d.changes, summary: d.summary, plan: [], inverse: [], checks: [], durationMs: 0, ...(d.error ? {error: d.error} : {})}))
+      }
+    }
+    if (!results) {
+      const {startProgress} = await import('../../lib/leaf/progress.js')
+      const progress = await startProgress(dryRun ? 'leaf push --dry-run' : 'leaf push', targets.length, true)
+      const opts = {dryRun, force: flags.force || targets.length > 1, maxChanges: max ?? undefined}
+      try {
+        results = await mapLimit(targets, fabric.backend === 'sim' ? 1 : flags.concurrency, async leaf => {
+          progress.start(leaf)
+          // Let the progress view draw between simulated (synchronous) pushes.
+          if (fabric.backend === 'sim') await new Promise(r => setImmediate(r))
+          return svc.push(leaf, opts)
+        }, (leaf, r) => progress.done(leaf, r.status))
+      } finally {
+        await progress.stop()
+      }
+    }
+    const done = results
+    const n = (st: string) => done.filter(r => r.status === st).length
+    const totals = {leaves: results.length, applied: n('applied'), unchanged: n('unchanged'), planned: n('planned'), refused: n('refused'), failed: n('failed'), unreachable: n('unreachable'),
+      changes: done.reduce((a, r) => a + r.changes.length, 0)}
+    this.emit({kind: 'LeafPush', schemaVersion: 1, context: fabric.context.name, dryRun, maxChanges: max, force: Boolean(flags.force), gate, leaves: done, totals,
+      elapsedMs: Math.round(performance.now() - started)},
+    () => renderPush(done, this.style, {dryRun, gate: gate && {...gate, max}}))
+    this.finish(totals.failed + totals.unreachable > 0 ? EXIT.PARTIAL : totals.refused > 0 ? EXIT.REFUSED : EXIT.OK)
+  }
+}

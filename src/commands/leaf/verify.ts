@@ -1,0 +1,35 @@
+import {Args, Flags} from '@oclif/core'
+
+import {FabricCommand} from '../../lib/cli/base-command.js'
+import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
+
+export default class LeafVerify extends FabricCommand {
+  static override summary = 'Read back what a leaf really carries and check it against the desired state.'
+  static override description = `For FRR leaves the evidence is FRR's own view (show evpn vni json, show evpn mac vni N json,
+show bgp summary json) and the kernel's (bridge -j link, bridge -j vlan show), besides the running
+configuration. Exit 0 when every leaf is in sync, 1 when one differs, 3 when one is unreachable.
+
+${EXIT_CODES_HELP}`
+
+  static override examples = ['<%= config.bin %> leaf verify az1-leaf01a', '<%= config.bin %> leaf verify --all --json']
+  static override args = {leaf: Args.string({description: 'Leaf name (or use --all).'})}
+  static override flags = {
+    all: Flags.boolean({description: 'Every leaf.', exclusive: ['leaf']}),
+    concurrency: Flags.integer({description: 'Leaves verified at once (live leaves over SSH).', default: 8, min: 1, max: 64}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(LeafVerify)
+    const fabric = await this.openFabric(flags.context)
+    const {openLeafService, mapLimit} = await import('../../lib/leaf/service.js')
+    const {renderVerify} = await import('../../lib/leaf/render.js')
+    const svc = await openLeafService(fabric)
+    const targets = await svc.targets({leaf: args.leaf, all: flags.all})
+    const results = await mapLimit(targets, flags.concurrency, leaf => svc.verify(leaf))
+    const n = (st: string) => results.filter(r => r.status === st).length
+    const totals = {leaves: results.length, inSync: n('in-sync'), differ: n('differs'), unreachable: n('unreachable')}
+    const leaves = results.map(({running: _r, ...rest}) => rest)
+    this.emit({kind: 'LeafVerify', schemaVersion: 1, context: fabric.context.name, leaves, totals}, () => renderVerify(results, this.style))
+    this.finish(totals.unreachable > 0 ? EXIT.PARTIAL : totals.differ > 0 ? EXIT.CHECK_FAILED : EXIT.OK)
+  }
+}

@@ -1,0 +1,55 @@
+import {Flags} from '@oclif/core'
+
+import {FabricCommand} from '../../lib/cli/base-command.js'
+import {EXIT} from '../../lib/cli/exit-codes.js'
+import {portService} from '../../lib/ports/index.js'
+import {renderAllocation} from '../../lib/ports/render.js'
+
+export default class PortAllocate extends FabricCommand {
+  static override summary = 'Allocate ports (IP + MAC) from a network or from any network carrying a label.'
+  static override description = `By label, any network with the label (in the AZ: --az, else the --host's AZ) will do:
+the network with the most free addresses is used first (ties by name); a batch that does not fit
+there continues in the next. When all are full the command fails naming the label, the networks
+tried and their usage, and allocates nothing.
+
+Names are unique. Allocating a name that exists returns the existing port unchanged (same IP and
+MAC), marked created: false — a CNI retry or a pod drift gets the same address; --fail-if-exists
+makes that an error (exit 4). --count N is one atomic batch: all N ports or none.
+Network, broadcast and gateway addresses are never handed out.
+
+With --host the port is also bound (the host_id step): exit 1 when a port does not reach
+ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
+
+  static override examples = [
+    '<%= config.bin %> port allocate --label prod-env --az az1 --name checkout-7f9c',
+    "<%= config.bin %> port allocate --label prod-env --count 50 --name-template 'web-{i}' --host az1-h0007",
+    '<%= config.bin %> port allocate --network az1-prod-01 --name db-1 --ip 10.16.0.50',
+    "<%= config.bin %> port allocate --label prod-env --count 500 --name-template 'job-{i}' --dry-run --json",
+  ]
+
+  static override flags = {
+    network: Flags.string({description: 'Allocate from this network (name or id).'}),
+    label: Flags.string({description: 'Allocate from any network carrying this label.'}),
+    az: Flags.string({description: 'With --label: only networks in this AZ.'}),
+    name: Flags.string({description: 'Port name (unique; an existing name returns that port).'}),
+    'name-template': Flags.string({description: "Names for a batch: {i} is replaced by 1..N, e.g. 'web-{i}'."}),
+    count: Flags.integer({description: 'Number of ports, allocated atomically (all or none).', default: 1}),
+    host: Flags.string({description: 'Bind the new ports to this host (sets host_id; agent and controller react).'}),
+    ip: Flags.string({description: 'Fixed IP for a single port (must be free and not reserved).'}),
+    'fail-if-exists': Flags.boolean({description: 'Fail (exit 4) instead of returning an existing port of the same name.', default: false}),
+    'dry-run': Flags.boolean({description: 'Show the network and IPs that would be used; change nothing.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(PortAllocate)
+    const fabric = await this.openFabric(flags.context)
+    const svc = await portService(fabric)
+    const r = await svc.allocate({
+      network: flags.network, label: flags.label, az: flags.az, name: flags.name, nameTemplate: flags['name-template'], count: flags.count,
+      host: flags.host, ip: flags.ip, failIfExists: flags['fail-if-exists'], dryRun: flags['dry-run'],
+    })
+    this.emit({kind: 'PortAllocation', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () => renderAllocation(r))
+    const notActive = flags.host && !r.dryRun && r.ports.some(p => p.created && p.state !== 'ACTIVE_ACTIVE')
+    this.finish(notActive ? EXIT.CHECK_FAILED : EXIT.OK)
+  }
+}

@@ -1,0 +1,156 @@
+import type {LinkInfo, OvsBond, OvsInterface} from './types.js'
+
+/**
+ * Parsers of what the hosts print. Pure: text in, facts out, so they are tested against real
+ * captured output and shared by the local and SSH sources.
+ */
+
+type OvsdbValue = unknown
+function decodeOvsdb(v: OvsdbValue): unknown {
+  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string') {
+    const [tag, body] = v as [string, unknown]
+    if (tag === 'uuid' || tag === 'named-uuid') return body
+    if (tag === 'set') return (body as unknown[]).map(decodeOvsdb)
+    if (tag === 'map') return Object.fromEntries((body as [unknown, unknown][]).map(([k, val]) => [String(decodeOvsdb(k)), decodeOvsdb(val)]))
+  }
+  return v
+}
+
+/** `ovs-vsctl -f json list TABLE` → rows keyed by column heading. */
+export function parseOvsdbList(text: string): Record<string, unknown>[] {
+  const doc = JSON.parse(text) as {headings: string[]; data: unknown[][]}
+  return doc.data.map(row => Object.fromEntries(doc.headings.map((h, i) => [h, decodeOvsdb(row[i])])))
+}
+
+const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === '' ? [] : [String(v)])
+const scalar = (v: unknown): string | null => (Array.isArray(v) ? (v.length > 0 ? String(v[0]) : null) : v === undefined || v === null ? null : String(v))
+
+/** Join Bridge, Port and Interface tables: every interface with its bridge and port; bonds (ports with several interfaces). */
+export function parseOvsTables(bridgeJson: string, portJson: string, ifaceJson: string): {bridges: {name: string; ports: string[]}[]; interfaces: OvsInterface[]; bonds: OvsBond[]} {
+  const bridges = parseOvsdbList(bridgeJson)
+  const ports = parseOvsdbList(portJson)
+  const ifaces = parseOvsdbList(ifaceJson)
+  const portByUuid = new Map(ports.map(p => [String(p._uuid), p]))
+  const ifaceByUuid = new Map(ifaces.map(i => [String(i._uuid), i]))
+  const bridgeOfPort = new Map<string, string>()
+  const outBridges = bridges.map(b => {
+    const names = asList(b.ports).map(u => {
+      const p = portByUuid.get(u)
+      if (p) bridgeOfPort.set(u, String(b.name))
+      return p ? String(p.name) : u
+    })
+    return {name: String(b.name), ports: names.sort()}
+  }).sort((a, b) => a.name.localeCompare(b.name))
+  const portOfIface = new Map<string, {port: string; bridge: string | null}>()
+  const bonds: OvsBond[] = []
+  for (const p of ports) {
+    const members = asList(p.interfaces)
+    for (const u of members) portOfIface.set(u, {port: String(p.name), bridge: bridgeOfPort.get(String(p._uuid)) ?? null})
+    if (members.length > 1 || (scalar(p.bond_mode) ?? '') !== '') {
+      bonds.push({name: String(p.name), bridge: bridgeOfPort.get(String(p._uuid)) ?? null, members: members.map(u => ({name: String(ifaceByUuid.get(u)?.name ?? u), enabled: null}))})
+    }
+  }
+  const interfaces: OvsInterface[] = ifaces.map(i => {
+    const where = portOfIface.get(String(i._uuid))
+    const of = scalar(i.ofport)
+    const options = (i.options && typeof i.options === 'object' && !Array.isArray(i.options) ? i.options : {}) as Record<string, string>
+    return {
+      name: String(i.name), type: scalar(i.type) ?? '', ofport: of === null ? null : Number(of), error: scalar(i.error),
+      bridge: where?.bridge ?? null, port: where?.port ?? null, peer: options.peer ?? null,
+    }
+  }).sort((a, b) => a.name.localeCompare(b.name))
+  return {bridges: outBridges, interfaces, bonds}
+}
+
+/** `ovs-appctl bond/show`: member states per bond ("member X: enabled", "slave X: disabled" before 2.15). */
+export function parseBondShow(text: string): Map<string, Map<string, boolean>> {
+  const out = new Map<string, Map<string, boolean>>()
+  let current: Map<string, boolean> | undefined
+  for (const line of text.split('\n')) {
+    const head = /^----\s*(\S+)\s*----/.exec(line)
+    if (head) {
+      current = new Map()
+      out.set(head[1]!, current)
+      continue
+    }
+    const m = /^(?:member|slave)\s+([^:]+):\s*(enabled|disabled)/.exec(line)
+    if (m && current) current.set(m[1]!.trim(), m[2] === 'enabled')
+  }
+  return out
+}
+
+/** /proc/net/bonding/<bond>: members with MII status and speed. */
+export function parseProcBonding(text: string): {name: string; members: {name: string; up: boolean; speedMbps: number | null}[]}[] {
+  const out: {name: string; members: {name: string; up: boolean; speedMbps: number | null}[]}[] = []
+  for (const block of text.split(/^==> /m).filter(Boolean)) {
+    const name = /^\/proc\/net\/bonding\/(\S+)/.exec(block)?.[1]
+    if (!name) continue
+    const members: {name: string; up: boolean; speedMbps: number | null}[] = []
+    for (const part of block.split(/^Slave Interface:\s*/m).slice(1)) {
+      const n = part.split('\n')[0]!.trim()
+      const mii = /MII Status:\s*(\S+)/.exec(part)?.[1]
+      const speed = /Speed:\s*(\d+)\s*Mbps/.exec(part)?.[1]
+      members.push({name: n, up: mii === 'up', speedMbps: speed ? Number(speed) : null})
+    }
+    out.push({name, members})
+  }
+  return out
+}
+
+/** `ip -j -d link show`. */
+export function parseIpLink(text: string): LinkInfo[] {
+  const rows = JSON.parse(text) as {ifname: string; flags?: string[]; operstate?: string; master?: string; link?: string; linkinfo?: {info_kind?: string}}[]
+  return rows.map(r => ({
+    name: r.ifname, kind: r.linkinfo?.info_kind ?? null, master: r.master ?? null,
+    peer: r.linkinfo?.info_kind === 'veth' && r.link && !/^if\d+$/.test(r.link) ? r.link : null,
+    up: (r.flags ?? []).includes('UP') && (r.operstate === 'UP' || (r.operstate === 'UNKNOWN' && (r.flags ?? []).includes('LOWER_UP'))),
+    operstate: r.operstate ?? null,
+  }))
+}
+
+/** "NAME SPEED" lines from /sys/class/net/ * /speed ("-" or -1 when unreadable). */
+export function parseSpeeds(text: string): Map<string, number | null> {
+  const out = new Map<string, number | null>()
+  for (const line of text.split('\n')) {
+    const [name, v] = line.trim().split(/\s+/)
+    if (!name) continue
+    const n = Number(v)
+    out.set(name, Number.isFinite(n) && n > 0 ? n : null)
+  }
+  return out
+}
+
+export function bpffsMounted(procMounts: string): boolean {
+  return procMounts.split('\n').some(l => {
+    const [, mountpoint, type] = l.split(/\s+/)
+    return mountpoint === '/sys/fs/bpf' && type === 'bpf'
+  })
+}
+
+/** Kernel config text: CONFIG_X=y|m|"str"|n; "# CONFIG_X is not set" → n. */
+export function parseKernelConfig(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const line of text.split('\n')) {
+    const set = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/.exec(line)
+    if (set) {
+      out[set[1]!] = set[2]!.replace(/^"|"$/g, '')
+      continue
+    }
+    const unset = /^# (CONFIG_[A-Za-z0-9_]+) is not set/.exec(line)
+    if (unset) out[unset[1]!] = 'n'
+  }
+  return out
+}
+
+/** The -A lines of iptables-save. */
+export function parseIptablesSave(text: string): string[] {
+  return text.split('\n').filter(l => l.startsWith('-A '))
+}
+
+/** `bpftool -j feature probe kernel` → {sched_cls: true, ...} for program types and map types. */
+export function parseBpftoolProbe(text: string): {programTypes: Record<string, boolean>; mapTypes: Record<string, boolean>} {
+  const j = JSON.parse(text) as {program_types?: Record<string, boolean>; map_types?: Record<string, boolean>}
+  const strip = (o: Record<string, boolean> | undefined, suffix: RegExp) =>
+    Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k.replace(/^have_/, '').replace(suffix, ''), v === true]))
+  return {programTypes: strip(j.program_types, /_prog_type$/), mapTypes: strip(j.map_types, /_map_type$/)}
+}

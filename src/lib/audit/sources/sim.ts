@@ -1,0 +1,99 @@
+import type {Host} from '../../model/types.js'
+import type {FabricStore} from '../../store/fabric-store.js'
+import {deriveInstances} from '../hops.js'
+import type {HostEvidence, LinkInfo, OvsInterface} from '../types.js'
+
+/** Neutron's iptables_hybrid firewall rules for one port, as iptables-save prints them. */
+export function simSecurityGroupRules(tap: string): string[] {
+  const stem = tap.slice(3, 13)
+  return [
+    `-A neutron-openvswi-FORWARD -m physdev --physdev-out ${tap} --physdev-is-bridged -m comment --comment "Direct traffic from the VM interface to the security group chain." -j neutron-openvswi-sg-chain`,
+    `-A neutron-openvswi-FORWARD -m physdev --physdev-in ${tap} --physdev-is-bridged -m comment --comment "Direct traffic from the VM interface to the security group chain." -j neutron-openvswi-sg-chain`,
+    `-A neutron-openvswi-INPUT -m physdev --physdev-in ${tap} --physdev-is-bridged -j neutron-openvswi-o${stem}`,
+    `-A neutron-openvswi-sg-chain -m physdev --physdev-out ${tap} --physdev-is-bridged -j neutron-openvswi-i${stem}`,
+    `-A neutron-openvswi-sg-chain -m physdev --physdev-in ${tap} --physdev-is-bridged -j neutron-openvswi-o${stem}`,
+    `-A neutron-openvswi-i${stem} -m state --state RELATED,ESTABLISHED -j RETURN`,
+    `-A neutron-openvswi-i${stem} -m state --state INVALID -j DROP`,
+    `-A neutron-openvswi-o${stem} -j neutron-openvswi-s${stem}`,
+    `-A neutron-openvswi-o${stem} -m state --state RELATED,ESTABLISHED -j RETURN`,
+  ]
+}
+
+/**
+ * The simulated fabric's hosts as evidence: host rows (OVS version and running state, kernel,
+ * config, bpffs, JIT), cabling (NICs, speed, link, switch) and the OVS agents' wiring (ovs_ports),
+ * with the faults already applied to them (ovs-down, nic-down, device-missing).
+ */
+export function simEvidence(store: FabricStore, hosts: Host[]): HostEvidence[] {
+  // One indexed lookup per host (primary key host, device): cheap for a batch of a large fabric.
+  const stmt = store.sql('SELECT device, ofport FROM ovs_ports WHERE host = ? ORDER BY ofport')
+  const portsBy = new Map(hosts.map(h => [h.name, stmt.all(h.name) as {device: string; ofport: number}[]]))
+  return hosts.map(h => hostEvidence(h, portsBy.get(h.name) ?? []))
+}
+
+function hostEvidence(h: Host, ports: {device: string; ofport: number}[]): HostEvidence {
+  const hasOvs = h.ovsVersion !== null
+  const running = hasOvs && h.ovsRunning
+  const from = {
+    role: 'sim: hosts.role', ovsTool: 'sim: hosts.ovs_version', ovsDb: 'sim: hosts.ovs_version', ovsDaemon: 'sim: hosts.ovs_version + ovs_running',
+    ovsRunning: 'sim: hosts.ovs_running', ovsBridges: 'sim: ovs_ports', ovsInterfaces: 'sim: ovs_ports', instances: 'sim: ovs_ports',
+    iptables: 'sim: Neutron iptables_hybrid rules for qbr ports', kernel: 'sim: hosts.kernel_version', kernelConfig: 'sim: hosts.kernel_config',
+    bpffs: 'sim: hosts.bpffs_mounted', jit: 'sim: hosts.jit_enabled', bond: 'sim: hosts.bond + cabling',
+    nics: 'sim: cabling', cabling: 'sim: cabling',
+  }
+  let interfaces: OvsInterface[] | null = null
+  let links: LinkInfo[] | null = null
+  let rules: string[] | null = null
+  if (running) {
+    const bond = h.bond
+    interfaces = [
+      {name: 'br-int', type: 'internal', ofport: 65534, error: null, bridge: 'br-int', port: 'br-int', peer: null},
+      {name: 'br-bond', type: 'internal', ofport: 65534, error: null, bridge: 'br-bond', port: 'br-bond', peer: null},
+      {name: 'int-br-bond', type: 'patch', ofport: 1, error: null, bridge: 'br-int', port: 'int-br-bond', peer: 'phy-br-bond'},
+      {name: 'phy-br-bond', type: 'patch', ofport: 1, error: null, bridge: 'br-bond', port: 'phy-br-bond', peer: 'int-br-bond'},
+      ...h.nics.map((n, i) => ({name: n.name, type: '', ofport: i + 2, error: null, bridge: 'br-bond', port: bond, peer: null})),
+      ...ports.map(p => ({name: p.device, type: '', ofport: p.ofport, error: null, bridge: 'br-int', port: p.device, peer: null})),
+    ]
+    links = []
+    rules = []
+    for (const p of ports) {
+      if (!p.device.startsWith('qvo')) {
+        links.push({name: p.device, kind: 'veth', master: 'ovs-system', peer: null, up: true, operstate: 'UP'})
+        continue
+      }
+      const id = p.device.slice(3)
+      links.push(
+        {name: `tap${id}`, kind: 'tun', master: `qbr${id}`, peer: null, up: true, operstate: 'UP'},
+        {name: `qbr${id}`, kind: 'bridge', master: null, peer: null, up: true, operstate: 'UP'},
+        {name: `qvb${id}`, kind: 'veth', master: `qbr${id}`, peer: `qvo${id}`, up: true, operstate: 'UP'},
+        {name: `qvo${id}`, kind: 'veth', master: 'ovs-system', peer: `qvb${id}`, up: true, operstate: 'UP'},
+      )
+      rules.push(...simSecurityGroupRules(`tap${id}`))
+    }
+  }
+  const active = h.nics.find(n => n.up) ?? h.nics[0]
+  const instances = interfaces
+    ? deriveInstances(interfaces, links, rules, {bond: h.bond, nic: active?.name, switchPort: active ? `${active.switch}:${active.interface}` : undefined})
+    : null
+  const bareMetal = h.role === 'baremetal'
+  return {
+    host: h.name, az: h.az, role: h.role, address: h.address, source: 'sim', from, probeErrors: [],
+    ovs: {
+      expected: !bareMetal, installed: hasOvs, toolVersion: h.ovsVersion, dbVersion: running ? h.ovsVersion : null, daemonVersion: running ? h.ovsVersion : null,
+      dbReachable: hasOvs ? running : false, vswitchdRunning: hasOvs ? running : false,
+      runningDetail: hasOvs && !running ? 'ovs-vswitchd and ovsdb-server are not running (sim fault ovs-down)' : !hasOvs ? 'ovs-vsctl: command not found' : null,
+      bridges: running ? [{name: 'br-bond', ports: ['br-bond', h.bond, 'phy-br-bond'].sort()}, {name: 'br-int', ports: ['br-int', 'int-br-bond', ...ports.map(p => p.device)].sort()}] : null,
+      interfaces, bonds: running ? [{name: h.bond, bridge: 'br-bond', members: h.nics.map(n => ({name: n.name, enabled: n.up}))}] : null,
+    },
+    links, instances,
+    kernel: {
+      release: h.kernel.version, config: h.kernel.config, configSource: h.kernel.config ? 'sim: hosts.kernel_config' : null,
+      configError: h.kernel.config ? null : 'kernel config unreadable on this host (neither /proc/config.gz nor /boot/config-*)',
+      bpffsMounted: h.kernel.bpffsMounted, jitEnable: h.kernel.jitEnabled === null ? null : h.kernel.jitEnabled ? 1 : 0,
+      bpftool: null,
+    },
+    // A bare-metal host's bond belongs to its instance; the host's NICs are still cabled and audited.
+    bond: h.nics.length ? {name: h.bond, kind: bareMetal ? 'linux' : 'ovs', members: h.nics.map(n => n.name)} : null,
+    nics: h.nics.map(n => ({name: n.name, speedMbps: n.speedMbps, up: n.up, switch: n.switch, interface: n.interface})),
+  }
+}

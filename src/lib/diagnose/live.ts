@@ -1,0 +1,310 @@
+import {notFound, usageError} from '../cli/errors.js'
+import type {LiveContext} from '../context/schema.js'
+import {neutronRequest} from '../live/neutron/http.js'
+import {usableCount} from '../model/addressing.js'
+import type {LeafConfig, Nic, Topology} from '../model/types.js'
+import {livePlanes} from './states.js'
+import type {LeafEvidence, PortEvidence} from './types.js'
+
+/**
+ * The live evidence gatherer. What it reads, and what stands in for the parts a live fabric
+ * may not have (docs/diagnose.md, "Live"):
+ * - the port, its binding, status (underlay record) and data_plane_status (overlay record):
+ *   Neutron; agents and their heartbeats: Neutron's /v2.0/agents (none registered: the agent
+ *   step is skipped and the recorded underlay is not evidence);
+ * - the host over SSH: `ovs-appctl -t ovs-vswitchd version` (is it running and answering),
+ *   `ovs-vsctl list Interface/Port` (iface-id, tag, ofport), `ovs-vsctl list-ports br-int`,
+ *   `ip -j link show` (uplink NICs);
+ * - there is no controller: the inventory's cabling is the host→leaf map, and each leaf proves
+ *   it carries the host interface;
+ * - the leaves over SSH with the leaf capability's FRR driver (running config → the model:
+ *   VNIs from FRR + kernel, host interfaces by bridge membership, gateway on the VNI's bridge).
+ */
+
+interface NPort {
+  id: string; name: string; network_id: string; mac_address: string; status: string; data_plane_status?: string | null
+  'binding:host_id'?: string | null; fixed_ips?: {subnet_id: string; ip_address: string}[]; device_id?: string; device_owner?: string
+}
+interface NNet { id: string; name: string; 'provider:network_type'?: string; 'provider:segmentation_id'?: number | null; availability_zone_hints?: string[] }
+interface NSubnet { id: string; network_id: string; cidr: string; gateway_ip: string | null; ip_version: number }
+interface NAgent { host: string; binary: string; agent_type?: string; alive: boolean; heartbeat_timestamp: string }
+
+interface HostRead {
+  readable: boolean
+  error?: string
+  ovsRunning: boolean | null
+  /** device name → {iface-id, ofport, tag, onBrInt}. */
+  devices: Map<string, {portId: string | null; ofport: number | null; tag: number | null; onBrInt: boolean}>
+  ovsdbOk: boolean
+  links: Map<string, boolean>
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const v4Of = (p: NPort) => p.fixed_ips?.find(f => /^\d+\.\d+\.\d+\.\d+$/.test(f.ip_address))?.ip_address ?? ''
+
+/** OVS's JSON: ["map", [[k, v]...]] / ["set", [...]] / scalar. */
+function ovsMap(v: unknown): Record<string, string> {
+  return Array.isArray(v) && v[0] === 'map' ? Object.fromEntries(v[1] as [string, string][]) : {}
+}
+function ovsScalar(v: unknown): number | null {
+  return typeof v === 'number' ? v : null
+}
+
+function sections(out: string): Map<string, string> {
+  const m = new Map<string, string>()
+  const marks = [...out.matchAll(/^@@([a-z-]+)@@$/gm)]
+  marks.forEach((mk, i) => m.set(mk[1]!, out.slice(mk.index! + mk[0].length + 1, i + 1 < marks.length ? marks[i + 1]!.index! : out.length).trim()))
+  return m
+}
+
+const HOST_SCRIPT = [
+  'echo @@appctl@@; ovs-appctl -T 5 -t ovs-vswitchd version >/dev/null 2>&1; echo $?',
+  'echo @@iface@@; ovs-vsctl --timeout=5 --format=json --columns=name,external_ids,ofport list Interface 2>&1',
+  'echo @@port@@; ovs-vsctl --timeout=5 --format=json --columns=name,tag list Port 2>&1',
+  'echo @@brint@@; ovs-vsctl --timeout=5 list-ports br-int 2>&1',
+  'echo @@links@@; ip -j link show 2>/dev/null || echo []',
+].join('\n')
+
+export function parseHostRead(stdout: string): HostRead {
+  const s = sections(stdout)
+  const devices: HostRead['devices'] = new Map()
+  let ovsdbOk = true
+  try {
+    const iface = JSON.parse(s.get('iface') ?? '') as {data: unknown[][]}
+    const port = JSON.parse(s.get('port') ?? '') as {data: unknown[][]}
+    const tags = new Map(port.data.map(r => [r[0] as string, ovsScalar(r[1])]))
+    const brInt = new Set((s.get('brint') ?? '').split('\n').map(x => x.trim()).filter(Boolean))
+    for (const r of iface.data) {
+      const name = r[0] as string
+      devices.set(name, {portId: ovsMap(r[1])['iface-id'] ?? null, ofport: ovsScalar(r[2]), tag: tags.get(name) ?? null, onBrInt: brInt.has(name)})
+    }
+  } catch {
+    ovsdbOk = false
+  }
+  const links = new Map<string, boolean>()
+  try {
+    for (const l of JSON.parse(s.get('links') || '[]') as {ifname: string; flags?: string[]; operstate?: string}[]) {
+      links.set(l.ifname, (l.flags ?? []).includes('LOWER_UP') && (l.flags ?? []).includes('UP'))
+    }
+  } catch { /* no link info: uplinks unknown */ }
+  const appctl = (s.get('appctl') ?? '').trim()
+  return {readable: true, ovsRunning: appctl === '' ? null : appctl === '0', devices, ovsdbOk, links}
+}
+
+/** Everything read once: Neutron's lists, the hosts and leaves needed, over SSH in parallel. */
+class LiveWorld {
+  readonly now = new Date().toISOString()
+  private readonly portNet: Map<string, string>
+  private readonly hostNet: Set<string>
+  private readonly byIp = new Map<string, NPort[]>()
+  private constructor(
+    private readonly ctx: LiveContext,
+    readonly ports: NPort[],
+    private readonly nets: Map<string, {id: string; name: string; vlan: number | null; cidr: string; gateway: string; az: string}>,
+    private readonly agents: NAgent[] | null,
+    private readonly hostReads: Map<string, HostRead>,
+    private readonly leafReads: Map<string, LeafEvidence>,
+    private readonly free: Map<string, number>,
+  ) {
+    this.portNet = new Map(ports.map(x => [x.id, x.network_id]))
+    this.hostNet = new Set(ports.filter(x => x['binding:host_id']).map(x => `${x['binding:host_id']}\u0000${x.network_id}`))
+    for (const x of ports) {
+      const ip = v4Of(x)
+      if (!ip) continue
+      const l = this.byIp.get(ip)
+      if (l) l.push(x)
+      else this.byIp.set(ip, [x])
+    }
+  }
+
+  static async load(ctx: LiveContext, select: (ports: NPort[]) => {hosts: string[]; azs: string[]; networks: string[]}): Promise<{world: LiveWorld}> {
+    const [{ports}, {networks}, {subnets}, agents] = await Promise.all([
+      neutronRequest<{ports: NPort[]}>(ctx, 'GET', '/v2.0/ports'),
+      neutronRequest<{networks: NNet[]}>(ctx, 'GET', '/v2.0/networks'),
+      neutronRequest<{subnets: NSubnet[]}>(ctx, 'GET', '/v2.0/subnets'),
+      neutronRequest<{agents: NAgent[]}>(ctx, 'GET', '/v2.0/agents').then(r => r.agents, () => null),
+    ])
+    const v4 = new Map(subnets.filter(s => s.ip_version === 4).map(s => [s.network_id, s]))
+    const defaultAz = ctx.inventory.azs[0]?.name ?? 'default'
+    const nets = new Map(networks.map(n => {
+      const sub = v4.get(n.id)
+      return [n.id, {id: n.id, name: n.name || n.id, vlan: n['provider:network_type'] === 'vlan' ? n['provider:segmentation_id'] ?? null : null,
+        cidr: sub?.cidr ?? '', gateway: sub?.gateway_ip ?? '', az: n.availability_zone_hints?.[0] ?? defaultAz}] as const
+    }))
+    const want = select(ports)
+    const inv = ctx.inventory
+    const {forEachTarget} = await import('../live/ssh.js')
+    const hostTargets = inv.hosts.filter(h => want.hosts.includes(h.name)).map(h => ({name: h.name, address: h.address, port: h.port}))
+    const leafNames = inv.leaves.filter(l => want.azs.includes(l.az)).map(l => l.name)
+    const [hostResults, leafResults, free] = await Promise.all([
+      forEachTarget(ctx, hostTargets, 8, async s => {
+        const r = await s.exec(HOST_SCRIPT, {timeoutMs: 20_000})
+        return parseHostRead(r.stdout)
+      }),
+      readLeaves(ctx, leafNames, nets),
+      Promise.all(want.networks.map(async id => {
+        try {
+          const r = await neutronRequest<{network_ip_availability: {total_ips: number; used_ips: number}}>(ctx, 'GET', `/v2.0/network-ip-availabilities/${id}`)
+          return [id, Math.max(0, r.network_ip_availability.total_ips - r.network_ip_availability.used_ips)] as const
+        } catch {
+          const n = nets.get(id)
+          return [id, n?.cidr ? Math.max(0, usableCount(n.cidr) - ports.filter(p => p.network_id === id).length) : -1] as const
+        }
+      })),
+    ])
+    const hostReads = new Map<string, HostRead>()
+    for (const r of hostResults) {
+      hostReads.set(r.target.name, r.result ?? {readable: false, error: r.error?.message ?? 'no answer', ovsRunning: null, devices: new Map(), ovsdbOk: false, links: new Map()})
+    }
+    return {world: new LiveWorld(ctx, ports, nets, agents, hostReads, leafResults, new Map(free.filter(([, f]) => f >= 0)))}
+  }
+
+  evidence(ref: string, p: NPort): PortEvidence {
+    const ctx = this.ctx
+    const inv = ctx.inventory
+    const net = this.nets.get(p.network_id)
+    const hostName = p['binding:host_id'] || null
+    const ih = hostName ? inv.hosts.find(h => h.name === hostName) : undefined
+    const az = ih?.az ?? net?.az ?? null
+    const topology: Topology | null = (inv.azs.find(a => a.name === az)?.topology ?? null) as Topology | null
+    const l2Vni = net?.vlan !== null && net?.vlan !== undefined ? ctx.overlay.vniBase + net.vlan : null
+    const planes = livePlanes(p)
+    const instance = inv.instances.find(i => i.portId === p.id)
+    const hr = ih ? this.hostReads.get(ih.name) : undefined
+    const netName = net?.name ?? p.network_id
+    // Agents: Neutron's view of the OVS agent on this host.
+    let agent: NonNullable<PortEvidence['host']>['agent']
+    if (this.agents === null) agent = {state: 'not-checked', heartbeatAt: null, note: 'Neutron did not answer /v2.0/agents'}
+    else if (this.agents.length === 0) agent = {state: 'none-registered', heartbeatAt: null, note: 'Neutron has no agents registered (this deployment runs no L2 agent); OVS on the host is checked directly'}
+    else {
+      const a = this.agents.find(x => x.host === hostName && /openvswitch|ovs/i.test(`${x.binary} ${x.agent_type ?? ''}`))
+      agent = {state: 'reported', heartbeatAt: a ? `${a.heartbeat_timestamp.replace(' ', 'T').replace(/Z?$/, '')}Z` : null}
+    }
+    const nics: Nic[] = (ih?.nics ?? []).map(n => ({name: n.name, switch: n.leaf, interface: n.interface, speedMbps: n.speedMbps, up: hr?.links.get(n.name) ?? true}))
+    // OVS: the device whose iface-id is this port, on br-int.
+    let ovs: PortEvidence['ovs'] = null
+    if (ih && hr?.readable && hr.ovsdbOk && ih.role !== 'baremetal') {
+      const portNet = this.portNet
+      const mine = [...hr.devices].find(([, d]) => d.portId === p.id && d.onBrInt && d.ofport !== -1)
+      const others = [...hr.devices].filter(([name, d]) => d.onBrInt && d.portId && d.portId !== p.id && name !== mine?.[0])
+      const networkTags = [...new Set(others.filter(([, d]) => portNet.get(d.portId!) === p.network_id && d.tag !== null).map(([, d]) => d.tag!))].sort((a, b) => a - b)
+      const tagNetworks = mine && mine[1].tag !== null
+        ? [...new Set(others.filter(([, d]) => d.tag === mine[1].tag).map(([, d]) => this.nets.get(portNet.get(d.portId!) ?? '')?.name ?? portNet.get(d.portId!) ?? '?'))].sort() : []
+      ovs = {device: mine ? {name: mine[0], localVlan: mine[1].tag, ofport: mine[1].ofport} : null, elsewhere: [], networkTags, tagNetworks,
+        source: `ovs-vsctl on ${ih.name} (other hosts not searched)`}
+    }
+    const leaves: Record<string, LeafEvidence> = {}
+    for (const n of ih?.nics ?? []) {
+      const l = this.leafReads.get(n.leaf)
+      if (l) leaves[n.leaf] = l
+    }
+    // Leftovers of this network: a leaf interface carrying its VLAN whose host has no bound port of it.
+    let leftovers: PortEvidence['leftovers'] = null
+    const azLeaves = inv.leaves.filter(l => l.az === az).map(l => this.leafReads.get(l.name))
+    if (net?.vlan !== null && net?.vlan !== undefined && azLeaves.length > 0 && azLeaves.every(l => l?.reachable && l.running)) {
+      leftovers = []
+      for (const l of azLeaves) {
+        for (const [iface, {vlans}] of Object.entries(l!.running!.interfaces)) {
+          if (!vlans.includes(net.vlan)) continue
+          const behind = inv.hosts.find(h => h.nics.some(n => n.leaf === l!.name && n.interface === iface))?.name ?? null
+          if (behind && this.hostNet.has(`${behind}\u0000${p.network_id}`)) continue
+          leftovers.push({leaf: l!.name, interface: iface, host: behind})
+        }
+      }
+    }
+    const ip = v4Of(p)
+    return {
+      backend: 'live', now: this.now, ref,
+      port: {id: p.id, name: p.name || p.id, network: netName, ip, mac: p.mac_address, host: hostName, instanceHost: instance?.host ?? null, ...planes},
+      traces: [],
+      network: net ? {name: net.name, az: az ?? net.az, cidr: net.cidr, gateway: net.gateway, vlan: net.vlan ?? 0, l2Vni, vrf: null, l3Vni: null} : null,
+      topology,
+      recordAuthority: {underlay: agent.state === 'reported' ? 'agent' : 'none', overlay: p.data_plane_status ? 'data_plane_status' : 'none'},
+      host: ih ? {name: ih.name, role: ih.role, readable: hr?.readable ?? false, ...(hr?.error ? {error: hr.error} : {}), agent,
+        ovsRunning: ih.role === 'baremetal' ? null : hr?.ovsRunning ?? null, nics} : null,
+      ovs,
+      controller: {present: false, note: 'no controller in this deployment: Neutron is the port record and the inventory the host→leaf map; the leaf steps prove the rest',
+        port: null, hostMap: (ih?.nics ?? []).map(n => ({leaf: n.leaf, interface: n.interface})), mapSource: 'inventory (no controller: the cabling is the map)'},
+      leaves,
+      leftovers,
+      sameIp: ip ? (this.byIp.get(ip) ?? []).filter(x => x.id !== p.id).map(x => ({id: x.id, name: x.name || x.id, network: this.nets.get(x.network_id)?.name ?? x.network_id})) : [],
+      networkFree: this.free.get(p.network_id) ?? null,
+      simFaults: [],
+    }
+  }
+}
+
+/** Read the leaves with the leaf capability's FRR driver; an unreachable leaf becomes evidence, not an exception. */
+async function readLeaves(ctx: LiveContext, names: string[], nets: Map<string, {name: string; vlan: number | null}>): Promise<Map<string, LeafEvidence>> {
+  const {FrrLeafDriver} = await import('../leaf/frr/driver.js')
+  const catalog = new Map<number, {vlan: number; network: string}>()
+  for (const n of nets.values()) if (n.vlan !== null) catalog.set(ctx.overlay.vniBase + n.vlan, {vlan: n.vlan, network: n.name})
+  const out = new Map<string, LeafEvidence>()
+  await Promise.all(names.map(async name => {
+    const l = ctx.inventory.leaves.find(x => x.name === name)!
+    const hostPorts = ctx.inventory.hosts.flatMap(h => h.nics.filter(n => n.leaf === name).map(n => n.interface)).sort()
+    const source = `FRR + kernel on ${name} over SSH (show running-config, ip -j -d addr)`
+    if (l.driver !== 'frr') {
+      out.set(name, {name, reachable: false, error: `driver "${l.driver}" is not supported (frr only)`, running: null, hasVrfs: false, source})
+      return
+    }
+    let d: Awaited<ReturnType<typeof FrrLeafDriver.open>> | undefined
+    try {
+      d = await FrrLeafDriver.open({ctx, leaf: {name, address: l.address, port: l.port, vtep: l.vtep ?? null}, hostPorts, catalog, vniBase: ctx.overlay.vniBase})
+      const running: LeafConfig = (await d.read()).config
+      out.set(name, {name, reachable: true, running, hasVrfs: Object.keys(running.vrfs).length > 0, source})
+    } catch (error) {
+      out.set(name, {name, reachable: false, error: (error as Error).message, running: null, hasVrfs: false, source})
+    } finally {
+      d?.close()
+    }
+  }))
+  return out
+}
+
+function findPort(ports: NPort[], ref: string): NPort[] {
+  if (UUID.test(ref)) return ports.filter(p => p.id === ref)
+  const byName = ports.filter(p => p.name === ref)
+  return byName.length ? byName : ports.filter(p => v4Of(p) === ref)
+}
+
+export async function livePortEvidence(ctx: LiveContext, ref: string): Promise<PortEvidence> {
+  let picked: NPort | undefined
+  const {world} = await LiveWorld.load(ctx, ports => {
+    const m = findPort(ports, ref)
+    if (m.length > 1) throw usageError('PORT_AMBIGUOUS', `"${ref}" matches ${m.length} Neutron ports (${m.slice(0, 5).map(p => p.id).join(', ')}); names are not unique in Neutron.`, ref, 'Give the port id.')
+    picked = m[0]
+    const host = picked?.['binding:host_id']
+    const ih = host ? ctx.inventory.hosts.find(h => h.name === host) : undefined
+    return {hosts: ih ? [ih.name] : [], azs: ih ? [ih.az] : [], networks: picked ? [picked.network_id] : []}
+  })
+  if (!picked) {
+    const inst = ctx.inventory.instances.filter(i => i.portId === ref || i.name === ref || i.ip === ref)
+    if (inst.length === 0) throw notFound('port', ref, 'Give a Neutron port name, id or IP; list ports with `fabricctl port list`.')
+    return {backend: 'live', now: world.now, ref, port: null, traces: inst.map(i => `the inventory lists instance ${i.name} on ${i.host} with port ${i.portId ?? '?'}${i.device ? ` (device ${i.device})` : ''}`),
+      network: null, topology: null, recordAuthority: {underlay: 'none', overlay: 'none'}, host: null, ovs: null,
+      controller: {present: false, port: null, hostMap: [], mapSource: 'inventory'}, leaves: {}, leftovers: null, sameIp: null, networkFree: null, simFaults: []}
+  }
+  return world.evidence(ref, picked)
+}
+
+export async function liveAllEvidence(ctx: LiveContext, scope: {az?: string; state?: string}): Promise<PortEvidence[]> {
+  if (scope.az && !ctx.inventory.azs.some(a => a.name === scope.az)) throw notFound('AZ', scope.az, 'List AZs with `fabricctl topology show`.')
+  let selected: NPort[] = []
+  const hostAz = new Map(ctx.inventory.hosts.map(h => [h.name, h.az]))
+  const {world} = await LiveWorld.load(ctx, ports => {
+    selected = ports.filter(p => {
+      if (p.device_owner?.startsWith('network:')) return false // DHCP, router interfaces: not instance ports
+      const {underlay, overlay} = livePlanes(p)
+      if (scope.state && `${underlay}_${overlay}` !== scope.state) return false
+      if (scope.az) {
+        const h = p['binding:host_id']
+        if (!h || hostAz.get(h) !== scope.az) return false
+      }
+      return true
+    })
+    const hosts = [...new Set(selected.map(p => p['binding:host_id']).filter((h): h is string => Boolean(h)))]
+    return {hosts, azs: scope.az ? [scope.az] : ctx.inventory.azs.map(a => a.name), networks: [...new Set(selected.map(p => p.network_id))]}
+  })
+  return selected.sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id)).map(p => world.evidence(p.name || p.id, p))
+}

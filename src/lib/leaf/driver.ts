@@ -1,0 +1,74 @@
+import type {LeafConfig} from '../model/types.js'
+import type {LeafChange} from './diff.js'
+
+export type MaybePromise<T> = T | Promise<T>
+
+/**
+ * What a leaf is running, in a form the driver can put back exactly. `config` is the model view
+ * (DESIGN §3) every command compares; `raw` is the driver's own evidence (FRR: the running
+ * configuration and the file, byte for byte, and the managed kernel devices).
+ */
+export interface LeafSnapshot {
+  driver: string
+  leaf: string
+  takenAt: string
+  config: LeafConfig
+  raw?: unknown
+}
+
+export interface RunningState { config: LeafConfig; snapshot: LeafSnapshot }
+
+/** A push the driver has checked and is ready to apply; `plan` is what it will do, for --dry-run. */
+export interface PreparedPush { plan: string[]; inverse: string[]; data?: unknown }
+
+export type CheckSeverity = 'error' | 'warning' | 'info'
+export interface VerifyCheck { name: string; ok: boolean; severity: CheckSeverity; detail: string }
+export interface VerifyReport { running: RunningState; checks: VerifyCheck[] }
+
+/** Why a driver call failed, with a stable code; `step` names what was being done when it failed. */
+export class LeafDriverError extends Error {
+  constructor(readonly code: LeafFailure, message: string, readonly step?: string, readonly hint?: string) {
+    super(message)
+    this.name = 'LeafDriverError'
+  }
+}
+
+export type LeafFailure =
+  | 'LEAF_UNREACHABLE'
+  | 'LEAF_PUSH_FAILED'
+  | 'LEAF_CANDIDATE_INVALID'
+  | 'LEAF_VERIFY_FAILED'
+  | 'LEAF_ROLLBACK_FAILED'
+  | 'LEAF_PROFILE_UNSUPPORTED'
+  | 'LEAF_DRIVER_UNSUPPORTED'
+  | 'LEAF_BASE_CONFIG_MISSING'
+
+/**
+ * One interface for every kind of leaf (simulated, FRR over SSH, ...); the push engine and the
+ * commands never know which one they hold. Methods may answer synchronously (the simulated leaf,
+ * so the simulated controller can push inside its own store transaction) or with a promise.
+ */
+export interface LeafDriver {
+  readonly driver: string
+  readonly leaf: string
+  /** Read the running state. Throws LeafDriverError(LEAF_UNREACHABLE) when the leaf does not answer. */
+  read(): MaybePromise<RunningState>
+  /** Render and check a candidate without changing anything (syntax, profile limits). Throws LEAF_CANDIDATE_INVALID. */
+  prepare(desired: LeafConfig, running: RunningState, changes: readonly LeafChange[]): MaybePromise<PreparedPush>
+  /** Apply a prepared push. Throws LeafDriverError(LEAF_PUSH_FAILED, step) when it fails part-way. */
+  apply(prepared: PreparedPush): MaybePromise<void>
+  /** Read back and check that the leaf really carries `desired`. */
+  verify(desired: LeafConfig): MaybePromise<VerifyReport>
+  /** Put a snapshot back (rollback): converge the leaf to it, whatever state it is in now. */
+  restore(snapshot: LeafSnapshot): MaybePromise<void>
+  close(): void
+}
+
+/** Client-side record of known-good states, per leaf (FRR 8.4 has no commit/rollback of its own). */
+export interface SnapshotStore {
+  get(leaf: string, which: SnapshotKind): LeafSnapshot | undefined
+  /** Record the result of a verified change: `lastKnownGood` becomes current, `previous` what ran before it. */
+  record(leaf: string, snaps: {lastKnownGood: LeafSnapshot; previous?: LeafSnapshot}): void
+}
+
+export type SnapshotKind = 'last-known-good' | 'previous'

@@ -1,0 +1,289 @@
+import type {LiveContext} from '../../context/schema.js'
+import type {SshSession} from '../../live/ssh.js'
+import type {LeafConfig} from '../../model/types.js'
+import {type LeafChange, describeChange, diffLeafConfigs} from '../diff.js'
+import {type LeafDriver, LeafDriverError, type LeafSnapshot, type PreparedPush, type RunningState, type VerifyCheck, type VerifyReport} from '../driver.js'
+import {type KernelState, type VniCatalogEntry, desiredKernel, nativeConfigOf, parseKernel, planKernel, runningToFile, spliceFrr, vxlanName, bridgeName} from './native.js'
+
+/** The FRR leaf's raw state, kept byte for byte in snapshots. */
+export interface FrrRaw {
+  /** `vtysh -c 'show running-config'`, base64. */
+  runningB64: string
+  /** /etc/frr/frr.conf, base64 (null when the file does not exist). */
+  fileB64: string | null
+  kernel: KernelState
+  profile: LeafProfile
+}
+
+export type LeafProfile = 'native' | 'full'
+
+export interface FrrLeafOptions {
+  ctx: LiveContext
+  leaf: {name: string; address: string; port: number; vtep: string | null}
+  /** Host-facing interfaces of this leaf (from the inventory's cabling). */
+  hostPorts: string[]
+  catalog: ReadonlyMap<number, VniCatalogEntry>
+  vniBase: number
+  /** Seconds verify waits for zebra to learn new VNIs. */
+  settleMs?: number
+}
+
+const FRR_RELOAD = '/usr/lib/frr/frr-reload.py'
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
+const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8')
+const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+
+/** Split `@@name` sections of a multi-part command output. */
+function sections(out: string): Map<string, string> {
+  const m = new Map<string, string>()
+  const re = /^@@([a-z0-9:-]+)@@$/gm
+  const marks = [...out.matchAll(re)]
+  marks.forEach((mk, i) => {
+    const start = mk.index! + mk[0].length + 1
+    const end = i + 1 < marks.length ? marks[i + 1]!.index! : out.length
+    m.set(mk[1]!, out.slice(start, end).replace(/\n$/, ''))
+  })
+  return m
+}
+
+/**
+ * FRR 8.4 over SSH. The FRR part is applied as a diff with `frr-reload.py --reload` after
+ * `vtysh --dryrun` and `frr-reload.py --test` accepted the candidate; the kernel part with `ip`
+ * commands whose inverse is computed from the state read before; the last-known-good is kept by
+ * the client (snapshots), since FRR 8.4 has no commit/rollback and /etc/frr/frr.conf may be stale.
+ */
+export class FrrLeafDriver implements LeafDriver {
+  readonly driver = 'frr'
+  readonly leaf: string
+  private profile?: LeafProfile
+
+  private constructor(private readonly ssh: SshSession, private readonly o: FrrLeafOptions) {
+    this.leaf = o.leaf.name
+  }
+
+  static async open(o: FrrLeafOptions): Promise<FrrLeafDriver> {
+    const {SshSession} = await import('../../live/ssh.js')
+    try {
+      const ssh = await SshSession.open(o.ctx, {name: o.leaf.name, address: o.leaf.address, port: o.leaf.port})
+      return new FrrLeafDriver(ssh, o)
+    } catch (error) {
+      throw new LeafDriverError('LEAF_UNREACHABLE', (error as Error).message, 'connect', (error as {hint?: string}).hint)
+    }
+  }
+
+  private async run(cmd: string, step: string, opts: {stdin?: string; timeoutMs?: number; okCodes?: number[]} = {}): Promise<{stdout: string; stderr: string; code: number | null}> {
+    let r
+    try {
+      r = await this.ssh.exec(cmd, {stdin: opts.stdin, timeoutMs: opts.timeoutMs})
+    } catch (error) {
+      throw new LeafDriverError('LEAF_UNREACHABLE', `${this.leaf}: ${(error as Error).message}`, step, (error as {hint?: string}).hint)
+    }
+    return r
+  }
+
+  /** Which profile the leaf's kernel supports: VRF + 802.1Q + VLAN-aware bridge ("full"), or "native". */
+  private async detectProfile(): Promise<LeafProfile> {
+    if (this.profile) return this.profile
+    const r = await this.run(`zcat /proc/config.gz 2>/dev/null | grep -E '^CONFIG_(NET_VRF|VLAN_8021Q|BRIDGE_VLAN_FILTERING)=' || true`, 'detect profile')
+    const have = new Set(r.stdout.split('\n').filter(l => /=(y|m)$/.test(l)).map(l => l.split('=')[0]))
+    this.profile = have.has('CONFIG_NET_VRF') && have.has('CONFIG_VLAN_8021Q') && have.has('CONFIG_BRIDGE_VLAN_FILTERING') ? 'full' : 'native'
+    return this.profile
+  }
+
+  async read(): Promise<RunningState> {
+    const profile = await this.detectProfile()
+    const script = [
+      'command -v vtysh >/dev/null || { echo "vtysh not found" >&2; exit 91; }',
+      't=$(mktemp)',
+      `vtysh -c 'show running-config' >"$t" 2>&1 || { cat "$t" >&2; rm -f "$t"; exit 92; }`,
+      'echo @@running@@; base64 -w0 "$t"; echo; rm -f "$t"',
+      'echo @@file@@; if [ -f /etc/frr/frr.conf ]; then base64 -w0 /etc/frr/frr.conf; else printf -- -; fi; echo',
+      'echo @@links@@; ip -j -d addr show',
+    ].join('\n')
+    const r = await this.run(script, 'read')
+    if (r.code !== 0) throw new LeafDriverError('LEAF_UNREACHABLE', `${this.leaf}: reading the running state failed (exit ${r.code}): ${r.stderr.trim().slice(0, 300)}`, 'read', 'Check that FRR (zebra, bgpd) runs on the leaf and vtysh works as the SSH user.')
+    const s = sections(r.stdout)
+    const runningB64 = s.get('running') ?? ''
+    const fileRaw = s.get('file') ?? '-'
+    const kernel = parseKernel(JSON.parse(s.get('links') || '[]'), this.o.hostPorts)
+    const raw: FrrRaw = {runningB64, fileB64: fileRaw === '-' ? null : fileRaw, kernel, profile}
+    const config = nativeConfigOf(kernel, unb64(runningB64), this.o.catalog, this.o.vniBase)
+    return {config, snapshot: {driver: 'frr', leaf: this.leaf, takenAt: new Date().toISOString(), config, raw}}
+  }
+
+  private async upload(text: string, kind: string): Promise<string> {
+    const up = await this.run(`f=$(mktemp /tmp/fabricctl-${kind}.XXXXXX.conf) && cat >"$f" && chmod 644 "$f" && echo "$f"`, `upload ${kind}`, {stdin: text})
+    const file = up.stdout.trim()
+    if (up.code !== 0 || !file.startsWith(`/tmp/fabricctl-${kind}.`)) throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: could not write the ${kind} file: ${up.stderr.trim()}`, `upload ${kind}`)
+    return file
+  }
+
+  /**
+   * Check a candidate without applying anything: `vtysh --dryrun -f` (syntax), then
+   * `frr-reload.py --test` (trust its exit code; its text is only shown as the plan).
+   */
+  async checkCandidate(text: string): Promise<{plan: string[]}> {
+    const file = await this.upload(text, 'candidate')
+    try {
+      const dry = await this.run(`vtysh --dryrun -f ${q(file)} 2>&1`, 'vtysh --dryrun')
+      if (dry.code !== 0) {
+        throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf}: the candidate FRR configuration was rejected by vtysh --dryrun (exit ${dry.code}); nothing was applied: ${dry.stdout.trim().slice(0, 400)}`, 'vtysh --dryrun', 'Look at `fabricctl leaf config LEAF --format frr`; fix the desired state (network data) and push again.')
+      }
+      const test = await this.run(`${FRR_RELOAD} --test --stdout ${q(file)} 2>&1`, 'frr-reload.py --test', {timeoutMs: 120_000})
+      if (test.code !== 0) {
+        throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf}: frr-reload.py --test refused the candidate (exit ${test.code}); nothing was applied: ${test.stdout.trim().split('\n').slice(-5).join(' | ').slice(0, 400)}`, 'frr-reload.py --test')
+      }
+      return {plan: reloadPlan(test.stdout)}
+    } finally {
+      await this.run(`rm -f ${q(file)}`, 'cleanup').catch(() => undefined)
+    }
+  }
+
+  async prepare(desired: LeafConfig, running: RunningState, changes: readonly LeafChange[]): Promise<PreparedPush> {
+    const raw = running.snapshot.raw as FrrRaw
+    if (!this.o.leaf.vtep) throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `Leaf ${this.leaf} has no vtep address in the inventory.`, 'render', 'Add `vtep:` to the leaf in the context inventory.')
+    let want: KernelState
+    let candidate: string
+    try {
+      want = desiredKernel(desired, this.o.leaf.vtep, this.o.hostPorts)
+      candidate = spliceFrr(unb64(raw.runningB64), desired)
+    } catch (error) {
+      throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf} (profile ${raw.profile === 'full' ? 'native; the full-profile renderer is not shipped' : 'native'}): ${(error as Error).message}; nothing was applied.`, 'render')
+    }
+    const kernelPlan = planKernel(raw.kernel, want)
+    const inverse = planKernel(want, raw.kernel)
+    const checked = await this.checkCandidate(candidate)
+    return {
+      plan: [...kernelPlan.map(c => `kernel: ${c}`), ...(checked.plan.length ? checked.plan.map(l => `frr: ${l}`) : changes.filter(c => c.op.endsWith('-vni')).map(c => `frr: ${describeChange(c)}`))],
+      inverse: [...inverse.map(c => `kernel: ${c}`), 'frr: frr-reload.py --reload <pre-push running configuration>'],
+      data: {kernelPlan, candidate},
+    }
+  }
+
+  /** Run `ip` commands one by one; on failure say which one (the rest were not run). */
+  private async runKernel(cmds: string[], step: string): Promise<void> {
+    if (cmds.length === 0) return
+    const script = cmds.map((c, i) => `${c} 2>&1 || { echo "@@fail:${i}@@"; exit 93; }\necho "@@ok:${i}@@"`).join('\n')
+    const r = await this.run(script, step)
+    if (r.code !== 0) {
+      const failed = /@@fail:(\d+)@@/.exec(r.stdout)
+      const i = failed ? Number(failed[1]) : -1
+      const msg = r.stdout.replace(/@@(ok|fail):\d+@@\n?/g, '').trim().split('\n').slice(-2).join(' ')
+      throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: \`${cmds[i] ?? '?'}\` failed (${i >= 0 ? `${i} of ${cmds.length} kernel commands had been applied` : `exit ${r.code}`}): ${msg}`, `kernel: ${cmds[i] ?? step}`)
+    }
+  }
+
+  async apply(prepared: PreparedPush): Promise<void> {
+    const {candidate, kernelPlan} = prepared.data as {candidate: string; kernelPlan: string[]}
+    await this.runKernel(kernelPlan, 'kernel')
+    const file = await this.upload(candidate, 'candidate')
+    try {
+      const r = await this.run(`${FRR_RELOAD} --reload --stdout ${q(file)} 2>&1`, 'frr-reload.py --reload', {timeoutMs: 120_000})
+      if (r.code !== 0) throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: frr-reload.py --reload failed (exit ${r.code}): ${r.stdout.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`, 'frr-reload.py --reload')
+      // Persist what now runs, so a restart of FRR comes back to it (FRR does not write the file itself).
+      const w = await this.run(`cat ${q(file)} >/etc/frr/frr.conf`, 'write /etc/frr/frr.conf')
+      if (w.code !== 0) throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: could not write /etc/frr/frr.conf: ${w.stderr.trim()}`, 'write /etc/frr/frr.conf')
+    } finally {
+      await this.run(`rm -f ${q(file)}`, 'cleanup').catch(() => undefined)
+    }
+  }
+
+  async verify(desired: LeafConfig): Promise<VerifyReport> {
+    const deadline = Date.now() + (this.o.settleMs ?? 8000)
+    for (let attempt = 1; ; attempt++) {
+      const report = await this.verifyOnce(desired)
+      const failing = report.checks.some(c => !c.ok && c.severity === 'error')
+      if (!failing || Date.now() >= deadline || attempt >= 40) return report
+      await new Promise(r => setTimeout(r, 250))
+    }
+  }
+
+  private async verifyOnce(desired: LeafConfig): Promise<VerifyReport> {
+    const running = await this.read()
+    const vnis = Object.values(desired.vnis).map(v => v.vni)
+    const script = [
+      `echo @@evpn@@; vtysh -c 'show evpn vni json'`,
+      ...vnis.map(v => `echo @@mac-${v}@@; vtysh -c 'show evpn mac vni ${v} json'`),
+      `echo @@bgp@@; vtysh -c 'show bgp summary json'`,
+      'echo @@blink@@; bridge -j link',
+      'echo @@bvlan@@; bridge -j vlan show',
+    ].join('\n')
+    const r = await this.run(script, 'verify')
+    const s = sections(r.stdout)
+    const parse = (k: string): any => {
+      try {
+        return JSON.parse(s.get(k) || 'null')
+      } catch {
+        return null
+      }
+    }
+    const checks: VerifyCheck[] = []
+    const diff = diffLeafConfigs(running.config, desired)
+    checks.push({name: 'running-config', ok: diff.length === 0, severity: 'error', detail: diff.length === 0 ? 'kernel devices and FRR configuration match the desired state' : `${diff.length} difference(s): ${diff.slice(0, 4).map(describeChange).join('; ')}`})
+    const evpn = (parse('evpn') ?? {}) as Record<string, {vni: number; type?: string; vxlanIf?: string}>
+    const l2 = new Map(Object.values(evpn).filter(v => v && typeof v === 'object' && v.type !== 'L3').map(v => [Number(v.vni), v]))
+    const missing = vnis.filter(v => !l2.has(v) || l2.get(v)!.vxlanIf !== vxlanName(v))
+    const extra = [...l2.keys()].filter(v => !desired.vnis[String(v)])
+    checks.push({name: 'show evpn vni', ok: missing.length === 0 && extra.length === 0, severity: 'error',
+      detail: missing.length === 0 && extra.length === 0 ? `zebra carries L2 VNIs ${[...l2.keys()].sort().join(',') || '(none)'}` : `${missing.length ? `missing ${missing.join(',')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.join(',')}` : ''}`})
+    for (const v of vnis) {
+      const mac = parse(`mac-${v}`)
+      checks.push({name: `show evpn mac vni ${v}`, ok: mac !== null && typeof mac === 'object', severity: 'info', detail: mac && typeof mac === 'object' ? `${mac.numMacs ?? 0} MAC(s)` : 'no answer'})
+    }
+    const blink = (parse('blink') ?? []) as {ifname: string; master?: string}[]
+    const wrongPorts = Object.entries(desired.interfaces).filter(([iface, i]) => {
+      const vni = Object.values(desired.vnis).find(v => v.vlan === i.vlans[0])?.vni
+      return blink.find(b => b.ifname === iface)?.master !== (vni === undefined ? undefined : bridgeName(vni))
+    }).map(([iface]) => iface)
+    checks.push({name: 'bridge link', ok: wrongPorts.length === 0, severity: 'error', detail: wrongPorts.length === 0 ? `${Object.keys(desired.interfaces).length} host port(s) in their VNI bridge` : `not in the right bridge: ${wrongPorts.join(', ')}`})
+    const bvlan = parse('bvlan')
+    checks.push({name: 'bridge vlan show', ok: Array.isArray(bvlan), severity: 'info', detail: Array.isArray(bvlan) ? `${bvlan.length} bridge port(s) listed` : 'no answer'})
+    const bgp = parse('bgp') ?? {}
+    const peers = Object.values((bgp.l2VpnEvpn?.peers ?? {}) as Record<string, {state?: string}>)
+    const est = peers.filter(p => p.state === 'Established').length
+    checks.push({name: 'show bgp summary (l2vpn evpn)', ok: est > 0, severity: 'warning', detail: `${est} of ${peers.length} EVPN session(s) established`})
+    return {running, checks}
+  }
+
+  async restore(snapshot: LeafSnapshot): Promise<void> {
+    const raw = snapshot.raw as FrrRaw | undefined
+    if (!raw || snapshot.driver !== 'frr') throw new LeafDriverError('LEAF_ROLLBACK_FAILED', `The recorded state of ${this.leaf} was not taken by the FRR driver.`, 'restore')
+    const now = await this.read()
+    const cur = (now.snapshot.raw as FrrRaw).kernel
+    // Ports first out of bridges that go away, then devices, then FRR: planKernel orders it.
+    await this.runKernel(planKernel(cur, raw.kernel), 'restore kernel')
+    const text = runningToFile(unb64(raw.runningB64))
+    const file = await this.upload(text, 'restore')
+    try {
+      const r = await this.run(`${FRR_RELOAD} --reload --stdout ${q(file)} 2>&1`, 'restore frr-reload.py --reload', {timeoutMs: 120_000})
+      if (r.code !== 0) throw new LeafDriverError('LEAF_ROLLBACK_FAILED', `${this.leaf}: frr-reload.py --reload of the recorded state failed (exit ${r.code}): ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`, 'restore frr')
+      const fileCmd = raw.fileB64 === null ? 'rm -f /etc/frr/frr.conf' : `printf %s ${q(raw.fileB64)} | base64 -d >/etc/frr/frr.conf`
+      const w = await this.run(fileCmd, 'restore /etc/frr/frr.conf')
+      if (w.code !== 0) throw new LeafDriverError('LEAF_ROLLBACK_FAILED', `${this.leaf}: could not restore /etc/frr/frr.conf: ${w.stderr.trim()}`, 'restore file')
+    } finally {
+      await this.run(`rm -f ${q(file)}`, 'cleanup').catch(() => undefined)
+    }
+  }
+
+  close(): void {
+    this.ssh.close()
+  }
+}
+
+/**
+ * The "Lines To Delete" / "Lines To Add" of `frr-reload.py --test`, as "no …" / "+ …" lines. Only for
+ * showing the plan: whether the candidate is acceptable is decided by the exit code.
+ */
+export function reloadPlan(out: string): string[] {
+  const plan: string[] = []
+  let mode: 'del' | 'add' | undefined
+  for (const line of out.split('\n')) {
+    if (/^Lines To Delete/.test(line)) mode = 'del'
+    else if (/^Lines To Add/.test(line)) mode = 'add'
+    else if (/^=+$/.test(line.trim()) || line.trim() === '') continue
+    else if (mode && !/^\d{4}-\d\d-\d\d/.test(line)) plan.push(`${mode === 'del' ? '-' : '+'} ${line.trim()}`)
+  }
+  return plan
+}
+
+export {b64, unb64}

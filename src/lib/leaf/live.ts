@@ -1,0 +1,128 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+import {dataDir} from '../cli/paths.js'
+import type {LiveContext} from '../context/schema.js'
+import {neutronRequest} from '../live/neutron/http.js'
+import {parseCidr} from '../model/addressing.js'
+import {type LeafConfig, type Network, type Tenant} from '../model/types.js'
+import {canonicalLeafConfig, desiredLeafConfig} from './desired.js'
+import type {LeafSnapshot, SnapshotKind, SnapshotStore} from './driver.js'
+import type {VniCatalogEntry} from './frr/native.js'
+
+interface NPort { id: string; name: string; network_id: string; 'binding:host_id'?: string | null; status?: string; data_plane_status?: string | null }
+interface NNetwork { id: string; name: string; 'provider:network_type'?: string; 'provider:segmentation_id'?: number | null }
+interface NSubnet { network_id: string; cidr: string; gateway_ip: string | null; ip_version: number }
+
+const LIVE_TENANT: Tenant = {name: 'default', vrf: 'default', l3Vni: 0}
+
+/**
+ * What a live fabric's leaves must carry, from Neutron (ports and their `binding:host_id`,
+ * networks and their VLAN) and the context's inventory (which leaf interfaces each host is cabled
+ * to). A VLAN network maps to L2 VNI `overlay.vniBase + VLAN`; the native profile has no tenant
+ * VRFs, so every gateway sits in the default VRF.
+ */
+export class LiveDesiredState {
+  private constructor(
+    private readonly ctx: LiveContext,
+    readonly networks: Map<string, Network>,
+    readonly catalog: Map<number, VniCatalogEntry>,
+    private readonly portsByHost: Map<string, Set<string>>,
+    readonly ports: NPort[],
+  ) {}
+
+  static async load(ctx: LiveContext): Promise<LiveDesiredState> {
+    const [{ports}, {networks}, {subnets}] = await Promise.all([
+      neutronRequest<{ports: NPort[]}>(ctx, 'GET', '/v2.0/ports'),
+      neutronRequest<{networks: NNetwork[]}>(ctx, 'GET', '/v2.0/networks'),
+      neutronRequest<{subnets: NSubnet[]}>(ctx, 'GET', '/v2.0/subnets'),
+    ])
+    const v4 = new Map(subnets.filter(s => s.ip_version === 4 && s.gateway_ip).map(s => [s.network_id, s]))
+    const byId = new Map<string, Network>()
+    const catalog = new Map<number, VniCatalogEntry>()
+    for (const n of networks) {
+      const sub = v4.get(n.id)
+      const vlan = n['provider:network_type'] === 'vlan' ? n['provider:segmentation_id'] ?? null : null
+      if (!sub || vlan === null) continue // only VLAN networks with an IPv4 gateway reach the leaves
+      const name = n.name || n.id
+      const vni = ctx.overlay.vniBase + vlan
+      byId.set(n.id, {id: n.id, name, az: '', tenant: LIVE_TENANT.name, cidr: sub.cidr, gateway: sub.gateway_ip!, vlan, l2Vni: vni, labels: []})
+      catalog.set(vni, {vlan, network: name})
+    }
+    const known = new Set(ctx.inventory.hosts.map(h => h.name))
+    const portsByHost = new Map<string, Set<string>>()
+    for (const p of ports) {
+      const host = p['binding:host_id']
+      const net = byId.get(p.network_id)
+      if (!host || !net || !known.has(host)) continue
+      let set = portsByHost.get(host)
+      if (!set) portsByHost.set(host, (set = new Set()))
+      set.add(net.name)
+    }
+    return new LiveDesiredState(ctx, new Map([...byId.values()].map(n => [n.name, n])), catalog, portsByHost, ports)
+  }
+
+  /** Host-facing interfaces of a leaf, from the inventory. */
+  hostPorts(leaf: string): string[] {
+    return this.ctx.inventory.hosts.flatMap(h => h.nics.filter(n => n.leaf === leaf).map(n => n.interface)).sort()
+  }
+
+  /** Leaves a host is cabled to. */
+  leavesOfHost(host: string): string[] {
+    return [...new Set(this.ctx.inventory.hosts.find(h => h.name === host)?.nics.map(n => n.leaf) ?? [])]
+  }
+
+  desired(leaf: string): LeafConfig {
+    const attachments = this.ctx.inventory.hosts.flatMap(h => h.nics.filter(n => n.leaf === leaf).map(n => ({interface: n.interface, networks: [...(this.portsByHost.get(h.name) ?? [])]})))
+    const cfg = desiredLeafConfig(attachments, this.networks, new Map([[LIVE_TENANT.name, LIVE_TENANT]]))
+    cfg.vrfs = {}
+    for (const v of Object.values(cfg.vnis)) {
+      v.routeTarget = `${this.ctx.overlay.routeTargetAsn}:${v.vni}`
+      v.gateway = {address: `${this.networks.get(v.network)!.gateway}/${parseCidr(this.networks.get(v.network)!.cidr).prefix}`, mac: this.ctx.overlay.anycastMac.toLowerCase()}
+    }
+    return canonicalLeafConfig(cfg)
+  }
+}
+
+/**
+ * Snapshots of live leaves on the client side, one JSON file per leaf and kind under
+ * `<data dir>/leaf/<context>/<leaf>/`, written atomically (temp file + rename), readable by the user only.
+ */
+export class FileSnapshotStore implements SnapshotStore {
+  constructor(private readonly contextName: string, private readonly root = path.join(dataDir(), 'leaf')) {}
+
+  dir(leaf: string): string {
+    const safe = (s: string) => s.replaceAll(/[^A-Za-z0-9_.-]/g, '_')
+    return path.join(this.root, safe(this.contextName), safe(leaf))
+  }
+
+  get(leaf: string, which: SnapshotKind): LeafSnapshot | undefined {
+    const f = path.join(this.dir(leaf), `${which}.json`)
+    if (!fs.existsSync(f)) return undefined
+    return JSON.parse(fs.readFileSync(f, 'utf8')) as LeafSnapshot
+  }
+
+  record(leaf: string, snaps: {lastKnownGood: LeafSnapshot; previous?: LeafSnapshot}): void {
+    const dir = this.dir(leaf)
+    fs.mkdirSync(dir, {recursive: true, mode: 0o700})
+    const write = (name: SnapshotKind, s: LeafSnapshot) => {
+      const f = path.join(dir, `${name}.json`)
+      const tmp = `${f}.${process.pid}.tmp`
+      fs.writeFileSync(tmp, `${JSON.stringify(s, null, 2)}\n`, {mode: 0o600})
+      fs.renameSync(tmp, f)
+    }
+    if (snaps.previous) write('previous', snaps.previous)
+    write('last-known-good', snaps.lastKnownGood)
+  }
+}
+
+/**
+ * Record a port's overlay plane in Neutron through the `data_plane_status` extension
+ * (PUT /v2.0/ports/{id} {"port": {"data_plane_status": "ACTIVE" | "DOWN"}}). Neutron accepts only
+ * ACTIVE and DOWN there: an overlay in ERROR or BUILD is recorded as DOWN.
+ */
+export async function setPortDataPlaneStatus(ctx: LiveContext, portId: string, overlay: 'ACTIVE' | 'DOWN' | 'ERROR' | 'BUILD'): Promise<'ACTIVE' | 'DOWN'> {
+  const value = overlay === 'ACTIVE' ? 'ACTIVE' : 'DOWN'
+  await neutronRequest(ctx, 'PUT', `/v2.0/ports/${encodeURIComponent(portId)}`, {port: {data_plane_status: value}})
+  return value
+}

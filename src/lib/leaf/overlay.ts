@@ -1,0 +1,77 @@
+import type {FabricHandle} from '../fabric.js'
+import type {PlaneState} from '../model/types.js'
+import type {PushResult} from './engine.js'
+
+export interface PortLeavesOutcome {
+  /** The port's overlay plane after the push, from the verified result. */
+  overlay: PlaneState
+  /** Leaves of the new host ('new'), of the previous host ('old'), or both. */
+  leaves: (PushResult & {side: 'new' | 'old' | 'both'})[]
+  /** Live: what was written to the Neutron port's data_plane_status (null when it was not written). */
+  dataPlaneStatus: 'ACTIVE' | 'DOWN' | null
+  reasons: string[]
+}
+
+/**
+ * For the port bind / migrate / release paths: configure the leaves of the port's (new) host,
+ * clean those of its previous host (a network's VLAN leaves an interface when its last port on that
+ * host went; its VNI leaves the leaf when no host under it needs it — the desired state decides),
+ * and record the overlay plane from the verified result: ACTIVE when every leaf of the new host
+ * carries its desired state, ERROR otherwise, DOWN when the port has no host.
+ *
+ * Live: call it after Neutron holds the port's new `binding:host_id`; it writes the overlay state
+ * to the port's `data_plane_status` (ACTIVE, or DOWN for ERROR/DOWN). Sim: it runs the same engine
+ * from the cabling and writes ports.overlay (the simulated controller itself uses reconcileLeaves).
+ */
+export async function configurePortLeaves(fabric: FabricHandle, port: {portId: string; host: string | null; previousHost?: string | null}): Promise<PortLeavesOutcome> {
+  const {openLeafService} = await import('./service.js')
+  const svc = await openLeafService(fabric)
+  try {
+    let newLeaves: string[] = []
+    let oldLeaves: string[] = []
+    if (fabric.backend === 'live') {
+      const {liveLeafService} = await import('./service-live.js')
+      const st = await (svc as ReturnType<typeof liveLeafService>).state()
+      newLeaves = port.host ? st.leavesOfHost(port.host) : []
+      oldLeaves = port.previousHost ? st.leavesOfHost(port.previousHost) : []
+    } else {
+      const leavesOf = (h: string) => (fabric.store.host(h)?.nics ?? []).map(n => n.switch).filter(s => fabric.store.switch(s)?.role === 'leaf')
+      newLeaves = port.host ? leavesOf(port.host) : []
+      oldLeaves = port.previousHost ? leavesOf(port.previousHost) : []
+    }
+    const all = [...new Set([...newLeaves, ...oldLeaves])]
+    const leaves: PortLeavesOutcome['leaves'] = []
+    for (const leaf of all) {
+      const r = await svc.push(leaf, {force: true})
+      leaves.push({...r, side: newLeaves.includes(leaf) && oldLeaves.includes(leaf) ? 'both' : newLeaves.includes(leaf) ? 'new' : 'old'})
+    }
+    const ok = (r: PushResult) => r.status === 'applied' || r.status === 'unchanged'
+    const failedNew = leaves.filter(r => r.side !== 'old' && !ok(r))
+    const reasons: string[] = []
+    let overlay: PlaneState
+    if (!port.host) {
+      overlay = 'DOWN'
+      reasons.push('the port has no host')
+    } else if (newLeaves.length === 0) {
+      overlay = 'ERROR'
+      reasons.push(`host ${port.host} is cabled to no leaf`)
+    } else if (failedNew.length > 0) {
+      overlay = 'ERROR'
+      reasons.push(...failedNew.map(r => `${r.leaf}: ${r.error?.message ?? r.status}`))
+    } else {
+      overlay = 'ACTIVE'
+      reasons.push(`${newLeaves.join(', ')} carry the port's network (verified)`)
+    }
+    for (const r of leaves.filter(x => x.side === 'old' && !ok(x))) reasons.push(`cleaning the previous host's leaf ${r.leaf} failed: ${r.error?.message ?? r.status}`)
+    let dataPlaneStatus: 'ACTIVE' | 'DOWN' | null = null
+    if (fabric.backend === 'live') {
+      const {setPortDataPlaneStatus} = await import('./live.js')
+      dataPlaneStatus = await setPortDataPlaneStatus(fabric.context, port.portId, overlay)
+    } else {
+      fabric.store.setPortState(port.portId, null, overlay)
+    }
+    return {overlay, leaves, dataPlaneStatus, reasons}
+  } finally {
+    svc.close()
+  }
+}

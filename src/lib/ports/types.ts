@@ -1,0 +1,166 @@
+import type {PlaneState, Port} from '../model/types.js'
+
+/**
+ * The port service: allocate, bind, migrate, release, show, list, labels and IPAM, the same
+ * for every backend. `sim.ts` implements it on the store (with the simulated agents and
+ * controller), `live.ts` on Neutron's API. Commands hold a `PortService` and never ask which.
+ */
+export interface PortService {
+  readonly backend: 'sim' | 'live'
+  allocate(req: AllocateRequest): Promise<AllocateResult>
+  bind(ref: string, host: string, opts: {dryRun: boolean}): Promise<BindResultDoc>
+  migrate(ref: string, toHost: string, opts: {dryRun: boolean}): Promise<MigrateResult>
+  release(refs: readonly string[], opts: {dryRun: boolean}): Promise<ReleaseResult>
+  show(ref: string): Promise<PortDetail>
+  list(filter: PortListFilter): Promise<PortPage>
+  label(action: 'add' | 'remove', network: string, label: string, opts: {dryRun: boolean}): Promise<LabelChange>
+  usage(by: 'network' | 'label'): Promise<UsageRow[]>
+  check(): Promise<IpamCheckResult>
+}
+
+/** A port as the port commands print it: the model plus its `UNDERLAY_OVERLAY` state. */
+export interface PortView extends Port {
+  state: string
+  /** Live only: Neutron's own status and binding:vif_type, as read. */
+  neutron?: {status: string; vifType: string | null; networkId: string}
+}
+
+export interface AllocateRequest {
+  network?: string
+  label?: string
+  az?: string
+  name?: string
+  nameTemplate?: string
+  count: number
+  host?: string
+  ip?: string
+  failIfExists: boolean
+  dryRun: boolean
+}
+
+/** One network considered for an allocation, in policy order. */
+export interface NetworkUsage {
+  name: string
+  az: string
+  cidr: string
+  labels: string[]
+  used: number
+  total: number
+  free: number
+  /** A network-exhausted fault (sim) makes it count as full. */
+  exhausted: boolean
+}
+
+export interface AllocatedPort {
+  id: string | null
+  name: string
+  network: string
+  /** null in a live dry run: Neutron picks addresses (at random) only when it creates the port. */
+  ip: string | null
+  mac: string | null
+  host: string | null
+  underlay: PlaneState
+  overlay: PlaneState
+  state: string
+  /** false: the name existed, this is the existing port, unchanged. */
+  created: boolean
+  reasons?: string[]
+}
+
+export interface LeafTouchDoc { leaf: string; side: 'old' | 'new' | 'both'; ok: boolean; changed: boolean; error?: string; cause?: string }
+
+export interface AllocateResult {
+  dryRun: boolean
+  policy: string
+  candidates: NetworkUsage[]
+  ports: AllocatedPort[]
+  created: number
+  existing: number
+  leaves: LeafTouchDoc[]
+}
+
+export interface BindResultDoc {
+  dryRun: boolean
+  port: PortView
+  before: {host: string | null; state: string}
+  host: string
+  device: string | null
+  leaves: LeafTouchDoc[]
+  reasons: string[]
+}
+
+export interface MigrateSide { host: string | null; ip: string; mac: string; state: string; device: string | null }
+
+export interface MigrateResult {
+  dryRun: boolean
+  changed: boolean
+  port: PortView
+  before: MigrateSide
+  after: MigrateSide
+  leaves: LeafTouchDoc[]
+  reasons: string[]
+}
+
+export interface ReleaseResult {
+  dryRun: boolean
+  released: {id: string; name: string; ip: string; network: string; host: string | null; device: string | null}[]
+  leaves: LeafTouchDoc[]
+}
+
+export interface PortDetail {
+  port: PortView
+  network: {name: string; id: string; az: string; cidr: string; gateway: string; vlan: number; l2Vni: number | null; labels: string[]} | null
+  evidence: {
+    device: {host: string; device: string; localVlan: number; ofport: number} | null
+    controller: {host: string | null; ip: string; mac: string} | null
+    leaves: string[]
+  } | null
+}
+
+export interface PortListFilter {
+  host?: string
+  network?: string
+  label?: string
+  az?: string
+  /** `UNDERLAY_OVERLAY`; either side may be `*`. */
+  state?: string
+  namePrefix?: string
+  limit: number
+  after?: string
+}
+
+export interface PortPage { ports: PortView[]; next: string | null }
+
+export interface LabelChange {
+  dryRun: boolean
+  action: 'add' | 'remove'
+  network: string
+  label: string
+  changed: boolean
+  labels: string[]
+}
+
+export interface UsageRow {
+  name: string
+  /** --by network: the network's AZ; --by label: the AZs its networks are in. */
+  azs: string[]
+  networks: string[]
+  used: number
+  free: number
+  total: number
+  exhausted: number
+}
+
+export interface IpamFinding { subject: string; message: string; evidence?: Record<string, unknown> }
+
+export interface IpamCheckItem {
+  name: 'duplicate-ips' | 'duplicate-names' | 'bad-addresses' | 'unknown-hosts' | 'missing-controller-record' | 'stale-controller-record' | 'leaf-config-without-port'
+  description: string
+  status: 'ok' | 'failed' | 'skipped'
+  reason?: string
+  /** How many findings in all; `findings` lists at most the first 200. */
+  count: number
+  findings: IpamFinding[]
+}
+
+export interface IpamCheckResult { ok: boolean; checks: IpamCheckItem[] }

@@ -1,0 +1,61 @@
+import {z} from 'zod'
+
+import {doc, leafConfig, leafVni} from './model.js'
+
+const vrfVal = z.object({l3Vni: z.number().int()})
+export const leafChange = z.discriminatedUnion('op', [
+  z.object({op: z.literal('add-vni'), vni: z.number().int(), to: leafVni}),
+  z.object({op: z.literal('remove-vni'), vni: z.number().int(), from: leafVni}),
+  z.object({op: z.literal('change-vni'), vni: z.number().int(), from: leafVni, to: leafVni, fields: z.array(z.string())}),
+  z.object({op: z.literal('add-vrf'), vrf: z.string(), to: vrfVal}),
+  z.object({op: z.literal('remove-vrf'), vrf: z.string(), from: vrfVal}),
+  z.object({op: z.literal('change-vrf'), vrf: z.string(), from: vrfVal, to: vrfVal}),
+  z.object({op: z.literal('add-vlan'), interface: z.string(), vlan: z.number().int()}),
+  z.object({op: z.literal('remove-vlan'), interface: z.string(), vlan: z.number().int()}),
+])
+
+const error = z.object({code: z.string(), message: z.string(), step: z.string().optional(), hint: z.string().optional()})
+const check = z.object({name: z.string(), ok: z.boolean(), severity: z.enum(['error', 'warning', 'info']), detail: z.string()})
+const countsOf = <T extends readonly [string, ...string[]]>(keys: T) => z.object(Object.fromEntries(keys.map(k => [k, z.number().int()])) as Record<T[number], z.ZodNumber>)
+
+export const leafSchemas = {
+  LeafDesiredConfig: doc('LeafDesiredConfig', {
+    context: z.string(), leaf: z.string(), driver: z.string(), source: z.enum(['cabling', 'neutron+inventory']),
+    config: leafConfig,
+    text: z.array(z.string()).describe('the text rendering (--format text)'),
+    rendered: z.object({driver: z.string(), profile: z.string(), frr: z.string(), kernel: z.array(z.string()), notes: z.array(z.string())}).nullable().describe('--format frr: the FRR configuration and kernel commands'),
+  }),
+  LeafDiff: doc('LeafDiff', {
+    context: z.string(),
+    leaves: z.array(z.object({
+      leaf: z.string(), driver: z.string(), status: z.enum(['in-sync', 'differs', 'unreachable']),
+      changes: z.array(leafChange), summary: z.array(z.string()), diff: z.array(z.string()), error: error.optional(),
+    })),
+    totals: countsOf(['leaves', 'inSync', 'differ', 'unreachable', 'changes'] as const),
+  }),
+  LeafPush: doc('LeafPush', {
+    context: z.string(), dryRun: z.boolean(), maxChanges: z.number().int().nullable(), force: z.boolean(),
+    gate: z.object({totalChanges: z.number().int(), refused: z.boolean()}).nullable().describe('multi-leaf pushes: the --max-changes gate over all leaves'),
+    leaves: z.array(z.object({
+      leaf: z.string(), driver: z.string(), status: z.enum(['unchanged', 'applied', 'planned', 'refused', 'failed', 'unreachable']),
+      changes: z.array(leafChange), summary: z.array(z.string()), plan: z.array(z.string()), inverse: z.array(z.string()),
+      error: error.optional(), rolledBackTo: z.enum(['last-known-good', 'previous', 'pre-push', 'failed']).nullable().optional(),
+      checks: z.array(check), durationMs: z.number(),
+    })),
+    totals: countsOf(['leaves', 'applied', 'unchanged', 'planned', 'refused', 'failed', 'unreachable', 'changes'] as const),
+    elapsedMs: z.number(),
+  }),
+  LeafVerify: doc('LeafVerify', {
+    context: z.string(),
+    leaves: z.array(z.object({
+      leaf: z.string(), driver: z.string(), status: z.enum(['in-sync', 'differs', 'unreachable']),
+      changes: z.array(leafChange), summary: z.array(z.string()), checks: z.array(check), error: error.optional(),
+    })),
+    totals: countsOf(['leaves', 'inSync', 'differ', 'unreachable'] as const),
+  }),
+  LeafRollback: doc('LeafRollback', {
+    context: z.string(), leaf: z.string(), driver: z.string(), to: z.enum(['last-known-good', 'previous']),
+    status: z.enum(['restored', 'unchanged', 'planned', 'failed', 'unreachable', 'no-snapshot']),
+    takenAt: z.string().optional(), changes: z.array(leafChange), summary: z.array(z.string()), error: error.optional(), dryRun: z.boolean(),
+  }),
+}

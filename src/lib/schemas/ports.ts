@@ -1,0 +1,77 @@
+import {z} from 'zod'
+
+import {doc, planeState, port} from './model.js'
+
+/** Output kinds of the port, network label and ipam commands (docs/ports.md). */
+const state = z.string().regex(/^(DOWN|BUILD|ACTIVE|ERROR)_(DOWN|BUILD|ACTIVE|ERROR)$/).describe('UNDERLAY_OVERLAY')
+
+export const portView = port.extend({
+  state,
+  neutron: z.object({status: z.string(), vifType: z.string().nullable(), networkId: z.string()}).optional().describe('live backend only: Neutron\'s status and binding:vif_type'),
+})
+
+const leafTouch = z.object({
+  leaf: z.string(), side: z.enum(['old', 'new', 'both']), ok: z.boolean(), changed: z.boolean(), error: z.string().optional(), cause: z.string().optional(),
+})
+
+const networkUsage = z.object({
+  name: z.string(), az: z.string(), cidr: z.string(), labels: z.array(z.string()), used: z.number().int(), total: z.number().int(), free: z.number().int(), exhausted: z.boolean(),
+})
+
+const allocatedPort = z.object({
+  id: z.string().nullable().describe('null in a dry run for a port that would be created'),
+  name: z.string(), network: z.string(), ip: z.string().nullable().describe('null in a live dry run: Neutron picks addresses when it creates the port'), mac: z.string().nullable(), host: z.string().nullable(),
+  underlay: planeState, overlay: planeState, state, created: z.boolean().describe('false: the name existed; this is the existing port, unchanged'),
+  reasons: z.array(z.string()).optional(),
+})
+
+const migrateSide = z.object({host: z.string().nullable(), ip: z.string(), mac: z.string(), state, device: z.string().nullable()})
+
+const common = {context: z.string(), backend: z.enum(['sim', 'live'])}
+
+export const portSchemas = {
+  PortAllocation: doc('PortAllocation', {
+    ...common, dryRun: z.boolean(), policy: z.string(), candidates: z.array(networkUsage), ports: z.array(allocatedPort),
+    created: z.number().int(), existing: z.number().int(), leaves: z.array(leafTouch),
+  }),
+  PortBinding: doc('PortBinding', {
+    ...common, dryRun: z.boolean(), port: portView, before: z.object({host: z.string().nullable(), state}), host: z.string(), device: z.string().nullable(),
+    leaves: z.array(leafTouch), reasons: z.array(z.string()),
+  }),
+  PortMigration: doc('PortMigration', {
+    ...common, dryRun: z.boolean(), changed: z.boolean(), port: portView, before: migrateSide, after: migrateSide, leaves: z.array(leafTouch), reasons: z.array(z.string()),
+  }),
+  PortRelease: doc('PortRelease', {
+    ...common, dryRun: z.boolean(),
+    released: z.array(z.object({id: z.string(), name: z.string(), ip: z.string(), network: z.string(), host: z.string().nullable(), device: z.string().nullable()})),
+    leaves: z.array(leafTouch),
+  }),
+  PortDetail: doc('PortDetail', {
+    ...common, port: portView,
+    network: z.object({name: z.string(), id: z.string(), az: z.string(), cidr: z.string(), gateway: z.string(), vlan: z.number().int(), l2Vni: z.number().int().nullable(), labels: z.array(z.string())}).nullable(),
+    evidence: z.object({
+      device: z.object({host: z.string(), device: z.string(), localVlan: z.number().int(), ofport: z.number().int()}).nullable(),
+      controller: z.object({host: z.string().nullable(), ip: z.string(), mac: z.string()}).nullable(),
+      leaves: z.array(z.string()),
+    }).nullable().describe('null on the live backend (see `port diagnose`)'),
+  }),
+  PortList: doc('PortList', {
+    ...common, ports: z.array(portView), limit: z.number().int(), next: z.string().nullable().describe('pass as --after to get the next page; null on the last page'),
+  }),
+  NetworkLabelChange: doc('NetworkLabelChange', {
+    ...common, dryRun: z.boolean(), action: z.enum(['add', 'remove']), network: z.string(), label: z.string(), changed: z.boolean(), labels: z.array(z.string()),
+  }),
+  IpamUsage: doc('IpamUsage', {
+    ...common, by: z.enum(['network', 'label']),
+    rows: z.array(z.object({name: z.string(), azs: z.array(z.string()), networks: z.array(z.string()), used: z.number().int(), free: z.number().int(), total: z.number().int(), exhausted: z.number().int()})),
+    totals: z.object({used: z.number().int(), free: z.number().int(), total: z.number().int()}),
+  }),
+  IpamCheck: doc('IpamCheck', {
+    ...common, ok: z.boolean(),
+    checks: z.array(z.object({
+      name: z.enum(['duplicate-ips', 'duplicate-names', 'bad-addresses', 'unknown-hosts', 'missing-controller-record', 'stale-controller-record', 'leaf-config-without-port']),
+      description: z.string(), status: z.enum(['ok', 'failed', 'skipped']), reason: z.string().optional(), count: z.number().int(),
+      findings: z.array(z.object({subject: z.string(), message: z.string(), evidence: z.record(z.string(), z.unknown()).optional()})),
+    })),
+  }),
+}

@@ -1,0 +1,474 @@
+import {FabricError, notFound, usageError} from '../cli/errors.js'
+import {EXIT} from '../cli/exit-codes.js'
+import type {LiveContext} from '../context/schema.js'
+import {ANYCAST_GATEWAY_MAC, emptyLeafConfig, type LeafConfig} from '../model/types.js'
+import {neutronRequest} from '../live/neutron/http.js'
+import type {SshSession, SshTarget} from '../live/ssh.js'
+import {DEFAULT_BRIDGES} from './bridges.js'
+import type {AttachmentEvidence, EndpointEvidence, FlowSpec, HostEvidence, InHostVerdict, SwitchEvidence, TraceEvidence} from './types.js'
+
+/**
+ * Evidence for a trace from a live fabric: Neutron for the ports and networks, the hosts over SSH
+ * (ovs-vsctl for the wiring, ovs-appctl dpif/show + bond/show, `ip -j link`, and
+ * `ovs-appctl ofproto/trace` for the in-host verdict, its datapath ports mapped through dpif/show),
+ * the leaves over SSH (FRR's `show evpn vni json` and `show bgp l2vpn evpn summary json`,
+ * `bridge -j link show`, `ip -j -d link show type vxlan`, `ip -j addr show type bridge`).
+ */
+
+/** Without a VNI for a network anywhere in the evidence, the fabric's convention: VNI = base + VLAN (docs/trace.md). */
+export const LIVE_VNI_BASE = 10_000
+const SEP = '@@fabricctl-trace@@'
+
+interface NeutronPort {
+  id: string; name: string; network_id: string; mac_address: string; status: string; device_id: string
+  fixed_ips: {subnet_id: string; ip_address: string}[]; 'binding:host_id'?: string; project_id?: string; tenant_id?: string
+}
+interface NeutronNetwork { id: string; name: string; project_id?: string; tenant_id?: string; 'provider:network_type'?: string; 'provider:segmentation_id'?: number | null }
+interface NeutronSubnet { id: string; network_id: string; cidr: string; gateway_ip: string | null; ip_version: number }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
+
+async function resolveLivePort(ctx: LiveContext, ref: string, which: string): Promise<NeutronPort> {
+  let found: NeutronPort[] = []
+  if (UUID.test(ref)) {
+    found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?id=${encodeURIComponent(ref)}`)).ports
+  } else if (IPV4.test(ref)) {
+    found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?fixed_ips=${encodeURIComponent(`ip_address=${ref}`)}`)).ports
+  } else {
+    found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?name=${encodeURIComponent(ref)}`)).ports
+    if (found.length === 0) {
+      const inst = ctx.inventory.instances.find(i => i.name === ref && i.portId)
+      if (inst) found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?id=${encodeURIComponent(inst.portId!)}`)).ports
+    }
+  }
+  if (found.length > 1) {
+    throw usageError('TRACE_ENDPOINT_AMBIGUOUS', `${which} "${ref}" matches ${found.length} Neutron ports (${found.slice(0, 5).map(p => p.id).join(', ')}).`, ref, 'Give the port id instead (Neutron port names and IPs need not be unique).')
+  }
+  if (found.length === 0) throw notFound('port or instance', ref, `${which} must be a Neutron port name, id or IP, or an instance of the context's inventory.`)
+  return found[0]!
+}
+
+// --- parsing command output (exported for tests) ------------------------------------------------
+
+/** `ovs-vsctl --format=json list ...`: rows as objects; OVSDB maps/sets unwrapped. */
+export function parseOvsJson(text: string): Record<string, unknown>[] {
+  const doc = JSON.parse(text) as {data: unknown[][]; headings: string[]}
+  const value = (v: unknown): unknown => {
+    if (Array.isArray(v) && v[0] === 'map') return Object.fromEntries((v[1] as [string, unknown][]).map(([k, x]) => [k, value(x)]))
+    if (Array.isArray(v) && v[0] === 'set') return (v[1] as unknown[]).length === 0 ? null : (v[1] as unknown[]).map(value)
+    if (Array.isArray(v) && v[0] === 'uuid') return v[1]
+    return v
+  }
+  return doc.data.map(row => Object.fromEntries(doc.headings.map((h, i) => [h, value(row[i])])))
+}
+
+export interface DpifPort { bridge: string; name: string; ofport: number | null; dp: number | null }
+
+/** `ovs-appctl dpif/show`: each bridge's ports with OpenFlow and datapath numbers. */
+export function parseDpif(text: string): DpifPort[] {
+  const out: DpifPort[] = []
+  let bridge = ''
+  for (const line of text.split('\n')) {
+    const br = /^ {2}(\S+):\s*$/.exec(line)
+    if (br) {
+      bridge = br[1]!
+      continue
+    }
+    const p = /^ {4}(\S+) (\d+|none)\/(\d+|none):/.exec(line)
+    if (p && bridge) out.push({bridge, name: p[1]!, ofport: p[2] === 'none' ? null : Number(p[2]), dp: p[3] === 'none' ? null : Number(p[3])})
+  }
+  return out
+}
+
+export interface BondInfo { name: string; mode: string; members: {name: string; enabled: boolean; active: boolean}[] }
+
+/** `ovs-appctl bond/show`. */
+export function parseBondShow(text: string): BondInfo[] {
+  const out: BondInfo[] = []
+  let cur: BondInfo | undefined
+  let member: BondInfo['members'][number] | undefined
+  for (const line of text.split('\n')) {
+    const b = /^---- (\S+) ----/.exec(line)
+    if (b) {
+      out.push((cur = {name: b[1]!, mode: '', members: []}))
+      member = undefined
+      continue
+    }
+    if (!cur) continue
+    const mode = /^bond_mode: (\S+)/.exec(line)
+    if (mode) cur.mode = mode[1]!
+    const m = /^(?:member|slave) (\S+): (enabled|disabled)/.exec(line)
+    if (m) cur.members.push((member = {name: m[1]!, enabled: m[2] === 'enabled', active: false}))
+    if (member && /^\s+active (member|slave)\s*$/.test(line)) member.active = true
+  }
+  return out
+}
+
+/** The outputs of a `Datapath actions:` line, in order, with the VLAN tag each frame leaves with. */
+export function parseDatapathActions(trace: string): {line: string; drop: boolean; outputs: {dp: number; vlan: number | null}[]} | null {
+  const line = /^Datapath actions: (.*)$/m.exec(trace)?.[1]?.trim()
+  if (line === undefined) return null
+  const outputs: {dp: number; vlan: number | null}[] = []
+  let vlan: number | null = null
+  // Split on commas outside parentheses.
+  const tokens: string[] = []
+  let depth = 0
+  let cur = ''
+  for (const ch of line) {
+    if (ch === '(') depth++
+    if (ch === ')') depth--
+    if (ch === ',' && depth === 0) {
+      tokens.push(cur.trim())
+      cur = ''
+    } else cur += ch
+  }
+  if (cur.trim()) tokens.push(cur.trim())
+  for (const t of tokens) {
+    const push = /^push_vlan\(vid=(\d+)/.exec(t)
+    if (push) vlan = Number(push[1])
+    else if (t === 'pop_vlan') vlan = null
+    else if (/^\d+$/.test(t)) outputs.push({dp: Number(t), vlan})
+  }
+  return {line, drop: line === 'drop' || outputs.length === 0, outputs}
+}
+
+export interface LeafFacts {
+  evpnVnis: Set<number>
+  vxlans: {name: string; id: number; master: string | null; local: string | null; up: boolean}[]
+  ports: {name: string; master: string | null}[]
+  bridges: {name: string; mac: string; addresses: string[]}[]
+  evpnPeers: {hostname: string | null; address: string; established: boolean}[]
+}
+
+/** The leaf commands' output, split on the separator. */
+export function parseLeafFacts(text: string): LeafFacts {
+  const [evpn = '', bridgeLinks = '', vxlan = '', bridges = '', bgp = ''] = text.split(SEP)
+  const json = <T>(s: string, dflt: T): T => {
+    try {
+      return s.trim() ? (JSON.parse(s) as T) : dflt
+    } catch {
+      return dflt
+    }
+  }
+  const evpnDoc = json<Record<string, {vni?: number}>>(evpn, {})
+  const vx = json<{ifname: string; master?: string; flags?: string[]; linkinfo?: {info_data?: {id?: number; local?: string}}}[]>(vxlan, [])
+  const links = json<{ifname: string; master?: string}[]>(bridgeLinks, [])
+  const brs = json<{ifname: string; address?: string; addr_info?: {family: string; local: string; prefixlen: number}[]}[]>(bridges, [])
+  const bgpDoc = json<Record<string, unknown>>(bgp, {})
+  const peersOf = (o: Record<string, unknown>): Record<string, {hostname?: string; state?: string}> | undefined =>
+    (o.peers as Record<string, {hostname?: string; state?: string}> | undefined) ?? ((o.l2VpnEvpn as Record<string, unknown> | undefined)?.peers as Record<string, {hostname?: string; state?: string}> | undefined)
+  const vxNames = new Set(vx.map(v => v.ifname))
+  return {
+    evpnVnis: new Set(Object.values(evpnDoc).map(v => v.vni).filter((v): v is number => typeof v === 'number')),
+    vxlans: vx.map(v => ({name: v.ifname, id: v.linkinfo?.info_data?.id ?? 0, master: v.master ?? null, local: v.linkinfo?.info_data?.local ?? null, up: (v.flags ?? []).includes('UP')})),
+    ports: links.filter(l => !vxNames.has(l.ifname)).map(l => ({name: l.ifname, master: l.master ?? null})),
+    bridges: brs.map(b => ({name: b.ifname, mac: (b.address ?? '').toLowerCase(), addresses: (b.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`)})),
+    evpnPeers: Object.entries(peersOf(bgpDoc) ?? {}).map(([address, p]) => ({address, hostname: p.hostname ?? null, established: p.state === 'Established'})),
+  }
+}
+
+/**
+ * A leaf's running configuration in the model's terms: a VNI is on the leaf when FRR's EVPN has it
+ * and its vxlan device sits in a bridge; a host interface carries a network's VLAN when it is a
+ * member of that VNI's bridge (native profile: untagged ports, one bridge per VNI).
+ */
+export function leafConfigOf(f: LeafFacts, vlanOfVni: (vni: number) => {vlan: number; network: string}): LeafConfig {
+  const cfg = emptyLeafConfig()
+  const byBridge = new Map<string, number>()
+  for (const v of f.vxlans) {
+    if (!v.master || !v.up || !f.evpnVnis.has(v.id)) continue
+    byBridge.set(v.master, v.id)
+    const br = f.bridges.find(b => b.name === v.master)
+    const m = vlanOfVni(v.id)
+    cfg.vnis[String(v.id)] = {vni: v.id, vlan: m.vlan, network: m.network, vrf: 'default', routeTarget: '', gateway: {address: br?.addresses[0] ?? '', mac: br?.mac ?? ''}}
+  }
+  for (const p of f.ports) {
+    const vni = p.master ? byBridge.get(p.master) : undefined
+    if (vni === undefined) continue
+    ;(cfg.interfaces[p.name] ??= {vlans: []}).vlans.push(vlanOfVni(vni).vlan)
+  }
+  return cfg
+}
+
+// --- gathering ----------------------------------------------------------------------------------
+
+const HOST_SCRIPT = [
+  'ovs-vsctl --timeout=5 --format=json --columns=name,ofport,external_ids,link_state list Interface',
+  'ovs-vsctl --timeout=5 --format=json --columns=name,tag list Port',
+  'ovs-appctl --timeout=5 dpif/show',
+  'ovs-appctl --timeout=5 bond/show',
+  'ip -j link show',
+].join(`; echo ${SEP}; `)
+
+const LEAF_SCRIPT = [
+  "vtysh -c 'show evpn vni json'",
+  'bridge -j link show',
+  'ip -j -d link show type vxlan',
+  'ip -j addr show type bridge',
+  "vtysh -c 'show bgp l2vpn evpn summary json'",
+].join(`; echo ${SEP}; `)
+
+interface HostFacts {
+  interfaces: Record<string, unknown>[]
+  ports: Record<string, unknown>[]
+  dpif: DpifPort[]
+  bonds: BondInfo[]
+  links: {ifname: string; flags?: string[]}[]
+  ovsRunning: boolean
+}
+
+async function readHost(s: SshSession): Promise<HostFacts> {
+  const r = await s.exec(HOST_SCRIPT)
+  const [ifs = '', ports = '', dpif = '', bond = '', links = ''] = r.stdout.split(SEP)
+  const safe = <T>(f: () => T, d: T): T => {
+    try {
+      return f()
+    } catch {
+      return d
+    }
+  }
+  const dp = parseDpif(dpif)
+  return {
+    interfaces: safe(() => parseOvsJson(ifs), []),
+    ports: safe(() => parseOvsJson(ports), []),
+    dpif: dp,
+    bonds: parseBondShow(bond),
+    links: safe(() => JSON.parse(links) as {ifname: string; flags?: string[]}[], []),
+    ovsRunning: dp.length > 0,
+  }
+}
+
+interface Endpoint { ref: string; port: NeutronPort; net: NeutronNetwork; subnet: NeutronSubnet | undefined; invHost: LiveContext['inventory']['hosts'][number] | undefined }
+
+function flowMatch(spec: FlowSpec, srcIp: string, dstIp: string, smac: string, dmac: string): string {
+  const l3 = `nw_src=${srcIp},nw_dst=${dstIp}`
+  const proto = spec.proto === 'icmp' ? `icmp,${l3}` : `${spec.proto},${l3},tp_src=${spec.sport},tp_dst=${spec.dport}`
+  return `${proto},dl_src=${smac},dl_dst=${dmac}`
+}
+
+async function ofprotoTrace(s: SshSession, bridge: string, match: string): Promise<{cmd: string; text: string}> {
+  const cmd = `ovs-appctl --timeout=10 ofproto/trace ${bridge} '${match}'`
+  const r = await s.exec(cmd)
+  return {cmd: `ovs-appctl ofproto/trace ${bridge} ${match}`, text: `${r.stdout}\n${r.stderr}`}
+}
+
+export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: string, spec: FlowSpec): Promise<TraceEvidence> {
+  const inv = ctx.inventory
+  const ports = await Promise.all([resolveLivePort(ctx, srcRef, 'SRC'), resolveLivePort(ctx, dstRef, 'DST')])
+  const [nets, subnets] = await Promise.all([
+    Promise.all([...new Set(ports.map(p => p.network_id))].map(id => neutronRequest<{network: NeutronNetwork}>(ctx, 'GET', `/v2.0/networks/${id}`).then(r => r.network))),
+    neutronRequest<{subnets: NeutronSubnet[]}>(ctx, 'GET', `/v2.0/subnets?${[...new Set(ports.map(p => `network_id=${p.network_id}`))].join('&')}`).then(r => r.subnets),
+  ])
+  const ends: Endpoint[] = ports.map((port, i) => {
+    const ip = port.fixed_ips.find(f => IPV4.test(f.ip_address))
+    return {
+      ref: i === 0 ? srcRef : dstRef, port,
+      net: nets.find(n => n.id === port.network_id)!,
+      subnet: subnets.find(s => s.id === ip?.subnet_id) ?? subnets.find(s => s.network_id === port.network_id && s.ip_version === 4),
+      invHost: inv.hosts.find(h => h.name === port['binding:host_id']),
+    }
+  })
+  const azName = ends[0]!.invHost?.az ?? inv.azs[0]?.name ?? 'default'
+  if (ends[1]!.invHost && ends[0]!.invHost && ends[1]!.invHost.az !== azName) {
+    throw usageError('TRACE_CROSS_AZ', `${srcRef} is in ${azName} and ${dstRef} in ${ends[1]!.invHost.az}; a trace stays within one availability zone.`, `${srcRef} ${dstRef}`, 'Trace two ports of the same AZ.')
+  }
+  const topology = inv.azs.find(a => a.name === azName)?.topology ?? 'spine-leaf'
+
+  // --- SSH: both hosts and the leaves they are cabled to, in parallel -----------------------------
+  const {SshSession} = await import('../live/ssh.js')
+  const sessions = new Map<string, SshSession>()
+  const open = async (t: SshTarget) => {
+    const s = await SshSession.open(ctx, t)
+    sessions.set(t.name, s)
+    return s
+  }
+  try {
+    const hostNames = [...new Set(ends.map(e => e.invHost?.name).filter((h): h is string => !!h))]
+    const leafNames = [...new Set(ends.flatMap(e => e.invHost?.nics.map(n => n.leaf) ?? []))]
+    const hostFacts = new Map<string, HostFacts>()
+    const leafFacts = new Map<string, LeafFacts | Error>()
+    // Neutron's OVS agents (when any report): read while the SSH sessions open.
+    const agentsP = neutronRequest<{agents: {host: string; alive: boolean; agent_type: string; heartbeat_timestamp?: string}[]}>(ctx, 'GET', '/v2.0/agents').then(r => r.agents).catch(() => [])
+    await Promise.all([
+      ...hostNames.map(async name => {
+        const h = inv.hosts.find(x => x.name === name)!
+        try {
+          hostFacts.set(name, await readHost(await open({name, address: h.address, port: h.port})))
+        } catch (error) {
+          throw new FabricError({code: 'HOST_UNREACHABLE', message: `Cannot read host ${name} over SSH: ${(error as Error).message}`, value: name,
+            hint: 'The in-host hops of a live trace come from the host itself; check SSH to it (`fabricctl audit hosts` shows the same failure).', exitCode: EXIT.PARTIAL, cause: error})
+        }
+      }),
+      ...leafNames.map(async name => {
+        const l = inv.leaves.find(x => x.name === name)
+        if (!l) return
+        try {
+          const s = await open({name, address: l.address, port: l.port})
+          leafFacts.set(name, parseLeafFacts((await s.exec(LEAF_SCRIPT)).stdout))
+        } catch (error) {
+          leafFacts.set(name, error as Error)
+        }
+      }),
+    ])
+
+    // --- networks: VLAN from Neutron, VNI from the leaves (the bridge holding the gateway) ------------
+    const readable = [...leafFacts.values()].filter((f): f is LeafFacts => !(f instanceof Error))
+    const vniOfNet = (gw: string | null | undefined, vlan: number): number => {
+      for (const f of readable) {
+        const br = f.bridges.find(b => gw && b.addresses.some(a => a.split('/')[0] === gw))
+        const vx = br && f.vxlans.find(v => v.master === br.name)
+        if (vx) return vx.id
+      }
+      return LIVE_VNI_BASE + vlan
+    }
+    const gwMac = (gw: string | null | undefined): string => {
+      for (const f of readable) {
+        const br = f.bridges.find(b => gw && b.addresses.some(a => a.split('/')[0] === gw))
+        if (br?.mac) return br.mac
+      }
+      return ANYCAST_GATEWAY_MAC
+    }
+    const netEv = ends.map(e => {
+      const vlan = e.net['provider:network_type'] === 'vlan' ? e.net['provider:segmentation_id'] ?? 0 : 0
+      return {
+        name: e.net.name || e.net.id, az: azName, tenant: e.net.project_id ?? e.net.tenant_id ?? 'default', vrf: null, l3Vni: null, vlan,
+        l2Vni: vniOfNet(e.subnet?.gateway_ip, vlan), cidr: e.subnet?.cidr ?? '', gateway: e.subnet?.gateway_ip ?? '',
+      }
+    })
+    const catalogue = new Map(netEv.map(n => [n.l2Vni, {vlan: n.vlan, network: n.name}]))
+    const vlanOfVni = (vni: number) => catalogue.get(vni) ?? {vlan: vni - LIVE_VNI_BASE, network: ''}
+
+    // --- agents: Neutron's OVS agent for the host, when one reports ----------------------------------
+    const agents = await agentsP
+
+    const endpoints: EndpointEvidence[] = []
+    for (const [i, e] of ends.entries()) {
+      const ip = e.port.fixed_ips.find(f => IPV4.test(f.ip_address))?.ip_address ?? ''
+      const instance = inv.instances.find(x => x.portId === e.port.id) ?? inv.instances.find(x => x.name === e.port.name)
+      const hostName = e.port['binding:host_id'] || null
+      const facts = hostName ? hostFacts.get(hostName) : undefined
+      const agent = agents.find(a => a.host === hostName && /open vswitch/i.test(a.agent_type))
+      let host: HostEvidence | null = null
+      let attachment: AttachmentEvidence | null = null
+      let underlay: 'ACTIVE' | 'BUILD' | 'DOWN' = 'DOWN'
+      if (e.invHost && facts) {
+        const bond = facts.bonds[0]
+        const linkUp = (n: string) => (facts.links.find(l => l.ifname === n)?.flags ?? []).includes('LOWER_UP')
+        host = {
+          name: e.invHost.name, az: e.invHost.az, role: e.invHost.role, plugging: e.invHost.plugging, ovsPresent: e.invHost.role !== 'baremetal',
+          ovsRunning: facts.ovsRunning, agentAlive: agent ? agent.alive : true, agentHeartbeatAt: agent?.heartbeat_timestamp ?? null,
+          bond: bond?.name ?? 'bond0',
+          nics: e.invHost.nics.map(n => ({name: n.name, switch: n.leaf, interface: n.interface, up: bond?.members.find(m => m.name === n.name)?.enabled ?? linkUp(n.name)})),
+          activeMember: bond?.mode === 'active-backup' ? bond.members.find(m => m.active)?.name ?? null : null,
+          bridges: {...DEFAULT_BRIDGES},
+        }
+        if (host.ovsPresent) {
+          const id11 = e.port.id.slice(0, 11)
+          const iface = facts.interfaces.find(x => (x.external_ids as Record<string, string> | null)?.['iface-id'] === e.port.id)
+          const device = (iface?.name as string | undefined) ?? (host.plugging === 'qbr' ? `qvo${id11}` : `tap${id11}`)
+          const onBrInt = facts.dpif.find(p => p.bridge === host!.bridges.int && p.name === device)
+          const tag = facts.ports.find(p => p.name === device)?.tag
+          const localVlan = typeof tag === 'number' ? tag : 0
+          underlay = onBrInt ? (localVlan > 0 ? 'ACTIVE' : 'BUILD') : 'DOWN'
+          attachment = {
+            vnic: 'eth0', hostEnd: `tap${id11}`, hostEndKind: instance?.kind === 'vm' ? 'tap' : 'veth',
+            hostEndPresent: facts.links.some(l => l.ifname === `tap${id11}`),
+            qbr: host.plugging === 'qbr' ? {bridge: `qbr${id11}`, qvb: `qvb${id11}`, qvo: `qvo${id11}`} : null,
+            brInt: onBrInt && onBrInt.ofport !== null ? {device, localVlan, ofport: onBrInt.ofport} : null,
+          }
+        }
+      }
+      endpoints.push({
+        ref: e.ref,
+        port: {id: e.port.id, name: e.port.name || e.port.id, ip, mac: e.port.mac_address, network: netEv[i]!.name, host: hostName, instance: instance?.name ?? null,
+          // Live Neutron keeps no UNDERLAY_OVERLAY state: the underlay is what br-int shows; the overlay is proven hop by hop on the leaves.
+          underlay: host?.ovsPresent === false ? 'ACTIVE' : underlay, overlay: hostName ? 'ACTIVE' : 'DOWN'},
+        instanceKind: instance?.kind ?? null,
+        network: netEv[i]!,
+        host,
+        attachment,
+      })
+    }
+
+    // --- the in-host verdicts: ofproto/trace through br-int (and the patch into br-bond) -------------
+    const [src, dst] = endpoints as [EndpointEvidence, EndpointEvidence]
+    const sameNet = src.network.name === dst.network.name
+    const local = sameNet && src.port.host !== null && src.port.host === dst.port.host
+    const match = flowMatch(spec, src.port.ip, dst.port.ip, src.port.mac, sameNet ? dst.port.mac : gwMac(src.network.gateway))
+    const dpName = (facts: HostFacts, dp: number) => facts.dpif.find(p => p.dp === dp)?.name ?? `dp${dp}`
+    const outbound = async () => {
+      if (src.attachment?.brInt && src.host) {
+        const facts = hostFacts.get(src.host.name)!
+        const t = await ofprotoTrace(sessions.get(src.host.name)!, src.host.bridges.int, `in_port=${src.attachment.brInt.ofport},${match}`)
+        const acts = parseDatapathActions(t.text)
+        const outs = (acts?.outputs ?? []).map(o => ({...o, name: dpName(facts, o.dp)}))
+        const target = local ? dst.attachment?.brInt?.device : undefined
+        const nic = outs.find(o => src.host!.nics.some(n => n.name === o.name))
+        const ok = !!acts && !acts.drop && (local ? outs.some(o => o.name === target) : !!nic)
+        if (nic && !local) src.host.activeMember = nic.name
+        src.attachment.verdictOut = {...verdictOf(acts, outs, ok, t.cmd, local ? `to ${target}` : 'to a bond member NIC'), ...(nic ? {wireVlan: nic.vlan} : {})}
+      }
+    }
+    const inbound = async () => {
+      if (!local && dst.attachment?.brInt && dst.host) {
+        const facts = hostFacts.get(dst.host.name)!
+        const inNic = dst.host.activeMember ?? dst.host.nics.find(n => n.up)?.name
+        const inPort = facts.dpif.find(p => p.bridge === dst.host!.bridges.bond && p.name === inNic)
+        if (inPort?.ofport != null) {
+          const inMatch = flowMatch(spec, src.port.ip, dst.port.ip, sameNet ? src.port.mac : gwMac(dst.network.gateway), dst.port.mac)
+          let wireVlan: number | null = null
+          let t = await ofprotoTrace(sessions.get(dst.host.name)!, dst.host.bridges.bond, `in_port=${inPort.ofport},${inMatch}`)
+          let acts = parseDatapathActions(t.text)
+          const delivers = (a: typeof acts) => !!a && a.outputs.some(o => dpName(facts, o.dp) === dst.attachment!.brInt!.device)
+          if (!delivers(acts)) {
+            // The wire may be tagged with the network's VLAN rather than untagged: try that too.
+            const tagged = await ofprotoTrace(sessions.get(dst.host.name)!, dst.host.bridges.bond, `in_port=${inPort.ofport},dl_vlan=${dst.network.vlan},${inMatch}`)
+            const ta = parseDatapathActions(tagged.text)
+            if (delivers(ta)) {
+              t = tagged
+              acts = ta
+              wireVlan = dst.network.vlan
+            }
+          }
+          const outs = (acts?.outputs ?? []).map(o => ({...o, name: dpName(facts, o.dp)}))
+          dst.attachment.verdictIn = {...verdictOf(acts, outs, delivers(acts), t.cmd, `to ${dst.attachment.brInt.device}`), ...(delivers(acts) ? {wireVlan} : {})}
+        }
+      }
+    }
+    // Both hosts answer at once (on one host, its SSH channels run side by side).
+    await Promise.all([outbound(), inbound()])
+
+    // --- switches ------------------------------------------------------------------------------
+    const switches: SwitchEvidence[] = []
+    const warnings: string[] = []
+    for (const name of leafNames) {
+      const l = inv.leaves.find(x => x.name === name)
+      const f = leafFacts.get(name)
+      if (!l) continue
+      const reachable = !!f && !(f instanceof Error)
+      if (f instanceof Error) warnings.push(`leaf ${name} could not be read over SSH: ${f.message}`)
+      switches.push({
+        name, role: 'leaf', az: l.az, pair: l.pair ?? null, vtep: l.vtep ?? (reachable ? (f as LeafFacts).vxlans[0]?.local ?? null : null), reachable, healthy: reachable,
+        running: reachable ? leafConfigOf(f as LeafFacts, vlanOfVni) : null,
+        runningSource: reachable ? `${name}: vtysh show evpn vni json; bridge -j link show; ip -j -d link show type vxlan` : undefined,
+      })
+    }
+    // A spine is healthy when a leaf we could read has an established EVPN session with it (by BGP hostname or address).
+    for (const s of inv.spines.filter(x => x.az === azName)) {
+      const sessionsSeen = readable.flatMap(f => f.evpnPeers).filter(p => p.hostname === s.name || p.address === s.address || p.address === s.vtep)
+      const healthy = readable.length === 0 ? true : sessionsSeen.some(p => p.established)
+      switches.push({name: s.name, role: 'spine', az: s.az, pair: null, vtep: s.vtep ?? null, reachable: true, healthy, running: null})
+      if (!healthy) warnings.push(`spine ${s.name} has no established EVPN session with ${readable.length === 1 ? 'the leaf' : 'the leaves'} read: ECMP leaves it out.`)
+    }
+    return {backend: 'live', context: ctx.name, az: {name: azName, topology}, src, dst, switches, warnings}
+  } finally {
+    for (const s of sessions.values()) s.close()
+  }
+}
+
+function verdictOf(acts: ReturnType<typeof parseDatapathActions>, outs: {name: string; vlan: number | null}[], ok: boolean, cmd: string, want: string): InHostVerdict {
+  if (!acts) return {ok: false, detail: 'ofproto/trace printed no datapath actions', source: cmd}
+  const shown = outs.map(o => `${o.name}${o.vlan === null ? '' : ` (vlan ${o.vlan})`}`).join(', ')
+  return {ok, detail: `Datapath actions: ${acts.line}${shown ? ` → ${shown}` : ''}${ok ? '' : `; nothing ${want}`}`, source: cmd}
+}

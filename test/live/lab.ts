@@ -1,0 +1,151 @@
+// Shared helper for live tests: the lab of test/lab (Neutron, OVS hosts, FRR leaves in namespaces).
+//
+//   const lab = await useLab()            // LabInventory, or null when the lab cannot run here
+//   describe.skipIf(!lab)(`... ${labSkipNote()}`, () => { ... })
+//
+// - a healthy lab that is already up is reused (and never torn down by this run);
+// - otherwise, as root on Debian, `test/lab/up` brings it up (up takes a lock: parallel callers
+//   wait, and the second one finds the lab healthy and reuses it);
+// - when it cannot run (not root, not Debian) the caller skips with the reason, except under
+//   FABRICCTL_REQUIRE_LIVE=1 (CI), where that is an error.
+// Teardown at the end of the run is the globalSetup's job (test/live/global-setup.ts).
+import {execFile} from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const LAB_DIR = path.join(REPO_ROOT, 'test', 'lab')
+export const LAB_STATE = path.join(LAB_DIR, 'state')
+export const LAB_RUN = path.join(LAB_STATE, 'run')
+export const LAB_INVENTORY = path.join(LAB_STATE, 'inventory.json')
+export const LAB_CONFIG = path.join(LAB_STATE, 'fabricctl.yaml')
+export const LAB_SSH_CONFIG = path.join(LAB_RUN, 'ssh', 'ssh_config')
+
+export interface LabNetwork {name: string; id: string; subnetId: string; vlan: number; vni: number; cidr: string; gateway: string; tags: string[]; physnet: string; routeTarget: string; anycastMac: string}
+export interface LabInstance {name: string; host: string; kind: string; portId: string; device: string; ip: string; network: string}
+export interface LabHost {name: string; az: string; address: string; port: number; plugging: 'direct' | 'qbr'; nics: {name: string; leaf: string; interface: string; speedMbps: number}[]}
+export interface LabLeaf {name: string; az: string; pair: string; address: string; port: number; driver: 'frr'; vtep: string; asn: number}
+export interface LabSpine {name: string; az: string; address: string; vtep: string; asn: number}
+export interface LabNode {
+  name: string; role: 'spine' | 'leaf' | 'host'; ns: string; address: string
+  // hosts
+  plugging?: 'direct' | 'qbr'; ovs?: 'system' | 'debian11'; bpffs?: boolean; network?: string; localVlan?: number; bondActive?: string
+  instances?: {name: string; ns: string; network: string; id: string; mac: string; ip: string; prefix: number; gateway: string; vlan: number; vni: number; networkId: string}[]
+  // leaves
+  vnis?: number[]; ports?: {iface: string; host: string; hostNic: string; vni: number}[]; frrConf?: string
+  uplinks?: {iface: string; spine: string; spineIface: string; ip: string; peerIp: string; prefix: number}[]
+}
+export interface LabInventory {
+  kind: 'LabInventory'; schemaVersion: 1; profile: 'native' | 'full'
+  stateDir: string; runDir: string; configFile: string; sshConfigFile: string
+  neutron: {url: string; projectId: string}
+  ssh: {user: string; identityFile: string; knownHostsFile: string; strictHostKeyChecking: boolean; connectTimeoutMs: number}
+  mgmt: {bridge: string; gateway: string; prefix: number}
+  networks: LabNetwork[]; azs: {name: string; topology: string}[]
+  spines: LabSpine[]; leaves: LabLeaf[]; hosts: LabHost[]; instances: LabInstance[]; nodes: LabNode[]
+}
+
+export interface RunResult {stdout: string; stderr: string; exitCode: number}
+
+export function run(cmd: string, args: string[], opts: {timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string} = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, {timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env}, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0
+      resolve({stdout: String(stdout), stderr: String(stderr) + (err && typeof (err as any).code !== 'number' ? `\n${err.message}` : ''), exitCode: code})
+    })
+    if (opts.input !== undefined) child.stdin?.end(opts.input)
+    else child.stdin?.end()
+  })
+}
+
+/** Why the lab cannot run on this machine, or null when it can. */
+export function labCannotRunReason(): string | null {
+  if (process.platform !== 'linux') return `the lab needs Linux (this is ${process.platform})`
+  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces, mounts, apt-get)'
+  let osRelease = ''
+  try { osRelease = fs.readFileSync('/etc/os-release', 'utf8') } catch { /* none */ }
+  if (!/^ID=debian$/m.test(osRelease)) return 'the lab needs Debian (neutron-server, openvswitch-switch and frr come from Debian packages)'
+  return null
+}
+
+export function readLabInventory(): LabInventory | null {
+  try { return JSON.parse(fs.readFileSync(LAB_INVENTORY, 'utf8')) as LabInventory } catch { return null }
+}
+
+/** Fast health check: every recorded lab process alive and Neutron answering. */
+export async function labHealthy(full = false): Promise<boolean> {
+  if (!fs.existsSync(LAB_INVENTORY) || !fs.existsSync(path.join(LAB_RUN, 'lab.env'))) return false
+  if (full) return (await run(path.join(LAB_DIR, 'status'), ['--quiet', '--wait', '30'], {timeoutMs: 120_000})).exitCode === 0
+  const pidDir = path.join(LAB_RUN, 'pids')
+  let files: string[] = []
+  try { files = fs.readdirSync(pidDir).filter(f => f.endsWith('.pid')) } catch { return false }
+  if (files.length === 0) return false
+  for (const f of files) {
+    const [pid, start] = fs.readFileSync(path.join(pidDir, f), 'utf8').trim().split(/\s+/)
+    let stat = ''
+    try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8') } catch { return false }
+    // field 22 (starttime) counted after the ")" that closes the command name
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (fields[19] !== start) return false
+  }
+  const inv = readLabInventory()
+  if (!inv) return false
+  try {
+    const res = await fetch(`${inv.neutron.url}/v2.0/networks`, {headers: {'X-Project-Id': inv.neutron.projectId}, signal: AbortSignal.timeout(5000)})
+    return res.ok
+  } catch {
+    return false
+  }
+}
+
+let skipNote: string | null = null
+/** " (skipped: reason)" after useLab() returned null; "" otherwise. For describe titles. */
+export function labSkipNote(): string { return skipNote ? ` (skipped: ${skipNote})` : '' }
+
+/** The running lab's inventory, bringing the lab up when needed and possible; null = skip. */
+export async function useLab(): Promise<LabInventory | null> {
+  if (await labHealthy()) return readLabInventory()
+  const reason = labCannotRunReason()
+  if (reason) {
+    if (process.env.FABRICCTL_REQUIRE_LIVE === '1') throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the live lab cannot run: ${reason}`)
+    skipNote = reason
+    console.warn(`[live] skipping live tests: ${reason}`)
+    return null
+  }
+  const up = await run(path.join(LAB_DIR, 'up'), [], {timeoutMs: 900_000})
+  if (up.exitCode !== 0) {
+    throw new Error(`test/lab/up failed (exit ${up.exitCode}):\n${(up.stderr + up.stdout).slice(-4000)}`)
+  }
+  const inv = readLabInventory()
+  if (!inv || !(await labHealthy())) throw new Error('test/lab/up exited 0 but the lab is not healthy (test/lab/status tells which piece)')
+  return inv
+}
+
+/** Run a command on a lab node over SSH with the lab's key and known_hosts (strict host keys). */
+export function labSsh(node: string, command: string, timeoutMs = 30_000): Promise<RunResult> {
+  return run('ssh', ['-n', '-F', LAB_SSH_CONFIG, node, command], {timeoutMs})
+}
+
+/** What a torn-down lab must not leave: namespaces, links, mounts, processes. Empty = clean. */
+export async function labLeftovers(): Promise<string[]> {
+  const left: string[] = []
+  const ns = (await run('ip', ['netns', 'list'])).stdout.split('\n').map(l => l.split(' ')[0]).filter(n => n.startsWith('fabl-'))
+  if (ns.length) left.push(`namespaces: ${ns.join(' ')}`)
+  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map(l => l.split(': ')[1]?.split('@')[0]).filter(n => n?.startsWith('fabl-'))
+  if (links.length) left.push(`links: ${links.join(' ')}`)
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(l => l.includes('fabl-') || l.includes(LAB_STATE))
+  if (mounts.length) left.push(`mounts: ${mounts.join(' | ')}`)
+  const lastPids = path.join(LAB_STATE, 'last-pids')
+  if (fs.existsSync(lastPids)) {
+    for (const f of fs.readdirSync(lastPids)) {
+      const [pid, start] = fs.readFileSync(path.join(lastPids, f), 'utf8').trim().split(/\s+/)
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+        if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === start) left.push(`process ${f.replace(/\.pid$/, '')} (pid ${pid})`)
+      } catch { /* gone */ }
+    }
+  }
+  if (fs.existsSync(LAB_RUN)) left.push(`run dir ${LAB_RUN}`)
+  return left
+}
