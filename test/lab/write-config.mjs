@@ -84,6 +84,9 @@ const lines = [
   `      knownHostsFile: ${q(ssh.knownHostsFile)}`,
   '      strictHostKeyChecking: true',
   `      connectTimeoutMs: ${ssh.connectTimeoutMs}`,
+  // The leaves' bridges already carry this anycast MAC: a push must keep it, not rewrite it.
+  '    overlay:',
+  `      anycastMac: "${topo.lab.anycastMac}"`,
   '    inventory:',
   '      azs:',
   ...inventory.azs.map((a) => `        - ${flow(a)}`),

@@ -105,7 +105,8 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
       await ssh(hostNic.leaf, `ip link set dev ${hostNic.interface} nomaster`)
       const r = await diagnose(inst.name)
       expect(r.exitCode).toBe(1)
-      expect(r.json.diagnosis.verdict).toMatchObject({cause: 'config-drift', step: 'leaf-config', repair: [`fabricctl leaf push ${hostNic.leaf}`]})
+      expect(r.json.diagnosis.verdict, JSON.stringify(r.json.diagnosis.verdict)).toMatchObject({cause: 'config-drift', step: 'leaf-config'})
+      expect(r.json.diagnosis.verdict.repair).toContain(`fabricctl leaf push ${hostNic.leaf}`)
       expect(r.json.diagnosis.verdict.message).toMatch(new RegExp(`${hostNic.leaf}: VLAN \\d+ not on ${hostNic.interface}`))
     } finally {
       await ssh(hostNic.leaf, `ip link set dev ${hostNic.interface} master ${master}`)
@@ -138,8 +139,11 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
   it('--all and port states read the whole lab', async () => {
     const all = await runCli(['port', 'diagnose', '--all', '--json'], {env, timeoutMs: 120_000})
     assertMatchesSchema(all.json)
-    expect(all.json.total).toBe(inventory().instances.length)
-    expect(all.exitCode, JSON.stringify(all.json.groups)).toBe(0)
+    // Other live tests may add ports of their own meanwhile: the lab's instances are what must be healthy.
+    expect(all.json.total).toBeGreaterThanOrEqual(inventory().instances.length)
+    const failing = new Set(all.json.groups.flatMap((g: any) => g.ports))
+    for (const i of inventory().instances) expect(failing.has(i.name), `${i.name}: ${JSON.stringify(all.json.groups)}`).toBe(false)
+    expect(all.json.active).toBeGreaterThanOrEqual(inventory().instances.length)
     const st = await runCli(['port', 'states', '--by', 'host', '--json'], {env})
     expect(st.exitCode).toBe(0)
     assertMatchesSchema(st.json)

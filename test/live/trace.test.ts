@@ -1,42 +1,28 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import {execa} from 'execa'
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {ROOT, runCli} from '../helpers/cli.js'
+import {runCli} from '../helpers/cli.js'
 import {assertMatchesSchema} from '../helpers/schema.js'
+import {LAB_CONFIG, labSkipNote, labSsh, useLab} from './lab.js'
 
 // Live trace against the lab (test/lab): real Neutron, hosts with OVS over SSH, FRR leaves.
-const STATE = path.join(ROOT, 'test', 'lab', 'state')
-const CONFIG = path.join(STATE, 'fabricctl.yaml')
-const SSH_CONFIG = path.join(STATE, 'run', 'ssh', 'ssh_config')
+const lab = await useLab()
 
-async function labReady(): Promise<string | null> {
-  if (process.getuid?.() !== 0) return 'the lab needs root'
-  if (!fs.existsSync(CONFIG) || !fs.existsSync(SSH_CONFIG)) return `the lab is not up (no ${path.relative(ROOT, CONFIG)}); run test/lab/up`
-  const st = await execa(path.join(ROOT, 'test', 'lab', 'status'), ['--quiet', '--wait', '30'], {reject: false, timeout: 60_000})
-  return st.exitCode === 0 ? null : `test/lab/status says the lab is not healthy: ${st.stdout.slice(-300)}`
+const env = {FABRICCTL_CONFIG: LAB_CONFIG, FABRICCTL_CONTEXT: 'lab', NO_COLOR: '1'}
+async function ssh(node: string, cmd: string): Promise<string> {
+  const r = await labSsh(node, cmd)
+  if (r.exitCode !== 0) throw new Error(`ssh ${node} ${cmd}: exit ${r.exitCode}: ${r.stderr}`)
+  return r.stdout
 }
 
-const skipReason = await labReady()
-if (skipReason && process.env.FABRICCTL_REQUIRE_LIVE === '1') throw new Error(`live trace tests required but: ${skipReason}`)
-
-const env = {FABRICCTL_CONFIG: CONFIG, FABRICCTL_CONTEXT: 'lab', NO_COLOR: '1'}
-const ssh = async (node: string, cmd: string) => (await execa('ssh', ['-F', SSH_CONFIG, node, cmd], {timeout: 30_000})).stdout
-const inventory = () => JSON.parse(fs.readFileSync(path.join(STATE, 'inventory.json'), 'utf8')) as {
-  instances: {name: string; host: string; portId: string; network: string}[]
-  hosts: {name: string; plugging: string}[]
-}
-
-describe.skipIf(skipReason !== null)(`fabricctl trace on the live lab${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+describe.skipIf(!lab)(`fabricctl trace on the live lab${labSkipNote()}`, () => {
   let src: {name: string; host: string; portId: string; network: string}
   let dst: {name: string; host: string; portId: string; network: string}
   let qbr: {name: string; host: string; portId: string; network: string} | undefined
   beforeAll(() => {
-    const inst = inventory().instances
+    const inst = lab!.instances
     src = inst[0]!
     dst = inst.find(i => i.host !== src.host && i.network === src.network)!
-    const legacy = new Set(inventory().hosts.filter(h => h.plugging === 'qbr').map(h => h.name))
+    const legacy = new Set(lab!.hosts.filter(h => h.plugging === 'qbr').map(h => h.name))
     qbr = inst.find(i => legacy.has(i.host) && i.host !== src.host)
     expect(dst, 'the lab has two hosts on one network').toBeDefined()
   })

@@ -291,7 +291,8 @@ export function leafConfigGaps(running: LeafConfig, ifaces: readonly string[], n
 
 /** Missing leaf config means different things depending on what the controller recorded. */
 function overlayCause(recorded: PlaneState, authority: PortEvidence['recordAuthority']['overlay']): {cause: CauseCode; why: string} {
-  if (authority === 'none' || recorded === 'ACTIVE') return {cause: 'config-drift', why: `The overlay is recorded ${recorded}, so this was pushed and has since disappeared from the leaf (drift): push the leaf again.`}
+  if (authority === 'none') return {cause: 'config-drift', why: 'Nothing records the overlay here, so the leaf simply lacks config the port needs (drift from the desired state): push the leaf.'}
+  if (recorded === 'ACTIVE') return {cause: 'config-drift', why: 'The overlay is recorded ACTIVE, so this was pushed and has since disappeared from the leaf (drift): push the leaf again.'}
   if (recorded === 'ERROR') return {cause: 'push-failed', why: 'The controller recorded its push as failed (overlay ERROR): fix what made it fail, then push the leaf again.'}
   if (recorded === 'BUILD') return {cause: 'overlay-pending', why: 'The overlay is still BUILD: the controller has not pushed the leaf config yet.'}
   return {cause: 'overlay-down', why: 'The port is bound but its overlay is recorded DOWN: nothing asked the controller to push it.'}

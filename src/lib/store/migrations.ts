@@ -79,4 +79,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX faults_kind ON faults(kind, target);
   `,
+  // 2: look ports up by IP or instance without a table scan (PORT may be an IP everywhere)
+  `
+  CREATE INDEX ports_ip ON ports(ip);
+  CREATE INDEX ports_instance ON ports(instance);
+  `,
 ]

@@ -256,62 +256,36 @@ async function ofprotoTrace(s: SshSession, bridge: string, match: string): Promi
 export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: string, spec: FlowSpec): Promise<TraceEvidence> {
   const inv = ctx.inventory
   const ports = await Promise.all([resolveLivePort(ctx, srcRef, 'SRC'), resolveLivePort(ctx, dstRef, 'DST')])
-  const [nets, subnets] = await Promise.all([
+  // Networks and subnets are fetched while the SSH sessions open (hosts come from the ports' bindings).
+  const netsP = Promise.all([
     Promise.all([...new Set(ports.map(p => p.network_id))].map(id => neutronRequest<{network: NeutronNetwork}>(ctx, 'GET', `/v2.0/networks/${id}`).then(r => r.network))),
     neutronRequest<{subnets: NeutronSubnet[]}>(ctx, 'GET', `/v2.0/subnets?${[...new Set(ports.map(p => `network_id=${p.network_id}`))].join('&')}`).then(r => r.subnets),
   ])
+  netsP.catch(() => {}) // awaited below; keep an early failure from being reported as unhandled
+  const hostOf = (p: NeutronPort) => inv.hosts.find(h => h.name === p['binding:host_id'])
+  const azName = hostOf(ports[0])?.az ?? inv.azs[0]?.name ?? 'default'
+  const dstAz = hostOf(ports[1])?.az
+  if (hostOf(ports[0]) && dstAz && dstAz !== azName) {
+    throw usageError('TRACE_CROSS_AZ', `${srcRef} is in ${azName} and ${dstRef} in ${dstAz}; a trace stays within one availability zone.`, `${srcRef} ${dstRef}`, 'Trace two ports of the same AZ.')
+  }
+  const topology = inv.azs.find(a => a.name === azName)?.topology ?? 'spine-leaf'
+  const evidenceFromHosts = readHostsAndLeaves(ctx, ports.map(hostOf))
+  evidenceFromHosts.catch(() => {})
+  const [nets, subnets] = await netsP.catch(async (error: unknown) => {
+    for (const sess of (await evidenceFromHosts.catch(() => null))?.sessions.values() ?? []) sess.close()
+    throw error
+  })
   const ends: Endpoint[] = ports.map((port, i) => {
     const ip = port.fixed_ips.find(f => IPV4.test(f.ip_address))
     return {
       ref: i === 0 ? srcRef : dstRef, port,
       net: nets.find(n => n.id === port.network_id)!,
       subnet: subnets.find(s => s.id === ip?.subnet_id) ?? subnets.find(s => s.network_id === port.network_id && s.ip_version === 4),
-      invHost: inv.hosts.find(h => h.name === port['binding:host_id']),
+      invHost: hostOf(port),
     }
   })
-  const azName = ends[0]!.invHost?.az ?? inv.azs[0]?.name ?? 'default'
-  if (ends[1]!.invHost && ends[0]!.invHost && ends[1]!.invHost.az !== azName) {
-    throw usageError('TRACE_CROSS_AZ', `${srcRef} is in ${azName} and ${dstRef} in ${ends[1]!.invHost.az}; a trace stays within one availability zone.`, `${srcRef} ${dstRef}`, 'Trace two ports of the same AZ.')
-  }
-  const topology = inv.azs.find(a => a.name === azName)?.topology ?? 'spine-leaf'
-
-  // --- SSH: both hosts and the leaves they are cabled to, in parallel -----------------------------
-  const {SshSession} = await import('../live/ssh.js')
-  const sessions = new Map<string, SshSession>()
-  const open = async (t: SshTarget) => {
-    const s = await SshSession.open(ctx, t)
-    sessions.set(t.name, s)
-    return s
-  }
+  const {sessions, hostFacts, leafFacts, leafNames, agents} = await evidenceFromHosts
   try {
-    const hostNames = [...new Set(ends.map(e => e.invHost?.name).filter((h): h is string => !!h))]
-    const leafNames = [...new Set(ends.flatMap(e => e.invHost?.nics.map(n => n.leaf) ?? []))]
-    const hostFacts = new Map<string, HostFacts>()
-    const leafFacts = new Map<string, LeafFacts | Error>()
-    // Neutron's OVS agents (when any report): read while the SSH sessions open.
-    const agentsP = neutronRequest<{agents: {host: string; alive: boolean; agent_type: string; heartbeat_timestamp?: string}[]}>(ctx, 'GET', '/v2.0/agents').then(r => r.agents).catch(() => [])
-    await Promise.all([
-      ...hostNames.map(async name => {
-        const h = inv.hosts.find(x => x.name === name)!
-        try {
-          hostFacts.set(name, await readHost(await open({name, address: h.address, port: h.port})))
-        } catch (error) {
-          throw new FabricError({code: 'HOST_UNREACHABLE', message: `Cannot read host ${name} over SSH: ${(error as Error).message}`, value: name,
-            hint: 'The in-host hops of a live trace come from the host itself; check SSH to it (`fabricctl audit hosts` shows the same failure).', exitCode: EXIT.PARTIAL, cause: error})
-        }
-      }),
-      ...leafNames.map(async name => {
-        const l = inv.leaves.find(x => x.name === name)
-        if (!l) return
-        try {
-          const s = await open({name, address: l.address, port: l.port})
-          leafFacts.set(name, parseLeafFacts((await s.exec(LEAF_SCRIPT)).stdout))
-        } catch (error) {
-          leafFacts.set(name, error as Error)
-        }
-      }),
-    ])
-
     // --- networks: VLAN from Neutron, VNI from the leaves (the bridge holding the gateway) ------------
     const readable = [...leafFacts.values()].filter((f): f is LeafFacts => !(f instanceof Error))
     const vniOfNet = (gw: string | null | undefined, vlan: number): number => {
@@ -340,7 +314,6 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
     const vlanOfVni = (vni: number) => catalogue.get(vni) ?? {vlan: vni - LIVE_VNI_BASE, network: ''}
 
     // --- agents: Neutron's OVS agent for the host, when one reports ----------------------------------
-    const agents = await agentsP
 
     const endpoints: EndpointEvidence[] = []
     for (const [i, e] of ends.entries()) {
@@ -465,6 +438,52 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
   } finally {
     for (const s of sessions.values()) s.close()
   }
+}
+
+/** SSH to both hosts and the leaves they are cabled to, in parallel, plus Neutron's agents. */
+async function readHostsAndLeaves(ctx: LiveContext, hosts: (LiveContext['inventory']['hosts'][number] | undefined)[]) {
+  const inv = ctx.inventory
+  const {SshSession} = await import('../live/ssh.js')
+  const sessions = new Map<string, SshSession>()
+  const open = async (t: SshTarget) => {
+    const s = await SshSession.open(ctx, t)
+    sessions.set(t.name, s)
+    return s
+  }
+  const hostNames = [...new Set(hosts.map(h => h?.name).filter((h): h is string => !!h))]
+  const leafNames = [...new Set(hosts.flatMap(h => h?.nics.map(n => n.leaf) ?? []))]
+  const hostFacts = new Map<string, HostFacts>()
+  const leafFacts = new Map<string, LeafFacts | Error>()
+  // Neutron's OVS agents (when any report), read while the SSH sessions open.
+  const agentsP = neutronRequest<{agents: {host: string; alive: boolean; agent_type: string; heartbeat_timestamp?: string}[]}>(ctx, 'GET', '/v2.0/agents').then(r => r.agents).catch(() => [])
+  // allSettled: every session that opens is known (and closed on failure) before this returns.
+  const settled = await Promise.allSettled([
+      ...hostNames.map(async name => {
+        const h = inv.hosts.find(x => x.name === name)!
+        try {
+          hostFacts.set(name, await readHost(await open({name, address: h.address, port: h.port})))
+        } catch (error) {
+          throw new FabricError({code: 'HOST_UNREACHABLE', message: `Cannot read host ${name} over SSH: ${(error as Error).message}`, value: name,
+            hint: 'The in-host hops of a live trace come from the host itself; check SSH to it (`fabricctl audit hosts` shows the same failure).', exitCode: EXIT.PARTIAL, cause: error})
+        }
+      }),
+      ...leafNames.map(async name => {
+        const l = inv.leaves.find(x => x.name === name)
+        if (!l) return
+        try {
+          const s = await open({name, address: l.address, port: l.port})
+          leafFacts.set(name, parseLeafFacts((await s.exec(LEAF_SCRIPT)).stdout))
+        } catch (error) {
+          leafFacts.set(name, error as Error)
+        }
+      }),
+  ])
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) {
+    for (const s of sessions.values()) s.close()
+    throw failed.reason
+  }
+  return {sessions, hostFacts, leafFacts, leafNames, agents: await agentsP}
 }
 
 function verdictOf(acts: ReturnType<typeof parseDatapathActions>, outs: {name: string; vlan: number | null}[], ok: boolean, cmd: string, want: string): InHostVerdict {
