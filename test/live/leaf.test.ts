@@ -146,6 +146,24 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
   })
 
+  it('`port migrate` pushes the new and old hosts\' leaves and records the overlay in data_plane_status', async () => {
+    expect(portId).toBeDefined()
+    const m = await cli('port', 'migrate', portId!, '--to-host', 'lab-h9', '--json')
+    // The lab's Neutron has no L2 agent, so the underlay is binding_failed (exit 1); the overlay is proven on the leaves.
+    expect([0, 1], m.stdout).toContain(m.exitCode)
+    expect(m.json).toMatchObject({changed: true, before: {host: 'lab-h8'}, after: {host: 'lab-h9'}})
+    expect(m.json.leaves.map((l: any) => [l.leaf, l.ok, l.changed])).toEqual(leaves().map(l => [l, true, true]))
+    expect(m.json.port.overlay).toBe('ACTIVE')
+    for (const leaf of leaves()) {
+      expect(await masterOf(leaf, 'swp9')).toBe(`br${net3().vni}`)
+      expect(await masterOf(leaf, 'swp8')).toBeNull()
+    }
+    expect((await neutron('GET', `/v2.0/ports/${portId}`)).port.data_plane_status).toBe('ACTIVE')
+    expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
+    const again = await cli('port', 'bind', portId!, '--host', 'lab-h9', '--json')
+    expect(again.json.leaves.map((l: any) => [l.leaf, l.ok, l.changed])).toEqual(leaves().map(l => [l, true, false]))
+  })
+
   it('a bad candidate is rejected by vtysh --dryrun before anything is applied', async () => {
     const svc = liveLeafService(ctx, {snapshotsRoot: path.join(dir, 'leaf')})
     const d = await svc.openDriver(leaves()[0]!)

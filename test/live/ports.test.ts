@@ -51,10 +51,14 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
 
   it('allocates by label (a Neutron tag) and returns the same port for the same name', async () => {
     const r = await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`, '--host', lab!.hosts[0]!.name])
-    // Bound at creation; the lab has no L2 agent, so Neutron reports binding_failed: not ACTIVE_ACTIVE, exit 1.
+    // Bound at creation; the lab has no L2 agent, so Neutron reports binding_failed (underlay ERROR). The host's
+    // leaves are pushed, but a native-profile leaf port carries one untagged VLAN and this host already has one:
+    // the push is refused before anything is applied, and the overlay is recorded as ERROR. Not ACTIVE_ACTIVE: exit 1.
     expect(r.exitCode).toBe(1)
     const p = r.json.ports[0]
-    expect(p).toMatchObject({name: `${tag}-pod-1`, created: true, host: lab!.hosts[0]!.name, state: 'ERROR_BUILD'})
+    expect(p).toMatchObject({name: `${tag}-pod-1`, created: true, host: lab!.hosts[0]!.name, state: 'ERROR_ERROR'})
+    expect(r.json.leaves.map((l: any) => l.leaf).sort()).toEqual(lab!.leaves.map(l => l.name).sort())
+    for (const l of r.json.leaves) expect(l).toMatchObject({ok: false, changed: false, error: expect.stringMatching(/native profile/)})
     expect(nets.map(n => n.name)).toContain(p.network)
     const again = await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`])
     expect(again.exitCode).toBe(0)

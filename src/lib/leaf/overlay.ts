@@ -22,8 +22,9 @@ export interface PortLeavesOutcome {
  * Live: call it after Neutron holds the port's new `binding:host_id`; it writes the overlay state
  * to the port's `data_plane_status` (ACTIVE, or DOWN for ERROR/DOWN). Sim: it runs the same engine
  * from the cabling and writes ports.overlay (the simulated controller itself uses reconcileLeaves).
+ * With `record: false` (a released port) nothing is recorded.
  */
-export async function configurePortLeaves(fabric: FabricHandle, port: {portId: string; host: string | null; previousHost?: string | null}): Promise<PortLeavesOutcome> {
+export async function configurePortLeaves(fabric: FabricHandle, port: {portId: string; host: string | null; previousHost?: string | null}, opts: {record?: boolean} = {}): Promise<PortLeavesOutcome> {
   const {openLeafService} = await import('./service.js')
   const svc = await openLeafService(fabric)
   try {
@@ -64,7 +65,10 @@ export async function configurePortLeaves(fabric: FabricHandle, port: {portId: s
     }
     for (const r of leaves.filter(x => x.side === 'old' && !ok(x))) reasons.push(`cleaning the previous host's leaf ${r.leaf} failed: ${r.error?.message ?? r.status}`)
     let dataPlaneStatus: 'ACTIVE' | 'DOWN' | null = null
-    if (fabric.backend === 'live') {
+    // record: false when the port is gone (release): only its previous host's leaves are cleaned.
+    if (opts.record === false) {
+      // nothing to record
+    } else if (fabric.backend === 'live') {
       const {setPortDataPlaneStatus} = await import('./live.js')
       dataPlaneStatus = await setPortDataPlaneStatus(fabric.context, port.portId, overlay)
     } else {

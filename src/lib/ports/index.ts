@@ -10,5 +10,5 @@ export async function portService(fabric: FabricHandle): Promise<PortService> {
     return new SimPortService(fabric.store)
   }
   const {LivePortService} = await import('./live.js')
-  return new LivePortService(fabric.context)
+  return new LivePortService(fabric)
 }

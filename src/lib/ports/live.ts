@@ -3,6 +3,8 @@ import {randomBytes} from 'node:crypto'
 import {FabricError, notFound, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import type {LiveContext} from '../context/schema.js'
+import type {FabricHandle} from '../fabric.js'
+import type {PortLeavesOutcome} from '../leaf/overlay.js'
 import {mapLimit, type NPort, NeutronApi} from '../live/neutron/api.js'
 import {neutronErrorType, neutronStatus} from '../live/neutron/http.js'
 import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../model/addressing.js'
@@ -12,7 +14,7 @@ import {
   requestedNames, validateLabel, validateLimit,
 } from './common.js'
 import type {
-  AllocatedPort, AllocateRequest, AllocateResult, BindResultDoc, IpamCheckItem, IpamCheckResult, LabelChange, MigrateResult, MigrateSide,
+  AllocatedPort, AllocateRequest, AllocateResult, BindResultDoc, IpamCheckItem, IpamCheckResult, LabelChange, LeafTouchDoc, MigrateResult, MigrateSide,
   NetworkUsage, PortDetail, PortListFilter, PortPage, PortService, PortView, ReleaseResult, UsageRow,
 } from './types.js'
 
@@ -27,14 +29,23 @@ interface LiveNet { id: string; name: string; az: string; cidr: string; gateway:
 /**
  * Neutron's state is one status; fabricctl's is two planes. Unbound: DOWN_DOWN. Bound and
  * ACTIVE: ACTIVE_ACTIVE. binding:vif_type binding_failed (no live agent/mechanism driver could
- * bind on that host): ERROR_BUILD. ERROR: ERROR_ERROR. Otherwise BUILD_BUILD.
+ * bind on that host): ERROR_BUILD. ERROR: ERROR_ERROR. Otherwise BUILD_BUILD. The overlay plane
+ * is then taken from data_plane_status when fabricctl recorded one (a verified leaf push):
+ * ACTIVE, or ERROR for DOWN on a bound port.
  */
 export function liveState(p: NPort): {underlay: PlaneState; overlay: PlaneState} {
   if (!p['binding:host_id']) return {underlay: 'DOWN', overlay: 'DOWN'}
-  if (p.status === 'ACTIVE') return {underlay: 'ACTIVE', overlay: 'ACTIVE'}
-  if (p.status === 'ERROR') return {underlay: 'ERROR', overlay: 'ERROR'}
-  if (p['binding:vif_type'] === 'binding_failed') return {underlay: 'ERROR', overlay: 'BUILD'}
-  return {underlay: 'BUILD', overlay: 'BUILD'}
+  const underlay: PlaneState = p.status === 'ACTIVE' ? 'ACTIVE' : p.status === 'ERROR' ? 'ERROR' : p['binding:vif_type'] === 'binding_failed' ? 'ERROR' : 'BUILD'
+  const recorded = p.data_plane_status
+  const overlay: PlaneState = recorded === 'ACTIVE' ? 'ACTIVE' : recorded === 'DOWN' ? 'ERROR'
+    : p.status === 'ACTIVE' ? 'ACTIVE' : p.status === 'ERROR' ? 'ERROR' : 'BUILD'
+  return {underlay, overlay}
+}
+
+/** What a leaf push did, as port results report it. */
+function touchFromPush(r: PortLeavesOutcome['leaves'][number]): LeafTouchDoc {
+  const ok = r.status === 'applied' || r.status === 'unchanged'
+  return {leaf: r.leaf, side: r.side, ok, changed: r.status === 'applied', ...(ok ? {} : {error: r.error?.message ?? r.status, cause: r.error?.code ?? r.status})}
 }
 
 function stateReasons(p: NPort): string[] {
@@ -57,8 +68,21 @@ export class LivePortService implements PortService {
   private readonly api: NeutronApi
   private netsCache?: Promise<LiveNet[]>
 
-  constructor(private readonly ctx: LiveContext) {
-    this.api = new NeutronApi(ctx)
+  private readonly ctx: LiveContext
+
+  constructor(private readonly fabric: Extract<FabricHandle, {backend: 'live'}>) {
+    this.ctx = fabric.context
+    this.api = new NeutronApi(this.ctx)
+  }
+
+  /**
+   * The controller's step 8 (DESIGN.md §1), done by fabricctl: push the leaves of the port's new
+   * host, clean the previous host's, and record the verified overlay state on the Neutron port.
+   */
+  private async configureLeaves(portId: string, host: string | null, previousHost: string | null, record = true): Promise<{leaves: LeafTouchDoc[]; reasons: string[]; port?: NPort}> {
+    const {configurePortLeaves} = await import('../leaf/overlay.js')
+    const o = await configurePortLeaves(this.fabric, {portId, host, previousHost}, {record})
+    return {leaves: o.leaves.map(touchFromPush), reasons: o.reasons, port: record ? await this.api.port(portId) : undefined}
   }
 
   // --- lookups ------------------------------------------------------------------------------
@@ -237,6 +261,17 @@ export class LivePortService implements PortService {
       }
       if (losers.length > 0) await this.deleteQuietly(losers)
     }
+    // Bound at creation: configure the host's leaves once for the batch, then record each new port's overlay.
+    let leaves: LeafTouchDoc[] = []
+    const fresh = [...created.values()].filter(p => !adopted.has(p.name))
+    if (req.host && fresh.length > 0) {
+      const r = await this.configureLeaves(fresh[0]!.id, req.host, null)
+      leaves = r.leaves
+      const overlay = r.port ? liveState(r.port).overlay : 'ERROR'
+      const {setPortDataPlaneStatus} = await import('../leaf/live.js')
+      await mapLimit(fresh.slice(1), CONCURRENCY, p => setPortDataPlaneStatus(this.ctx, p.id, overlay))
+      for (const p of fresh) created.set(p.name, await this.api.port(p.id))
+    }
     const ex = await existingDocs()
     const ports: AllocatedPort[] = []
     for (const [i] of names.entries()) {
@@ -249,7 +284,7 @@ export class LivePortService implements PortService {
       ports.push(await this.allocated(adoptedPort ?? created.get(x.name)!, !adoptedPort))
     }
     const createdCount = ports.filter(p => p.created).length
-    return {dryRun: false, policy, candidates: usage, ports, created: createdCount, existing: names.length - createdCount, leaves: []}
+    return {dryRun: false, policy, candidates: usage, ports, created: createdCount, existing: names.length - createdCount, leaves}
   }
 
   private async allocated(p: NPort, created: boolean): Promise<AllocatedPort> {
@@ -341,10 +376,14 @@ export class LivePortService implements PortService {
     }
     await this.checkAz(p, host)
     const before = {host: cur, state: (await this.view(p)).state}
-    const after = opts.dryRun ? p : await this.api.updatePort(p.id, {'binding:host_id': host.name})
-    const reasons = opts.dryRun ? [`would set binding:host_id=${host.name}`] : stateReasons(after)
-    reasons.push(`leaf interfaces of ${host.name}: ${this.leavesOf(host.name).join(', ') || '(none in the inventory)'} — configured by the controller on the host_id change, not by fabricctl`)
-    return {dryRun: opts.dryRun, port: await this.view(after), before, host: host.name, device: null, leaves: [], reasons}
+    if (opts.dryRun) {
+      const reasons = [`would set binding:host_id=${host.name}`, `would configure leaf interfaces ${this.leavesOf(host.name).join(', ') || '(none in the inventory)'}`]
+      return {dryRun: true, port: await this.view(p), before, host: host.name, device: null, leaves: [], reasons}
+    }
+    await this.api.updatePort(p.id, {'binding:host_id': host.name})
+    const leaves = await this.configureLeaves(p.id, host.name, null)
+    const after = leaves.port!
+    return {dryRun: false, port: await this.view(after), before, host: host.name, device: null, leaves: leaves.leaves, reasons: [...stateReasons(after), ...leaves.reasons]}
   }
 
   async migrate(ref: string, toHost: string, opts: {dryRun: boolean}): Promise<MigrateResult> {
@@ -359,16 +398,15 @@ export class LivePortService implements PortService {
     if (opts.dryRun) {
       return {dryRun: true, changed: true, port: await this.view(p), before, after: {...before, host: host.name, state: 'BUILD_BUILD'}, leaves: [], reasons: [`would set binding:host_id=${host.name}`]}
     }
-    const after = await this.api.updatePort(p.id, {'binding:host_id': host.name})
+    await this.api.updatePort(p.id, {'binding:host_id': host.name})
+    const leaves = await this.configureLeaves(p.id, host.name, before.host)
+    const after = leaves.port!
     const a = await side(after)
     if (a.ip !== before.ip || a.mac !== before.mac) {
       throw new FabricError({code: 'MIGRATE_ADDRESS_CHANGED', message: `Neutron changed port ${p.name}'s address on migrate (${before.ip}/${before.mac} → ${a.ip}/${a.mac}).`, value: p.id, hint: 'Check the Neutron server; a host_id update must not touch fixed_ips or the MAC.', exitCode: EXIT.CHECK_FAILED})
     }
-    const reasons = [
-      ...stateReasons(after),
-      `old leaf interfaces ${this.leavesOf(before.host).join(', ') || '(none)'}, new ${this.leavesOf(host.name).join(', ') || '(none)'} — reconfigured by the controller on the host_id change, not by fabricctl`,
-    ]
-    return {dryRun: false, changed: true, port: await this.view(after), before, after: a, leaves: [], reasons}
+    const reasons = [...stateReasons(after), ...leaves.reasons]
+    return {dryRun: false, changed: true, port: await this.view(after), before, after: a, leaves: leaves.leaves, reasons}
   }
 
   async release(refs: readonly string[], opts: {dryRun: boolean}): Promise<ReleaseResult> {
@@ -393,7 +431,14 @@ export class LivePortService implements PortService {
           hint: 'Run the release again for those ids.', details: {released: released.filter(r => !failed.includes(r.id)), failed}, exitCode: EXIT.PARTIAL})
       }
     }
-    return {dryRun: opts.dryRun, released, leaves: []}
+    if (opts.dryRun) return {dryRun: true, released, leaves: []}
+    // Clean the leaves of the hosts the released ports were on (nothing to record: the ports are gone).
+    const touched: LeafTouchDoc[] = []
+    for (const host of new Set(released.map(r => r.host).filter((h): h is string => h !== null))) {
+      const r = await this.configureLeaves(released.find(x => x.host === host)!.id, null, host, false)
+      for (const t of r.leaves) if (!touched.some(x => x.leaf === t.leaf)) touched.push(t)
+    }
+    return {dryRun: false, released, leaves: touched}
   }
 
   // --- reads --------------------------------------------------------------------------------

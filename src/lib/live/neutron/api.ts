@@ -7,6 +7,8 @@ export interface NSubnet { id: string; network_id: string; cidr: string; gateway
 export interface NPort {
   id: string; name: string; network_id: string; mac_address: string; fixed_ips: {subnet_id: string; ip_address: string}[]
   status: string; 'binding:host_id'?: string; 'binding:vif_type'?: string; device_id?: string; created_at?: string; updated_at?: string
+  /** The data_plane_status extension: where fabricctl records the overlay plane (ACTIVE | DOWN | null). */
+  data_plane_status?: string | null
 }
 export interface NAvailability { network_id: string; network_name: string; used_ips: number; total_ips: number }
 
