@@ -7,22 +7,16 @@ import YAML from 'yaml'
 
 import {ROOT, runCli} from '../helpers/cli.js'
 import {assertMatchesSchema} from '../helpers/schema.js'
+import {LAB_CONFIG, LAB_SSH_CONFIG, LAB_STATE, labSkipNote, useLab} from './lab.js'
 
 // Live diagnose against the lab (test/lab): real Neutron, hosts with OVS over SSH, FRR leaves.
 // Each breaking test restores what it broke in `finally` and checks the port is healthy again.
-const STATE = path.join(ROOT, 'test', 'lab', 'state')
-const CONFIG = path.join(STATE, 'fabricctl.yaml')
-const SSH_CONFIG = path.join(STATE, 'run', 'ssh', 'ssh_config')
+const STATE = LAB_STATE
+const CONFIG = LAB_CONFIG
+const SSH_CONFIG = LAB_SSH_CONFIG
 
-async function labReady(): Promise<string | null> {
-  if (process.getuid?.() !== 0) return 'the lab needs root'
-  if (!fs.existsSync(CONFIG) || !fs.existsSync(SSH_CONFIG)) return `the lab is not up (no ${path.relative(ROOT, CONFIG)}); run test/lab/up`
-  const st = await execa(path.join(ROOT, 'test', 'lab', 'status'), ['--quiet', '--wait', '30'], {reject: false, timeout: 60_000})
-  return st.exitCode === 0 ? null : `test/lab/status says the lab is not healthy: ${st.stdout.slice(-300)}`
-}
-
-const skipReason = await labReady()
-if (skipReason && process.env.FABRICCTL_REQUIRE_LIVE === '1') throw new Error(`live diagnose tests required but: ${skipReason}`)
+// useLab() reuses a healthy lab or brings one up; it throws instead of skipping when FABRICCTL_REQUIRE_LIVE=1.
+const skipReason = (await useLab()) ? null : (labSkipNote().replace(/^ \(skipped: |\)$/g, '') || 'the lab is not available')
 
 const env = {FABRICCTL_CONFIG: CONFIG, FABRICCTL_CONTEXT: 'lab', NO_COLOR: '1'}
 const ssh = async (node: string, cmd: string) => (await execa('ssh', ['-F', SSH_CONFIG, node, cmd], {timeout: 30_000})).stdout.trim()
