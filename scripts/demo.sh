@@ -16,7 +16,7 @@ f port allocate --label prod-env --name demo-db --host az1-h06
 f trace demo-web-1 demo-db
 f port migrate demo-db --to-host az1-h08
 f leaf diff --all
-f sim fault inject config-drift --target az1-leaf01a --interface Ethernet1
+f sim fault inject config-drift --target az1-leaf01a --interface Ethernet1 --vlan 101
 f port diagnose demo-web-1
 f leaf push az1-leaf01a
 f port diagnose demo-web-1
