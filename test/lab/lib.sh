@@ -3,15 +3,25 @@
 set -euo pipefail
 
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-STATE="$LAB_DIR/state"
-RUN="$STATE/run"          # everything of one lab instance; removed by down
-CACHE="$STATE/cache"      # downloads and the migrated Neutron database; kept across up/down
-LOCK="$STATE/.lock"
-NEUTRON_PORT=19696
-NEUTRON_URL="http://127.0.0.1:$NEUTRON_PORT"
-MGMT_BR=fabl-mgmt
-MGMT_GW=198.18.0.1
+CACHE="$LAB_DIR/state/cache"  # downloads, the migrated Neutron database, the UML root image; kept across up/down
 LAB_NET_GUARD=198.19.0.0/16   # lab-internal addresses; unreachable from the root namespace
+# lab_profile native|full: the two labs coexist; each has its own state dir, namespace prefix,
+# management subnet, Neutron port and guard-route metric (see README "Full profile").
+lab_profile() {
+  LAB_PROFILE=$1
+  case "$1" in
+    native) STATE="$LAB_DIR/state"; NSP=fabl; NEUTRON_PORT=19696; MGMT_GW=198.18.0.1; GUARD_METRIC=0 ;;
+    full) STATE="$LAB_DIR/state/full"; NSP=fabf; NEUTRON_PORT=19697; MGMT_GW=198.18.1.1; GUARD_METRIC=4242 ;;
+    *) echo "lab: --profile must be native or full, got '$1'" >&2; exit 2 ;;
+  esac
+  RUN="$STATE/run"          # everything of one lab instance; removed by down
+  LOCK="$STATE/.lock"
+  PIDS="$RUN/pids"          # our PID files: "PID STARTTIME", one process each
+  NEUTRON_URL="http://127.0.0.1:$NEUTRON_PORT"
+  MGMT_BR=$NSP-mgmt
+  GUARD_ROUTE=(unreachable "$LAB_NET_GUARD"); [ "$GUARD_METRIC" = 0 ] || GUARD_ROUTE+=(metric "$GUARD_METRIC")
+}
+lab_profile native
 PG_BIN=/usr/local/bin
 [ -x "$PG_BIN/pg_ctl" ] || PG_BIN=/usr/lib/postgresql/15/bin
 
@@ -82,9 +92,8 @@ kill_recorded() { # kill_recorded FILE...   TERM, wait up to 5 s, then KILL
   for p in "${pids[@]}"; do [ "$(proc_start "${p%%:*}")" = "${p##*:}" ] && kill -KILL "${p%%:*}" 2>/dev/null || true; done
 }
 
-# ---- nodes: each node is a netns fabl-<id> plus a holder process (private mount + UTS namespace)
+# ---- nodes: each node is a netns $NSP-<id> (fabl-<id>, full profile fabf-<id>) plus a holder process (private mount + UTS namespace)
 node_dir() { echo "$RUN/nodes/$1"; }
-PIDS="$RUN/pids"             # our PID files: "PID STARTTIME", one process each
 holder_pid() { awk '{print $1}' "$PIDS/holder-$1.pid"; }
 # nx ID cmd...  run a command inside node ID (its net, mount and UTS namespaces)
 nx() { local id=$1; shift; nsenter -t "$(holder_pid "$id")" -m -u -n -- "$@" 9>&-; }
@@ -92,11 +101,11 @@ nx() { local id=$1; shift; nsenter -t "$(holder_pid "$id")" -m -u -n -- "$@" 9>&
 # node_start ID HOSTNAME MGMT_IP   (binds listed in $dir/binds as "SRC DST" lines, extra init in $dir/init.extra)
 node_start() {
   local id=$1 hn=$2 ip=$3 dir; dir=$(node_dir "$id")
-  local ns="fabl-$id"
+  local ns="$NSP-$id"
   ip netns add "$ns"
   ip -n "$ns" link set lo up
-  ip link add "fabl-m-$id" type veth peer name mgmt0 netns "$ns"
-  ip link set "fabl-m-$id" master "$MGMT_BR" up
+  ip link add "$NSP-m-$id" type veth peer name mgmt0 netns "$ns"
+  ip link set "$NSP-m-$id" master "$MGMT_BR" up
   ip -n "$ns" addr add "$ip/24" dev mgmt0
   ip -n "$ns" link set mgmt0 up
   echo "$hn" >"$dir/hostname"
@@ -169,6 +178,12 @@ lab_ssh() { # lab_ssh HOSTNAME cmd...
   ssh -n -F "$RUN/ssh/ssh_config" "$hn" "$@"
 }
 
+# this lab's guard route(s), as `ip route` prints them (matched on prefix and metric)
+guard_routes() {
+  ip route show type unreachable 2>/dev/null | grep -F "$LAB_NET_GUARD" \
+    | awk -v m="$GUARD_METRIC" '{k=0; for (i=1;i<NF;i++) if ($i=="metric") k=$(i+1); if (k==m) print}' || true
+}
+
 # ---- cleanup of everything a lab may have left (used by down and by up after a crash)
 lab_cleanup() {
   local f
@@ -185,7 +200,7 @@ lab_cleanup() {
   fi
   # any process still inside a lab namespace was started by the lab (or over its ssh): stop it
   local ns pids
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^fabl-' || true); do
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NSP-" || true); do
     pids=$(ip netns pids "$ns" 2>/dev/null || true)
     if [ -n "$pids" ]; then
       kill -TERM $pids 2>/dev/null || true
@@ -194,34 +209,35 @@ lab_cleanup() {
   local i
   for i in $(seq 1 25); do
     local any=""
-    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^fabl-' || true); do
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NSP-" || true); do
       [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && any=1
     done
     [ -z "$any" ] && break
     sleep 0.2
   done
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^fabl-' || true); do
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NSP-" || true); do
     pids=$(ip netns pids "$ns" 2>/dev/null || true)
     [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
   done
-  for f in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^fabl-' || true); do
+  for f in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$NSP-" || true); do
     ip link del "$f" 2>/dev/null || true
   done
-  ip route del unreachable "$LAB_NET_GUARD" 2>/dev/null || true
+  # only this lab's guard route (the other profile's has another metric; "del" without a metric would take any)
+  [ -z "$(guard_routes)" ] || ip route del "${GUARD_ROUTE[@]}" 2>/dev/null || true
   rm -rf "$RUN"
 }
 
 # leftovers: prints what is left; returns 1 when anything is
 lab_leftovers() {
   local bad=0 x
-  x=$(ip netns list 2>/dev/null | awk '{print $1}' | grep '^fabl-' || true)
+  x=$(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NSP-" || true)
   [ -z "$x" ] || { echo "namespaces left: $x"; bad=1; }
-  x=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^fabl-' || true)
+  x=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$NSP-" || true)
   [ -z "$x" ] || { echo "links left: $x"; bad=1; }
-  x=$(grep -E "fabl-|$STATE" /proc/self/mountinfo || true)
+  x=$(grep -E "$NSP-|$STATE" /proc/self/mountinfo || true)
   [ -z "$x" ] || { echo "mounts left: $x"; bad=1; }
-  x=$(ip route show type unreachable 2>/dev/null | grep -F "${LAB_NET_GUARD%/*}" || true)
+  x=$(guard_routes)
   [ -z "$x" ] || { echo "routes left: $x"; bad=1; }
   [ ! -e "$RUN" ] || { echo "run dir left: $RUN"; bad=1; }
   local f

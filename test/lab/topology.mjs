@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The lab's shape: the single source of truth for names, addresses, cabling and numbering.
-// Usage: node topology.mjs --hosts N --profile native   (prints JSON on stdout)
+// Usage: node topology.mjs --hosts N --profile native|full   (prints JSON on stdout)
+// The full profile (leaves in User-Mode-Linux guests) coexists with the native lab: its own
+// namespace prefix (fabf-), management subnet (198.18.1.0/24), Neutron port and context name.
 // Used by `up` (through jq) and by write-config.mjs.
 
 export const LAB = {
@@ -22,23 +24,36 @@ export const NETWORKS = [
   { name: 'lab-net3', vlan: 103, cidr: '198.19.3.0/24', gateway: '198.19.3.1', tags: ['test-env'] },
 ].map((n) => ({ ...n, vni: 10000 + n.vlan, physnet: LAB.physnet, routeTarget: `${LAB.fabricAsn}:${10000 + n.vlan}` }));
 
+// Full profile: one VRF per tenant, each with its L3 VNI (VLAN on the leaves' VLAN-aware bridge
+// 4000 + n, SVI vlan<4000+n> in the VRF); the tenant's networks' SVIs sit in that VRF.
+export const TENANTS = [
+  { name: 'prod', vrf: 'vrf-prod', table: 1001, l3vni: 19001, l3vlan: 4001, tag: 'prod-env' },
+  { name: 'test', vrf: 'vrf-test', table: 1002, l3vni: 19002, l3vlan: 4002, tag: 'test-env' },
+].map((t) => ({ ...t, routeTarget: `${LAB.fabricAsn}:${t.l3vni}` }));
+
 export function topology({ hosts = 3, profile = 'native' } = {}) {
+  if (profile !== 'native' && profile !== 'full') throw new Error(`--profile must be native or full, got ${profile}`);
+  const full = profile === 'full';
+  const P = full ? 'fabf' : 'fabl';
+  const m = full ? '198.18.1' : '198.18.0';
+  const lab = full ? { ...LAB, mgmtBridge: 'fabf-mgmt', mgmtGateway: `${m}.1`, neutronPort: 19697, context: 'lab-full' } : { ...LAB, context: 'lab' };
   if (!Number.isInteger(hosts) || hosts < 3 || hosts > LAB.maxHosts) {
     throw new Error(`--hosts must be an integer from 3 to ${LAB.maxHosts}, got ${hosts}`);
   }
   const spine = {
-    name: 'lab-spine1', id: 'spine1', ns: 'fabl-spine1', mgmt: '198.18.0.10',
+    name: 'lab-spine1', id: 'spine1', ns: `${P}-spine1`, mgmt: `${m}.10`,
     loopback: '198.19.255.10', asn: LAB.fabricAsn, links: [],
   };
   const leaves = [1, 2].map((i) => ({
-    name: `lab-leaf${i}`, id: `leaf${i}`, ns: `fabl-leaf${i}`, pair: 'lab-pair1',
-    mgmt: `198.18.0.${10 + i}`, vtep: `198.19.255.${10 + i}`, asn: 65010 + i,
+    name: `lab-leaf${i}`, id: `leaf${i}`, ns: `${P}-leaf${i}`, pair: 'lab-pair1',
+    mgmt: `${m}.${10 + i}`, vtep: `198.19.255.${10 + i}`, asn: 65010 + i,
     uplinks: [{
       iface: 'swp51', spine: spine.name, spineIface: `swp${i}`,
       ip: `198.19.254.${2 * (i - 1) + 1}`, peerIp: `198.19.254.${2 * (i - 1)}`, prefix: 31,
     }],
     ports: [], // host-facing ports, filled below
     vnis: [],
+    ...(full ? { uml: true, vrfs: [] } : {}),
   }));
   for (const [i, leaf] of leaves.entries()) {
     spine.links.push({
@@ -48,7 +63,11 @@ export function topology({ hosts = 3, profile = 'native' } = {}) {
   }
   const hostList = [];
   for (let i = 1; i <= hosts; i++) {
-    const network = NETWORKS[(i - 1) % 2]; // lab-net1, lab-net2 alternate; lab-net3 has no ports
+    // native: lab-net1, lab-net2 alternate (one untagged network per host); full: every host
+    // carries lab-net1 and lab-net2 (802.1Q tagged, VLAN 101/102), instance k on network k.
+    // lab-net3 has no ports.
+    const network = NETWORKS[(i - 1) % 2];
+    const netOf = (k) => (full ? NETWORKS[k - 1] : network);
     const variant = i === 1 ? { plugging: 'direct', ovs: 'system', bpffs: true }
       : i === 2 ? { plugging: 'qbr', ovs: 'system', bpffs: false }
       : i === 3 ? { plugging: 'direct', ovs: 'debian11', bpffs: false }
@@ -57,20 +76,39 @@ export function topology({ hosts = 3, profile = 'native' } = {}) {
       name: `eth${k}`, leaf: leaf.name, interface: `swp${i}`, speedMbps: 10000,
     }));
     const host = {
-      name: `lab-h${i}`, id: `h${i}`, ns: `fabl-h${i}`, mgmt: `198.18.0.${20 + i}`,
+      name: `lab-h${i}`, id: `h${i}`, ns: `${P}-h${i}`, mgmt: `${m}.${20 + i}`,
       ...variant, network: network.name, localVlan: 1,
+      ...(full ? { networks: [NETWORKS[0].name, NETWORKS[1].name], tagged: true } : {}),
       nics, bondActive: nics[Math.floor((i - 1) / 2) % 2].name,
-      instances: [1, 2].map((k) => ({ name: `lab-h${i}-i${k}`, ns: `fabl-h${i}-i${k}`, network: network.name })),
+      // localVlan: the instance port's tag on br-int (the OVS agent's local VLAN of its network)
+      instances: [1, 2].map((k) => ({ name: `lab-h${i}-i${k}`, ns: `${P}-h${i}-i${k}`, network: netOf(k).name, localVlan: full ? k : 1 })),
     };
     hostList.push(host);
     for (const nic of nics) {
       const leaf = leaves.find((l) => l.name === nic.leaf);
-      leaf.ports.push({ iface: nic.interface, host: host.name, hostNic: nic.name, vni: network.vni });
-      if (!leaf.vnis.includes(network.vni)) leaf.vnis.push(network.vni);
+      if (full) {
+        const nets = [NETWORKS[0], NETWORKS[1]];
+        leaf.ports.push({ iface: nic.interface, host: host.name, hostNic: nic.name, vni: nets[0].vni, vlans: nets.map((n) => n.vlan), vnis: nets.map((n) => n.vni), tagged: true });
+        for (const n of nets) if (!leaf.vnis.includes(n.vni)) leaf.vnis.push(n.vni);
+      } else {
+        leaf.ports.push({ iface: nic.interface, host: host.name, hostNic: nic.name, vni: network.vni });
+        if (!leaf.vnis.includes(network.vni)) leaf.vnis.push(network.vni);
+      }
+    }
+  }
+  const networks = full
+    ? NETWORKS.map((n) => ({ ...n, vrf: TENANTS.find((t) => n.tags.includes(t.tag)).vrf }))
+    : NETWORKS;
+  if (full) {
+    for (const leaf of leaves) {
+      leaf.vnis.sort((a, b) => a - b);
+      const vrfs = new Set(leaf.vnis.map((v) => networks.find((n) => n.vni === v).vrf));
+      leaf.vrfs = TENANTS.filter((t) => vrfs.has(t.vrf));
+      leaf.routerMac = `44:38:39:ff:01:${String(10 + Number(leaf.id.slice(4))).padStart(2, '0')}`;
     }
   }
   return {
-    profile, az: LAB.az, lab: LAB, networks: NETWORKS, spines: [spine], leaves, hosts: hostList,
+    profile, az: LAB.az, lab, networks, ...(full ? { tenants: TENANTS } : {}), spines: [spine], leaves, hosts: hostList,
   };
 }
 

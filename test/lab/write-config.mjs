@@ -21,6 +21,7 @@ const inventory = {
   azs: [{ name: topo.az, topology: 'spine-leaf' }],
   spines: topo.spines.map((s) => ({ name: s.name, az: topo.az, address: s.mgmt, vtep: s.loopback, asn: s.asn })),
   leaves: topo.leaves.map((l) => ({ name: l.name, az: topo.az, pair: l.pair, address: l.mgmt, port: 22, driver: 'frr', vtep: l.vtep, asn: l.asn })),
+  // (full profile: the same leaf entries; the driver detects the profile from the guest kernel)
   hosts: topo.hosts.map((h) => ({
     name: h.name, az: topo.az, address: h.mgmt, port: 22, plugging: h.plugging,
     nics: h.nics.map((n) => ({ name: n.name, leaf: n.leaf, interface: n.interface, speedMbps: n.speedMbps })),
@@ -45,14 +46,17 @@ const full = {
   neutron: { url: neutronUrl, projectId: 'fake_project_id' },
   ssh,
   mgmt: { bridge: topo.lab.mgmtBridge, gateway: topo.lab.mgmtGateway, prefix: topo.lab.mgmtPrefix },
-  networks: seed.networks.map((n) => ({ ...n, physnet: topo.lab.physnet, routeTarget: `${topo.lab.fabricAsn}:${n.vni}`, anycastMac: topo.lab.anycastMac })),
+  networks: seed.networks.map((n) => ({ ...n, physnet: topo.lab.physnet, routeTarget: `${topo.lab.fabricAsn}:${n.vni}`, anycastMac: topo.lab.anycastMac,
+    ...(topo.tenants ? { vrf: topo.networks.find((t) => t.name === n.name).vrf } : {}) })),
+  ...(topo.tenants ? { tenants: topo.tenants } : {}),
   ...inventory,
   nodes: [
     ...topo.spines.map((s) => ({ name: s.name, role: 'spine', ns: s.ns, address: s.mgmt, links: s.links })),
-    ...topo.leaves.map((l) => ({ name: l.name, role: 'leaf', ns: l.ns, address: l.mgmt, uplinks: l.uplinks, ports: l.ports, vnis: l.vnis, frrConf: '/etc/frr/frr.conf' })),
+    ...topo.leaves.map((l) => ({ name: l.name, role: 'leaf', ns: l.ns, address: l.mgmt, uplinks: l.uplinks, ports: l.ports, vnis: l.vnis, frrConf: '/etc/frr/frr.conf',
+      ...(l.uml ? { uml: true, vrfs: l.vrfs, routerMac: l.routerMac, bridge: 'br0', guestDir: join(runDir, 'nodes', l.id, 'guest') } : {}) })),
     ...topo.hosts.map((h) => ({
       name: h.name, role: 'host', ns: h.ns, address: h.mgmt, plugging: h.plugging, ovs: h.ovs, bpffs: h.bpffs,
-      network: h.network, localVlan: h.localVlan, bondActive: h.bondActive,
+      network: h.network, localVlan: h.localVlan, bondActive: h.bondActive, ...(h.networks ? { networks: h.networks, tagged: true } : {}),
       instances: h.instances.map((i) => ({ ...i, ...portOf(i.name) })),
     })),
   ],
@@ -68,9 +72,9 @@ const flow = (o) => `{ ${Object.entries(o).map(([k, v]) => `${k}: ${q(v)}`).join
 const lines = [
   'apiVersion: fabricctl/v1',
   'kind: Config',
-  'current-context: lab',
+  `current-context: ${topo.lab.context ?? 'lab'}`,
   'contexts:',
-  '  - name: lab',
+  `  - name: ${topo.lab.context ?? 'lab'}`,
   '    backend: live',
   '    neutron:',
   `      url: ${neutronUrl}`,
