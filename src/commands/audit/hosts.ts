@@ -86,7 +86,6 @@ export default class AuditHosts extends FabricCommand {
         elapsedMs: result.elapsedMs, exitCode: result.exitCode, summary: result.summary, hosts: result.hosts,
       }, () => renderAudit(result, {context: context.name, verbose: flags.verbose, failOn, checks}, this.style))
     }
-    await this.drainStdout()
     this.finish(result.exitCode)
   }
 }
