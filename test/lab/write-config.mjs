@@ -91,6 +91,8 @@ const lines = [
   // The leaves' bridges already carry this anycast MAC: a push must keep it, not rewrite it.
   '    overlay:',
   `      anycastMac: "${topo.lab.anycastMac}"`,
+  // full profile: the tenant VRFs (a network's Neutron tag picks its VRF and L3 VNI)
+  ...(topo.tenants ? ['      tenants:', ...topo.tenants.map((t) => `        - ${flow({ tag: t.tag, vrf: t.vrf, table: t.table, l3Vni: t.l3vni, l3Vlan: t.l3vlan })}`)] : []),
   '    inventory:',
   '      azs:',
   ...inventory.azs.map((a) => `        - ${flow(a)}`),

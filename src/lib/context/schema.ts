@@ -67,6 +67,15 @@ export const overlaySchema = z.strictObject({
   routeTargetAsn: z.number().int().positive().default(65_000),
   /** The distributed anycast gateway's MAC, the same on every leaf. */
   anycastMac: z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address like 00:00:5e:00:01:01').default('00:00:5e:00:01:01'),
+  /**
+   * Tenant VRFs for full-profile leaves (VRF + VLAN-aware bridge + symmetric IRB): a network whose
+   * Neutron tags include `tag` belongs to `vrf` (kernel table `table`, L3 VNI `l3Vni` on bridge VLAN
+   * `l3Vlan`). Absent: every gateway sits in the default VRF (native profile).
+   */
+  tenants: z.array(z.strictObject({
+    tag: z.string().min(1), vrf: name, table: z.number().int().positive(),
+    l3Vni: z.number().int().positive(), l3Vlan: z.number().int().min(1).max(4094),
+  })).optional(),
 })
 
 export const contextSchema = z.discriminatedUnion('backend', [

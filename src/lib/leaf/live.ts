@@ -11,7 +11,7 @@ import type {LeafSnapshot, SnapshotKind, SnapshotStore} from './driver.js'
 import type {VniCatalogEntry} from './frr/native.js'
 
 interface NPort { id: string; name: string; network_id: string; 'binding:host_id'?: string | null; status?: string; data_plane_status?: string | null }
-interface NNetwork { id: string; name: string; 'provider:network_type'?: string; 'provider:segmentation_id'?: number | null }
+interface NNetwork { id: string; name: string; 'provider:network_type'?: string; 'provider:segmentation_id'?: number | null; tags?: string[] }
 interface NSubnet { network_id: string; cidr: string; gateway_ip: string | null; ip_version: number }
 
 const LIVE_TENANT: Tenant = {name: 'default', vrf: 'default', l3Vni: 0}
@@ -29,6 +29,7 @@ export class LiveDesiredState {
     readonly catalog: Map<number, VniCatalogEntry>,
     private readonly portsByHost: Map<string, Set<string>>,
     readonly ports: NPort[],
+    private readonly tenants: Map<string, Tenant> = new Map([[LIVE_TENANT.name, LIVE_TENANT]]),
   ) {}
 
   static async load(ctx: LiveContext): Promise<LiveDesiredState> {
@@ -40,13 +41,17 @@ export class LiveDesiredState {
     const v4 = new Map(subnets.filter(s => s.ip_version === 4 && s.gateway_ip).map(s => [s.network_id, s]))
     const byId = new Map<string, Network>()
     const catalog = new Map<number, VniCatalogEntry>()
+    // Full profile: a network's Neutron tag picks its tenant VRF (overlay.tenants); otherwise the default VRF.
+    const tenantDefs = ctx.overlay.tenants ?? []
+    const tenants = new Map<string, Tenant>([[LIVE_TENANT.name, LIVE_TENANT], ...tenantDefs.map(t => [t.vrf, {name: t.vrf, vrf: t.vrf, l3Vni: t.l3Vni}] as [string, Tenant])])
+    const tenantOf = (n: NNetwork) => tenantDefs.find(t => (n.tags ?? []).includes(t.tag))?.vrf ?? LIVE_TENANT.name
     for (const n of networks) {
       const sub = v4.get(n.id)
       const vlan = n['provider:network_type'] === 'vlan' ? n['provider:segmentation_id'] ?? null : null
       if (!sub || vlan === null) continue // only VLAN networks with an IPv4 gateway reach the leaves
       const name = n.name || n.id
       const vni = ctx.overlay.vniBase + vlan
-      byId.set(n.id, {id: n.id, name, az: '', tenant: LIVE_TENANT.name, cidr: sub.cidr, gateway: sub.gateway_ip!, vlan, l2Vni: vni, labels: []})
+      byId.set(n.id, {id: n.id, name, az: '', tenant: tenantOf(n), cidr: sub.cidr, gateway: sub.gateway_ip!, vlan, l2Vni: vni, labels: []})
       catalog.set(vni, {vlan, network: name})
     }
     const known = new Set(ctx.inventory.hosts.map(h => h.name))
@@ -59,7 +64,7 @@ export class LiveDesiredState {
       if (!set) portsByHost.set(host, (set = new Set()))
       set.add(net.name)
     }
-    return new LiveDesiredState(ctx, new Map([...byId.values()].map(n => [n.name, n])), catalog, portsByHost, ports)
+    return new LiveDesiredState(ctx, new Map([...byId.values()].map(n => [n.name, n])), catalog, portsByHost, ports, tenants)
   }
 
   /** Host-facing interfaces of a leaf, from the inventory. */
@@ -74,8 +79,8 @@ export class LiveDesiredState {
 
   desired(leaf: string): LeafConfig {
     const attachments = this.ctx.inventory.hosts.flatMap(h => h.nics.filter(n => n.leaf === leaf).map(n => ({interface: n.interface, networks: [...(this.portsByHost.get(h.name) ?? [])]})))
-    const cfg = desiredLeafConfig(attachments, this.networks, new Map([[LIVE_TENANT.name, LIVE_TENANT]]))
-    cfg.vrfs = {}
+    const cfg = desiredLeafConfig(attachments, this.networks, this.tenants)
+    delete cfg.vrfs[LIVE_TENANT.vrf] // the default VRF is no tenant VRF (native profile: no VRFs at all)
     for (const v of Object.values(cfg.vnis)) {
       v.routeTarget = `${this.ctx.overlay.routeTargetAsn}:${v.vni}`
       v.gateway = {address: `${this.networks.get(v.network)!.gateway}/${parseCidr(this.networks.get(v.network)!.cidr).prefix}`, mac: this.ctx.overlay.anycastMac.toLowerCase()}

@@ -25,7 +25,7 @@ export function liveLeafService(ctx: LiveContext, opts: {snapshotsRoot?: string}
     const l = leafInv(leaf)
     if (l.driver !== 'frr') throw new LeafDriverError('LEAF_DRIVER_UNSUPPORTED', `Leaf ${leaf} uses driver "${l.driver}"; this fabricctl ships the frr driver only.`, 'connect', 'Set driver: frr for FRR leaves; other network operating systems need their own driver.')
     const st = await load()
-    return FrrLeafDriver.open({ctx, leaf: {name: l.name, address: l.address, port: l.port, vtep: l.vtep ?? null}, hostPorts: st.hostPorts(leaf), catalog: st.catalog, vniBase: ctx.overlay.vniBase})
+    return FrrLeafDriver.open({ctx, leaf: {name: l.name, address: l.address, port: l.port, vtep: l.vtep ?? null}, hostPorts: st.hostPorts(leaf), catalog: st.catalog, vniBase: ctx.overlay.vniBase, tenants: ctx.overlay.tenants, rtAsn: ctx.overlay.routeTargetAsn})
   }
   /** Open a driver, run, close; a leaf that cannot be reached becomes a result, not an exception. */
   const withDriver = async <R>(leaf: string, fn: (d: LeafDriver) => Promise<R>, unreachable: (e: LeafDriverError) => R): Promise<R> => {
@@ -90,7 +90,21 @@ export function liveLeafService(ctx: LiveContext, opts: {snapshotsRoot?: string}
       return withDriver(leaf, async d => {
         const running = await d.read()
         const raw = running.snapshot.raw as import('./frr/driver.js').FrrRaw
-        const notes: string[] = [`profile: native${raw.profile === 'full' ? ' (the kernel supports VRF and VLAN-aware bridges, but the full-profile renderer is not shipped yet)' : ' (kernel has no VRF / 802.1Q / VLAN-aware bridge)'}`]
+        if (raw.full) {
+          const notes = ['profile: full (VRF per tenant, VLAN-aware bridge br0, 802.1Q-tagged host ports, symmetric IRB)']
+          let frr = ''
+          let kernel: string[] = []
+          try {
+            const r = (d as FrrLeafDriver).renderFull(want, running)
+            frr = r.frr
+            kernel = r.kernel
+            notes.push('kernel: the commands that take the leaf from its running state to the desired one')
+          } catch (error) {
+            notes.push(`cannot render: ${(error as Error).message}`)
+          }
+          return {driver: d.driver, profile: raw.profile, frr, kernel, notes}
+        }
+        const notes: string[] = [`profile: native${raw.profile === 'full' ? ' (the kernel supports VRF and VLAN-aware bridges; declare the tenant VRFs in the context overlay.tenants to manage it with the full profile)' : ' (kernel has no VRF / 802.1Q / VLAN-aware bridge)'}`]
         let frr = ''
         let kernel: string[] = []
         try {

@@ -4,6 +4,7 @@ import type {LeafConfig} from '../../model/types.js'
 import {type LeafChange, describeChange, diffLeafConfigs} from '../diff.js'
 import {type LeafDriver, LeafDriverError, type LeafSnapshot, type PreparedPush, type RunningState, type VerifyCheck, type VerifyReport} from '../driver.js'
 import {type KernelState, type VniCatalogEntry, desiredKernel, nativeConfigOf, parseKernel, planKernel, runningToFile, spliceFrr, vxlanName, bridgeName} from './native.js'
+import {BRIDGE, FULL_SYSCTLS, type FullKernel, type FullTenant, desiredFullKernel, fullConfigOf, parseFullKernel, planFull, spliceFrrFull} from './full.js'
 
 /** The FRR leaf's raw state, kept byte for byte in snapshots. */
 export interface FrrRaw {
@@ -13,6 +14,8 @@ export interface FrrRaw {
   fileB64: string | null
   kernel: KernelState
   profile: LeafProfile
+  /** Full-profile leaves managed with the full model (VRFs, br0, SVIs, tagged ports): the managed kernel devices. */
+  full?: FullKernel
 }
 
 export type LeafProfile = 'native' | 'full'
@@ -26,6 +29,10 @@ export interface FrrLeafOptions {
   vniBase: number
   /** Seconds verify waits for zebra to learn new VNIs. */
   settleMs?: number
+  /** Tenant VRFs (context overlay.tenants). A full-profile leaf is managed with the full model only when these are given. */
+  tenants?: readonly FullTenant[]
+  /** ASN of the route targets (context overlay.routeTargetAsn); default 65000. */
+  rtAsn?: number
 }
 
 const FRR_RELOAD = '/usr/lib/frr/frr-reload.py'
@@ -90,8 +97,28 @@ export class FrrLeafDriver implements LeafDriver {
     return this.profile
   }
 
+  /** Whether this leaf is managed with the full model: its kernel supports it and the context declares tenant VRFs. */
+  async fullMode(): Promise<boolean> {
+    return (await this.detectProfile()) === 'full' && (this.o.tenants?.length ?? 0) > 0
+  }
+
+  private managedVrfs(): string[] {
+    return (this.o.tenants ?? []).map(t => t.vrf)
+  }
+
+  /** The candidate of a full-profile leaf: FRR text and the kernel commands from `running` (throws a message when it cannot be rendered). */
+  renderFull(desired: LeafConfig, running: RunningState): {frr: string; kernel: string[]; inverse: string[]} {
+    const raw = running.snapshot.raw as FrrRaw
+    if (!raw.full) throw new Error('the leaf was read without the full model')
+    if (!this.o.leaf.vtep) throw new Error(`leaf ${this.leaf} has no vtep address in the inventory`)
+    const want = desiredFullKernel(desired, this.o.leaf.vtep, this.o.hostPorts, this.o.tenants ?? [], raw.full)
+    const frr = spliceFrrFull(unb64(raw.runningB64), desired, this.o.tenants ?? [], this.o.rtAsn ?? 65_000, this.o.leaf.vtep)
+    return {frr, kernel: planFull(raw.full, want, this.managedVrfs()), inverse: planFull(want, raw.full, this.managedVrfs())}
+  }
+
   async read(): Promise<RunningState> {
     const profile = await this.detectProfile()
+    const full = await this.fullMode()
     const script = [
       'command -v vtysh >/dev/null || { echo "vtysh not found" >&2; exit 91; }',
       't=$(mktemp)',
@@ -99,6 +126,11 @@ export class FrrLeafDriver implements LeafDriver {
       'echo @@running@@; base64 -w0 "$t"; echo; rm -f "$t"',
       'echo @@file@@; if [ -f /etc/frr/frr.conf ]; then base64 -w0 /etc/frr/frr.conf; else printf -- -; fi; echo',
       'echo @@links@@; ip -j -d addr show',
+      ...(full ? [
+        'echo @@bvlan@@; bridge -j vlan show 2>/dev/null; echo',
+        `echo @@fdb@@; bridge -j fdb show dev ${BRIDGE} 2>/dev/null || echo '[]'`,
+        `echo @@sysctl@@; sysctl ${Object.keys(FULL_SYSCTLS).join(' ')} 2>/dev/null; true`,
+      ] : []),
     ].join('\n')
     const r = await this.run(script, 'read')
     if (r.code !== 0) throw new LeafDriverError('LEAF_UNREACHABLE', `${this.leaf}: reading the running state failed (exit ${r.code}): ${r.stderr.trim().slice(0, 300)}`, 'read', 'Check that FRR (zebra, bgpd) runs on the leaf and vtysh works as the SSH user.')
@@ -107,7 +139,14 @@ export class FrrLeafDriver implements LeafDriver {
     const fileRaw = s.get('file') ?? '-'
     const kernel = parseKernel(JSON.parse(s.get('links') || '[]'), this.o.hostPorts)
     const raw: FrrRaw = {runningB64, fileB64: fileRaw === '-' ? null : fileRaw, kernel, profile}
-    const config = nativeConfigOf(kernel, unb64(runningB64), this.o.catalog, this.o.vniBase)
+    let config: LeafConfig
+    if (full) {
+      const json = (k: string) => JSON.parse((s.get(k) ?? '').trim() || '[]')
+      raw.full = parseFullKernel(JSON.parse(s.get('links') || '[]'), json('bvlan'), json('fdb'), s.get('sysctl') ?? '', this.o.hostPorts)
+      config = fullConfigOf(raw.full, unb64(runningB64), this.o.catalog, this.o.vniBase, this.o.tenants ?? [], this.o.rtAsn ?? 65_000)
+    } else {
+      config = nativeConfigOf(kernel, unb64(runningB64), this.o.catalog, this.o.vniBase)
+    }
     return {config, snapshot: {driver: 'frr', leaf: this.leaf, takenAt: new Date().toISOString(), config, raw}}
   }
 
@@ -142,13 +181,27 @@ export class FrrLeafDriver implements LeafDriver {
   async prepare(desired: LeafConfig, running: RunningState, changes: readonly LeafChange[]): Promise<PreparedPush> {
     const raw = running.snapshot.raw as FrrRaw
     if (!this.o.leaf.vtep) throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `Leaf ${this.leaf} has no vtep address in the inventory.`, 'render', 'Add `vtep:` to the leaf in the context inventory.')
+    if (raw.full) {
+      let r
+      try {
+        r = this.renderFull(desired, running)
+      } catch (error) {
+        throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf} (profile full): ${(error as Error).message}; nothing was applied.`, 'render', 'Check the context\'s overlay.tenants and the networks\' tags.')
+      }
+      const checked = await this.checkCandidate(r.frr)
+      return {
+        plan: [...r.kernel.map(c => `kernel: ${c}`), ...(checked.plan.length ? checked.plan.map(l => `frr: ${l}`) : changes.filter(c => c.op.endsWith('-vni') || c.op.endsWith('-vrf')).map(c => `frr: ${describeChange(c)}`))],
+        inverse: [...r.inverse.map(c => `kernel: ${c}`), 'frr: frr-reload.py --reload <pre-push running configuration>'],
+        data: {kernelPlan: r.kernel, candidate: r.frr},
+      }
+    }
     let want: KernelState
     let candidate: string
     try {
       want = desiredKernel(desired, this.o.leaf.vtep, this.o.hostPorts)
       candidate = spliceFrr(unb64(raw.runningB64), desired)
     } catch (error) {
-      throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf} (profile ${raw.profile === 'full' ? 'native; the full-profile renderer is not shipped' : 'native'}): ${(error as Error).message}; nothing was applied.`, 'render')
+      throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf} (profile ${raw.profile === 'full' ? 'native; the kernel could do the full profile, but the context declares no overlay.tenants' : 'native'}): ${(error as Error).message}; nothing was applied.`, 'render')
     }
     const kernelPlan = planKernel(raw.kernel, want)
     const inverse = planKernel(want, raw.kernel)
@@ -200,6 +253,7 @@ export class FrrLeafDriver implements LeafDriver {
 
   private async verifyOnce(desired: LeafConfig): Promise<VerifyReport> {
     const running = await this.read()
+    if ((running.snapshot.raw as FrrRaw).full) return this.verifyFull(desired, running)
     const vnis = Object.values(desired.vnis).map(v => v.vni)
     const script = [
       `echo @@evpn@@; vtysh -c 'show evpn vni json'`,
@@ -249,9 +303,15 @@ export class FrrLeafDriver implements LeafDriver {
     const raw = snapshot.raw as FrrRaw | undefined
     if (!raw || snapshot.driver !== 'frr') throw new LeafDriverError('LEAF_ROLLBACK_FAILED', `The recorded state of ${this.leaf} was not taken by the FRR driver.`, 'restore')
     const now = await this.read()
-    const cur = (now.snapshot.raw as FrrRaw).kernel
-    // Ports first out of bridges that go away, then devices, then FRR: planKernel orders it.
-    await this.runKernel(planKernel(cur, raw.kernel), 'restore kernel')
+    const nowRaw = now.snapshot.raw as FrrRaw
+    if (raw.full || nowRaw.full) {
+      if (!raw.full || !nowRaw.full) throw new LeafDriverError('LEAF_ROLLBACK_FAILED', `The recorded state of ${this.leaf} was taken with the ${raw.full ? 'full' : 'native'} model, but the leaf is now managed with the ${nowRaw.full ? 'full' : 'native'} one.`, 'restore', 'Check the context\'s overlay.tenants; restore by hand from the snapshot file if needed.')
+      await this.runKernel(planFull(nowRaw.full, raw.full, this.managedVrfs()), 'restore kernel')
+    } else {
+      const cur = nowRaw.kernel
+      // Ports first out of bridges that go away, then devices, then FRR: planKernel orders it.
+      await this.runKernel(planKernel(cur, raw.kernel), 'restore kernel')
+    }
     const text = runningToFile(unb64(raw.runningB64))
     const file = await this.upload(text, 'restore')
     try {
@@ -263,6 +323,66 @@ export class FrrLeafDriver implements LeafDriver {
     } finally {
       await this.run(`rm -f ${q(file)}`, 'cleanup').catch(() => undefined)
     }
+  }
+
+  /** Verify a full-profile leaf: model diff, zebra's L2 and L3 VNIs, bridge VLANs, kernel VRFs, EVPN sessions. */
+  private async verifyFull(desired: LeafConfig, running: RunningState): Promise<VerifyReport> {
+    const script = [
+      `echo @@evpn@@; vtysh -c 'show evpn vni json'`,
+      `echo @@bgp@@; vtysh -c 'show bgp summary json'`,
+      'echo @@bvlan@@; bridge -j vlan show',
+      'echo @@vrf@@; ip -j vrf show',
+    ].join('\n')
+    const r = await this.run(script, 'verify')
+    const s = sections(r.stdout)
+    const parse = (k: string): any => {
+      try {
+        return JSON.parse(s.get(k) || 'null')
+      } catch {
+        return null
+      }
+    }
+    const checks: VerifyCheck[] = []
+    const diff = diffLeafConfigs(running.config, desired)
+    checks.push({name: 'running-config', ok: diff.length === 0, severity: 'error', detail: diff.length === 0 ? 'kernel devices and FRR configuration match the desired state' : `${diff.length} difference(s): ${diff.slice(0, 4).map(describeChange).join('; ')}`})
+    const evpn = Object.values((parse('evpn') ?? {}) as Record<string, {vni: number; type?: string; vxlanIf?: string; tenantVrf?: string}>).filter(v => v && typeof v === 'object')
+    const l2 = new Map(evpn.filter(v => v.type === 'L2').map(v => [Number(v.vni), v]))
+    const l3 = new Map(evpn.filter(v => v.type === 'L3').map(v => [Number(v.vni), v]))
+    const wantL2 = Object.values(desired.vnis)
+    const bad: string[] = []
+    for (const v of wantL2) {
+      const z = l2.get(v.vni)
+      if (!z || z.vxlanIf !== vxlanName(v.vni) || z.tenantVrf !== v.vrf) bad.push(`L2 ${v.vni}${z ? ` (vrf ${z.tenantVrf}, ${z.vxlanIf})` : ' missing'}`)
+    }
+    for (const [vrf, v] of Object.entries(desired.vrfs)) {
+      const z = l3.get(v.l3Vni)
+      if (!z || z.tenantVrf !== vrf || z.vxlanIf !== vxlanName(v.l3Vni)) bad.push(`L3 ${v.l3Vni} of ${vrf}${z ? ` (vrf ${z.tenantVrf})` : ' missing'}`)
+    }
+    for (const v of l2.keys()) if (!desired.vnis[String(v)]) bad.push(`unexpected L2 ${v}`)
+    for (const [v, z] of l3) if (!Object.values(desired.vrfs).some(x => x.l3Vni === v) && this.managedVrfs().includes(z.tenantVrf ?? '')) bad.push(`unexpected L3 ${v}`)
+    checks.push({name: 'show evpn vni', ok: bad.length === 0, severity: 'error',
+      detail: bad.length === 0 ? `zebra carries L2 VNIs ${[...l2.keys()].sort().join(',') || '(none)'} and L3 VNIs ${[...l3.keys()].sort().join(',') || '(none)'}` : bad.join('; ')})
+    const bvlan = (parse('bvlan') ?? []) as {ifname: string; vlans?: {vlan: number; flags?: string[]}[]}[]
+    const vlansOn = (i: string) => bvlan.find(b => b.ifname === i)?.vlans ?? []
+    const wrong: string[] = []
+    for (const [iface, i] of Object.entries(desired.interfaces)) {
+      const have = vlansOn(iface).filter(v => !(v.flags ?? []).includes('Egress Untagged')).map(v => v.vlan)
+      const miss = i.vlans.filter(v => !have.includes(v))
+      if (miss.length) wrong.push(`${iface} lacks tagged VLAN ${miss.join(',')}`)
+    }
+    for (const v of wantL2) if (!vlansOn(vxlanName(v.vni)).some(x => x.vlan === v.vlan && (x.flags ?? []).includes('PVID'))) wrong.push(`${vxlanName(v.vni)} is not PVID of VLAN ${v.vlan}`)
+    checks.push({name: 'bridge vlan show', ok: wrong.length === 0, severity: 'error', detail: wrong.length === 0 ? `${Object.keys(desired.interfaces).length} host port(s) carry their tagged VLANs; ${wantL2.length} VXLAN device(s) are their VLAN's PVID` : wrong.join('; ')})
+    const vrfs = (parse('vrf') ?? []) as {name: string; table: number}[]
+    const missingVrf = Object.keys(desired.vrfs).filter(n => {
+      const t = this.o.tenants?.find(x => x.vrf === n)
+      return !vrfs.some(v => v.name === n && (!t || v.table === t.table))
+    })
+    checks.push({name: 'ip vrf show', ok: missingVrf.length === 0, severity: 'error', detail: missingVrf.length === 0 ? `kernel VRFs ${vrfs.map(v => `${v.name} (table ${v.table})`).join(', ') || '(none)'}` : `missing or wrong table: ${missingVrf.join(', ')}`})
+    const bgp = parse('bgp') ?? {}
+    const peers = Object.values((bgp.l2VpnEvpn?.peers ?? {}) as Record<string, {state?: string}>)
+    const est = peers.filter(p => p.state === 'Established').length
+    checks.push({name: 'show bgp summary (l2vpn evpn)', ok: est > 0, severity: 'warning', detail: `${est} of ${peers.length} EVPN session(s) established`})
+    return {running, checks}
   }
 
   close(): void {
