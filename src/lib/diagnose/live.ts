@@ -250,7 +250,7 @@ async function readLeaves(ctx: LiveContext, names: string[], nets: Map<string, {
     }
     let d: Awaited<ReturnType<typeof FrrLeafDriver.open>> | undefined
     try {
-      d = await FrrLeafDriver.open({ctx, leaf: {name, address: l.address, port: l.port, vtep: l.vtep ?? null}, hostPorts, catalog, vniBase: ctx.overlay.vniBase})
+      d = await FrrLeafDriver.open({ctx, leaf: {name, address: l.address, port: l.port, vtep: l.vtep ?? null}, hostPorts, catalog, vniBase: ctx.overlay.vniBase, tenants: ctx.overlay.tenants, rtAsn: ctx.overlay.routeTargetAsn})
       const running: LeafConfig = (await d.read()).config
       out.set(name, {name, reachable: true, running, hasVrfs: Object.keys(running.vrfs).length > 0, source})
     } catch (error) {
