@@ -136,7 +136,7 @@ describe('port states (CLI)', () => {
     expect((await runCli(['port', 'states', '--by', 'rack'], {home})).exitCode).toBe(2)
   })
 
-  it('--watch in a real terminal (tmux): draws the panel and quits on q', async () => {
+  it('--watch in a real terminal (tmux): draws the panel and quits on q', {timeout: 120_000}, async () => {
     const tmux = await execa('tmux', ['-V'], {reject: false})
     if (tmux.exitCode !== 0) return // no tmux here: the ink-testing-library test above covers the view
     await runCli(['sim', 'init'], {home})
@@ -145,16 +145,19 @@ describe('port states (CLI)', () => {
     const envs = Object.entries(home.env).map(([k, v]) => `${k}=${v}`)
     await t('new-session', '-d', '-x', '160', '-y', '40', 'env', ...envs, process.execPath, BIN, 'port', 'states', '--watch', '--interval', '1', '--by', 'host')
     try {
+      // Bounded by count and by time: generous, because CI runs this while it boots the live lab.
       let pane = ''
-      for (let i = 0; i < 100 && !/refreshed [2-9]×/.test(pane); i++) {
-        await new Promise(r => setTimeout(r, 100))
+      const drawn = Date.now() + 45_000
+      for (let i = 0; i < 300 && Date.now() < drawn && !/refreshed [2-9]×/.test(pane); i++) {
+        await new Promise(r => setTimeout(r, 150))
         pane = (await t('capture-pane', '-p')).stdout
       }
       expect(pane).toMatch(/Port states by host \(sim\) — 40 ports/)
       expect(pane).toMatch(/az1-h\d\d\s+\d+/)
       await t('send-keys', 'q')
       let alive = true
-      for (let i = 0; i < 50 && alive; i++) {
+      const quit = Date.now() + 20_000
+      for (let i = 0; i < 200 && Date.now() < quit && alive; i++) {
         await new Promise(r => setTimeout(r, 100))
         alive = (await t('has-session')).exitCode === 0
       }
