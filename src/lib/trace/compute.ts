@@ -1,6 +1,6 @@
 import {flowKey, fnv1a, pickByHash, VXLAN_PORT, vxlanSourcePort} from './hash.js'
 import type {
-  CauseCode, EndpointEvidence, Encapsulation, Flow, FlowSpec, HopKind, InHostVerdict, NicEvidence, Segment, SwitchEvidence, Trace,
+  CauseCode, EndpointEvidence, Encapsulation, Flow, FlowSpec, InHostVerdict, NicEvidence, Segment, SwitchEvidence, Trace,
   TraceEndpoint, TraceEvidence, TraceHop,
 } from './types.js'
 
@@ -11,19 +11,8 @@ import type {
 
 interface Fail { cause: CauseCode; reason: string }
 
-interface Draft {
-  node: string
-  nodeKind: TraceHop['nodeKind']
-  device: string
-  kind: HopKind
-  plane: 'underlay' | 'overlay'
-  segment: Segment
-  encap: Encapsulation
-  action: string
-  evidence: string | null
-  /** The first failing check of this hop, if any. */
-  fail: Fail | null
-}
+/** A hop before numbering and verdict: the first failing check of this hop, if any, in `fail`. */
+type Draft = Omit<TraceHop, 'n' | 'status' | 'cause' | 'reason'> & {fail: Fail | null}
 
 const NO_ENCAP: Encapsulation = {vlan: null, vni: null, vrf: null, outer: null}
 const vlanOnly = (vlan: number | null): Encapsulation => ({...NO_ENCAP, vlan})

@@ -262,18 +262,8 @@ export class FrrLeafDriver implements LeafDriver {
       'echo @@blink@@; bridge -j link',
       'echo @@bvlan@@; bridge -j vlan show',
     ].join('\n')
-    const r = await this.run(script, 'verify')
-    const s = sections(r.stdout)
-    const parse = (k: string): any => {
-      try {
-        return JSON.parse(s.get(k) || 'null')
-      } catch {
-        return null
-      }
-    }
-    const checks: VerifyCheck[] = []
-    const diff = diffLeafConfigs(running.config, desired)
-    checks.push({name: 'running-config', ok: diff.length === 0, severity: 'error', detail: diff.length === 0 ? 'kernel devices and FRR configuration match the desired state' : `${diff.length} difference(s): ${diff.slice(0, 4).map(describeChange).join('; ')}`})
+    const parse = await this.runSections(script)
+    const checks: VerifyCheck[] = [modelCheck(running, desired)]
     const evpn = (parse('evpn') ?? {}) as Record<string, {vni: number; type?: string; vxlanIf?: string}>
     const l2 = new Map(Object.values(evpn).filter(v => v && typeof v === 'object' && v.type !== 'L3').map(v => [Number(v.vni), v]))
     const missing = vnis.filter(v => !l2.has(v) || l2.get(v)!.vxlanIf !== vxlanName(v))
@@ -325,6 +315,19 @@ export class FrrLeafDriver implements LeafDriver {
     }
   }
 
+  /** Run a script of `echo @@name@@; command` sections in one SSH exec; returns a parser of each section's JSON (null when absent or invalid). */
+  private async runSections(script: string): Promise<(section: string) => any> {
+    const r = await this.run(script, 'verify')
+    const s = sections(r.stdout)
+    return (k: string): any => {
+      try {
+        return JSON.parse(s.get(k) || 'null')
+      } catch {
+        return null
+      }
+    }
+  }
+
   /** Verify a full-profile leaf: model diff, zebra's L2 and L3 VNIs, bridge VLANs, kernel VRFs, EVPN sessions. */
   private async verifyFull(desired: LeafConfig, running: RunningState): Promise<VerifyReport> {
     const script = [
@@ -333,18 +336,8 @@ export class FrrLeafDriver implements LeafDriver {
       'echo @@bvlan@@; bridge -j vlan show',
       'echo @@vrf@@; ip -j vrf show',
     ].join('\n')
-    const r = await this.run(script, 'verify')
-    const s = sections(r.stdout)
-    const parse = (k: string): any => {
-      try {
-        return JSON.parse(s.get(k) || 'null')
-      } catch {
-        return null
-      }
-    }
-    const checks: VerifyCheck[] = []
-    const diff = diffLeafConfigs(running.config, desired)
-    checks.push({name: 'running-config', ok: diff.length === 0, severity: 'error', detail: diff.length === 0 ? 'kernel devices and FRR configuration match the desired state' : `${diff.length} difference(s): ${diff.slice(0, 4).map(describeChange).join('; ')}`})
+    const parse = await this.runSections(script)
+    const checks: VerifyCheck[] = [modelCheck(running, desired)]
     const evpn = Object.values((parse('evpn') ?? {}) as Record<string, {vni: number; type?: string; vxlanIf?: string; tenantVrf?: string}>).filter(v => v && typeof v === 'object')
     const l2 = new Map(evpn.filter(v => v.type === 'L2').map(v => [Number(v.vni), v]))
     const l3 = new Map(evpn.filter(v => v.type === 'L3').map(v => [Number(v.vni), v]))
@@ -407,3 +400,9 @@ export function reloadPlan(out: string): string[] {
 }
 
 export {b64, unb64}
+
+/** The first verify check of either profile: the leaf read back equals the desired model. */
+function modelCheck(running: RunningState, desired: LeafConfig): VerifyCheck {
+  const diff = diffLeafConfigs(running.config, desired)
+  return {name: 'running-config', ok: diff.length === 0, severity: 'error', detail: diff.length === 0 ? 'kernel devices and FRR configuration match the desired state' : `${diff.length} difference(s): ${diff.slice(0, 4).map(describeChange).join('; ')}`}
+}
