@@ -143,7 +143,8 @@ describe('port states (CLI)', () => {
     const sock = path.join(home.dir, 'tmux.sock')
     const t = (...args: string[]) => execa('tmux', ['-S', sock, ...args], {reject: false})
     const envs = Object.entries(home.env).map(([k, v]) => `${k}=${v}`)
-    await t('new-session', '-d', '-x', '160', '-y', '40', 'env', ...envs, process.execPath, BIN, 'port', 'states', '--watch', '--interval', '1', '--by', 'host')
+    // A person's terminal: without CI set (ink draws only the final frame when it sees CI, as in .ci/run).
+    await t('new-session', '-d', '-x', '160', '-y', '40', 'env', '-u', 'CI', ...envs, process.execPath, BIN, 'port', 'states', '--watch', '--interval', '1', '--by', 'host')
     try {
       // Bounded by count and by time: generous, because CI runs this while it boots the live lab.
       let pane = ''
