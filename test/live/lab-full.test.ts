@@ -8,27 +8,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {LAB_DIR, labCannotRunReason, run, type LabInventory} from './lab.js'
+import {FULL_SSH_CONFIG, FULL_STATE, run, type LabInventory, useFullLab} from './lab.js'
 
-const WANT = process.env.FABRICCTL_LAB_PROFILE === 'full'
-const FULL_STATE = path.join(LAB_DIR, 'state', 'full')
-const FULL_RUN = path.join(FULL_STATE, 'run')
-const SSH_CONFIG = path.join(FULL_RUN, 'ssh', 'ssh_config')
+const SSH_CONFIG = FULL_SSH_CONFIG
 
-let skip: string | null = WANT ? labCannotRunReason() : 'set FABRICCTL_LAB_PROFILE=full to run the full-profile lab tests (UML leaves)'
-if (skip && WANT && process.env.FABRICCTL_REQUIRE_LIVE === '1') throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the full lab cannot run: ${skip}`)
-
-let inv: LabInventory & {tenants?: {vrf: string; table: number; l3vni: number; l3vlan: number}[]} | null = null
-let startedHere = false
-if (!skip) {
-  const healthy = (await run(path.join(LAB_DIR, 'status'), ['--profile', 'full', '--quiet'], {timeoutMs: 120_000})).exitCode === 0
-  if (!healthy) {
-    const up = await run(path.join(LAB_DIR, 'up'), ['--profile', 'full'], {timeoutMs: 900_000})
-    if (up.exitCode !== 0) throw new Error(`test/lab/up --profile full failed (exit ${up.exitCode}):\n${(up.stderr + up.stdout).slice(-4000)}`)
-    startedHere = true
-  }
-  inv = JSON.parse(fs.readFileSync(path.join(FULL_STATE, 'inventory.json'), 'utf8'))
-}
+const full = await useFullLab<LabInventory & {tenants?: {vrf: string; table: number; l3vni: number; l3vlan: number}[]}>('full-profile lab tests')
+const skip = full.skip
+const inv = full.inv
 
 const ssh = (node: string, command: string) => run('ssh', ['-n', '-F', SSH_CONFIG, node, command], {timeoutMs: 30_000})
 async function sshJson(node: string, command: string): Promise<any> {
@@ -37,11 +23,7 @@ async function sshJson(node: string, command: string): Promise<any> {
   return JSON.parse(r.stdout)
 }
 
-afterAll(async () => {
-  if (!startedHere || process.env.FABRICCTL_LAB_KEEP === '1') return
-  const down = await run(path.join(LAB_DIR, 'down'), ['--profile', 'full'], {timeoutMs: 300_000})
-  if (down.exitCode !== 0) throw new Error(`test/lab/down --profile full left things behind:\n${down.stderr.slice(-3000)}`)
-}, 300_000)
+afterAll(() => full.release(), 300_000)
 
 describe.skipIf(!!skip)(`full-profile lab: FRR leaves in User-Mode-Linux guests${skip ? ` (skipped: ${skip})` : ''}`, () => {
   const leaves = () => inv!.nodes.filter(n => n.role === 'leaf') as any[]

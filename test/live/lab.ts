@@ -149,3 +149,42 @@ export async function labLeftovers(): Promise<string[]> {
   if (fs.existsSync(LAB_RUN)) left.push(`run dir ${LAB_RUN}`)
   return left
 }
+
+// ---- the full-profile lab (test/lab/up --profile full): UML leaves, beside the native lab ----
+export const FULL_STATE = path.join(LAB_STATE, 'full')
+export const FULL_SSH_CONFIG = path.join(FULL_STATE, 'run', 'ssh', 'ssh_config')
+
+export interface FullLab<T> {
+  /** Why this file's tests skip (null: they run). */
+  skip: string | null
+  inv: T | null
+  /** Take down the full lab if this call brought it up (not with FABRICCTL_LAB_KEEP=1). */
+  release(): Promise<void>
+}
+
+/**
+ * The full lab for one test file: runs only with FABRICCTL_LAB_PROFILE=full; reuses a healthy full
+ * lab or brings one up; a skip is a failure under FABRICCTL_REQUIRE_LIVE=1.
+ */
+export async function useFullLab<T = LabInventory>(what: string): Promise<FullLab<T>> {
+  const want = process.env.FABRICCTL_LAB_PROFILE === 'full'
+  const skip = want ? labCannotRunReason() : `set FABRICCTL_LAB_PROFILE=full to run the ${what} (UML leaves)`
+  if (skip && want && process.env.FABRICCTL_REQUIRE_LIVE === '1') throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the full lab cannot run: ${skip}`)
+  if (skip) return {skip, inv: null, release: async () => {}}
+  let startedHere = false
+  const healthy = (await run(path.join(LAB_DIR, 'status'), ['--profile', 'full', '--quiet'], {timeoutMs: 120_000})).exitCode === 0
+  if (!healthy) {
+    const up = await run(path.join(LAB_DIR, 'up'), ['--profile', 'full'], {timeoutMs: 900_000})
+    if (up.exitCode !== 0) throw new Error(`test/lab/up --profile full failed (exit ${up.exitCode}):\n${(up.stderr + up.stdout).slice(-4000)}`)
+    startedHere = true
+  }
+  return {
+    skip: null,
+    inv: JSON.parse(fs.readFileSync(path.join(FULL_STATE, 'inventory.json'), 'utf8')) as T,
+    release: async () => {
+      if (!startedHere || process.env.FABRICCTL_LAB_KEEP === '1') return
+      const down = await run(path.join(LAB_DIR, 'down'), ['--profile', 'full'], {timeoutMs: 300_000})
+      if (down.exitCode !== 0) throw new Error(`test/lab/down --profile full left things behind:\n${down.stderr.slice(-3000)}`)
+    },
+  }
+}

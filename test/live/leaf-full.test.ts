@@ -17,27 +17,14 @@ import {loadConfig} from '../../src/lib/context/config.js'
 import type {LiveContext} from '../../src/lib/context/schema.js'
 import {runCli} from '../helpers/cli.js'
 import {assertMatchesSchema} from '../helpers/schema.js'
-import {LAB_DIR, type LabInventory, labCannotRunReason, run} from './lab.js'
+import {FULL_SSH_CONFIG, FULL_STATE, run, useFullLab} from './lab.js'
 
-const WANT = process.env.FABRICCTL_LAB_PROFILE === 'full'
-const FULL_STATE = path.join(LAB_DIR, 'state', 'full')
 const CONFIG = path.join(FULL_STATE, 'fabricctl.yaml')
-const SSH_CONFIG = path.join(FULL_STATE, 'run', 'ssh', 'ssh_config')
+const SSH_CONFIG = FULL_SSH_CONFIG
 
-const skip: string | null = WANT ? labCannotRunReason() : 'set FABRICCTL_LAB_PROFILE=full to run the full-profile leaf tests (UML leaves)'
-if (skip && WANT && process.env.FABRICCTL_REQUIRE_LIVE === '1') throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the full lab cannot run: ${skip}`)
-
-let inv: LabInventory | null = null
-let startedHere = false
-if (!skip) {
-  const healthy = (await run(path.join(LAB_DIR, 'status'), ['--profile', 'full', '--quiet'], {timeoutMs: 120_000})).exitCode === 0
-  if (!healthy) {
-    const up = await run(path.join(LAB_DIR, 'up'), ['--profile', 'full'], {timeoutMs: 900_000})
-    if (up.exitCode !== 0) throw new Error(`test/lab/up --profile full failed (exit ${up.exitCode}):\n${(up.stderr + up.stdout).slice(-4000)}`)
-    startedHere = true
-  }
-  inv = JSON.parse(fs.readFileSync(path.join(FULL_STATE, 'inventory.json'), 'utf8'))
-}
+const full = await useFullLab('full-profile leaf tests')
+const skip = full.skip
+const inv = full.inv
 
 const ssh = (node: string, command: string) => run('ssh', ['-n', '-F', SSH_CONFIG, node, command], {timeoutMs: 30_000})
 
@@ -99,7 +86,7 @@ describe.skipIf(!!skip)(`leaf config on the full lab's UML leaves (VRF, VLAN-awa
       }
     } finally {
       fs.rmSync(home, {recursive: true, force: true})
-      if (startedHere && process.env.FABRICCTL_LAB_KEEP !== '1') await run(path.join(LAB_DIR, 'down'), ['--profile', 'full'], {timeoutMs: 300_000})
+      await full.release()
     }
   }, 400_000)
 
