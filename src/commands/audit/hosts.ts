@@ -55,7 +55,7 @@ export default class AuditHosts extends FabricCommand {
     const checks = parseChecks(flags.check)
     const catalogue = loadCatalogue(flags.catalogue ?? [])
     const failOn = flags['fail-on'] as 'warning' | 'error'
-    const {context} = this.context(flags.context)
+    const {context} = await this.context(flags.context)
 
     const ndjson = flags.output === 'ndjson'
     let stopProgress: (() => Promise<void>) | undefined

@@ -2,6 +2,7 @@ import {FabricCommand} from '../../lib/cli/base-command.js'
 import {allContexts, loadConfig} from '../../lib/context/config.js'
 import {configFile} from '../../lib/cli/paths.js'
 import {renderTable} from '../../lib/output/table.js'
+import {redactText} from '../../lib/cli/redact.js'
 
 export default class ContextList extends FabricCommand {
   static override summary = 'List the contexts (fabrics) fabricctl can talk to.'
@@ -11,11 +12,11 @@ export default class ContextList extends FabricCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(ContextList)
     const file = configFile()
-    const config = loadConfig(file)
-    const current = this.context(flags.context).context.name
+    const config = await loadConfig(file)
+    const current = (await this.context(flags.context)).context.name
     const contexts = allContexts(config).map(c => ({
       name: c.name, backend: c.backend, current: c.name === current,
-      neutron: c.backend === 'live' ? c.neutron.url : null,
+      neutron: c.backend === 'live' ? redactText(c.neutron.url) : null,
       hosts: c.backend === 'live' ? c.inventory.hosts.length : null,
       leaves: c.backend === 'live' ? c.inventory.leaves.length : null,
     }))

@@ -1,5 +1,4 @@
 import {Args} from '@oclif/core'
-import {stringify} from 'yaml'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {allContexts, loadConfig} from '../../lib/context/config.js'
@@ -13,11 +12,12 @@ export default class ContextShow extends FabricCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ContextShow)
-    const resolved = this.context(flags.context)
+    const resolved = await this.context(flags.context)
     const name = args.name ?? resolved.context.name
-    const context = allContexts(loadConfig(resolved.file)).find(c => c.name === name)
+    const context = allContexts(await loadConfig(resolved.file)).find(c => c.name === name)
     if (!context) throw notFound('context', name, 'List contexts with `fabricctl context list`.')
     const shown = redactContext(context)
+    const {stringify} = await import('yaml')
     this.emit({kind: 'Context', schemaVersion: 1, current: name === resolved.context.name, context: shown}, () => stringify(shown).trimEnd())
   }
 }

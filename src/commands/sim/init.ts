@@ -25,7 +25,7 @@ the reference deployment (4 AZs, 2,000 hosts, 20,000+ instances in the largest A
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SimInit)
-    const {context} = this.context(flags.context)
+    const {context} = await this.context(flags.context)
     if (context.backend !== 'sim') {
       const {usageError} = await import('../../lib/cli/errors.js')
       throw usageError('NOT_A_SIM_CONTEXT', `Context "${context.name}" is a live context; sim init only generates simulated fabrics.`, context.name,

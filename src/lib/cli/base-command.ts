@@ -5,6 +5,7 @@ import {type FabricHandle, openFabric} from '../fabric.js'
 import {makeStyle, type Style} from '../output/style.js'
 import {FabricError, isFabricError} from './errors.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
+import {hasSecrets, redactText, redactValue} from './redact.js'
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof FabricCommand)['baseFlags'] & T['flags']>
 
@@ -38,27 +39,29 @@ export abstract class FabricCommand extends Command {
   }
 
   /** Resolve the context the user asked for (flag, env, file, default). */
-  protected context(flag: string | undefined): ResolvedContext {
+  protected async context(flag: string | undefined): Promise<ResolvedContext> {
     return resolveContext(flag)
   }
 
   /** Open the fabric of the chosen context; closed automatically when the command ends. */
   protected async openFabric(contextFlag: string | undefined): Promise<FabricHandle> {
-    const {context} = this.context(contextFlag)
+    const {context} = await this.context(contextFlag)
     this.fabric = await openFabric(context, msg => this.notice(msg))
     return this.fabric
   }
 
   /** A line for a person, on stderr, so stdout stays clean for JSON and pipes. */
   protected notice(message: string): void {
-    process.stderr.write(`${message}\n`)
+    process.stderr.write(`${redactText(message)}\n`)
   }
 
   /** Print the result: the JSON document in --json mode, else the human rendering. */
   protected emit<T extends Document>(doc: T, human: () => string): void {
-    if (this.jsonMode) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
+    // Redaction (src/lib/cli/redact.ts) costs nothing unless a secret was loaded or a URL has userinfo.
+    const safe = (text: string) => (hasSecrets() || text.includes('@') ? redactText(text) : text)
+    if (this.jsonMode) process.stdout.write(`${safe(JSON.stringify(doc, null, 2))}\n`)
     else {
-      const text = human()
+      const text = safe(human())
       if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
     }
   }
@@ -88,18 +91,26 @@ export abstract class FabricCommand extends Command {
     }
     const fe = toFabricError(err)
     if (this.jsonMode) {
-      process.stdout.write(`${JSON.stringify(fe.toJSON(), null, 2)}\n`)
+      process.stdout.write(`${redactText(JSON.stringify(redactValue(fe.toJSON()), null, 2))}\n`)
     } else {
       const s = makeStyle({noColor: this.argv.includes('--no-color'), stream: process.stderr})
       const lines = [`${s.red('Error:')} ${fe.message}`]
       if (fe.hint) lines.push(`${s.dim('What to do:')} ${fe.hint}`)
-      process.stderr.write(`${lines.join('\n')}\n`)
+      process.stderr.write(`${redactText(lines.join('\n'))}\n`)
     }
-    if (this.debugMode) process.stderr.write(`${err.stack ?? String(err)}\n`)
+    if (this.debugMode) process.stderr.write(`${redactText(debugText(err))}\n`)
     else if (!isFabricError(err) && fe.code === 'INTERNAL') process.stderr.write('(run again with --debug for the stack trace)\n')
     await this.drainStdout()
     this.exit(fe.exitCode)
   }
+}
+
+/** The stack and the chain of causes, for --debug (redacted by the caller). */
+function debugText(err: Error): string {
+  const parts = [err.stack ?? String(err)]
+  let cause = (err as {cause?: unknown}).cause
+  for (let i = 0; cause instanceof Error && i < 5; i++, cause = (cause as {cause?: unknown}).cause) parts.push(`Caused by: ${cause.stack ?? String(cause)}`)
+  return parts.join('\n')
 }
 
 /** Map oclif's parse errors and unexpected exceptions onto FabricError. */

@@ -1,13 +1,22 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import {parseDocument, stringify} from 'yaml'
+import type {Document} from 'yaml'
 
 import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {configFile} from '../cli/paths.js'
-import {type ContextConfig, type FileConfig, configSchema} from './schema.js'
+import {isAuthPath, redactText, redactValue, registerSecret, registerUrlSecrets} from '../cli/redact.js'
+import type {ContextConfig, FileConfig} from './schema.js'
 
+/**
+ * The context file. Loaded lazily: with no file (the built-in `sim` context) neither `yaml` nor
+ * `zod` (./schema.ts) is imported, which every command would otherwise pay for at start-up.
+ * YAML is parsed in one place, `parseConfigText`, for both reading and `context use`'s rewrite.
+ */
 export const BUILTIN_SIM: ContextConfig = {name: 'sim', backend: 'sim'}
+
+/** What `configSchema.parse({})` gives, without loading zod. */
+export const EMPTY_CONFIG: FileConfig = {apiVersion: 'fabricctl/v1', kind: 'Config', contexts: []}
 
 export interface ResolvedContext {
   context: ContextConfig
@@ -26,20 +35,55 @@ function badFile(file: string, message: string, value: unknown): FabricError {
   })
 }
 
-/** Read and validate the context file; a missing file is an empty config. */
-export function loadConfig(file = configFile()): FileConfig {
-  if (!fs.existsSync(file)) return configSchema.parse({})
+/** The single place the context file's YAML is parsed (and parse options are set). */
+export async function parseConfigText(text: string): Promise<Document.Parsed> {
+  const {parseDocument} = await import('yaml')
+  return parseDocument(text, {prettyErrors: true})
+}
+
+async function parseConfigFile(file: string): Promise<{doc: Document.Parsed; text: string}> {
   const text = fs.readFileSync(file, 'utf8')
-  const doc = parseDocument(text, {prettyErrors: true})
+  const doc = await parseConfigText(text)
   if (doc.errors.length > 0) throw badFile(file, `YAML syntax: ${doc.errors[0]!.message.split('\n')[0]}`, file)
+  return {doc, text}
+}
+
+/**
+ * Remember every secret the file holds (passwords, tokens — as text, whatever their YAML type —,
+ * the environment values their *Env keys name, URL userinfo) before validating it, so that no
+ * error about the file can echo one.
+ */
+function registerConfigSecrets(raw: unknown, underAuth = false, depth = 0): void {
+  if (raw === null || typeof raw !== 'object' || depth > 32) return
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof v === 'string' && /url$/i.test(k)) registerUrlSecrets(v)
+    if (underAuth) {
+      if (k === 'passwordEnv' || k === 'tokenEnv') {
+        if (typeof v === 'string') registerSecret(process.env[v])
+      } else if (!['type', 'authUrl', 'username', 'projectName', 'projectId', 'userDomain', 'projectDomain'].includes(k)) {
+        registerSecret(v)
+      }
+    }
+    registerConfigSecrets(v, underAuth || k === 'auth', depth + 1)
+  }
+}
+
+/** Read and validate the context file; a missing file is an empty config. */
+export async function loadConfig(file = configFile()): Promise<FileConfig> {
+  if (!fs.existsSync(file)) return structuredClone(EMPTY_CONFIG)
+  const {doc} = await parseConfigFile(file)
   const raw = doc.toJS() ?? {}
+  registerConfigSecrets(raw)
+  const {configSchema} = await import('./schema.js')
   const parsed = configSchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const at = issue.path.length > 0 ? issue.path.join('.') : '(top level)'
     const given = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), raw)
-    const detail = issue.code === 'unrecognized_keys' ? '' : given === undefined ? ' (missing)' : ` (got ${JSON.stringify(given)})`
-    throw badFile(file, `at "${at}": ${issue.message}${detail}.`, given ?? at)
+    const secret = isAuthPath(issue.path)
+    const shown = secret && given !== null && typeof given !== 'object' ? `a ${typeof given}, not shown` : JSON.stringify(redactValue(given, secret))
+    const detail = issue.code === 'unrecognized_keys' ? '' : given === undefined ? ' (missing)' : ` (got ${shown})`
+    throw badFile(file, `at "${at}": ${redactText(issue.message)}${detail}.`, given === undefined || (secret && typeof given !== 'object') ? at : redactValue(given, secret))
   }
   const names = new Set<string>()
   for (const c of parsed.data.contexts) {
@@ -49,11 +93,76 @@ export function loadConfig(file = configFile()): FileConfig {
   return parsed.data
 }
 
-export function saveConfig(config: FileConfig, file = configFile()): void {
-  fs.mkdirSync(path.dirname(file), {recursive: true})
-  const tmp = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(tmp, stringify(config), {mode: 0o600})
-  fs.renameSync(tmp, file)
+/** Remove `<file>.<pid>.tmp` files left by a process that died (kill -9, full disk) before renaming. */
+export function removeStaleTemps(file: string): void {
+  const dir = path.dirname(file)
+  const base = path.basename(file)
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const n of names) {
+    const m = n.startsWith(`${base}.`) ? /\.(\d+)\.tmp$/.exec(n) : null
+    if (m && n === `${base}.${m[1]}.tmp` && !pidAlive(Number(m[1]))) fs.rmSync(path.join(dir, n), {force: true})
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Write `text` to `file` atomically: a temp file beside the real target (through a symlink), renamed over it; the temp never outlives a failure. */
+function writeAtomic(file: string, text: string): string {
+  let target = file
+  try {
+    target = fs.realpathSync(file)
+  } catch { /* new file */ }
+  fs.mkdirSync(path.dirname(target), {recursive: true})
+  removeStaleTemps(target)
+  let mode = 0o600
+  try {
+    mode = fs.statSync(target).mode & 0o777
+  } catch { /* new file */ }
+  const tmp = `${target}.${process.pid}.tmp`
+  try {
+    fs.writeFileSync(tmp, text, {mode})
+    fs.renameSync(tmp, target)
+  } catch (error) {
+    fs.rmSync(tmp, {force: true})
+    const e = error as NodeJS.ErrnoException
+    throw new FabricError({
+      code: e.code === 'ENOSPC' ? 'DISK_FULL' : 'CONFIG_WRITE_FAILED',
+      message: `Cannot write the context file ${target}: ${e.code === 'ENOSPC' ? 'the disk is full' : e.message}.`,
+      value: target,
+      hint: e.code === 'ENOSPC' ? `Free space on the file system holding ${path.dirname(target)}; the file is unchanged.` : `Check the permissions of ${path.dirname(target)}; the file is unchanged.`,
+      exitCode: EXIT.USAGE,
+      cause: error,
+    })
+  }
+  return target
+}
+
+/**
+ * Make `name` the current context, changing only the `current-context` key: comments, layout and
+ * everything else in the file stay as they are. Writes through a symlink to its target.
+ * Returns the path written.
+ */
+export async function setCurrentContext(name: string, file = configFile()): Promise<string> {
+  if (!fs.existsSync(file)) {
+    const {stringify} = await import('yaml')
+    return writeAtomic(file, stringify({...EMPTY_CONFIG, 'current-context': name}))
+  }
+  const {doc} = await parseConfigFile(file)
+  doc.set('current-context', name)
+  return writeAtomic(file, doc.toString())
 }
 
 /** Every context: the built-in sim first unless the file overrides it. */
@@ -62,9 +171,9 @@ export function allContexts(config: FileConfig): ContextConfig[] {
 }
 
 /** Pick the context: --context, then FABRICCTL_CONTEXT, then current-context, then sim. */
-export function resolveContext(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedContext {
+export async function resolveContext(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedContext> {
   const file = configFile(env)
-  const config = loadConfig(file)
+  const config = await loadConfig(file)
   const [wanted, source] = flag ? [flag, 'flag' as const]
     : env.FABRICCTL_CONTEXT ? [env.FABRICCTL_CONTEXT, 'env' as const]
       : config['current-context'] ? [config['current-context'], 'file' as const]

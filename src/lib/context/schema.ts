@@ -2,11 +2,15 @@ import {z} from 'zod'
 
 /** The context file (docs/contexts.md). Strict objects: an unknown key is an error, not silently ignored. */
 const name = z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only')
+/** An endpoint URL; credentials in it are refused (they would be printed with the URL, and logged by proxies). */
+const url = z.url().refine(u => !/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(u), {
+  message: 'credentials in a URL are not allowed: put the user in neutron.auth.username and the password in an environment variable named by neutron.auth.passwordEnv (see docs/contexts.md)',
+})
 
 const noauth = z.strictObject({type: z.literal('noauth'), projectId: z.string().default('fake_project_id')})
 const password = z.strictObject({
   type: z.literal('password'),
-  authUrl: z.url(),
+  authUrl: url,
   username: z.string(),
   password: z.string().optional(),
   passwordEnv: z.string().optional(),
@@ -16,7 +20,7 @@ const password = z.strictObject({
 })
 const token = z.strictObject({
   type: z.literal('token'),
-  authUrl: z.url(),
+  authUrl: url,
   token: z.string().optional(),
   tokenEnv: z.string().optional(),
   projectName: z.string(),
@@ -24,7 +28,7 @@ const token = z.strictObject({
 })
 
 export const neutronSchema = z.strictObject({
-  url: z.url(),
+  url,
   auth: z.discriminatedUnion('type', [noauth, password, token]).default({type: 'noauth', projectId: 'fake_project_id'}),
   timeoutMs: z.number().int().positive().default(30_000),
 })
