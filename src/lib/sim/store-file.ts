@@ -1,8 +1,10 @@
 import fs from 'node:fs'
+import path from 'node:path'
 
 import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {simDbPath} from '../cli/paths.js'
+import {pidAlive} from '../context/config.js'
 import {openDb} from '../store/db.js'
 import {FabricStore} from '../store/fabric-store.js'
 import {generateFabric, type GenerateSummary} from './generator.js'
@@ -15,62 +17,76 @@ export interface InitOptions { profile: ProfileName; seed: number; topology: Top
 export interface InitResult { file: string; profile: ProfileName; seed: number; topology: Topology; summary: GenerateSummary; elapsedMs: number }
 
 /**
- * Create the simulated fabric of a context. It is generated into a temporary file and renamed into
- * place, so a crash leaves either the old fabric or the new one, never half of one.
+ * Create (or, with `force`, re-create) the simulated fabric of a context, in place: one IMMEDIATE
+ * transaction on the store itself clears every table and generates the new fabric. Processes that
+ * have the store open keep using the same file: a write they make waits for the lock and then
+ * lands in the new fabric (or fails, e.g. when the network it names is gone), so no reported write
+ * is ever lost, and a crash (even kill -9) rolls back to the old fabric, leaving no temporary file.
+ * Two first runs racing: the second sees the fabric inside the lock and reports SIM_EXISTS.
  */
 export async function initSimFabric(contextName: string, opts: InitOptions): Promise<InitResult> {
   const file = simDbPath(contextName)
-  if (!opts.force && fs.existsSync(file)) {
-    const existing = new FabricStore(await openDb(file))
-    const initialised = existing.isInitialised()
-    const desc = initialised ? `profile ${existing.meta('profile')}, seed ${existing.meta('seed')}` : ''
-    existing.close()
-    if (initialised) {
-      throw new FabricError({
-        code: 'SIM_EXISTS',
-        message: `A simulated fabric already exists for context "${contextName}" (${desc}) at ${file}.`,
-        value: file,
-        hint: 'Add --force to replace it (its ports, faults and leaf state are lost).',
-        exitCode: EXIT.REFUSED,
-      })
-    }
-  }
+  removeStaleStoreFiles(path.dirname(file))
   const started = performance.now()
-  const tmp = `${file}.${process.pid}.new`
-  removeDbFiles(tmp)
-  const db = await openDb(tmp)
-  db.pragma('journal_mode = DELETE')
-  db.pragma('synchronous = OFF')
-  const store = new FabricStore(db)
-  let summary: GenerateSummary
+  let db
   try {
-    summary = store.tx(() => generateFabric(store, {profile: PROFILES[opts.profile], seed: opts.seed, topology: opts.topology}))
-    db.pragma('journal_mode = WAL')
-    store.close()
+    db = await openDb(file)
   } catch (error) {
-    store.close()
-    removeDbFiles(tmp)
-    throw error
-  }
-  if (opts.force) {
+    // --force replaces even a store that cannot be opened (not a database, schema too new).
+    if (!opts.force || !(error instanceof FabricError) || !['STORE_OPEN_FAILED', 'STORE_TOO_NEW', 'STORE_IO_ERROR'].includes(error.code) || !fs.existsSync(file)) throw error
     removeDbFiles(file)
-    fs.renameSync(tmp, file)
-  } else {
-    // link() fails if the file appeared meanwhile: two first runs racing never overwrite each other.
-    try {
-      fs.linkSync(tmp, file)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      throw new FabricError({code: 'SIM_EXISTS', message: `A simulated fabric was created concurrently at ${file}.`, value: file, hint: 'Use it, or add --force to replace it.', exitCode: EXIT.REFUSED})
-    } finally {
-      removeDbFiles(tmp)
-    }
+    db = await openDb(file)
   }
-  return {file, profile: opts.profile, seed: opts.seed, topology: opts.topology, summary, elapsedMs: Math.round(performance.now() - started)}
+  const store = new FabricStore(db)
+  try {
+    const summary = store.tx(() => {
+      if (store.isInitialised()) {
+        if (!opts.force) {
+          throw new FabricError({
+            code: 'SIM_EXISTS',
+            message: `A simulated fabric already exists for context "${contextName}" (profile ${store.meta('profile')}, seed ${store.meta('seed')}) at ${file}.`,
+            value: file,
+            hint: 'Add --force to replace it (its ports, faults and leaf state are lost).',
+            exitCode: EXIT.REFUSED,
+          })
+        }
+        clearStore(store)
+      }
+      return generateFabric(store, {profile: PROFILES[opts.profile], seed: opts.seed, topology: opts.topology})
+    })
+    return {file, profile: opts.profile, seed: opts.seed, topology: opts.topology, summary, elapsedMs: Math.round(performance.now() - started)}
+  } finally {
+    store.close()
+  }
+}
+
+/** Empty every table (inside the caller's transaction; foreign keys are checked at commit). */
+function clearStore(store: FabricStore): void {
+  store.db.pragma('defer_foreign_keys = ON')
+  const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]
+  for (const t of tables) store.db.prepare(`DELETE FROM "${t.replaceAll('"', '""')}"`).run()
+  if (store.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get()) store.db.prepare('DELETE FROM sqlite_sequence').run()
 }
 
 function removeDbFiles(file: string): void {
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, {force: true})
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, {force: true})
+}
+
+/**
+ * Remove what an earlier fabricctl killed mid-way left in the data directory: `<store>.<pid>.new`
+ * (and its -wal/-shm/-journal) and `<file>.<pid>.tmp`, when that pid is no longer running.
+ */
+export function removeStaleStoreFiles(dir: string): void {
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const n of names) {
+    const m = /\.(\d+)\.(new|tmp)(-wal|-shm|-journal)?$/.exec(n)
+    if (m && !pidAlive(Number(m[1]))) fs.rmSync(path.join(dir, n), {force: true})
+  }
 }
 
 /**
@@ -79,7 +95,10 @@ function removeDbFiles(file: string): void {
  */
 export async function openSimFabric(contextName: string, notice: (msg: string) => void): Promise<FabricStore> {
   const file = simDbPath(contextName)
-  if (!fs.existsSync(file)) {
+  let store = new FabricStore(await openSimDb(file))
+  if (!store.isInitialised() && !store.db.readonly) {
+    store.close()
+    removeStaleStoreFiles(path.dirname(file))
     try {
       const r = await initSimFabric(contextName, {profile: 'small', seed: DEFAULT_SEED, topology: 'spine-leaf', force: false})
       notice(`No simulated fabric yet: created the default one (profile small, seed ${DEFAULT_SEED}, ${r.summary.hosts} hosts) at ${file}.`)
@@ -87,8 +106,9 @@ export async function openSimFabric(contextName: string, notice: (msg: string) =
       // Another process created it first: use theirs.
       if (!(error instanceof FabricError && error.code === 'SIM_EXISTS')) throw error
     }
+    store = new FabricStore(await openSimDb(file))
   }
-  const store = new FabricStore(await openDb(file))
+  if (store.db.readonly) notice(`The fabric store ${file} is read-only here: serving reads only (commands that change the fabric will fail).`)
   if (!store.isInitialised()) {
     store.close()
     throw new FabricError({
@@ -100,4 +120,9 @@ export async function openSimFabric(contextName: string, notice: (msg: string) =
     })
   }
   return store
+}
+
+async function openSimDb(file: string) {
+  if (!fs.existsSync(file) && !fs.existsSync(path.dirname(file))) fs.mkdirSync(path.dirname(file), {recursive: true})
+  return openDb(file, {allowReadOnly: true})
 }

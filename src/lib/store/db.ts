@@ -17,28 +17,117 @@ export const SCHEMA_VERSION = MIGRATIONS.length
  * WAL + busy_timeout let several fabricctl processes share one database; every mutation runs in
  * an IMMEDIATE transaction (see `writeTx`), so writers serialise instead of failing.
  */
-export async function openDb(file: string, opts: {readonly?: boolean} = {}): Promise<Db> {
+export async function openDb(file: string, opts: {readonly?: boolean; allowReadOnly?: boolean} = {}): Promise<Db> {
   const {default: Database} = await import('better-sqlite3')
-  fs.mkdirSync(path.dirname(file), {recursive: true})
+  const openFailed = (error: unknown) => new FabricError({
+    code: 'STORE_OPEN_FAILED',
+    message: `Cannot open the fabric store at ${file}: ${(error as Error).message}.`,
+    value: file,
+    hint: 'Check the permissions of that directory, or point FABRICCTL_HOME at a writable one.',
+    exitCode: EXIT.USAGE,
+    cause: error,
+  })
   let db: Db
   try {
+    if (!opts.readonly) fs.mkdirSync(path.dirname(file), {recursive: true})
     db = new Database(file, {readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false})
+    db.pragma('busy_timeout = 15000')
+    if (!opts.readonly) db.pragma('journal_mode = WAL')
   } catch (error) {
-    throw new FabricError({
-      code: 'STORE_OPEN_FAILED',
-      message: `Cannot open the fabric store at ${file}: ${(error as Error).message}.`,
+    // A read-only home (permissions, a read-only mount): serve reads from the existing store.
+    if (!opts.readonly && opts.allowReadOnly && fs.existsSync(file) && cannotWrite(error)) return openReadOnly(Database, file, openFailed)
+    if (isDiskFull(error)) throw storeError(error, file)
+    throw openFailed(error)
+  }
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  if (!opts.readonly) {
+    try {
+      migrate(db, file)
+    } catch (error) {
+      db.close()
+      if (opts.allowReadOnly && cannotWrite(error)) return openReadOnly(Database, file, openFailed)
+      throw storeError(error, file)
+    }
+  }
+  return db
+}
+
+type DatabaseCtor = typeof import('better-sqlite3')
+
+/**
+ * Open an existing store read-only. A WAL database needs its -shm file; when that cannot be
+ * created (read-only directory) the file is opened immutable (nobody can be writing it there).
+ */
+function openReadOnly(Database: DatabaseCtor, file: string, openFailed: (e: unknown) => FabricError): Db {
+  let db: Db
+  try {
+    db = new Database(file, {readonly: true, fileMustExist: true})
+    db.pragma('busy_timeout = 15000')
+    db.prepare('SELECT count(*) FROM sqlite_master').get()
+  } catch {
+    try {
+      db = new Database(`file:${encodeURI(file)}?immutable=1`, {readonly: true, fileMustExist: true})
+      db.prepare('SELECT count(*) FROM sqlite_master').get()
+    } catch (error) {
+      throw openFailed(error)
+    }
+  }
+  db.pragma('foreign_keys = ON')
+  return db
+}
+
+function sqliteCode(error: unknown): string {
+  return String((error as {code?: unknown})?.code ?? '')
+}
+
+function cannotWrite(error: unknown): boolean {
+  const code = sqliteCode(error)
+  return /^SQLITE_(READONLY|CANTOPEN|PERM|AUTH)/.test(code) || ['EACCES', 'EROFS', 'EPERM'].includes(code)
+}
+
+function isDiskFull(error: unknown): boolean {
+  return sqliteCode(error).startsWith('SQLITE_FULL') || sqliteCode(error) === 'ENOSPC'
+}
+
+/**
+ * A store failure as a FabricError naming the file (disk full, read-only store, I/O error);
+ * anything else is returned unchanged.
+ */
+export function storeError(error: unknown, file: string): unknown {
+  if (error instanceof FabricError) return error
+  const code = sqliteCode(error)
+  if (isDiskFull(error)) {
+    return new FabricError({
+      code: 'DISK_FULL',
+      message: `The disk holding the fabric store ${file} is full; the change was not made.`,
       value: file,
-      hint: 'Check the permissions of that directory, or point FABRICCTL_HOME at a writable one.',
+      hint: `Free space on the file system of ${path.dirname(file)} (or point FABRICCTL_HOME elsewhere), then run the command again.`,
       exitCode: EXIT.USAGE,
       cause: error,
     })
   }
-  db.pragma('busy_timeout = 15000')
-  if (!opts.readonly) db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  if (!opts.readonly) migrate(db, file)
-  return db
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new FabricError({
+      code: 'STORE_READ_ONLY',
+      message: `The fabric store ${file} is read-only here, so this command cannot change it; nothing was changed.`,
+      value: file,
+      hint: 'Reads still work. To make changes, make that directory writable or point FABRICCTL_HOME at a writable copy.',
+      exitCode: EXIT.USAGE,
+      cause: error,
+    })
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CORRUPT') {
+    return new FabricError({
+      code: 'STORE_IO_ERROR',
+      message: `The fabric store ${file} could not be read or written (${code}): ${(error as Error).message}.`,
+      value: file,
+      hint: `Check the file system of ${path.dirname(file)} (space, errors in dmesg); \`fabricctl sim init --force\` re-creates the simulated fabric.`,
+      exitCode: EXIT.CHECK_FAILED,
+      cause: error,
+    })
+  }
+  return error
 }
 
 function migrate(db: Db, file: string): void {
@@ -63,5 +152,10 @@ function migrate(db: Db, file: string): void {
 
 /** Run `fn` in one IMMEDIATE transaction: it takes the write lock up front, so read-then-write is safe across processes. */
 export function writeTx<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate()
+  if (db.inTransaction) return db.transaction(fn)()
+  try {
+    return db.transaction(fn).immediate()
+  } catch (error) {
+    throw storeError(error, db.name)
+  }
 }
