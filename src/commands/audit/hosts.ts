@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {usageError} from '../../lib/cli/errors.js'
 import {EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
+import {INTERRUPTED_EXIT, watchInterrupts} from '../../lib/cli/interrupt.js'
 import type {HostAudit} from '../../lib/audit/types.js'
 
 export default class AuditHosts extends FabricCommand {
@@ -70,22 +71,36 @@ export default class AuditHosts extends FabricCommand {
       if (ndjson) process.stdout.write(`${JSON.stringify({kind: 'AuditHost', schemaVersion: 1, ...h})}\n`)
     }
     let result: Awaited<ReturnType<typeof runAudit>>
+    // SIGINT/SIGTERM: no new host is started; hosts in hand finish; what was audited is reported (exit 130).
+    const watch = watchInterrupts('finishing the hosts in hand, then reporting')
+    let planned: string[] = []
     try {
       result = await runAudit({context, open: () => this.openFabric(flags.context)}, {
         hosts, az: flags.az, local: flags.local, checks, failOn, concurrency: flags.concurrency, timeoutMs: flags.timeout, catalogue,
-        onHost, onStart: h => model?.start(h), onPlan: hs => model?.plan(hs),
+        onHost, onStart: h => model?.start(h), onPlan: hs => {
+          planned = hs
+          model?.plan(hs)
+        },
+        shouldStop: () => watch.signal !== undefined,
       })
     } finally {
+      watch.dispose()
       await stopProgress?.()
     }
+    const audited = new Set(result.hosts.map(h => h.host))
+    const notStarted = planned.filter(h => !audited.has(h))
+    const interrupted = watch.signal ? {signal: watch.signal, notStarted,
+      note: `Stopped by ${watch.signal}: ${audited.size} of ${planned.length} hosts audited, ${notStarted.length} not started; the summary covers the audited hosts only.`} : undefined
+    if (interrupted && ndjson) process.stderr.write(`${interrupted.note}\nNot started: ${notStarted.join(', ')}\n`)
     if (!ndjson) {
       const {renderAudit} = await import('../../lib/audit/render.js')
       this.emit({
         kind: 'AuditReport', schemaVersion: 1, context: context.name, source: result.source, checks, failOn,
         catalogue: {files: catalogue.files, bugs: catalogue.bugs.map(b => ({id: b.id, severity: b.severity, affected: b.affected}))},
-        elapsedMs: result.elapsedMs, exitCode: result.exitCode, summary: result.summary, hosts: result.hosts,
-      }, () => renderAudit(result, {context: context.name, verbose: flags.verbose, failOn, checks}, this.style))
+        elapsedMs: result.elapsedMs, exitCode: interrupted ? INTERRUPTED_EXIT : result.exitCode, summary: result.summary, hosts: result.hosts, ...(interrupted ? {interrupted} : {}),
+      }, () => renderAudit(result, {context: context.name, verbose: flags.verbose, failOn, checks}, this.style) + (interrupted ? `\n\n${interrupted.note}\nNot started: ${notStarted.join(', ')}` : ''))
     }
+    if (interrupted) this.exit(INTERRUPTED_EXIT)
     this.finish(result.exitCode)
   }
 }

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
+import {beforeUnit, INTERRUPTED_EXIT, type InterruptWatch, watchInterrupts} from '../../lib/cli/interrupt.js'
 import type {PushResult} from '../../lib/leaf/engine.js'
 
 export default class LeafPush extends FabricCommand {
@@ -48,6 +49,7 @@ ${EXIT_CODES_HELP}`
     const dryRun = Boolean(flags['dry-run'])
     let gate: {totalChanges: number; refused: boolean} | null = null
     let results: PushResult[] | undefined
+    let watch: InterruptWatch | undefined
     if (targets.length > 1 && max !== null && !flags.force) {
       // One gate over the whole push: read every leaf first, refuse everything if the total is too large.
       const diffs = await mapLimit(targets, flags.concurrency, leaf => svc.diff(leaf))
@@ -62,24 +64,32 @@ ${EXIT_CODES_HELP}`
       const {startProgress} = await import('../../lib/leaf/progress.js')
       const progress = await startProgress(dryRun ? 'leaf push --dry-run' : 'leaf push', targets.length, true)
       const opts = {dryRun, force: flags.force || targets.length > 1, maxChanges: max ?? undefined}
+      // SIGINT/SIGTERM: no new leaf is started; a leaf in hand finishes (or its push rolls back); the rest is reported.
+      watch = watchInterrupts('finishing the leaf push in hand, then reporting')
       try {
         results = await mapLimit(targets, fabric.backend === 'sim' ? 1 : flags.concurrency, async leaf => {
+          // Lets the progress view draw between simulated (synchronous) pushes, and pending signals be seen.
+          await beforeUnit(leaf)
+          if (watch!.signal) return undefined as unknown as PushResult
           progress.start(leaf)
-          // Let the progress view draw between simulated (synchronous) pushes.
-          if (fabric.backend === 'sim') await new Promise(r => setImmediate(r))
           return svc.push(leaf, opts)
-        }, (leaf, r) => progress.done(leaf, r.status))
+        }, (leaf, r) => r && progress.done(leaf, r.status), () => watch!.signal !== undefined)
       } finally {
+        watch.dispose()
         await progress.stop()
       }
     }
-    const done = results
+    const done = results.filter(Boolean)
+    const notStarted = targets.filter((_, i) => !results![i])
+    const interrupted = watch?.signal ? {signal: watch.signal, notStarted,
+      note: `Stopped by ${watch.signal}: ${done.filter(r => r.status === 'applied').length} leaves applied, ${done.length} finished, ${notStarted.length} not started. Run the push again to do the rest.`} : undefined
     const n = (st: string) => done.filter(r => r.status === st).length
     const totals = {leaves: results.length, applied: n('applied'), unchanged: n('unchanged'), planned: n('planned'), refused: n('refused'), failed: n('failed'), unreachable: n('unreachable'),
       changes: done.reduce((a, r) => a + r.changes.length, 0)}
     this.emit({kind: 'LeafPush', schemaVersion: 1, context: fabric.context.name, dryRun, maxChanges: max, force: Boolean(flags.force), gate, leaves: done, totals,
-      elapsedMs: Math.round(performance.now() - started)},
-    () => renderPush(done, this.style, {dryRun, gate: gate && {...gate, max}}))
+      elapsedMs: Math.round(performance.now() - started), ...(interrupted ? {interrupted} : {})},
+    () => renderPush(done, this.style, {dryRun, gate: gate && {...gate, max}}) + (interrupted ? `\n\n${interrupted.note}\nNot started: ${notStarted.join(', ')}` : ''))
+    if (interrupted) this.exit(INTERRUPTED_EXIT)
     this.finish(totals.failed + totals.unreachable > 0 ? EXIT.PARTIAL : totals.refused > 0 ? EXIT.REFUSED : EXIT.OK)
   }
 }

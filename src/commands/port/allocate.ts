@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
+import {FabricError} from '../../lib/cli/errors.js'
 import {EXIT} from '../../lib/cli/exit-codes.js'
+import {beforeUnit, watchInterrupts} from '../../lib/cli/interrupt.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderAllocation} from '../../lib/ports/render.js'
 
@@ -44,11 +46,29 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
     const {flags} = await this.parse(PortAllocate)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    const r = await svc.allocate({
-      network: flags.network, label: flags.label, az: flags.az, name: flags.name, nameTemplate: flags['name-template'], count: flags.count,
-      host: flags.host, ip: flags.ip, failIfExists: flags['fail-if-exists'], dryRun: flags['dry-run'],
-    })
-    this.emit({kind: 'PortAllocation', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () => renderAllocation(r))
+    // SIGINT/SIGTERM: a batch is all-or-nothing. Before it starts, nothing is done; a simulated batch is one
+    // transaction and completes; a live batch stops posting and deletes what it created. Then: report, exit 130.
+    const watch = watchInterrupts('the allocation batch completes or is undone (it is all-or-nothing)')
+    let r: Awaited<ReturnType<typeof svc.allocate>>
+    try {
+      await beforeUnit(`allocate ${flags.count}`)
+      if (watch.signal) {
+        throw new FabricError({code: 'INTERRUPTED', message: `Interrupted by ${watch.signal} before the batch started: nothing was allocated.`, value: flags.count,
+          hint: 'Run the same command again to allocate the batch.', exitCode: EXIT.INTERRUPTED})
+      }
+      r = await svc.allocate({
+        network: flags.network, label: flags.label, az: flags.az, name: flags.name, nameTemplate: flags['name-template'], count: flags.count,
+        host: flags.host, ip: flags.ip, failIfExists: flags['fail-if-exists'], dryRun: flags['dry-run'], shouldStop: () => watch.signal !== undefined,
+      })
+      await new Promise(resolve => setImmediate(resolve)) // a signal that arrived during a synchronous batch is handled now
+    } finally {
+      watch.dispose()
+    }
+    const interrupted = watch.signal && !r.dryRun ? {signal: watch.signal, notStarted: [],
+      note: `${watch.signal} arrived while the batch was being written; the batch is all-or-nothing and completed: ${r.created} ports created, ${r.existing} already existed.`} : undefined
+    this.emit({kind: 'PortAllocation', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r, ...(interrupted ? {interrupted} : {})},
+      () => renderAllocation(r) + (interrupted ? `\n\n${interrupted.note}` : ''))
+    if (interrupted) this.exit(EXIT.INTERRUPTED)
     const notActive = flags.host && !r.dryRun && r.ports.some(p => p.created && p.state !== 'ACTIVE_ACTIVE')
     this.finish(notActive ? EXIT.CHECK_FAILED : EXIT.OK)
   }

@@ -2,6 +2,7 @@ import os from 'node:os'
 
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT, type ExitCode} from '../cli/exit-codes.js'
+import {beforeUnit, pacing} from '../cli/interrupt.js'
 import type {ContextConfig, LiveContext} from '../context/schema.js'
 import type {FabricHandle} from '../fabric.js'
 import type {Host} from '../model/types.js'
@@ -28,6 +29,8 @@ export interface AuditOptions {
   onStart?: (host: string) => void
   /** The targets, once known (the live view's total). */
   onPlan?: (hosts: string[]) => void
+  /** An interrupt (SIGINT/SIGTERM): once true, no further host is started; hosts never started are left out of the result. */
+  shouldStop?: () => boolean
 }
 
 export interface AuditSummary {
@@ -120,12 +123,15 @@ async function auditSim(fabric: Extract<FabricHandle, {backend: 'sim'}>, opts: A
   opts.onPlan?.(hosts.map(h => h.name))
   const out: HostAudit[] = []
   // Batches keep memory flat on large fabrics and let the live view breathe between them.
-  for (let i = 0; i < hosts.length; i += 250) {
+  const pace = pacing()
+  for (let i = 0; i < hosts.length && !opts.shouldStop?.(); i += 250) {
     const batch = hosts.slice(i, i + 250)
     const t0 = performance.now()
     const evidence = simEvidence(fabric.store, batch)
     const per = (performance.now() - t0) / Math.max(1, batch.length)
     for (const e of evidence) {
+      if (pace) await beforeUnit(e.host)
+      if (opts.shouldStop?.()) break
       const t1 = performance.now()
       const audit = auditEvidence(e, opts.checks, opts.catalogue, per + performance.now() - t1)
       out.push(audit)
@@ -187,6 +193,7 @@ async function auditSsh(ctx: LiveContext, opts: AuditOptions): Promise<HostAudit
     return collectEvidence(sshRunner(session), hints, 'ssh', `ssh ${ctx.ssh.user}@${h.address}`)
   }, {
     timeoutMs: opts.timeoutMs,
+    shouldStop: opts.shouldStop,
     onStart: t => opts.onStart?.(t.name),
     onResult: (r, i) => {
       const h = selected[i]!
@@ -197,5 +204,5 @@ async function auditSsh(ctx: LiveContext, opts: AuditOptions): Promise<HostAudit
       opts.onHost?.(audit)
     },
   })
-  return audits
+  return audits.filter(Boolean)
 }

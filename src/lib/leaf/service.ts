@@ -85,12 +85,16 @@ export function diffWith(driver: LeafDriver, desired: LeafConfig, read: () => Pr
 export {pushSteps, verifySteps, rollbackSteps, runAsync, runSync}
 export type {SnapshotStore}
 
-/** Run `fn` over items with at most `concurrency` at once, in order of completion reporting through `onDone`. */
-export async function mapLimit<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>, onDone?: (item: T, r: R) => void): Promise<R[]> {
+/**
+ * Run `fn` over items with at most `concurrency` at once, in order of completion reporting through `onDone`.
+ * `shouldStop` (an interrupt): no new item is started once it returns true; the result array then has holes
+ * (undefined) for the items never started.
+ */
+export async function mapLimit<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>, onDone?: (item: T, r: R) => void, shouldStop?: () => boolean): Promise<R[]> {
   const out: R[] = new Array(items.length)
   let next = 0
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !shouldStop?.()) {
       const i = next++
       out[i] = await fn(items[i]!)
       onDone?.(items[i]!, out[i]!)

@@ -158,6 +158,8 @@ export interface ForEachOptions<T> {
   onResult?: (r: {target: SshTarget; result?: T; error?: FabricError; elapsedMs: number}, index: number) => void
   /** Called when a target starts (connecting). */
   onStart?: (target: SshTarget, index: number) => void
+  /** An interrupt: once true, no further target is started (the result of a target never started has neither result nor error). */
+  shouldStop?: () => boolean
 }
 
 /**
@@ -197,7 +199,7 @@ export async function forEachTarget<T>(
     }
   }
   const worker = async () => {
-    while (next < targets.length) {
+    while (next < targets.length && !opts.shouldStop?.()) {
       const i = next++
       const started = performance.now()
       opts.onStart?.(targets[i]!, i)

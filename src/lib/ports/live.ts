@@ -313,15 +313,18 @@ export class LivePortService implements PortService {
     try {
       let remaining = [...names]
       const queue = ipNet ? usage.filter(u => u.name === ipNet.name) : [...usage]
+      const interrupted = () => new FabricError({code: 'INTERRUPTED', message: 'Interrupted by a signal: the ports this batch had created were deleted again, so nothing was allocated.', value: names.length,
+        hint: 'Run the same command again to allocate the batch.', exitCode: EXIT.INTERRUPTED})
       for (const u of queue) {
         if (remaining.length === 0) break
+        if (req.shouldStop?.()) throw interrupted()
         tried.push(u)
         if (!ipNet && u.free <= 0) continue
         const net = netByName.get(u.name)!
         const take = remaining.slice(0, ipNet ? remaining.length : Math.min(remaining.length, u.free))
         const chunks: string[][] = []
         for (let i = 0; i < take.length; i += BULK_MAX) chunks.push(take.slice(i, i + BULK_MAX))
-        const results = await mapLimit(chunks, CONCURRENCY, chunk => this.api.createPorts(chunk.map(n => body(n, net))))
+        const results = await mapLimit(chunks, CONCURRENCY, chunk => (req.shouldStop?.() ? Promise.reject(interrupted()) : this.api.createPorts(chunk.map(n => body(n, net)))))
         let full = false
         for (const r of results) {
           if (r.status === 'fulfilled') {

@@ -36,6 +36,8 @@ export interface AllocateRequest {
   ip?: string
   failIfExists: boolean
   dryRun: boolean
+  /** An interrupt (SIGINT/SIGTERM): live batches stop posting and undo what they created (the batch stays all-or-nothing). */
+  shouldStop?: () => boolean
 }
 
 /** One network considered for an allocation, in policy order. */

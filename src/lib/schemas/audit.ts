@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {interrupted} from './interrupt.js'
 import {doc} from './model.js'
 
 /** Output kinds of `fabricctl audit hosts` (docs/audit.md). */
@@ -40,12 +41,13 @@ export const auditSchemas = {
   AuditReport: doc('AuditReport', {
     context: z.string(), source: z.enum(['sim', 'local', 'ssh']), checks: z.array(checkId), failOn: z.enum(['warning', 'error']),
     catalogue: z.object({files: z.array(z.string()), bugs: z.array(z.object({id: z.string(), severity, affected: z.array(z.string())}))}),
-    elapsedMs: z.number().int(), exitCode: z.number().int().min(0).max(5),
+    elapsedMs: z.number().int(), exitCode: z.union([z.number().int().min(0).max(5), z.literal(130)]).describe('0-5, or 130 when interrupted'),
     summary: z.object({
       hosts: z.number().int(), byVerdict: z.object({ok: z.number().int(), unknown: z.number().int(), warning: z.number().int(), error: z.number().int(), unreachable: z.number().int()}),
       findingsByCheck: z.object({ovs: sevCounts, bridges: sevCounts, bpf: sevCounts, nic: sevCounts}),
       instances: z.object({total: z.number().int(), direct: z.number().int(), qbr: z.number().int()}),
     }),
     hosts: z.array(auditHost),
+    interrupted,
   }),
 }

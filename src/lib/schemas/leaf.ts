@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {interrupted} from './interrupt.js'
 import {doc, leafConfig, leafVni} from './model.js'
 
 const vrfVal = z.object({l3Vni: z.number().int()})
@@ -44,6 +45,7 @@ export const leafSchemas = {
     })),
     totals: countsOf(['leaves', 'applied', 'unchanged', 'planned', 'refused', 'failed', 'unreachable', 'changes'] as const),
     elapsedMs: z.number(),
+    interrupted,
   }),
   LeafVerify: doc('LeafVerify', {
     context: z.string(),

@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {interrupted} from './interrupt.js'
 import {doc, planeState, port} from './model.js'
 
 /** Output kinds of the port, network label and ipam commands (docs/ports.md). */
@@ -33,6 +34,7 @@ export const portSchemas = {
   PortAllocation: doc('PortAllocation', {
     ...common, dryRun: z.boolean(), policy: z.string(), candidates: z.array(networkUsage), ports: z.array(allocatedPort),
     created: z.number().int(), existing: z.number().int(), leaves: z.array(leafTouch),
+    interrupted,
   }),
   PortBinding: doc('PortBinding', {
     ...common, dryRun: z.boolean(), port: portView, before: z.object({host: z.string().nullable(), state}), host: z.string(), device: z.string().nullable(),
