@@ -1,6 +1,8 @@
 import {FabricError} from '../../cli/errors.js'
 import {EXIT} from '../../cli/exit-codes.js'
 import type {LiveContext} from '../../context/schema.js'
+import {registerSecret} from '../../cli/redact.js'
+import {describeConnectFailure, endpointText} from './http.js'
 
 /**
  * Keystone v3 authentication for Neutron calls: password or token method, project-scoped.
@@ -22,6 +24,7 @@ function cacheKey(auth: Auth): string {
 
 function secret(value: string | undefined, env: string | undefined, what: string, ctx: LiveContext): string {
   const v = value ?? (env ? process.env[env] : undefined)
+  registerSecret(v)
   if (!v) {
     throw new FabricError({
       code: 'AUTH_CONFIG',
@@ -62,12 +65,14 @@ export async function authHeaders(ctx: LiveContext): Promise<Record<string, stri
   try {
     res = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json', Accept: 'application/json'}, body: JSON.stringify(body), signal: AbortSignal.timeout(ctx.neutron.timeoutMs)})
   } catch (error) {
+    const f = describeConnectFailure(error, ctx.neutron.timeoutMs)
     throw new FabricError({
-      code: (error as Error).name === 'TimeoutError' ? 'KEYSTONE_TIMEOUT' : 'KEYSTONE_UNREACHABLE',
-      message: `Cannot reach Keystone at ${auth.authUrl}: ${(error as Error).message}.`,
-      value: auth.authUrl,
-      hint: `Check neutron.auth.authUrl of context "${ctx.name}".`,
-      exitCode: (error as Error).name === 'TimeoutError' ? EXIT.TIMEOUT : EXIT.PARTIAL,
+      code: f.timedOut ? 'KEYSTONE_TIMEOUT' : 'KEYSTONE_UNREACHABLE',
+      message: `Keystone at ${endpointText(url)} did not answer the login of ${who}: ${f.reason} — ${f.detail}.`,
+      value: endpointText(auth.authUrl),
+      hint: f.timedOut ? `Check the network path to Keystone, or raise neutron.timeoutMs of context "${ctx.name}".` : `Check that Keystone is up and neutron.auth.authUrl of context "${ctx.name}".`,
+      details: {endpoint: endpointText(url), reason: f.reason},
+      exitCode: f.timedOut ? EXIT.TIMEOUT : EXIT.CHECK_FAILED,
     })
   }
   const token = res.headers.get('x-subject-token')
@@ -75,8 +80,8 @@ export async function authHeaders(ctx: LiveContext): Promise<Record<string, stri
   if (!res.ok || !token) {
     throw new FabricError({
       code: 'KEYSTONE_AUTH_FAILED',
-      message: `Keystone at ${auth.authUrl} refused ${who} for project ${auth.projectName}: HTTP ${res.status}.`,
-      value: auth.authUrl,
+      message: `Keystone at ${endpointText(auth.authUrl)} refused ${who} for project ${auth.projectName}: HTTP ${res.status}.`,
+      value: endpointText(auth.authUrl),
       hint: 'Check the credentials, the user and project domains, and that the user has a role on the project.',
       exitCode: EXIT.USAGE,
     })
@@ -86,6 +91,7 @@ export async function authHeaders(ctx: LiveContext): Promise<Record<string, stri
     const parsed = JSON.parse(text) as {token?: {expires_at?: string}}
     if (parsed.token?.expires_at) expiresAt = Date.parse(parsed.token.expires_at)
   } catch { /* keep the default lifetime */ }
+  registerSecret(token)
   cache.set(key, {token, expiresAt})
   return {'X-Auth-Token': token}
 }
