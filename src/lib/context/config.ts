@@ -160,7 +160,10 @@ export async function setCurrentContext(name: string, file = configFile()): Prom
     const {stringify} = await import('yaml')
     return writeAtomic(file, stringify({...EMPTY_CONFIG, 'current-context': name}))
   }
-  const {doc} = await parseConfigFile(file)
+  const {doc, text} = await parseConfigFile(file)
+  const node = doc.get('current-context', true) as {range?: [number, number, number]} | undefined
+  // Replace just the value's text when the key exists (every other byte stays); else let the Document add the key.
+  if (node?.range && typeof doc.get('current-context') === 'string') return writeAtomic(file, `${text.slice(0, node.range[0])}${name}${text.slice(node.range[1])}`)
   doc.set('current-context', name)
   return writeAtomic(file, doc.toString())
 }

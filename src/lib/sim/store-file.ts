@@ -5,7 +5,7 @@ import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {simDbPath} from '../cli/paths.js'
 import {pidAlive} from '../context/config.js'
-import {openDb} from '../store/db.js'
+import {openDb, readOnlyReason} from '../store/db.js'
 import {FabricStore} from '../store/fabric-store.js'
 import {generateFabric, type GenerateSummary} from './generator.js'
 import {PROFILES, type ProfileName} from './profiles.js'
@@ -96,7 +96,7 @@ export function removeStaleStoreFiles(dir: string): void {
 export async function openSimFabric(contextName: string, notice: (msg: string) => void): Promise<FabricStore> {
   const file = simDbPath(contextName)
   let store = new FabricStore(await openSimDb(file))
-  if (!store.isInitialised() && !store.db.readonly) {
+  if (!store.isInitialised() && !readOnlyReason(store.db)) {
     store.close()
     removeStaleStoreFiles(path.dirname(file))
     try {
@@ -108,7 +108,8 @@ export async function openSimFabric(contextName: string, notice: (msg: string) =
     }
     store = new FabricStore(await openSimDb(file))
   }
-  if (store.db.readonly) notice(`The fabric store ${file} is read-only here: serving reads only (commands that change the fabric will fail).`)
+  const ro = readOnlyReason(store.db)
+  if (ro) notice(`The fabric store ${file} ${ro === 'disk full' ? 'is on a full disk' : 'is read-only here'}: serving reads only (commands that change the fabric will fail).`)
   if (!store.isInitialised()) {
     store.close()
     throw new FabricError({

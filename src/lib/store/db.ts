@@ -27,6 +27,13 @@ export async function openDb(file: string, opts: {readonly?: boolean; allowReadO
     exitCode: EXIT.USAGE,
     cause: error,
   })
+  // A read-only home (a read-only mount, or permissions) or a full disk: serve reads from the existing store.
+  const fallback = (reason: ReadOnlyReason) => {
+    const db = openReadOnly(Database, file, openFailed)
+    readOnlyReasons.set(db, reason)
+    return db
+  }
+  if (!opts.readonly && opts.allowReadOnly && fs.existsSync(file) && !writable(file)) return fallback('read-only')
   let db: Db
   try {
     if (!opts.readonly) fs.mkdirSync(path.dirname(file), {recursive: true})
@@ -34,9 +41,9 @@ export async function openDb(file: string, opts: {readonly?: boolean; allowReadO
     db.pragma('busy_timeout = 15000')
     if (!opts.readonly) db.pragma('journal_mode = WAL')
   } catch (error) {
-    // A read-only home (permissions, a read-only mount): serve reads from the existing store.
-    if (!opts.readonly && opts.allowReadOnly && fs.existsSync(file) && cannotWrite(error)) return openReadOnly(Database, file, openFailed)
-    if (isDiskFull(error)) throw storeError(error, file)
+    const full = isDiskFull(error) || diskFull(file)
+    if (!opts.readonly && opts.allowReadOnly && fs.existsSync(file) && (full || cannotWrite(error))) return fallback(full ? 'disk full' : 'read-only')
+    if (full) throw storeError(Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL'}), file)
     throw openFailed(error)
   }
   db.pragma('synchronous = NORMAL')
@@ -46,18 +53,48 @@ export async function openDb(file: string, opts: {readonly?: boolean; allowReadO
       migrate(db, file)
     } catch (error) {
       db.close()
-      if (opts.allowReadOnly && cannotWrite(error)) return openReadOnly(Database, file, openFailed)
-      throw storeError(error, file)
+      const full = isDiskFull(error) || diskFull(file)
+      if (opts.allowReadOnly && (full || cannotWrite(error))) return fallback(full ? 'disk full' : 'read-only')
+      throw storeError(full ? Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL'}) : error, file)
     }
   }
   return db
 }
 
+export type ReadOnlyReason = 'read-only' | 'disk full'
+const readOnlyReasons = new WeakMap<Db, ReadOnlyReason>()
+
+/** Why `openDb({allowReadOnly})` opened this store read-only (undefined: it is writable). */
+export function readOnlyReason(db: Db): ReadOnlyReason | undefined {
+  return readOnlyReasons.get(db)
+}
+
+function writable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.W_OK)
+    fs.accessSync(path.dirname(file), fs.constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** No free block left on the file system of `file` (SQLite often reports that as an I/O error). */
+function diskFull(file: string): boolean {
+  try {
+    const st = fs.statfsSync(path.dirname(file))
+    return st.bavail * st.bsize < 64 * 1024
+  } catch {
+    return false
+  }
+}
+
 type DatabaseCtor = typeof import('better-sqlite3')
 
 /**
- * Open an existing store read-only. A WAL database needs its -shm file; when that cannot be
- * created (read-only directory) the file is opened immutable (nobody can be writing it there).
+ * Open an existing store read-only. A WAL database needs a usable -shm file; when that cannot be
+ * created or is broken (read-only directory, full disk) the file is loaded into memory instead,
+ * with `query_only` so that a write fails (SQLITE_READONLY) rather than vanishing.
  */
 function openReadOnly(Database: DatabaseCtor, file: string, openFailed: (e: unknown) => FabricError): Db {
   let db: Db
@@ -67,15 +104,22 @@ function openReadOnly(Database: DatabaseCtor, file: string, openFailed: (e: unkn
     db.prepare('SELECT count(*) FROM sqlite_master').get()
   } catch {
     try {
-      db = new Database(`file:${encodeURI(file)}?immutable=1`, {readonly: true, fileMustExist: true})
+      const image = fs.readFileSync(file)
+      // Header bytes 18-19 are 2 in WAL mode; an in-memory image must say "rollback journal" (1).
+      if (image.length >= 100 && image[18] === 2) image[18] = image[19] = 1
+      db = new Database(image)
+      db.pragma('query_only = ON')
       db.prepare('SELECT count(*) FROM sqlite_master').get()
     } catch (error) {
       throw openFailed(error)
     }
   }
+  storeFiles.set(db, file)
   db.pragma('foreign_keys = ON')
   return db
 }
+
+const storeFiles = new WeakMap<Db, string>()
 
 function sqliteCode(error: unknown): string {
   return String((error as {code?: unknown})?.code ?? '')
@@ -156,6 +200,7 @@ export function writeTx<T>(db: Db, fn: () => T): T {
   try {
     return db.transaction(fn).immediate()
   } catch (error) {
-    throw storeError(error, db.name)
+    const full = readOnlyReason(db) === 'disk full' || isDiskFull(error) || (sqliteCode(error).startsWith('SQLITE_IOERR') && diskFull(storeFiles.get(db) ?? db.name))
+    throw storeError(full ? Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL', cause: error}) : error, storeFiles.get(db) ?? db.name)
   }
 }
