@@ -53,7 +53,7 @@ async function labPush(ctx) {
   if (spawnSync(path.join(ROOT, 'test', 'lab', 'status'), ['--quiet'], {timeout: 60_000}).status !== 0) return skip('lab not healthy')
   const inv = JSON.parse(fs.readFileSync(invFile, 'utf8'))
   const {loadConfig} = await import(path.join(ROOT, 'dist', 'lib', 'context', 'config.js'))
-  const lab = loadConfig(cfgFile).contexts.find(c => c.name === 'lab')
+  const lab = (await loadConfig(cfgFile)).contexts.find(c => c.name === 'lab')
   const leaf = inv.leaves[0].name
   const ns = inv.nodes.find(n => n.name === leaf).ns
   const net = inv.networks.find(n => n.name === 'lab-net3') ?? inv.networks.at(-1)

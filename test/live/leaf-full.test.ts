@@ -52,7 +52,8 @@ describe.skipIf(!!skip)(`leaf config on the full lab's UML leaves (VRF, VLAN-awa
   const net3 = () => inv!.networks.find(n => n.name === 'lab-net3')!
   const tagged = async (leaf: string, iface: string) => ((await json(leaf, 'bridge -j vlan show')) as {ifname: string; vlans?: {vlan: number; flags?: string[]}[]}[])
     .find(b => b.ifname === iface)?.vlans?.filter(v => !(v.flags ?? []).includes('Egress Untagged')).map(v => v.vlan) ?? []
-  const ctx = () => loadConfig(CONFIG).contexts.find(c => c.name === 'lab-full') as LiveContext
+  let config: Awaited<ReturnType<typeof loadConfig>> | undefined
+  const ctx = () => config!.contexts.find(c => c.name === 'lab-full') as LiveContext
   /** The driver's raw reading (running-config bytes + managed kernel devices) of a leaf. */
   const rawOf = async (leaf: string): Promise<FrrRaw> => {
     const svc = liveLeafService(ctx(), {snapshotsRoot: path.join(home, 'probe')})
@@ -68,6 +69,7 @@ describe.skipIf(!!skip)(`leaf config on the full lab's UML leaves (VRF, VLAN-awa
   let portId: string | undefined
 
   beforeAll(async () => {
+    config = await loadConfig(CONFIG)
     for (const leaf of leaves()) orig.set(leaf, {running: await sh(leaf, `vtysh -c 'show running-config'`), file: await sh(leaf, 'cat /etc/frr/frr.conf'), raw: await rawOf(leaf)})
   }, 120_000)
 

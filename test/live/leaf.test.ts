@@ -52,7 +52,7 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
 
   beforeAll(async () => {
     // A context like the lab's, with the lab's anycast MAC and two extra hosts cabled to swp8/swp9 of both leaves.
-    const cfg = loadConfig(LAB_CONFIG)
+    const cfg = await loadConfig(LAB_CONFIG)
     const labCtx = cfg.contexts.find(c => c.name === 'lab') as LiveContext
     ctx = {...labCtx, overlay: {...labCtx.overlay, anycastMac: lab!.networks[0]!.anycastMac, vniBase: net3().vni - net3().vlan},
       inventory: {...labCtx.inventory, hosts: [...labCtx.inventory.hosts, ...HOSTS.map(h => ({name: h.name, az: lab!.azs[0]!.name, address: '198.18.0.250', port: 22, role: 'container' as const, plugging: 'direct' as const,
