@@ -93,5 +93,5 @@ describe('secrets are never printed', () => {
     expect(numeric).toContain('auth.password')
     const url = runs.find(r => r.shape === 'credentials in neutron.url' && r.args.join(' ') === 'context list')!.out
     expect(url).toContain('passwordEnv')
-  }, 300_000)
+  }, 600_000) // 35 CLI runs: minutes on a loaded 2-core machine
 })

@@ -40,6 +40,18 @@ describe('context use', () => {
     expect(fs.readdirSync(realDir)).toEqual(['config.yaml'])
     expect((await runCli(['context', 'list', '--json'], {home})).json.current).toBe('lab')
   })
+
+  it('adds current-context to a file without one, keeping its comments and writing no defaults', async () => {
+    const file = path.join(home.dir, 'config.yaml')
+    fs.writeFileSync(file, '# team fabrics\ncontexts:\n  - name: lab # ours\n    backend: sim\n')
+    const r = await runCli(['context', 'use', 'lab'], {home})
+    expect(r.exitCode, r.stderr).toBe(0)
+    const after = fs.readFileSync(file, 'utf8')
+    expect(after).toContain('# team fabrics')
+    expect(after).toContain('- name: lab # ours')
+    expect(after).toMatch(/^current-context: lab$/m)
+    expect(after).not.toMatch(/apiVersion|ssh|inventory|timeout/)
+  })
 })
 
 /** A tiny tmpfs as FABRICCTL_HOME (root only): read-only and full file systems. */
