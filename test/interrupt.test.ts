@@ -58,7 +58,7 @@ describe('interrupted commands report what they did and exit 130', () => {
     // Human output says the same.
     const again = await interruptAfter(['leaf', 'push', '--all'], 1, 'SIGTERM')
     expect(again.exitCode).toBe(130)
-    expect(again.stdout).toMatch(/Stopped by SIGTERM: \d+ leaves applied, \d+ finished, \d+ not started/)
+    expect(again.stdout).toMatch(/Stopped by SIGTERM: \d+ (leaf|leaves) applied, \d+ finished, \d+ not started/)
   })
 
   it('audit hosts: SIGTERM leaves the remaining hosts out and names them', async () => {

@@ -82,7 +82,7 @@ ${EXIT_CODES_HELP}`
     const done = results.filter(Boolean)
     const notStarted = targets.filter((_, i) => !results![i])
     const interrupted = watch?.signal ? {signal: watch.signal, notStarted,
-      note: `Stopped by ${watch.signal}: ${done.filter(r => r.status === 'applied').length} leaves applied, ${done.length} finished, ${notStarted.length} not started. Run the push again to do the rest.`} : undefined
+      note: `Stopped by ${watch.signal}: ${leaves(done.filter(r => r.status === 'applied').length)} applied, ${done.length} finished, ${notStarted.length} not started. Run the push again to do the rest.`} : undefined
     const n = (st: string) => done.filter(r => r.status === st).length
     const totals = {leaves: results.length, applied: n('applied'), unchanged: n('unchanged'), planned: n('planned'), refused: n('refused'), failed: n('failed'), unreachable: n('unreachable'),
       changes: done.reduce((a, r) => a + r.changes.length, 0)}
@@ -93,3 +93,5 @@ ${EXIT_CODES_HELP}`
     this.finish(totals.failed + totals.unreachable > 0 ? EXIT.PARTIAL : totals.refused > 0 ? EXIT.REFUSED : EXIT.OK)
   }
 }
+
+const leaves = (n: number) => `${n} ${n === 1 ? 'leaf' : 'leaves'}`
