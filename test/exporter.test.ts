@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadProm, FabricSeries, exposition} from '../src/lib/metrics/series.js'
 import {isLoopback, parseDuration, parseListen} from '../src/lib/metrics/exporter.js'
 import type {Snapshot} from '../src/lib/metrics/gather.js'
-import {makeHome, runCli, type TestHome} from './helpers/cli.js'
+import {makeHome, ROOT, runCli, type TestHome} from './helpers/cli.js'
 import {ensurePrometheus, fetchText, promtoolCheck, startExporter, startPrometheus, waitFor, type PromServer, type PromTools, type Proc} from './helpers/prometheus.js'
 import {assertMatchesSchema} from './helpers/schema.js'
 
@@ -214,6 +214,29 @@ describe.skipIf(skip !== null)(`Prometheus exposition checked by promtool and sc
         fs.renameSync(`${file}.away`, file)
       }
       await waitFor('recovery in Prometheus', 30_000, async () => ((await value('min(fabricctl_gather_success)')) === 1 && (await prom.query('fabricctl_ports_verified')).length > 0 ? true : undefined))
+    }, 120_000)
+
+    it('every query of the Grafana dashboard runs on Prometheus; the Fig 8 and broken-by-cause panels have data', async () => {
+      const dash = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'grafana', 'fabricctl-port-states.json'), 'utf8'))
+      const exprs: {title: string; expr: string}[] = dash.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => ({title: p.title, expr: t.expr})))
+      expect(exprs.length).toBeGreaterThan(10)
+      const inject = await runCli(['sim', 'fault', 'inject', 'agent-down', '--target', 'az1-h01', '--json'], {home})
+      expect(inject.exitCode, inject.stderr).toBe(0)
+      try {
+        await waitFor('agent-down in Prometheus', 30_000, async () => ((await value('sum(fabricctl_ports_broken{cause="agent-down"})')) ?? 0) > 0 ? true : undefined)
+        const empty: string[] = []
+        for (const {title, expr} of exprs) {
+          const q = expr.replaceAll('$az', '.*').replaceAll('$leaf', '.*')
+          const r = await prom.query(q) // throws on a PromQL error
+          if (r.length === 0) empty.push(title)
+        }
+        // With one fault injected every panel has data (the drift stat is 0, not empty).
+        expect(empty).toEqual([])
+        const byCause = exprs.find(e => e.title === 'Broken ports by cause')!
+        expect((await prom.query(byCause.expr.replaceAll('$az', '.*'))).map(r => r.metric.cause)).toEqual(['agent-down'])
+      } finally {
+        expect((await runCli(['sim', 'fault', 'clear', String(inject.json.fault.id)], {home})).exitCode).toBe(0)
+      }
     }, 120_000)
 
     it('stops cleanly on SIGTERM (exit 0, port closed)', async () => {

@@ -74,17 +74,13 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
   const prom = await loadProm()
   const registry = new prom.Registry()
   const series = new FabricSeries(prom, registry, opts.gather.parts)
-  const scrapes = new prom.Counter({name: 'fabricctl_exporter_scrapes_total', help: 'Scrapes of /metrics served (from the cached gather).', registers: [registry]})
   const gathers = new prom.Counter({name: 'fabricctl_exporter_gathers_total', help: 'Gathers by result (ok, failed: at least one part failed, timeout, error: the gather thread failed).', labelNames: ['result'], registers: [registry]})
   for (const result of ['ok', 'failed', 'timeout', 'error']) gathers.inc({result}, 0)
   const backend = opts.context.backend
 
   // The cached exposition: rebuilt once per gather, served as-is to every scrape.
   let cached = await registry.metrics()
-  let cachedScrapes = 0
   const rebuild = async () => {
-    scrapes.inc(cachedScrapes)
-    cachedScrapes = 0
     cached = await registry.metrics()
   }
 
@@ -93,7 +89,6 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, {allow: 'GET, HEAD', 'content-type': 'text/plain'}).end('Method not allowed\n')
     } else if (url === '/metrics') {
-      cachedScrapes++
       res.writeHead(200, {'content-type': registry.contentType}).end(req.method === 'HEAD' ? undefined : cached)
     } else if (url === '/') {
       res.writeHead(200, {'content-type': 'text/html; charset=utf-8'}).end('<html><head><title>fabricctl exporter</title></head><body><h1>fabricctl exporter</h1><p><a href="/metrics">/metrics</a></p></body></html>\n')
@@ -121,17 +116,32 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
 
   // The gather thread: created on demand, terminated when a gather overruns or on stop.
   let worker: Worker | null = null
+  let ready: Promise<boolean> = Promise.resolve(false)
   let seq = 0
   const spawn = () => {
     const w = new Worker(new URL('worker.js', import.meta.url), {workerData: {context: opts.context, options: opts.gather}})
     w.unref()
-    w.on('error', () => {})
+    w.on('error', error => opts.log(`gather thread error: ${error.message}`))
+    // Module loading is not part of a gather's budget, but it is bounded too.
+    ready = new Promise(resolve => {
+      const t = setTimeout(() => resolve(false), Math.max(60_000, opts.timeoutMs))
+      w.once('message', () => { clearTimeout(t); resolve(true) })
+      w.once('exit', () => { clearTimeout(t); resolve(false) })
+    })
     return w
   }
-  const runGather = (): Promise<{snapshot: Snapshot; result: 'ok' | 'failed' | 'timeout' | 'error'}> => new Promise(resolve => {
+  const runGather = async (): Promise<{snapshot: Snapshot; result: 'ok' | 'failed' | 'timeout' | 'error'}> => {
+    const w = (worker ??= spawn())
+    if (!(await ready)) {
+      if (worker === w) worker = null
+      await w.terminate()
+      return {snapshot: failedSnapshot(opts.context.name, backend, opts.gather.parts, 0, 'the gather thread did not start'), result: 'error'}
+    }
+    return gatherOn(w)
+  }
+  const gatherOn = (w: Worker): Promise<{snapshot: Snapshot; result: 'ok' | 'failed' | 'timeout' | 'error'}> => new Promise(resolve => {
     const t0 = performance.now()
     const id = ++seq
-    const w = (worker ??= spawn())
     let done = false
     const finish = (snapshot: Snapshot, result: 'ok' | 'failed' | 'timeout' | 'error') => {
       if (done) return
