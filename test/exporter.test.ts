@@ -5,6 +5,18 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadProm, FabricSeries, exposition} from '../src/lib/metrics/series.js'
 import {isLoopback, parseDuration, parseListen} from '../src/lib/metrics/exporter.js'
 import type {Snapshot} from '../src/lib/metrics/gather.js'
+import os from 'node:os'
+import {render} from 'ink-testing-library'
+import {createElement} from 'react'
+
+import {simReader, type FabricHandle} from '../src/lib/fabric.js'
+import {StatesView} from '../src/lib/diagnose/watch.js'
+import {verifiedPortStates} from '../src/lib/metrics/verified.js'
+import {injectFault} from '../src/lib/sim/faults.js'
+import {generateFabric} from '../src/lib/sim/generator.js'
+import {PROFILES} from '../src/lib/sim/profiles.js'
+import {openDb} from '../src/lib/store/db.js'
+import {FabricStore} from '../src/lib/store/fabric-store.js'
 import {makeHome, ROOT, runCli, type TestHome} from './helpers/cli.js'
 import {ensurePrometheus, fetchText, promtoolCheck, startExporter, startPrometheus, waitFor, type PromServer, type PromTools, type Proc} from './helpers/prometheus.js'
 import {assertMatchesSchema} from './helpers/schema.js'
@@ -109,6 +121,41 @@ describe('port states --verify (sim)', () => {
       h.cleanup()
     }
   }, 240_000)
+
+  it('--watch --verify: the live panel shows the verified columns and the broken causes, refreshed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-verify-watch-'))
+    const store = new FabricStore(await openDb(path.join(dir, 'f.db')))
+    try {
+      store.tx(() => generateFabric(store, {profile: PROFILES.small, seed: 1, topology: 'spine-leaf'}))
+      const fabric: FabricHandle = {backend: 'sim', context: {name: 'sim', backend: 'sim'} as never, store, reader: simReader(store), close: () => {}}
+      let calls = 0
+      const load = async () => {
+        calls++
+        return verifiedPortStates(fabric, 'leaf')
+      }
+      const app = render(createElement(StatesView, {load, intervalMs: 100, title: 'Port states by leaf, verified (test)'}))
+      const until = async (pred: () => boolean, ms = 10_000) => {
+        const end = Date.now() + ms
+        while (!pred() && Date.now() < end) await new Promise(r => setTimeout(r, 20))
+        return pred()
+      }
+      expect(await until(() => /no broken ports/.test(app.lastFrame() ?? ''))).toBe(true)
+      injectFault(store, 'config-drift', 'az1-leaf01a')
+      expect(await until(() => /broken by cause: config-drift \d+/.test(app.lastFrame() ?? ''))).toBe(true)
+      const frame = app.lastFrame()!
+      const header = frame.split('\n').find(l => l.startsWith('LEAF'))!
+      expect(header).toMatch(/VERIFIED-OK\s+NOT-ACTIVE\s+UNKNOWN\s+REC-AA-BROKEN$/)
+      const broken = Number(/broken by cause: config-drift (\d+)/.exec(frame)![1])
+      // The most broken leaf first; its NOT-ACTIVE and REC-AA-BROKEN columns are the drifted ports.
+      expect(frame.split('\n').find(l => /^az1-leaf01[ab]/.test(l))).toMatch(new RegExp(`\\s${broken}\\s+0\\s+${broken}$`))
+      expect(calls).toBeGreaterThan(1)
+      app.stdin.write('q')
+      app.cleanup()
+    } finally {
+      store.close()
+      fs.rmSync(dir, {recursive: true, force: true})
+    }
+  }, 60_000)
 
   it('--output prometheus refuses --json and --watch (exit 2)', async () => {
     for (const extra of ['--json', '--watch']) {
