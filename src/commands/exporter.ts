@@ -27,7 +27,7 @@ name hosts, leaves and networks. Series, labels and a scrape config: docs/export
   static override flags = {
     listen: Flags.string({description: 'HOST:PORT to listen on (an IP address or localhost; port 0: any free port).', default: '127.0.0.1:9469'}),
     interval: Flags.string({description: 'Time between gathers: 30s, 1m, 1500ms (bare number: seconds); 1s to 24h.', default: '30s'}),
-    timeout: Flags.string({description: 'Budget of one gather (default: the interval, at least 10s); an overrun gather is stopped and counts as failed.'}),
+    timeout: Flags.string({description: 'Budget of one gather (default: the interval, at least 2m); an overrun gather is stopped and counts as failed.'}),
     gather: Flags.string({description: `Parts to gather, comma-separated: ports,verify,audit,leaves (default: all).`}),
     'allow-remote': Flags.boolean({description: 'Allow a --listen address that is not loopback.', default: false}),
     'audit-concurrency': Flags.integer({description: 'Audit: hosts read at once (live: over SSH).', default: 16, min: 1, max: 512}),
@@ -39,7 +39,7 @@ name hosts, leaves and networks. Series, labels and a scrape config: docs/export
     if (flags.json) throw usageError('EXPORTER_JSON', 'The exporter serves Prometheus metrics over HTTP; it prints no JSON document.', '--json', 'Drop --json; for one JSON snapshot use `port states --verify --json` or `audit hosts --json`.')
     const listen = parseListen(flags.listen)
     const intervalMs = parseDuration(flags.interval, '--interval', {minMs: 1000, maxMs: 86_400_000})
-    const timeoutMs = flags.timeout === undefined ? Math.max(intervalMs, 10_000) : parseDuration(flags.timeout, '--timeout', {minMs: 100, maxMs: 86_400_000})
+    const timeoutMs = flags.timeout === undefined ? Math.max(intervalMs, 120_000) : parseDuration(flags.timeout, '--timeout', {minMs: 100, maxMs: 86_400_000})
     const parts = parseParts(flags.gather)
     if (!isLoopback(listen.host) && !flags['allow-remote']) {
       throw new FabricError({code: 'LISTEN_NOT_LOOPBACK', message: `--listen ${flags.listen} is not a loopback address: the metrics would be reachable from the network.`,
