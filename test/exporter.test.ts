@@ -228,10 +228,11 @@ describe.skipIf(skip !== null)(`Prometheus exposition checked by promtool and sc
       expect(inject.exitCode, inject.stderr).toBe(0)
       const t0 = performance.now()
       try {
+        await waitFor('the fault in Prometheus', 30_000, async () => ((await value('sum(fabricctl_ports_verified{state="NOT_ACTIVE"})'))! > 0 ? true : undefined), 100)
+        fig(`config-drift injected → visible in Prometheus after ${Math.round(performance.now() - t0)} ms (exporter --interval 1s, scrape_interval 1s)`)
         const expected = (await runCli(['port', 'states', '--verify', '--json'], {home})).json.verified
         expect(expected.NOT_ACTIVE).toBeGreaterThan(0)
-        await waitFor('the fault in Prometheus', 30_000, async () => ((await value('sum(fabricctl_ports_verified{state="NOT_ACTIVE"})')) === expected.NOT_ACTIVE ? true : undefined))
-        fig(`config-drift injected → visible in Prometheus after ${Math.round(performance.now() - t0)} ms (exporter --interval 1s, scrape_interval 1s)`)
+        expect(await value('sum(fabricctl_ports_verified{state="NOT_ACTIVE"})')).toBe(expected.NOT_ACTIVE)
         expect(await value('fabricctl_ports_broken{az="az1",cause="config-drift"}')).toBe(expected.causes['config-drift'])
         expect(await value('fabricctl_ports_recorded_active_broken{az="az1"}')).toBe(expected.activeButBroken)
         expect(await value('sum(fabricctl_ports_recorded{state!="ACTIVE_ACTIVE"}) or vector(0)')).toBe(0) // the records still lie
