@@ -27,6 +27,7 @@ export default class AuditHosts extends FabricCommand {
     {description: 'This machine', command: '<%= config.bin %> audit hosts --local --verbose'},
     {description: 'The lab fleet over SSH, 32 hosts at a time, 20 s per host', command: '<%= config.bin %> audit hosts --context lab --concurrency 32 --timeout 20000'},
     {description: 'Stream one JSON object per host (large fleets)', command: '<%= config.bin %> audit hosts --output ndjson | jq -c \'select(.verdict != "ok")\''},
+    {description: 'The audit series for node_exporter\'s textfile collector (exit code as usual: do not gate the mv on it)', command: '<%= config.bin %> audit hosts --output prometheus > /var/lib/node_exporter/audit.prom.tmp; mv /var/lib/node_exporter/audit.prom.tmp /var/lib/node_exporter/audit.prom'},
     {description: 'Add your own known bugs', command: '<%= config.bin %> audit hosts --catalogue ./our-ovs-bugs.yaml --check ovs'},
   ]
 
@@ -45,13 +46,13 @@ export default class AuditHosts extends FabricCommand {
     timeout: Flags.integer({description: 'Per-host budget in ms (connect and every command).', default: 60_000, min: 100}),
     catalogue: Flags.string({description: 'Extra known-bug catalogue (YAML, same format as data/ovs-known-bugs.yaml); same id overrides. Repeatable.', multiple: true}),
     verbose: Flags.boolean({char: 'v', description: 'Per-host detail: every finding with its evidence and remediation.'}),
-    output: Flags.string({description: 'ndjson: stream one AuditHost JSON object per line as hosts finish.', options: ['ndjson']}),
+    output: Flags.string({description: 'ndjson: stream one AuditHost JSON object per line as hosts finish. prometheus: print the audit series once (exposition format, for node_exporter\'s textfile collector; docs/exporter.md).', options: ['ndjson', 'prometheus']}),
   }
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(AuditHosts)
     const hosts = (argv as string[]).filter(a => !a.startsWith('-'))
-    if (flags.output === 'ndjson' && flags.json) throw usageError('AUDIT_OUTPUT_CONFLICT', '--json and --output ndjson both choose stdout\'s format.', '--json --output ndjson', 'Use one: --json for one AuditReport, --output ndjson for one AuditHost per line.')
+    if (flags.output && flags.json) throw usageError('AUDIT_OUTPUT_CONFLICT', `--json and --output ${flags.output} both choose stdout's format.`, `--json --output ${flags.output}`, 'Use one: --json for one AuditReport, --output ndjson for one AuditHost per line, --output prometheus for the metrics.')
     const [{loadCatalogue}, {parseChecks, runAudit}] = await Promise.all([import('../../lib/audit/catalogue.js'), import('../../lib/audit/run.js')])
     const checks = parseChecks(flags.check)
     const catalogue = loadCatalogue(flags.catalogue ?? [])
@@ -92,7 +93,11 @@ export default class AuditHosts extends FabricCommand {
     const interrupted = watch.signal ? {signal: watch.signal, notStarted,
       note: `Stopped by ${watch.signal}: ${audited.size} of ${planned.length} hosts audited, ${notStarted.length} not started; the summary covers the audited hosts only.`} : undefined
     if (interrupted && ndjson) process.stderr.write(`${interrupted.note}\nNot started: ${notStarted.join(', ')}\n`)
-    if (!ndjson) {
+    if (flags.output === 'prometheus') {
+      const [{auditData}, {exposition}] = await Promise.all([import('../../lib/metrics/gather.js'), import('../../lib/metrics/series.js')])
+      process.stdout.write(await exposition({context: context.name, backend: context.backend, at: new Date().toISOString(),
+        audit: {ok: true, durationMs: result.elapsedMs, data: auditData(result.summary)}}))
+    } else if (!ndjson) {
       const {renderAudit} = await import('../../lib/audit/render.js')
       this.emit({
         kind: 'AuditReport', schemaVersion: 1, context: context.name, source: result.source, checks, failOn,

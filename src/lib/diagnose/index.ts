@@ -11,7 +11,12 @@ import type {Diagnosis, PortEvidence} from './types.js'
  * SSH), run the pure step logic, and for `--all` group the verdicts by cause.
  */
 
-export interface DiagnoseAllScope { az?: string; state?: string }
+export interface DiagnoseAllScope {
+  az?: string
+  state?: string
+  /** Called with every port's diagnosis as it is made (`port states --verify` and the exporter count them). */
+  onDiagnosis?: (d: Diagnosis) => void
+}
 
 export function validateState(state: string | undefined): void {
   if (state === undefined) return
@@ -72,7 +77,11 @@ export async function diagnoseAll(fabric: FabricHandle, scope: DiagnoseAllScope)
     evidence = await liveAllEvidence(fabric.context, {az: scope.az, state})
   }
   function* diagnosed(): Generator<Diagnosis> {
-    for (const e of evidence) yield diagnosePort(e)
+    for (const e of evidence) {
+      const d = diagnosePort(e)
+      scope.onDiagnosis?.(d)
+      yield d
+    }
   }
   return {...groupDiagnoses(diagnosed()), elapsedMs: Math.round(performance.now() - started)}
 }

@@ -8,6 +8,13 @@ const cause = z.enum(CAUSE_CODES as [string, ...string[]]).describe('Stable caus
 const stepId = z.enum(STEP_IDS as [string, ...string[]])
 const evidencePlane = z.union([planeState, z.literal('UNKNOWN')])
 const backend = z.enum(['sim', 'live'])
+const verifiedCounts = z.object({
+  ACTIVE_ACTIVE: z.number().int().describe('verdict ok: the evidence shows the port ACTIVE_ACTIVE'),
+  NOT_ACTIVE: z.number().int().describe('a step failed'),
+  UNKNOWN: z.number().int().describe('the evidence could not be read (a leaf or host did not answer)'),
+  activeButBroken: z.number().int().describe('recorded ACTIVE_ACTIVE but NOT_ACTIVE or UNKNOWN: the record lies'),
+  causes: z.partialRecord(cause, z.number().int()).describe('broken ports (NOT_ACTIVE or UNKNOWN) by the verdict\'s cause code'),
+})
 
 const step = z.object({
   n: z.number().int().min(1), id: stepId, title: z.string(),
@@ -55,7 +62,9 @@ export const diagnoseSchemas = {
     states: z.array(z.string()).describe('states present, non-healthy first, ACTIVE_ACTIVE last'),
     total: z.number().int(), unhealthy: z.number().int(),
     totals: stateCounts,
-    groups: z.array(z.object({key: z.string(), total: z.number().int(), unhealthy: z.number().int(), states: stateCounts})),
+    groups: z.array(z.object({key: z.string(), total: z.number().int(), unhealthy: z.number().int(), states: stateCounts,
+      verified: verifiedCounts.optional().describe('--verify only: the group\'s ports counted from evidence')})),
     note: z.string().nullable(),
+    verified: verifiedCounts.extend({elapsedMs: z.number().int()}).optional().describe('--verify only: every port diagnosed in bulk (port diagnose --all); the verdicts counted'),
   }),
 }
