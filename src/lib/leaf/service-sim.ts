@@ -4,7 +4,8 @@ import {type LeafConfig} from '../model/types.js'
 import {rollbackSteps, runSync, verifySteps} from './engine.js'
 import {bridgeName, desiredKernel, planKernel} from './frr/native.js'
 import {pushSimLeaf, simDesiredLeafConfig} from './reconcile.js'
-import {type LeafService, diffWith, noTarget, pickTargets} from './service.js'
+import type {LeafService} from './service.js'
+import {diffWith, noTarget, pickTargets} from './service-shared.js'
 import {SimLeafDriver, SimSnapshotStore} from './sim-driver.js'
 
 /** The leaf capability on the simulated fabric: desired state from the cabling (the truth). */
