@@ -14,8 +14,8 @@ export default defineConfig({
       {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/live/**', 'test/scale/**']}},
       // Several processes at once, the seed-profile fabric (43,600 ports) and 100K-port paging.
       {extends: true, test: {name: 'scale', include: ['test/scale/**/*.test.ts']}},
-      // Live files share one lab and some of them break and restore parts of it: one file at a time.
-      {extends: true, test: {name: 'live', include: ['test/live/**/*.test.ts'], fileParallelism: false, globalSetup: fs.existsSync(liveSetup) ? [liveSetup] : []}},
+      // Live files share one lab (and run the CLI as real processes: runCli reads FABRICCTL_TEST_RUNNER) and some of them break and restore parts of it: one file at a time.
+      {extends: true, test: {name: 'live', include: ['test/live/**/*.test.ts'], env: {FABRICCTL_TEST_RUNNER: 'process'}, fileParallelism: false, globalSetup: fs.existsSync(liveSetup) ? [liveSetup] : []}},
     ],
   },
 })

@@ -112,6 +112,9 @@ type Write = typeof process.stdout.write
  * its exit code. Same API as `runCliProcess`; about 20× faster.
  */
 export async function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  // FABRICCTL_TEST_RUNNER=process: every runCli is a real process (the live project sets it; also handy
+  // to check that a failure is not an artefact of running in-process).
+  if (process.env.FABRICCTL_TEST_RUNNER === 'process') return runCliProcess(args, opts)
   const o = await loadOclif()
   const go = queue.then(() => runInProcess(o, args, opts))
   queue = go.catch(() => undefined)
