@@ -77,19 +77,35 @@ export async function runCliProcess(args: string[], opts: RunOptions = {}): Prom
 
 interface Oclif {
   config: any
-  run: (argv: string[], config: any) => Promise<unknown>
+  /** What oclif's `run` does for one argv, on the one Config (its `run(argv, config)` reloads a Config every call). */
+  run: (argv: string[]) => Promise<void>
   handle: (err: Error) => Promise<void>
-  hoist: (argv: readonly string[]) => string[]
 }
 let oclif: Promise<Oclif> | undefined
 
 function loadOclif(): Promise<Oclif> {
   oclif ??= (async () => {
-    const core = await import('@oclif/core')
-    const config = await core.Config.load({root: ROOT})
-    // The same dist/ module the bin imports, so argv handling is the one users get.
-    const argv = await import(pathToFileURL(path.join(ROOT, 'dist', 'lib', 'cli', 'argv.js')).href)
-    return {config, run: core.run as Oclif['run'], handle: core.handle, hoist: argv.hoistGlobalFlags}
+    const {Config, handle, ux} = await import('@oclif/core')
+    const {loadHelpClass, normalizeArgv} = await import('@oclif/core/help')
+    const {helpAddition, versionAddition} = await import('@oclif/core/run')
+    // The same dist/ module bin/run.js uses, so global flags before the command work as for users.
+    const {hoistGlobalFlags} = await import(pathToFileURL(path.join(ROOT, 'dist', 'lib', 'cli', 'argv.js')).href)
+    const config = await Config.load({root: ROOT})
+    const showHelp = async (argv: string[]) => {
+      const Help = await loadHelpClass(config)
+      await new Help(config, config.pjson.oclif.helpOptions ?? config.pjson.helpOptions).showHelp(argv)
+    }
+    const run = async (raw: string[]) => {
+      const argv = hoistGlobalFlags(raw) as string[]
+      const [id, ...rest] = normalizeArgv(config, argv) as [string, ...string[]]
+      await config.runHook('init', {argv: rest, id})
+      if (versionAddition(argv, config)) return ux.stdout(config.userAgent)
+      if (helpAddition(argv, config)) return showHelp(argv)
+      const cmd = config.findCommand(id)
+      if (!cmd && config.findTopic(id)) return showHelp([id])
+      await config.runCommand(id, rest, cmd)
+    }
+    return {config, run, handle}
   })()
   return oclif
 }
@@ -166,7 +182,7 @@ async function runInProcess(o: Oclif, args: string[], opts: RunOptions): Promise
 
     const run = async (): Promise<number> => {
       try {
-        await o.run(o.hoist(args), o.config)
+        await o.run(args)
         return Number(process.exitCode ?? 0)
       } catch (error) {
         if (error instanceof ProcessExit) return error.code
