@@ -134,7 +134,7 @@ describe('parsers (real output)', () => {
     const t = parseOvsTables(BRIDGES, PORTS, IFACES)
     const inst = deriveInstances(t.interfaces, parseIpLink(IP_LINK), IPTABLES, {bond: 'bond0', nic: 'eth0', switchPort: 'lab-leaf1:swp2'})
     const e = inst.find(i => i.device === 'qvoe9801a42-a5')!
-    // 24 hops with the Linux bridge in the path (DESIGN.md §2, reference §1.5): the design's figure, not the code's constant.
+    // 24 hops with the Linux bridge in the path (DESIGN.md and reference §1.5): the design's figure, not the code's constant.
     expect(e).toMatchObject({plugging: 'qbr', linuxBridge: 'qbre9801a42-a5', iptablesRules: 2, pathHops: 24})
     expect(e.chain).toEqual(['vnic (in the instance)', 'tape9801a42-a5', 'qbre9801a42-a5', 'qvbe9801a42-a5', 'qvoe9801a42-a5', 'br-int', 'int-br-bond', 'phy-br-bond', 'br-bond', 'bond0', 'eth0', 'lab-leaf1:swp2'])
     expect(countRules(IPTABLES, ['tapa9be34be-54'])).toBe(0)
