@@ -10,9 +10,13 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 300_000,
     projects: [
-      {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/live/**']}},
-      // Live files share one lab and some of them break and restore parts of it: one file at a time.
-      {extends: true, test: {name: 'live', include: ['test/live/**/*.test.ts'], fileParallelism: false, globalSetup: fs.existsSync(liveSetup) ? [liveSetup] : []}},
+      // The fast loop (`npm run test:unit`): commands run in-process (test/helpers/cli.ts), small fabrics.
+      {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/live/**', 'test/scale/**']}},
+      // Several processes at once, the seed-profile fabric (43,600 ports) and 100K-port paging: big by
+      // nature, so a longer bound per test (a loaded 2-core machine runs 8 processes at a fraction of their speed).
+      {extends: true, test: {name: 'scale', include: ['test/scale/**/*.test.ts'], testTimeout: 300_000}},
+      // Live files share one lab (and run the CLI as real processes: runCli reads FABRICCTL_TEST_RUNNER) and some of them break and restore parts of it: one file at a time.
+      {extends: true, test: {name: 'live', include: ['test/live/**/*.test.ts'], env: {FABRICCTL_TEST_RUNNER: 'process'}, fileParallelism: false, globalSetup: fs.existsSync(liveSetup) ? [liveSetup] : []}},
     ],
   },
 })

@@ -1,4 +1,4 @@
-import {Command, Help} from '@oclif/core'
+import {type Command, Help} from '@oclif/core'
 
 import {EXIT_CODES_HELP} from './lib/cli/exit-codes.js'
 

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
 import {diffLeafConfigs, leafConfigText, unifiedDiff} from '../src/lib/leaf/diff.js'
 import {pushSteps, runSync} from '../src/lib/leaf/engine.js'
@@ -8,6 +8,7 @@ import {SimLeafDriver, SimSnapshotStore} from '../src/lib/leaf/sim-driver.js'
 import {openDb} from '../src/lib/store/db.js'
 import {FabricStore} from '../src/lib/store/fabric-store.js'
 import {makeHome, runCli, type TestHome} from './helpers/cli.js'
+import {buildFabric} from './helpers/fabric-builder.js'
 import {assertMatchesSchema} from './helpers/schema.js'
 
 let home: TestHome
@@ -47,59 +48,50 @@ afterAll(() => home.cleanup())
 
 describe('desired state (DESIGN §3)', () => {
   it('add: a port of a new network on a host brings its VLAN to the interface and its VNI to the leaf', async () => {
-    await withStore(store => {
-      const {host, iface, missing} = pick(store)
-      const before = simDesiredLeafConfig(store, LEAF)
-      const port = store.portsOnHost(host)[0]!
-      store.tx(() => store.sql('UPDATE ports SET network = ? WHERE id = ?').run(missing.name, port.id))
-      try {
-        const after = simDesiredLeafConfig(store, LEAF)
-        expect(after.interfaces[iface]!.vlans).toContain(missing.vlan)
-        expect(before.interfaces[iface]!.vlans).not.toContain(missing.vlan)
-        expect(after.vnis[String(missing.l2Vni)]).toMatchObject({vni: missing.l2Vni, vlan: missing.vlan, network: missing.name, routeTarget: `65000:${missing.l2Vni}`})
-        const tenant = store.tenants().find(t => t.name === missing.tenant)!
-        expect(after.vrfs[tenant.vrf]).toEqual({l3Vni: tenant.l3Vni})
-      } finally {
-        store.tx(() => store.sql('UPDATE ports SET network = ? WHERE id = ?').run(port.network, port.id))
-      }
-    })
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const {host, iface, missing} = pick(fx.store)
+    const before = simDesiredLeafConfig(fx.store, LEAF)
+    fx.movePort(fx.store.portsOnHost(host)[0]!.id, {network: missing.name})
+    const after = simDesiredLeafConfig(fx.store, LEAF)
+    expect(after.interfaces[iface]!.vlans).toContain(missing.vlan)
+    expect(before.interfaces[iface]!.vlans).not.toContain(missing.vlan)
+    expect(after.vnis[String(missing.l2Vni)]).toMatchObject({vni: missing.l2Vni, vlan: missing.vlan, network: missing.name, routeTarget: `65000:${missing.l2Vni}`})
+    const tenant = fx.store.tenants().find(t => t.name === missing.tenant)!
+    expect(after.vrfs[tenant.vrf]).toEqual({l3Vni: tenant.l3Vni})
   })
 
   it('migrate and last-port-removed: the VLAN leaves the interface with its last port there; the VNI leaves the leaf with its last host', async () => {
-    await withStore(store => {
-      // Take one network that lives on exactly one host under the leaf (make it so: move its other ports away).
-      const cabled = store.hostsOnSwitch(LEAF)
-      const hostsUnder = new Set(cabled.map(c => c.host))
-      const outside = store.hosts({az: 'az1'}).find(h => !hostsUnder.has(h.name) && h.role !== 'baremetal')!
-      const saved = store.sql('SELECT id, host FROM ports').all() as {id: string; host: string | null}[]
-      try {
-        const net = store.portsOnHost(cabled[0]!.host)[0]!.network
-        const ports = (store.sql('SELECT id, host FROM ports WHERE network = ? AND host IN (SELECT host FROM cabling WHERE switch = ?)').all(net, LEAF) as {id: string; host: string}[])
-        const keep = ports.find(p => p.host === cabled[0]!.host)!
-        store.tx(() => { for (const p of ports) if (p.id !== keep.id) store.sql('UPDATE ports SET host = ? WHERE id = ?').run(outside.name, p.id) })
-        const vlan = store.network(net)!.vlan
-        const vni = String(store.network(net)!.l2Vni)
-        const one = simDesiredLeafConfig(store, LEAF)
-        expect(one.vnis[vni]).toBeDefined()
-        expect(Object.entries(one.interfaces).filter(([, i]) => i.vlans.includes(vlan)).map(([k]) => k)).toEqual([cabled[0]!.interface])
-        // migrate the last port to another host under the same leaf: the VLAN moves interface, the VNI stays
-        store.tx(() => store.sql('UPDATE ports SET host = ? WHERE id = ?').run(cabled[1]!.host, keep.id))
-        const moved = simDesiredLeafConfig(store, LEAF)
-        expect(moved.vnis[vni]).toBeDefined()
-        expect(moved.interfaces[cabled[0]!.interface]?.vlans ?? []).not.toContain(vlan)
-        expect(moved.interfaces[cabled[1]!.interface]!.vlans).toContain(vlan)
-        // last port removed from under the leaf: VLAN and VNI leave it
-        store.tx(() => store.sql('UPDATE ports SET host = NULL WHERE id = ?').run(keep.id))
-        const gone = simDesiredLeafConfig(store, LEAF)
-        expect(gone.vnis[vni]).toBeUndefined()
-        expect(Object.values(gone.interfaces).some(i => i.vlans.includes(vlan))).toBe(false)
-        const changes = diffLeafConfigs(one, gone).map(c => c.op)
-        expect(changes).toContain('remove-vni')
-        expect(changes).toContain('remove-vlan')
-      } finally {
-        store.tx(() => { for (const p of saved) store.sql('UPDATE ports SET host = ? WHERE id = ?').run(p.host, p.id) })
-      }
-    })
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const store = fx.store
+    // Take one network that lives on exactly one host under the leaf (make it so: move its other ports away).
+    const cabled = store.hostsOnSwitch(LEAF)
+    const hostsUnder = new Set(cabled.map(c => c.host))
+    const outside = store.hosts({az: 'az1'}).find(h => !hostsUnder.has(h.name) && h.role !== 'baremetal')!
+    const net = store.portsOnHost(cabled[0]!.host)[0]!.network
+    const ports = (store.sql('SELECT id, host FROM ports WHERE network = ? AND host IN (SELECT host FROM cabling WHERE switch = ?)').all(net, LEAF) as {id: string; host: string}[])
+    const keep = ports.find(p => p.host === cabled[0]!.host)!
+    for (const p of ports) if (p.id !== keep.id) fx.movePort(p.id, {host: outside.name})
+    const vlan = store.network(net)!.vlan
+    const vni = String(store.network(net)!.l2Vni)
+    const one = simDesiredLeafConfig(store, LEAF)
+    expect(one.vnis[vni]).toBeDefined()
+    expect(Object.entries(one.interfaces).filter(([, i]) => i.vlans.includes(vlan)).map(([k]) => k)).toEqual([cabled[0]!.interface])
+    // migrate the last port to another host under the same leaf: the VLAN moves interface, the VNI stays
+    fx.movePort(keep.id, {host: cabled[1]!.host})
+    const moved = simDesiredLeafConfig(store, LEAF)
+    expect(moved.vnis[vni]).toBeDefined()
+    expect(moved.interfaces[cabled[0]!.interface]?.vlans ?? []).not.toContain(vlan)
+    expect(moved.interfaces[cabled[1]!.interface]!.vlans).toContain(vlan)
+    // last port removed from under the leaf: VLAN and VNI leave it
+    fx.movePort(keep.id, {host: null})
+    const gone = simDesiredLeafConfig(store, LEAF)
+    expect(gone.vnis[vni]).toBeUndefined()
+    expect(Object.values(gone.interfaces).some(i => i.vlans.includes(vlan))).toBe(false)
+    const changes = diffLeafConfigs(one, gone).map(c => c.op)
+    expect(changes).toContain('remove-vni')
+    expect(changes).toContain('remove-vlan')
   })
 
   it('unified diff is readable and empty for equal configs', async () => {
@@ -173,8 +165,11 @@ describe('leaf commands on the simulated fabric', () => {
   })
 
   it('a push larger than --max-changes is refused (exit 4) and changes nothing; --force applies it', async () => {
-    // Wipe the leaf's running config: every VNI and VLAN is a change.
-    await withStore(store => store.tx(() => store.sql(`UPDATE leaf_configs SET running = '{"vnis":{},"vrfs":{},"interfaces":{}}' WHERE leaf = ?`).run(LEAF)))
+    // A fabric whose leaf has lost its running config: every VNI and VLAN is a change.
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    fx.emptyLeaf(LEAF)
+    const cli = fx.cli
     const d = await cli('leaf', 'diff', LEAF, '--json')
     const n = d.json.totals.changes
     expect(n).toBeGreaterThan(5)
@@ -197,14 +192,15 @@ describe('leaf commands on the simulated fabric', () => {
   })
 
   it('a push failing half-way leaves the leaf at its last-known-good and says what failed', async () => {
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const {cli, store} = fx
     const lkg = (await cli('leaf', 'show', LEAF, '--json')).json.running
-    await withStore(store => {
-      expect(store.leafLastKnownGood(LEAF)).toEqual(lkg)
-      // Desired changes: move every port of one host under the leaf elsewhere (several VLAN removals).
-      const h = store.hostsOnSwitch(LEAF).find(c => store.portsOnHost(c.host).length > 0)!
-      const target = store.hosts({az: 'az1'}).find(x => !store.hostsOnSwitch(LEAF).some(c => c.host === x.name) && x.role !== 'baremetal')!
-      store.tx(() => store.sql('UPDATE ports SET host = ? WHERE host = ?').run(target.name, h.host))
-    })
+    expect(store.leafLastKnownGood(LEAF)).toEqual(lkg)
+    // Desired changes: move every port of one host under the leaf elsewhere (several VLAN removals).
+    const h = store.hostsOnSwitch(LEAF).find(c => store.portsOnHost(c.host).length > 0)!
+    const target = store.hosts({az: 'az1'}).find(x => !store.hostsOnSwitch(LEAF).some(c => c.host === x.name) && x.role !== 'baremetal')!
+    fx.moveHostPorts(h.host, target.name)
     const planned = (await cli('leaf', 'diff', LEAF, '--json')).json.totals.changes
     expect(planned).toBeGreaterThanOrEqual(2)
     expect((await cli('sim', 'fault', 'inject', 'push-fail', '--target', LEAF)).exitCode).toBe(0)
@@ -220,7 +216,7 @@ describe('leaf commands on the simulated fabric', () => {
     const human = await cli('leaf', 'push', LEAF)
     expect(human.exitCode).toBe(3)
     expect(human.stdout).toMatch(/rollback: leaf restored to its last-known-good state/)
-    await cli('sim', 'fault', 'clear', '--all')
+    expect((await cli('sim', 'fault', 'clear', '--all')).exitCode).toBe(0)
     expect((await cli('leaf', 'push', LEAF, '--json')).json.leaves[0].status).toBe('applied')
   })
 
@@ -284,17 +280,19 @@ describe('leaf commands on the simulated fabric', () => {
 
 describe('the controller seam (reconcileLeaves) runs the same engine', () => {
   it('pushes synchronously inside a transaction, obeys push-fail with rollback, and records last-known-good', async () => {
-    await withStore(store => {
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    {
+      const store = fx.store
       const cfg = JSON.stringify(simDesiredLeafConfig(store, LEAF, 'controller'))
-      store.tx(() => store.sql(`UPDATE leaf_configs SET running = '{"vnis":{},"vrfs":{},"interfaces":{}}' WHERE leaf = ?`).run(LEAF))
+      fx.emptyLeaf(LEAF)
       const out = store.tx(() => reconcileLeaves(store, [LEAF, LEAF], {source: 'controller'}))
       expect(out).toHaveLength(1)
       expect(out[0]).toMatchObject({leaf: LEAF, ok: true, changed: true})
       expect(JSON.stringify(store.leafRunning(LEAF))).toBe(cfg)
       expect(JSON.stringify(store.leafLastKnownGood(LEAF))).toBe(cfg)
       // push-fail: half applied, then rolled back to last-known-good
-      store.tx(() => store.sql(`INSERT INTO faults(kind, target, params, created_at) VALUES ('push-fail', ?, '{}', ?)`).run(LEAF, store.now()))
-      store.tx(() => store.sql(`UPDATE leaf_configs SET running = '{"vnis":{},"vrfs":{},"interfaces":{}}' WHERE leaf = ?`).run(LEAF))
+      fx.fault('push-fail', LEAF).emptyLeaf(LEAF)
       const driver = new SimLeafDriver(store, LEAF)
       const r = store.tx(() => runSync(pushSteps(driver, JSON.parse(cfg), new SimSnapshotStore(store))))
       expect(r.status).toBe('failed')
@@ -302,7 +300,6 @@ describe('the controller seam (reconcileLeaves) runs the same engine', () => {
       expect(JSON.stringify(store.leafRunning(LEAF))).toBe(cfg)
       const failed = reconcileLeaves(store, [LEAF], {source: 'controller'})
       expect(failed[0]).toMatchObject({ok: true, changed: false}) // running already equals desired after the rollback
-      store.tx(() => store.sql(`DELETE FROM faults`).run())
-    })
+    }
   })
 })

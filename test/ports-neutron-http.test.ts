@@ -4,6 +4,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {dropToken} from '../src/lib/live/neutron/auth.js'
 import {neutronRequest} from '../src/lib/live/neutron/http.js'
+import type {FabricError} from '../src/lib/cli/errors.js'
 import type {LiveContext} from '../src/lib/context/schema.js'
 
 /**
@@ -52,8 +53,10 @@ afterEach(() => {
 const ctx = (password = PASSWORD): LiveContext => ({
   name: 'kstest', backend: 'live', neutron: {url: `${base}/network`, timeoutMs: 5000,
     auth: {type: 'password', authUrl: `${base}/identity`, username: 'sre', password, projectName: 'ops', userDomain: 'Default', projectDomain: 'Default'}},
-  ssh: {} as never, inventory: {azs: [], spines: [], leaves: [], hosts: [], instances: []},
+  ssh: {} as never, inventory: {azs: [], spines: [], leaves: [], hosts: [], instances: []}, overlay: {} as never,
 })
+/** The FabricError a rejected request gave (details typed loosely, as a test reads them). */
+const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable('the request succeeded'), (e: unknown) => e as FabricError & {details: any})
 
 describe('Neutron HTTP: Keystone v3, retries, timeouts', () => {
   it('authenticates once, caches the token, and sends it on every call', async () => {
@@ -64,7 +67,7 @@ describe('Neutron HTTP: Keystone v3, retries, timeouts', () => {
   })
 
   it('a refused login names the user and project, never the password', async () => {
-    const err = await neutronRequest(ctx('wrong-password'), 'GET', '/v2.0/networks').catch(e => e)
+    const err = await failure(neutronRequest(ctx('wrong-password'), 'GET', '/v2.0/networks'))
     expect(err.code).toBe('KEYSTONE_AUTH_FAILED')
     const text = JSON.stringify(err.toJSON()) + err.message + String(err.hint)
     expect(text).toContain('sre')
@@ -78,11 +81,11 @@ describe('Neutron HTTP: Keystone v3, retries, timeouts', () => {
     expect(calls.filter(x => x.url === '/network/v2.0/networks')).toHaveLength(3)
     calls.length = 0
     script = () => [503, {NeutronError: {type: 'ServiceUnavailable', message: 'busy'}}]
-    const err = await neutronRequest(ctx(), 'GET', '/v2.0/networks', undefined, {}, {retries: 2}).catch(e => e)
+    const err = await failure(neutronRequest(ctx(), 'GET', '/v2.0/networks', undefined, {}, {retries: 2}))
     expect(err.details).toMatchObject({status: 503, attempts: 3})
     calls.length = 0
     script = () => [500, {NeutronError: {type: 'Internal', message: 'boom'}}]
-    const post = await neutronRequest(ctx(), 'POST', '/v2.0/ports', {port: {}}).catch(e => e)
+    const post = await failure(neutronRequest(ctx(), 'POST', '/v2.0/ports', {port: {}}))
     expect(post.details.attempts).toBe(1)
     expect(JSON.stringify(post.toJSON())).not.toContain(TOKEN)
   })
@@ -92,7 +95,7 @@ describe('Neutron HTTP: Keystone v3, retries, timeouts', () => {
     expect(await neutronRequest<any>(ctx(), 'POST', '/v2.0/ports', {port: {}})).toEqual({port: {id: 'p'}})
     calls.length = 0
     script = () => [409, {NeutronError: {type: 'IpAddressGenerationFailure', message: 'No more IP addresses available'}}]
-    const err = await neutronRequest(ctx(), 'POST', '/v2.0/ports', {port: {}}).catch(e => e)
+    const err = await failure(neutronRequest(ctx(), 'POST', '/v2.0/ports', {port: {}}))
     expect(err.details).toMatchObject({status: 409, type: 'IpAddressGenerationFailure', attempts: 1})
   })
 
@@ -101,7 +104,7 @@ describe('Neutron HTTP: Keystone v3, retries, timeouts', () => {
     await new Promise<void>(r => slow.listen(0, '127.0.0.1', r))
     const c: LiveContext = {...ctx(), neutron: {url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, timeoutMs: 300, auth: {type: 'noauth', projectId: 'p'}}}
     const t0 = Date.now()
-    const err = await neutronRequest(c, 'GET', '/v2.0/networks', undefined, {}, {retries: 1}).catch(e => e)
+    const err = await failure(neutronRequest(c, 'GET', '/v2.0/networks', undefined, {}, {retries: 1}))
     expect(err.code).toBe('NEUTRON_TIMEOUT')
     expect(err.exitCode).toBe(5)
     expect(Date.now() - t0).toBeLessThan(5000)

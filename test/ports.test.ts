@@ -1,8 +1,9 @@
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
 import {makeHome, runCli, type TestHome} from './helpers/cli.js'
+import {buildFabric} from './helpers/fabric-builder.js'
 import {assertMatchesSchema} from './helpers/schema.js'
 
 /** Port workflow on the simulated small fabric (one AZ, 4 leaves, 10 hosts), as a user runs it. */
@@ -292,7 +293,26 @@ describe('port list, show, labels, ipam', () => {
     const byHost = await cli(['port', 'list', '--host', host, '--limit', '1000'])
     expect(byHost.json.ports.length).toBe(one<{n: number}>('SELECT count(*) AS n FROM ports WHERE host = ?', host).n)
     expect((await cli(['port', 'list', '--prefix', 'cni-pod-'])).json.ports.map((p: any) => p.name)).toEqual(['cni-pod-1', 'cni-pod-2', 'cni-pod-3'])
-    expect((await cli(['port', 'list', '--state', 'DOWN_*', '--label', 'prod-env', '--limit', '1000'])).json.ports.every((p: any) => p.underlay === 'DOWN')).toBe(true)
+    {
+      // --state with --label: exactly the DOWN_* ports of the label — on a fabric where we made some
+      // (two in prod-env, one elsewhere), so an empty or unfiltered answer fails.
+      const fx = await buildFabric()
+      onTestFinished(() => fx.cleanup())
+      const ports = fx.store.sql('SELECT p.id, p.name, p.network FROM ports p ORDER BY p.name').all() as {id: string; name: string; network: string}[]
+      const prod = new Set((fx.store.sql(`SELECT network FROM network_labels WHERE label = 'prod-env'`).all() as {network: string}[]).map(r => r.network))
+      const inProd = ports.filter(p => prod.has(p.network)).slice(0, 2)
+      const outside = ports.find(p => !prod.has(p.network))!
+      fx.edit(s => {
+        s.setPortState(inProd[0]!.id, 'DOWN', 'DOWN')
+        s.setPortState(inProd[1]!.id, 'DOWN', 'ACTIVE')
+        s.setPortState(outside.id, 'DOWN', 'DOWN')
+      })
+      const down = (await fx.cli('port', 'list', '--state', 'DOWN_*', '--label', 'prod-env', '--limit', '1000', '--json')).json.ports
+      expect(down.map((p: any) => p.name)).toEqual(inProd.map(p => p.name))
+      expect(down.every((p: any) => p.underlay === 'DOWN')).toBe(true)
+      const downDown = (await fx.cli('port', 'list', '--state', 'DOWN_DOWN', '--limit', '1000', '--json')).json.ports
+      expect(downDown.map((p: any) => p.name).sort()).toEqual([inProd[0]!.name, outside.name].sort())
+    }
     expect((await cli(['port', 'list', '--state', 'SIDEWAYS'])).exitCode).toBe(2)
     const human = await runCli(['port', 'list', '--limit', '2'], {home})
     expect(human.stdout.split('\n')[0]).toMatch(/^NAME\s+IP\s+NETWORK/)

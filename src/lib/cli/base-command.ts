@@ -1,4 +1,4 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {resolveContext, type ResolvedContext} from '../context/config.js'
 import {type FabricHandle, openFabric} from '../fabric.js'

@@ -155,7 +155,7 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], labelA: 
       k++
       continue
     }
-    let start = Math.max(0, k - context)
+    const start = Math.max(0, k - context)
     let end = k
     // extend the hunk while the next change is within 2*context lines
     for (;;) {
@@ -176,7 +176,6 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], labelA: 
     out.push(`@@ -${aLen === 0 ? aStart : aStart + 1},${aLen} +${bLen === 0 ? bStart : bStart + 1},${bLen} @@`)
     for (const o of hunk) out.push(`${o.t}${o.line}`)
     k = end
-    start = end
   }
   return out
 }

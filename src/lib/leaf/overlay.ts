@@ -1,6 +1,7 @@
 import type {FabricHandle} from '../fabric.js'
 import type {PlaneState} from '../model/types.js'
 import type {PushResult} from './engine.js'
+import type {liveLeafService} from './service-live.js'
 
 export interface PortLeavesOutcome {
   /** The port's overlay plane after the push, from the verified result. */
@@ -31,7 +32,6 @@ export async function configurePortLeaves(fabric: FabricHandle, port: {portId: s
     let newLeaves: string[] = []
     let oldLeaves: string[] = []
     if (fabric.backend === 'live') {
-      const {liveLeafService} = await import('./service-live.js')
       const st = await (svc as ReturnType<typeof liveLeafService>).state()
       newLeaves = port.host ? st.leavesOfHost(port.host) : []
       oldLeaves = port.previousHost ? st.leavesOfHost(port.previousHost) : []

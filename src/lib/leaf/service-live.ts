@@ -8,7 +8,8 @@ import {type PushResult, type RollbackResult, type VerifyResult, pushSteps, roll
 import {FrrLeafDriver} from './frr/driver.js'
 import {desiredKernel, planKernel, spliceFrr} from './frr/native.js'
 import {FileSnapshotStore, LiveDesiredState} from './live.js'
-import {type LeafDiffResult, type LeafService, diffWith, noTarget, pickTargets} from './service.js'
+import type {LeafDiffResult, LeafService} from './service.js'
+import {diffWith, noTarget, pickTargets} from './service-shared.js'
 
 /** The leaf capability on a live fabric: desired state from Neutron + inventory, leaves over SSH. */
 export function liveLeafService(ctx: LiveContext, opts: {snapshotsRoot?: string} = {}): LeafService & {state(): Promise<LiveDesiredState>; openDriver(leaf: string): Promise<LeafDriver>} {

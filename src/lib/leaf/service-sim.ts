@@ -4,7 +4,8 @@ import {type LeafConfig} from '../model/types.js'
 import {rollbackSteps, runSync, verifySteps} from './engine.js'
 import {bridgeName, desiredKernel, planKernel} from './frr/native.js'
 import {pushSimLeaf, simDesiredLeafConfig} from './reconcile.js'
-import {type LeafService, diffWith, noTarget, pickTargets} from './service.js'
+import type {LeafService} from './service.js'
+import {diffWith, noTarget, pickTargets} from './service-shared.js'
 import {SimLeafDriver, SimSnapshotStore} from './sim-driver.js'
 
 /** The leaf capability on the simulated fabric: desired state from the cabling (the truth). */
@@ -41,7 +42,7 @@ export function simLeafService(store: FabricStore): LeafService {
       const frr = [`router bgp ${sw?.asn ?? 'ASN'}`, ' address-family l2vpn evpn', '  advertise-all-vni',
         ...Object.values(want.vnis).flatMap(v => [`  vni ${v.vni}`, `   route-target import ${v.routeTarget}`, `   route-target export ${v.routeTarget}`, '  exit-vni']),
         ' exit-address-family', 'exit'].join('\n')
-      let kernel: string[] = []
+      let kernel: string[]
       try {
         kernel = planKernel({bridges: {}, vxlans: {}, ports: Object.fromEntries(Object.keys(want.interfaces).map(i => [i, {master: null}]))}, desiredKernel(want, sw?.vtep ?? '0.0.0.0', Object.keys(want.interfaces)))
       } catch (error) {

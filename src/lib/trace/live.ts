@@ -30,7 +30,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
 
 async function resolveLivePort(ctx: LiveContext, ref: string, which: string): Promise<NeutronPort> {
-  let found: NeutronPort[] = []
+  let found: NeutronPort[]
   if (UUID.test(ref)) {
     found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?id=${encodeURIComponent(ref)}`)).ports
   } else if (IPV4.test(ref)) {

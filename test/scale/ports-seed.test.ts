@@ -2,11 +2,11 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SimPortService} from '../src/lib/ports/sim.js'
-import {openDb} from '../src/lib/store/db.js'
-import {FabricStore} from '../src/lib/store/fabric-store.js'
-import {makeHome, runCli, type TestHome} from './helpers/cli.js'
-import {assertMatchesSchema} from './helpers/schema.js'
+import {SimPortService} from '../../src/lib/ports/sim.js'
+import {openDb} from '../../src/lib/store/db.js'
+import {FabricStore} from '../../src/lib/store/fabric-store.js'
+import {makeHome, runCli, runCliProcess, type TestHome} from '../helpers/cli.js'
+import {assertMatchesSchema} from '../helpers/schema.js'
 
 /**
  * The seed-profile fabric (4 AZs, 43,600 ports; label prod-env has ~29,000 free addresses in 30
@@ -34,10 +34,9 @@ afterAll(() => home.cleanup())
 describe('concurrency and atomicity on the seed fabric', () => {
   it('8 fabricctl processes allocating 1,000 ports each from one label: zero duplicate IPs, zero lost allocations', async () => {
     const before = sql<{n: number}>('SELECT count(*) AS n FROM ports')[0]!.n
-    const started = Date.now()
+    // Separate processes (not the in-process runner): the point is SQLite locking between processes.
     const runs = await Promise.all(Array.from({length: 8}, (_, k) =>
-      runCli(['port', 'allocate', '--label', 'prod-env', '--count', '1000', '--name-template', `conc${k}-{i}`, '--json'], {home, timeoutMs: 180_000})))
-    const elapsed = Date.now() - started
+      runCliProcess(['port', 'allocate', '--label', 'prod-env', '--count', '1000', '--name-template', `conc${k}-{i}`, '--json'], {home, timeoutMs: 180_000})))
     for (const r of runs) {
       expect(r.exitCode, r.stderr).toBe(0)
       assertMatchesSchema(r.json)
@@ -59,7 +58,6 @@ describe('concurrency and atomicity on the seed fabric', () => {
     expect(sql(`SELECT p.name FROM ports p JOIN networks n ON n.name = p.network WHERE p.name LIKE 'conc%' AND p.ip = n.gateway`)).toEqual([])
     const check = await runCli(['ipam', 'check', '--json'], {home})
     expect(check.exitCode).toBe(0)
-    expect(elapsed).toBeLessThan(120_000)
   })
 
   it('a bulk that cannot fit in the label changes nothing', async () => {
@@ -92,7 +90,8 @@ describe('concurrency and atomicity on the seed fabric', () => {
 })
 
 describe('paging at 100,000 ports', () => {
-  it('keyset pages stay fast at the start, the middle and the end of 100K ports, with filters', async () => {
+  // How fast a page is, is measured by bench/ports.bench.mjs (`npm run bench`), not asserted here.
+  it('keyset pages are right at the start, the middle and the end of 100K ports, with filters', async () => {
     const store = new FabricStore(await openDb(file))
     const svc = new SimPortService(store)
     try {
@@ -106,21 +105,23 @@ describe('paging at 100,000 ports', () => {
         have += r.created
       }
       expect(have).toBeGreaterThanOrEqual(100_000)
-      const time = async (f: Parameters<SimPortService['list']>[0]) => {
-        const t0 = performance.now()
-        const page = await svc.list(f)
-        return {ms: performance.now() - t0, page}
+      const first = await svc.list({limit: 1000})
+      const middle = await svc.list({limit: 1000, after: 'search'})
+      const last = await svc.list({limit: 1000, after: 'zz-test-env-9'})
+      const host = await svc.list({limit: 100, host: 'az1-h0004'})
+      const label = await svc.list({limit: 500, label: 'dev-env', after: 'zz-dev-env-5'})
+      const state = await svc.list({limit: 100, state: 'DOWN_*', after: 'zz-sub'})
+      expect(first.ports).toHaveLength(1000)
+      expect(middle.ports[0]!.name > 'search').toBe(true)
+      for (const page of [first, middle, last, host, label, state]) {
+        const names = page.ports.map(p => p.name)
+        expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
       }
-      const first = await time({limit: 1000})
-      const middle = await time({limit: 1000, after: 'search'})
-      const last = await time({limit: 1000, after: 'zz-test-env-9'})
-      const host = await time({limit: 100, host: 'az1-h0004'})
-      const label = await time({limit: 500, label: 'dev-env', after: 'zz-dev-env-5'})
-      const state = await time({limit: 100, state: 'DOWN_*', after: 'zz-sub'})
-      for (const t of [first, middle, last, host, label, state]) expect(t.ms).toBeLessThan(250)
-      expect(first.page.ports).toHaveLength(1000)
-      expect(middle.page.ports[0]!.name > 'search').toBe(true)
-      expect(label.page.ports.every(p => p.network.includes('-dev-'))).toBe(true)
+      expect(host.ports.length).toBeGreaterThan(0)
+      expect(host.ports.every(p => p.host === 'az1-h0004')).toBe(true)
+      expect(label.ports.length).toBeGreaterThan(0)
+      expect(label.ports.every(p => p.network.includes('-dev-') && p.name > 'zz-dev-env-5')).toBe(true)
+      expect(state.ports.every(p => p.state.startsWith('DOWN_') && p.name > 'zz-sub')).toBe(true)
       // Walk every page of one label: the pages join to exactly its ports.
       let after: string | undefined
       let seen = 0
