@@ -31,10 +31,10 @@ export function makeHome(prefix = 'fabricctl-test-'): TestHome {
   }
 }
 
-/** Run the built CLI (dist/) as a user would. */
+/** Run the built CLI (dist/, never a possibly stale bundle/: see test/bundle.test.ts) as a user would. */
 export async function runCli(args: string[], opts: {home?: TestHome; env?: Record<string, string>; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
   const r = await execa(process.execPath, [BIN, ...args], {
-    env: {...opts.home?.env, ...opts.env},
+    env: {FABRICCTL_NO_BUNDLE: '1', ...opts.home?.env, ...opts.env},
     extendEnv: true,
     reject: false,
     input: opts.input,
