@@ -48,3 +48,26 @@ export function percentile(values, p) {
 export function sh(cmd, args) {
   return execFileSync(cmd, args, {encoding: 'utf8'})
 }
+
+/**
+ * Paired start-up runs: each round runs the anchor (`node -e 0`) and then the command, so both see the same
+ * machine load; returns medians of both and the median of the per-round ratios.
+ */
+export function pairedRatio(env, args, rounds = 9, {anchor = ['-e', '0'], extraEnv = {}} = {}) {
+  const run = a => {
+    const t0 = process.hrtime.bigint()
+    const r = spawnSync(process.execPath, a, {env: {...env, ...extraEnv}, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+    return {ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status, stderr: r.stderr}
+  }
+  run(anchor)
+  const first = run(args)
+  const cmd = [], base = [], ratios = []
+  for (let i = 0; i < rounds; i++) {
+    const b = run(anchor).ms
+    const c = run(args).ms
+    base.push(b)
+    cmd.push(c)
+    ratios.push(c / b)
+  }
+  return {ms: percentile(cmd, 50), anchorMs: percentile(base, 50), ratio: percentile(ratios, 50), status: first.status, stderr: first.stderr}
+}
