@@ -49,6 +49,9 @@ describe('bundled build', () => {
     const v = await runBundled(['--version'])
     expect(v.exitCode).toBe(0)
     expect(v.stdout).toMatch(/^fabricctl\/\d+\.\d+\.\d+ /)
+    // The bundle's fast path prints exactly what oclif prints.
+    const oclif = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), '--version'], {env: {...home.env, FABRICCTL_NO_BUNDLE: '1'}, reject: false})
+    expect(v.stdout).toBe(oclif.stdout)
     const h = await runBundled(['help', 'port', 'allocate'])
     expect(h.exitCode).toBe(0)
     expect(h.stdout).toMatch(/Allocate ports/)

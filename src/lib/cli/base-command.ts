@@ -2,6 +2,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {resolveContext, type ResolvedContext} from '../context/config.js'
 import {type FabricHandle, openFabric} from '../fabric.js'
+import {writeJson} from '../output/json.js'
 import {makeStyle, type Style} from '../output/style.js'
 import {FabricError, isFabricError} from './errors.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
@@ -56,7 +57,7 @@ export abstract class FabricCommand extends Command {
 
   /** Print the result: the JSON document in --json mode, else the human rendering. */
   protected emit<T extends Document>(doc: T, human: () => string): void {
-    if (this.jsonMode) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
+    if (this.jsonMode) writeJson(doc) // large documents compact and streamed (output/json.ts)
     else {
       const text = human()
       if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
