@@ -65,20 +65,31 @@ export default class AuditHosts extends FabricCommand {
       model = new progress.ProgressModel()
       stopProgress = progress.startProgress(model)
     }
+    // --json on a large fleet: the AuditReport streams compact, hosts written as they finish (memory flat).
+    const {jsonDocumentStream, shouldStreamJson} = await import('../../lib/output/json.js')
+    let stream: ReturnType<typeof jsonDocumentStream> | undefined
+    const head = (source: string) => ({kind: 'AuditReport', schemaVersion: 1, context: context.name, source, checks, failOn,
+      catalogue: {files: catalogue.files, bugs: catalogue.bugs.map(b => ({id: b.id, severity: b.severity, affected: b.affected}))}})
+    const onPlan = (hs: string[]) => {
+      model?.plan(hs)
+      if (this.jsonMode && shouldStreamJson(hs.length)) stream = jsonDocumentStream(head(flags.local ? 'local' : context.backend === 'sim' ? 'sim' : 'ssh'), 'hosts')
+    }
     const onHost = (h: HostAudit) => {
       model?.finish(h)
       if (ndjson) process.stdout.write(`${JSON.stringify({kind: 'AuditHost', schemaVersion: 1, ...h})}\n`)
+      stream?.item(h)
     }
     let result: Awaited<ReturnType<typeof runAudit>>
     try {
       result = await runAudit({context, open: () => this.openFabric(flags.context)}, {
         hosts, az: flags.az, local: flags.local, checks, failOn, concurrency: flags.concurrency, timeoutMs: flags.timeout, catalogue,
-        onHost, onStart: h => model?.start(h), onPlan: hs => model?.plan(hs),
+        onHost, onStart: h => model?.start(h), onPlan, retainHosts: () => stream === undefined,
       })
     } finally {
       await stopProgress?.()
     }
-    if (!ndjson) {
+    if (stream) stream.end({elapsedMs: result.elapsedMs, exitCode: result.exitCode, summary: result.summary})
+    else if (!ndjson) {
       const {renderAudit} = await import('../../lib/audit/render.js')
       this.emit({
         kind: 'AuditReport', schemaVersion: 1, context: context.name, source: result.source, checks, failOn,

@@ -62,3 +62,40 @@ export function writeJson(doc: object, opts: JsonWriteOptions = {}): void {
   }
   out(`${buf}\n`)
 }
+
+/**
+ * A compact JSON document whose array `key` is written item by item as items arrive (memory flat in the
+ * number of items): `{...head, [key]: [items...], ...tail}` — the tail fields (totals known only at the end)
+ * come after the array.
+ */
+export function jsonDocumentStream(head: object, key: string, opts: JsonWriteOptions = {}) {
+  const write = opts.write ?? ((s: string) => void process.stdout.write(s))
+  const out = opts.transform ? (s: string) => write(opts.transform!(s)) : write
+  const headText = JSON.stringify(head)
+  let buf = `${headText.slice(0, -1)}${headText.length > 2 ? ',' : ''}${JSON.stringify(key)}:[`
+  let n = 0
+  return {
+    item(value: unknown): void {
+      buf += `${n++ === 0 ? '' : ','}${JSON.stringify(value) ?? 'null'}`
+      if (buf.length >= BATCH) {
+        out(buf)
+        buf = ''
+      }
+    },
+    end(tail: object): void {
+      const tailText = JSON.stringify(tail)
+      out(`${buf}]${tailText.length > 2 ? `,${tailText.slice(1)}` : '}'}\n`)
+    },
+  }
+}
+
+/** Whether `--json` output of about `items` items should stream compact (see writeJson's rules). */
+export function shouldStreamJson(items: number, opts: {tty?: boolean; env?: NodeJS.ProcessEnv} = {}): boolean {
+  const env = opts.env ?? process.env
+  if (env.FABRICCTL_JSON === 'pretty') return false
+  if (env.FABRICCTL_JSON === 'compact') return true
+  return !(opts.tty ?? process.stdout.isTTY) && items > STREAM_ITEMS_OVER
+}
+
+/** Items (hosts, ports) above which a streamed document is surely larger than PRETTY_LIMIT. */
+export const STREAM_ITEMS_OVER = 100
