@@ -65,7 +65,7 @@ const result = await esbuild.build({
   metafile: true,
   legalComments: 'none',
   // Less source for V8 to compile at start-up; names kept (error classes are told apart by name).
-  minify: true,
+  minify: process.env.BUNDLE_NO_MINIFY !== '1',
   keepNames: true,
   plugins: [zodLocalesEnOnly],
   logLevel: 'warning',
