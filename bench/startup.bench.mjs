@@ -9,7 +9,7 @@ import {BIN, pairedRatio} from './lib.mjs'
 
 export const name = 'startup'
 
-const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 7)
+const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 5)
 
 /** One representative invocation per command on the small profile (seed 1). */
 export const COMMANDS = [
