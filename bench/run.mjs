@@ -19,6 +19,8 @@ const ctx = benchContext()
 try {
   for (const f of files) {
     const mod = await import(path.join(dir, f))
+    // Opt-in groups (scale: minutes of generation) run only when named: `npm run bench -- scale`.
+    if (mod.optIn && !only.some(o => f.includes(o))) continue
     process.stderr.write(`bench: ${mod.name ?? f} ...\n`)
     const started = Date.now()
     try {

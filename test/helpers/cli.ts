@@ -58,7 +58,7 @@ function result(stdout: string, stderr: string, exitCode: number): CliResult {
  */
 export async function runCliProcess(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   const r = await execa(process.execPath, [BIN, ...args], {
-    env: {...opts.home?.env, ...opts.env},
+    env: {FABRICCTL_NO_BUNDLE: '1', ...opts.home?.env, ...opts.env},
     extendEnv: true,
     reject: false,
     input: opts.input,

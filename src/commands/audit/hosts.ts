@@ -67,9 +67,21 @@ export default class AuditHosts extends FabricCommand {
       model = new progress.ProgressModel()
       stopProgress = progress.startProgress(model)
     }
+    // --json on a large fleet: the AuditReport streams compact, hosts written as they finish (memory flat).
+    const {jsonDocumentStream, shouldStreamJson} = await import('../../lib/output/json.js')
+    let stream: ReturnType<typeof jsonDocumentStream> | undefined
+    const head = (source: string) => ({kind: 'AuditReport', schemaVersion: 1, context: context.name, source, checks, failOn,
+      catalogue: {files: catalogue.files, bugs: catalogue.bugs.map(b => ({id: b.id, severity: b.severity, affected: b.affected}))}})
+    const onPlan = (hs: string[]) => {
+      model?.plan(hs)
+      if (this.jsonMode && shouldStreamJson(hs.length)) stream = jsonDocumentStream(head(flags.local ? 'local' : context.backend === 'sim' ? 'sim' : 'ssh'), 'hosts')
+    }
+    const audited = new Set<string>()
     const onHost = (h: HostAudit) => {
+      audited.add(h.host)
       model?.finish(h)
       if (ndjson) process.stdout.write(`${JSON.stringify({kind: 'AuditHost', schemaVersion: 1, ...h})}\n`)
+      stream?.item(h)
     }
     let result: Awaited<ReturnType<typeof runAudit>>
     // SIGINT/SIGTERM: no new host is started; hosts in hand finish; what was audited is reported (exit 130).
@@ -80,20 +92,21 @@ export default class AuditHosts extends FabricCommand {
         hosts, az: flags.az, local: flags.local, checks, failOn, concurrency: flags.concurrency, timeoutMs: flags.timeout, catalogue,
         onHost, onStart: h => model?.start(h), onPlan: hs => {
           planned = hs
-          model?.plan(hs)
+          onPlan(hs)
         },
+        retainHosts: () => stream === undefined,
         shouldStop: () => watch.signal !== undefined,
       })
     } finally {
       watch.dispose()
       await stopProgress?.()
     }
-    const audited = new Set(result.hosts.map(h => h.host))
     const notStarted = planned.filter(h => !audited.has(h))
     const interrupted = watch.signal ? {signal: watch.signal, notStarted,
       note: `Stopped by ${watch.signal}: ${audited.size} of ${planned.length} hosts audited, ${notStarted.length} not started; the summary covers the audited hosts only.`} : undefined
-    if (interrupted && ndjson) process.stderr.write(`${interrupted.note}\nNot started: ${notStarted.join(', ')}\n`)
-    if (flags.output === 'prometheus') {
+    if (interrupted && (ndjson || stream)) process.stderr.write(`${interrupted.note}\nNot started: ${notStarted.join(', ')}\n`)
+    if (stream) stream.end({elapsedMs: result.elapsedMs, exitCode: interrupted ? INTERRUPTED_EXIT : result.exitCode, summary: result.summary, ...(interrupted ? {interrupted} : {})})
+    else if (flags.output === 'prometheus') {
       const [{auditData}, {exposition}] = await Promise.all([import('../../lib/metrics/gather.js'), import('../../lib/metrics/series.js')])
       process.stdout.write(await exposition({context: context.name, backend: context.backend, at: new Date().toISOString(),
         audit: {ok: true, durationMs: result.elapsedMs, data: auditData(result.summary)}}))

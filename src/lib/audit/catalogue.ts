@@ -1,14 +1,14 @@
 import fs from 'node:fs'
-import {fileURLToPath} from 'node:url'
 import {parseDocument} from 'yaml'
 import {z} from 'zod'
 
 import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
+import {shippedDataFile} from '../cli/paths.js'
 import {parseVersion, satisfies, validRange} from './version.js'
 
-/** The shipped catalogue: data/ovs-known-bugs.yaml at the package root (three levels above dist|src/lib/audit). */
-export const SHIPPED_CATALOGUE = fileURLToPath(new URL('../../../data/ovs-known-bugs.yaml', import.meta.url))
+/** The shipped catalogue: data/ovs-known-bugs.yaml at the package root (found from dist/, src/ or bundle/). */
+export const SHIPPED_CATALOGUE = shippedDataFile('ovs-known-bugs.yaml', import.meta.url)
 
 const range = z.string().refine(validRange, {message: 'not a version range (use comparators like ">=2.5.0 <2.5.6")'})
 

@@ -31,6 +31,12 @@ export interface AuditOptions {
   onPlan?: (hosts: string[]) => void
   /** An interrupt (SIGINT/SIGTERM): once true, no further host is started; hosts never started are left out of the result. */
   shouldStop?: () => boolean
+  /**
+   * Whether the result keeps every HostAudit (asked once the targets are known): false when the caller streams
+   * them from onHost (audit hosts --json on a large fleet), so memory stays flat. Summary and exit code are
+   * computed as hosts finish either way.
+   */
+  retainHosts?: () => boolean
 }
 
 export interface AuditSummary {
@@ -65,6 +71,12 @@ export async function runAudit(target: {context: ContextConfig; open: () => Prom
   const started = performance.now()
   let source: EvidenceSource
   let hosts: HostAudit[]
+  const counted = summaryAccumulator()
+  const onHost = opts.onHost
+  opts = {...opts, onHost: h => {
+    counted.add(h)
+    onHost?.(h)
+  }}
   if (opts.local) {
     if (opts.hosts.length > 0 || opts.az) throw usageError('AUDIT_LOCAL_WITH_TARGETS', '--local audits this machine; it takes no HOST arguments and no --az.', [...opts.hosts, opts.az].filter(Boolean).join(' '), 'Drop the HOST arguments/--az, or drop --local to audit fleet hosts.')
     source = 'local'
@@ -76,8 +88,37 @@ export async function runAudit(target: {context: ContextConfig; open: () => Prom
     source = 'ssh'
     hosts = await auditSsh(target.context, opts)
   }
-  const summary = summarize(hosts)
-  return {source, hosts, summary, exitCode: exitCodeFor(hosts, opts.failOn), elapsedMs: Math.round(performance.now() - started)}
+  return {source, hosts, summary: counted.summary(), exitCode: counted.exitCode(opts.failOn), elapsedMs: Math.round(performance.now() - started)}
+}
+
+/** summarize() and exitCodeFor() computed host by host, so a caller that streams hosts need not keep them. */
+export function summaryAccumulator() {
+  const byVerdict = Object.fromEntries(VERDICTS.map(v => [v, 0])) as Record<Verdict, number>
+  const findingsByCheck = Object.fromEntries(CHECK_IDS.map(c => [c, {info: 0, warning: 0, error: 0, unknown: 0}])) as AuditSummary['findingsByCheck']
+  const instances = {total: 0, direct: 0, qbr: 0}
+  let count = 0
+  let unreachable = false
+  let errors = false
+  let warnings = false
+  return {
+    add(h: HostAudit): void {
+      count++
+      byVerdict[h.verdict]++
+      if (h.verdict === 'unreachable') unreachable = true
+      for (const f of h.findings) {
+        findingsByCheck[f.check][f.unknown ? 'unknown' : f.severity]++
+        if (f.severity === 'error') errors = true
+        if (f.severity === 'warning') warnings = true
+      }
+      if (h.facts?.instances) {
+        instances.total += h.facts.instances.total
+        instances.direct += h.facts.instances.direct
+        instances.qbr += h.facts.instances.qbr
+      }
+    },
+    summary: (): AuditSummary => ({hosts: count, byVerdict, findingsByCheck, instances}),
+    exitCode: (failOn: 'warning' | 'error'): ExitCode => (unreachable ? EXIT.PARTIAL : errors || (failOn === 'warning' && warnings) ? EXIT.CHECK_FAILED : EXIT.OK),
+  }
 }
 
 /** 3 when any host could not be audited (partial: results for the others are printed), else 1 when a finding reaches --fail-on. */
@@ -121,6 +162,7 @@ async function auditSim(fabric: Extract<FabricHandle, {backend: 'sim'}>, opts: A
   const {simEvidence} = await import('./sources/sim.js')
   const hosts: Host[] = selectHosts(fabric.store.hosts(), opts, 'List hosts with `fabricctl host list`.')
   opts.onPlan?.(hosts.map(h => h.name))
+  const retain = opts.retainHosts?.() ?? true
   const out: HostAudit[] = []
   // Batches keep memory flat on large fabrics and let the live view breathe between them.
   const pace = pacing()
@@ -134,7 +176,7 @@ async function auditSim(fabric: Extract<FabricHandle, {backend: 'sim'}>, opts: A
       if (opts.shouldStop?.()) break
       const t1 = performance.now()
       const audit = auditEvidence(e, opts.checks, opts.catalogue, per + performance.now() - t1)
-      out.push(audit)
+      if (retain) out.push(audit)
       opts.onHost?.(audit)
     }
     if (opts.onHost) await new Promise(resolve => setImmediate(resolve))

@@ -2,6 +2,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {resolveContext, type ResolvedContext} from '../context/config.js'
 import {type FabricHandle, openFabric} from '../fabric.js'
+import {writeJson} from '../output/json.js'
 import {makeStyle, type Style} from '../output/style.js'
 import {FabricError, isFabricError} from './errors.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
@@ -59,7 +60,7 @@ export abstract class FabricCommand extends Command {
   protected emit<T extends Document>(doc: T, human: () => string): void {
     // Redaction (src/lib/cli/redact.ts) costs nothing unless a secret was loaded or a URL has userinfo.
     const safe = (text: string) => (hasSecrets() || text.includes('@') ? redactText(text) : text)
-    if (this.jsonMode) process.stdout.write(`${safe(JSON.stringify(doc, null, 2))}\n`)
+    if (this.jsonMode) writeJson(doc, {transform: safe}) // large documents compact and streamed (output/json.ts)
     else {
       const text = safe(human())
       if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)

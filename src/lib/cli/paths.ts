@@ -1,5 +1,7 @@
+import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 /** Where the embedded store lives: $FABRICCTL_HOME, else $XDG_DATA_HOME/fabricctl, else ~/.local/share/fabricctl. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -19,4 +21,19 @@ export function configFile(env: NodeJS.ProcessEnv = process.env): string {
 export function simDbPath(contextName: string, env: NodeJS.ProcessEnv = process.env): string {
   const file = contextName === 'sim' ? 'sim.db' : `sim-${contextName.replaceAll(/[^A-Za-z0-9_.-]/g, '_')}.db`
   return path.join(dataDir(env), file)
+}
+
+/**
+ * A file shipped in the package's `data/` directory, found by walking up from the calling module
+ * (dist/lib/…, src/lib/… or a chunk of the bundled build in bundle/chunks/), so every layout finds it.
+ */
+export function shippedDataFile(name: string, fromUrl: string): string {
+  let dir = path.dirname(fileURLToPath(fromUrl))
+  for (;;) {
+    const candidate = path.join(dir, 'data', name)
+    if (fs.existsSync(candidate)) return candidate
+    const parent = path.dirname(dir)
+    if (parent === dir) return path.resolve(path.dirname(fileURLToPath(fromUrl)), '..', '..', '..', 'data', name)
+    dir = parent
+  }
 }

@@ -41,6 +41,7 @@ class SimIndex {
   readonly used = new Map<string, number>()
   readonly dupes = new Map<string, {id: string; name: string; network: string}[]>()
   readonly faults: {id: number; kind: string; target: string}[]
+  readonly faultsByTarget = new Map<string, {id: number; kind: string; target: string}[]>()
 
   constructor(private readonly store: FabricStore, azs: readonly string[], hostNames: readonly string[] | null, focus?: {network: string; ip: string}) {
     const focusNetwork = focus?.network
@@ -87,7 +88,14 @@ class SimIndex {
       l.push({leaf: m.leaf, interface: m.interface})
     }
     this.faults = (store.sql('SELECT id, kind, target FROM faults ORDER BY id').all() as {id: number; kind: string; target: string}[])
-    const faulty = (kind: string, target: string) => this.faults.some(f => f.kind === kind && f.target === target)
+    // Indexed by target: a port looks up only the faults naming it, its network, host or leaves (issue 16:
+    // thousands of irrelevant fault rows cost one Map insert each, not a scan per port).
+    for (const f of this.faults) {
+      let l = this.faultsByTarget.get(f.target)
+      if (!l) this.faultsByTarget.set(f.target, (l = []))
+      l.push(f)
+    }
+    const faulty = (kind: string, target: string) => this.faultsByTarget.get(target)?.some(f => f.kind === kind) ?? false
     // Every leaf of the AZs: their running config (leftovers need the whole AZ).
     const leafRows = (store.sql(`SELECT s.name, s.az, l.running FROM switches s LEFT JOIN leaf_configs l ON l.leaf = s.name WHERE s.role = 'leaf'`).all() as {name: string; az: string; running: string | null}[])
       .filter(r => inAz(r.az))
@@ -170,9 +178,8 @@ class SimIndex {
     }
     const leaves: Record<string, LeafEvidence> = {}
     if (host) for (const n of host.nics) { const l = this.leaves.get(n.switch); if (l) leaves[l.name] = l }
-    const exhausted = this.faults.some(f => f.kind === 'network-exhausted' && f.target === p.network)
+    const exhausted = this.faultsByTarget.get(p.network)?.some(f => f.kind === 'network-exhausted') ?? false
     const vrfKey = net?.vrf ?? p.network
-    const relevant = new Set<string>([p.id, p.network, ...(host ? [host.name, ...host.nics.map(n => n.switch)] : [])])
     return {
       backend: 'sim', now: this.now, ref,
       port: {id: p.id, name: p.name, network: p.network, ip: p.ip, mac: p.mac, host: p.host, instanceHost: p.instance_host, underlay: p.underlay, overlay: p.overlay},
@@ -187,8 +194,22 @@ class SimIndex {
       leftovers: net ? this.leftovers.get(net.name) ?? null : null,
       sameIp: (this.dupes.get(`${vrfKey}\u0000${p.ip}`) ?? []).filter(d => d.id !== p.id),
       networkFree: net ? (exhausted ? 0 : Math.max(0, usableCount(net.cidr) - (this.used.get(net.name) ?? 0))) : null,
-      simFaults: this.faults.filter(f => relevant.has(f.target)),
+      simFaults: this.faultsFor([p.id, p.network, ...(host ? [host.name, ...host.nics.map(n => n.switch)] : [])]),
     }
+  }
+
+  /** The faults naming any of these targets, in id order (as `SELECT … ORDER BY id` filtered by target). */
+  private faultsFor(targets: string[]): {id: number; kind: string; target: string}[] {
+    if (this.faultsByTarget.size === 0) return []
+    const seen = new Set<string>()
+    const out: {id: number; kind: string; target: string}[] = []
+    for (const t of targets) {
+      if (seen.has(t)) continue
+      seen.add(t)
+      const l = this.faultsByTarget.get(t)
+      if (l) out.push(...l)
+    }
+    return out.length > 1 ? out.sort((a, b) => a.id - b.id) : out
   }
 }
 
@@ -235,7 +256,7 @@ export function* simEvidenceStream(store: FabricStore, scope: SimScope): Generat
   const [u, o] = scope.state ? scope.state.split('_') : [null, null]
   const rows = store.sql(`SELECT ${PORT_COLS} FROM ports p JOIN networks n ON n.name = p.network LEFT JOIN instances i ON i.name = p.instance
     WHERE (@az IS NULL OR n.az = @az) AND (@u IS NULL OR p.underlay = @u) AND (@o IS NULL OR p.overlay = @o) ORDER BY p.name`)
-    .all({az: scope.az ?? null, u: u ?? null, o: o ?? null}) as PortRowX[]
   const idx = new SimIndex(store, azs, null)
-  for (const r of rows) yield idx.evidence(r.name, r)
+  // Rows are iterated, not materialised: one row and one evidence object alive at a time.
+  for (const r of rows.iterate({az: scope.az ?? null, u: u ?? null, o: o ?? null}) as IterableIterator<PortRowX>) yield idx.evidence(r.name, r)
 }

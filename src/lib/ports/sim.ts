@@ -210,7 +210,8 @@ export class SimPortService implements PortService {
     const createdIdx = new Map(toCreate.map((x, k) => [x.i, created[k]!]))
     const ports: AllocatedPort[] = names.map((n, i) => {
       const fresh = createdIdx.get(i)
-      const p = fresh ? this.store.port(fresh.id)! : existing.get(n!)!
+      // A created port is re-read only when the agents/controller ran on it (bound to a host); otherwise the row is what was inserted.
+      const p = fresh ? (host ? this.store.port(fresh.id)! : fresh) : existing.get(n!)!
       return {id: p.id, name: p.name, network: p.network, ip: p.ip, mac: p.mac, host: p.host, underlay: p.underlay, overlay: p.overlay,
         state: `${p.underlay}_${p.overlay}`, created: Boolean(fresh), ...(reasons.has(p.id) ? {reasons: reasons.get(p.id)} : {})}
     })

@@ -29,7 +29,7 @@ export interface NetworkPlan {
 export interface TenantPlan { name: string; vrf: string; l3Vni: number }
 
 export interface Profile {
-  name: 'small' | 'seed'
+  name: 'small' | 'seed' | 'x5'
   tenants: readonly TenantPlan[]
   azs: readonly AzPlan[]
 }
@@ -88,6 +88,21 @@ const SEED: Profile = {
   ],
 }
 
-export const PROFILES = {small: SMALL, seed: SEED} as const
+/**
+ * Scale check (issue 16): five times the seed per AZ — 10,000 hosts, about 218,000 ports and about 500 leaves —
+ * with the same leaf-pair size, so there are five times as many leaves, and five times as many networks.
+ */
+const X5: Profile = {
+  name: 'x5',
+  tenants: TENANTS,
+  azs: [
+    {name: 'az1', hosts: 2600, instances: 103_000, denseHost: 520, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.2, networks: seedNetworks('az1', 8)},
+    {name: 'az2', hosts: 2500, instances: 45_000, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.15, networks: seedNetworks('az2', 4)},
+    {name: 'az3', hosts: 2500, instances: 40_000, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.1, networks: seedNetworks('az3', 3.5)},
+    {name: 'az4', hosts: 2400, instances: 30_000, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.3, networks: seedNetworks('az4', 3)},
+  ],
+}
+
+export const PROFILES = {small: SMALL, seed: SEED, x5: X5} as const
 export type ProfileName = keyof typeof PROFILES
 export const TOPOLOGIES: readonly Topology[] = ['spine-leaf', 'hierarchical']

@@ -1,6 +1,7 @@
 import type {Statement} from 'better-sqlite3'
 
 import type {Az, ControllerPort, Host, HostLeafMapping, LeafConfig, Network, OvsPort, Port, Switch, Tenant} from '../model/types.js'
+import {withBusyRetry} from './busy.js'
 import {type Db, writeTx} from './db.js'
 import {type CablingRow, type HostRow, type NetworkRow, type PortRow, type SwitchRow, toHost, toNetwork, toPort, toSwitch} from './rows.js'
 
@@ -33,8 +34,9 @@ export class FabricStore {
     return s
   }
 
+  /** One IMMEDIATE transaction; a store locked by another writer is retried a bounded number of times (busy.ts). */
   tx<T>(fn: () => T): T {
-    return writeTx(this.db, fn)
+    return withBusyRetry(this.db, () => writeTx(this.db, fn))
   }
 
   close(): void {

@@ -1,0 +1,79 @@
+// Issue 16: the bundled build (scripts/bundle.mjs) runs the CLI. Built from the current dist/ into a private
+// directory inside the package (so node_modules resolves), then every check runs the CLI from that bundle.
+import fs from 'node:fs'
+import path from 'node:path'
+import {pathToFileURL} from 'node:url'
+import {execa} from 'execa'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {makeHome, ROOT, type TestHome} from './helpers/cli.js'
+import {assertMatchesSchema} from './helpers/schema.js'
+
+const OUT = path.join(ROOT, `.bundle-test-${process.pid}`)
+let home: TestHome
+
+/** Run fabricctl from the bundle in OUT: OUT/launch.mjs imports OUT/main.js, as bin/run.js does with bundle/. */
+async function runBundled(args: string[]) {
+  const r = await execa(process.execPath, [path.join(OUT, 'launch.mjs'), ...args], {env: home.env, reject: false, cwd: ROOT, timeout: 60_000})
+  let json: any
+  try {
+    json = JSON.parse(r.stdout)
+  } catch {}
+  return {exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, json}
+}
+
+beforeAll(async () => {
+  home = makeHome()
+  await execa(process.execPath, [path.join(ROOT, 'scripts', 'bundle.mjs'), '--outdir', OUT], {cwd: ROOT})
+  fs.writeFileSync(path.join(OUT, 'launch.mjs'), `const m = await import(${JSON.stringify(pathToFileURL(path.join(OUT, 'main.js')).href)})\nawait m.run(process.argv.slice(2))\n`)
+}, 120_000)
+afterAll(() => {
+  fs.rmSync(OUT, {recursive: true, force: true})
+  home?.cleanup()
+})
+
+describe('bundled build', () => {
+  it('is an oclif root whose manifest points every command at a bundled file, with native modules external', () => {
+    const pjson = JSON.parse(fs.readFileSync(path.join(OUT, 'package.json'), 'utf8'))
+    const manifest = JSON.parse(fs.readFileSync(path.join(OUT, 'oclif.manifest.json'), 'utf8'))
+    const rootManifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8'))
+    expect(pjson.version).toBe(manifest.version)
+    expect(Object.keys(manifest.commands).sort()).toEqual(Object.keys(rootManifest.commands).sort())
+    for (const cmd of Object.values<any>(manifest.commands)) expect(fs.existsSync(path.join(OUT, ...cmd.relativePath))).toBe(true)
+    const chunks = fs.readdirSync(path.join(OUT, 'chunks')).map(f => fs.readFileSync(path.join(OUT, 'chunks', f), 'utf8')).join('\n')
+    expect(chunks).toMatch(/from ["']better-sqlite3["']|import\(["']better-sqlite3["']\)/)
+    expect(chunks).not.toMatch(/function Database\(filenameGiven/) // better-sqlite3's own source is not inlined
+  })
+
+  it('prints the version and help without importing a command', async () => {
+    const v = await runBundled(['--version'])
+    expect(v.exitCode).toBe(0)
+    expect(v.stdout).toMatch(/^fabricctl\/\d+\.\d+\.\d+ /)
+    // The bundle's fast path prints exactly what oclif prints.
+    const oclif = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), '--version'], {env: {...home.env, FABRICCTL_NO_BUNDLE: '1'}, reject: false})
+    expect(v.stdout).toBe(oclif.stdout)
+    const h = await runBundled(['help', 'port', 'allocate'])
+    expect(h.exitCode).toBe(0)
+    expect(h.stdout).toMatch(/Allocate ports/)
+    expect(h.stdout).toMatch(/EXIT CODES/) // the project's help class, loaded from the bundle
+  })
+
+  it('runs store commands (better-sqlite3 external) and finds data/ (audit catalogue)', async () => {
+    const hosts = await runBundled(['host', 'list', '--json'])
+    expect(hosts.exitCode).toBe(0)
+    assertMatchesSchema(hosts.json)
+    expect(hosts.json.hosts).toHaveLength(10)
+    const audit = await runBundled(['audit', 'hosts', '--json'])
+    expect([0, 1]).toContain(audit.exitCode)
+    assertMatchesSchema(audit.json)
+    expect(audit.json.kind).toBe('AuditReport')
+    const alloc = await runBundled(['port', 'allocate', '--label', 'prod-env', '--json'])
+    expect(alloc.exitCode).toBe(0)
+    assertMatchesSchema(alloc.json)
+  })
+
+  it('reports a bad flag as a usage error (exit 2), as the unbundled CLI does', async () => {
+    const r = await runBundled(['host', 'list', '--no-such-flag'])
+    expect(r.exitCode).toBe(2)
+  })
+})
