@@ -37,7 +37,8 @@ const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json
 const pjson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 if (!fs.existsSync(path.join(DIST, 'bundle-main.js'))) throw new Error('dist/ is missing: run `npm run build:ts` first')
 
-const entryPoints = {main: path.join(DIST, 'bundle-main.js'), help: path.join(DIST, 'help.js')}
+// The exporter's gather thread (lib/metrics/worker.js) is loaded by URL, so it is an entry of its own.
+const entryPoints = {main: path.join(DIST, 'bundle-main.js'), help: path.join(DIST, 'help.js'), 'metrics-worker': path.join(DIST, 'lib', 'metrics', 'worker.js')}
 for (const parts of commandFiles(path.join(DIST, 'commands'))) {
   entryPoints[path.join('commands', ...parts).replace(/\.js$/, '')] = path.join(DIST, 'commands', ...parts)
 }

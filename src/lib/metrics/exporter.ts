@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import {Worker} from 'node:worker_threads'
@@ -6,6 +7,10 @@ import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import type {ContextConfig} from '../context/schema.js'
 import {failedSnapshot, PARTS, type GatherOptions, type Part, type Snapshot} from './gather.js'
+
+// The gather thread's module: beside this file in dist/; in the bundle (scripts/bundle.mjs) an entry of its own
+// at bundle/metrics-worker.js, while this code sits in bundle/chunks/.
+const GATHER_WORKER = [new URL('worker.js', import.meta.url), new URL('../metrics-worker.js', import.meta.url)].find(u => fs.existsSync(u)) ?? new URL('worker.js', import.meta.url)
 
 /**
  * `fabricctl exporter`: an HTTP server exposing the fabric's series (series.ts) for Prometheus.
@@ -119,7 +124,7 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
   let ready: Promise<boolean> = Promise.resolve(false)
   let seq = 0
   const spawn = () => {
-    const w = new Worker(new URL('worker.js', import.meta.url), {workerData: {context: opts.context, options: opts.gather}})
+    const w = new Worker(GATHER_WORKER, {workerData: {context: opts.context, options: opts.gather}})
     w.unref()
     w.on('error', error => opts.log(`gather thread error: ${error.message}`))
     // Module loading is not part of a gather's budget, but it is bounded too.
