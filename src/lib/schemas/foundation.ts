@@ -7,7 +7,7 @@ const counts = z.record(z.string(), z.number().int())
 export const foundationSchemas = {
   Error: z.object({
     kind: z.literal('Error'), schemaVersion: z.literal(1),
-    error: z.object({code: z.string(), message: z.string(), value: z.unknown().optional(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional(), exitCode: z.number().int().min(1).max(5)}),
+    error: z.object({code: z.string(), message: z.string(), value: z.unknown().optional(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional(), exitCode: z.number().int().min(1).max(6)}),
   }),
   SimFabric: doc('SimFabric', {
     context: z.string(), file: z.string(), profile: z.enum(['small', 'seed']), seed: z.number().int(), topology: z.enum(['spine-leaf', 'hierarchical']),

@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 
 import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
+import {damageReason, openedStores, storeDamaged} from './damage.js'
 import {MIGRATIONS} from './migrations.js'
 
 export type Db = BetterSqlite3.Database
@@ -19,11 +20,25 @@ export const SCHEMA_VERSION = MIGRATIONS.length
  */
 export async function openDb(file: string, opts: {readonly?: boolean} = {}): Promise<Db> {
   const {default: Database} = await import('better-sqlite3')
-  fs.mkdirSync(path.dirname(file), {recursive: true})
+  try {
+    fs.mkdirSync(path.dirname(file), {recursive: true})
+  } catch (error) {
+    // ENOTDIR/EEXIST: a file stands where a directory of the path should be.
+    throw new FabricError({
+      code: 'STORE_PATH_INVALID',
+      message: `Cannot create the directory of the fabric store ${file}: ${(error as Error).message.replace(/^\w+: /, '')}.`,
+      value: path.dirname(file),
+      hint: 'Part of that path is a file, not a directory: point FABRICCTL_HOME (or XDG_DATA_HOME) at a directory, or move that file away.',
+      exitCode: EXIT.USAGE,
+      cause: error,
+    })
+  }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw storeDamaged(file, 'it is a directory')
   let db: Db
   try {
     db = new Database(file, {readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false})
   } catch (error) {
+    if (damageReason(error) && fs.existsSync(file)) throw storeDamaged(file, damageReason(error)!, error)
     throw new FabricError({
       code: 'STORE_OPEN_FAILED',
       message: `Cannot open the fabric store at ${file}: ${(error as Error).message}.`,
@@ -33,12 +48,30 @@ export async function openDb(file: string, opts: {readonly?: boolean} = {}): Pro
       cause: error,
     })
   }
-  db.pragma('busy_timeout = 15000')
-  if (!opts.readonly) db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  if (!opts.readonly) migrate(db, file)
+  try {
+    db.pragma('busy_timeout = 15000')
+    if (!opts.readonly) db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    if (!opts.readonly) migrate(db, file)
+    checkTables(db, file)
+  } catch (error) {
+    db.close()
+    const reason = damageReason(error)
+    throw reason ? storeDamaged(file, reason, error) : error
+  }
+  openedStores.push(file)
   return db
+}
+
+const TABLES = [...MIGRATIONS.join('\n').matchAll(/CREATE TABLE (\w+)/g)].map(m => m[1]!)
+
+/** A store at this schema version must have every table; one that lacks some is damaged (cheap: one sqlite_master read). */
+function checkTables(db: Db, file: string): void {
+  if ((db.pragma('user_version', {simple: true}) as number) !== SCHEMA_VERSION) return
+  const have = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {name: string}[]).map(r => r.name))
+  const missing = TABLES.filter(t => !have.has(t))
+  if (missing.length > 0) throw storeDamaged(file, `tables missing: ${missing.join(', ')}`)
 }
 
 function migrate(db: Db, file: string): void {
