@@ -59,11 +59,19 @@ export abstract class FabricCommand extends Command {
       },
     }]))
     const wrapped = {...input, strict: input.strict, flags: input.flags, baseFlags: input.baseFlags, enableJsonFlag: input.enableJsonFlag, args}
+    let out: Interfaces.ParserOutput<F, B, A>
     try {
-      return await super.parse(wrapped, argv)
+      out = await super.parse(wrapped, argv)
     } catch (error) {
       throw toFabricError(error as Error, this.argv)
     }
+    // oclif's integer parser takes 99999999999999999999999 as 1e23: refuse what is past exact integers.
+    for (const [name, value] of [...Object.entries(out.flags ?? {}), ...Object.entries(out.args ?? {})]) {
+      if (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value)) {
+        throw usageError('BAD_USAGE', `${name in (out.flags ?? {}) ? `--${name}` : `Argument ${name.toUpperCase()}`}: ${value} is out of range.`, value, 'See the command\'s --help for the allowed range.')
+      }
+    }
+    return out
   }
   /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -1,10 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import {parseDocument, stringify} from 'yaml'
+import {stringify} from 'yaml'
 
 import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {configFile} from '../cli/paths.js'
+import {readYamlFile} from '../cli/safe-yaml.js'
 import {type ContextConfig, type FileConfig, configSchema} from './schema.js'
 
 export const BUILTIN_SIM: ContextConfig = {name: 'sim', backend: 'sim'}
@@ -29,10 +30,8 @@ function badFile(file: string, message: string, value: unknown): FabricError {
 /** Read and validate the context file; a missing file is an empty config. */
 export function loadConfig(file = configFile()): FileConfig {
   if (!fs.existsSync(file)) return configSchema.parse({})
-  const text = fs.readFileSync(file, 'utf8')
-  const doc = parseDocument(text, {prettyErrors: true})
-  if (doc.errors.length > 0) throw badFile(file, `YAML syntax: ${doc.errors[0]!.message.split('\n')[0]}`, file)
-  const raw = doc.toJS() ?? {}
+  // safe-yaml: size and alias-count limits; a directory in place of the file is a clear error.
+  const raw = readYamlFile(file, 'context file', message => badFile(file, message, file)) ?? {}
   const parsed = configSchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
