@@ -9,6 +9,7 @@ import {bindPorts, controllerStore, deletePorts, type LeafTouch} from '../sim/ag
 import {hasFault} from '../sim/faults.js'
 import {leafAttachments} from '../sim/generator.js'
 import type {FabricStore} from '../store/fabric-store.js'
+import {hostNames, portNames} from '../store/names.js'
 import {type PortRow, toPort} from '../store/rows.js'
 import {
   ambiguousPort, exhaustedError, groupByLabel, LABEL_POLICY, NETWORK_POLICY, parseStateFilter, planFill, policyOrder, portExistsError,
@@ -54,14 +55,14 @@ export class SimPortService implements PortService {
   // --- lookups ------------------------------------------------------------------------------
   resolvePort(ref: string): Port {
     const ports = this.store.findPorts(ref)
-    if (ports.length === 0) throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.')
+    if (ports.length === 0) throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.', portNames(this.store))
     if (ports.length > 1) throw ambiguousPort(ref, ports)
     return ports[0]!
   }
 
   private host(name: string): Host {
     const h = this.store.host(name)
-    if (!h) throw notFound('host', name, 'List hosts with `fabricctl host list`.')
+    if (!h) throw notFound('host', name, 'List hosts with `fabricctl host list`.', hostNames(this.store))
     return h
   }
 
