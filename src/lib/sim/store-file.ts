@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {simDbPath} from '../cli/paths.js'
-import {openDb} from '../store/db.js'
+import {storeDamaged} from '../store/damage.js'
+import {ensureStoreDir, openDb} from '../store/db.js'
 import {FabricStore} from '../store/fabric-store.js'
 import {generateFabric, type GenerateSummary} from './generator.js'
 import {PROFILES, type ProfileName} from './profiles.js'
@@ -20,6 +21,13 @@ export interface InitResult { file: string; profile: ProfileName; seed: number; 
  */
 export async function initSimFabric(contextName: string, opts: InitOptions): Promise<InitResult> {
   const file = simDbPath(contextName)
+  ensureStoreDir(file)
+  // Even with --force, a directory in the store's place is not removed: it is not something fabricctl made.
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+    const e = storeDamaged(file, 'it is a directory')
+    throw new FabricError({code: e.code, message: `${e.message} fabricctl does not remove a directory, even with --force.`, value: file,
+      hint: `Move the directory away (mv ${file} ${file}.dir), then run \`fabricctl sim init\` again.`, exitCode: e.exitCode})
+  }
   if (!opts.force && fs.existsSync(file)) {
     const existing = new FabricStore(await openDb(file))
     const initialised = existing.isInitialised()

@@ -20,19 +20,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length
  */
 export async function openDb(file: string, opts: {readonly?: boolean} = {}): Promise<Db> {
   const {default: Database} = await import('better-sqlite3')
-  try {
-    fs.mkdirSync(path.dirname(file), {recursive: true})
-  } catch (error) {
-    // ENOTDIR/EEXIST: a file stands where a directory of the path should be.
-    throw new FabricError({
-      code: 'STORE_PATH_INVALID',
-      message: `Cannot create the directory of the fabric store ${file}: ${(error as Error).message.replace(/^\w+: /, '')}.`,
-      value: path.dirname(file),
-      hint: 'Part of that path is a file, not a directory: point FABRICCTL_HOME (or XDG_DATA_HOME) at a directory, or move that file away.',
-      exitCode: EXIT.USAGE,
-      cause: error,
-    })
-  }
+  ensureStoreDir(file)
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw storeDamaged(file, 'it is a directory')
   let db: Db
   try {
@@ -48,12 +36,34 @@ export async function openDb(file: string, opts: {readonly?: boolean} = {}): Pro
       cause: error,
     })
   }
+  return configure(db, file)
+}
+
+/** Create the store's directory; a file standing where a directory of the path should be is a clear error (exit 2). */
+export function ensureStoreDir(file: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), {recursive: true})
+  } catch (error) {
+    // ENOTDIR/EEXIST: a file stands where a directory of the path should be.
+    throw new FabricError({
+      code: 'STORE_PATH_INVALID',
+      message: `Cannot create the directory of the fabric store ${file}: ${(error as Error).message.replace(/^\w+: /, '')}.`,
+      value: path.dirname(file),
+      hint: 'Part of that path is a file, not a directory: point FABRICCTL_HOME (or XDG_DATA_HOME) at a directory, or move that file away.',
+      exitCode: EXIT.USAGE,
+      cause: error,
+    })
+  }
+}
+
+function configure(db: Db, file: string): Db {
+  const readonly = db.readonly
   try {
     db.pragma('busy_timeout = 15000')
-    if (!opts.readonly) db.pragma('journal_mode = WAL')
+    if (!readonly) db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
-    if (!opts.readonly) migrate(db, file)
+    if (!readonly) migrate(db, file)
     checkTables(db, file)
   } catch (error) {
     db.close()
