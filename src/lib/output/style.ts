@@ -14,15 +14,20 @@ export function makeStyle(opts: {noColor?: boolean; stream?: NodeJS.WriteStream}
   return enabled ? tokenised(chalk) : chalk
 }
 
-/** A chalk (or chalk builder) whose strings carry ESC_TOKEN instead of ESC, however its styles are chained. */
-function tokenised<T extends object>(target: T): T {
-  return new Proxy(target, {
-    get(t, p) {
-      const v: unknown = Reflect.get(t, p)
+/**
+ * A chalk (or chalk builder) whose strings carry ESC_TOKEN instead of ESC, however its styles are
+ * chained. The proxy's target is a blank function (chalk's own properties are non-configurable,
+ * which a proxy may not alter); every access goes to the real chalk.
+ */
+function tokenised(real: object): ChalkInstance {
+  const blank = (() => {}) as unknown as ChalkInstance
+  return new Proxy(blank, {
+    get(_t, p) {
+      const v: unknown = Reflect.get(real, p)
       return typeof v === 'function' ? tokenised(v as object) : v
     },
-    apply(t, thisArg, args) {
-      const out: unknown = Reflect.apply(t as (...a: unknown[]) => unknown, thisArg, args)
+    apply(_t, thisArg, args) {
+      const out: unknown = Reflect.apply(real as (...a: unknown[]) => unknown, thisArg, args)
       return typeof out === 'string' ? out.replaceAll('\u001B', ESC_TOKEN) : out
     },
   })
