@@ -30,16 +30,23 @@ export function tolerance(input: string): number {
 export function suggest(input: string, candidates: Iterable<string>, opts: {limit?: number; max?: number} = {}): string[] {
   const max = opts.max ?? tolerance(input)
   const needle = input.toLowerCase()
+  const numeric = digitsNormalised(needle)
   const scored: {name: string; d: number}[] = []
   const seen = new Set<string>()
   for (const name of candidates) {
     if (seen.has(name) || name === input) continue
     seen.add(name)
-    const d = editDistance(needle, name.toLowerCase(), max)
+    // The same name but for zero padding (az1-h01 for az1-h0001) is the nearest of all.
+    const d = digitsNormalised(name.toLowerCase()) === numeric ? 0 : editDistance(needle, name.toLowerCase(), max)
     if (d <= max) scored.push({name, d})
   }
   scored.sort((x, y) => x.d - y.d)
   return scored.slice(0, opts.limit ?? 3).map(s => s.name)
+}
+
+/** Runs of digits without their leading zeros: az1-h0001 and az1-h01 both read az1-h1. */
+function digitsNormalised(s: string): string {
+  return s.replaceAll(/\d+/g, m => String(Number.parseInt(m, 10)))
 }
 
 /** " Did you mean az1-h0001?" (or ", a or b?"), empty when nothing is near. */
