@@ -91,8 +91,9 @@ export function nearestCommands(words: readonly string[], ids: readonly string[]
     const d = editDistance(typed.toLowerCase(), id, max)
     if (d <= max) scored.push({id, d, extra: words.length - n, n})
   }
-  // Nearest first; then the command that uses the most of the words typed.
-  scored.sort((a, b) => a.d - b.d || a.extra - b.extra || b.n - a.n)
+  // Nearest first, a word typed but left unmatched counting as 3 edits; ties: the longer command.
+  const score = (x: {d: number; extra: number}) => x.d + 3 * x.extra
+  scored.sort((a, b) => score(a) - score(b) || b.n - a.n)
   const best = scored[0]
-  return scored.filter(s => s.d === best!.d && s.extra === best!.extra).slice(0, 3).map(s => s.id)
+  return best ? scored.filter(s => score(s) === score(best)).slice(0, 3).map(s => s.id) : []
 }
