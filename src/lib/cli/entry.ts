@@ -53,6 +53,12 @@ async function unknownCommand(id: string, argv: readonly string[], root: string)
         hint: 'Write `fabricctl --context NAME COMMAND …` or `fabricctl COMMAND … --context NAME`; list contexts with `fabricctl context list`.', exitCode: EXIT.USAGE,
       })
     }
+    if (GLOBAL_FLAGS.includes(flag) && words.length === 0) {
+      return new FabricError({
+        code: 'COMMAND_MISSING', message: `${flag} needs a command to apply to; none was given.`, value: argv.join(' '),
+        hint: 'Write e.g. `fabricctl host list --json`; list the commands with `fabricctl --help`.', exitCode: EXIT.USAGE,
+      })
+    }
     const near = suggest(flag, GLOBAL_FLAGS)
     return new FabricError({
       code: 'BAD_USAGE', message: `Unknown flag ${flag} before the command.${near.length > 0 ? ` ${didYouMeanText(near)}` : ''}`, value: flag,
