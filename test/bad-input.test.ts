@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -188,12 +189,17 @@ describe('bad input: a clear error, the right exit code, nothing changed', () =>
   it('≥250 generated malformed invocations', async () => {
     const cases = generateCases()
     expect(cases.length).toBeGreaterThanOrEqual(250)
+    // Progress and failures as they happen (one line per case in a log file), so a slow machine still shows where it is.
+    const log = path.join(os.tmpdir(), `fabricctl-bad-input-${process.pid}.log`)
+    console.log(`generated cases: ${cases.length}; per-case log: ${log}`)
     const vs = await pool(cases, 4, async c => {
       const r = await runCli(c.args, {home, env: c.env, timeoutMs: 180_000})
-      return judge(c, r, storeChecksum(dbFile))
+      const v = judge(c, r, storeChecksum(dbFile))
+      fs.appendFileSync(log, `${JSON.stringify({args: c.args, why: c.why, exit: r.exitCode, want: c.exit, stack: v.stack, jsonOk: v.jsonOk, changed: v.changed})}\n`)
+      return v
     })
     report('generated cases', vs)
-  }, 1_800_000)
+  }, 3_600_000)
 })
 
 describe('broken files: the file named, exit 2 (or 6 for a damaged store), what to do', () => {
