@@ -13,8 +13,12 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
     return
   }
-  const core = await import('@oclif/core')
+  const imported = await import('@oclif/core')
   // Bundled, a dynamic import of CommonJS @oclif/core yields its exports under `default`.
-  const execute = core.execute ?? (core as unknown as {default: typeof core}).default.execute
-  await execute({dir: import.meta.url, args})
+  const core = (imported as {run?: unknown}).run ? imported : (imported as unknown as {default: typeof imported}).default
+  // As bin/run.js does for dist/: errors that escape oclif are printed the fabricctl way (cli/entry.ts).
+  await core
+    .run(args, import.meta.url)
+    .then(() => core.flush())
+    .catch(async (error: unknown) => (await import('./lib/cli/entry.js')).handleTopLevelError(error, args, import.meta.url))
 }

@@ -13,7 +13,7 @@ export default class HostShow extends FabricCommand {
     const {args, flags} = await this.parse(HostShow)
     const fabric = await this.openFabric(flags.context)
     const host = (await fabric.reader.hosts({namePrefix: args.name})).find(h => h.name === args.name)
-    if (!host) throw notFound('host', args.name, 'List hosts with `fabricctl host list`.')
+    if (!host) throw notFound('host', args.name, 'List hosts with `fabricctl host list`.', (await fabric.reader.hosts()).map(h => h.name))
     const instances = fabric.backend === 'sim' ? fabric.store.portsOnHost(host.name).length : null
     this.emit({kind: 'Host', schemaVersion: 1, context: fabric.context.name, host, ports: instances}, () => [
       renderFields([

@@ -10,6 +10,7 @@ export default class LeafRollback extends FabricCommand {
 the leaf ran before that push (previous) — on the client side, since FRR 8.4 has no commit/rollback.
 "--to last-known-good" (the default) undoes drift or manual changes since the last push;
 "--to previous" undoes the last push itself (running it twice redoes it).
+When nothing is recorded to roll back to (status no-snapshot), it says so, changes nothing and exits 1.
 
 ${EXIT_CODES_HELP}`
 

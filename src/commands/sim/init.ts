@@ -18,7 +18,7 @@ the reference deployment (4 AZs, 2,000 hosts, 20,000+ instances in the largest A
 
   static override flags = {
     profile: Flags.string({description: 'Size of the fabric.', options: ['small', 'seed', 'x5'], default: 'small'}),
-    seed: Flags.integer({description: 'Random seed (same seed, same fabric).', default: 1, min: 0}),
+    seed: Flags.integer({description: 'Random seed (same seed, same fabric), 0 to 4294967295.', default: 1, min: 0, max: 4_294_967_295}),
     topology: Flags.string({description: 'Fabric generation to model.', options: ['spine-leaf', 'hierarchical'], default: 'spine-leaf'}),
     force: Flags.boolean({description: 'Replace an existing simulated fabric (its ports, faults and leaf state are lost).'}),
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
-import {parseDocument} from 'yaml'
+import {fileURLToPath} from 'node:url'
+import {readYamlFile} from '../cli/safe-yaml.js'
 import {z} from 'zod'
 
 import {FabricError} from '../cli/errors.js'
@@ -44,9 +45,8 @@ export function readCatalogueFile(file: string): KnownBug[] {
   if (!fs.existsSync(file)) {
     throw new FabricError({code: 'CATALOGUE_NOT_FOUND', message: `No catalogue file at ${file}.`, value: file, hint: 'Give the path of a YAML file in the format of data/ovs-known-bugs.yaml.', exitCode: EXIT.USAGE})
   }
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'), {prettyErrors: true})
-  if (doc.errors.length > 0) throw invalid(file, `YAML syntax: ${doc.errors[0]!.message.split('\n')[0]}`, file)
-  const parsed = catalogueSchema.safeParse(doc.toJS() ?? {})
+  const raw = readYamlFile(file, 'known-bug catalogue', message => invalid(file, message, file)) // limits; a directory is refused
+  const parsed = catalogueSchema.safeParse(raw ?? {})
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw invalid(file, `at "${issue.path.join('.') || '(top level)'}": ${issue.message}.`, issue.path.join('.'))

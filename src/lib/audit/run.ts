@@ -56,7 +56,7 @@ export interface AuditResult {
 
 /** Split and validate `--check ovs,bridges`. */
 export function parseChecks(raw: string | undefined): CheckId[] {
-  if (!raw) return [...CHECK_IDS]
+  if (raw === undefined) return [...CHECK_IDS]
   const wanted = raw.split(',').map(s => s.trim()).filter(Boolean)
   const bad = wanted.filter(c => !(CHECK_IDS as readonly string[]).includes(c))
   if (bad.length > 0 || wanted.length === 0) throw usageError('AUDIT_CHECK_UNKNOWN', `Unknown check "${bad.join(',') || raw}".`, raw, `Use a comma-separated list of: ${CHECK_IDS.join(', ')}.`)

@@ -3,8 +3,10 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import {resolveContext, type ResolvedContext} from '../context/config.js'
 import {type FabricHandle, openFabric} from '../fabric.js'
 import {writeJson} from '../output/json.js'
+import {toTerminal} from '../output/safe.js'
 import {makeStyle, type Style} from '../output/style.js'
-import {FabricError, isFabricError} from './errors.js'
+import {renderErrorText, toFabricError} from './error-map.js'
+import {isFabricError, usageError} from './errors.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
 import {hasSecrets, redactText, redactValue} from './redact.js'
 
@@ -39,6 +41,42 @@ export abstract class FabricCommand extends Command {
     this.style = makeStyle({noColor: this.argv.includes('--no-color')})
   }
 
+  /**
+   * oclif's parse, with every failure a usage error (exit 2) naming the flag or argument: oclif's
+   * own argument parsers throw plain Errors ("Expected an integer …") that would otherwise be internal.
+   */
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
+    options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const input = (options ?? this.ctor) as any
+    const args = Object.fromEntries(Object.entries((input.args ?? {}) as Record<string, any>).map(([name, arg]) => [name, {
+      ...arg,
+      parse: async (value: string, ctx: unknown, self: unknown) => {
+        try {
+          return await arg.parse(value, ctx, self)
+        } catch (error) {
+          if (isFabricError(error)) throw error
+          throw usageError('BAD_ARGUMENT', `Argument ${name.toUpperCase()}: ${(error as Error).message}.`, value, 'See the command\'s --help for its arguments and examples.')
+        }
+      },
+    }]))
+    const wrapped = {...input, strict: input.strict, flags: input.flags, baseFlags: input.baseFlags, enableJsonFlag: input.enableJsonFlag, args}
+    let out: Interfaces.ParserOutput<F, B, A>
+    try {
+      out = await super.parse(wrapped, argv)
+    } catch (error) {
+      throw toFabricError(error as Error, this.argv)
+    }
+    // oclif's integer parser takes 99999999999999999999999 as 1e23: refuse what is past exact integers.
+    for (const [name, value] of [...Object.entries(out.flags ?? {}), ...Object.entries(out.args ?? {})]) {
+      if (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value)) {
+        throw usageError('BAD_USAGE', `${name in (out.flags ?? {}) ? `--${name}` : `Argument ${name.toUpperCase()}`}: ${value} is out of range.`, value, 'See the command\'s --help for the allowed range.')
+      }
+    }
+    return out
+  }
+  /* eslint-enable @typescript-eslint/no-explicit-any */
+
   /** Resolve the context the user asked for (flag, env, file, default). */
   protected async context(flag: string | undefined): Promise<ResolvedContext> {
     return resolveContext(flag)
@@ -53,7 +91,7 @@ export abstract class FabricCommand extends Command {
 
   /** A line for a person, on stderr, so stdout stays clean for JSON and pipes. */
   protected notice(message: string): void {
-    process.stderr.write(`${redactText(message)}\n`)
+    process.stderr.write(toTerminal(`${redactText(message)}\n`))
   }
 
   /** Print the result: the JSON document in --json mode, else the human rendering. */
@@ -63,7 +101,8 @@ export abstract class FabricCommand extends Command {
     if (this.jsonMode) writeJson(doc, {transform: safe}) // large documents compact and streamed (output/json.ts)
     else {
       const text = safe(human())
-      if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+      // toTerminal: names in the rendering escaped (safe output), fabricctl's own colours kept.
+      if (text) process.stdout.write(toTerminal(text.endsWith('\n') ? text : `${text}\n`))
     }
   }
 
@@ -90,14 +129,11 @@ export abstract class FabricCommand extends Command {
       await this.drainStdout()
       throw err
     }
-    const fe = toFabricError(err)
+    const fe = toFabricError(err, this.argv)
     if (this.jsonMode) {
       process.stdout.write(`${redactText(JSON.stringify(redactValue(fe.toJSON()), null, 2))}\n`)
     } else {
-      const s = makeStyle({noColor: this.argv.includes('--no-color'), stream: process.stderr})
-      const lines = [`${s.red('Error:')} ${fe.message}`]
-      if (fe.hint) lines.push(`${s.dim('What to do:')} ${fe.hint}`)
-      process.stderr.write(`${redactText(lines.join('\n'))}\n`)
+      process.stderr.write(redactText(renderErrorText(fe, makeStyle({noColor: this.argv.includes('--no-color'), stream: process.stderr}))))
     }
     if (this.debugMode) process.stderr.write(`${redactText(debugText(err))}\n`)
     else if (!isFabricError(err) && fe.code === 'INTERNAL') process.stderr.write('(run again with --debug for the stack trace)\n')
@@ -112,26 +148,4 @@ function debugText(err: Error): string {
   let cause = (err as {cause?: unknown}).cause
   for (let i = 0; cause instanceof Error && i < 5; i++, cause = (cause as {cause?: unknown}).cause) parts.push(`Caused by: ${cause.stack ?? String(cause)}`)
   return parts.join('\n')
-}
-
-/** Map oclif's parse errors and unexpected exceptions onto FabricError. */
-function toFabricError(err: Error & {oclif?: {exit?: number}}): FabricError {
-  if (isFabricError(err)) return err
-  const name = err.constructor?.name ?? ''
-  const isParse = /Parse|Flag|Arg|Validation|Options|Required|Unexpected|NonExistent/.test(name) || err.oclif?.exit === 2
-  if (isParse) {
-    return new FabricError({
-      code: 'BAD_USAGE',
-      message: err.message.replace(/\n\s*See more help with --help$/, '').trim(),
-      value: process.argv.slice(2).join(' '),
-      hint: 'See the command\'s --help for its flags and examples.',
-      exitCode: EXIT.USAGE,
-    })
-  }
-  return new FabricError({
-    code: 'INTERNAL',
-    message: `Internal error: ${err.message}`,
-    hint: 'This is a fabricctl bug; please report it with the output of --debug.',
-    exitCode: EXIT.CHECK_FAILED,
-  })
 }

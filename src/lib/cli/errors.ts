@@ -1,4 +1,5 @@
 import {EXIT, type ExitCode} from './exit-codes.js'
+import {didYouMeanText, suggest} from './suggest.js'
 
 /**
  * An error meant for a person: what was wrong, the value given, and what to do.
@@ -50,14 +51,19 @@ export function usageError(code: string, message: string, value: unknown, hint: 
   return new FabricError({code, message, value, hint, exitCode: EXIT.USAGE})
 }
 
-/** Something named on the command line does not exist. */
-export function notFound(what: string, value: string, hint: string): FabricError {
+/**
+ * Something named on the command line does not exist. With `candidates` (the names that do
+ * exist), the nearest ones are offered: "Did you mean az1-h0001?" (also in details.suggestions).
+ */
+export function notFound(what: string, value: string, hint: string, candidates?: Iterable<string>): FabricError {
+  const suggestions = candidates ? suggest(value, candidates) : []
   return new FabricError({
     code: `${what.toUpperCase().replaceAll(' ', '_')}_NOT_FOUND`,
-    message: `No ${what} named "${value}".`,
+    message: `No ${what} named "${value}".${suggestions.length > 0 ? ` ${didYouMeanText(suggestions)}` : ''}`,
     value,
     hint,
     exitCode: EXIT.USAGE,
+    ...(candidates ? {details: {suggestions}} : {}),
   })
 }
 

@@ -6,6 +6,8 @@ export const EXIT = {
   PARTIAL: 3,
   REFUSED: 4,
   TIMEOUT: 5,
+  /** The store file is damaged (not a database, malformed, tables missing, a directory): re-create or restore it. */
+  DAMAGED: 6,
   /** SIGINT/SIGTERM stopped the command; what was done before is printed (src/lib/cli/interrupt.ts). */
   INTERRUPTED: 130,
 } as const
@@ -21,5 +23,6 @@ export const EXIT_CODES_HELP = [
   '  3  partial: some targets were unreachable; results for the rest are printed',
   '  4  refused by a safety gate (e.g. --max-changes); nothing was changed',
   '  5  timed out',
+  '  6  the fabric store is damaged (not a database, malformed, tables missing): `sim init --force` or restore a backup',
   '  130  interrupted (SIGINT/SIGTERM): what was done before the signal is printed',
 ].join('\n')

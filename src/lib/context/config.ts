@@ -37,15 +37,18 @@ function badFile(file: string, message: string, value: unknown): FabricError {
 
 /** The single place the context file's YAML is parsed (and parse options are set). */
 export async function parseConfigText(text: string): Promise<Document.Parsed> {
-  const {parseDocument} = await import('yaml')
-  return parseDocument(text, {prettyErrors: true})
+  const [{parseDocument}, {YAML_PARSE_OPTIONS}] = await Promise.all([import('yaml'), import('../cli/safe-yaml.js')])
+  return parseDocument(text, YAML_PARSE_OPTIONS)
 }
 
-async function parseConfigFile(file: string): Promise<{doc: Document.Parsed; text: string}> {
-  const text = fs.readFileSync(file, 'utf8')
+/** safe-yaml's limits (size, alias count) apply; a directory in place of the file is a clear error. */
+async function parseConfigFile(file: string): Promise<{doc: Document.Parsed; text: string; toJS: () => unknown}> {
+  const {documentToJS, readYamlFileText} = await import('../cli/safe-yaml.js')
+  const invalid = (message: string) => badFile(file, message, file)
+  const text = readYamlFileText(file, 'context file', invalid)
   const doc = await parseConfigText(text)
-  if (doc.errors.length > 0) throw badFile(file, `YAML syntax: ${doc.errors[0]!.message.split('\n')[0]}`, file)
-  return {doc, text}
+  if (doc.errors.length > 0) throw invalid(`YAML syntax: ${doc.errors[0]!.message.split('\n')[0]}`)
+  return {doc, text, toJS: () => documentToJS(doc, invalid)}
 }
 
 /**
@@ -71,8 +74,8 @@ function registerConfigSecrets(raw: unknown, underAuth = false, depth = 0): void
 /** Read and validate the context file; a missing file is an empty config. */
 export async function loadConfig(file = configFile()): Promise<FileConfig> {
   if (!fs.existsSync(file)) return structuredClone(EMPTY_CONFIG)
-  const {doc} = await parseConfigFile(file)
-  const raw = doc.toJS() ?? {}
+  const {toJS} = await parseConfigFile(file)
+  const raw = toJS() ?? {}
   registerConfigSecrets(raw)
   const {configSchema} = await import('./schema.js')
   const parsed = configSchema.safeParse(raw)

@@ -1,3 +1,4 @@
+import {safeDeep} from '../output/safe.js'
 import {renderTable} from '../output/table.js'
 import type {Style} from '../output/style.js'
 import type {DiagnoseAllResult} from './index.js'
@@ -5,7 +6,8 @@ import type {Diagnosis, StepStatus} from './types.js'
 
 const MARK: Record<StepStatus, string> = {passed: 'ok', failed: 'FAIL', warning: 'warn', skipped: 'skip'}
 
-export function renderDiagnosis(d: Diagnosis, s: Style): string {
+export function renderDiagnosis(diagnosis: Diagnosis, s: Style): string {
+  const d = safeDeep(diagnosis) // names in a visible, escaped form (output/safe.ts)
   const out: string[] = []
   const p = d.port
   out.push(p ? `Port ${p.name} (${p.id})  ${p.network} ${p.ip} ${p.mac}  host ${p.host ?? '-'}${p.az ? `  az ${p.az}` : ''}` : `Port "${d.ref}"`)
@@ -31,7 +33,8 @@ export function renderDiagnosis(d: Diagnosis, s: Style): string {
   return out.join('\n')
 }
 
-export function renderReport(r: DiagnoseAllResult, scope: {az?: string; state?: string}, s: Style): string {
+export function renderReport(report: DiagnoseAllResult, scope: {az?: string; state?: string}, s: Style): string {
+  const r = safeDeep(report) // names in a visible, escaped form (output/safe.ts)
   const out: string[] = []
   const where = [scope.az && `az ${scope.az}`, scope.state && `state ${scope.state}`].filter(Boolean).join(', ')
   out.push(`Diagnosed ${r.total} port${r.total === 1 ? '' : 's'}${where ? ` (${where})` : ''} in ${r.elapsedMs} ms: ${s.green(`${r.active} ACTIVE_ACTIVE`)}, ${r.notActive ? s.red(`${r.notActive} not active`) : '0 not active'}, ${r.unknown ? s.yellow(`${r.unknown} unknown`) : '0 unknown'}.`)

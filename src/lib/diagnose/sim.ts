@@ -4,6 +4,7 @@ import {usableCount} from '../model/addressing.js'
 import type {FabricStore} from '../store/fabric-store.js'
 import {toHost, type CablingRow, type HostRow} from '../store/rows.js'
 import type {LeafEvidence, PortEvidence} from './types.js'
+import {portNames} from '../store/names.js'
 
 /**
  * The simulated fabric's evidence gatherer: reads the store in bulk (a handful of queries per
@@ -235,7 +236,7 @@ export function simPortEvidence(store: FabricStore, ref: string): PortEvidence {
     const ctl = store.sql('SELECT host FROM controller_ports WHERE port_id = ?').get(ref) as {host: string | null} | undefined
     if (ctl) traces.push(`the controller still has it (host ${ctl.host ?? 'none'})`)
     for (const o of store.sql('SELECT host, device FROM ovs_ports WHERE port_id = ?').all(ref) as {host: string; device: string}[]) traces.push(`device ${o.device} is still on ${o.host}'s br-int`)
-    if (traces.length === 0) throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.')
+    if (traces.length === 0) throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.', portNames(store))
     return {backend: 'sim', now: store.now(), ref, port: null, traces, network: null, topology: null, recordAuthority: {underlay: 'agent', overlay: 'controller'},
       host: null, ovs: null, controller: {present: true, port: null, hostMap: [], mapSource: 'controller_host_map'}, leaves: {}, leftovers: null, sameIp: null, networkFree: null, simFaults: []}
   }

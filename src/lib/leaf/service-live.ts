@@ -18,7 +18,7 @@ export function liveLeafService(ctx: LiveContext, opts: {snapshotsRoot?: string}
   const snaps = new FileSnapshotStore(ctx.name, opts.snapshotsRoot)
   const leafInv = (name: string) => {
     const l = ctx.inventory.leaves.find(x => x.name === name)
-    if (!l) throw notFound('leaf', name, 'List leaves with `fabricctl leaf list`.')
+    if (!l) throw notFound('leaf', name, 'List leaves with `fabricctl leaf list`.', ctx.inventory.leaves.map(x => x.name))
     return l
   }
   const switches = (): Switch[] => ctx.inventory.leaves.map(l => ({name: l.name, az: l.az, role: 'leaf', pair: l.pair ?? null, asn: l.asn ?? null, vtep: l.vtep ?? null, address: l.address, driver: l.driver}))

@@ -15,7 +15,7 @@ export function pickTargets(all: Switch[], sel: {leaf?: string; all?: boolean; p
   const leaves = all.filter(s => s.role === 'leaf')
   if (sel.all) return leaves.map(l => l.name)
   if (sel.leaf) {
-    if (!leaves.some(l => l.name === sel.leaf)) throw notFound('leaf', sel.leaf, 'List leaves with `fabricctl leaf list`.')
+    if (!leaves.some(l => l.name === sel.leaf)) throw notFound('leaf', sel.leaf, 'List leaves with `fabricctl leaf list`.', leaves.map(l => l.name))
     return [sel.leaf]
   }
   return undefined

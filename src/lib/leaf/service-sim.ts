@@ -7,6 +7,7 @@ import {pushSimLeaf, simDesiredLeafConfig} from './reconcile.js'
 import type {LeafService} from './service.js'
 import {diffWith, noTarget, pickTargets} from './service-shared.js'
 import {SimLeafDriver, SimSnapshotStore} from './sim-driver.js'
+import {portNames} from '../store/names.js'
 
 /** The leaf capability on the simulated fabric: desired state from the cabling (the truth). */
 export function simLeafService(store: FabricStore): LeafService {
@@ -21,7 +22,7 @@ export function simLeafService(store: FabricStore): LeafService {
       if (picked) return picked
       if (!sel.port) noTarget()
       const ports = store.findPorts(sel.port)
-      if (ports.length === 0) throw notFound('port', sel.port, 'Give a port name, id or IP; list ports with `fabricctl port list`.')
+      if (ports.length === 0) throw notFound('port', sel.port, 'Give a port name, id or IP; list ports with `fabricctl port list`.', portNames(store))
       if (ports.length > 1) throw usageError('PORT_AMBIGUOUS', `"${sel.port}" matches ${ports.length} ports.`, sel.port, 'Use the port name or id instead of the IP.')
       const host = ports[0]!.host
       if (!host) throw usageError('PORT_NOT_BOUND', `Port ${ports[0]!.name} is bound to no host, so no leaf carries it.`, sel.port, 'Bind it first (`fabricctl port bind`), or name the leaf.')
@@ -32,7 +33,10 @@ export function simLeafService(store: FabricStore): LeafService {
       const d = new SimLeafDriver(store, leaf)
       return diffWith(d, desired(leaf), () => d.read())
     },
-    push: async (leaf, opts) => pushSimLeaf(store, leaf, desired(leaf), opts),
+    // The desired state is computed inside the push's own IMMEDIATE transaction: a port change that
+    // commits meanwhile (allocate, migrate, release in another process) is either wholly seen or
+    // waits, so a push never applies a desired state that a concurrent change has made stale (issue 19).
+    push: async (leaf, opts) => store.tx(() => pushSimLeaf(store, leaf, desired(leaf), opts)),
     verify: async leaf => runSync(verifySteps(new SimLeafDriver(store, leaf), desired(leaf))),
     rollback: async (leaf, to, opts) => store.tx(() => runSync(rollbackSteps(new SimLeafDriver(store, leaf), snaps, to, opts))),
     async render(leaf) {

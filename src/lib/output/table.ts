@@ -1,3 +1,5 @@
+import {safeText, visibleLength} from './safe.js'
+
 /** Plain aligned columns, kubectl-style: upper-case headers, two spaces between columns. */
 export interface Column<T> {
   header: string
@@ -5,15 +7,13 @@ export interface Column<T> {
   align?: 'left' | 'right'
 }
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001B\[[0-9;]*m/g
-const visibleLength = (s: string) => s.replace(ANSI, '').length
+// Every cell and field value is escaped here (safe.ts): names from the store, Neutron or a device never reach the terminal raw.
 
 export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[], opts: {empty?: string} = {}): string {
   if (rows.length === 0) return opts.empty ?? 'No resources found.'
   const cells = rows.map(r => columns.map(c => {
     const v = c.get(r)
-    return v === null || v === undefined || v === '' ? '-' : String(v)
+    return v === null || v === undefined || v === '' ? '-' : safeText(String(v))
   }))
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map(row => visibleLength(row[i]!))))
   const pad = (s: string, i: number) => {
@@ -28,5 +28,5 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
 /** "key: value" lines for `show` commands. */
 export function renderFields(fields: readonly (readonly [string, unknown])[]): string {
   const width = Math.max(...fields.map(([k]) => k.length)) + 1
-  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v === null || v === undefined || v === '' ? '-' : String(v)}`).join('\n')
+  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v === null || v === undefined || v === '' ? '-' : safeText(String(v))}`).join('\n')
 }

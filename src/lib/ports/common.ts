@@ -1,3 +1,4 @@
+import {describeChar, firstUnsafeChar, safeText} from '../output/safe.js'
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {isValidIpv4} from '../model/addressing.js'
@@ -17,8 +18,12 @@ export function view(p: Port): PortView {
 
 /** A port name: what the CNI derives from pod labels. It must not read as an id or an IP (PORT accepts all three). */
 export function validateName(name: string): void {
-  const hint = 'Use 1–255 characters without spaces, not an IP address or a UUID (a PORT argument may be a name, id or IP).'
-  if (name.length === 0 || name.length > 255 || /\s/.test(name)) throw usageError('PORT_NAME_INVALID', `Port name "${name}" is not valid.`, name, hint)
+  const hint = 'Use 1–255 printable characters without spaces or control characters, not an IP address or a UUID (a PORT argument may be a name, id or IP).'
+  if (name.length === 0 || [...name].length > 255) throw usageError('PORT_NAME_INVALID', `Port name ${name.length === 0 ? '"" is empty' : `"${name.slice(0, 40)}…" is ${[...name].length} characters long; the limit is 255`}.`, name, hint)
+  // Control, bidi and invisible characters (ESC, BEL, U+202E, zero-width …) would reach operators' terminals: refused (safe.ts).
+  const bad = firstUnsafeChar(name)
+  if (bad !== undefined) throw usageError('PORT_NAME_INVALID', `Port name "${safeText(name)}" contains the control or invisible character ${describeChar(bad)}.`, name, hint)
+  if (/\s/.test(name)) throw usageError('PORT_NAME_INVALID', `Port name "${name}" contains a space.`, name, hint)
   if (isValidIpv4(name) || UUID.test(name)) throw usageError('PORT_NAME_AMBIGUOUS', `Port name "${name}" would be read as ${isValidIpv4(name) ? 'an IP address' : 'a port id'}.`, name, hint)
 }
 

@@ -107,14 +107,14 @@ export class LivePortService implements PortService {
   private async net(ref: string): Promise<LiveNet> {
     const all = await this.nets()
     const m = all.filter(n => n.id === ref || n.name === ref)
-    if (m.length === 0) throw notFound('network', ref, 'List networks with `fabricctl network list`.')
+    if (m.length === 0) throw notFound('network', ref, 'List networks with `fabricctl network list`.', all.map(n => n.name))
     if (m.length > 1) throw usageError('NETWORK_AMBIGUOUS', `${m.length} Neutron networks are named "${ref}".`, ref, `Use the network id: ${m.map(n => n.id).join(', ')}.`)
     return m[0]!
   }
 
   private host(name: string): {name: string; az: string; nics: {leaf: string; interface: string}[]} {
     const h = this.ctx.inventory.hosts.find(x => x.name === name)
-    if (!h) throw notFound('host', name, `Hosts of context "${this.ctx.name}" come from its inventory; list them with \`fabricctl host list\`.`)
+    if (!h) throw notFound('host', name, `Hosts of context "${this.ctx.name}" come from its inventory; list them with \`fabricctl host list\`.`, this.ctx.inventory.hosts.map(x => x.name))
     return h
   }
 

@@ -9,6 +9,7 @@ import {bindPorts, controllerStore, deletePorts, type LeafTouch} from '../sim/ag
 import {hasFault} from '../sim/faults.js'
 import {leafAttachments} from '../sim/generator.js'
 import type {FabricStore} from '../store/fabric-store.js'
+import {hostNames, portNames} from '../store/names.js'
 import {type PortRow, toPort} from '../store/rows.js'
 import {
   ambiguousPort, exhaustedError, groupByLabel, LABEL_POLICY, NETWORK_POLICY, parseStateFilter, planFill, policyOrder, portExistsError,
@@ -54,14 +55,14 @@ export class SimPortService implements PortService {
   // --- lookups ------------------------------------------------------------------------------
   resolvePort(ref: string): Port {
     const ports = this.store.findPorts(ref)
-    if (ports.length === 0) throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.')
+    if (ports.length === 0) throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.', portNames(this.store))
     if (ports.length > 1) throw ambiguousPort(ref, ports)
     return ports[0]!
   }
 
   private host(name: string): Host {
     const h = this.store.host(name)
-    if (!h) throw notFound('host', name, 'List hosts with `fabricctl host list`.')
+    if (!h) throw notFound('host', name, 'List hosts with `fabricctl host list`.', hostNames(this.store))
     return h
   }
 
@@ -78,7 +79,7 @@ export class SimPortService implements PortService {
   private candidates(req: AllocateRequest, host: Host | undefined): Network[] {
     if (req.network !== undefined) {
       const net = this.store.network(req.network)
-      if (!net) throw notFound('network', req.network, 'List networks with `fabricctl network list`.')
+      if (!net) throw notFound('network', req.network, 'List networks with `fabricctl network list`.', this.store.networks().map(x => x.name))
       if (host && host.az !== net.az) {
         throw usageError('HOST_AZ_MISMATCH', `Host ${host.name} is in ${host.az} but network ${net.name} is in ${net.az}.`, host.name, 'Pick a host in the network\'s AZ, or a network in the host\'s AZ.')
       }
@@ -317,7 +318,7 @@ export class SimPortService implements PortService {
     if (f.host !== undefined) add('p.host = @host', 'host', f.host)
     if (f.network !== undefined) {
       const net = this.store.network(f.network)
-      if (!net) throw notFound('network', f.network, 'List networks with `fabricctl network list`.')
+      if (!net) throw notFound('network', f.network, 'List networks with `fabricctl network list`.', this.store.networks().map(x => x.name))
       add('p.network = @network', 'network', net.name)
     }
     if (f.label !== undefined) add('p.network IN (SELECT network FROM network_labels WHERE label = @label)', 'label', f.label)
@@ -334,7 +335,7 @@ export class SimPortService implements PortService {
     validateLabel(label)
     return this.run(opts.dryRun, () => {
       const net = this.store.network(network)
-      if (!net) throw notFound('network', network, 'List networks with `fabricctl network list`.')
+      if (!net) throw notFound('network', network, 'List networks with `fabricctl network list`.', this.store.networks().map(x => x.name))
       const changed = action === 'add'
         ? this.store.sql('INSERT OR IGNORE INTO network_labels(network, label) VALUES (?, ?)').run(net.name, label).changes > 0
         : this.store.sql('DELETE FROM network_labels WHERE network = ? AND label = ?').run(net.name, label).changes > 0

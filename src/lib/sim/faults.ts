@@ -3,6 +3,7 @@ import {EXIT} from '../cli/exit-codes.js'
 import type {LeafConfig} from '../model/types.js'
 import {canonicalLeafConfig} from '../leaf/desired.js'
 import type {FabricStore} from '../store/fabric-store.js'
+import {hostNames, leafNames, portNames} from '../store/names.js'
 
 type TargetKind = 'host' | 'port' | 'leaf' | 'network'
 
@@ -56,12 +57,12 @@ function resolveTarget(store: FabricStore, kind: FaultKind, target: string): str
   const hint = `Give a ${want} name${want === 'port' ? ', id or IP' : ''}; list them with \`fabricctl ${want === 'port' ? 'port list' : `${want} list`}\`.`
   switch (want) {
     case 'host': {
-      if (!store.host(target)) throw notFound('host', target, hint)
+      if (!store.host(target)) throw notFound('host', target, hint, hostNames(store))
       return target
     }
     case 'leaf': {
       const sw = store.switch(target)
-      if (!sw || sw.role !== 'leaf') throw notFound('leaf', target, hint)
+      if (!sw || sw.role !== 'leaf') throw notFound('leaf', target, hint, leafNames(store))
       return target
     }
     case 'network': {
@@ -71,7 +72,7 @@ function resolveTarget(store: FabricStore, kind: FaultKind, target: string): str
     }
     case 'port': {
       const ports = store.findPorts(target)
-      if (ports.length === 0) throw notFound('port', target, hint)
+      if (ports.length === 0) throw notFound('port', target, hint, portNames(store))
       if (ports.length > 1) throw usageError('PORT_AMBIGUOUS', `"${target}" matches ${ports.length} ports.`, target, 'Use the port name or id instead of the IP.')
       return ports[0]!.id
     }

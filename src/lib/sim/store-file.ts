@@ -5,7 +5,8 @@ import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {simDbPath} from '../cli/paths.js'
 import {pidAlive} from '../context/config.js'
-import {openDb, readOnlyReason} from '../store/db.js'
+import {storeDamaged} from '../store/damage.js'
+import {ensureStoreDir, openDb, readOnlyReason} from '../store/db.js'
 import {FabricStore} from '../store/fabric-store.js'
 import {generateFabric, type GenerateSummary} from './generator.js'
 import {PROFILES, type ProfileName} from './profiles.js'
@@ -27,13 +28,20 @@ export interface InitResult { file: string; profile: ProfileName; seed: number; 
 export async function initSimFabric(contextName: string, opts: InitOptions): Promise<InitResult> {
   const file = simDbPath(contextName)
   removeStaleStoreFiles(path.dirname(file))
+  ensureStoreDir(file)
+  // Even with --force, a directory in the store's place is not removed: it is not something fabricctl made.
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+    const e = storeDamaged(file, 'it is a directory')
+    throw new FabricError({code: e.code, message: `${e.message} fabricctl does not remove a directory, even with --force.`, value: file,
+      hint: `Move the directory away (mv ${file} ${file}.dir), then run \`fabricctl sim init\` again.`, exitCode: e.exitCode})
+  }
   const started = performance.now()
   let db
   try {
     db = await openDb(file)
   } catch (error) {
     // --force replaces even a store that cannot be opened (not a database, schema too new).
-    if (!opts.force || !(error instanceof FabricError) || !['STORE_OPEN_FAILED', 'STORE_TOO_NEW', 'STORE_IO_ERROR'].includes(error.code) || !fs.existsSync(file)) throw error
+    if (!opts.force || !(error instanceof FabricError) || !['STORE_OPEN_FAILED', 'STORE_TOO_NEW', 'STORE_IO_ERROR', 'STORE_DAMAGED'].includes(error.code) || !fs.existsSync(file)) throw error
     removeDbFiles(file)
     db = await openDb(file)
   }

@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 
 import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
+import {damageReason, openedStores, storeDamaged} from './damage.js'
 import {MIGRATIONS} from './migrations.js'
 
 export type Db = BetterSqlite3.Database
@@ -33,10 +34,11 @@ export async function openDb(file: string, opts: {readonly?: boolean; allowReadO
     readOnlyReasons.set(db, reason)
     return db
   }
+  if (!opts.readonly) ensureStoreDir(file)
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw storeDamaged(file, 'it is a directory')
   if (!opts.readonly && opts.allowReadOnly && fs.existsSync(file) && !writable(file)) return fallback('read-only')
   let db: Db
   try {
-    if (!opts.readonly) fs.mkdirSync(path.dirname(file), {recursive: true})
     db = new Database(file, {readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false})
     db.pragma('busy_timeout = 15000')
     if (!opts.readonly) db.pragma('journal_mode = WAL')
@@ -44,20 +46,24 @@ export async function openDb(file: string, opts: {readonly?: boolean; allowReadO
     const full = isDiskFull(error) || diskFull(file)
     if (!opts.readonly && opts.allowReadOnly && fs.existsSync(file) && (full || cannotWrite(error))) return fallback(full ? 'disk full' : 'read-only')
     if (full) throw storeError(Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL'}), file)
+    const damaged = !cannotWrite(error) && fs.existsSync(file) ? damageReason(error) : undefined
+    if (damaged) throw storeDamaged(file, damaged, error)
     throw openFailed(error)
   }
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  if (!opts.readonly) {
-    try {
-      migrate(db, file)
-    } catch (error) {
-      db.close()
-      const full = isDiskFull(error) || diskFull(file)
-      if (opts.allowReadOnly && (full || cannotWrite(error))) return fallback(full ? 'disk full' : 'read-only')
-      throw storeError(full ? Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL'}) : error, file)
-    }
+  try {
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    if (!opts.readonly) migrate(db, file)
+    checkTables(db, file)
+  } catch (error) {
+    db.close()
+    const full = isDiskFull(error) || diskFull(file)
+    if (!opts.readonly && opts.allowReadOnly && (full || cannotWrite(error))) return fallback(full ? 'disk full' : 'read-only')
+    if (full) throw storeError(Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL'}), file)
+    const damaged = damageReason(error)
+    throw damaged ? storeDamaged(file, damaged, error) : storeError(error, file)
   }
+  openedStores.push(file)
   return db
 }
 
@@ -172,6 +178,33 @@ export function storeError(error: unknown, file: string): unknown {
     })
   }
   return error
+}
+
+/** Create the store's directory; a file standing where a directory of the path should be is a clear error (exit 2). */
+export function ensureStoreDir(file: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), {recursive: true})
+  } catch (error) {
+    // ENOTDIR/EEXIST: a file stands where a directory of the path should be.
+    throw new FabricError({
+      code: 'STORE_PATH_INVALID',
+      message: `Cannot create the directory of the fabric store ${file}: ${(error as Error).message.replace(/^\w+: /, '')}.`,
+      value: path.dirname(file),
+      hint: 'Part of that path is a file, not a directory: point FABRICCTL_HOME (or XDG_DATA_HOME) at a directory, or move that file away.',
+      exitCode: EXIT.USAGE,
+      cause: error,
+    })
+  }
+}
+
+const TABLES = [...MIGRATIONS.join('\n').matchAll(/CREATE TABLE (\w+)/g)].map(m => m[1]!)
+
+/** A store at this schema version must have every table; one that lacks some is damaged (cheap: one sqlite_master read). */
+function checkTables(db: Db, file: string): void {
+  if ((db.pragma('user_version', {simple: true}) as number) !== SCHEMA_VERSION) return
+  const have = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {name: string}[]).map(r => r.name))
+  const missing = TABLES.filter(t => !have.has(t))
+  if (missing.length > 0) throw storeDamaged(file, `tables missing: ${missing.join(', ')}`)
 }
 
 function migrate(db: Db, file: string): void {

@@ -1,3 +1,4 @@
+import {safeDeep, visibleLength} from '../output/safe.js'
 import type {Style} from '../output/style.js'
 import {renderTable} from '../output/table.js'
 import type {Encapsulation, Trace, TraceEndpoint, TraceHop} from './types.js'
@@ -5,8 +6,8 @@ import type {Encapsulation, Trace, TraceEndpoint, TraceHop} from './types.js'
 /** Human renderings of a Trace: a table, and a diagram (boxes per host/switch, the failing hop marked). */
 
 // eslint-disable-next-line no-control-regex
-const ANSI = /\u001B\[[0-9;]*m/g
-const vis = (s: string) => s.replace(ANSI, '').length
+const ANSI = /(?:\u001B|\uE000[0-9a-f]+\uE001)\[[0-9;]*m/g
+const vis = visibleLength
 
 function encapText(e: Encapsulation): string {
   const parts: string[] = []
@@ -48,7 +49,8 @@ function statusText(h: TraceHop, s: Style): string {
   return h.status === 'ok' ? s.green('ok') : h.status === 'drop' ? s.red(`DROP ${h.cause}`) : s.dim('not reached')
 }
 
-export function renderTraceTable(t: Trace, s: Style): string {
+export function renderTraceTable(trace: Trace, s: Style): string {
+  const t = safeDeep(trace) // names in a visible, escaped form (output/safe.ts)
   const table = renderTable(t.hops, [
     {header: 'hop', get: h => h.n, align: 'right'},
     {header: 'node', get: h => h.node},
@@ -83,7 +85,8 @@ function truncate(text: string, width: number): string {
 }
 
 /** One box per stretch of consecutive hops on the same node, joined by the link between them. */
-export function renderTraceDiagram(t: Trace, s: Style, columns = 100): string {
+export function renderTraceDiagram(trace: Trace, s: Style, columns = 100): string {
+  const t = safeDeep(trace) // names in a visible, escaped form (output/safe.ts); box widths count the escaped form
   const groups: TraceHop[][] = []
   for (const h of t.hops) {
     const last = groups.at(-1)

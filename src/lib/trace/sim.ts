@@ -8,6 +8,7 @@ import type {PortRow} from '../store/rows.js'
 import {toPort} from '../store/rows.js'
 import {DEFAULT_BRIDGES} from './bridges.js'
 import type {EndpointEvidence, HostEvidence, SwitchEvidence, TraceEvidence} from './types.js'
+import {portNames} from '../store/names.js'
 
 export {DEFAULT_BRIDGES}
 
@@ -65,7 +66,7 @@ export function resolvePort(store: FabricStore, ref: string, which: string): Por
     throw usageError('TRACE_ENDPOINT_AMBIGUOUS', `${which} instance "${ref}" has ${byInstance.length} ports (${byInstance.map(p => p.name).join(', ')}).`, ref, 'Give one of its port names.')
   }
   if (byInstance.length === 1) return byInstance[0]!
-  throw notFound('port or instance', ref, `${which} must be a port name, id or IP, or an instance name; list ports with \`fabricctl port list\`.`)
+  throw notFound('port or instance', ref, `${which} must be a port name, id or IP, or an instance name; list ports with \`fabricctl port list\`.`, portNames(store))
 }
 
 function endpoint(store: FabricStore, tenants: Map<string, Tenant>, ref: string, which: string): EndpointEvidence {

@@ -7,10 +7,11 @@ export default class FaultClear extends FabricCommand {
   static override summary = 'Clear one fault (by id) or all of them, putting back what they changed.'
   static override examples = ['<%= config.bin %> sim fault clear 3', '<%= config.bin %> sim fault clear --all']
   static override args = {id: Args.integer({description: 'Fault id (see `sim fault list`).', min: 1})}
-  static override flags = {all: Flags.boolean({description: 'Clear every active fault.', exclusive: ['id']})}
+  static override flags = {all: Flags.boolean({description: 'Clear every active fault (not with an ID).'})}
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FaultClear)
+    if (args.id !== undefined && flags.all) throw usageError('FAULT_CLEAR_CONFLICT', 'Give a fault ID or --all, not both.', `${args.id} --all`, 'Clear one fault with `fabricctl sim fault clear ID`, or every fault with `fabricctl sim fault clear --all`.')
     if (args.id === undefined && !flags.all) throw usageError('MISSING_FAULT_ID', 'Say which fault to clear.', null, 'Give a fault id (see `fabricctl sim fault list`) or --all.')
     const fabric = await this.openFabric(flags.context)
     if (fabric.backend !== 'sim') throw usageError('NOT_A_SIM_CONTEXT', 'Only a simulated fabric has injected faults.', fabric.context.name, 'Use a context with backend: sim.')

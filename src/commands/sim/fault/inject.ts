@@ -23,11 +23,17 @@ was, like a real fabric does; \`sim fault clear\` puts back what they changed.`
   static override flags = {
     target: Flags.string({description: 'Host, port (name, id or IP), leaf or network, as the kind requires.', required: true}),
     interface: Flags.string({description: 'config-drift: the leaf interface to drift (default: the first).'}),
-    vlan: Flags.integer({description: 'config-drift: the VLAN to remove (default: the first on the interface).'}),
+    vlan: Flags.integer({description: 'config-drift: the VLAN to remove (default: the first on the interface).', min: 1, max: 4094}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FaultInject)
+    // --interface and --vlan only mean something to config-drift: refused elsewhere rather than ignored.
+    const given = (['interface', 'vlan'] as const).filter(f => flags[f] !== undefined)
+    if (args.kind !== 'config-drift' && given.length > 0) {
+      throw usageError('FAULT_FLAG_IRRELEVANT', `--${given.join(' and --')} ${given.length > 1 ? 'apply' : 'applies'} only to config-drift, not to ${args.kind}.`, given.map(f => `--${f} ${flags[f]}`).join(' '),
+        `Drop --${given.join(' and --')}, or use \`fabricctl sim fault inject config-drift --target LEAF --interface IF --vlan N\`.`)
+    }
     const fabric = await this.openFabric(flags.context)
     if (fabric.backend !== 'sim') throw usageError('NOT_A_SIM_CONTEXT', 'Faults can only be injected into a simulated fabric.', fabric.context.name, 'Use a context with backend: sim.')
     const {injectFault} = await import('../../../lib/sim/faults.js')
