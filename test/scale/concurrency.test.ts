@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {makeHome, runCli, type TestHome} from './helpers/cli.js'
+import {makeHome, runCliProcess as runCli, type TestHome} from '../helpers/cli.js'
 
 /**
  * Concurrent changes serialise (issue 19): a bulk allocate (bound to a host), a migrate, a release
@@ -8,7 +8,7 @@ import {makeHome, runCli, type TestHome} from './helpers/cli.js'
  * `ipam check` must be clean — every time, 20 trials. Before the fix, a push computed a leaf's
  * desired state outside its transaction and could apply it after a migrate or release had
  * committed, leaving a VLAN for a host with no port of it.
- * (`*.scale.test.ts`: the scale tier picks it up; for now it runs in the unit project.)
+ * Real processes (runCliProcess): the in-process runner serialises calls. Scale tier (test/scale).
  */
 
 const TRIALS = 20
