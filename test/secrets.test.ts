@@ -4,7 +4,9 @@ import path from 'node:path'
 import type {AddressInfo} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {makeHome, runCli, type TestHome} from './helpers/cli.js'
+// Real processes: each run starts with no secrets registered and no store handle held open (a tmpfs
+// must unmount), as a user's command does.
+import {makeHome, runCliProcess as runCli, type TestHome} from './helpers/cli.js'
 
 /**
  * Known secrets go in through every config shape of issue 20 (a numeric password, an unknown key

@@ -4,7 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {makeHome, runCli, type TestHome} from './helpers/cli.js'
+// Real processes: each run starts with no secrets registered and no store handle held open (a tmpfs
+// must unmount), as a user's command does.
+import {makeHome, runCliProcess as runCli, type TestHome} from './helpers/cli.js'
 
 let home: TestHome
 beforeEach(() => {

@@ -79,17 +79,21 @@ interface Oclif {
   config: any
   /** What oclif's `run` does for one argv, on the one Config (its `run(argv, config)` reloads a Config every call). */
   run: (argv: string[]) => Promise<void>
-  handle: (err: Error) => Promise<void>
+  /** bin/run.js's handler for what escapes oclif (dist/lib/cli/entry.js): prints, then process.exit. */
+  handleTopLevel: (err: Error, argv: string[]) => Promise<void>
 }
 let oclif: Promise<Oclif> | undefined
+let hoist: (argv: string[]) => string[] = argv => argv
 
 function loadOclif(): Promise<Oclif> {
   oclif ??= (async () => {
-    const {Config, handle, ux} = await import('@oclif/core')
+    const {Config, ux} = await import('@oclif/core')
     const {loadHelpClass, normalizeArgv} = await import('@oclif/core/help')
     const {helpAddition, versionAddition} = await import('@oclif/core/run')
     // The same dist/ module bin/run.js uses, so global flags before the command work as for users.
     const {hoistGlobalFlags} = await import(pathToFileURL(path.join(ROOT, 'dist', 'lib', 'cli', 'argv.js')).href)
+    const {handleTopLevelError} = await import(pathToFileURL(path.join(ROOT, 'dist', 'lib', 'cli', 'entry.js')).href)
+    hoist = hoistGlobalFlags
     const config = await Config.load({root: ROOT})
     const showHelp = async (argv: string[]) => {
       const Help = await loadHelpClass(config)
@@ -105,7 +109,8 @@ function loadOclif(): Promise<Oclif> {
       if (!cmd && config.findTopic(id)) return showHelp([id])
       await config.runCommand(id, rest, cmd)
     }
-    return {config, run, handle}
+    const handleTopLevel = (err: Error, argv: string[]) => handleTopLevelError(err, argv, pathToFileURL(BIN).href)
+    return {config, run, handleTopLevel}
   })()
   return oclif
 }
@@ -188,13 +193,14 @@ async function runInProcess(o: Oclif, args: string[], opts: RunOptions): Promise
         if (error instanceof ProcessExit) return error.code
         const e = error as Error & {oclif?: {exit?: number}}
         if (e.oclif?.exit !== undefined && e.constructor.name === 'ExitError') return e.oclif.exit
-        // Anything else reached bin/run.js's `execute`, which prints it with oclif's `handle` and exits.
-        let code = 1
-        process.exit = ((c?: number) => {
-          code = Number(c ?? 0)
-        }) as typeof process.exit
-        await o.handle(e)
-        return code
+        // Anything else reached bin/run.js, which prints it with fabricctl's top-level handler and exits.
+        try {
+          await o.handleTopLevel(e, hoist(args))
+        } catch (exit) {
+          if (exit instanceof ProcessExit) return exit.code
+          throw exit
+        }
+        return 1
       }
     }
     const timeoutMs = opts.timeoutMs ?? 120_000

@@ -132,6 +132,7 @@ export async function openSimFabric(contextName: string, notice: (msg: string) =
 }
 
 async function openSimDb(file: string) {
-  if (!fs.existsSync(file) && !fs.existsSync(path.dirname(file))) fs.mkdirSync(path.dirname(file), {recursive: true})
+  // A read-only home may already hold the store: create the directory only when there is none.
+  if (!fs.existsSync(file) && !fs.existsSync(path.dirname(file))) ensureStoreDir(file)
   return openDb(file, {allowReadOnly: true})
 }
