@@ -9,6 +9,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 300_000,
+    // the default reporter, then the skipped tests with their reasons (test/helpers/skip-summary-reporter.ts)
+    reporters: ['default', './test/helpers/skip-summary-reporter.ts'],
     projects: [
       {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/live/**']}},
       // Live files share one lab and some of them break and restore parts of it: one file at a time.
