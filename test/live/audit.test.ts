@@ -61,7 +61,7 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
     expect(old, 'one lab host runs Debian 11\'s OVS 2.15.0').toBeDefined()
     const f = old.findings.find((x: any) => x.id === 'ovs.version')
     expect(f.evidence[0].source).toMatch(/ovs-appctl --timeout=5 version$/)
-  }, 90_000) // ~3 ssh/HTTP/process calls
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('finds the qbr host\'s 24-hop instances, the iptables rules on their bridges, and 18 hops elsewhere', async () => {
     const qbrHost = hostsOf(labConfig()).find(h => h.plugging === 'qbr')!
@@ -78,7 +78,7 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
     }
     expect(h.findings.find((f: any) => f.id === 'bridges.linux-bridge-plugging').evidence[1].value).toMatch(/one end \(12 hops\): .*→ qbr\S+ → qvb\S+ → qvo\S+ → br-int → int-br-bond → phy-br-bond → br-bond → bond0 → eth\d → lab-leaf\d:swp\d+$/)
     for (const other of report.hosts.filter((x: any) => x.host !== qbrHost.name)) expect(other.facts.instances.maxPathHops).toBe(18)
-  }, 120_000) // ~6 ssh/HTTP/process calls
+  }, 150_000) // ~12 ssh/HTTP/process calls
 
   it('reads the real kernel config (this machine\'s kernel, /proc/config.gz) and bpffs per host', async () => {
     const release = fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()
@@ -91,7 +91,7 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
       expect(h.findings.some((f: any) => f.id === 'bpf.bpffs-not-mounted'), h.host).toBe(!mounted)
     }
     expect(report.hosts.some((h: any) => !h.findings.some((f: any) => f.id === 'bpf.bpffs-not-mounted')), 'lab-h1 mounts bpffs').toBe(true)
-  }, 90_000) // ~3 ssh/HTTP/process calls
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('a host unreachable mid-run is reported with its reason; the others are still audited (exit 3)', async () => {
     const victim = hostsOf(labConfig())[1]!

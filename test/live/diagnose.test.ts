@@ -58,7 +58,7 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
     const master = JSON.parse(await ssh(hostNic.leaf, `bridge -j link show dev ${hostNic.interface}`))[0].master as string
     expect(step(r, 'leaf-config').detail).toContain(`VNI ${master.replace(/^br/, '')}`)
     expect(step(r, 'leaf-config').evidence.checked).toHaveLength(2)
-  }, 240_000) // 1 CLI run, ~9 ssh/HTTP/process calls
+  }, 270_000) // 1 CLI run, ~18 ssh/HTTP/process calls
 
   it('ovs-vswitchd stopped on the host → ovs-down (restored with SIGCONT)', async () => {
     const pid = await ssh(inst.host, 'cat /run/openvswitch/ovs-vswitchd.pid')
@@ -74,7 +74,7 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
       await ssh(inst.host, `kill -CONT ${pid}`)
     }
     expect((await diagnose(inst.name)).exitCode).toBe(0)
-  }, 210_000) // 2 CLI runs, ~3 ssh/HTTP/process calls
+  }, 180_000) // 2 CLI runs, ~3 ssh/HTTP/process calls
 
   it("the port's device detached from br-int → device-missing (re-attached after)", async () => {
     const tag = await ssh(inst.host, `ovs-vsctl get Port ${inst.device} tag`)
@@ -106,7 +106,7 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
       await ssh(hostNic.leaf, `ip link set dev ${hostNic.interface} master ${master}`)
     }
     expect((await diagnose(inst.name)).exitCode).toBe(0)
-  }, 210_000) // 2 CLI runs, ~3 ssh/HTTP/process calls
+  }, 180_000) // 2 CLI runs, ~3 ssh/HTTP/process calls
 
   describe('a leaf that does not answer', () => {
     let dir: string

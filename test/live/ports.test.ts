@@ -67,7 +67,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect((await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`, '--fail-if-exists'])).exitCode).toBe(4)
     const shown = await cli(['port', 'show', p.ip])
     expect(shown.json.port).toMatchObject({id: p.id, neutron: {vifType: 'binding_failed'}})
-  }, 570_000) // 8 CLI runs, ~3 ssh/HTTP/process calls
+  }, 570_000) // 8 CLI runs, ~6 ssh/HTTP/process calls
 
   it('bulk: --count N in one request, all or nothing; a bulk that cannot fit creates nothing', async () => {
     const r = await cli(['port', 'allocate', '--label', tag, '--count', '3', '--name-template', `${tag}-bulk-{i}`])
@@ -156,7 +156,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect(check.exitCode).toBe(1)
     expect(check.json.checks.find((c: any) => c.name === 'duplicate-names').findings.map((f: any) => f.subject)).toContain(name)
     for (const p of dups) await neutron('DELETE', `/v2.0/ports/${p.id}`)
-  }, 420_000) // 4 CLI runs, ~9 ssh/HTTP/process calls
+  }, 450_000) // 4 CLI runs, ~18 ssh/HTTP/process calls
 
   it('release deletes the ports (by name, IP or id)', async () => {
     const ps = await portsOn()
