@@ -33,8 +33,11 @@ full_rootfs() {
     [ -n "$uri" ] || uri=http://deb.debian.org/debian
     log "building the UML guest root (debootstrap bookworm minbase + FRR, sshd; once, ~3 min) in $root"
     rm -rf "$root"
-    timeout 900 nice -n 10 debootstrap --variant=minbase --include="$UML_PKGS" bookworm "$root" "$uri" >"$UML_CACHE/debootstrap.log" 2>&1 \
-      || die "debootstrap of the UML guest root failed; see $UML_CACHE/debootstrap.log"
+    # not niced, bounded at 30 min: at load 20 on 2 cores a niced debootstrap did not finish in 15 min
+    # (the log of each attempt is kept beside the previous one)
+    [ ! -f "$UML_CACHE/debootstrap.log" ] || mv "$UML_CACHE/debootstrap.log" "$UML_CACHE/debootstrap.previous.log"
+    timeout 1800 debootstrap --variant=minbase --include="$UML_PKGS" bookworm "$root" "$uri" >"$UML_CACHE/debootstrap.log" 2>&1 \
+      || die "debootstrap of the UML guest root failed (exit $?); see $UML_CACHE/debootstrap.log"
     echo "$UML_PKGS" >"$root/.complete"
   fi
   install -m 755 "$FULL_DIR/guest-stub.sh" "$root/sbin/fabl-init"
