@@ -112,11 +112,11 @@ full_leaf_wait() {
   nd=$(node_dir "$id"); g="$nd/guest"
   hn=$(jq -r --arg id "$id" '.leaves[] | select(.id == $id) | .name' "$TOPO")
   ip=$(jq -r --arg id "$id" '.leaves[] | select(.id == $id) | .mgmt' "$TOPO")
-  local end=$(( $(date +%s) + 300 ))
+  local end=$(( $(date +%s) + 600 ))  # a guest took 223 s to FRR + sshd at load 20 on 2 cores
   while [ ! -e "$g/ready" ]; do
     [ ! -e "$g/failed" ] || die "UML leaf $hn failed to boot: $(cat "$g/failed"); see $g/init.log and $nd/uml-console.log"
     pid_alive "$PIDS/uml-$id.pid" || die "UML leaf $hn: linux.uml exited; see $nd/uml-console.log"
-    [ "$(date +%s)" -lt "$end" ] || die "timed out after 300s waiting for UML leaf $hn; see $g/init.log and $nd/uml-console.log"
+    [ "$(date +%s)" -lt "$end" ] || die "timed out after 600s waiting for UML leaf $hn; see $g/init.log and $nd/uml-console.log"
     sleep 0.5
   done
   log "UML leaf $hn: FRR and sshd up $(awk -v a="$(cat "$nd/boot-started")" -v b="$(stat -c %.3Y "$g/ready")" 'BEGIN{printf "%.1f", b - a}')s after linux.uml started"
