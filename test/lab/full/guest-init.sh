@@ -31,7 +31,7 @@ rm -f /etc/frr/frr.conf
 cp /lab/frr/daemons /lab/frr/vtysh.conf /etc/frr/
 chown -R frr:frr /etc/frr /var/log/frr /run/frr && chmod 640 /etc/frr/*
 /usr/lib/frr/frrinit.sh start || fail "FRR did not start"
-bash /lab/frr-apply.sh /lab/frr/frr.conf 240 || fail "the FRR configuration did not apply (see /lab/init.log, /var/log/frr/frr.log)"
+bash /lab/frr-apply.sh /lab/frr/frr.conf 400 || fail "the FRR configuration did not apply (see /lab/init.log, /var/log/frr/frr.log)"
 mkdir -p /run/sshd /etc/ssh/lab
 cp /lab/ssh/* /etc/ssh/lab/ && chmod 600 /etc/ssh/lab/ssh_host_ed25519_key
 /usr/sbin/sshd -f /etc/ssh/lab/sshd_config -E /var/log/sshd.log || fail "sshd did not start"
