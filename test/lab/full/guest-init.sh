@@ -5,7 +5,7 @@
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 exec >/lab/init.log 2>&1
 set -x
-fail() { echo "fabl-init: $*" >&2; cp /var/log/frr/frr.log /lab/frr.log 2>/dev/null; echo "$*" >/lab/failed; while :; do sleep 3600; done; }
+fail() { echo "fabl-init: $*" >&2; cp /var/log/frr/frr.log /lab/frr.log 2>/dev/null; ps -eo pid,stat,etime,args >/lab/ps.txt 2>&1; ls -l /run/frr >>/lab/ps.txt 2>&1; echo "$*" >/lab/failed; while :; do sleep 3600; done; }
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs tmpfs /dev/shm
