@@ -7,8 +7,13 @@ const liveSetup = 'test/live/global-setup.ts'
 export default defineConfig({
   test: {
     pool: 'forks',
-    testTimeout: 60_000,
+    // Spawned CLIs run dist/, never a bundle/ left by an earlier `npm run build` (test/bundle.test.ts builds its own).
+    env: {FABRICCTL_NO_BUNDLE: '1'},
+    // CLI-driven unit tests take 40-60 s each on a loaded 2-core CI machine (load 20): 60 s was hit
+    testTimeout: 180_000,
     hookTimeout: 300_000,
+    // the default reporter, then the skipped tests with their reasons (test/helpers/skip-summary-reporter.ts)
+    reporters: ['default', './test/helpers/skip-summary-reporter.ts'],
     projects: [
       // The fast loop (`npm run test:unit`): commands run in-process (test/helpers/cli.ts), small fabrics.
       {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/live/**', 'test/scale/**']}},
@@ -16,7 +21,7 @@ export default defineConfig({
       // nature, so a longer bound per test (a loaded 2-core machine runs 8 processes at a fraction of their speed).
       {extends: true, test: {name: 'scale', include: ['test/scale/**/*.test.ts'], testTimeout: 300_000}},
       // Live files share one lab (and run the CLI as real processes: runCli reads FABRICCTL_TEST_RUNNER) and some of them break and restore parts of it: one file at a time.
-      {extends: true, test: {name: 'live', include: ['test/live/**/*.test.ts'], env: {FABRICCTL_TEST_RUNNER: 'process'}, fileParallelism: false, globalSetup: fs.existsSync(liveSetup) ? [liveSetup] : []}},
+      {extends: true, test: {name: 'live', include: ['test/live/**/*.test.ts'], env: {FABRICCTL_NO_BUNDLE: '1', FABRICCTL_TEST_RUNNER: 'process'}, fileParallelism: false, globalSetup: fs.existsSync(liveSetup) ? [liveSetup] : []}},
     ],
   },
 })

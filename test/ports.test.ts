@@ -214,7 +214,7 @@ describe('bind, migrate, release: the agent and controller state machine', () =>
     expect(b.json.ports[0].state).toBe('ACTIVE_ACTIVE')
     expect(one<{n: number}>('SELECT count(*) AS n FROM ovs_ports WHERE port_id = ?', b.json.ports[0].id).n).toBe(0)
     await cli(['port', 'release', 'f-agent-down', 'f-ovs-down', 'f-leaf', 'f-ctl', 'bm-port'])
-  })
+  }, 300_000) // ~20 CLI runs against the sim: over 60 s under CI load (load 20 on 2 cores)
 
   it('migrate keeps IP and MAC, moves the device, and the old host\'s leaf interface loses the VLAN when no port of the network remains there', async () => {
     // Two container hosts behind different leaf pairs, with no dev ports: a dedicated network is easiest to reason about.

@@ -14,6 +14,19 @@ describe('committed build artifacts', () => {
     expect(committed).toEqual(JSON.parse(JSON.stringify(plugin.manifest)))
   })
 
+  it('oclif.manifest.json is written in a stable order, so a build leaves git clean (`node scripts/sort-manifest.mjs`)', async () => {
+    const {normalizeManifest} = await import(path.join(ROOT, 'scripts', 'sort-manifest.mjs'))
+    const plugin = new Plugin({root: ROOT, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true})
+    await plugin.load()
+    const text = fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')
+    // byte for byte what the build writes: the loaded manifest with its commands sorted by id
+    expect(text).toBe(normalizeManifest(JSON.parse(JSON.stringify(plugin.manifest))))
+    // and the order is the sorted one whatever order the loader produced
+    const shuffled = {...plugin.manifest, commands: Object.fromEntries(Object.entries(plugin.manifest.commands).reverse())}
+    expect(normalizeManifest(JSON.parse(JSON.stringify(shuffled)))).toBe(text)
+    expect(Object.keys(JSON.parse(text).commands)).toEqual(Object.keys(plugin.manifest.commands).sort())
+  })
+
   it('schemas/*.schema.json match the zod output schemas (run `npm run schemas` when this fails)', async () => {
     const {OUTPUT_SCHEMAS, jsonSchemaFor} = await import(path.join(ROOT, 'dist/lib/schemas/index.js'))
     const dir = path.join(ROOT, 'schemas')

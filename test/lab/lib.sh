@@ -235,7 +235,9 @@ lab_leftovers() {
   [ -z "$x" ] || { echo "namespaces left: $x"; bad=1; }
   x=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$NSP-" || true)
   [ -z "$x" ] || { echo "links left: $x"; bad=1; }
-  x=$(grep -E "$NSP-|$STATE" /proc/self/mountinfo || true)
+  # the namespaces' nsfs mounts and anything under this lab's run dir (not state/cache: a first
+  # full-profile up's debootstrap mounts /proc in its chroot there while the native lab cycles)
+  x=$(grep -E "/$NSP-|$RUN( |/)" /proc/self/mountinfo || true)
   [ -z "$x" ] || { echo "mounts left: $x"; bad=1; }
   x=$(guard_routes)
   [ -z "$x" ] || { echo "routes left: $x"; bad=1; }

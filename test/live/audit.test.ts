@@ -49,7 +49,7 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
     expect(report.source).toBe('ssh')
     expect(report.hosts.map((h: any) => h.host)).toEqual(names)
     expect(report.hosts.every((h: any) => h.verdict !== 'unreachable')).toBe(true)
-  })
+  }, 60_000) // file reads
 
   it('finds the real OVS 2.15.0 host\'s version, as its ovs-vswitchd reports it', async () => {
     for (const h of report.hosts) {
@@ -61,7 +61,7 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
     expect(old, 'one lab host runs Debian 11\'s OVS 2.15.0').toBeDefined()
     const f = old.findings.find((x: any) => x.id === 'ovs.version')
     expect(f.evidence[0].source).toMatch(/ovs-appctl --timeout=5 version$/)
-  })
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('finds the qbr host\'s 24-hop instances, the iptables rules on their bridges, and 18 hops elsewhere', async () => {
     const qbrHost = hostsOf(labConfig()).find(h => h.plugging === 'qbr')!
@@ -78,7 +78,7 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
     }
     expect(h.findings.find((f: any) => f.id === 'bridges.linux-bridge-plugging').evidence[1].value).toMatch(/one end \(12 hops\): .*→ qbr\S+ → qvb\S+ → qvo\S+ → br-int → int-br-bond → phy-br-bond → br-bond → bond0 → eth\d → lab-leaf\d:swp\d+$/)
     for (const other of report.hosts.filter((x: any) => x.host !== qbrHost.name)) expect(other.facts.instances.maxPathHops).toBe(18)
-  })
+  }, 150_000) // ~12 ssh/HTTP/process calls
 
   it('reads the real kernel config (this machine\'s kernel, /proc/config.gz) and bpffs per host', async () => {
     const release = fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()
@@ -91,7 +91,7 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
       expect(h.findings.some((f: any) => f.id === 'bpf.bpffs-not-mounted'), h.host).toBe(!mounted)
     }
     expect(report.hosts.some((h: any) => !h.findings.some((f: any) => f.id === 'bpf.bpffs-not-mounted')), 'lab-h1 mounts bpffs').toBe(true)
-  })
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('a host unreachable mid-run is reported with its reason; the others are still audited (exit 3)', async () => {
     const victim = hostsOf(labConfig())[1]!
@@ -116,7 +116,7 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
     expect(human.stdout).toMatch(new RegExp(`Not audited \\(1\\):[\\s\\S]*${victim.name}\\s+\\S+\\s+SSH_UNREACHABLE`))
     const nd = await runCli(['audit', 'hosts', '--output', 'ndjson'], {env: e})
     expect(nd.stdout.trim().split('\n').map(l => JSON.parse(l).host).sort()).toEqual(hostsOf(labConfig()).map(h => h.name).sort())
-  })
+  }, 390_000) // 6 CLI runs
 
   it('refuses unknown and mismatched host keys unless the context opts in', async () => {
     const hosts = hostsOf(labConfig())
@@ -138,7 +138,7 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
     const mismatch = await runCli(['audit', 'hosts', hosts[1]!.name, '--json'], {env: variant('mismatch', lab => (lab.ssh.knownHostsFile = wrong))})
     expect(mismatch.exitCode).toBe(3)
     expect(mismatch.json.hosts[0].failure.code).toBe('SSH_HOSTKEY_MISMATCH')
-  })
+  }, 210_000) // 3 CLI runs
 
   it('gives up on a host past --timeout and says so', async () => {
     const r = await runCli(['audit', 'hosts', '--json', '--timeout', '100'], {env})
@@ -148,5 +148,5 @@ describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${ski
       expect(h.failure.code).toBe('SSH_HOST_TIMEOUT')
       expect(h.elapsedMs).toBeLessThan(3000)
     }
-  })
+  }, 90_000) // 1 CLI run
 })

@@ -58,7 +58,7 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
     const master = JSON.parse(await ssh(hostNic.leaf, `bridge -j link show dev ${hostNic.interface}`))[0].master as string
     expect(step(r, 'leaf-config').detail).toContain(`VNI ${master.replace(/^br/, '')}`)
     expect(step(r, 'leaf-config').evidence.checked).toHaveLength(2)
-  })
+  }, 270_000) // 1 CLI run, ~18 ssh/HTTP/process calls
 
   it('ovs-vswitchd stopped on the host → ovs-down (restored with SIGCONT)', async () => {
     const pid = await ssh(inst.host, 'cat /run/openvswitch/ovs-vswitchd.pid')
@@ -74,7 +74,7 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
       await ssh(inst.host, `kill -CONT ${pid}`)
     }
     expect((await diagnose(inst.name)).exitCode).toBe(0)
-  })
+  }, 180_000) // 2 CLI runs, ~3 ssh/HTTP/process calls
 
   it("the port's device detached from br-int → device-missing (re-attached after)", async () => {
     const tag = await ssh(inst.host, `ovs-vsctl get Port ${inst.device} tag`)
@@ -90,7 +90,7 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
       await ssh(inst.host, `ovs-vsctl --may-exist add-port br-int ${inst.device} tag=${tag} -- set Interface ${inst.device} external_ids='${ids}'`)
     }
     expect((await diagnose(inst.name)).exitCode).toBe(0)
-  })
+  }, 210_000) // 2 CLI runs, ~4 ssh/HTTP/process calls
 
   it("the host interface removed from the network's bridge on a leaf → config-drift, with the leaf push repair", async () => {
     const master = JSON.parse(await ssh(hostNic.leaf, `bridge -j link show dev ${hostNic.interface}`))[0].master as string
@@ -106,7 +106,7 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
       await ssh(hostNic.leaf, `ip link set dev ${hostNic.interface} master ${master}`)
     }
     expect((await diagnose(inst.name)).exitCode).toBe(0)
-  })
+  }, 180_000) // 2 CLI runs, ~3 ssh/HTTP/process calls
 
   describe('a leaf that does not answer', () => {
     let dir: string
@@ -127,7 +127,7 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
       expect(r.exitCode).toBe(3)
       expect(r.json.diagnosis.verdict).toMatchObject({state: 'UNKNOWN', cause: 'leaf-unreachable', step: 'leaves-reachable'})
       expect(step(r, 'leaf-config')).toMatchObject({status: 'passed', evidence: {notChecked: [leaf.name]}})
-    })
+    }, 90_000) // 1 CLI run
   })
 
   it('--all and port states read the whole lab', async () => {
@@ -143,5 +143,5 @@ describe.skipIf(skipReason !== null)(`fabricctl port diagnose on the live lab${s
     assertMatchesSchema(st.json)
     expect(st.json.total).toBeGreaterThanOrEqual(inventory().instances.length)
     expect(st.json.groups.map((g: any) => g.key)).toEqual(expect.arrayContaining(inventory().hosts.map(h => h.name)))
-  })
+  }, 270_000) // 4 CLI runs
 })

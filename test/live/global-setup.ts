@@ -1,9 +1,15 @@
 // vitest globalSetup for the live project: brings the lab up once per run (or reuses a healthy
-// one) and, at the end, tears down only a lab this run started, unless FABRICCTL_LAB_KEEP=1 or
-// another vitest run is still using it. After a teardown it checks that nothing was left behind.
+// one) and, at the end, tears down every lab (native, full) this run started, unless
+// FABRICCTL_LAB_KEEP=1 or another vitest run is still using it. After that it checks every profile
+// whose lab is not up (fabl-*, fabf-*, and the reserved fabp-*) for leftovers: namespaces, links,
+// mounts, guard routes, processes.
+//
+// A lab that cannot come up must not stop the other tiers: setup never throws. It records the
+// reason in FABRICCTL_LAB_UP_ERROR (inherited by the test workers), and every live file then fails
+// with that reason (useLab), while the unit tier runs as usual.
 import fs from 'node:fs'
 import path from 'node:path'
-import {LAB_DIR, LAB_RUN, LAB_STATE, labCannotRunReason, labLeftovers, run, useLab} from './lab.js'
+import {LAB_DIR, LAB_PROFILES, LAB_STATE, LAB_UP_ERROR_ENV, labCannotRunReason, labLeftovers, run, useLab} from './lab.js'
 
 const USERS = path.join(LAB_STATE, 'users')
 const owner = `vitest-${process.pid}-${Date.now()}`
@@ -19,23 +25,41 @@ function otherLiveUsers(): string[] {
 }
 
 export async function setup(): Promise<void> {
+  delete process.env[LAB_UP_ERROR_ENV]
   if (labCannotRunReason() && process.env.FABRICCTL_REQUIRE_LIVE !== '1') return // test files skip with the reason
-  fs.mkdirSync(USERS, {recursive: true})
-  fs.writeFileSync(userFile, owner)
-  process.env.FABRICCTL_LAB_OWNER = owner
-  await useLab()
+  try {
+    fs.mkdirSync(USERS, {recursive: true})
+    fs.writeFileSync(userFile, owner)
+    process.env.FABRICCTL_LAB_OWNER = owner
+    await useLab()
+  } catch (error) {
+    const msg = error instanceof Error ? error.message : String(error)
+    process.env[LAB_UP_ERROR_ENV] = msg
+    process.stderr.write(`\n[live] the lab did not come up; every live test file will fail with this reason:\n${msg}\n\n`)
+  }
 }
 
 export async function teardown(): Promise<void> {
   fs.rmSync(userFile, {force: true})
-  if (process.env.FABRICCTL_LAB_KEEP === '1') return
-  let startedBy = ''
-  try { startedBy = fs.readFileSync(path.join(LAB_RUN, 'started-by'), 'utf8').trim() } catch { return }
-  if (startedBy !== owner) return // a lab we reused: not ours to stop
-  if (otherLiveUsers().length) return // another vitest run still uses it
-  const down = await run(path.join(LAB_DIR, 'down'), [], {timeoutMs: 300_000})
-  const left = await labLeftovers()
-  if (down.exitCode !== 0 || left.length) {
-    throw new Error(`test/lab/down left the lab behind (exit ${down.exitCode}): ${left.join('; ')}\n${down.stderr.slice(-2000)}`)
+  if (labCannotRunReason()) return
+  const problems: string[] = []
+  const keep = process.env.FABRICCTL_LAB_KEEP === '1'
+  const shared = otherLiveUsers().length > 0
+  for (const p of LAB_PROFILES) {
+    const runDir = path.join(p.state, 'run')
+    let startedBy = ''
+    try { startedBy = fs.readFileSync(path.join(runDir, 'started-by'), 'utf8').trim() } catch { /* not started by a vitest run */ }
+    if (startedBy === owner && !keep && !shared) {
+      const down = await run(path.join(LAB_DIR, 'down'), ['--profile', p.name], {timeoutMs: 300_000})
+      if (down.exitCode !== 0) problems.push(`test/lab/down --profile ${p.name} exited ${down.exitCode}: ${down.stderr.slice(-2000)}`)
+    }
+    // a lab that is up now (reused, kept, or still used by another run) is not a leftover, nor is
+    // one that an up or down elsewhere is busy with (its lock is held)
+    if (fs.existsSync(path.join(runDir, 'lab.env'))) continue
+    const lock = path.join(p.state, '.lock')
+    if (fs.existsSync(lock) && (await run('flock', ['-n', lock, 'true'], {timeoutMs: 10_000})).exitCode !== 0) continue
+    const left = await labLeftovers(p.name)
+    if (left.length) problems.push(`${p.name} profile (${p.prefix}*) left behind: ${left.join('; ')}`)
   }
+  if (problems.length) throw new Error(`the live tier left lab pieces behind:\n${problems.join('\n')}`)
 }

@@ -35,7 +35,7 @@ describe.skipIf(!!skip)(`full-profile lab: FRR leaves in User-Mode-Linux guests$
     const yaml = fs.readFileSync(path.join(FULL_STATE, 'fabricctl.yaml'), 'utf8')
     expect(yaml).toMatch(/^current-context: lab-full$/m)
     for (const n of leaves()) expect(n.uml).toBe(true)
-  })
+  }, 60_000) // file reads
 
   it('each leaf is a UML guest whose kernel has VRF, 802.1Q and VLAN-aware bridges (what the leaf driver checks)', async () => {
     for (const l of leaves()) {
@@ -51,7 +51,7 @@ describe.skipIf(!!skip)(`full-profile lab: FRR leaves in User-Mode-Linux guests$
       expect(br.linkinfo.info_data.vlan_filtering).toBe(1)
       expect(br.address).toBe(l.routerMac)
     }
-  })
+  }, 210_000) // ~18 ssh/HTTP/process calls
 
   it('the tenant VRF exists with its table (ip -j vrf show, vtysh show vrf)', async () => {
     for (const l of leaves()) {
@@ -60,7 +60,7 @@ describe.skipIf(!!skip)(`full-profile lab: FRR leaves in User-Mode-Linux guests$
       const show = await ssh(l.name, `vtysh -c 'show vrf'`)
       expect(show.stdout).toMatch(/vrf vrf-prod id \d+ table 1001/)
     }
-  })
+  }, 150_000) // ~12 ssh/HTTP/process calls
 
   it('show evpn vni json lists the L2 VNIs and the L3 VNI of the VRF, with the other leaf as remote VTEP', async () => {
     for (const l of leaves()) {
@@ -73,7 +73,7 @@ describe.skipIf(!!skip)(`full-profile lab: FRR leaves in User-Mode-Linux guests$
       }
       expect(vnis['19001']).toMatchObject({type: 'L3', vxlanIf: 'vxlan19001', tenantVrf: 'vrf-prod'})
     }
-  })
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('a host port carries two 802.1Q-tagged VLANs on the VLAN-aware bridge (bridge -j vlan show)', async () => {
     for (const l of leaves()) {
@@ -87,7 +87,7 @@ describe.skipIf(!!skip)(`full-profile lab: FRR leaves in User-Mode-Linux guests$
       const vx = table.find((e: any) => e.ifname === 'vxlan19001')
       expect(vx.vlans).toEqual([{vlan: 4001, flags: ['PVID', 'Egress Untagged']}])
     }
-  })
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('instances reach each other over the tagged ports: bridged within a network, routed across networks and leaves', async () => {
     const all = inv!.nodes.filter(n => n.role === 'host').flatMap(h => h.instances!.map(i => ({...i, host: h.name})))
@@ -111,5 +111,5 @@ describe.skipIf(!!skip)(`full-profile lab: FRR leaves in User-Mode-Linux guests$
     expect(routes).toContainEqual(expect.objectContaining({dst: far.ip, gateway: leaf2.vtep ?? inv!.leaves[1].vtep, dev: 'vlan4001'}))
     const rmac = await sshJson(leaf1.name, `vtysh -c 'show evpn rmac vni 19001 json'`)
     expect(rmac[leaf2.routerMac]).toEqual({routerMac: leaf2.routerMac, vtepIp: inv!.leaves[1].vtep})
-  })
+  }, 210_000) // ~18 ssh/HTTP/process calls
 })

@@ -45,7 +45,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
     expect(ctx.inventory.leaves.map((l: any) => l.name)).toEqual(['lab-leaf1', 'lab-leaf2'])
     for (const h of ctx.inventory.hosts) expect(h.nics.map((n: any) => n.leaf)).toEqual(['lab-leaf1', 'lab-leaf2'])
     for (const i of ctx.inventory.instances) expect(i.portId).toMatch(/^[0-9a-f-]{36}$/)
-  })
+  }, 60_000) // file reads
 
   it('Neutron holds the seeded VLAN networks with their labels as tags', async () => {
     const {status, body} = await neutron(inv, 'GET', '/v2.0/networks')
@@ -61,7 +61,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
     }
     const prod = (await neutron(inv, 'GET', '/v2.0/networks?tags=prod-env')).body.networks
     expect(prod.length).toBe(2)
-  })
+  }, 150_000) // ~12 ssh/HTTP/process calls
 
   it('Neutron answers a port create with an IP from its subnet, and deletes it', async () => {
     const net = inv.networks[0]
@@ -77,7 +77,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
       expect((await neutron(inv, 'DELETE', `/v2.0/ports/${port.id}`)).status).toBe(204)
     }
     expect((await neutron(inv, 'GET', `/v2.0/ports/${port.id}`)).status).toBe(404)
-  })
+  }, 60_000) // ~3 ssh/HTTP/process calls
 
   it('every instance port is in Neutron, bound to its host', async () => {
     for (const i of inv.instances) {
@@ -87,7 +87,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
       expect(body.port.fixed_ips[0].ip_address).toBe(i.ip)
       expect(body.port.name).toBe(i.name)
     }
-  })
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('ssh with the lab key and known_hosts reaches every host and leaf, and hostname matches', async () => {
     for (const n of inv.nodes) {
@@ -95,7 +95,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
       expect(r.exitCode, `${n.name}: ${r.stderr}`).toBe(0)
       expect(r.stdout.trim().split('\n')).toEqual([n.name, n.name])
     }
-  })
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('host keys are checked: an empty known_hosts is refused', async () => {
     const h = inv.hosts[0]
@@ -103,7 +103,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
       '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10', `root@${h.address}`, 'true'])
     expect(r.exitCode).not.toBe(0)
     expect(r.stderr).toMatch(/Host key verification failed/)
-  })
+  }, 60_000) // ~1 ssh/HTTP/process call
 
   it("the old host runs Debian 11's Open vSwitch 2.15.0, the others the system's", async () => {
     const old = inv.nodes.find(n => n.ovs === 'debian11')!
@@ -120,7 +120,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
       expect(v.stdout).toMatch(/^ovs-vsctl \(Open vSwitch\) \d+\.\d+\.\d+/)
       expect(v.stdout).not.toMatch(/2\.15\.0/)
     }
-  })
+  }, 150_000) // ~12 ssh/HTTP/process calls
 
   it('each host has br-int, br-bond, the patch pair and a bond of two NICs on the userspace datapath', async () => {
     for (const h of inv.nodes.filter(n => n.role === 'host')) {
@@ -131,7 +131,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
       expect(r.stdout).toMatch(/member eth0|slave eth0/)
       expect(r.stdout).toMatch(/member eth1|slave eth1/)
     }
-  })
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('instance ports on br-int carry iface-id = Neutron port id, attached-mac and the local VLAN tag', async () => {
     for (const h of inv.nodes.filter(n => n.role === 'host')) {
@@ -142,7 +142,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
         expect(r.stdout.split('\n').slice(0, 4)).toEqual([`"${i.id}"`, `"${i.mac}"`, String(h.localVlan), 'br-int'])
       }
     }
-  })
+  }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('the qbr host shows tap -> qbr -> qvb <-> qvo plugging with an iptables rule per port', async () => {
     const q = inv.nodes.find(n => n.plugging === 'qbr')!
@@ -162,14 +162,14 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
     const br = await labSsh(q.name, 'bridge -j link show')
     const ports = JSON.parse(br.stdout).map((p: any) => `${p.ifname}@${p.master}`)
     for (const i of q.instances!) expect(ports).toContain(`qvb${i.id.slice(0, 11)}@qbr${i.id.slice(0, 11)}`)
-  })
+  }, 270_000) // ~24 ssh/HTTP/process calls
 
   it('one host has a bpffs mounted at /sys/fs/bpf (in its own mount namespace only)', async () => {
     const b = inv.nodes.find(n => n.bpffs)!
     expect((await labSsh(b.name, 'stat -f -c %T /sys/fs/bpf')).stdout.trim()).toBe('bpf_fs')
     const other = inv.nodes.find(n => n.role === 'host' && !n.bpffs)!
     expect((await labSsh(other.name, 'stat -f -c %T /sys/fs/bpf')).stdout.trim()).not.toBe('bpf_fs')
-  })
+  }, 60_000) // ~2 ssh/HTTP/process calls
 
   it('FRR on each leaf reports its VNIs with a remote VTEP (show evpn vni json)', async () => {
     for (const l of inv.nodes.filter(n => n.role === 'leaf')) {
@@ -184,7 +184,7 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
       const bgp = JSON.parse((await labSsh(l.name, "vtysh -c 'show bgp l2vpn evpn summary json'")).stdout)
       expect(JSON.stringify(bgp)).toContain('"state":"Established"')
     }
-  })
+  }, 150_000) // ~12 ssh/HTTP/process calls
 
   it('instances on two hosts behind different leaves reach each other over VXLAN/EVPN', async () => {
     // lab-h1 (bond active on eth0 -> lab-leaf1) and lab-h3 (active on eth1 -> lab-leaf2) share lab-net1
@@ -196,13 +196,13 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
     const macs = JSON.parse((await labSsh('lab-leaf1', `vtysh -c 'show evpn mac vni ${a.vni} json'`)).stdout)
     expect(macs.macs[b.mac]?.type, JSON.stringify(macs).slice(0, 500)).toBe('remote')
     expect(macs.macs[b.mac]?.remoteVtep).toBe('198.19.255.12')
-  })
+  }, 60_000) // ~2 ssh/HTTP/process calls
 
   it('status reports the lab healthy', async () => {
     const r = await run(`${LAB_DIR}/status`, ['--wait', '30'], {timeoutMs: 120_000})
     expect(r.exitCode, r.stdout).toBe(0)
     expect(r.stdout).toMatch(/lab: healthy/)
-  })
+  }, 60_000) // ~1 ssh/HTTP/process call
 })
 
 // up -> checks -> down -> nothing left, on a lab of its own: only when asked (it takes the shared

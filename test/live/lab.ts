@@ -9,6 +9,11 @@
 // - when it cannot run (not root, not Debian) the caller skips with the reason, except under
 //   FABRICCTL_REQUIRE_LIVE=1 (CI), where that is an error.
 // Teardown at the end of the run is the globalSetup's job (test/live/global-setup.ts).
+//
+// Time limits: every live test states its own (`}, 240_000) // 1 CLI run, ~9 ssh calls`), sized
+// to its work on a loaded 2-core machine (load 10+): 30 s + 60 s per CLI run + 10 s per ssh/HTTP
+// call (calls in loops counted 6 times: one per node), at least 60 s. Every call inside is bounded too
+// (runCli timeoutMs, run/labSsh timeoutMs, fetch AbortSignal.timeout).
 import {execFile} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -48,12 +53,22 @@ export interface LabInventory {
 
 export interface RunResult {stdout: string; stderr: string; exitCode: number}
 
-export function run(cmd: string, args: string[], opts: {timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string} = {}): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: {timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string; progress?: string} = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(cmd, args, {timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env}, (err, stdout, stderr) => {
       const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0
       resolve({stdout: String(stdout), stderr: String(stderr) + (err && typeof (err as any).code !== 'number' ? `\n${err.message}` : ''), exitCode: code})
     })
+    // progress: echo the child's stderr lines as they come (the lab's "[lab 12.3s] ..." lines), prefixed
+    if (opts.progress !== undefined) {
+      let buf = ''
+      child.stderr?.on('data', (d: Buffer) => {
+        buf += String(d)
+        const lines = buf.split('\n')
+        buf = lines.pop() ?? ''
+        for (const l of lines) process.stderr.write(`${opts.progress}${l}\n`)
+      })
+    }
     if (opts.input !== undefined) child.stdin?.end(opts.input)
     else child.stdin?.end()
   })
@@ -103,8 +118,28 @@ let skipNote: string | null = null
 /** " (skipped: reason)" after useLab() returned null; "" otherwise. For describe titles. */
 export function labSkipNote(): string { return skipNote ? ` (skipped: ${skipNote})` : '' }
 
+/** Why the run's global setup could not bring the lab up (set in the live project's globalSetup), or null. */
+export const LAB_UP_ERROR_ENV = 'FABRICCTL_LAB_UP_ERROR'
+
+/** Bring a lab up with test/lab/up (which retries once, cleans up after a failure and keeps its logs), printing its progress. */
+export async function labUp(profile: 'native' | 'full'): Promise<void> {
+  const args = profile === 'full' ? ['--profile', 'full'] : []
+  process.stderr.write(`[live] bringing up the ${profile} lab (test/lab/up ${args.join(' ')}; progress below)\n`)
+  const up = await run(path.join(LAB_DIR, 'up'), args, {timeoutMs: 1_500_000, progress: `[live:${profile}] `})
+  if (up.exitCode !== 0) {
+    // up cleans up after itself; make sure, so that a failed bring-up never leaves a lab behind
+    const down = await run(path.join(LAB_DIR, 'down'), profile === 'full' ? ['--profile', 'full'] : [], {timeoutMs: 300_000})
+    const kept = /logs kept in (\S+)/.exec(up.stderr)?.[1]
+    throw new Error(`test/lab/up${profile === 'full' ? ' --profile full' : ''} failed (exit ${up.exitCode})${kept ? `; its logs are in ${kept}` : ''}` +
+      `${down.exitCode === 0 ? '' : `; test/lab/down after it: ${down.stderr.slice(-1000)}`}:\n${(up.stderr + up.stdout).slice(-4000)}`)
+  }
+}
+
 /** The running lab's inventory, bringing the lab up when needed and possible; null = skip. */
 export async function useLab(): Promise<LabInventory | null> {
+  // the global setup already tried and failed: every live file fails with that reason (not a retry per file)
+  const failed = process.env[LAB_UP_ERROR_ENV]
+  if (failed) throw new Error(`the live lab could not come up: ${failed}`)
   if (await labHealthy()) return readLabInventory()
   const reason = labCannotRunReason()
   if (reason) {
@@ -113,10 +148,7 @@ export async function useLab(): Promise<LabInventory | null> {
     console.warn(`[live] skipping live tests: ${reason}`)
     return null
   }
-  const up = await run(path.join(LAB_DIR, 'up'), [], {timeoutMs: 900_000})
-  if (up.exitCode !== 0) {
-    throw new Error(`test/lab/up failed (exit ${up.exitCode}):\n${(up.stderr + up.stdout).slice(-4000)}`)
-  }
+  await labUp('native')
   const inv = readLabInventory()
   if (!inv || !(await labHealthy())) throw new Error('test/lab/up exited 0 but the lab is not healthy (test/lab/status tells which piece)')
   return inv
@@ -127,16 +159,35 @@ export function labSsh(node: string, command: string, timeoutMs = 30_000): Promi
   return run('ssh', ['-n', '-F', LAB_SSH_CONFIG, node, command], {timeoutMs})
 }
 
-/** What a torn-down lab must not leave: namespaces, links, mounts, processes. Empty = clean. */
-export async function labLeftovers(): Promise<string[]> {
+/**
+ * Every lab profile: its namespace/link prefix, state dir and guard-route metric (test/lab/lib.sh).
+ * `prod` (fabp-*) is reserved for the production-shaped profile: checked already, so that it can
+ * never leak unnoticed once it exists.
+ */
+export const LAB_PROFILES = [
+  {name: 'native', prefix: 'fabl-', state: LAB_STATE, guardMetric: 0},
+  {name: 'full', prefix: 'fabf-', state: path.join(LAB_STATE, 'full'), guardMetric: 4242},
+  {name: 'prod', prefix: 'fabp-', state: path.join(LAB_STATE, 'prod'), guardMetric: 4243},
+] as const
+export type LabProfileName = typeof LAB_PROFILES[number]['name']
+
+/** What a torn-down lab must not leave: namespaces, links, mounts, routes, processes, run dir. Empty = clean. */
+export async function labLeftovers(profile: LabProfileName = 'native'): Promise<string[]> {
+  const p = LAB_PROFILES.find(x => x.name === profile)!
+  const run_ = path.join(p.state, 'run')
   const left: string[] = []
-  const ns = (await run('ip', ['netns', 'list'])).stdout.split('\n').map(l => l.split(' ')[0]).filter(n => n.startsWith('fabl-'))
+  const ns = (await run('ip', ['netns', 'list'])).stdout.split('\n').map(l => l.split(' ')[0]).filter(n => n?.startsWith(p.prefix))
   if (ns.length) left.push(`namespaces: ${ns.join(' ')}`)
-  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map(l => l.split(': ')[1]?.split('@')[0]).filter(n => n?.startsWith('fabl-'))
+  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map(l => l.split(': ')[1]?.split('@')[0]).filter(n => n?.startsWith(p.prefix))
   if (links.length) left.push(`links: ${links.join(' ')}`)
-  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(l => l.includes('fabl-') || l.includes(LAB_STATE))
+  // mounts: the namespaces' nsfs mounts (/run/netns/<prefix>*) and anything under this profile's run dir
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(l => l.includes(`/${p.prefix}`) || l.includes(`${run_}/`) || l.includes(` ${run_} `))
   if (mounts.length) left.push(`mounts: ${mounts.join(' | ')}`)
-  const lastPids = path.join(LAB_STATE, 'last-pids')
+  // the guard route: unreachable 198.19.0.0/16 with this profile's metric
+  const routes = (await run('ip', ['route', 'show', 'type', 'unreachable'])).stdout.split('\n')
+    .filter(l => l.includes('198.19.0.0/16') && Number(/ metric (\d+)/.exec(l)?.[1] ?? 0) === p.guardMetric)
+  if (routes.length) left.push(`routes: ${routes.join(' | ')}`)
+  const lastPids = path.join(p.state, 'last-pids')
   if (fs.existsSync(lastPids)) {
     for (const f of fs.readdirSync(lastPids)) {
       const [pid, start] = fs.readFileSync(path.join(lastPids, f), 'utf8').trim().split(/\s+/)
@@ -146,7 +197,7 @@ export async function labLeftovers(): Promise<string[]> {
       } catch { /* gone */ }
     }
   }
-  if (fs.existsSync(LAB_RUN)) left.push(`run dir ${LAB_RUN}`)
+  if (fs.existsSync(run_)) left.push(`run dir ${run_}`)
   return left
 }
 
@@ -174,8 +225,8 @@ export async function useFullLab<T = LabInventory>(what: string): Promise<FullLa
   let startedHere = false
   const healthy = (await run(path.join(LAB_DIR, 'status'), ['--profile', 'full', '--quiet'], {timeoutMs: 120_000})).exitCode === 0
   if (!healthy) {
-    const up = await run(path.join(LAB_DIR, 'up'), ['--profile', 'full'], {timeoutMs: 900_000})
-    if (up.exitCode !== 0) throw new Error(`test/lab/up --profile full failed (exit ${up.exitCode}):\n${(up.stderr + up.stdout).slice(-4000)}`)
+    // labUp takes the full lab down again when up fails (before this file could own it), then throws
+    await labUp('full')
     startedHere = true
   }
   return {

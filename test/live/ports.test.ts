@@ -67,7 +67,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect((await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`, '--fail-if-exists'])).exitCode).toBe(4)
     const shown = await cli(['port', 'show', p.ip])
     expect(shown.json.port).toMatchObject({id: p.id, neutron: {vifType: 'binding_failed'}})
-  })
+  }, 570_000) // 8 CLI runs, ~6 ssh/HTTP/process calls
 
   it('bulk: --count N in one request, all or nothing; a bulk that cannot fit creates nothing', async () => {
     const r = await cli(['port', 'allocate', '--label', tag, '--count', '3', '--name-template', `${tag}-bulk-{i}`])
@@ -94,7 +94,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     for (const p of await portsOn()) expect(p.fixed_ips[0].ip_address).not.toMatch(/\.(0|1|7)$/)
     const rel = await cli(['port', 'release', `${tag}-last-1`, `${tag}-last-2`])
     expect(rel.json.released).toHaveLength(2)
-  })
+  }, 630_000) // 10 CLI runs
 
   it('--ip: a taken address is refused as IP_IN_USE and nothing is created', async () => {
     const taken = (await portsOn())[0].fixed_ips[0].ip_address
@@ -102,7 +102,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect(r.exitCode).toBe(2)
     expect(r.json.error.code).toBe('IP_IN_USE')
     expect((await neutron('GET', `/v2.0/ports?name=${tag}-fixed`)).ports).toHaveLength(0)
-  })
+  }, 120_000) // 1 CLI run, ~1 ssh/HTTP/process call
 
   it('migrate keeps IP and MAC and moves binding:host_id', async () => {
     const [h1, h2] = lab!.hosts
@@ -116,7 +116,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect(p.mac_address).toBe(before.mac)
     expect((await cli(['port', 'migrate', `${tag}-pod-1`, '--to-host', 'no-such-host'])).exitCode).toBe(2)
     expect((await cli(['port', 'bind', `${tag}-pod-1`, '--host', h1!.name])).json.error.code).toBe('PORT_BOUND_ELSEWHERE')
-  })
+  }, 300_000) // 4 CLI runs, ~1 ssh/HTTP/process call
 
   it('port list pages through Neutron with a label filter', async () => {
     const names: string[] = []
@@ -128,7 +128,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
       if (!after) break
     }
     expect(names.sort()).toEqual((await portsOn()).map((p: any) => p.name).sort())
-  })
+  }, 90_000) // 1 CLI run
 
   it('network label add/remove is the Neutron tags API', async () => {
     const extra = `${tag}-x`
@@ -138,7 +138,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect((await cli(['network', 'label', 'add', nets[0]!.name, extra])).json.changed).toBe(false)
     await cli(['network', 'label', 'remove', nets[0]!.name, extra])
     expect((await neutron('GET', `/v2.0/networks/${nets[0]!.id}`)).network.tags).not.toContain(extra)
-  })
+  }, 240_000) // 3 CLI runs, ~2 ssh/HTTP/process calls
 
   it('names Neutron duplicated behind fabricctl\'s back are refused and reported by ipam check', async () => {
     const name = `${tag}-dup`
@@ -156,7 +156,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect(check.exitCode).toBe(1)
     expect(check.json.checks.find((c: any) => c.name === 'duplicate-names').findings.map((f: any) => f.subject)).toContain(name)
     for (const p of dups) await neutron('DELETE', `/v2.0/ports/${p.id}`)
-  })
+  }, 450_000) // 4 CLI runs, ~18 ssh/HTTP/process calls
 
   it('release deletes the ports (by name, IP or id)', async () => {
     const ps = await portsOn()
@@ -166,5 +166,5 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect(r.json.released).toHaveLength(ps.length)
     expect(await portsOn()).toEqual([])
     expect((await cli(['port', 'release', `${tag}-pod-1`])).exitCode).toBe(2)
-  })
+  }, 150_000) // 2 CLI runs
 })

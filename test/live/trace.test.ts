@@ -49,7 +49,7 @@ describe.skipIf(!lab)(`fabricctl trace on the live lab${labSkipNote()}`, () => {
       const active = /member (\S+): enabled\n\s+active member/.exec(bond)?.[1]
       expect(mine.find(h => h.kind === 'nic')!.device).toBe(active)
     }
-  })
+  }, 270_000) // 1 CLI run, ~18 ssh/HTTP/process calls
 
   it('legacy plugging on a lab host: qbr, qvb and qvo named as they exist on the host', async () => {
     expect(qbr, 'the lab has a qbr host').toBeDefined()
@@ -65,7 +65,7 @@ describe.skipIf(!lab)(`fabricctl trace on the live lab${labSkipNote()}`, () => {
       expect(dev, `${prefix} device on the path`).toBeDefined()
       expect(links).toContain(dev)
     }
-  })
+  }, 150_000) // 1 CLI run, ~6 ssh/HTTP/process calls
 
   it('breaks at the right hop when a leaf loses the VLAN (bridge membership) on the host port, and recovers', async () => {
     const before = await runCli(['trace', src.name, dst.name, '--json'], {env})
@@ -86,6 +86,6 @@ describe.skipIf(!lab)(`fabricctl trace on the live lab${labSkipNote()}`, () => {
     }
     const after = await runCli(['trace', src.name, dst.name, '--json'], {env})
     expect(after.json.disposition.result).toBe('delivered')
-  })
+  }, 300_000) // 4 CLI runs, ~3 ssh/HTTP/process calls
 })
 

@@ -5,7 +5,7 @@
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 exec >/lab/init.log 2>&1
 set -x
-fail() { echo "fabl-init: $*" >&2; echo "$*" >/lab/failed; while :; do sleep 3600; done; }
+fail() { echo "fabl-init: $*" >&2; cp /var/log/frr/frr.log /lab/frr.log 2>/dev/null; ps -eo pid,stat,etime,args >/lab/ps.txt 2>&1; ls -l /run/frr >>/lab/ps.txt 2>&1; echo "$*" >/lab/failed; while :; do sleep 3600; done; }
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs tmpfs /dev/shm
@@ -23,11 +23,15 @@ i=0
 for name in $IFACES; do ip link set "vec$i" name "$name" || fail "no vec$i for $name"; i=$((i + 1)); done
 ip addr add "$MGMT_IP" dev mgmt0 && ip link set mgmt0 up || fail "management address"
 bash -e /lab/setup.sh || fail "setup.sh failed"
-# FRR: its files live in the guest's own (copy-on-write) root, like on a real switch
+# FRR: its files live in the guest's own (copy-on-write) root, like on a real switch. The daemons
+# start without /etc/frr/frr.conf; frr-apply.sh installs and applies it once zebra and bgpd answer
+# (applied by watchfrr at start, it was cut short under load: see test/lab/frr-apply.sh)
 mkdir -p /var/log/frr /run/frr
-cp /lab/frr/frr.conf /lab/frr/daemons /lab/frr/vtysh.conf /etc/frr/
+rm -f /etc/frr/frr.conf
+cp /lab/frr/daemons /lab/frr/vtysh.conf /etc/frr/
 chown -R frr:frr /etc/frr /var/log/frr /run/frr && chmod 640 /etc/frr/*
 /usr/lib/frr/frrinit.sh start || fail "FRR did not start"
+bash /lab/frr-apply.sh /lab/frr/frr.conf 400 || fail "the FRR configuration did not apply (see /lab/init.log, /var/log/frr/frr.log)"
 mkdir -p /run/sshd /etc/ssh/lab
 cp /lab/ssh/* /etc/ssh/lab/ && chmod 600 /etc/ssh/lab/ssh_host_ed25519_key
 /usr/sbin/sshd -f /etc/ssh/lab/sshd_config -E /var/log/sshd.log || fail "sshd did not start"
