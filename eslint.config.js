@@ -10,13 +10,45 @@ const HEAVY = ['better-sqlite3', 'ssh2', 'ink', 'ink-testing-library', 'react']
 
 /** Node's globals, for the plain .js/.mjs files (TypeScript checks names in .ts files itself). */
 const NODE_GLOBALS = Object.fromEntries(
-  ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'crypto', 'fetch', 'performance', 'structuredClone', 'queueMicrotask',
-    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'AbortController', 'AbortSignal',
-    'TextEncoder', 'TextDecoder'].map(name => [name, 'readonly']),
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'crypto',
+    'fetch',
+    'performance',
+    'structuredClone',
+    'queueMicrotask',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'clearImmediate',
+    'AbortController',
+    'AbortSignal',
+    'TextEncoder',
+    'TextDecoder',
+  ].map(name => [name, 'readonly']),
 )
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'schemas/**', 'bench/results/**', 'coverage/**', 'test/lab/**/*.js']},
+  {
+    ignores: [
+      'dist/**',
+      'bundle/**',
+      '.bundle-test-*/**',
+      'test/lab/logs/**',
+      'test/lab/state/**',
+      'node_modules/**',
+      'schemas/**',
+      'bench/results/**',
+      'coverage/**',
+      'test/lab/**/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,9 +63,15 @@ export default tseslint.config(
       // No import cycles (a module graph that can be loaded in any order; DEVELOPING.md "Layout").
       'import-x/no-cycle': ['error', {ignoreExternal: true}],
       'no-unused-vars': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none'}],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none'},
+      ],
       // Type-only imports say so (`import type`); `typeof import('x')` stays allowed for lazily loaded modules.
-      '@typescript-eslint/consistent-type-imports': ['error', {fixStyle: 'inline-type-imports', disallowTypeAnnotations: false}],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        {fixStyle: 'inline-type-imports', disallowTypeAnnotations: false},
+      ],
       // Parsed JSON and SQL rows are sometimes `any` on purpose: visible, not fatal.
       '@typescript-eslint/no-explicit-any': 'warn',
       eqeqeq: ['error', 'smart'],
@@ -44,10 +82,23 @@ export default tseslint.config(
     // Commands stay cheap to load: heavy modules only through `await import()` (replaces a regex test).
     files: ['src/commands/**/*.ts', 'src/commands/**/*.tsx'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: HEAVY.map(name => ({name, allowTypeImports: true, message: `${name} is heavy: load it with \`await import('${name}')\` on the path that needs it.`})),
-        patterns: [{group: HEAVY.map(n => `${n}/*`), allowTypeImports: true, message: 'Heavy module: load it with `await import()` on the path that needs it.'}],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: HEAVY.map(name => ({
+            name,
+            allowTypeImports: true,
+            message: `${name} is heavy: load it with \`await import('${name}')\` on the path that needs it.`,
+          })),
+          patterns: [
+            {
+              group: HEAVY.map(n => `${n}/*`),
+              allowTypeImports: true,
+              message: 'Heavy module: load it with `await import()` on the path that needs it.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -61,5 +112,11 @@ export default tseslint.config(
     // The live tests are being reworked on another branch: report these there as warnings for now.
     files: ['test/live/**'],
     rules: {'no-useless-assignment': 'warn', '@typescript-eslint/no-unused-vars': 'warn'},
+  },
+  // CommonJS helper scripts (scripts/diag/*.cjs, preloaded with node -r): require and module are theirs.
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {sourceType: 'commonjs', globals: {...NODE_GLOBALS, require: 'readonly', module: 'writable'}},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
   },
 )

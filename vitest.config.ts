@@ -21,7 +21,16 @@ export default defineConfig({
       // nature, so a longer bound per test (a loaded 2-core machine runs 8 processes at a fraction of their speed).
       {extends: true, test: {name: 'scale', include: ['test/scale/**/*.test.ts'], testTimeout: 300_000}},
       // Live files share one lab (and run the CLI as real processes: runCli reads FABRICCTL_TEST_RUNNER) and some of them break and restore parts of it: one file at a time.
-      {extends: true, test: {name: 'live', include: ['test/live/**/*.test.ts'], env: {FABRICCTL_NO_BUNDLE: '1', FABRICCTL_TEST_RUNNER: 'process'}, fileParallelism: false, globalSetup: fs.existsSync(liveSetup) ? [liveSetup] : []}},
+      {
+        extends: true,
+        test: {
+          name: 'live',
+          include: ['test/live/**/*.test.ts'],
+          env: {FABRICCTL_NO_BUNDLE: '1', FABRICCTL_TEST_RUNNER: 'process'},
+          fileParallelism: false,
+          globalSetup: fs.existsSync(liveSetup) ? [liveSetup] : [],
+        },
+      },
     ],
   },
 })

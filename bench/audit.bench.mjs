@@ -36,15 +36,29 @@ export async function run(ctx) {
   const a = median(audit)
   const l = median(list)
   rows.push(
-    {group: 'sim seed', metric: `audit hosts --json, ${hosts} hosts (median of 3)`, value: a, unit: 'ms', peer: {name: 'host list --json', value: l}},
+    {
+      group: 'sim seed',
+      metric: `audit hosts --json, ${hosts} hosts (median of 3)`,
+      value: a,
+      unit: 'ms',
+      peer: {name: 'host list --json', value: l},
+    },
     {group: 'sim seed', metric: 'audit hosts --output ndjson', value: nd.ms, unit: 'ms'},
     {group: 'sim seed', metric: 'per host (audit − host list) / hosts', value: (a - l) / hosts, unit: 'ms'},
   )
 
-  const live = fs.existsSync(LAB_CONFIG) && process.getuid?.() === 0
-    && spawnSync(path.join(ROOT, 'test', 'lab', 'status'), ['--quiet'], {timeout: 60_000}).status === 0
+  const live =
+    fs.existsSync(LAB_CONFIG) &&
+    process.getuid?.() === 0 &&
+    spawnSync(path.join(ROOT, 'test', 'lab', 'status'), ['--quiet'], {timeout: 60_000}).status === 0
   if (!live) {
-    rows.push({group: 'lab ssh', metric: 'skipped', value: null, unit: '', note: 'lab not up (test/lab/up) or not root'})
+    rows.push({
+      group: 'lab ssh',
+      metric: 'skipped',
+      value: null,
+      unit: '',
+      note: 'lab not up (test/lab/up) or not root',
+    })
     return rows
   }
   const env = {FABRICCTL_CONFIG: LAB_CONFIG, FABRICCTL_CONTEXT: 'lab'}
@@ -70,9 +84,27 @@ export async function run(ctx) {
   const peer = median(sshSeq)
   const cold = median([0, 1, 2].map(() => ctx.cli(['--version']).ms))
   rows.push(
-    {group: 'lab ssh', metric: `audit hosts, ${n} hosts, --concurrency 1 (median of 3)`, value: c1, unit: 'ms', peer: {name: `ssh HOST true × ${n}, sequential`, value: peer}},
-    {group: 'lab ssh', metric: `audit hosts, ${n} hosts, --concurrency 16 (median of 3)`, value: cn, unit: 'ms', peer: {name: 'concurrency 1', value: c1}},
-    {group: 'lab ssh', metric: 'per host at concurrency 1 ((audit − CLI start) / hosts)', value: (c1 - cold) / n, unit: 'ms', peer: {name: 'ssh HOST true', value: peer / n}},
+    {
+      group: 'lab ssh',
+      metric: `audit hosts, ${n} hosts, --concurrency 1 (median of 3)`,
+      value: c1,
+      unit: 'ms',
+      peer: {name: `ssh HOST true × ${n}, sequential`, value: peer},
+    },
+    {
+      group: 'lab ssh',
+      metric: `audit hosts, ${n} hosts, --concurrency 16 (median of 3)`,
+      value: cn,
+      unit: 'ms',
+      peer: {name: 'concurrency 1', value: c1},
+    },
+    {
+      group: 'lab ssh',
+      metric: 'per host at concurrency 1 ((audit − CLI start) / hosts)',
+      value: (c1 - cold) / n,
+      unit: 'ms',
+      peer: {name: 'ssh HOST true', value: peer / n},
+    },
   )
   return rows
 }

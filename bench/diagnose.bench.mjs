@@ -38,9 +38,27 @@ export async function run(ctx) {
   for (let i = 0; i < 3; i++) states.push(ctx.cli(['port', 'states', '--by', 'host', '--json']).ms)
   const version = ctx.medianMs(process.execPath, [(await import('./lib.mjs')).BIN, '--version'], 5)
   return [
-    {group: 'diagnose', metric: `port diagnose ONE (on ${dense.key}, ${dense.total} ports; median of 5)`, value: median(one), unit: 'ms', peer: {name: 'fabricctl --version', value: version}},
-    {group: 'diagnose', metric: `port diagnose --all --az az1 (${total} ports; median of 3)`, value: median(all), unit: 'ms', peer: {name: 'port states --by host', value: median(states)}},
-    {group: 'diagnose', metric: '--all az1: gather + diagnose, in-process (median of 3)', value: median(inProc), unit: 'ms', note: `${(median(inProc) * 1000 / total).toFixed(0)} µs per port`},
+    {
+      group: 'diagnose',
+      metric: `port diagnose ONE (on ${dense.key}, ${dense.total} ports; median of 5)`,
+      value: median(one),
+      unit: 'ms',
+      peer: {name: 'fabricctl --version', value: version},
+    },
+    {
+      group: 'diagnose',
+      metric: `port diagnose --all --az az1 (${total} ports; median of 3)`,
+      value: median(all),
+      unit: 'ms',
+      peer: {name: 'port states --by host', value: median(states)},
+    },
+    {
+      group: 'diagnose',
+      metric: '--all az1: gather + diagnose, in-process (median of 3)',
+      value: median(inProc),
+      unit: 'ms',
+      note: `${((median(inProc) * 1000) / total).toFixed(0)} µs per port`,
+    },
   ]
 }
 

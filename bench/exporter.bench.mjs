@@ -16,16 +16,23 @@ export async function run(ctx) {
   }
   const plain = ctx.cli(['port', 'states', '--json'])
   const verify = ctx.cli(['port', 'states', '--verify', '--json'])
-  if (verify.status !== 0) throw new Error(`port states --verify exited ${verify.status}: ${verify.stderr.slice(0, 300)}`)
+  if (verify.status !== 0)
+    throw new Error(`port states --verify exited ${verify.status}: ${verify.stderr.slice(0, 300)}`)
   const v = JSON.parse(verify.stdout)
   const text = ctx.cli(['port', 'states', '--verify', '--output', 'prometheus'])
   const samples = text.stdout.split('\n').filter(l => l && !l.startsWith('#')).length
 
   // The exporter: one gather of every part, then 20 scrapes of the cached exposition.
-  const child = spawn(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', '--interval', '10m', '--timeout', '5m'], {env: ctx.env, stdio: ['ignore', 'ignore', 'pipe']})
+  const child = spawn(
+    process.execPath,
+    [BIN, 'exporter', '--listen', '127.0.0.1:0', '--interval', '10m', '--timeout', '5m'],
+    {env: ctx.env, stdio: ['ignore', 'ignore', 'pipe']},
+  )
   let err = ''
   child.stderr.setEncoding('utf8')
-  child.stderr.on('data', d => { err += d })
+  child.stderr.on('data', d => {
+    err += d
+  })
   try {
     const until = Date.now() + 600_000
     let url
@@ -39,7 +46,10 @@ export async function run(ctx) {
       if (child.exitCode !== null) throw new Error(`exporter exited: ${err}`)
       await new Promise(r => setTimeout(r, 250))
     }
-    const part = p => Number(new RegExp(`^fabricctl_gather_duration_seconds\\{part="${p}"\\} (\\S+)$`, 'm').exec(body)?.[1] ?? Number.NaN) * 1000
+    const part = p =>
+      Number(
+        new RegExp(`^fabricctl_gather_duration_seconds\\{part="${p}"\\} (\\S+)$`, 'm').exec(body)?.[1] ?? Number.NaN,
+      ) * 1000
     const ok = p => new RegExp(`^fabricctl_gather_success\\{part="${p}"\\} 1$`, 'm').test(body)
     const scrapes = []
     for (let i = 0; i < 20; i++) {
@@ -50,11 +60,35 @@ export async function run(ctx) {
     const parts = ['ports', 'verify', 'audit', 'leaves']
     const failed = parts.filter(p => !ok(p))
     return [
-      {group: 'exporter', metric: `port states --verify (${v.total} ports diagnosed)`, value: verify.ms, unit: 'ms', peer: {name: 'port states', value: plain.ms}, note: `in-process ${v.verified.elapsedMs} ms`},
-      {group: 'exporter', metric: 'port states --verify --output prometheus', value: text.ms, unit: 'ms', note: `${samples} samples, ${text.stdout.length} bytes`},
-      ...parts.map(p => ({group: 'exporter', metric: `exporter gather: ${p}`, value: Math.round(part(p)), unit: 'ms', ...(ok(p) ? {} : {note: 'FAILED'})})),
-      {group: 'exporter', metric: 'exporter scrape of the cached gather (median of 20)', value: Math.round(median(scrapes) * 10) / 10, unit: 'ms',
-        note: `${body.split('\n').filter(l => l && !l.startsWith('#')).length} samples, ${body.length} bytes${failed.length ? `; failed: ${failed.join(',')}` : ''}`},
+      {
+        group: 'exporter',
+        metric: `port states --verify (${v.total} ports diagnosed)`,
+        value: verify.ms,
+        unit: 'ms',
+        peer: {name: 'port states', value: plain.ms},
+        note: `in-process ${v.verified.elapsedMs} ms`,
+      },
+      {
+        group: 'exporter',
+        metric: 'port states --verify --output prometheus',
+        value: text.ms,
+        unit: 'ms',
+        note: `${samples} samples, ${text.stdout.length} bytes`,
+      },
+      ...parts.map(p => ({
+        group: 'exporter',
+        metric: `exporter gather: ${p}`,
+        value: Math.round(part(p)),
+        unit: 'ms',
+        ...(ok(p) ? {} : {note: 'FAILED'}),
+      })),
+      {
+        group: 'exporter',
+        metric: 'exporter scrape of the cached gather (median of 20)',
+        value: Math.round(median(scrapes) * 10) / 10,
+        unit: 'ms',
+        note: `${body.split('\n').filter(l => l && !l.startsWith('#')).length} samples, ${body.length} bytes${failed.length ? `; failed: ${failed.join(',')}` : ''}`,
+      },
     ]
   } finally {
     child.kill('SIGTERM')

@@ -15,8 +15,20 @@ export async function run(ctx) {
   init.sort((a, b) => a - b)
   const topo = ctx.cli(['topology', 'show', '--json'])
   return [
-    {group: 'cold start', metric: 'fabricctl --version (median of 15)', value: version, unit: 'ms', peer: {name: 'node -e 0', value: node}},
-    {group: 'cold start', metric: 'fabricctl --help (median of 15)', value: help, unit: 'ms', peer: {name: 'node -e 0', value: node}},
+    {
+      group: 'cold start',
+      metric: 'fabricctl --version (median of 15)',
+      value: version,
+      unit: 'ms',
+      peer: {name: 'node -e 0', value: node},
+    },
+    {
+      group: 'cold start',
+      metric: 'fabricctl --help (median of 15)',
+      value: help,
+      unit: 'ms',
+      peer: {name: 'node -e 0', value: node},
+    },
     {group: 'sim', metric: 'sim init --profile seed (median of 3)', value: init[1], unit: 'ms', note: 'limit 10000 ms'},
     {group: 'sim', metric: 'topology show --json on seed', value: topo.ms, unit: 'ms'},
   ]

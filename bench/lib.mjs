@@ -18,7 +18,12 @@ export function benchContext() {
     /** Run fabricctl; returns {ms, status, stdout, stderr}. */
     cli(args, opts = {}) {
       const t0 = process.hrtime.bigint()
-      const r = spawnSync(process.execPath, [BIN, ...args], {env: {...env, ...opts.env}, encoding: 'utf8', maxBuffer: 1 << 30, timeout: opts.timeoutMs ?? 600_000})
+      const r = spawnSync(process.execPath, [BIN, ...args], {
+        env: {...env, ...opts.env},
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+        timeout: opts.timeoutMs ?? 600_000,
+      })
       return {ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status, stdout: r.stdout, stderr: r.stderr}
     },
     /** Median wall time of `runs` runs of a command (after one warm-up). */
@@ -59,7 +64,12 @@ export function pairedRatio(env, args, rounds = 9, {anchor = ['-e', '0'], extraE
   const run = a => timed(process.execPath, a, {env: e})
   run(anchor)
   const first = run(args)
-  const cmd = [], base = [], ratios = [], cpuRatios = [], cmdCpu = [], baseCpu = []
+  const cmd = [],
+    base = [],
+    ratios = [],
+    cpuRatios = [],
+    cmdCpu = [],
+    baseCpu = []
   for (let i = 0; i < rounds; i++) {
     const b = run(anchor)
     const c = run(args)
@@ -70,8 +80,16 @@ export function pairedRatio(env, args, rounds = 9, {anchor = ['-e', '0'], extraE
     ratios.push(c.ms / b.ms)
     if (b.cpuMs > 0) cpuRatios.push(c.cpuMs / b.cpuMs)
   }
-  return {ms: percentile(cmd, 50), anchorMs: percentile(base, 50), ratio: percentile(ratios, 50), cpuMs: percentile(cmdCpu, 50), anchorCpuMs: percentile(baseCpu, 50),
-    cpuRatio: percentile(cpuRatios, 50), status: first.status, stderr: first.stderr}
+  return {
+    ms: percentile(cmd, 50),
+    anchorMs: percentile(base, 50),
+    ratio: percentile(ratios, 50),
+    cpuMs: percentile(cmdCpu, 50),
+    anchorCpuMs: percentile(baseCpu, 50),
+    cpuRatio: percentile(cpuRatios, 50),
+    status: first.status,
+    stderr: first.stderr,
+  }
 }
 
 /**
@@ -81,14 +99,23 @@ export function pairedRatio(env, args, rounds = 9, {anchor = ['-e', '0'], extraE
 export function timed(cmd, args, opts = {}) {
   const fmtFile = path.join(os.tmpdir(), `fabricctl-time-${process.pid}-${Math.random().toString(36).slice(2)}`)
   const t0 = process.hrtime.bigint()
-  const r = spawnSync('/usr/bin/time', ['-o', fmtFile, '-f', '%U %S %M', cmd, ...args], {env: opts.env, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', opts.keepStdout ? 'pipe' : 'ignore', 'pipe'], timeout: opts.timeoutMs ?? 600_000})
+  const r = spawnSync('/usr/bin/time', ['-o', fmtFile, '-f', '%U %S %M', cmd, ...args], {
+    env: opts.env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', opts.keepStdout ? 'pipe' : 'ignore', 'pipe'],
+    timeout: opts.timeoutMs ?? 600_000,
+  })
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
-  let cpuMs = NaN, rssMiB = NaN
+  let cpuMs = NaN,
+    rssMiB = NaN
   try {
     const [u, s, m] = fs.readFileSync(fmtFile, 'utf8').trim().split('\n').pop().split(' ').map(Number)
     cpuMs = (u + s) * 1000
     rssMiB = m / 1024
-  } catch {}
+  } catch {
+    // not measured / not JSON
+  }
   fs.rmSync(fmtFile, {force: true})
   return {ms, cpuMs, rssMiB, status: r.status, stdout: r.stdout, stderr: r.stderr}
 }

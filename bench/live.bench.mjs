@@ -24,13 +24,19 @@ export async function run() {
   const inv = path.join(stateDir, 'inventory.json')
   const config = path.join(stateDir, 'fabricctl.yaml')
   const skipped = note => [{group: 'live', metric: 'port allocate vs curl vs openstack', value: null, unit: '', note}]
-  if (!fs.existsSync(inv) || !fs.existsSync(config)) return skipped('skipped: lab not up (no test/lab/state/inventory.json; test/lab/up)')
+  if (!fs.existsSync(inv) || !fs.existsSync(config))
+    return skipped('skipped: lab not up (no test/lab/state/inventory.json; test/lab/up)')
   const lab = JSON.parse(fs.readFileSync(inv, 'utf8'))
   const url = lab.neutron.url.replace(/\/$/, '')
   const project = lab.neutron.projectId
   const headers = {'Content-Type': 'application/json', 'X-Project-Id': project}
   const call = async (method, p, body) => {
-    const res = await fetch(`${url}${p}`, {method, headers, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(60_000)})
+    const res = await fetch(`${url}${p}`, {
+      method,
+      headers,
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(60_000),
+    })
     const text = await res.text()
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 200)}`)
     return text ? JSON.parse(text) : {}
@@ -42,17 +48,35 @@ export async function run() {
   }
 
   const tag = `bench-live-${Date.now().toString(36)}`
-  const {network} = await call('POST', '/v2.0/networks', {network: {name: `${tag}-net`, project_id: project, 'provider:network_type': 'vlan', 'provider:physical_network': lab.networks[0].physnet, 'provider:segmentation_id': 3951}})
+  const {network} = await call('POST', '/v2.0/networks', {
+    network: {
+      name: `${tag}-net`,
+      project_id: project,
+      'provider:network_type': 'vlan',
+      'provider:physical_network': lab.networks[0].physnet,
+      'provider:segmentation_id': 3951,
+    },
+  })
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-live-bench-'))
   const proxy = await recordingProxy(url)
   try {
-    await call('POST', '/v2.0/subnets', {subnet: {network_id: network.id, project_id: project, ip_version: 4, cidr: '198.51.121.0/24', gateway_ip: '198.51.121.1', enable_dhcp: false}})
+    await call('POST', '/v2.0/subnets', {
+      subnet: {
+        network_id: network.id,
+        project_id: project,
+        ip_version: 4,
+        cidr: '198.51.121.0/24',
+        gateway_ip: '198.51.121.1',
+        enable_dhcp: false,
+      },
+    })
     await call('PUT', `/v2.0/networks/${network.id}/tags/${tag}`)
     const env = {...process.env, FABRICCTL_CONFIG: config, FABRICCTL_CONTEXT: 'lab', NO_COLOR: '1'}
     const cli = (args, e = env) => {
       const t0 = process.hrtime.bigint()
       const r = spawnSync(process.execPath, [BIN, ...args], {env: e, encoding: 'utf8', timeout: 300_000})
-      if (r.status !== 0) throw new Error(`fabricctl ${args.join(' ')} exited ${r.status}: ${(r.stdout || r.stderr).slice(0, 200)}`)
+      if (r.status !== 0)
+        throw new Error(`fabricctl ${args.join(' ')} exited ${r.status}: ${(r.stdout || r.stderr).slice(0, 200)}`)
       return Number(process.hrtime.bigint() - t0) / 1e6
     }
     // 1. Record fabricctl's calls through the proxy (a copy of the context file pointing at it).
@@ -70,32 +94,87 @@ export async function run() {
         if (body && c.method === 'POST' && c.path.startsWith('/v2.0/ports')) body = renamePorts(body, `${tag}-curl${i}`)
         else if (body) body = body.replaceAll(`${tag}-rec`, `${tag}-curl${i}`)
         const p = c.path.replaceAll(encodeURIComponent(`${tag}-rec`), encodeURIComponent(`${tag}-curl${i}`))
-        const args = ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-X', c.method, '-H', 'Content-Type: application/json', '-H', `X-Project-Id: ${project}`, ...(body ? ['--data-binary', body] : []), `${url}${p}`]
+        const args = [
+          '-sS',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          '-X',
+          c.method,
+          '-H',
+          'Content-Type: application/json',
+          '-H',
+          `X-Project-Id: ${project}`,
+          ...(body ? ['--data-binary', body] : []),
+          `${url}${p}`,
+        ]
         const r = spawnSync('curl', args, {encoding: 'utf8', timeout: 120_000})
-        if (r.status !== 0 || !/^2/.test(r.stdout)) throw new Error(`curl ${c.method} ${p}: ${r.stdout} ${r.stderr.slice(0, 120)}`)
+        if (r.status !== 0 || !/^2/.test(r.stdout))
+          throw new Error(`curl ${c.method} ${p}: ${r.stdout} ${r.stderr.slice(0, 120)}`)
       }
       return Number(process.hrtime.bigint() - t0) / 1e6
     }
-    const fab = [], curl = [], osc = []
+    const fab = [],
+      curl = [],
+      osc = []
     const openstack = fs.existsSync('/usr/bin/openstack')
     for (let i = 0; i < ROUNDS; i++) {
       fab.push(cli(['port', 'allocate', '--label', tag, '--name', `${tag}-f${i}`, '--json']))
       curl.push(replay(i))
       if (openstack) {
         const t0 = process.hrtime.bigint()
-        const r = spawnSync('openstack', ['--os-auth-type', 'none', '--os-endpoint', url, '--os-project-id', project, 'port', 'create', '--network', network.id, `${tag}-os${i}`, '-f', 'json'], {encoding: 'utf8', timeout: 300_000})
+        const r = spawnSync(
+          'openstack',
+          [
+            '--os-auth-type',
+            'none',
+            '--os-endpoint',
+            url,
+            '--os-project-id',
+            project,
+            'port',
+            'create',
+            '--network',
+            network.id,
+            `${tag}-os${i}`,
+            '-f',
+            'json',
+          ],
+          {encoding: 'utf8', timeout: 300_000},
+        )
         if (r.status !== 0) throw new Error(`openstack port create exited ${r.status}: ${r.stderr.slice(0, 200)}`)
         osc.push(Number(process.hrtime.bigint() - t0) / 1e6)
       }
     }
     const med = xs => percentile(xs, 50)
     const rows = [
-      {group: 'live', metric: `fabricctl port allocate --label (one port; median of ${ROUNDS})`, value: med(fab), unit: 'ms', peer: {name: `curl replay of its ${calls.length} Neutron calls`, value: med(curl)},
-        note: `goal 1.3x; calls: ${calls.map(c => `${c.method} ${c.path.split('?')[0]}`).join(', ')}`.slice(0, 240)},
+      {
+        group: 'live',
+        metric: `fabricctl port allocate --label (one port; median of ${ROUNDS})`,
+        value: med(fab),
+        unit: 'ms',
+        peer: {name: `curl replay of its ${calls.length} Neutron calls`, value: med(curl)},
+        note: `goal 1.3x; calls: ${calls.map(c => `${c.method} ${c.path.split('?')[0]}`).join(', ')}`.slice(0, 240),
+      },
     ]
-    rows.push(openstack
-      ? {group: 'live', metric: `openstack port create (python3-openstackclient; median of ${ROUNDS})`, value: med(osc), unit: 'ms', peer: {name: 'fabricctl port allocate', value: med(fab)}}
-      : {group: 'live', metric: 'openstack port create', value: null, unit: '', note: 'skipped: python3-openstackclient not installed (apt-get install python3-openstackclient)'})
+    rows.push(
+      openstack
+        ? {
+            group: 'live',
+            metric: `openstack port create (python3-openstackclient; median of ${ROUNDS})`,
+            value: med(osc),
+            unit: 'ms',
+            peer: {name: 'fabricctl port allocate', value: med(fab)},
+          }
+        : {
+            group: 'live',
+            metric: 'openstack port create',
+            value: null,
+            unit: '',
+            note: 'skipped: python3-openstackclient not installed (apt-get install python3-openstackclient)',
+          },
+    )
     return rows
   } finally {
     proxy.close()
@@ -111,7 +190,8 @@ function renamePorts(text, name) {
   const doc = JSON.parse(text)
   const fix = p => {
     p.name = name
-    if (Array.isArray(p.fixed_ips)) p.fixed_ips = p.fixed_ips.map(({ip_address: _ip, ...rest}) => rest).filter(f => Object.keys(f).length > 0)
+    if (Array.isArray(p.fixed_ips))
+      p.fixed_ips = p.fixed_ips.map(({ip_address: _ip, ...rest}) => rest).filter(f => Object.keys(f).length > 0)
     if (p.fixed_ips?.length === 0) delete p.fixed_ips
     return p
   }
@@ -134,7 +214,12 @@ async function recordingProxy(target) {
         delete h.host
         delete h['content-length']
         delete h.connection
-        const up = await fetch(`${target}${req.url}`, {method: req.method, headers: h, body: body ?? undefined, signal: AbortSignal.timeout(120_000)})
+        const up = await fetch(`${target}${req.url}`, {
+          method: req.method,
+          headers: h,
+          body: body ?? undefined,
+          signal: AbortSignal.timeout(120_000),
+        })
         const buf = Buffer.from(await up.arrayBuffer())
         res.writeHead(up.status, {'content-type': up.headers.get('content-type') ?? 'application/json'})
         res.end(buf)

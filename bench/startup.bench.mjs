@@ -65,8 +65,14 @@ export async function run(ctx) {
     const r = pairedRatio(env, [BIN, ...args], ROUNDS)
     const ok = r.status === 0 || r.status === 1
     const goal = args[0] === '--version' ? 1.6 : 2.0
-    rows.push({group: bundled ? 'start-up (bundle)' : 'start-up (dist)', metric: `fabricctl ${args.join(' ')}`, value: r.ms, unit: 'ms', peer: {name: 'node -e 0', value: r.anchorMs},
-      note: `CPU ${Math.round(r.cpuMs)}/${Math.round(r.anchorCpuMs)} ms = ${r.cpuRatio.toFixed(2)}x; goal ${goal}x${ok ? '' : `; exit ${r.status}: ${r.stderr.trim().split('\n')[0]?.slice(0, 80)}`}`})
+    rows.push({
+      group: bundled ? 'start-up (bundle)' : 'start-up (dist)',
+      metric: `fabricctl ${args.join(' ')}`,
+      value: r.ms,
+      unit: 'ms',
+      peer: {name: 'node -e 0', value: r.anchorMs},
+      note: `CPU ${Math.round(r.cpuMs)}/${Math.round(r.anchorCpuMs)} ms = ${r.cpuRatio.toFixed(2)}x; goal ${goal}x${ok ? '' : `; exit ${r.status}: ${r.stderr.trim().split('\n')[0]?.slice(0, 80)}`}`,
+    })
   }
   return rows
 }

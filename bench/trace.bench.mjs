@@ -37,7 +37,11 @@ export async function run(ctx) {
   const rows = []
   const pairs = []
   try {
-    const ports = store.sql('SELECT p.name AS name, n.az AS az FROM ports p JOIN networks n ON n.name = p.network WHERE p.host IS NOT NULL ORDER BY p.name').all()
+    const ports = store
+      .sql(
+        'SELECT p.name AS name, n.az AS az FROM ports p JOIN networks n ON n.name = p.network WHERE p.host IS NOT NULL ORDER BY p.name',
+      )
+      .all()
     const byAz = new Map()
     for (const p of ports) (byAz.get(p.az) ?? byAz.set(p.az, []).get(p.az)).push(p.name)
     const rnd = prng(7)
@@ -64,8 +68,19 @@ export async function run(ctx) {
     const total = Number(process.hrtime.bigint() - t0) / 1e6
     const note = `${ports.length} ports; ${outcome.delivered} delivered, ${outcome.dropped} dropped (other tenants); ${(hops / pairs.length).toFixed(1)} hops avg`
     rows.push(
-      {group: 'in process (seed)', metric: 'trace p50 over 1000 random pairs', value: percentile(times, 50), unit: 'ms', note},
-      {group: 'in process (seed)', metric: 'trace p99 over 1000 random pairs', value: percentile(times, 99), unit: 'ms'},
+      {
+        group: 'in process (seed)',
+        metric: 'trace p50 over 1000 random pairs',
+        value: percentile(times, 50),
+        unit: 'ms',
+        note,
+      },
+      {
+        group: 'in process (seed)',
+        metric: 'trace p99 over 1000 random pairs',
+        value: percentile(times, 99),
+        unit: 'ms',
+      },
       {group: 'in process (seed)', metric: 'traces per second', value: (pairs.length / total) * 1000, unit: '/s'},
     )
   } finally {
@@ -81,7 +96,13 @@ export async function run(ctx) {
     if (i > 0) cmd.push(r.ms)
   }
   const version = ctx.medianMs(process.execPath, [BIN, '--version'], 10)
-  rows.push({group: 'command (seed)', metric: 'fabricctl trace --json (median of 10)', value: percentile(cmd, 50), unit: 'ms', peer: {name: 'fabricctl --version', value: version}})
+  rows.push({
+    group: 'command (seed)',
+    metric: 'fabricctl trace --json (median of 10)',
+    value: percentile(cmd, 50),
+    unit: 'ms',
+    peer: {name: 'fabricctl --version', value: version},
+  })
 
   // Live, when the lab is up: the whole command beside one bare `ovs-appctl ofproto/trace` over ssh.
   const lab = path.join(ROOT, 'test', 'lab', 'state')
@@ -95,16 +116,37 @@ export async function run(ctx) {
     const probe = ctx.cli(['trace', src.name, dst.name, '--json'], {env, timeoutMs: 60_000})
     if (probe.status === 0 || probe.status === 1) {
       const live = []
-      for (let i = 0; i < 5; i++) live.push(ctx.cli(['trace', src.name, dst.name, '--json'], {env, timeoutMs: 60_000}).ms)
+      for (let i = 0; i < 5; i++)
+        live.push(ctx.cli(['trace', src.name, dst.name, '--json'], {env, timeoutMs: 60_000}).ms)
       const peer = []
       for (let i = 0; i < 5; i++) {
         const t0 = process.hrtime.bigint()
         // A fresh connection each time (no multiplexing), like the CLI's own sessions.
-        const r = spawnSync('ssh', ['-F', sshCfg, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', src.host, 'ovs-appctl ofproto/trace br-int in_port=2,tcp'], {stdio: 'ignore', timeout: 60_000})
+        const r = spawnSync(
+          'ssh',
+          [
+            '-F',
+            sshCfg,
+            '-o',
+            'ControlMaster=no',
+            '-o',
+            'ControlPath=none',
+            src.host,
+            'ovs-appctl ofproto/trace br-int in_port=2,tcp',
+          ],
+          {stdio: 'ignore', timeout: 60_000},
+        )
         if (r.status === 0) peer.push(Number(process.hrtime.bigint() - t0) / 1e6)
       }
-      if (peer.length > 0) rows.push({group: 'command (live lab)', metric: `fabricctl trace ${src.name} ${dst.name} (median of 5)`, value: percentile(live, 50), unit: 'ms',
-        peer: {name: 'ssh host ovs-appctl ofproto/trace', value: percentile(peer, 50)}, note: 'Neutron + 2 hosts + 2 leaves over SSH'})
+      if (peer.length > 0)
+        rows.push({
+          group: 'command (live lab)',
+          metric: `fabricctl trace ${src.name} ${dst.name} (median of 5)`,
+          value: percentile(live, 50),
+          unit: 'ms',
+          peer: {name: 'ssh host ovs-appctl ofproto/trace', value: percentile(peer, 50)},
+          note: 'Neutron + 2 hosts + 2 leaves over SSH',
+        })
     }
   }
   return rows

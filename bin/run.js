@@ -12,7 +12,10 @@ const bundle = new URL('../bundle/main.js', import.meta.url)
 if (process.env.FABRICCTL_NO_BUNDLE !== '1' && existsSync(bundle)) {
   await (await import(bundle.href)).run(argv)
 } else {
-  const [{flush, run}, {hoistGlobalFlags}] = await Promise.all([import('@oclif/core'), import('../dist/lib/cli/argv.js')])
+  const [{flush, run}, {hoistGlobalFlags}] = await Promise.all([
+    import('@oclif/core'),
+    import('../dist/lib/cli/argv.js'),
+  ])
   const args = hoistGlobalFlags(argv)
   await run(args, import.meta.url)
     .then(() => flush())

@@ -18,10 +18,22 @@ const outArg = process.argv.indexOf('--outdir')
 const OUT = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(ROOT, 'bundle')
 
 export const EXTERNAL = [
-  'better-sqlite3', 'bindings', 'ssh2', 'cpu-features',
-  'typescript', 'ts-node', 'ts-node/*',
-  'ink', 'ink-*', 'react', 'react/*', 'react-devtools-core', 'yoga-layout', 'yoga-layout/*',
-  '@oclif/plugin-help', '@oclif/plugin-autocomplete',
+  'better-sqlite3',
+  'bindings',
+  'ssh2',
+  'cpu-features',
+  'typescript',
+  'ts-node',
+  'ts-node/*',
+  'ink',
+  'ink-*',
+  'react',
+  'react/*',
+  'react-devtools-core',
+  'yoga-layout',
+  'yoga-layout/*',
+  '@oclif/plugin-help',
+  '@oclif/plugin-autocomplete',
 ]
 
 function commandFiles(dir, prefix = []) {
@@ -38,7 +50,11 @@ const pjson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'
 if (!fs.existsSync(path.join(DIST, 'bundle-main.js'))) throw new Error('dist/ is missing: run `npm run build:ts` first')
 
 // The exporter's gather thread (lib/metrics/worker.js) is loaded by URL, so it is an entry of its own.
-const entryPoints = {main: path.join(DIST, 'bundle-main.js'), help: path.join(DIST, 'help.js'), 'metrics-worker': path.join(DIST, 'lib', 'metrics', 'worker.js')}
+const entryPoints = {
+  main: path.join(DIST, 'bundle-main.js'),
+  help: path.join(DIST, 'help.js'),
+  'metrics-worker': path.join(DIST, 'lib', 'metrics', 'worker.js'),
+}
 for (const parts of commandFiles(path.join(DIST, 'commands'))) {
   entryPoints[path.join('commands', ...parts).replace(/\.js$/, '')] = path.join(DIST, 'commands', ...parts)
 }
@@ -48,7 +64,11 @@ for (const parts of commandFiles(path.join(DIST, 'commands'))) {
 const zodLocalesEnOnly = {
   name: 'zod-locales-en-only',
   setup(build) {
-    build.onLoad({filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/}, () => ({contents: 'export { default as en } from "./en.js";\n', loader: 'js', resolveDir: path.join(ROOT, 'node_modules', 'zod', 'v4', 'locales')}))
+    build.onLoad({filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/}, () => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      loader: 'js',
+      resolveDir: path.join(ROOT, 'node_modules', 'zod', 'v4', 'locales'),
+    }))
   },
 }
 
@@ -71,7 +91,9 @@ const result = await esbuild.build({
   plugins: [zodLocalesEnOnly],
   logLevel: 'warning',
   // CommonJS dependencies (@oclif/core) call require() and read __dirname; give every output file both.
-  banner: {js: "import {createRequire as __fabricRequire} from 'node:module';import {fileURLToPath as __fabricPath} from 'node:url';import {dirname as __fabricDir} from 'node:path';const require = __fabricRequire(import.meta.url);const __filename = __fabricPath(import.meta.url);const __dirname = __fabricDir(__filename);"},
+  banner: {
+    js: "import {createRequire as __fabricRequire} from 'node:module';import {fileURLToPath as __fabricPath} from 'node:url';import {dirname as __fabricDir} from 'node:path';const require = __fabricRequire(import.meta.url);const __filename = __fabricPath(import.meta.url);const __dirname = __fabricDir(__filename);",
+  },
 })
 
 // bundle/ as an oclif root: same name/version/topics/plugins, commands and help class from the bundle.
@@ -90,7 +112,8 @@ fs.writeFileSync(path.join(OUT, 'package.json'), `${JSON.stringify(bundledPjson,
 const commands = {}
 for (const [id, cmd] of Object.entries(manifest.commands)) {
   const rel = cmd.relativePath
-  if (!Array.isArray(rel) || rel[0] !== 'dist' || rel[1] !== 'commands') throw new Error(`unexpected relativePath for ${id}: ${rel}`)
+  if (!Array.isArray(rel) || rel[0] !== 'dist' || rel[1] !== 'commands')
+    throw new Error(`unexpected relativePath for ${id}: ${rel}`)
   const target = path.join(OUT, ...rel.slice(1))
   if (!fs.existsSync(target)) throw new Error(`command ${id}: ${target} was not bundled`)
   commands[id] = {...cmd, relativePath: rel.slice(1)}
@@ -100,4 +123,6 @@ fs.writeFileSync(path.join(OUT, 'oclif.manifest.json'), `${JSON.stringify({...ma
 if (process.argv.includes('--meta')) fs.writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(result.metafile))
 const outputs = Object.entries(result.metafile.outputs)
 const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0)
-process.stderr.write(`bundle: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${path.relative(ROOT, OUT)}/ (${Object.keys(commands).length} commands)\n`)
+process.stderr.write(
+  `bundle: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${path.relative(ROOT, OUT)}/ (${Object.keys(commands).length} commands)\n`,
+)

@@ -29,7 +29,15 @@ describe('audit hosts on the simulated fabric', () => {
     for (const v of ['ok', 'warning', 'error']) expect(rep.summary.byVerdict[v]).toBeGreaterThan(0)
     for (const h of rep.hosts) expect(h.checks.map((c: any) => c.check)).toEqual(['ovs', 'bridges', 'bpf', 'nic'])
     const ids = new Set(rep.hosts.flatMap((h: any) => h.findings.map((f: any) => f.id)))
-    for (const id of ['ovs.known-bug.ovs-mirror-egress-only', 'bridges.linux-bridge-plugging', 'bridges.direct-plugging', 'bpf.kernel-version', 'bpf.config-unknown', 'bpf.bpffs-not-mounted', 'nic.legacy-speed']) {
+    for (const id of [
+      'ovs.known-bug.ovs-mirror-egress-only',
+      'bridges.linux-bridge-plugging',
+      'bridges.direct-plugging',
+      'bpf.kernel-version',
+      'bpf.config-unknown',
+      'bpf.bpffs-not-mounted',
+      'nic.legacy-speed',
+    ]) {
       expect(ids, id).toContain(id)
     }
     expect(rep.summary.instances.qbr).toBeGreaterThan(0)
@@ -46,7 +54,9 @@ describe('audit hosts on the simulated fabric', () => {
     expect(r.stdout).toMatch(/CHECK\s+ERROR\s+WARNING\s+UNKNOWN\s+INFO\nbridges/)
     expect(r.stdout).toMatch(/plugged directly \(18-hop paths\), \d+ through a Linux bridge \(24-hop paths\)/)
     expect(r.stdout).toMatch(/\[warning\] bridges\.linux-bridge-plugging: .*\n\s+sim: ovs_ports: qbr-plugged: qvo/)
-    expect(r.stdout).toMatch(/one end \(12 hops\): vnic \(in the instance\) → tap\S+ → qbr\S+ → qvb\S+ → qvo\S+ → br-int/)
+    expect(r.stdout).toMatch(
+      /one end \(12 hops\): vnic \(in the instance\) → tap\S+ → qbr\S+ → qvb\S+ → qvo\S+ → br-int/,
+    )
   })
 
   it('--fail-on warning turns warnings into exit 1; selected hosts only', async () => {
@@ -62,8 +72,11 @@ describe('audit hosts on the simulated fabric', () => {
 
   it('sees injected ovs-down and nic-down faults, and their clearing', async () => {
     const all = (await runCli(['audit', 'hosts', '--json'], {home})).json
-    const target = all.hosts.find((h: any) => h.verdict === 'ok' && h.checks.find((c: any) => c.check === 'ovs').status === 'pass').host
-    for (const kind of ['ovs-down', 'nic-down']) expect((await runCli(['sim', 'fault', 'inject', kind, '--target', target, '--json'], {home})).exitCode).toBe(0)
+    const target = all.hosts.find(
+      (h: any) => h.verdict === 'ok' && h.checks.find((c: any) => c.check === 'ovs').status === 'pass',
+    ).host
+    for (const kind of ['ovs-down', 'nic-down'])
+      expect((await runCli(['sim', 'fault', 'inject', kind, '--target', target, '--json'], {home})).exitCode).toBe(0)
     try {
       const r = await runCli(['audit', 'hosts', target, '--json'], {home})
       expect(r.exitCode).toBe(1)
@@ -92,7 +105,10 @@ describe('audit hosts on the simulated fabric', () => {
 
   it('--catalogue adds a site bug that then flags hosts', async () => {
     const file = path.join(home.dir, 'site.yaml')
-    fs.writeFileSync(file, 'kind: OvsKnownBugs\nbugs:\n  - id: site-317\n    title: our 3.1 flow-limit regression\n    severity: error\n    affected: [">=3.1.0 <3.1.5"]\n    references: ["https://example.org/ovs/317"]\n    remediation: Upgrade to 3.1.5.\n')
+    fs.writeFileSync(
+      file,
+      'kind: OvsKnownBugs\nbugs:\n  - id: site-317\n    title: our 3.1 flow-limit regression\n    severity: error\n    affected: [">=3.1.0 <3.1.5"]\n    references: ["https://example.org/ovs/317"]\n    remediation: Upgrade to 3.1.5.\n',
+    )
     const r = await runCli(['audit', 'hosts', '--check', 'ovs', '--catalogue', file, '--json'], {home})
     assertMatchesSchema(r.json)
     const hit = r.json.hosts.filter((h: any) => h.findings.some((f: any) => f.id === 'ovs.known-bug.site-317'))
@@ -102,7 +118,14 @@ describe('audit hosts on the simulated fabric', () => {
   })
 
   it('rejects bad usage with exit 2 and changes nothing', async () => {
-    for (const args of [['nope-host'], ['--check', 'cpu'], ['--az', 'az9'], ['--catalogue', '/nonexistent.yaml'], ['--local', 'az1-h01'], ['--json', '--output', 'ndjson']]) {
+    for (const args of [
+      ['nope-host'],
+      ['--check', 'cpu'],
+      ['--az', 'az9'],
+      ['--catalogue', '/nonexistent.yaml'],
+      ['--local', 'az1-h01'],
+      ['--json', '--output', 'ndjson'],
+    ]) {
       const r = await runCli(['audit', 'hosts', ...args, '--json'], {home})
       expect(r.exitCode, args.join(' ')).toBe(2)
       assertMatchesSchema(r.json)
@@ -129,7 +152,9 @@ describe('audit hosts --local on this machine', () => {
     // What the program reports is checked against this machine's files, read here independently —
     // whatever they say (the test asserts the program, not the machine's kernel configuration).
     const file = fs.existsSync('/proc/config.gz') ? '/proc/config.gz' : `/boot/config-${h.facts.kernel}`
-    const text = file.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(file)).toString('utf8') : fs.readFileSync(file, 'utf8')
+    const text = file.endsWith('.gz')
+      ? zlib.gunzipSync(fs.readFileSync(file)).toString('utf8')
+      : fs.readFileSync(file, 'utf8')
     const config = new Map<string, string>()
     for (const line of text.split('\n')) {
       const set = /^(CONFIG_\w+)=(.*)$/.exec(line)
@@ -144,18 +169,29 @@ describe('audit hosts --local on this machine', () => {
     const cfgFindings = h.findings.filter((f: any) => /^bpf\.config/.test(f.id))
     expect(cfgFindings.map((f: any) => f.id)).toContain(find('bpf.config') ? 'bpf.config' : 'bpf.config-missing')
     // Every FLAG=value the report quotes is what the file says (the not-set ones too).
-    const quoted = cfgFindings.flatMap((f: any) => f.evidence.map((e: any) => (expect(e.source).toBe(file), e.value as string)))
+    const quoted = cfgFindings
+      .flatMap((f: any) => f.evidence.map((e: any) => (expect(e.source).toBe(file), e.value as string)))
       .flatMap((v: string) => [...v.matchAll(/(CONFIG_\w+)=(\S+)/g)].map(m => [m[1]!, m[2]!] as const))
     expect(quoted.length).toBeGreaterThanOrEqual(10)
     for (const [flag, v] of quoted) expect(v, flag).toBe(value(flag))
     // Options an eBPF dataplane cannot do without: each one the file lacks is named in bpf.config-missing.
-    const required = ['CONFIG_BPF', 'CONFIG_BPF_SYSCALL', 'CONFIG_BPF_JIT', 'CONFIG_NET_CLS_BPF', 'CONFIG_NET_SCH_INGRESS', 'CONFIG_CGROUP_BPF']
+    const required = [
+      'CONFIG_BPF',
+      'CONFIG_BPF_SYSCALL',
+      'CONFIG_BPF_JIT',
+      'CONFIG_NET_CLS_BPF',
+      'CONFIG_NET_SCH_INGRESS',
+      'CONFIG_CGROUP_BPF',
+    ]
     const named = (find('bpf.config-missing')?.evidence ?? []).map((e: any) => String(e.value).split('=')[0])
     expect(required.filter(f => !['y', 'm'].includes(value(f)) && !named.includes(f))).toEqual([])
     // A base option, both ways: named as lacking exactly when the file lacks it.
     const hash = ['y', 'm'].includes(value('CONFIG_CRYPTO_USER_API_HASH'))
     expect(String(find('bpf.config-base')?.title ?? '').includes('CONFIG_CRYPTO_USER_API_HASH')).toBe(!hash)
-    const mounted = fs.readFileSync('/proc/mounts', 'utf8').split('\n').some(l => l.split(' ')[1] === '/sys/fs/bpf' && l.split(' ')[2] === 'bpf')
+    const mounted = fs
+      .readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .some(l => l.split(' ')[1] === '/sys/fs/bpf' && l.split(' ')[2] === 'bpf')
     expect(Boolean(find('bpf.bpffs-not-mounted'))).toBe(!mounted)
     const bpftool = ['/usr/sbin/bpftool', '/usr/bin/bpftool', '/sbin/bpftool'].some(p => fs.existsSync(p))
     expect(Boolean(find('bpf.probe-skipped'))).toBe(!bpftool)

@@ -12,7 +12,19 @@ describe('audit progress view', () => {
     model.plan(['h1', 'h2', 'h3'])
     model.start('h1')
     model.start('h2')
-    model.finish({host: 'h1', az: null, address: null, source: 'ssh', verdict: 'unreachable', failure: {code: 'SSH_TIMEOUT', message: 'x', hint: null}, elapsedMs: 1, checks: [], findings: [], facts: null, instances: null})
+    model.finish({
+      host: 'h1',
+      az: null,
+      address: null,
+      source: 'ssh',
+      verdict: 'unreachable',
+      failure: {code: 'SSH_TIMEOUT', message: 'x', hint: null},
+      elapsedMs: 1,
+      checks: [],
+      findings: [],
+      facts: null,
+      instances: null,
+    })
     await new Promise(resolve => setTimeout(resolve, 250))
     const frame = view.lastFrame()!
     expect(frame).toMatch(/audit hosts \[.*\] 1\/3/)

@@ -8,7 +8,14 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {bugsAffecting, loadCatalogue, SHIPPED_CATALOGUE} from '../src/lib/audit/catalogue.js'
 import {auditEvidence, checkStatus, verdictOf} from '../src/lib/audit/checks/index.js'
 import {countRules, deriveInstances} from '../src/lib/audit/hops.js'
-import {bpffsMounted, parseBondShow, parseIpLink, parseKernelConfig, parseOvsTables, parseProcBonding} from '../src/lib/audit/parse.js'
+import {
+  bpffsMounted,
+  parseBondShow,
+  parseIpLink,
+  parseKernelConfig,
+  parseOvsTables,
+  parseProcBonding,
+} from '../src/lib/audit/parse.js'
 import {exitCodeFor, parseChecks} from '../src/lib/audit/run.js'
 import {batchScript, parseBatchOutput} from '../src/lib/audit/sources/ssh.js'
 import {simEvidence} from '../src/lib/audit/sources/sim.js'
@@ -57,9 +64,11 @@ describe('known-bug catalogue', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-cat-'))
   afterAll(() => fs.rmSync(dir, {recursive: true, force: true}))
 
-  it('ships the reference\'s two bugs with their public references, fixed by 2.5.6', () => {
+  it("ships the reference's two bugs with their public references, fixed by 2.5.6", () => {
     const c = loadCatalogue()
-    const idle = c.bugs.find(b => b.references.includes('https://mail.openvswitch.org/pipermail/ovs-dev/2014-October/290600.html'))!
+    const idle = c.bugs.find(b =>
+      b.references.includes('https://mail.openvswitch.org/pipermail/ovs-dev/2014-October/290600.html'),
+    )!
     const mirror = c.bugs.find(b => b.references.includes('https://bugs.launchpad.net/cloud-archive/+bug/1639273'))!
     expect(idle.title).toMatch(/100% CPU/)
     expect(mirror.title).toMatch(/egress/)
@@ -73,36 +82,75 @@ describe('known-bug catalogue', () => {
 
   it('extends and overrides with a user file, and rejects a bad one naming the entry', () => {
     const extra = path.join(dir, 'extra.yaml')
-    fs.writeFileSync(extra, [
-      'kind: OvsKnownBugs', 'bugs:',
-      '  - {id: site-215-leak, title: our 2.15 leak, severity: error, affected: [">=2.15.0 <2.15.3"], references: ["https://example.org/bug/1"], remediation: upgrade}',
-      '  - {id: ovs-mirror-egress-only, title: mirrors, severity: error, affected: [">=2.5.0 <2.5.6"], references: ["https://bugs.launchpad.net/cloud-archive/+bug/1639273"], remediation: upgrade}',
-    ].join('\n'))
+    fs.writeFileSync(
+      extra,
+      [
+        'kind: OvsKnownBugs',
+        'bugs:',
+        '  - {id: site-215-leak, title: our 2.15 leak, severity: error, affected: [">=2.15.0 <2.15.3"], references: ["https://example.org/bug/1"], remediation: upgrade}',
+        '  - {id: ovs-mirror-egress-only, title: mirrors, severity: error, affected: [">=2.5.0 <2.5.6"], references: ["https://bugs.launchpad.net/cloud-archive/+bug/1639273"], remediation: upgrade}',
+      ].join('\n'),
+    )
     const c = loadCatalogue([extra])
     expect(c.files).toEqual([SHIPPED_CATALOGUE, extra])
     expect(bugsAffecting(c, '2.15.0+ds1-2+deb11u5').map(x => x.bug.id)).toEqual(['site-215-leak'])
     expect(c.bugs.find(b => b.id === 'ovs-mirror-egress-only')!.severity).toBe('error')
     const bad = path.join(dir, 'bad.yaml')
-    fs.writeFileSync(bad, 'kind: OvsKnownBugs\nbugs:\n  - {id: x, title: t, severity: fatal, affected: ["2.x"], references: ["https://e.org"], remediation: r}\n')
+    fs.writeFileSync(
+      bad,
+      'kind: OvsKnownBugs\nbugs:\n  - {id: x, title: t, severity: fatal, affected: ["2.x"], references: ["https://e.org"], remediation: r}\n',
+    )
     expect(() => loadCatalogue([bad])).toThrow(/bad.yaml is invalid: at "bugs.0.severity"/)
   })
 })
 
 // Captured from the lab's qbr host (lab-h2, OVS 3.1.0) with ovs-vsctl -f json / ovs-appctl / iptables-save.
-const BRIDGES = '{"data":[[["uuid","cc36"],"br-bond",["set",[["uuid","b145"],["uuid","e822"],["uuid","edb8"]]]],[["uuid","e9e3"],"br-int",["set",[["uuid","4969"],["uuid","5509"],["uuid","580a"],["uuid","fa10"]]]]],"headings":["_uuid","name","ports"]}'
-const PORTS = '{"data":[[["uuid","580a"],"int-br-bond",["uuid","8466"],["set",[]]],[["uuid","e822"],"br-bond",["uuid","fb78"],["set",[]]],[["uuid","edb8"],"bond0",["set",[["uuid","a0ad"],["uuid","d5c3"]]],"active-backup"],[["uuid","5509"],"qvoa9be34be-54",["uuid","b090"],["set",[]]],[["uuid","b145"],"phy-br-bond",["uuid","11e5"],["set",[]]],[["uuid","fa10"],"qvoe9801a42-a5",["uuid","080e"],["set",[]]],[["uuid","4969"],"br-int",["uuid","ecb5"],["set",[]]]],"headings":["_uuid","name","interfaces","bond_mode"]}'
-const IFACES = '{"data":[[["uuid","8466"],"int-br-bond","patch",1,["set",[]],["map",[["peer","phy-br-bond"]]]],[["uuid","fb78"],"br-bond","internal",65534,["set",[]],["map",[]]],[["uuid","b090"],"qvoa9be34be-54","",3,["set",[]],["map",[]]],[["uuid","080e"],"qvoe9801a42-a5","",-1,"could not open network device qvoe9801a42-a5 (No such device)",["map",[]]],[["uuid","d5c3"],"eth1","",3,["set",[]],["map",[]]],[["uuid","a0ad"],"eth0","",["set",[]],["set",[]],["map",[]]],[["uuid","ecb5"],"br-int","internal",65534,["set",[]],["map",[]]],[["uuid","11e5"],"phy-br-bond","patch",1,["set",[]],["map",[["peer","int-br-bond"]]]]],"headings":["_uuid","name","type","ofport","error","options"]}'
-const BOND_SHOW = '---- bond0 ----\nbond_mode: active-backup\nactive-backup primary: eth0\n\nmember eth0: enabled\n  active member\n  may_enable: true\n\nmember eth1: disabled\n  may_enable: false\n'
+const BRIDGES =
+  '{"data":[[["uuid","cc36"],"br-bond",["set",[["uuid","b145"],["uuid","e822"],["uuid","edb8"]]]],[["uuid","e9e3"],"br-int",["set",[["uuid","4969"],["uuid","5509"],["uuid","580a"],["uuid","fa10"]]]]],"headings":["_uuid","name","ports"]}'
+const PORTS =
+  '{"data":[[["uuid","580a"],"int-br-bond",["uuid","8466"],["set",[]]],[["uuid","e822"],"br-bond",["uuid","fb78"],["set",[]]],[["uuid","edb8"],"bond0",["set",[["uuid","a0ad"],["uuid","d5c3"]]],"active-backup"],[["uuid","5509"],"qvoa9be34be-54",["uuid","b090"],["set",[]]],[["uuid","b145"],"phy-br-bond",["uuid","11e5"],["set",[]]],[["uuid","fa10"],"qvoe9801a42-a5",["uuid","080e"],["set",[]]],[["uuid","4969"],"br-int",["uuid","ecb5"],["set",[]]]],"headings":["_uuid","name","interfaces","bond_mode"]}'
+const IFACES =
+  '{"data":[[["uuid","8466"],"int-br-bond","patch",1,["set",[]],["map",[["peer","phy-br-bond"]]]],[["uuid","fb78"],"br-bond","internal",65534,["set",[]],["map",[]]],[["uuid","b090"],"qvoa9be34be-54","",3,["set",[]],["map",[]]],[["uuid","080e"],"qvoe9801a42-a5","",-1,"could not open network device qvoe9801a42-a5 (No such device)",["map",[]]],[["uuid","d5c3"],"eth1","",3,["set",[]],["map",[]]],[["uuid","a0ad"],"eth0","",["set",[]],["set",[]],["map",[]]],[["uuid","ecb5"],"br-int","internal",65534,["set",[]],["map",[]]],[["uuid","11e5"],"phy-br-bond","patch",1,["set",[]],["map",[["peer","int-br-bond"]]]]],"headings":["_uuid","name","type","ofport","error","options"]}'
+const BOND_SHOW =
+  '---- bond0 ----\nbond_mode: active-backup\nactive-backup primary: eth0\n\nmember eth0: enabled\n  active member\n  may_enable: true\n\nmember eth1: disabled\n  may_enable: false\n'
 const IPTABLES = [
   '-A FORWARD -m physdev --physdev-out tape9801a42-a5 --physdev-is-bridged -m comment --comment "fabl sg: port e9801a42-a5d4-41de-9b39-e07119c91c51 ingress" -j ACCEPT',
   '-A FORWARD -m physdev --physdev-in tape9801a42-a5 --physdev-is-bridged -m comment --comment "fabl sg: port e9801a42-a5d4-41de-9b39-e07119c91c51 egress" -j ACCEPT',
 ]
 const IP_LINK = JSON.stringify([
-  {ifname: 'tape9801a42-a5', flags: ['UP', 'LOWER_UP'], operstate: 'UP', master: 'qbre9801a42-a5', link_netnsid: 0, linkinfo: {info_kind: 'veth', info_slave_kind: 'bridge'}},
+  {
+    ifname: 'tape9801a42-a5',
+    flags: ['UP', 'LOWER_UP'],
+    operstate: 'UP',
+    master: 'qbre9801a42-a5',
+    link_netnsid: 0,
+    linkinfo: {info_kind: 'veth', info_slave_kind: 'bridge'},
+  },
   {ifname: 'qbre9801a42-a5', flags: ['UP', 'LOWER_UP'], operstate: 'UP', linkinfo: {info_kind: 'bridge'}},
-  {ifname: 'qvbe9801a42-a5', flags: ['UP', 'LOWER_UP'], operstate: 'UP', master: 'qbre9801a42-a5', link: 'qvoe9801a42-a5', linkinfo: {info_kind: 'veth', info_slave_kind: 'bridge'}},
-  {ifname: 'qvoe9801a42-a5', flags: ['UP', 'LOWER_UP'], operstate: 'UP', master: 'ovs-system', link: 'qvbe9801a42-a5', linkinfo: {info_kind: 'veth', info_slave_kind: 'openvswitch'}},
-  {ifname: 'eth1', flags: ['BROADCAST', 'UP'], operstate: 'DOWN', master: 'ovs-system', link_netnsid: 1, linkinfo: {info_kind: 'veth'}},
+  {
+    ifname: 'qvbe9801a42-a5',
+    flags: ['UP', 'LOWER_UP'],
+    operstate: 'UP',
+    master: 'qbre9801a42-a5',
+    link: 'qvoe9801a42-a5',
+    linkinfo: {info_kind: 'veth', info_slave_kind: 'bridge'},
+  },
+  {
+    ifname: 'qvoe9801a42-a5',
+    flags: ['UP', 'LOWER_UP'],
+    operstate: 'UP',
+    master: 'ovs-system',
+    link: 'qvbe9801a42-a5',
+    linkinfo: {info_kind: 'veth', info_slave_kind: 'openvswitch'},
+  },
+  {
+    ifname: 'eth1',
+    flags: ['BROADCAST', 'UP'],
+    operstate: 'DOWN',
+    master: 'ovs-system',
+    link_netnsid: 1,
+    linkinfo: {info_kind: 'veth'},
+  },
 ])
 
 describe('parsers (real output)', () => {
@@ -110,43 +158,92 @@ describe('parsers (real output)', () => {
     const t = parseOvsTables(BRIDGES, PORTS, IFACES)
     expect(t.bridges.map(b => b.name)).toEqual(['br-bond', 'br-int'])
     expect(t.bridges[1]!.ports).toContain('qvoa9be34be-54')
-    expect(t.bonds).toEqual([{name: 'bond0', bridge: 'br-bond', members: [{name: 'eth0', enabled: null}, {name: 'eth1', enabled: null}]}])
+    expect(t.bonds).toEqual([
+      {
+        name: 'bond0',
+        bridge: 'br-bond',
+        members: [
+          {name: 'eth0', enabled: null},
+          {name: 'eth1', enabled: null},
+        ],
+      },
+    ])
     const by = Object.fromEntries(t.interfaces.map(i => [i.name, i]))
     expect(by['int-br-bond']).toMatchObject({type: 'patch', bridge: 'br-int', peer: 'phy-br-bond'})
-    expect(by['qvoe9801a42-a5']).toMatchObject({ofport: -1, error: 'could not open network device qvoe9801a42-a5 (No such device)'})
+    expect(by['qvoe9801a42-a5']).toMatchObject({
+      ofport: -1,
+      error: 'could not open network device qvoe9801a42-a5 (No such device)',
+    })
     expect(by.eth0!.ofport).toBeNull()
   })
 
   it('reads bond members (member/slave spellings), /proc/net/bonding, ip -j link, mounts, kernel config', () => {
-    expect([...parseBondShow(BOND_SHOW).get('bond0')!]).toEqual([['eth0', true], ['eth1', false]])
-    expect([...parseBondShow('---- bond0 ----\nslave eth0: enabled\nslave eth1: enabled\n').get('bond0')!.values()]).toEqual([true, true])
-    const proc = parseProcBonding('==> /proc/net/bonding/bond0\nBonding Mode: active-backup\n\nSlave Interface: eth0\nMII Status: up\nSpeed: 25000 Mbps\n\nSlave Interface: eth1\nMII Status: down\nSpeed: Unknown\n')
-    expect(proc).toEqual([{name: 'bond0', members: [{name: 'eth0', up: true, speedMbps: 25000}, {name: 'eth1', up: false, speedMbps: null}]}])
+    expect([...parseBondShow(BOND_SHOW).get('bond0')!]).toEqual([
+      ['eth0', true],
+      ['eth1', false],
+    ])
+    expect([
+      ...parseBondShow('---- bond0 ----\nslave eth0: enabled\nslave eth1: enabled\n').get('bond0')!.values(),
+    ]).toEqual([true, true])
+    const proc = parseProcBonding(
+      '==> /proc/net/bonding/bond0\nBonding Mode: active-backup\n\nSlave Interface: eth0\nMII Status: up\nSpeed: 25000 Mbps\n\nSlave Interface: eth1\nMII Status: down\nSpeed: Unknown\n',
+    )
+    expect(proc).toEqual([
+      {
+        name: 'bond0',
+        members: [
+          {name: 'eth0', up: true, speedMbps: 25000},
+          {name: 'eth1', up: false, speedMbps: null},
+        ],
+      },
+    ])
     const links = parseIpLink(IP_LINK)
     expect(links.find(l => l.name === 'qvoe9801a42-a5')!.peer).toBe('qvbe9801a42-a5')
     expect(links.find(l => l.name === 'eth1')!.up).toBe(false)
     expect(bpffsMounted('sysfs /sys sysfs rw 0 0\nbpf /sys/fs/bpf bpf rw,relatime 0 0\n')).toBe(true)
     expect(bpffsMounted('sysfs /sys sysfs rw 0 0\n')).toBe(false)
-    expect(parseKernelConfig('CONFIG_BPF=y\n# CONFIG_SCHEDSTATS is not set\nCONFIG_HZ=250\nCONFIG_LOCALVERSION="-x"\n')).toEqual({CONFIG_BPF: 'y', CONFIG_SCHEDSTATS: 'n', CONFIG_HZ: '250', CONFIG_LOCALVERSION: '-x'})
+    expect(
+      parseKernelConfig('CONFIG_BPF=y\n# CONFIG_SCHEDSTATS is not set\nCONFIG_HZ=250\nCONFIG_LOCALVERSION="-x"\n'),
+    ).toEqual({CONFIG_BPF: 'y', CONFIG_SCHEDSTATS: 'n', CONFIG_HZ: '250', CONFIG_LOCALVERSION: '-x'})
   })
 
   it('derives qbr plugging from the veth peer in a Linux bridge, 24 hops, and the iptables rules on it', () => {
     const t = parseOvsTables(BRIDGES, PORTS, IFACES)
-    const inst = deriveInstances(t.interfaces, parseIpLink(IP_LINK), IPTABLES, {bond: 'bond0', nic: 'eth0', switchPort: 'lab-leaf1:swp2'})
+    const inst = deriveInstances(t.interfaces, parseIpLink(IP_LINK), IPTABLES, {
+      bond: 'bond0',
+      nic: 'eth0',
+      switchPort: 'lab-leaf1:swp2',
+    })
     const e = inst.find(i => i.device === 'qvoe9801a42-a5')!
     // 24 hops with the Linux bridge in the path (DESIGN.md and reference §1.5): the design's figure, not the code's constant.
     expect(e).toMatchObject({plugging: 'qbr', linuxBridge: 'qbre9801a42-a5', iptablesRules: 2, pathHops: 24})
-    expect(e.chain).toEqual(['vnic (in the instance)', 'tape9801a42-a5', 'qbre9801a42-a5', 'qvbe9801a42-a5', 'qvoe9801a42-a5', 'br-int', 'int-br-bond', 'phy-br-bond', 'br-bond', 'bond0', 'eth0', 'lab-leaf1:swp2'])
+    expect(e.chain).toEqual([
+      'vnic (in the instance)',
+      'tape9801a42-a5',
+      'qbre9801a42-a5',
+      'qvbe9801a42-a5',
+      'qvoe9801a42-a5',
+      'br-int',
+      'int-br-bond',
+      'phy-br-bond',
+      'br-bond',
+      'bond0',
+      'eth0',
+      'lab-leaf1:swp2',
+    ])
     expect(countRules(IPTABLES, ['tapa9be34be-54'])).toBe(0)
     // without link data the Neutron names decide
     expect(deriveInstances(t.interfaces, null, null).map(i => i.plugging)).toEqual(['qbr', 'qbr'])
   })
 
-  it('splits the one-channel batch script\'s output back into probes (binary-safe)', () => {
+  it("splits the one-channel batch script's output back into probes (binary-safe)", () => {
     const script = batchScript(['echo hi', 'exit 3'])
     expect(script).toContain('mktemp -d')
     const gz = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff])
-    const out = parseBatchOutput(`0 0 ${Buffer.from('hi\n').toString('base64')} \n1 3 ${gz.toString('base64')} ${Buffer.from('oops').toString('base64')}\n`, ['a', 'b'])
+    const out = parseBatchOutput(
+      `0 0 ${Buffer.from('hi\n').toString('base64')} \n1 3 ${gz.toString('base64')} ${Buffer.from('oops').toString('base64')}\n`,
+      ['a', 'b'],
+    )
     expect(out.get('a')).toMatchObject({stdout: 'hi\n', code: 0, stderr: ''})
     expect(out.get('b')!.raw.equals(gz)).toBe(true)
     expect(out.get('b')).toMatchObject({code: 3, stderr: 'oops'})
@@ -190,7 +287,12 @@ describe('checks on the simulated fabric', () => {
     const old = audit(hosts.find(h => h.ovsVersion === '2.5.0')!.name)
     expect(old.findings.map(f => f.id)).toContain('ovs.known-bug.ovs-mirror-egress-only')
     expect(old.findings.find(f => f.id === 'bpf.kernel-version')!.severity).toBe('error') // 3.10 < 4.8
-    expect(old.findings.find(f => f.id === 'bpf.config-missing')!.evidence.map(e => e.value).join()).toMatch(/CONFIG_BPF_SYSCALL=n/)
+    expect(
+      old.findings
+        .find(f => f.id === 'bpf.config-missing')!
+        .evidence.map(e => e.value)
+        .join(),
+    ).toMatch(/CONFIG_BPF_SYSCALL=n/)
     expect(old.verdict).toBe('error')
     const modern = audit(hosts.find(h => h.ovsVersion === '3.1.0-2+deb12u1')!.name)
     expect(modern.findings.find(f => f.id === 'bpf.kernel-version')).toMatchObject({severity: 'info'})
@@ -244,30 +346,65 @@ describe('checks on the simulated fabric', () => {
   it('flags ofport -1, a missing patch pair, both NICs on one switch, a JIT left off', () => {
     const e = evidence(store.hosts().find(x => x.role === 'container' && x.ovsRunning)!.name)
     e.ovs.interfaces = e.ovs.interfaces!.filter(i => i.name !== 'phy-br-bond')
-    e.ovs.interfaces.push({name: 'tapdeadbeef-00', type: '', ofport: -1, error: 'could not open network device', bridge: 'br-int', port: 'tapdeadbeef-00', peer: null})
+    e.ovs.interfaces.push({
+      name: 'tapdeadbeef-00',
+      type: '',
+      ofport: -1,
+      error: 'could not open network device',
+      bridge: 'br-int',
+      port: 'tapdeadbeef-00',
+      peer: null,
+    })
     e.nics = e.nics!.map(n => ({...n, switch: 'leafX'}))
     e.kernel.jitEnable = 0
     e.kernel.config = {...e.kernel.config!, CONFIG_BPF_JIT_ALWAYS_ON: 'n'}
-    const ids = auditEvidence(e, ALL, catalogue).findings.filter(f => f.severity === 'error' || f.severity === 'warning').map(f => f.id)
-    expect(ids).toEqual(expect.arrayContaining(['ovs.attach-failed', 'bridges.patch-missing', 'nic.same-switch', 'bpf.jit-disabled']))
+    const ids = auditEvidence(e, ALL, catalogue)
+      .findings.filter(f => f.severity === 'error' || f.severity === 'warning')
+      .map(f => f.id)
+    expect(ids).toEqual(
+      expect.arrayContaining(['ovs.attach-failed', 'bridges.patch-missing', 'nic.same-switch', 'bpf.jit-disabled']),
+    )
   })
 
   it('gives bare-metal hosts not-applicable OVS/bridges checks', () => {
     const bm = store.hosts().find(h => h.role === 'baremetal')!
     const a = audit(bm.name)
-    expect(a.checks.filter(c => c.check === 'ovs' || c.check === 'bridges').map(c => c.status)).toEqual(['not-applicable', 'not-applicable'])
+    expect(a.checks.filter(c => c.check === 'ovs' || c.check === 'bridges').map(c => c.status)).toEqual([
+      'not-applicable',
+      'not-applicable',
+    ])
   })
 })
 
 describe('verdicts and exit codes', () => {
   it('orders error > warning > unknown > ok; exit 3 beats 1; --fail-on warning counts unknown', () => {
-    const f = (severity: 'info' | 'warning' | 'error', unknown = false) => ({check: 'bpf' as const, id: 'bpf.x', severity, unknown, title: '', evidence: [], remediation: null})
+    const f = (severity: 'info' | 'warning' | 'error', unknown = false) => ({
+      check: 'bpf' as const,
+      id: 'bpf.x',
+      severity,
+      unknown,
+      title: '',
+      evidence: [],
+      remediation: null,
+    })
     expect(verdictOf([f('info')])).toBe('ok')
     expect(verdictOf([f('info'), f('warning', true)])).toBe('unknown')
     expect(verdictOf([f('warning', true), f('warning')])).toBe('warning')
     expect(verdictOf([f('warning'), f('error')])).toBe('error')
     expect(checkStatus([])).toBe('pass')
-    const host = (findings: ReturnType<typeof f>[], verdict = verdictOf(findings)) => ({host: 'h', az: null, address: null, source: 'sim' as const, verdict, failure: null, elapsedMs: 0, checks: [], findings, facts: null, instances: null})
+    const host = (findings: ReturnType<typeof f>[], verdict = verdictOf(findings)) => ({
+      host: 'h',
+      az: null,
+      address: null,
+      source: 'sim' as const,
+      verdict,
+      failure: null,
+      elapsedMs: 0,
+      checks: [],
+      findings,
+      facts: null,
+      instances: null,
+    })
     expect(exitCodeFor([host([f('warning', true)])], 'error')).toBe(0)
     expect(exitCodeFor([host([f('warning', true)])], 'warning')).toBe(1)
     expect(exitCodeFor([host([f('error')]), host([], 'unreachable')], 'error')).toBe(3)

@@ -14,18 +14,28 @@ let home: TestHome
 
 /** Run fabricctl from the bundle in OUT: OUT/launch.mjs imports OUT/main.js, as bin/run.js does with bundle/. */
 async function runBundled(args: string[]) {
-  const r = await execa(process.execPath, [path.join(OUT, 'launch.mjs'), ...args], {env: home.env, reject: false, cwd: ROOT, timeout: 60_000})
+  const r = await execa(process.execPath, [path.join(OUT, 'launch.mjs'), ...args], {
+    env: home.env,
+    reject: false,
+    cwd: ROOT,
+    timeout: 60_000,
+  })
   let json: any
   try {
     json = JSON.parse(r.stdout)
-  } catch {}
+  } catch {
+    // not measured / not JSON
+  }
   return {exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, json}
 }
 
 beforeAll(async () => {
   home = makeHome()
   await execa(process.execPath, [path.join(ROOT, 'scripts', 'bundle.mjs'), '--outdir', OUT], {cwd: ROOT})
-  fs.writeFileSync(path.join(OUT, 'launch.mjs'), `const m = await import(${JSON.stringify(pathToFileURL(path.join(OUT, 'main.js')).href)})\nawait m.run(process.argv.slice(2))\n`)
+  fs.writeFileSync(
+    path.join(OUT, 'launch.mjs'),
+    `const m = await import(${JSON.stringify(pathToFileURL(path.join(OUT, 'main.js')).href)})\nawait m.run(process.argv.slice(2))\n`,
+  )
 }, 120_000)
 afterAll(() => {
   fs.rmSync(OUT, {recursive: true, force: true})
@@ -39,8 +49,12 @@ describe('bundled build', () => {
     const rootManifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8'))
     expect(pjson.version).toBe(manifest.version)
     expect(Object.keys(manifest.commands).sort()).toEqual(Object.keys(rootManifest.commands).sort())
-    for (const cmd of Object.values<any>(manifest.commands)) expect(fs.existsSync(path.join(OUT, ...cmd.relativePath))).toBe(true)
-    const chunks = fs.readdirSync(path.join(OUT, 'chunks')).map(f => fs.readFileSync(path.join(OUT, 'chunks', f), 'utf8')).join('\n')
+    for (const cmd of Object.values<any>(manifest.commands))
+      expect(fs.existsSync(path.join(OUT, ...cmd.relativePath))).toBe(true)
+    const chunks = fs
+      .readdirSync(path.join(OUT, 'chunks'))
+      .map(f => fs.readFileSync(path.join(OUT, 'chunks', f), 'utf8'))
+      .join('\n')
     expect(chunks).toMatch(/from ["']better-sqlite3["']|import\(["']better-sqlite3["']\)/)
     expect(chunks).not.toMatch(/function Database\(filenameGiven/) // better-sqlite3's own source is not inlined
   })
@@ -50,7 +64,10 @@ describe('bundled build', () => {
     expect(v.exitCode).toBe(0)
     expect(v.stdout).toMatch(/^fabricctl\/\d+\.\d+\.\d+ /)
     // The bundle's fast path prints exactly what oclif prints.
-    const oclif = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), '--version'], {env: {...home.env, FABRICCTL_NO_BUNDLE: '1'}, reject: false})
+    const oclif = await execa(process.execPath, [path.join(ROOT, 'bin', 'run.js'), '--version'], {
+      env: {...home.env, FABRICCTL_NO_BUNDLE: '1'},
+      reject: false,
+    })
     expect(v.stdout).toBe(oclif.stdout)
     const h = await runBundled(['help', 'port', 'allocate'])
     expect(h.exitCode).toBe(0)

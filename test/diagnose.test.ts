@@ -44,13 +44,25 @@ afterEach(() => store.close())
 const diag = (ref: string): Diagnosis => diagnosePort(simPortEvidence(store, ref))
 const one = <T>(sql: string, ...args: unknown[]) => store.sql(sql).get(...args) as T
 /** A port on a host of this role/plugging (first by name). */
-const portOn = (where = `h.role = 'container'`) => one<{name: string; id: string; host: string; network: string}>(
-  `SELECT p.name, p.id, p.host, p.network FROM ports p JOIN hosts h ON h.name = p.host WHERE ${where} ORDER BY p.name LIMIT 1`)
-const leavesOf = (host: string) => (store.sql('SELECT switch FROM cabling WHERE host = ? ORDER BY nic').all(host) as {switch: string}[]).map(r => r.switch)
+const portOn = (where = `h.role = 'container'`) =>
+  one<{name: string; id: string; host: string; network: string}>(
+    `SELECT p.name, p.id, p.host, p.network FROM ports p JOIN hosts h ON h.name = p.host WHERE ${where} ORDER BY p.name LIMIT 1`,
+  )
+const leavesOf = (host: string) =>
+  (store.sql('SELECT switch FROM cabling WHERE host = ? ORDER BY nic').all(host) as {switch: string}[]).map(
+    r => r.switch,
+  )
 const stepOf = (d: Diagnosis, id: string) => d.steps.find(s => s.id === id)!
 
 function expectVerdict(d: Diagnosis, cause: string, step: string): void {
-  expect(d.verdict, JSON.stringify(d.steps.filter(s => s.status !== 'passed'), null, 1)).toMatchObject({ok: false, cause, step})
+  expect(
+    d.verdict,
+    JSON.stringify(
+      d.steps.filter(s => s.status !== 'passed'),
+      null,
+      1,
+    ),
+  ).toMatchObject({ok: false, cause, step})
   expect(stepOf(d, step)).toMatchObject({status: 'failed', cause})
   // Every step before it passed or was skipped: it is the *first* failure.
   const idx = d.steps.findIndex(s => s.id === step)
@@ -85,7 +97,10 @@ describe('healthy fabric', () => {
     }
     // Evidence is shown, not just a verdict.
     const d = ds.find(x => stepOf(x, 'device-attached').status === 'passed')!
-    expect(stepOf(d, 'device-attached').evidence).toMatchObject({device: expect.stringMatching(/^(tap|qvo)/), localVlan: expect.any(Number)})
+    expect(stepOf(d, 'device-attached').evidence).toMatchObject({
+      device: expect.stringMatching(/^(tap|qvo)/),
+      localVlan: expect.any(Number),
+    })
     expect(stepOf(d, 'leaf-config').evidence.checked).toHaveLength(2)
   })
 })
@@ -118,7 +133,9 @@ describe('each fault kind is diagnosed with its cause at the right step', () => 
     const d = diag(p.name)
     expect(d.verdict.ok).toBe(true)
     expect(stepOf(d, 'host-uplinks')).toMatchObject({status: 'warning', cause: 'nic-down'})
-    expect(d.warnings).toEqual([expect.objectContaining({cause: 'nic-down', step: 'host-uplinks', repair: [`fabricctl sim fault clear ${f.id}`]})])
+    expect(d.warnings).toEqual([
+      expect.objectContaining({cause: 'nic-down', step: 'host-uplinks', repair: [`fabricctl sim fault clear ${f.id}`]}),
+    ])
     // Both legs down is a failure.
     store.sql('UPDATE cabling SET up = 0 WHERE host = ?').run(p.host)
     expectVerdict(diag(p.name), 'nic-down', 'host-uplinks')
@@ -138,7 +155,10 @@ describe('each fault kind is diagnosed with its cause at the right step', () => 
     const f = injectFault(store, 'controller-missing-port', p.name)
     const d = diag(p.name)
     expectVerdict(d, 'controller-missing-port', 'controller-port')
-    expect(d.verdict.repair).toEqual([`fabricctl sim fault clear ${f.id}`, `fabricctl port bind ${p.name} --host ${p.host}`])
+    expect(d.verdict.repair).toEqual([
+      `fabricctl sim fault clear ${f.id}`,
+      `fabricctl port bind ${p.name} --host ${p.host}`,
+    ])
   })
 
   it('stale-host-map', () => {
@@ -158,12 +178,18 @@ describe('each fault kind is diagnosed with its cause at the right step', () => 
     expectVerdict(d, 'leaf-unreachable', 'leaves-reachable')
     expect(d.verdict.state).toBe('UNKNOWN')
     // The other leaf of the pair is still checked.
-    expect(stepOf(d, 'leaf-config')).toMatchObject({status: 'passed', evidence: expect.objectContaining({notChecked: [leaf]})})
+    expect(stepOf(d, 'leaf-config')).toMatchObject({
+      status: 'passed',
+      evidence: expect.objectContaining({notChecked: [leaf]}),
+    })
   })
 
   it('push-fail: a bind whose push failed leaves overlay ERROR and the leaf without the VLAN', () => {
     // A port moves to a host with no port of its network, under a leaf whose pushes fail.
-    const pick = one<{name: string; target: string}>(`SELECT p.name, t.name AS target FROM ports p JOIN hosts h ON h.name = p.host, hosts t
+    const pick = one<{
+      name: string
+      target: string
+    }>(`SELECT p.name, t.name AS target FROM ports p JOIN hosts h ON h.name = p.host, hosts t
       WHERE h.role != 'baremetal' AND t.role != 'baremetal'
         AND h.name IN (SELECT host FROM cabling WHERE switch = 'az1-leaf01a') AND t.name IN (SELECT host FROM cabling WHERE switch = 'az1-leaf02a')
         AND NOT EXISTS (SELECT 1 FROM ports q WHERE q.host = t.name AND q.network = p.network) ORDER BY p.name, t.name LIMIT 1`)
@@ -184,7 +210,11 @@ describe('each fault kind is diagnosed with its cause at the right step', () => 
   it('config-drift: the store says ACTIVE_ACTIVE, the leaf lost the VLAN — the evidence wins', () => {
     const p = portOn()
     const leaf = leavesOf(p.host)[0]!
-    const iface = one<{interface: string}>('SELECT interface FROM cabling WHERE host = ? AND switch = ?', p.host, leaf).interface
+    const iface = one<{interface: string}>(
+      'SELECT interface FROM cabling WHERE host = ? AND switch = ?',
+      p.host,
+      leaf,
+    ).interface
     const vlan = one<{vlan: number}>('SELECT vlan FROM networks WHERE name = ?', p.network).vlan
     injectFault(store, 'config-drift', leaf, {interface: iface, vlan})
     const d = diag(p.name)
@@ -192,7 +222,9 @@ describe('each fault kind is diagnosed with its cause at the right step', () => 
     expect(d.verdict.repair).toEqual([`fabricctl leaf push ${leaf}`])
     expect(d.recorded?.state).toBe('ACTIVE_ACTIVE')
     expect(d.evidence.state).toBe('ACTIVE_ERROR')
-    expect(d.disagreement?.message).toMatch(/Recorded ACTIVE_ACTIVE, but the evidence shows ACTIVE_ERROR: the evidence wins/)
+    expect(d.disagreement?.message).toMatch(
+      /Recorded ACTIVE_ACTIVE, but the evidence shows ACTIVE_ERROR: the evidence wins/,
+    )
     expect(stepOf(d, 'overlay-state').status).toBe('passed')
   })
 
@@ -201,7 +233,11 @@ describe('each fault kind is diagnosed with its cause at the right step', () => 
     const f = injectFault(store, 'network-exhausted', p.network)
     const d = diag(p.name)
     expect(d.verdict.ok).toBe(true)
-    expect(stepOf(d, 'network-capacity')).toMatchObject({status: 'warning', cause: 'network-exhausted', evidence: {free: 0}})
+    expect(stepOf(d, 'network-capacity')).toMatchObject({
+      status: 'warning',
+      cause: 'network-exhausted',
+      evidence: {free: 0},
+    })
     expect(d.warnings[0]!.repair).toEqual([`fabricctl sim fault clear ${f.id}`])
   })
 })
@@ -232,7 +268,11 @@ describe('other causes', () => {
     store.sql('UPDATE ovs_ports SET local_vlan = 4095 WHERE port_id = ?').run(p.id)
     expect(stepOf(diag(p.name), 'device-attached').detail).toMatch(/dead VLAN/)
     expectVerdict(diag(p.name), 'device-vlan-wrong', 'device-attached')
-    const other = one<{local_vlan: number}>(`SELECT o.local_vlan FROM ovs_ports o JOIN ports q ON q.id = o.port_id WHERE o.host = ? AND q.network != ? LIMIT 1`, p.host, p.network)
+    const other = one<{local_vlan: number}>(
+      `SELECT o.local_vlan FROM ovs_ports o JOIN ports q ON q.id = o.port_id WHERE o.host = ? AND q.network != ? LIMIT 1`,
+      p.host,
+      p.network,
+    )
     if (other) {
       store.sql('UPDATE ovs_ports SET local_vlan = ? WHERE port_id = ?').run(other.local_vlan, p.id)
       expect(diag(p.name).verdict.message).toMatch(/leak|use/)
@@ -252,9 +292,15 @@ describe('other causes', () => {
 
   it('leftover config: a leaf interface still carries a network for a host without a port of it', () => {
     // A host's only port of a network is unbound behind the controller's back: the leaves keep the VLAN.
-    const lone = one<{id: string; host: string; network: string}>(`SELECT id, host, network FROM ports WHERE host IS NOT NULL GROUP BY host, network HAVING count(*) = 1 ORDER BY host LIMIT 1`)
+    const lone = one<{id: string; host: string; network: string}>(
+      `SELECT id, host, network FROM ports WHERE host IS NOT NULL GROUP BY host, network HAVING count(*) = 1 ORDER BY host LIMIT 1`,
+    )
     store.sql(`UPDATE ports SET host = NULL, underlay = 'DOWN', overlay = 'DOWN' WHERE id = ?`).run(lone.id)
-    const other = one<{name: string}>('SELECT name FROM ports WHERE network = ? AND host IS NOT NULL AND host != ? LIMIT 1', lone.network, lone.host)
+    const other = one<{name: string}>(
+      'SELECT name FROM ports WHERE network = ? AND host IS NOT NULL AND host != ? LIMIT 1',
+      lone.network,
+      lone.host,
+    )
     const d = diag(other.name)
     expect(d.verdict.ok).toBe(true)
     const st = stepOf(d, 'leftover-config')
@@ -264,14 +310,29 @@ describe('other causes', () => {
   })
 
   it('duplicate IP in the same VRF', () => {
-    const p = one<{name: string; ip: string; network: string}>(`SELECT name, ip, network FROM ports WHERE network = 'prod-a' LIMIT 1`)
-    const net = one<{cidr: string; gateway: string; tenant: string; az: string}>('SELECT * FROM networks WHERE name = ?', p.network)
-    store.sql(`INSERT INTO networks(id, name, az, tenant, cidr, gateway, vlan, l2_vni) VALUES ('dup-net', 'prod-a-copy', ?, ?, ?, ?, 999, 99999)`).run(net.az, net.tenant, net.cidr, net.gateway)
-    store.sql(`INSERT INTO ports(id, name, network, ip, ip_num, mac, host, instance, underlay, overlay, created_at, updated_at)
-      VALUES ('dup-port', 'dup-port', 'prod-a-copy', ?, 0, 'fa:16:3e:ff:ff:ff', NULL, NULL, 'DOWN', 'DOWN', '2026-01-01', '2026-01-01')`).run(p.ip)
+    const p = one<{name: string; ip: string; network: string}>(
+      `SELECT name, ip, network FROM ports WHERE network = 'prod-a' LIMIT 1`,
+    )
+    const net = one<{cidr: string; gateway: string; tenant: string; az: string}>(
+      'SELECT * FROM networks WHERE name = ?',
+      p.network,
+    )
+    store
+      .sql(
+        `INSERT INTO networks(id, name, az, tenant, cidr, gateway, vlan, l2_vni) VALUES ('dup-net', 'prod-a-copy', ?, ?, ?, ?, 999, 99999)`,
+      )
+      .run(net.az, net.tenant, net.cidr, net.gateway)
+    store
+      .sql(
+        `INSERT INTO ports(id, name, network, ip, ip_num, mac, host, instance, underlay, overlay, created_at, updated_at)
+      VALUES ('dup-port', 'dup-port', 'prod-a-copy', ?, 0, 'fa:16:3e:ff:ff:ff', NULL, NULL, 'DOWN', 'DOWN', '2026-01-01', '2026-01-01')`,
+      )
+      .run(p.ip)
     const d = diag(p.name)
     expectVerdict(d, 'duplicate-ip', 'duplicate-ip')
-    expect(stepOf(d, 'duplicate-ip').evidence.sameIp).toEqual([{id: 'dup-port', name: 'dup-port', network: 'prod-a-copy'}])
+    expect(stepOf(d, 'duplicate-ip').evidence.sameIp).toEqual([
+      {id: 'dup-port', name: 'dup-port', network: 'prod-a-copy'},
+    ])
   })
 })
 
@@ -285,10 +346,22 @@ describe('--all groups by cause (lib)', () => {
     const noAge = (d: Diagnosis) => JSON.stringify(d).replaceAll(/"ageMs":\d+|\d+ s ago|\d{4}-\d\d-\d\dT[\d:.]+Z/g, '')
     for (const d of all) expect(noAge(d)).toBe(noAge(diag(d.port!.name)))
     const r = groupDiagnoses(all)
-    const onA = (store.sql('SELECT name FROM ports WHERE host = ? ORDER BY name').all(a.host) as {name: string}[]).map(x => x.name)
-    expect(r.groups.find(g => g.cause === 'agent-down')).toMatchObject({count: onA.length, ports: onA, recorded: {ACTIVE_ACTIVE: onA.length}})
+    const onA = (store.sql('SELECT name FROM ports WHERE host = ? ORDER BY name').all(a.host) as {name: string}[]).map(
+      x => x.name,
+    )
+    expect(r.groups.find(g => g.cause === 'agent-down')).toMatchObject({
+      count: onA.length,
+      ports: onA,
+      recorded: {ACTIVE_ACTIVE: onA.length},
+    })
     expect(r.groups.find(g => g.cause === 'controller-missing-port')).toMatchObject({count: 1, ports: [b.name]})
-    expect(r).toMatchObject({total: 40, active: 40 - onA.length - 1, notActive: onA.length + 1, unknown: 0, staleRecords: onA.length + 1})
+    expect(r).toMatchObject({
+      total: 40,
+      active: 40 - onA.length - 1,
+      notActive: onA.length + 1,
+      unknown: 0,
+      staleRecords: onA.length + 1,
+    })
     // --state and --az scope it.
     store.setPortState(b.id, 'ACTIVE', 'BUILD')
     expect(simAllEvidence(store, {state: 'ACTIVE_BUILD'}).map(e => e.port!.name)).toEqual([b.name])
@@ -313,11 +386,17 @@ describe('CLI', () => {
     expect(ok.exitCode).toBe(0)
     expect(ok.stdout).toMatch(/^ 1 {2}ok {4}port-exists/m)
     expect(ok.stdout).toMatch(/Verdict: ACTIVE_ACTIVE/)
-    await runCli(['sim', 'fault', 'inject', 'config-drift', '--target', 'az1-leaf01a', '--interface', 'Ethernet1'], {home})
+    await runCli(['sim', 'fault', 'inject', 'config-drift', '--target', 'az1-leaf01a', '--interface', 'Ethernet1'], {
+      home,
+    })
     const bad = await runCli(['port', 'diagnose', 'search-az1-000001', '--json'], {home})
     expect(bad.exitCode).toBe(1)
     assertMatchesSchema(bad.json)
-    expect(bad.json.diagnosis.verdict).toMatchObject({cause: 'config-drift', step: 'leaf-config', repair: ['fabricctl leaf push az1-leaf01a']})
+    expect(bad.json.diagnosis.verdict).toMatchObject({
+      cause: 'config-drift',
+      step: 'leaf-config',
+      repair: ['fabricctl leaf push az1-leaf01a'],
+    })
     const human = await runCli(['port', 'diagnose', 'search-az1-000001'], {home})
     expect(human.stdout).toMatch(/Verdict: NOT ACTIVE — config-drift at step 12 leaf-config/)
     expect(human.stdout).toMatch(/Record disagrees: Recorded ACTIVE_ACTIVE, but the evidence shows ACTIVE_ERROR/)
@@ -338,7 +417,13 @@ describe('CLI', () => {
     const humanAll = await runCli(['port', 'diagnose', '--all', '--az', 'az1'], {home})
     expect(humanAll.stdout).toMatch(/^CAUSE\s+STEP\s+PORTS/m)
     expect(humanAll.stdout).toMatch(/config-drift\s+leaf-config/)
-    for (const args of [['port', 'diagnose', 'nope'], ['port', 'diagnose'], ['port', 'diagnose', '--all', '--state', 'GOOD'], ['port', 'diagnose', 'x', '--all'], ['port', 'diagnose', '--all', '--az', 'az9']]) {
+    for (const args of [
+      ['port', 'diagnose', 'nope'],
+      ['port', 'diagnose'],
+      ['port', 'diagnose', '--all', '--state', 'GOOD'],
+      ['port', 'diagnose', 'x', '--all'],
+      ['port', 'diagnose', '--all', '--az', 'az9'],
+    ]) {
       const r = await runCli([...args, '--json'], {home})
       expect(r.exitCode, args.join(' ')).toBe(2)
       expect(r.json.kind).toBe('Error')

@@ -19,7 +19,12 @@ beforeAll(async () => {
 afterAll(() => home.cleanup())
 
 async function interruptAfter(args: string[], paceLines: number, signal: NodeJS.Signals) {
-  const child = execa(process.execPath, [BIN, ...args], {env: {...home.env, FABRICCTL_PACE_MS: '400'}, reject: false, cwd: ROOT, timeout: 60_000})
+  const child = execa(process.execPath, [BIN, ...args], {
+    env: {...home.env, FABRICCTL_PACE_MS: '400'},
+    reject: false,
+    cwd: ROOT,
+    timeout: 60_000,
+  })
   let stderr = ''
   let sent = false
   child.stderr!.on('data', (d: Buffer) => {
@@ -33,13 +38,16 @@ async function interruptAfter(args: string[], paceLines: number, signal: NodeJS.
   let json: any
   try {
     json = JSON.parse(r.stdout)
-  } catch { /* human output */ }
+  } catch {
+    /* human output */
+  }
   return {exitCode: r.exitCode, stdout: r.stdout, stderr, json, sent}
 }
 
 describe('interrupted commands report what they did and exit 130', () => {
   it('leaf push --all: the leaves done are listed, the rest are not started (and really not pushed)', async () => {
-    for (const leaf of LEAVES) expect((await runCli(['sim', 'fault', 'inject', 'config-drift', '--target', leaf], {home})).exitCode).toBe(0)
+    for (const leaf of LEAVES)
+      expect((await runCli(['sim', 'fault', 'inject', 'config-drift', '--target', leaf], {home})).exitCode).toBe(0)
     const r = await interruptAfter(['leaf', 'push', '--all', '--json'], 2, 'SIGINT')
     expect(r.sent).toBe(true)
     expect(r.exitCode, r.stderr).toBe(130)
@@ -62,7 +70,9 @@ describe('interrupted commands report what they did and exit 130', () => {
   })
 
   it('audit hosts: SIGTERM leaves the remaining hosts out and names them', async () => {
-    const all = (await runCli(['host', 'list', '--json'], {home})).json.hosts.map((h: {name: string}) => h.name) as string[]
+    const all = (await runCli(['host', 'list', '--json'], {home})).json.hosts.map(
+      (h: {name: string}) => h.name,
+    ) as string[]
     const r = await interruptAfter(['audit', 'hosts', '--json'], 3, 'SIGTERM')
     expect(r.exitCode, r.stderr).toBe(130)
     assertMatchesSchema(r.json)
@@ -75,7 +85,23 @@ describe('interrupted commands report what they did and exit 130', () => {
   })
 
   it('port allocate --count: a signal before the batch allocates nothing (exit 130)', async () => {
-    const r = await interruptAfter(['port', 'allocate', '--label', 'prod-env', '--az', 'az1', '--count', '5', '--name-template', 'int-{i}', '--json'], 1, 'SIGINT')
+    const r = await interruptAfter(
+      [
+        'port',
+        'allocate',
+        '--label',
+        'prod-env',
+        '--az',
+        'az1',
+        '--count',
+        '5',
+        '--name-template',
+        'int-{i}',
+        '--json',
+      ],
+      1,
+      'SIGINT',
+    )
     expect(r.exitCode, r.stderr).toBe(130)
     assertMatchesSchema(r.json)
     expect(r.json.error.code).toBe('INTERRUPTED')

@@ -3,7 +3,13 @@ import {describe, expect, it} from 'vitest'
 
 import {jsonDocumentStream, PRETTY_LIMIT, shouldStreamJson, writeJson} from '../src/lib/output/json.js'
 
-const big = {kind: 'X', schemaVersion: 1, skip: undefined, when: new Date(0), items: Array.from({length: 5000}, (_, i) => ({i, name: `item-${i}`, gone: undefined, list: [i, undefined]}))}
+const big = {
+  kind: 'X',
+  schemaVersion: 1,
+  skip: undefined,
+  when: new Date(0),
+  items: Array.from({length: 5000}, (_, i) => ({i, name: `item-${i}`, gone: undefined, list: [i, undefined]})),
+}
 
 function capture(fn: (write: (s: string) => void) => void): {text: string; chunks: number} {
   const parts: string[] = []
@@ -21,10 +27,16 @@ describe('writeJson', () => {
 
   it('pretty-prints small documents, any document on a terminal, and when FABRICCTL_JSON=pretty', () => {
     const small = {kind: 'Y', schemaVersion: 1, items: [1, 2, 3]}
-    expect(capture(write => writeJson(small, {write, tty: false, env: {}})).text).toBe(`${JSON.stringify(small, null, 2)}\n`)
+    expect(capture(write => writeJson(small, {write, tty: false, env: {}})).text).toBe(
+      `${JSON.stringify(small, null, 2)}\n`,
+    )
     expect(capture(write => writeJson(big, {write, tty: true, env: {}})).text).toBe(`${JSON.stringify(big, null, 2)}\n`)
-    expect(capture(write => writeJson(big, {write, tty: false, env: {FABRICCTL_JSON: 'pretty'}})).text).toBe(`${JSON.stringify(big, null, 2)}\n`)
-    expect(capture(write => writeJson(small, {write, tty: true, env: {FABRICCTL_JSON: 'compact'}})).text).toBe(`${JSON.stringify(small)}\n`)
+    expect(capture(write => writeJson(big, {write, tty: false, env: {FABRICCTL_JSON: 'pretty'}})).text).toBe(
+      `${JSON.stringify(big, null, 2)}\n`,
+    )
+    expect(capture(write => writeJson(small, {write, tty: true, env: {FABRICCTL_JSON: 'compact'}})).text).toBe(
+      `${JSON.stringify(small)}\n`,
+    )
   })
 })
 
@@ -37,7 +49,17 @@ describe('jsonDocumentStream', () => {
       s.end({exitCode: 1, summary: {hosts: items.length}})
     })
     expect(chunks).toBeGreaterThan(1)
-    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({kind: 'AuditReport', schemaVersion: 1, hosts: items, exitCode: 1, summary: {hosts: items.length}})))
+    expect(JSON.parse(text)).toEqual(
+      JSON.parse(
+        JSON.stringify({
+          kind: 'AuditReport',
+          schemaVersion: 1,
+          hosts: items,
+          exitCode: 1,
+          summary: {hosts: items.length},
+        }),
+      ),
+    )
     const empty = capture(write => jsonDocumentStream({}, 'hosts', {write}).end({})).text
     expect(JSON.parse(empty)).toEqual({hosts: []})
   })

@@ -10,57 +10,132 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {diffLeafConfigs} from '../src/lib/leaf/diff.js'
-import {type FullKernel, type FullTenant, desiredFullKernel, fullConfigOf, parseFrrTenants, parseFullKernel, planFull, routerMacFor, spliceFrrFull} from '../src/lib/leaf/frr/full.js'
+import {
+  type FullKernel,
+  type FullTenant,
+  desiredFullKernel,
+  fullConfigOf,
+  parseFrrTenants,
+  parseFullKernel,
+  planFull,
+  routerMacFor,
+  spliceFrrFull,
+} from '../src/lib/leaf/frr/full.js'
 import {runningToFile} from '../src/lib/leaf/frr/native.js'
 import type {LeafConfig} from '../src/lib/model/types.js'
 
-const FX = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'leaf-full', 'lab-leaf1.json'), 'utf8'))
+const FX = JSON.parse(
+  fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'leaf-full', 'lab-leaf1.json'), 'utf8'),
+)
 const TENANTS: FullTenant[] = [
   {tag: 'prod-env', vrf: 'vrf-prod', table: 1001, l3Vni: 19001, l3Vlan: 4001},
   {tag: 'test-env', vrf: 'vrf-test', table: 1002, l3Vni: 19002, l3Vlan: 4002},
 ]
-const CATALOG = new Map([[10101, {vlan: 101, network: 'lab-net1'}], [10102, {vlan: 102, network: 'lab-net2'}], [10103, {vlan: 103, network: 'lab-net3'}]])
+const CATALOG = new Map([
+  [10101, {vlan: 101, network: 'lab-net1'}],
+  [10102, {vlan: 102, network: 'lab-net2'}],
+  [10103, {vlan: 103, network: 'lab-net3'}],
+])
 const HOST_PORTS = ['swp1', 'swp2', 'swp3']
 const VTEP = '198.19.255.11'
 const ANYCAST = '44:38:39:ff:00:01'
 
-const vni = (n: number, vlan: number, network: string, vrf: string, gw: string) => ({vni: n, vlan, network, vrf, routeTarget: `65000:${n}`, gateway: {address: gw, mac: ANYCAST}})
+const vni = (n: number, vlan: number, network: string, vrf: string, gw: string) => ({
+  vni: n,
+  vlan,
+  network,
+  vrf,
+  routeTarget: `65000:${n}`,
+  gateway: {address: gw, mac: ANYCAST},
+})
 /** What lab-leaf1 carries (the lab's Neutron seed: lab-net1/2 of prod-env on hosts h1..h3, tagged). */
 const LEAF1: LeafConfig = {
-  vnis: {10101: vni(10101, 101, 'lab-net1', 'vrf-prod', '198.19.1.1/24'), 10102: vni(10102, 102, 'lab-net2', 'vrf-prod', '198.19.2.1/24')},
+  vnis: {
+    10101: vni(10101, 101, 'lab-net1', 'vrf-prod', '198.19.1.1/24'),
+    10102: vni(10102, 102, 'lab-net2', 'vrf-prod', '198.19.2.1/24'),
+  },
   vrfs: {'vrf-prod': {l3Vni: 19001}},
   interfaces: {swp1: {vlans: [101, 102]}, swp2: {vlans: [101, 102]}, swp3: {vlans: [101, 102]}},
 }
 const running = (): FullKernel => parseFullKernel(FX.links, FX.bvlan, FX.fdb, FX.sysctl, HOST_PORTS)
-const EMPTY: FullKernel = {bridge: {exists: false, mac: '', vlanFiltering: false, up: false, vlans: []}, vrfs: {}, vxlans: {}, svis: {}, ports: Object.fromEntries(HOST_PORTS.map(p => [p, {master: null, vlans: []}])), sysctls: {}}
+const EMPTY: FullKernel = {
+  bridge: {exists: false, mac: '', vlanFiltering: false, up: false, vlans: []},
+  vrfs: {},
+  vxlans: {},
+  svis: {},
+  ports: Object.fromEntries(HOST_PORTS.map(p => [p, {master: null, vlans: []}])),
+  sysctls: {},
+}
 
 describe('full profile: reading a real full-profile leaf', () => {
   it('parses the kernel side: VRF, br0 with the router MAC, VXLAN PVIDs, SVIs with their local FDB entry, tagged host ports', () => {
     const k = running()
-    expect(k.bridge).toEqual({exists: true, mac: '44:38:39:ff:01:11', vlanFiltering: true, up: true, vlans: [101, 102, 4001]})
+    expect(k.bridge).toEqual({
+      exists: true,
+      mac: '44:38:39:ff:01:11',
+      vlanFiltering: true,
+      up: true,
+      vlans: [101, 102, 4001],
+    })
     expect(k.vrfs).toEqual({'vrf-prod': {name: 'vrf-prod', table: 1001, up: true}})
-    expect(Object.values(k.vxlans).map(v => [v.name, v.id, v.pvid, v.local, v.learning, v.bridgeLearning, v.master])).toEqual([
-      ['vxlan10101', 10101, 101, VTEP, false, false, 'br0'], ['vxlan10102', 10102, 102, VTEP, false, false, 'br0'], ['vxlan19001', 19001, 4001, VTEP, false, false, 'br0']])
-    expect(k.svis.vlan101).toEqual({name: 'vlan101', vlan: 101, mac: ANYCAST, master: 'vrf-prod', addresses: ['198.19.1.1/24'], up: true, fdbLocal: true})
+    expect(
+      Object.values(k.vxlans).map(v => [v.name, v.id, v.pvid, v.local, v.learning, v.bridgeLearning, v.master]),
+    ).toEqual([
+      ['vxlan10101', 10101, 101, VTEP, false, false, 'br0'],
+      ['vxlan10102', 10102, 102, VTEP, false, false, 'br0'],
+      ['vxlan19001', 19001, 4001, VTEP, false, false, 'br0'],
+    ])
+    expect(k.svis.vlan101).toEqual({
+      name: 'vlan101',
+      vlan: 101,
+      mac: ANYCAST,
+      master: 'vrf-prod',
+      addresses: ['198.19.1.1/24'],
+      up: true,
+      fdbLocal: true,
+    })
     expect(k.svis.vlan4001).toMatchObject({vlan: 4001, mac: '44:38:39:ff:01:11', master: 'vrf-prod', addresses: []})
-    expect(k.ports).toEqual({swp1: {master: 'br0', vlans: [101, 102]}, swp2: {master: 'br0', vlans: [101, 102]}, swp3: {master: 'br0', vlans: [101, 102]}})
-    expect(k.sysctls).toEqual({'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.arp_accept': '1', 'net.ipv4.conf.default.arp_accept': '1'})
+    expect(k.ports).toEqual({
+      swp1: {master: 'br0', vlans: [101, 102]},
+      swp2: {master: 'br0', vlans: [101, 102]},
+      swp3: {master: 'br0', vlans: [101, 102]},
+    })
+    expect(k.sysctls).toEqual({
+      'net.ipv4.ip_forward': '1',
+      'net.ipv4.conf.all.arp_accept': '1',
+      'net.ipv4.conf.default.arp_accept': '1',
+    })
   })
 
   it('parses FRR tenant VRFs and their BGP VRF instances', () => {
     const t = parseFrrTenants(FX.running)
     expect([...t.vrfVni]).toEqual([['vrf-prod', 19001]])
-    expect(t.bgpVrf.get('vrf-prod')).toEqual({advertise: true, redistribute: true, rtImport: ['65000:19001'], rtExport: ['65000:19001']})
+    expect(t.bgpVrf.get('vrf-prod')).toEqual({
+      advertise: true,
+      redistribute: true,
+      rtImport: ['65000:19001'],
+      rtExport: ['65000:19001'],
+    })
   })
 
   it('the model view equals the desired state of the leaf, and the plan from it to itself is empty (in sync)', () => {
     const cfg = fullConfigOf(running(), FX.running, CATALOG, 10_000, TENANTS, 65_000)
     expect(cfg).toEqual(LEAF1)
     const want = desiredFullKernel(LEAF1, VTEP, HOST_PORTS, TENANTS, running())
-    expect(planFull(running(), want, TENANTS.map(t => t.vrf))).toEqual([])
+    expect(
+      planFull(
+        running(),
+        want,
+        TENANTS.map(t => t.vrf),
+      ),
+    ).toEqual([])
     expect(spliceFrrFull(FX.running, LEAF1, TENANTS, 65_000, VTEP)).toBe(
       // same content as running; only the per-VNI blocks are re-emitted in VNI order
-      runningToFile(FX.running).replace(/ {2}vni 10102\n(.*\n){3}( {2}vni 10101\n(.*\n){3})/, '$2  vni 10102\n   route-target import 65000:10102\n   route-target export 65000:10102\n  exit-vni\n'))
+      runningToFile(FX.running).replace(
+        / {2}vni 10102\n(.*\n){3}( {2}vni 10101\n(.*\n){3})/,
+        '$2  vni 10102\n   route-target import 65000:10102\n   route-target export 65000:10102\n  exit-vni\n',
+      ),
+    )
   })
 
   it('a half-built VRF (no BGP VRF instance, or the L3 SVI outside the VRF) reads as L3 VNI 0; a missing anycast FDB entry as no gateway', () => {
@@ -74,7 +149,9 @@ describe('full profile: reading a real full-profile leaf', () => {
     const c2 = fullConfigOf(k2, FX.running, CATALOG, 10_000, TENANTS, 65_000)
     expect(c2.vnis['10102']!.gateway.address).toBe('')
     expect(diffLeafConfigs(c2, LEAF1).map(c => c.op)).toEqual(['change-vni'])
-    expect(planFull(k2, desiredFullKernel(LEAF1, VTEP, HOST_PORTS, TENANTS, k2), ['vrf-prod'])).toEqual([`bridge fdb add ${ANYCAST} dev br0 vlan 102 self local`])
+    expect(planFull(k2, desiredFullKernel(LEAF1, VTEP, HOST_PORTS, TENANTS, k2), ['vrf-prod'])).toEqual([
+      `bridge fdb add ${ANYCAST} dev br0 vlan 102 self local`,
+    ])
   })
 })
 
@@ -82,24 +159,64 @@ describe('full profile: rendering, against the lab reference (test/lab/full/rend
   const reference = () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-leaf-full-'))
     try {
-      const net = (name: string, vlan: number, n: number) => ({name, vlan, vni: 10_000 + vlan, cidr: `198.19.${n}.0/24`, gateway: `198.19.${n}.1`, vrf: 'vrf-prod', routeTarget: `65000:${10_000 + vlan}`})
+      const net = (name: string, vlan: number, n: number) => ({
+        name,
+        vlan,
+        vni: 10_000 + vlan,
+        cidr: `198.19.${n}.0/24`,
+        gateway: `198.19.${n}.1`,
+        vrf: 'vrf-prod',
+        routeTarget: `65000:${10_000 + vlan}`,
+      })
       const topo = {
-        lab: {anycastMac: ANYCAST, mgmtPrefix: 24}, spines: [{asn: 65_000}], networks: [net('lab-net1', 101, 1), net('lab-net2', 102, 2)],
-        leaves: [{id: 'leaf1', name: 'lab-leaf1', uml: true, vtep: VTEP, asn: 65_011, mgmt: '198.18.1.11', routerMac: '44:38:39:ff:01:11', vnis: [10101, 10102],
-          uplinks: [{iface: 'swp51', spine: 'lab-spine1', spineIface: 'swp1', ip: '198.19.254.1', peerIp: '198.19.254.0', prefix: 31}],
-          vrfs: [{vrf: 'vrf-prod', table: 1001, l3vni: 19001, l3vlan: 4001, routeTarget: '65000:19001'}],
-          ports: HOST_PORTS.map((p, i) => ({iface: p, host: `lab-h${i + 1}`, hostNic: 'eth0', vlans: [101, 102]}))}],
+        lab: {anycastMac: ANYCAST, mgmtPrefix: 24},
+        spines: [{asn: 65_000}],
+        networks: [net('lab-net1', 101, 1), net('lab-net2', 102, 2)],
+        leaves: [
+          {
+            id: 'leaf1',
+            name: 'lab-leaf1',
+            uml: true,
+            vtep: VTEP,
+            asn: 65_011,
+            mgmt: '198.18.1.11',
+            routerMac: '44:38:39:ff:01:11',
+            vnis: [10101, 10102],
+            uplinks: [
+              {
+                iface: 'swp51',
+                spine: 'lab-spine1',
+                spineIface: 'swp1',
+                ip: '198.19.254.1',
+                peerIp: '198.19.254.0',
+                prefix: 31,
+              },
+            ],
+            vrfs: [{vrf: 'vrf-prod', table: 1001, l3vni: 19001, l3vlan: 4001, routeTarget: '65000:19001'}],
+            ports: HOST_PORTS.map((p, i) => ({iface: p, host: `lab-h${i + 1}`, hostNic: 'eth0', vlans: [101, 102]})),
+          },
+        ],
       }
       fs.writeFileSync(path.join(dir, 'topo.json'), JSON.stringify(topo))
-      execFileSync(process.execPath, [path.join(import.meta.dirname, 'lab', 'full', 'render.mjs'), path.join(dir, 'topo.json'), 'leaf1', dir])
-      return {sh: fs.readFileSync(path.join(dir, 'setup.sh'), 'utf8'), frr: fs.readFileSync(path.join(dir, 'frr', 'frr.conf'), 'utf8')}
+      execFileSync(process.execPath, [
+        path.join(import.meta.dirname, 'lab', 'full', 'render.mjs'),
+        path.join(dir, 'topo.json'),
+        'leaf1',
+        dir,
+      ])
+      return {
+        sh: fs.readFileSync(path.join(dir, 'setup.sh'), 'utf8'),
+        frr: fs.readFileSync(path.join(dir, 'frr', 'frr.conf'), 'utf8'),
+      }
     } finally {
       fs.rmSync(dir, {recursive: true, force: true})
     }
   }
 
   it('from an empty kernel, the plan is exactly the reference setup.sh (as a set of commands; underlay lines are base configuration)', () => {
-    const ref = reference().sh.split('\n').filter(l => l && !l.startsWith('#') && l !== 'set -e' && !/ dev (lo|swp51)$|^ip link set swp51 up$/.test(l))
+    const ref = reference()
+      .sh.split('\n')
+      .filter(l => l && !l.startsWith('#') && l !== 'set -e' && !/ dev (lo|swp51)$|^ip link set swp51 up$/.test(l))
     const cur = {...EMPTY, bridge: {...EMPTY.bridge}}
     const plan = planFull(cur, desiredFullKernel(LEAF1, VTEP, HOST_PORTS, TENANTS, cur), ['vrf-prod'])
     const refMac = ref.map(l => l.replace('44:38:39:ff:01:11', routerMacFor(VTEP)))
@@ -109,13 +226,20 @@ describe('full profile: rendering, against the lab reference (test/lab/full/rend
     // order that the kernel needs: VRF, bridge, VXLAN+VLAN, SVIs (after their VLAN exists on br0), ports
     const at = (s: string) => plan.indexOf(s)
     expect(at('ip link add vrf-prod type vrf table 1001')).toBeLessThan(at('ip link set vlan101 master vrf-prod'))
-    expect(at('bridge vlan add dev br0 vid 101 self')).toBeLessThan(at('ip link add link br0 name vlan101 type vlan id 101'))
-    expect(at('ip link add br0 type bridge vlan_filtering 1 vlan_default_pvid 0 mcast_snooping 0')).toBeLessThan(at('ip link set swp1 master br0'))
+    expect(at('bridge vlan add dev br0 vid 101 self')).toBeLessThan(
+      at('ip link add link br0 name vlan101 type vlan id 101'),
+    )
+    expect(at('ip link add br0 type bridge vlan_filtering 1 vlan_default_pvid 0 mcast_snooping 0')).toBeLessThan(
+      at('ip link set swp1 master br0'),
+    )
   })
 
   it('the FRR candidate from a base configuration equals the reference frr.conf byte for byte', () => {
     const ref = reference().frr
-    const base = ref.replace(/vrf vrf-prod\n vni 19001\nexit-vrf\n!\n/, '').replace(/ {2}vni \d+\n(.*\n){3}/g, '').replace(/router bgp 65011 vrf vrf-prod\n(.*\n)*?exit\n!\n/, '')
+    const base = ref
+      .replace(/vrf vrf-prod\n vni 19001\nexit-vrf\n!\n/, '')
+      .replace(/ {2}vni \d+\n(.*\n){3}/g, '')
+      .replace(/router bgp 65011 vrf vrf-prod\n(.*\n)*?exit\n!\n/, '')
     expect(base).not.toContain('vrf')
     expect(spliceFrrFull(base, LEAF1, TENANTS, 65_000, VTEP)).toBe(ref)
     // and idempotent on its own output
@@ -129,42 +253,85 @@ describe('full profile: rendering, against the lab reference (test/lab/full/rend
     want.interfaces.swp1 = {vlans: [101, 102, 103]}
     const cur = running()
     const wk = desiredFullKernel(want, VTEP, HOST_PORTS, TENANTS, cur)
-    const plan = planFull(cur, wk, TENANTS.map(t => t.vrf))
+    const plan = planFull(
+      cur,
+      wk,
+      TENANTS.map(t => t.vrf),
+    )
     expect(plan).toEqual([
-      'ip link add vrf-test type vrf table 1002', 'ip link set vrf-test up',
-      `ip link add vxlan19002 type vxlan id 19002 local ${VTEP} dstport 4789 nolearning`, 'ip link set vxlan19002 master br0 addrgenmode none', 'bridge link set dev vxlan19002 learning off',
-      'bridge vlan add dev vxlan19002 vid 4002 pvid untagged', 'bridge vlan add dev br0 vid 4002 self', 'ip link set vxlan19002 up',
-      `ip link add vxlan10103 type vxlan id 10103 local ${VTEP} dstport 4789 nolearning`, 'ip link set vxlan10103 master br0 addrgenmode none', 'bridge link set dev vxlan10103 learning off',
-      'bridge vlan add dev vxlan10103 vid 103 pvid untagged', 'bridge vlan add dev br0 vid 103 self', 'ip link set vxlan10103 up',
-      'ip link add link br0 name vlan4002 type vlan id 4002', 'ip link set vlan4002 master vrf-test', 'ip link set vlan4002 up',
-      'ip link add link br0 name vlan103 type vlan id 103', `ip link set vlan103 address ${ANYCAST}`, `bridge fdb add ${ANYCAST} dev br0 vlan 103 self local`,
-      'ip link set vlan103 master vrf-test', 'ip addr add 198.19.3.1/24 dev vlan103', 'ip link set vlan103 up',
+      'ip link add vrf-test type vrf table 1002',
+      'ip link set vrf-test up',
+      `ip link add vxlan19002 type vxlan id 19002 local ${VTEP} dstport 4789 nolearning`,
+      'ip link set vxlan19002 master br0 addrgenmode none',
+      'bridge link set dev vxlan19002 learning off',
+      'bridge vlan add dev vxlan19002 vid 4002 pvid untagged',
+      'bridge vlan add dev br0 vid 4002 self',
+      'ip link set vxlan19002 up',
+      `ip link add vxlan10103 type vxlan id 10103 local ${VTEP} dstport 4789 nolearning`,
+      'ip link set vxlan10103 master br0 addrgenmode none',
+      'bridge link set dev vxlan10103 learning off',
+      'bridge vlan add dev vxlan10103 vid 103 pvid untagged',
+      'bridge vlan add dev br0 vid 103 self',
+      'ip link set vxlan10103 up',
+      'ip link add link br0 name vlan4002 type vlan id 4002',
+      'ip link set vlan4002 master vrf-test',
+      'ip link set vlan4002 up',
+      'ip link add link br0 name vlan103 type vlan id 103',
+      `ip link set vlan103 address ${ANYCAST}`,
+      `bridge fdb add ${ANYCAST} dev br0 vlan 103 self local`,
+      'ip link set vlan103 master vrf-test',
+      'ip addr add 198.19.3.1/24 dev vlan103',
+      'ip link set vlan103 up',
       'bridge vlan add dev swp1 vid 103',
     ])
-    expect(planFull(wk, cur, TENANTS.map(t => t.vrf))).toEqual([
+    expect(
+      planFull(
+        wk,
+        cur,
+        TENANTS.map(t => t.vrf),
+      ),
+    ).toEqual([
       'bridge vlan del dev swp1 vid 103',
-      'ip link del vlan4002', 'ip link del vlan103', `bridge fdb del ${ANYCAST} dev br0 vlan 103 self`,
-      'ip link del vxlan19002', 'ip link del vxlan10103',
-      'bridge vlan del dev br0 vid 103 self', 'bridge vlan del dev br0 vid 4002 self',
+      'ip link del vlan4002',
+      'ip link del vlan103',
+      `bridge fdb del ${ANYCAST} dev br0 vlan 103 self`,
+      'ip link del vxlan19002',
+      'ip link del vxlan10103',
+      'bridge vlan del dev br0 vid 103 self',
+      'bridge vlan del dev br0 vid 4002 self',
       'ip link del vrf-test',
     ])
     const frr = spliceFrrFull(FX.running, want, TENANTS, 65_000, VTEP)
-    expect(frr).toContain('vrf vrf-prod\n vni 19001\nexit-vrf\n!\nvrf vrf-test\n vni 19002\nexit-vrf\n!\nrouter bgp 65011\n')
-    expect(frr).toContain('router bgp 65011 vrf vrf-test\n bgp router-id 198.19.255.11\n !\n address-family ipv4 unicast\n  redistribute connected\n exit-address-family\n !\n address-family l2vpn evpn\n  advertise ipv4 unicast\n  route-target import 65000:19002\n  route-target export 65000:19002\n exit-address-family\nexit\n!\n')
-    expect(frr).toContain('  vni 10103\n   route-target import 65000:10103\n   route-target export 65000:10103\n  exit-vni\n')
+    expect(frr).toContain(
+      'vrf vrf-prod\n vni 19001\nexit-vrf\n!\nvrf vrf-test\n vni 19002\nexit-vrf\n!\nrouter bgp 65011\n',
+    )
+    expect(frr).toContain(
+      'router bgp 65011 vrf vrf-test\n bgp router-id 198.19.255.11\n !\n address-family ipv4 unicast\n  redistribute connected\n exit-address-family\n !\n address-family l2vpn evpn\n  advertise ipv4 unicast\n  route-target import 65000:19002\n  route-target export 65000:19002\n exit-address-family\nexit\n!\n',
+    )
+    expect(frr).toContain(
+      '  vni 10103\n   route-target import 65000:10103\n   route-target export 65000:10103\n  exit-vni\n',
+    )
     // removing the VRF again gives back the running configuration's content
-    expect(spliceFrrFull(frr, LEAF1, TENANTS, 65_000, VTEP)).toBe(spliceFrrFull(FX.running, LEAF1, TENANTS, 65_000, VTEP))
+    expect(spliceFrrFull(frr, LEAF1, TENANTS, 65_000, VTEP)).toBe(
+      spliceFrrFull(FX.running, LEAF1, TENANTS, 65_000, VTEP),
+    )
   })
 
   it('refuses what the profile cannot express: a VRF missing from overlay.tenants, an L3 VNI that disagrees, a VLAN without VNI', () => {
     const noTenant = structuredClone(LEAF1)
     noTenant.vrfs['vrf-other'] = {l3Vni: 19009}
-    expect(() => desiredFullKernel(noTenant, VTEP, HOST_PORTS, TENANTS, running())).toThrow(/vrf-other is not declared in the context's overlay.tenants/)
+    expect(() => desiredFullKernel(noTenant, VTEP, HOST_PORTS, TENANTS, running())).toThrow(
+      /vrf-other is not declared in the context's overlay.tenants/,
+    )
     const wrongL3 = structuredClone(LEAF1)
     wrongL3.vrfs['vrf-prod'] = {l3Vni: 19005}
-    expect(() => desiredFullKernel(wrongL3, VTEP, HOST_PORTS, TENANTS, running())).toThrow(/L3 VNI 19005, but overlay.tenants says 19001/)
+    expect(() => desiredFullKernel(wrongL3, VTEP, HOST_PORTS, TENANTS, running())).toThrow(
+      /L3 VNI 19005, but overlay.tenants says 19001/,
+    )
     const stray = structuredClone(LEAF1)
     stray.interfaces.swp2 = {vlans: [101, 150]}
-    expect(() => desiredFullKernel(stray, VTEP, HOST_PORTS, TENANTS, running())).toThrow(/swp2 carries VLAN 150 but no VNI maps that VLAN/)
+    expect(() => desiredFullKernel(stray, VTEP, HOST_PORTS, TENANTS, running())).toThrow(
+      /swp2 carries VLAN 150 but no VNI maps that VLAN/,
+    )
   })
 })

@@ -56,7 +56,12 @@ describe('desired state (DESIGN §3)', () => {
     const after = simDesiredLeafConfig(fx.store, LEAF)
     expect(after.interfaces[iface]!.vlans).toContain(missing.vlan)
     expect(before.interfaces[iface]!.vlans).not.toContain(missing.vlan)
-    expect(after.vnis[String(missing.l2Vni)]).toMatchObject({vni: missing.l2Vni, vlan: missing.vlan, network: missing.name, routeTarget: `65000:${missing.l2Vni}`})
+    expect(after.vnis[String(missing.l2Vni)]).toMatchObject({
+      vni: missing.l2Vni,
+      vlan: missing.vlan,
+      network: missing.name,
+      routeTarget: `65000:${missing.l2Vni}`,
+    })
     const tenant = fx.store.tenants().find(t => t.name === missing.tenant)!
     expect(after.vrfs[tenant.vrf]).toEqual({l3Vni: tenant.l3Vni})
   })
@@ -70,14 +75,20 @@ describe('desired state (DESIGN §3)', () => {
     const hostsUnder = new Set(cabled.map(c => c.host))
     const outside = store.hosts({az: 'az1'}).find(h => !hostsUnder.has(h.name) && h.role !== 'baremetal')!
     const net = store.portsOnHost(cabled[0]!.host)[0]!.network
-    const ports = (store.sql('SELECT id, host FROM ports WHERE network = ? AND host IN (SELECT host FROM cabling WHERE switch = ?)').all(net, LEAF) as {id: string; host: string}[])
+    const ports = store
+      .sql('SELECT id, host FROM ports WHERE network = ? AND host IN (SELECT host FROM cabling WHERE switch = ?)')
+      .all(net, LEAF) as {id: string; host: string}[]
     const keep = ports.find(p => p.host === cabled[0]!.host)!
     for (const p of ports) if (p.id !== keep.id) fx.movePort(p.id, {host: outside.name})
     const vlan = store.network(net)!.vlan
     const vni = String(store.network(net)!.l2Vni)
     const one = simDesiredLeafConfig(store, LEAF)
     expect(one.vnis[vni]).toBeDefined()
-    expect(Object.entries(one.interfaces).filter(([, i]) => i.vlans.includes(vlan)).map(([k]) => k)).toEqual([cabled[0]!.interface])
+    expect(
+      Object.entries(one.interfaces)
+        .filter(([, i]) => i.vlans.includes(vlan))
+        .map(([k]) => k),
+    ).toEqual([cabled[0]!.interface])
     // migrate the last port to another host under the same leaf: the VLAN moves interface, the VNI stays
     fx.movePort(keep.id, {host: cabled[1]!.host})
     const moved = simDesiredLeafConfig(store, LEAF)
@@ -140,7 +151,19 @@ describe('leaf commands on the simulated fabric', () => {
     const running0 = (await cli('leaf', 'show', LEAF, '--json')).json.running
     const iface = Object.keys(running0.interfaces)[0]
     const vlan = running0.interfaces[iface].vlans[0]
-    const f = await cli('sim', 'fault', 'inject', 'config-drift', '--target', LEAF, '--interface', iface, '--vlan', String(vlan), '--json')
+    const f = await cli(
+      'sim',
+      'fault',
+      'inject',
+      'config-drift',
+      '--target',
+      LEAF,
+      '--interface',
+      iface,
+      '--vlan',
+      String(vlan),
+      '--json',
+    )
     expect(f.exitCode).toBe(0)
     const d = await cli('leaf', 'diff', LEAF)
     expect(d.exitCode).toBe(1)
@@ -199,7 +222,9 @@ describe('leaf commands on the simulated fabric', () => {
     expect(store.leafLastKnownGood(LEAF)).toEqual(lkg)
     // Desired changes: move every port of one host under the leaf elsewhere (several VLAN removals).
     const h = store.hostsOnSwitch(LEAF).find(c => store.portsOnHost(c.host).length > 0)!
-    const target = store.hosts({az: 'az1'}).find(x => !store.hostsOnSwitch(LEAF).some(c => c.host === x.name) && x.role !== 'baremetal')!
+    const target = store
+      .hosts({az: 'az1'})
+      .find(x => !store.hostsOnSwitch(LEAF).some(c => c.host === x.name) && x.role !== 'baremetal')!
     fx.moveHostPorts(h.host, target.name)
     const planned = (await cli('leaf', 'diff', LEAF, '--json')).json.totals.changes
     expect(planned).toBeGreaterThanOrEqual(2)
@@ -208,10 +233,18 @@ describe('leaf commands on the simulated fabric', () => {
     expect(r.exitCode).toBe(3)
     const mine = r.json.leaves.find((l: any) => l.leaf === LEAF)
     expect(mine).toMatchObject({status: 'failed', rolledBackTo: 'last-known-good', error: {code: 'LEAF_PUSH_FAILED'}})
-    expect(mine.error.message).toMatch(new RegExp(`rejected change ${Math.floor(planned / 2) + 1} of ${planned} .* after ${Math.floor(planned / 2)} had been applied`))
+    expect(mine.error.message).toMatch(
+      new RegExp(
+        `rejected change ${Math.floor(planned / 2) + 1} of ${planned} .* after ${Math.floor(planned / 2)} had been applied`,
+      ),
+    )
     expect(mine.error.step).toMatch(/^apply /)
     // the other leaves were pushed anyway
-    expect(r.json.leaves.filter((l: any) => l.leaf !== LEAF).every((l: any) => l.status === 'applied' || l.status === 'unchanged')).toBe(true)
+    expect(
+      r.json.leaves
+        .filter((l: any) => l.leaf !== LEAF)
+        .every((l: any) => l.status === 'applied' || l.status === 'unchanged'),
+    ).toBe(true)
     expect((await cli('leaf', 'show', LEAF, '--json')).json.running).toEqual(lkg)
     const human = await cli('leaf', 'push', LEAF)
     expect(human.exitCode).toBe(3)
@@ -239,7 +272,11 @@ describe('leaf commands on the simulated fabric', () => {
   it('rollback restores last-known-good after drift, and --to previous undoes the last push', async () => {
     const before = (await cli('leaf', 'show', LEAF, '--json')).json.running
     // a push that changes something: put one VLAN back on the running config's first interface via drift + push
-    await withStore(store => store.tx(() => store.sql(`UPDATE leaf_configs SET running = '{"vnis":{},"vrfs":{},"interfaces":{}}' WHERE leaf = ?`).run(LEAF)))
+    await withStore(store =>
+      store.tx(() =>
+        store.sql(`UPDATE leaf_configs SET running = '{"vnis":{},"vrfs":{},"interfaces":{}}' WHERE leaf = ?`).run(LEAF),
+      ),
+    )
     const wiped = (await cli('leaf', 'show', LEAF, '--json')).json.running
     const none = await cli('leaf', 'rollback', LEAF, '--dry-run', '--json')
     expect(none.json.status).toBe('planned')
@@ -249,7 +286,11 @@ describe('leaf commands on the simulated fabric', () => {
     expect((await cli('leaf', 'show', LEAF, '--json')).json.running).toEqual(before)
     expect((await cli('leaf', 'rollback', LEAF, '--json')).json.status).toBe('unchanged')
     // make a real push: wipe, push (previous = wiped), then undo it
-    await withStore(store => store.tx(() => store.sql(`UPDATE leaf_configs SET running = '{"vnis":{},"vrfs":{},"interfaces":{}}' WHERE leaf = ?`).run(LEAF)))
+    await withStore(store =>
+      store.tx(() =>
+        store.sql(`UPDATE leaf_configs SET running = '{"vnis":{},"vrfs":{},"interfaces":{}}' WHERE leaf = ?`).run(LEAF),
+      ),
+    )
     expect((await cli('leaf', 'push', LEAF, '--json')).json.leaves[0].status).toBe('applied')
     const undo = await cli('leaf', 'rollback', LEAF, '--to', 'previous', '--json')
     expect(undo.json.status).toBe('restored')
@@ -268,7 +309,7 @@ describe('leaf commands on the simulated fabric', () => {
     }
   })
 
-  it('push --port pushes the leaves of the port\'s host; bad usage exits 2', async () => {
+  it("push --port pushes the leaves of the port's host; bad usage exits 2", async () => {
     const port = await withStore(store => store.hostsOnSwitch(LEAF).flatMap(c => store.portsOnHost(c.host))[0]!)
     const r = await cli('leaf', 'push', '--port', port.name, '--json')
     expect(r.exitCode).toBe(0)

@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
 import type {AddressInfo} from 'node:net'
@@ -34,11 +33,13 @@ beforeAll(async () => {
   silent = net.createServer(s => sockets.push(s)) // accepts, never answers
   await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
   silentPort = (silent.address() as AddressInfo).port
-  writeConfig([
-    `  - {name: refused, backend: live, neutron: {url: "http://127.0.0.1:${closedPort}", timeoutMs: 2000}}`,
-    `  - {name: silent, backend: live, neutron: {url: "http://127.0.0.1:${silentPort}", timeoutMs: 300}}`,
-    `  - {name: ks-refused, backend: live, neutron: {url: "http://127.0.0.1:${silentPort}", timeoutMs: 2000, auth: {type: password, authUrl: "http://127.0.0.1:${closedPort}/v3", username: sre, passwordEnv: LIVE_ERR_PW, projectName: ops}}}`,
-  ].join('\n'))
+  writeConfig(
+    [
+      `  - {name: refused, backend: live, neutron: {url: "http://127.0.0.1:${closedPort}", timeoutMs: 2000}}`,
+      `  - {name: silent, backend: live, neutron: {url: "http://127.0.0.1:${silentPort}", timeoutMs: 300}}`,
+      `  - {name: ks-refused, backend: live, neutron: {url: "http://127.0.0.1:${silentPort}", timeoutMs: 2000, auth: {type: password, authUrl: "http://127.0.0.1:${closedPort}/v3", username: sre, passwordEnv: LIVE_ERR_PW, projectName: ops}}}`,
+    ].join('\n'),
+  )
 })
 afterAll(async () => {
   for (const s of sockets) s.destroy()
@@ -55,7 +56,9 @@ describe('unreachable live services', () => {
     expect(j.exitCode).toBe(1)
     assertMatchesSchema(j.json)
     expect(j.json.error).toMatchObject({code: 'NEUTRON_UNREACHABLE', details: {reason: 'refused'}})
-    expect(j.json.error.details.endpoint).toMatch(new RegExp(`^http://127.0.0.1:${closedPort}/v2.0/(networks|subnets)$`))
+    expect(j.json.error.details.endpoint).toMatch(
+      new RegExp(`^http://127.0.0.1:${closedPort}/v2.0/(networks|subnets)$`),
+    )
   })
 
   it('a server that never answers: "timed out", exit 5', async () => {
@@ -66,15 +69,23 @@ describe('unreachable live services', () => {
   })
 
   it('an unreachable Keystone: names the auth endpoint and the reason, never the password', async () => {
-    const r = await runCli(['port', 'list', '--context', 'ks-refused', '--debug'], {home, env: {LIVE_ERR_PW: 'pw-from-env-4242'}})
+    const r = await runCli(['port', 'list', '--context', 'ks-refused', '--debug'], {
+      home,
+      env: {LIVE_ERR_PW: 'pw-from-env-4242'},
+    })
     expect(r.exitCode).toBe(1)
-    expect(r.stderr).toContain(`Keystone at http://127.0.0.1:${closedPort}/v3/auth/tokens did not answer the login of user sre: refused`)
+    expect(r.stderr).toContain(
+      `Keystone at http://127.0.0.1:${closedPort}/v3/auth/tokens did not answer the login of user sre: refused`,
+    )
     expect(r.stdout + r.stderr).not.toContain('pw-from-env-4242')
   })
 
   it('credentials in a URL are refused when the config is loaded, with a hint to use passwordEnv', async () => {
     const cfg = path.join(home.dir, 'creds.yaml')
-    fs.writeFileSync(cfg, 'contexts:\n  - {name: c, backend: live, neutron: {url: "http://admin:url-secret-77@127.0.0.1:1"}}\n')
+    fs.writeFileSync(
+      cfg,
+      'contexts:\n  - {name: c, backend: live, neutron: {url: "http://admin:url-secret-77@127.0.0.1:1"}}\n',
+    )
     const r = await runCli(['context', 'list', '--json'], {home, env: {FABRICCTL_CONFIG: cfg}})
     expect(r.exitCode).toBe(2)
     expect(r.json.error.code).toBe('CONFIG_INVALID')
@@ -83,10 +94,28 @@ describe('unreachable live services', () => {
   })
 
   it('classifies connection failures (DNS, refused, time-out) without a network', () => {
-    expect(describeConnectFailure(Object.assign(new TypeError('fetch failed'), {cause: {code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x.invalid'}}), 1000).reason).toBe('DNS')
-    expect(describeConnectFailure(Object.assign(new TypeError('fetch failed'), {cause: {code: 'ECONNREFUSED'}}), 1000).reason).toBe('refused')
-    expect(describeConnectFailure(new DOMException('timeout', 'TimeoutError'), 1000)).toMatchObject({reason: 'timed out', timedOut: true})
-    expect(describeConnectFailure(Object.assign(new TypeError('fetch failed'), {cause: {code: 'UND_ERR_CONNECT_TIMEOUT'}}), 1000).timedOut).toBe(true)
+    expect(
+      describeConnectFailure(
+        Object.assign(new TypeError('fetch failed'), {
+          cause: {code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x.invalid'},
+        }),
+        1000,
+      ).reason,
+    ).toBe('DNS')
+    expect(
+      describeConnectFailure(Object.assign(new TypeError('fetch failed'), {cause: {code: 'ECONNREFUSED'}}), 1000)
+        .reason,
+    ).toBe('refused')
+    expect(describeConnectFailure(new DOMException('timeout', 'TimeoutError'), 1000)).toMatchObject({
+      reason: 'timed out',
+      timedOut: true,
+    })
+    expect(
+      describeConnectFailure(
+        Object.assign(new TypeError('fetch failed'), {cause: {code: 'UND_ERR_CONNECT_TIMEOUT'}}),
+        1000,
+      ).timedOut,
+    ).toBe(true)
     expect(endpointText('http://u:p@127.0.0.1:5/v3?x=1')).toBe('http://127.0.0.1:5/v3')
   })
 })

@@ -35,7 +35,9 @@ beforeAll(async () => {
         res.end()
         return
       }
-      const [status, payload] = script ? script(req, calls.filter(c => c.url === req.url).length) : [200, {networks: []}]
+      const [status, payload] = script
+        ? script(req, calls.filter(c => c.url === req.url).length)
+        : [200, {networks: []}]
       res.writeHead(status, {'Content-Type': 'application/json'})
       res.end(JSON.stringify(payload))
     })
@@ -51,12 +53,31 @@ afterEach(() => {
 })
 
 const ctx = (password = PASSWORD): LiveContext => ({
-  name: 'kstest', backend: 'live', neutron: {url: `${base}/network`, timeoutMs: 5000,
-    auth: {type: 'password', authUrl: `${base}/identity`, username: 'sre', password, projectName: 'ops', userDomain: 'Default', projectDomain: 'Default'}},
-  ssh: {} as never, inventory: {azs: [], spines: [], leaves: [], hosts: [], instances: []}, overlay: {} as never,
+  name: 'kstest',
+  backend: 'live',
+  neutron: {
+    url: `${base}/network`,
+    timeoutMs: 5000,
+    auth: {
+      type: 'password',
+      authUrl: `${base}/identity`,
+      username: 'sre',
+      password,
+      projectName: 'ops',
+      userDomain: 'Default',
+      projectDomain: 'Default',
+    },
+  },
+  ssh: {} as never,
+  inventory: {azs: [], spines: [], leaves: [], hosts: [], instances: []},
+  overlay: {} as never,
 })
 /** The FabricError a rejected request gave (details typed loosely, as a test reads them). */
-const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable('the request succeeded'), (e: unknown) => e as FabricError & {details: any})
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.unreachable('the request succeeded'),
+    (e: unknown) => e as FabricError & {details: any},
+  )
 
 describe('Neutron HTTP: Keystone v3, retries, timeouts', () => {
   it('authenticates once, caches the token, and sends it on every call', async () => {
@@ -76,7 +97,8 @@ describe('Neutron HTTP: Keystone v3, retries, timeouts', () => {
   })
 
   it('retries 5xx on GET with backoff, within a bound, and never retries a POST on 5xx', async () => {
-    script = (_req, n) => (n < 3 ? [503, {NeutronError: {type: 'ServiceUnavailable', message: 'busy'}}] : [200, {networks: [{id: 'x'}]}])
+    script = (_req, n) =>
+      n < 3 ? [503, {NeutronError: {type: 'ServiceUnavailable', message: 'busy'}}] : [200, {networks: [{id: 'x'}]}]
     expect(await neutronRequest<any>(ctx(), 'GET', '/v2.0/networks')).toEqual({networks: [{id: 'x'}]})
     expect(calls.filter(x => x.url === '/network/v2.0/networks')).toHaveLength(3)
     calls.length = 0
@@ -91,18 +113,31 @@ describe('Neutron HTTP: Keystone v3, retries, timeouts', () => {
   })
 
   it('retries a retryable 409 (MacAddressInUse) even on POST, but not IpAddressGenerationFailure', async () => {
-    script = (_req, n) => (n < 2 ? [409, {NeutronError: {type: 'MacAddressInUse', message: 'mac taken'}}] : [201, {port: {id: 'p'}}])
+    script = (_req, n) =>
+      n < 2 ? [409, {NeutronError: {type: 'MacAddressInUse', message: 'mac taken'}}] : [201, {port: {id: 'p'}}]
     expect(await neutronRequest<any>(ctx(), 'POST', '/v2.0/ports', {port: {}})).toEqual({port: {id: 'p'}})
     calls.length = 0
-    script = () => [409, {NeutronError: {type: 'IpAddressGenerationFailure', message: 'No more IP addresses available'}}]
+    script = () => [
+      409,
+      {NeutronError: {type: 'IpAddressGenerationFailure', message: 'No more IP addresses available'}},
+    ]
     const err = await failure(neutronRequest(ctx(), 'POST', '/v2.0/ports', {port: {}}))
     expect(err.details).toMatchObject({status: 409, type: 'IpAddressGenerationFailure', attempts: 1})
   })
 
   it('times out per call with exit 5', async () => {
-    const slow = http.createServer(() => { /* never answers */ })
+    const slow = http.createServer(() => {
+      /* never answers */
+    })
     await new Promise<void>(r => slow.listen(0, '127.0.0.1', r))
-    const c: LiveContext = {...ctx(), neutron: {url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, timeoutMs: 300, auth: {type: 'noauth', projectId: 'p'}}}
+    const c: LiveContext = {
+      ...ctx(),
+      neutron: {
+        url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+        timeoutMs: 300,
+        auth: {type: 'noauth', projectId: 'p'},
+      },
+    }
     const t0 = Date.now()
     const err = await failure(neutronRequest(c, 'GET', '/v2.0/networks', undefined, {}, {retries: 1}))
     expect(err.code).toBe('NEUTRON_TIMEOUT')

@@ -17,11 +17,16 @@ const cli = async (args: string[]) => {
 const one = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T
 const all = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).all(...args) as T[]
 const portCount = () => one<{n: number}>('SELECT count(*) AS n FROM ports').n
-const fingerprint = () => JSON.stringify([
-  all('SELECT * FROM ports ORDER BY id'), all('SELECT * FROM ovs_ports ORDER BY host, device'), all('SELECT * FROM controller_ports ORDER BY port_id'),
-  all('SELECT leaf, running FROM leaf_configs ORDER BY leaf'), all('SELECT * FROM network_labels ORDER BY network, label'),
-])
-const hostsByRole = (role: string) => all<{name: string; plugging: string}>('SELECT name, plugging FROM hosts WHERE role = ? ORDER BY name', role)
+const fingerprint = () =>
+  JSON.stringify([
+    all('SELECT * FROM ports ORDER BY id'),
+    all('SELECT * FROM ovs_ports ORDER BY host, device'),
+    all('SELECT * FROM controller_ports ORDER BY port_id'),
+    all('SELECT leaf, running FROM leaf_configs ORDER BY leaf'),
+    all('SELECT * FROM network_labels ORDER BY network, label'),
+  ])
+const hostsByRole = (role: string) =>
+  all<{name: string; plugging: string}>('SELECT name, plugging FROM hosts WHERE role = ? ORDER BY name', role)
 
 beforeAll(async () => {
   home = makeHome()
@@ -36,7 +41,9 @@ afterAll(() => {
 describe('port allocate', () => {
   it('by label picks the network with the most free addresses, never a reserved address, and is idempotent by name', async () => {
     const usage = (await cli(['ipam', 'usage'])).json.rows as {name: string; free: number}[]
-    const prod = usage.filter(r => ['prod-a', 'prod-b'].includes(r.name)).sort((a, b) => b.free - a.free || a.name.localeCompare(b.name))
+    const prod = usage
+      .filter(r => ['prod-a', 'prod-b'].includes(r.name))
+      .sort((a, b) => b.free - a.free || a.name.localeCompare(b.name))
     const r = await cli(['port', 'allocate', '--label', 'prod-env', '--name', 'cni-pod-1'])
     expect(r.exitCode).toBe(0)
     expect(r.json).toMatchObject({kind: 'PortAllocation', created: 1, existing: 0, dryRun: false})
@@ -67,8 +74,15 @@ describe('port allocate', () => {
     const [base, prefix] = net.cidr.split('/')
     const b = base!.split('.').map(Number)
     const size = 2 ** (32 - Number(prefix))
-    const first = (b[0]! << 24 >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!
-    const reserved = new Set([first, first + size - 1, (() => { const g = net.gateway.split('.').map(Number); return (g[0]! << 24 >>> 0) + (g[1]! << 16) + (g[2]! << 8) + g[3]! })()])
+    const first = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!
+    const reserved = new Set([
+      first,
+      first + size - 1,
+      (() => {
+        const g = net.gateway.split('.').map(Number)
+        return ((g[0]! << 24) >>> 0) + (g[1]! << 16) + (g[2]! << 8) + g[3]!
+      })(),
+    ])
     const nums = all<{ip_num: number}>('SELECT ip_num FROM ports WHERE network = ?', 'suba-prod').map(x => x.ip_num)
     expect(nums.length).toBe(61) // a /26 has 61 usable addresses: now full
     expect(nums.some(n => reserved.has(n))).toBe(false)
@@ -86,35 +100,65 @@ describe('port allocate', () => {
     const r = await cli(['port', 'allocate', '--label', 'prod-env', '--count', '600', '--name-template', 'big-{i}'])
     expect(r.exitCode).toBe(1)
     expect(r.json.error.code).toBe('IPAM_EXHAUSTED')
-    expect(r.json.error.message).toMatch(/label "prod-env".*Networks tried: prod-[ab] \(\d+\/253 used, \d+ free\), prod-[ab] \(\d+\/253 used/)
+    expect(r.json.error.message).toMatch(
+      /label "prod-env".*Networks tried: prod-[ab] \(\d+\/253 used, \d+ free\), prod-[ab] \(\d+\/253 used/,
+    )
     expect(r.json.error.details.networks.map((n: any) => n.name).sort()).toEqual(['prod-a', 'prod-b'])
     expect(fingerprint()).toBe(before)
     // One name in the batch already exists and --fail-if-exists: nothing at all is created.
-    const mixed = await cli(['port', 'allocate', '--label', 'prod-env', '--count', '3', '--name-template', 'cni-pod-{i}', '--fail-if-exists'])
+    const mixed = await cli([
+      'port',
+      'allocate',
+      '--label',
+      'prod-env',
+      '--count',
+      '3',
+      '--name-template',
+      'cni-pod-{i}',
+      '--fail-if-exists',
+    ])
     expect(mixed.exitCode).toBe(4)
     expect(fingerprint()).toBe(before)
     // Without it: the existing one comes back, the others are created, in order.
     const ok = await cli(['port', 'allocate', '--label', 'prod-env', '--count', '3', '--name-template', 'cni-pod-{i}'])
     expect(ok.exitCode).toBe(0)
-    expect(ok.json.ports.map((p: any) => [p.name, p.created])).toEqual([['cni-pod-1', false], ['cni-pod-2', true], ['cni-pod-3', true]])
+    expect(ok.json.ports.map((p: any) => [p.name, p.created])).toEqual([
+      ['cni-pod-1', false],
+      ['cni-pod-2', true],
+      ['cni-pod-3', true],
+    ])
     expect(new Set(ok.json.ports.map((p: any) => p.ip)).size).toBe(3)
   })
 
   it('--dry-run shows the network and IPs it would use and changes nothing; the real run then uses them', async () => {
     const before = fingerprint()
-    const dry = await cli(['port', 'allocate', '--label', 'prod-env', '--count', '4', '--name-template', 'dry-{i}', '--dry-run'])
+    const dry = await cli([
+      'port',
+      'allocate',
+      '--label',
+      'prod-env',
+      '--count',
+      '4',
+      '--name-template',
+      'dry-{i}',
+      '--dry-run',
+    ])
     expect(dry.exitCode).toBe(0)
     expect(dry.json.dryRun).toBe(true)
     expect(dry.json.ports.every((p: any) => p.id === null && p.mac === null && /^10\./.test(p.ip))).toBe(true)
     expect(fingerprint()).toBe(before)
     const real = await cli(['port', 'allocate', '--label', 'prod-env', '--count', '4', '--name-template', 'dry-{i}'])
-    expect(real.json.ports.map((p: any) => [p.network, p.ip])).toEqual(dry.json.ports.map((p: any) => [p.network, p.ip]))
+    expect(real.json.ports.map((p: any) => [p.network, p.ip])).toEqual(
+      dry.json.ports.map((p: any) => [p.network, p.ip]),
+    )
     await cli(['port', 'release', 'dry-1', 'dry-2', 'dry-3', 'dry-4'])
   })
 
   it('a network-exhausted fault makes that network count as full', async () => {
     const usage = (await cli(['ipam', 'usage'])).json.rows as {name: string; free: number}[]
-    const best = usage.filter(r => ['prod-a', 'prod-b'].includes(r.name)).sort((a, b) => b.free - a.free || a.name.localeCompare(b.name))[0]!.name
+    const best = usage
+      .filter(r => ['prod-a', 'prod-b'].includes(r.name))
+      .sort((a, b) => b.free - a.free || a.name.localeCompare(b.name))[0]!.name
     const other = best === 'prod-a' ? 'prod-b' : 'prod-a'
     expect((await runCli(['sim', 'fault', 'inject', 'network-exhausted', '--target', best], {home})).exitCode).toBe(0)
     try {
@@ -124,7 +168,10 @@ describe('port allocate', () => {
       const direct = await cli(['port', 'allocate', '--network', best, '--name', 'refused'])
       expect(direct.exitCode).toBe(1)
       expect(direct.json.error.message).toContain('exhausted')
-      expect((await cli(['ipam', 'usage'])).json.rows.find((r: any) => r.name === best)).toMatchObject({free: 0, exhausted: 1})
+      expect((await cli(['ipam', 'usage'])).json.rows.find((r: any) => r.name === best)).toMatchObject({
+        free: 0,
+        exhausted: 1,
+      })
     } finally {
       await runCli(['sim', 'fault', 'clear', '--all'], {home})
     }
@@ -139,7 +186,12 @@ describe('port allocate', () => {
     const ok = await cli(['port', 'allocate', '--label', 'test-env', '--name', 'fixed-1', '--ip', free])
     expect(ok.exitCode).toBe(0)
     expect(ok.json.ports[0]).toMatchObject({ip: free, network: 'test-a'})
-    for (const [ip, code] of [[net.gateway, 'IP_RESERVED'], [free, 'IP_IN_USE'], ['192.0.2.7', 'IP_NOT_IN_NETWORKS'], ['10.1.2', 'IP_INVALID']] as const) {
+    for (const [ip, code] of [
+      [net.gateway, 'IP_RESERVED'],
+      [free, 'IP_IN_USE'],
+      ['192.0.2.7', 'IP_NOT_IN_NETWORKS'],
+      ['10.1.2', 'IP_INVALID'],
+    ] as const) {
       const r = await cli(['port', 'allocate', '--label', 'test-env', '--name', `fixed-x-${code}`, '--ip', ip])
       expect(r.exitCode, code).toBe(2)
       expect(r.json.error.code).toBe(code)
@@ -147,7 +199,9 @@ describe('port allocate', () => {
     const both = await cli(['port', 'allocate', '--label', 'test-env', '--network', 'test-a'])
     expect(both.json.error.code).toBe('NETWORK_OR_LABEL')
     expect((await cli(['port', 'allocate', '--label', 'nope-env'])).json.error.code).toBe('LABEL_NOT_FOUND')
-    expect((await cli(['port', 'allocate', '--label', 'prod-env', '--name', '10.0.0.1'])).json.error.code).toBe('PORT_NAME_AMBIGUOUS')
+    expect((await cli(['port', 'allocate', '--label', 'prod-env', '--name', '10.0.0.1'])).json.error.code).toBe(
+      'PORT_NAME_AMBIGUOUS',
+    )
     await cli(['port', 'release', 'fixed-1'])
   })
 })
@@ -161,14 +215,22 @@ describe('bind, migrate, release: the agent and controller state machine', () =>
     expect(r.json).toMatchObject({kind: 'PortBinding', host: host.name, before: {host: null, state: 'DOWN_DOWN'}})
     expect(r.json.port.state).toBe('ACTIVE_ACTIVE')
     const id = r.json.port.id as string
-    const dev = one<{device: string; local_vlan: number; ofport: number}>('SELECT device, local_vlan, ofport FROM ovs_ports WHERE port_id = ?', id)
+    const dev = one<{device: string; local_vlan: number; ofport: number}>(
+      'SELECT device, local_vlan, ofport FROM ovs_ports WHERE port_id = ?',
+      id,
+    )
     expect(dev.device).toBe(`${host.plugging === 'qbr' ? 'qvo' : 'tap'}${id.slice(0, 11)}`)
     expect(dev.ofport).toBeGreaterThan(1)
     expect(one<{host: string}>('SELECT host FROM controller_ports WHERE port_id = ?', id).host).toBe(host.name)
     // The host's leaf interfaces now allow the network's VLAN.
     const vlan = one<{vlan: number}>('SELECT vlan FROM networks WHERE name = ?', 'suba-prod').vlan
-    for (const m of all<{leaf: string; interface: string}>('SELECT leaf, interface FROM controller_host_map WHERE host = ?', host.name)) {
-      const running = JSON.parse(one<{running: string}>('SELECT running FROM leaf_configs WHERE leaf = ?', m.leaf).running)
+    for (const m of all<{leaf: string; interface: string}>(
+      'SELECT leaf, interface FROM controller_host_map WHERE host = ?',
+      host.name,
+    )) {
+      const running = JSON.parse(
+        one<{running: string}>('SELECT running FROM leaf_configs WHERE leaf = ?', m.leaf).running,
+      )
       expect(running.interfaces[m.interface].vlans).toContain(vlan)
     }
     // Binding to another host is refused with the migrate command in the hint.
@@ -179,20 +241,28 @@ describe('bind, migrate, release: the agent and controller state machine', () =>
 
   it('faults stop the state machine where they say: agent-down BUILD, ovs-down ERROR, leaf-unreachable overlay ERROR, controller lacking the port overlay BUILD', async () => {
     const hosts = hostsByRole('container')
-    const cases: [string, string, string][] = [['agent-down', hosts[0]!.name, 'BUILD_ACTIVE'], ['ovs-down', hosts[1]!.name, 'ERROR_ACTIVE']]
+    const cases: [string, string, string][] = [
+      ['agent-down', hosts[0]!.name, 'BUILD_ACTIVE'],
+      ['ovs-down', hosts[1]!.name, 'ERROR_ACTIVE'],
+    ]
     for (const [kind, host, state] of cases) {
       await cli(['port', 'allocate', '--label', 'test-env', '--name', `f-${kind}`])
       expect((await runCli(['sim', 'fault', 'inject', kind, '--target', host], {home})).exitCode).toBe(0)
       const r = await cli(['port', 'bind', `f-${kind}`, '--host', host])
       expect(r.exitCode, kind).toBe(1)
       expect(r.json.port.state, kind).toBe(state)
-      expect(r.json.reasons.join(' ')).toMatch(kind === 'agent-down' ? /agent .* is down/ : /ovs-vswitchd is not running/)
+      expect(r.json.reasons.join(' ')).toMatch(
+        kind === 'agent-down' ? /agent .* is down/ : /ovs-vswitchd is not running/,
+      )
       await runCli(['sim', 'fault', 'clear', '--all'], {home})
       // Binding again to the same host after the repair re-runs the agent: ACTIVE_ACTIVE.
       expect((await cli(['port', 'bind', `f-${kind}`, '--host', host])).json.port.state).toBe('ACTIVE_ACTIVE')
     }
     const h = hosts[2]!.name
-    const leaf = one<{leaf: string}>('SELECT leaf FROM controller_host_map WHERE host = ? ORDER BY leaf LIMIT 1', h).leaf
+    const leaf = one<{leaf: string}>(
+      'SELECT leaf FROM controller_host_map WHERE host = ? ORDER BY leaf LIMIT 1',
+      h,
+    ).leaf
     await runCli(['sim', 'fault', 'inject', 'leaf-unreachable', '--target', leaf], {home})
     const r = await cli(['port', 'allocate', '--label', 'test-env', '--name', 'f-leaf', '--host', h])
     expect(r.exitCode).toBe(1)
@@ -206,7 +276,10 @@ describe('bind, migrate, release: the agent and controller state machine', () =>
     expect(c.json.reasons.join(' ')).toContain('controller has no record')
     const check = await cli(['ipam', 'check'])
     expect(check.exitCode).toBe(1)
-    expect(check.json.checks.find((x: any) => x.name === 'missing-controller-record')).toMatchObject({status: 'failed', count: 1})
+    expect(check.json.checks.find((x: any) => x.name === 'missing-controller-record')).toMatchObject({
+      status: 'failed',
+      count: 1,
+    })
     await runCli(['sim', 'fault', 'clear', '--all'], {home})
     expect((await cli(['ipam', 'check'])).exitCode).toBe(0)
     const bm = hostsByRole('baremetal')[0]!.name
@@ -216,15 +289,22 @@ describe('bind, migrate, release: the agent and controller state machine', () =>
     await cli(['port', 'release', 'f-agent-down', 'f-ovs-down', 'f-leaf', 'f-ctl', 'bm-port'])
   }, 300_000) // ~20 CLI runs against the sim: over 60 s under CI load (load 20 on 2 cores)
 
-  it('migrate keeps IP and MAC, moves the device, and the old host\'s leaf interface loses the VLAN when no port of the network remains there', async () => {
+  it("migrate keeps IP and MAC, moves the device, and the old host's leaf interface loses the VLAN when no port of the network remains there", async () => {
     // Two container hosts behind different leaf pairs, with no dev ports: a dedicated network is easiest to reason about.
-    const pairs = all<{host: string; leaf: string; interface: string}>(`SELECT m.host, m.leaf, m.interface FROM controller_host_map m JOIN hosts h ON h.name = m.host
+    const pairs = all<{
+      host: string
+      leaf: string
+      interface: string
+    }>(`SELECT m.host, m.leaf, m.interface FROM controller_host_map m JOIN hosts h ON h.name = m.host
       WHERE h.role = 'container' AND NOT EXISTS (SELECT 1 FROM ports p WHERE p.host = h.name AND p.network = 'suba-prod') ORDER BY m.leaf, m.host`)
     const a = pairs[0]!
     const b = pairs.find(x => !x.leaf.startsWith(a.leaf.slice(0, -1)))!
     await cli(['port', 'allocate', '--label', 'sub-a-prod', '--name', 'drifter', '--host', a.host])
     const vlan = one<{vlan: number}>('SELECT vlan FROM networks WHERE name = ?', 'suba-prod').vlan
-    const leafVlans = (leaf: string, iface: string) => JSON.parse(one<{running: string}>('SELECT running FROM leaf_configs WHERE leaf = ?', leaf).running).interfaces[iface]?.vlans ?? []
+    const leafVlans = (leaf: string, iface: string) =>
+      JSON.parse(one<{running: string}>('SELECT running FROM leaf_configs WHERE leaf = ?', leaf).running).interfaces[
+        iface
+      ]?.vlans ?? []
     expect(leafVlans(a.leaf, a.interface)).toContain(vlan)
     const before = await cli(['port', 'show', 'drifter'])
     const dry = await cli(['port', 'migrate', 'drifter', '--to-host', b.host, '--dry-run'])
@@ -233,7 +313,12 @@ describe('bind, migrate, release: the agent and controller state machine', () =>
     const r = await cli(['port', 'migrate', before.json.port.ip, '--to-host', b.host])
     expect(r.exitCode).toBe(0)
     expect(r.json.before).toMatchObject({host: a.host, ip: before.json.port.ip, mac: before.json.port.mac})
-    expect(r.json.after).toMatchObject({host: b.host, ip: before.json.port.ip, mac: before.json.port.mac, state: 'ACTIVE_ACTIVE'})
+    expect(r.json.after).toMatchObject({
+      host: b.host,
+      ip: before.json.port.ip,
+      mac: before.json.port.mac,
+      state: 'ACTIVE_ACTIVE',
+    })
     expect(r.json.leaves.map((l: any) => l.side)).toEqual(expect.arrayContaining(['old', 'new']))
     expect(all('SELECT host FROM ovs_ports WHERE port_id = ?', r.json.port.id)).toEqual([{host: b.host}])
     expect(leafVlans(b.leaf, b.interface)).toContain(vlan)
@@ -244,7 +329,9 @@ describe('bind, migrate, release: the agent and controller state machine', () =>
     expect(unknown.json.error.code).toBe('HOST_NOT_FOUND')
     expect((await cli(['port', 'migrate', 'drifter', '--to-host', b.host])).json.changed).toBe(false)
     // Allocating the name again on the new host (the CNI after a drift) returns the same IP.
-    expect((await cli(['port', 'allocate', '--label', 'sub-a-prod', '--name', 'drifter', '--host', b.host])).json.ports[0]).toMatchObject({ip: before.json.port.ip, created: false})
+    expect(
+      (await cli(['port', 'allocate', '--label', 'sub-a-prod', '--name', 'drifter', '--host', b.host])).json.ports[0],
+    ).toMatchObject({ip: before.json.port.ip, created: false})
     const rel = await cli(['port', 'release', 'drifter'])
     expect(rel.json.released[0]).toMatchObject({host: b.host, device: expect.stringMatching(/^(tap|qvo)/)})
     expect(one<{n: number}>('SELECT count(*) AS n FROM controller_ports WHERE port_id = ?', r.json.port.id).n).toBe(0)
@@ -257,16 +344,23 @@ describe('bind, migrate, release: the agent and controller state machine', () =>
     const r = await cli(['port', 'release', 'cni-pod-2', 'nope-port'])
     expect(r.exitCode).toBe(2)
     expect(portCount()).toBe(n)
-    const host = all<{name: string}>(`SELECT name FROM hosts h WHERE role = 'container' AND NOT EXISTS (SELECT 1 FROM ports p WHERE p.host = h.name AND p.network = 'suba-prod') ORDER BY name`).at(-1)!.name
+    const host = all<{name: string}>(
+      `SELECT name FROM hosts h WHERE role = 'container' AND NOT EXISTS (SELECT 1 FROM ports p WHERE p.host = h.name AND p.network = 'suba-prod') ORDER BY name`,
+    ).at(-1)!.name
     await cli(['port', 'allocate', '--label', 'sub-a-prod', '--name', 'lonely', '--host', host])
-    const leaf = one<{leaf: string}>('SELECT leaf FROM controller_host_map WHERE host = ? ORDER BY leaf LIMIT 1', host).leaf
+    const leaf = one<{leaf: string}>(
+      'SELECT leaf FROM controller_host_map WHERE host = ? ORDER BY leaf LIMIT 1',
+      host,
+    ).leaf
     await runCli(['sim', 'fault', 'inject', 'push-fail', '--target', leaf], {home})
     const rel = await cli(['port', 'release', 'lonely'])
     expect(rel.exitCode).toBe(3)
     await runCli(['sim', 'fault', 'clear', '--all'], {home})
     const check = await cli(['ipam', 'check'])
     expect(check.exitCode).toBe(1)
-    expect(check.json.checks.find((c: any) => c.name === 'leaf-config-without-port').findings[0].evidence.leaf).toBe(leaf)
+    expect(check.json.checks.find((c: any) => c.name === 'leaf-config-without-port').findings[0].evidence.leaf).toBe(
+      leaf,
+    )
     // The next push to that leaf (any bind behind it) cleans it up.
     await cli(['port', 'allocate', '--label', 'sub-a-prod', '--name', 'healer', '--host', host])
     await cli(['port', 'release', 'healer'])
@@ -292,14 +386,26 @@ describe('port list, show, labels, ipam', () => {
     const host = hostsByRole('container')[0]!.name
     const byHost = await cli(['port', 'list', '--host', host, '--limit', '1000'])
     expect(byHost.json.ports.length).toBe(one<{n: number}>('SELECT count(*) AS n FROM ports WHERE host = ?', host).n)
-    expect((await cli(['port', 'list', '--prefix', 'cni-pod-'])).json.ports.map((p: any) => p.name)).toEqual(['cni-pod-1', 'cni-pod-2', 'cni-pod-3'])
+    expect((await cli(['port', 'list', '--prefix', 'cni-pod-'])).json.ports.map((p: any) => p.name)).toEqual([
+      'cni-pod-1',
+      'cni-pod-2',
+      'cni-pod-3',
+    ])
     {
       // --state with --label: exactly the DOWN_* ports of the label — on a fabric where we made some
       // (two in prod-env, one elsewhere), so an empty or unfiltered answer fails.
       const fx = await buildFabric()
       onTestFinished(() => fx.cleanup())
-      const ports = fx.store.sql('SELECT p.id, p.name, p.network FROM ports p ORDER BY p.name').all() as {id: string; name: string; network: string}[]
-      const prod = new Set((fx.store.sql(`SELECT network FROM network_labels WHERE label = 'prod-env'`).all() as {network: string}[]).map(r => r.network))
+      const ports = fx.store.sql('SELECT p.id, p.name, p.network FROM ports p ORDER BY p.name').all() as {
+        id: string
+        name: string
+        network: string
+      }[]
+      const prod = new Set(
+        (fx.store.sql(`SELECT network FROM network_labels WHERE label = 'prod-env'`).all() as {network: string}[]).map(
+          r => r.network,
+        ),
+      )
       const inProd = ports.filter(p => prod.has(p.network)).slice(0, 2)
       const outside = ports.find(p => !prod.has(p.network))!
       fx.edit(s => {
@@ -307,7 +413,9 @@ describe('port list, show, labels, ipam', () => {
         s.setPortState(inProd[1]!.id, 'DOWN', 'ACTIVE')
         s.setPortState(outside.id, 'DOWN', 'DOWN')
       })
-      const down = (await fx.cli('port', 'list', '--state', 'DOWN_*', '--label', 'prod-env', '--limit', '1000', '--json')).json.ports
+      const down = (
+        await fx.cli('port', 'list', '--state', 'DOWN_*', '--label', 'prod-env', '--limit', '1000', '--json')
+      ).json.ports
       expect(down.map((p: any) => p.name)).toEqual(inProd.map(p => p.name))
       expect(down.every((p: any) => p.underlay === 'DOWN')).toBe(true)
       const downDown = (await fx.cli('port', 'list', '--state', 'DOWN_DOWN', '--limit', '1000', '--json')).json.ports
@@ -322,7 +430,8 @@ describe('port list, show, labels, ipam', () => {
   it('show accepts a name, an id or an IP', async () => {
     const byName = await cli(['port', 'show', 'cni-pod-2'])
     expect(byName.exitCode).toBe(0)
-    for (const ref of [byName.json.port.id, byName.json.port.ip]) expect((await cli(['port', 'show', ref])).json.port.name).toBe('cni-pod-2')
+    for (const ref of [byName.json.port.id, byName.json.port.ip])
+      expect((await cli(['port', 'show', ref])).json.port.name).toBe('cni-pod-2')
     expect((await cli(['port', 'show', 'nope'])).exitCode).toBe(2)
   })
 
@@ -330,12 +439,16 @@ describe('port list, show, labels, ipam', () => {
     const add = await cli(['network', 'label', 'add', 'test-a', 'canary'])
     expect(add.json).toMatchObject({kind: 'NetworkLabelChange', changed: true, labels: ['canary', 'test-env']})
     expect((await cli(['network', 'label', 'add', 'test-a', 'canary'])).json.changed).toBe(false)
-    expect((await cli(['port', 'allocate', '--label', 'canary', '--name', 'canary-1'])).json.ports[0].network).toBe('test-a')
+    expect((await cli(['port', 'allocate', '--label', 'canary', '--name', 'canary-1'])).json.ports[0].network).toBe(
+      'test-a',
+    )
     const dry = await cli(['network', 'label', 'remove', 'test-a', 'canary', '--dry-run'])
     expect(dry.json).toMatchObject({changed: true, dryRun: true})
     expect(all('SELECT * FROM network_labels WHERE label = ?', 'canary')).toHaveLength(1)
     expect((await cli(['network', 'label', 'remove', 'test-a', 'canary'])).json.labels).toEqual(['test-env'])
-    expect((await cli(['port', 'allocate', '--label', 'canary', '--name', 'canary-2'])).json.error.code).toBe('LABEL_NOT_FOUND')
+    expect((await cli(['port', 'allocate', '--label', 'canary', '--name', 'canary-2'])).json.error.code).toBe(
+      'LABEL_NOT_FOUND',
+    )
     expect((await cli(['network', 'label', 'add', 'test-a', 'bad,label'])).json.error.code).toBe('LABEL_INVALID')
   })
 
@@ -344,7 +457,10 @@ describe('port list, show, labels, ipam', () => {
     expect(byNet.json.totals.used).toBe(portCount())
     for (const r of byNet.json.rows) expect(r.used + r.free).toBe(r.total)
     const byLabel = await cli(['ipam', 'usage', '--by', 'label'])
-    expect(byLabel.json.rows.find((r: any) => r.name === 'prod-env')).toMatchObject({networks: ['prod-a', 'prod-b'], total: 506})
+    expect(byLabel.json.rows.find((r: any) => r.name === 'prod-env')).toMatchObject({
+      networks: ['prod-a', 'prod-b'],
+      total: 506,
+    })
   })
 
   it('ipam check finds duplicate IPs and ports bound to unknown hosts', async () => {
@@ -354,8 +470,12 @@ describe('port list, show, labels, ipam', () => {
       w.pragma('foreign_keys = OFF')
       const p = w.prepare(`SELECT * FROM ports WHERE name = 'cni-pod-2'`).get() as any
       // Same IP in another network of the same tenant: an overlap a broken import could create.
-      w.prepare(`INSERT INTO ports(id, name, network, ip, ip_num, mac, host, instance, underlay, overlay, created_at, updated_at) VALUES ('dup-id', 'dup-port', 'test-a', ?, ?, 'fa:16:3e:ff:00:01', 'ghost-host', NULL, 'ACTIVE', 'ACTIVE', ?, ?)`).run(p.ip, p.ip_num, p.created_at, p.created_at)
-      w.prepare(`INSERT INTO controller_ports(port_id, network, host, ip, mac) VALUES ('dup-id', 'test-a', 'ghost-host', ?, 'fa:16:3e:ff:00:01')`).run(p.ip)
+      w.prepare(
+        `INSERT INTO ports(id, name, network, ip, ip_num, mac, host, instance, underlay, overlay, created_at, updated_at) VALUES ('dup-id', 'dup-port', 'test-a', ?, ?, 'fa:16:3e:ff:00:01', 'ghost-host', NULL, 'ACTIVE', 'ACTIVE', ?, ?)`,
+      ).run(p.ip, p.ip_num, p.created_at, p.created_at)
+      w.prepare(
+        `INSERT INTO controller_ports(port_id, network, host, ip, mac) VALUES ('dup-id', 'test-a', 'ghost-host', ?, 'fa:16:3e:ff:00:01')`,
+      ).run(p.ip)
       const r = await cli(['ipam', 'check'])
       expect(r.exitCode).toBe(1)
       const by = Object.fromEntries(r.json.checks.map((c: any) => [c.name, c]))
@@ -372,7 +492,18 @@ describe('port list, show, labels, ipam', () => {
   })
 
   it('every port command has --help with examples', async () => {
-    for (const cmd of [['port', 'allocate'], ['port', 'bind'], ['port', 'migrate'], ['port', 'release'], ['port', 'show'], ['port', 'list'], ['network', 'label', 'add'], ['network', 'label', 'remove'], ['ipam', 'usage'], ['ipam', 'check']]) {
+    for (const cmd of [
+      ['port', 'allocate'],
+      ['port', 'bind'],
+      ['port', 'migrate'],
+      ['port', 'release'],
+      ['port', 'show'],
+      ['port', 'list'],
+      ['network', 'label', 'add'],
+      ['network', 'label', 'remove'],
+      ['ipam', 'usage'],
+      ['ipam', 'check'],
+    ]) {
       const r = await runCli([...cmd, '--help'], {home})
       expect(r.exitCode, cmd.join(' ')).toBe(0)
       expect(r.stdout, cmd.join(' ')).toMatch(/EXAMPLES/)

@@ -29,7 +29,10 @@ function stripComment(line: string): string {
   let q: string | null = null
   for (let i = 0; i < line.length; i++) {
     const c = line[i]
-    if (q) { if (c === q) q = null; continue }
+    if (q) {
+      if (c === q) q = null
+      continue
+    }
     if (c === "'" || c === '"') q = c
     else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]!))) return line.slice(0, i)
   }
@@ -43,8 +46,22 @@ export function shellWords(line: string): string[] {
   let have = false
   let q: string | null = null
   for (const c of line) {
-    if (q) { if (c === q) q = null; else cur += c; continue }
-    if (c === "'" || c === '"') { q = c; have = true } else if (/\s/.test(c)) { if (have) words.push(cur); cur = ''; have = false } else { cur += c; have = true }
+    if (q) {
+      if (c === q) q = null
+      else cur += c
+      continue
+    }
+    if (c === "'" || c === '"') {
+      q = c
+      have = true
+    } else if (/\s/.test(c)) {
+      if (have) words.push(cur)
+      cur = ''
+      have = false
+    } else {
+      cur += c
+      have = true
+    }
   }
   if (q) throw new Error(`unbalanced quote in: ${line}`)
   if (have) words.push(cur)
@@ -64,7 +81,10 @@ describe('README quick start, as written', () => {
     expect(cliLines.length, `quick start commands: ${JSON.stringify(commands)}`).toBeGreaterThanOrEqual(3)
     expect(profiles.length, 'the quick start names a sim profile (sim init --profile ...)').toBeGreaterThan(0)
     // the npm lines of the quick start name scripts that exist
-    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>
+    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<
+      string,
+      string
+    >
     for (const l of commands.filter(c => c.startsWith('npm '))) {
       for (const part of l.split('&&').map(p => shellWords(p.trim()))) {
         if (part[1] === 'run') expect(scripts[part[2]!], `${l}: npm run ${part[2]}`).toBeTruthy()
@@ -79,7 +99,10 @@ describe('README quick start, as written', () => {
       const r = await runCli(shellWords(line).slice(1), {home, timeoutMs: 180_000})
       // a check command (--fail-on) may legitimately report findings with exit 1; nothing may be bad input or an error
       const allowed = line.includes('--fail-on') ? [0, 1] : [0]
-      expect(allowed, `\`${line}\` exited ${r.exitCode}:\n${r.stderr.slice(-1500)}\n${r.stdout.slice(-1500)}`).toContain(r.exitCode)
+      expect(
+        allowed,
+        `\`${line}\` exited ${r.exitCode}:\n${r.stderr.slice(-1500)}\n${r.stdout.slice(-1500)}`,
+      ).toContain(r.exitCode)
       expect(r.stderr, line).not.toMatch(/^Error:|No host named|No port named/m)
     }
   }, 600_000)

@@ -15,7 +15,12 @@ import {assertMatchesSchema} from './helpers/schema.js'
 const RAW = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/u
 const expectSafe = (text: string) => {
   const m = RAW.exec(text)
-  expect(m, m ? `raw U+${m[0].charCodeAt(0).toString(16)} at ${m.index}: ${JSON.stringify(text.slice(Math.max(0, m.index - 30), m.index + 30))}` : '').toBeNull()
+  expect(
+    m,
+    m
+      ? `raw U+${m[0].charCodeAt(0).toString(16)} at ${m.index}: ${JSON.stringify(text.slice(Math.max(0, m.index - 30), m.index + 30))}`
+      : '',
+  ).toBeNull()
 }
 
 describe('safeText / toTerminal', () => {
@@ -65,14 +70,20 @@ describe('safeText / toTerminal', () => {
 
   it('renderTable and renderFields escape cells and align on the escaped form', () => {
     const rows = [{name: 'web\u001B[31mRED'}, {name: '\u202Eevil\u200B'}, {name: 'plain'}]
-    const t = renderTable(rows, [{header: 'name', get: r => r.name}, {header: 'x', get: () => 'y'}])
+    const t = renderTable(rows, [
+      {header: 'name', get: r => r.name},
+      {header: 'x', get: () => 'y'},
+    ])
     expectSafe(t)
     const lines = t.split('\n')
     expect(lines[1]).toBe('web\\x1b[31mRED    y')
     expect(lines[2]).toBe('\\u202eevil\\u200b  y')
     expect(lines[3]).toBe('plain             y')
     expect(new Set(lines.map(l => l.length)).size).toBe(1)
-    const f = renderFields([['name', 'a\u0007b'], ['other', '\u2066x']])
+    const f = renderFields([
+      ['name', 'a\u0007b'],
+      ['other', '\u2066x'],
+    ])
     expectSafe(f)
     expect(f).toContain('a\\x07b')
   })
@@ -101,7 +112,7 @@ describe('hostile names through every table and diagram (CLI)', () => {
     rename('search-az1-000001', HOSTILE_PORT) // on az1-h01
     rename('vm-az1-000036', HOSTILE_PORT2)
     rename('vm-az1-000009', PATH_PORT)
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[])
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]
     for (const t of tables) {
       const cols = (db.prepare(`PRAGMA table_info(${t})`).all() as {name: string}[]).map(c => c.name)
       if (cols.includes('host')) db.prepare(`UPDATE ${t} SET host = ? WHERE host = 'az1-h01'`).run(HOSTILE_HOST)
@@ -113,11 +124,26 @@ describe('hostile names through every table and diagram (CLI)', () => {
   afterAll(() => home.cleanup())
 
   const commands = () => [
-    ['port', 'list'], ['port', 'show', ips[0]!], ['port', 'show', ips[1]!], ['port', 'diagnose', ips[0]!], ['port', 'diagnose', '--all'],
-    ['port', 'states', '--by', 'host'], ['trace', ips[0]!, ips[1]!, '--format', 'table'], ['trace', ips[0]!, ips[1]!, '--format', 'diagram'],
-    ['trace', ips[2]!, ips[0]!, '--format', 'diagram'], ['host', 'list'], ['host', 'show', HOSTILE_HOST], ['network', 'list'], ['network', 'show', 'prod-a'],
-    ['ipam', 'usage', '--by', 'label'], ['ipam', 'check'], ['leaf', 'show', 'az1-leaf01a'], ['topology', 'show'], ['audit', 'hosts', HOSTILE_HOST],
-    ['host', 'show', 'az1-h01\u001B[2'], ['port', 'show', `${HOSTILE_PORT}x`],
+    ['port', 'list'],
+    ['port', 'show', ips[0]!],
+    ['port', 'show', ips[1]!],
+    ['port', 'diagnose', ips[0]!],
+    ['port', 'diagnose', '--all'],
+    ['port', 'states', '--by', 'host'],
+    ['trace', ips[0]!, ips[1]!, '--format', 'table'],
+    ['trace', ips[0]!, ips[1]!, '--format', 'diagram'],
+    ['trace', ips[2]!, ips[0]!, '--format', 'diagram'],
+    ['host', 'list'],
+    ['host', 'show', HOSTILE_HOST],
+    ['network', 'list'],
+    ['network', 'show', 'prod-a'],
+    ['ipam', 'usage', '--by', 'label'],
+    ['ipam', 'check'],
+    ['leaf', 'show', 'az1-leaf01a'],
+    ['topology', 'show'],
+    ['audit', 'hosts', HOSTILE_HOST],
+    ['host', 'show', 'az1-h01\u001B[2'],
+    ['port', 'show', `${HOSTILE_PORT}x`],
   ]
 
   it('prints them escaped in human output (stdout and stderr), names visible', async () => {
@@ -129,10 +155,25 @@ describe('hostile names through every table and diagram (CLI)', () => {
       expectSafe(r.stderr)
       expect(r.stderr).not.toMatch(/Internal error/)
       const all = r.stdout + r.stderr
-      for (const visible of ['web\\x1b[31mRED\\x07', '\\u202eevil\\u200bname', 'az1-h01\\x1b[2J', 'prod\\x1b]0;pwned\\x07', PATH_PORT]) if (all.includes(visible)) seen.add(visible)
+      for (const visible of [
+        'web\\x1b[31mRED\\x07',
+        '\\u202eevil\\u200bname',
+        'az1-h01\\x1b[2J',
+        'prod\\x1b]0;pwned\\x07',
+        PATH_PORT,
+      ])
+        if (all.includes(visible)) seen.add(visible)
     }
     // Every hostile name was printed somewhere, in its visible form.
-    expect([...seen].sort()).toEqual(['../../etc/passwd', '\\u202eevil\\u200bname', 'az1-h01\\x1b[2J', 'prod\\x1b]0;pwned\\x07', 'web\\x1b[31mRED\\x07'].sort())
+    expect([...seen].sort()).toEqual(
+      [
+        '../../etc/passwd',
+        '\\u202eevil\\u200bname',
+        'az1-h01\\x1b[2J',
+        'prod\\x1b]0;pwned\\x07',
+        'web\\x1b[31mRED\\x07',
+      ].sort(),
+    )
   }, 300_000)
 
   it('keeps them exact in JSON', async () => {
@@ -141,7 +182,9 @@ describe('hostile names through every table and diagram (CLI)', () => {
     expect(show.json.port.name).toBe(HOSTILE_PORT)
     expect(show.json.port.host).toBe(HOSTILE_HOST)
     const list = await runCli(['port', 'list', '--json', '--limit', '1000'], {home})
-    expect(list.json.ports.map((p: {name: string}) => p.name)).toEqual(expect.arrayContaining([HOSTILE_PORT, HOSTILE_PORT2, PATH_PORT]))
+    expect(list.json.ports.map((p: {name: string}) => p.name)).toEqual(
+      expect.arrayContaining([HOSTILE_PORT, HOSTILE_PORT2, PATH_PORT]),
+    )
     const trace = await runCli(['trace', ips[0]!, ips[1]!, '--json'], {home})
     expect(trace.json.src.port.name).toBe(HOSTILE_PORT)
   })
@@ -153,7 +196,10 @@ describe('hostile names through every table and diagram (CLI)', () => {
       assertMatchesSchema(r.json)
       expect(r.json.error.code).toBe('PORT_NAME_INVALID')
     }
-    const ok = await runCli(['port', 'allocate', '--network', 'prod-a', '--name', 'x'.repeat(255), '--dry-run', '--json'], {home})
+    const ok = await runCli(
+      ['port', 'allocate', '--network', 'prod-a', '--name', 'x'.repeat(255), '--dry-run', '--json'],
+      {home},
+    )
     expect(ok.exitCode).toBe(0)
   }, 180_000)
 })
@@ -162,11 +208,13 @@ describe('hostile names through every table and diagram (CLI)', () => {
 async function pool<T, R>(items: readonly T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length)
   let next = 0
-  await Promise.all(Array.from({length: n}, async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i]!)
-    }
-  }))
+  await Promise.all(
+    Array.from({length: n}, async () => {
+      while (next < items.length) {
+        const i = next++
+        out[i] = await fn(items[i]!)
+      }
+    }),
+  )
   return out
 }

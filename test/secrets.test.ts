@@ -15,8 +15,16 @@ import {makeHome, runCliProcess as runCli, type TestHome} from './helpers/cli.js
  * Neutron error body). Every output — stdout and stderr, human, --json, --debug — is searched for them.
  */
 const SECRETS = {
-  numeric: '8675309123', unknownKnown: 'unk-secret-A1', unknownKey: 'unk-secret-B2', urlPass: 'urlpass-C3', urlUser: 'neutron-user-C3',
-  authUrlPass: 'authurl-D4', plain: 'plain-E5', env: 'env-F7-secret', token: 'tok-G8-secret', issued: 'subject-H9-token',
+  numeric: '8675309123',
+  unknownKnown: 'unk-secret-A1',
+  unknownKey: 'unk-secret-B2',
+  urlPass: 'urlpass-C3',
+  urlUser: 'neutron-user-C3',
+  authUrlPass: 'authurl-D4',
+  plain: 'plain-E5',
+  env: 'env-F7-secret',
+  token: 'tok-G8-secret',
+  issued: 'subject-H9-token',
 }
 let home: TestHome
 let server: http.Server
@@ -39,7 +47,11 @@ beforeAll(async () => {
       const token = String(req.headers['x-auth-token'] ?? '')
       if (token) seen.echoedToken++
       res.writeHead(400, {'Content-Type': 'application/json'}) // 4xx: not retried, keeps the test short
-      res.end(JSON.stringify({NeutronError: {type: 'Boom', message: `failed for token ${token} (${req.headers['x-project-id'] ?? ''})`}}))
+      res.end(
+        JSON.stringify({
+          NeutronError: {type: 'Boom', message: `failed for token ${token} (${req.headers['x-project-id'] ?? ''})`},
+        }),
+      )
     })
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -58,10 +70,14 @@ const shapesFor = (): Record<string, string> => ({
   'credentials in authUrl': `neutron: {url: "${base}", timeoutMs: 2000, auth: {type: password, authUrl: "http://sre:${SECRETS.authUrlPass}@127.0.0.1:1/v3", username: sre, passwordEnv: SECRETS_TEST_PW, projectName: ops}}`,
   'plain password': `neutron: {url: "${base}", timeoutMs: 2000, auth: ${auth(`password: ${SECRETS.plain}`)}}`,
   'password from the environment': `neutron: {url: "${base}", timeoutMs: 2000, auth: ${auth('passwordEnv: SECRETS_TEST_PW')}}`,
-  'token': `neutron: {url: "${base}", timeoutMs: 2000, auth: {type: token, authUrl: "${base}/v3", token: ${SECRETS.token}, projectName: ops}}`,
+  token: `neutron: {url: "${base}", timeoutMs: 2000, auth: {type: token, authUrl: "${base}/v3", token: ${SECRETS.token}, projectName: ops}}`,
 })
 const COMMANDS = [
-  ['context', 'list'], ['context', 'show', '--debug'], ['context', 'show', '--json'], ['port', 'list'], ['port', 'list', '--json', '--debug'],
+  ['context', 'list'],
+  ['context', 'show', '--debug'],
+  ['context', 'show', '--json'],
+  ['port', 'list'],
+  ['port', 'list', '--json', '--debug'],
 ]
 
 describe('secrets are never printed', () => {
@@ -82,7 +98,9 @@ describe('secrets are never printed', () => {
     for (let i = 0; i < jobs.length; i += 4) await Promise.all(jobs.slice(i, i + 4).map(j => j()))
 
     const hits: string[] = []
-    for (const r of runs) for (const [name, secret] of Object.entries(SECRETS)) if (r.out.includes(secret)) hits.push(`${r.shape}: ${r.args.join(' ')}: ${name}`)
+    for (const r of runs)
+      for (const [name, secret] of Object.entries(SECRETS))
+        if (r.out.includes(secret)) hits.push(`${r.shape}: ${r.args.join(' ')}: ${name}`)
     console.log(`secret grep: ${runs.length} outputs × ${Object.keys(SECRETS).length} secrets, ${hits.length} hits`)
     expect(hits).toEqual([])
     // The secrets were really used: logins carried them, Keystone's token came back in Neutron errors.

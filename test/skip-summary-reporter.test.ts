@@ -12,7 +12,9 @@ describe('skip summary reporter', () => {
   it('takes the ctx.skip note, else the "(skipped: reason)" of the nearest suite, else names the suite', () => {
     expect(skipReason('no tmux', ['a (skipped: other)'])).toBe('no tmux')
     expect(skipReason(undefined, ['inner', 'live tests (skipped: the lab needs root)'])).toBe('the lab needs root')
-    expect(skipReason(undefined, ['lab selftest (FABRICCTL_LAB_SELFTEST=1)'])).toBe('skip condition of "lab selftest (FABRICCTL_LAB_SELFTEST=1)"')
+    expect(skipReason(undefined, ['lab selftest (FABRICCTL_LAB_SELFTEST=1)'])).toBe(
+      'skip condition of "lab selftest (FABRICCTL_LAB_SELFTEST=1)"',
+    )
     expect(skipReason(undefined, [])).toBe('skipped (no reason given)')
   })
 
@@ -22,12 +24,22 @@ describe('skip summary reporter', () => {
     fs.mkdirSync(cache, {recursive: true})
     const dir = fs.mkdtempSync(path.join(cache, 'fabricctl-skiprep-'))
     try {
-      fs.writeFileSync(path.join(dir, 'vitest.config.mjs'), `export default {test: {include: ['x.check.ts'], reporters: ['default', ${JSON.stringify(path.join(ROOT, 'test', 'helpers', 'skip-summary-reporter.ts'))}]}}\n`)
-      fs.writeFileSync(path.join(dir, 'x.check.ts'), `import {describe, it} from 'vitest'
+      fs.writeFileSync(
+        path.join(dir, 'vitest.config.mjs'),
+        `export default {test: {include: ['x.check.ts'], reporters: ['default', ${JSON.stringify(path.join(ROOT, 'test', 'helpers', 'skip-summary-reporter.ts'))}]}}\n`,
+      )
+      fs.writeFileSync(
+        path.join(dir, 'x.check.ts'),
+        `import {describe, it} from 'vitest'
 describe.skipIf(true)('needs a lab (skipped: the lab needs root)', () => { it('a', () => {}); it('b', () => {}) })
 describe('runs', () => { it('c', (ctx) => { ctx.skip('tmux is not installed') }); it('d', () => {}) })
-`)
-      const r = await execa(process.execPath, [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', dir], {cwd: dir, reject: false, timeout: 120_000, env: {NO_COLOR: '1', CI: '1'}})
+`,
+      )
+      const r = await execa(
+        process.execPath,
+        [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', dir],
+        {cwd: dir, reject: false, timeout: 120_000, env: {NO_COLOR: '1', CI: '1'}},
+      )
       const out = r.stdout + r.stderr
       expect(r.exitCode, out).toBe(0)
       expect(out).toContain('Skipped tests, and why:')

@@ -22,7 +22,8 @@ beforeAll(async () => {
   store = new FabricStore(await openDb(path.join(dir, 'f.db')))
   store.tx(() => generateFabric(store, {profile: PROFILES.small, seed: 1, topology: 'spine-leaf'}))
   // Break a few ports' records: two ERROR overlays on az1-h01, one BUILD_BUILD on az1-h06, one unbound.
-  const on = (host: string) => (store.sql('SELECT id FROM ports WHERE host = ? ORDER BY name').all(host) as {id: string}[]).map(r => r.id)
+  const on = (host: string) =>
+    (store.sql('SELECT id FROM ports WHERE host = ? ORDER BY name').all(host) as {id: string}[]).map(r => r.id)
   const [e1, e2] = on('az1-h01')
   store.setPortState(e1!, 'ACTIVE', 'ERROR')
   store.setPortState(e2!, 'ACTIVE', 'ERROR')
@@ -36,8 +37,25 @@ afterAll(() => {
 
 describe('port states (lib)', () => {
   it('orders states: any ERROR first, then BUILD, then DOWN, ACTIVE_ACTIVE last', () => {
-    expect(orderStates(['ACTIVE_ACTIVE', 'DOWN_DOWN', 'ACTIVE_BUILD', 'ERROR_ERROR', 'ACTIVE_ERROR', 'BUILD_BUILD', 'DOWN_ACTIVE']))
-      .toEqual(['ERROR_ERROR', 'ACTIVE_ERROR', 'BUILD_BUILD', 'ACTIVE_BUILD', 'DOWN_DOWN', 'DOWN_ACTIVE', 'ACTIVE_ACTIVE'])
+    expect(
+      orderStates([
+        'ACTIVE_ACTIVE',
+        'DOWN_DOWN',
+        'ACTIVE_BUILD',
+        'ERROR_ERROR',
+        'ACTIVE_ERROR',
+        'BUILD_BUILD',
+        'DOWN_ACTIVE',
+      ]),
+    ).toEqual([
+      'ERROR_ERROR',
+      'ACTIVE_ERROR',
+      'BUILD_BUILD',
+      'ACTIVE_BUILD',
+      'DOWN_DOWN',
+      'DOWN_ACTIVE',
+      'ACTIVE_ACTIVE',
+    ])
   })
 
   it('groups by az, host, network and leaf; totals are distinct ports', () => {
@@ -51,27 +69,46 @@ describe('port states (lib)', () => {
       expect(r.unhealthy).toBe(4)
       // Each group's states add up to its total; the least healthy group comes first.
       for (const g of r.groups) expect(Object.values(g.states).reduce((a, b) => a + b, 0)).toBe(g.total)
-      for (let i = 1; i < r.groups.length; i++) expect(r.groups[i - 1]!.unhealthy).toBeGreaterThanOrEqual(r.groups[i]!.unhealthy)
+      for (let i = 1; i < r.groups.length; i++)
+        expect(r.groups[i - 1]!.unhealthy).toBeGreaterThanOrEqual(r.groups[i]!.unhealthy)
       const sum = r.groups.reduce((a, g) => a + g.total, 0)
-      if (by === 'leaf') expect(sum).toBe(total * 2 - 1) // bound ports under both leaves of their pair, the unbound one once
+      if (by === 'leaf')
+        expect(sum).toBe(total * 2 - 1) // bound ports under both leaves of their pair, the unbound one once
       else expect(sum).toBe(total)
     }
     const byHost = simPortStates(store, 'host')
     expect(byHost.groups[0]).toMatchObject({key: 'az1-h01', unhealthy: 2, states: {ACTIVE_ERROR: 2}})
     expect(byHost.groups.find(g => g.key === '(unbound)')).toMatchObject({total: 1, states: {DOWN_DOWN: 1}})
     const byLeaf = simPortStates(store, 'leaf')
-    expect(byLeaf.groups.slice(0, 2).map(g => g.key).sort()).toEqual(['az1-leaf01a', 'az1-leaf01b'])
+    expect(
+      byLeaf.groups
+        .slice(0, 2)
+        .map(g => g.key)
+        .sort(),
+    ).toEqual(['az1-leaf01a', 'az1-leaf01b'])
     expect(byLeaf.note).toMatch(/both leaves of a pair/)
     const byNet = simPortStates(store, 'network')
-    const perNet = store.sql('SELECT network, count(*) AS n FROM ports GROUP BY network').all() as {network: string; n: number}[]
+    const perNet = store.sql('SELECT network, count(*) AS n FROM ports GROUP BY network').all() as {
+      network: string
+      n: number
+    }[]
     for (const r of perNet) expect(byNet.groups.find(g => g.key === r.network)!.total).toBe(r.n)
   })
 })
 
 describe('the --watch view (ink)', () => {
-  const sample = (n: number): PortStatesResult => summarise('az', [
-    {key: 'az1', state: 'ACTIVE_ACTIVE', count: 100 + n}, {key: 'az1', state: 'ACTIVE_ERROR', count: 3},
-    {key: 'az2', state: 'ACTIVE_ACTIVE', count: 50}], {ACTIVE_ACTIVE: 150 + n, ACTIVE_ERROR: 3}, new Date(0).toISOString(), null)
+  const sample = (n: number): PortStatesResult =>
+    summarise(
+      'az',
+      [
+        {key: 'az1', state: 'ACTIVE_ACTIVE', count: 100 + n},
+        {key: 'az1', state: 'ACTIVE_ERROR', count: 3},
+        {key: 'az2', state: 'ACTIVE_ACTIVE', count: 50},
+      ],
+      {ACTIVE_ACTIVE: 150 + n, ACTIVE_ERROR: 3},
+      new Date(0).toISOString(),
+      null,
+    )
 
   it('renders the panel, refreshes on the interval, and quits on q', async () => {
     let calls = 0
@@ -101,12 +138,19 @@ describe('the --watch view (ink)', () => {
 
   it('shows a refresh error without dying', async () => {
     let calls = 0
-    const app = render(createElement(StatesView, {load: async () => {
-      if (calls++ > 0) throw new Error('store is locked')
-      return sample(0)
-    }, intervalMs: 50, title: 't'}))
+    const app = render(
+      createElement(StatesView, {
+        load: async () => {
+          if (calls++ > 0) throw new Error('store is locked')
+          return sample(0)
+        },
+        intervalMs: 50,
+        title: 't',
+      }),
+    )
     const end = Date.now() + 3000
-    while (!/refresh failed: store is locked/.test(app.lastFrame() ?? '') && Date.now() < end) await new Promise(r => setTimeout(r, 20))
+    while (!/refresh failed: store is locked/.test(app.lastFrame() ?? '') && Date.now() < end)
+      await new Promise(r => setTimeout(r, 20))
     expect(app.lastFrame()).toMatch(/refresh failed: store is locked/)
     expect(app.lastFrame()).toMatch(/ACTIVE_ERROR/)
     app.cleanup()
@@ -144,7 +188,27 @@ describe('port states (CLI)', () => {
     const t = (...args: string[]) => execa('tmux', ['-S', sock, ...args], {reject: false})
     const envs = Object.entries(home.env).map(([k, v]) => `${k}=${v}`)
     // A person's terminal: without CI set (ink draws only the final frame when it sees CI, as in .ci/run).
-    await t('new-session', '-d', '-x', '160', '-y', '40', 'env', '-u', 'CI', ...envs, process.execPath, BIN, 'port', 'states', '--watch', '--interval', '1', '--by', 'host')
+    await t(
+      'new-session',
+      '-d',
+      '-x',
+      '160',
+      '-y',
+      '40',
+      'env',
+      '-u',
+      'CI',
+      ...envs,
+      process.execPath,
+      BIN,
+      'port',
+      'states',
+      '--watch',
+      '--interval',
+      '1',
+      '--by',
+      'host',
+    )
     try {
       // Bounded by count and by time: generous, because CI runs this while it boots the live lab.
       let pane = ''

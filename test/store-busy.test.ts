@@ -28,9 +28,15 @@ describe('SQLITE_BUSY', () => {
     // A transaction that succeeds on its second attempt returns its value; other errors pass through untouched.
     calls = 0
     expect(withBusyRetry(db, () => (++calls < 2 ? busy() : 'done'), {})).toBe('done')
-    expect(() => withBusyRetry(db, () => {
-      throw Object.assign(new Error('constraint'), {code: 'SQLITE_CONSTRAINT'})
-    }, {})).toThrow(expect.objectContaining({code: 'SQLITE_CONSTRAINT'}))
+    expect(() =>
+      withBusyRetry(
+        db,
+        () => {
+          throw Object.assign(new Error('constraint'), {code: 'SQLITE_CONSTRAINT'})
+        },
+        {},
+      ),
+    ).toThrow(expect.objectContaining({code: 'SQLITE_CONSTRAINT'}))
     expect(isBusy({code: 'SQLITE_BUSY_SNAPSHOT'})).toBe(true)
     db.close()
   })
@@ -47,13 +53,19 @@ describe('SQLITE_BUSY', () => {
     holder.pragma('busy_timeout = 5000')
     holder.exec('BEGIN IMMEDIATE')
     try {
-      const r = await runCli(['port', 'allocate', '--label', 'prod-env', '--json'], {home, env: {FABRICCTL_LOCK_TIMEOUT_MS: '200'}})
+      const r = await runCli(['port', 'allocate', '--label', 'prod-env', '--json'], {
+        home,
+        env: {FABRICCTL_LOCK_TIMEOUT_MS: '200'},
+      })
       expect(r.exitCode).toBe(5)
       assertMatchesSchema(r.json)
       expect(r.json.error.code).toBe('STORE_BUSY')
       expect(r.json.error.hint).toMatch(/FABRICCTL_LOCK_TIMEOUT_MS/)
       expect(r.stdout).not.toMatch(/Internal error/)
-      const text = await runCli(['port', 'allocate', '--label', 'prod-env'], {home, env: {FABRICCTL_LOCK_TIMEOUT_MS: '100'}})
+      const text = await runCli(['port', 'allocate', '--label', 'prod-env'], {
+        home,
+        env: {FABRICCTL_LOCK_TIMEOUT_MS: '100'},
+      })
       expect(text.exitCode).toBe(5)
       expect(text.stderr).toMatch(/stayed locked by another writer/)
     } finally {

@@ -74,7 +74,7 @@ function unmount(dir: string): void {
 }
 
 describe('a read-only or full home', () => {
-  it('read-only: reads are served (and say so on stderr), writes fail naming the store, exit 2', async (ctx) => {
+  it('read-only: reads are served (and say so on stderr), writes fail naming the store, exit 2', async ctx => {
     const dir = tmpfs()
     if (!dir) return ctx.skip()
     try {
@@ -85,7 +85,10 @@ describe('a read-only or full home', () => {
       expect(list.exitCode, list.stderr).toBe(0)
       expect(list.json.hosts.length).toBe(10)
       expect(list.stderr).toContain(`The fabric store ${dir}/sim.db is read-only here: serving reads only`)
-      const alloc = await runCli(['port', 'allocate', '--label', 'prod-env', '--az', 'az1', '--name', 'ro-1', '--json'], {home, env})
+      const alloc = await runCli(
+        ['port', 'allocate', '--label', 'prod-env', '--az', 'az1', '--name', 'ro-1', '--json'],
+        {home, env},
+      )
       expect(alloc.exitCode).toBe(2)
       expect(alloc.json.error).toMatchObject({code: 'STORE_READ_ONLY', value: `${dir}/sim.db`})
     } finally {
@@ -93,7 +96,7 @@ describe('a read-only or full home', () => {
     }
   })
 
-  it('full: a write fails with an error naming the path, nothing is half-written, no temp files; reads still work', async (ctx) => {
+  it('full: a write fails with an error naming the path, nothing is half-written, no temp files; reads still work', async ctx => {
     const dir = tmpfs()
     if (!dir) return ctx.skip()
     try {
@@ -110,7 +113,22 @@ describe('a read-only or full home', () => {
         }
       }
       fs.closeSync(fd)
-      const alloc = await runCli(['port', 'allocate', '--label', 'prod-env', '--az', 'az1', '--count', '200', '--name-template', 'full-{i}', '--json'], {home, env})
+      const alloc = await runCli(
+        [
+          'port',
+          'allocate',
+          '--label',
+          'prod-env',
+          '--az',
+          'az1',
+          '--count',
+          '200',
+          '--name-template',
+          'full-{i}',
+          '--json',
+        ],
+        {home, env},
+      )
       expect(alloc.exitCode, alloc.stdout + alloc.stderr).toBe(2)
       expect(alloc.json.error.code).toBe('DISK_FULL')
       expect(alloc.json.error.message).toContain(`${dir}/sim.db`)
@@ -118,7 +136,22 @@ describe('a read-only or full home', () => {
       expect(list.exitCode, list.stderr).toBe(0)
       expect(list.json.ports.some((p: {name: string}) => p.name.startsWith('full-'))).toBe(false)
       fs.rmSync(path.join(dir, 'filler'))
-      const again = await runCli(['port', 'allocate', '--label', 'prod-env', '--az', 'az1', '--count', '3', '--name-template', 'full-{i}', '--json'], {home, env})
+      const again = await runCli(
+        [
+          'port',
+          'allocate',
+          '--label',
+          'prod-env',
+          '--az',
+          'az1',
+          '--count',
+          '3',
+          '--name-template',
+          'full-{i}',
+          '--json',
+        ],
+        {home, env},
+      )
       expect(again.exitCode, again.stderr).toBe(0)
       expect(fs.readdirSync(dir).filter(f => /\.(new|tmp)/.test(f))).toEqual([])
     } finally {

@@ -15,7 +15,11 @@ describe('did-you-mean', () => {
   it('suggests the nearest names, zero-padding variants first, nothing when nothing is near', () => {
     const seedHosts = Array.from({length: 200}, (_, i) => `az1-h${String(i + 1).padStart(4, '0')}`)
     expect(suggest('az1-h01', seedHosts)[0]).toBe('az1-h0001')
-    expect(suggest('az1-leaf1a', ['az1-leaf01a', 'az1-leaf01b', 'az2-leaf01a', 'spine1'])).toEqual(['az1-leaf01a', 'az1-leaf01b', 'az2-leaf01a'])
+    expect(suggest('az1-leaf1a', ['az1-leaf01a', 'az1-leaf01b', 'az2-leaf01a', 'spine1'])).toEqual([
+      'az1-leaf01a',
+      'az1-leaf01b',
+      'az2-leaf01a',
+    ])
     expect(suggest('zzzzzz', ['az1-h01', 'az1-h02'])).toEqual([])
     expect(didYouMeanText(['a'])).toBe('Did you mean a?')
     expect(didYouMeanText(['a', 'b', 'c'])).toBe('Did you mean a, b or c?')
@@ -30,7 +34,18 @@ describe('did-you-mean', () => {
   })
 
   it('nearest commands compare as many words as the command has', () => {
-    const ids = ['host list', 'host show', 'host', 'port list', 'port', 'leaf push', 'leaf', 'sim fault clear', 'sim fault', 'sim']
+    const ids = [
+      'host list',
+      'host show',
+      'host',
+      'port list',
+      'port',
+      'leaf push',
+      'leaf',
+      'sim fault clear',
+      'sim fault',
+      'sim',
+    ]
     expect(nearestCommands(['hots', 'list'], ids)).toEqual(['host list'])
     expect(nearestCommands(['prot'], ids)).toEqual(['port'])
     expect(nearestCommands(['sim', 'fualt', 'clear'], ids)).toEqual(['sim fault clear'])

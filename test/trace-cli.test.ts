@@ -24,7 +24,13 @@ describe('fabricctl trace (simulated fabric)', () => {
     expect(r.exitCode).toBe(0)
     expect(r.stderr).toBe('')
     assertMatchesSchema(r.json)
-    expect(r.json).toMatchObject({kind: 'Trace', schemaVersion: 1, backend: 'sim', route: 'bridged', disposition: {result: 'delivered'}})
+    expect(r.json).toMatchObject({
+      kind: 'Trace',
+      schemaVersion: 1,
+      backend: 'sim',
+      route: 'bridged',
+      disposition: {result: 'delivered'},
+    })
     expect(r.json.src).toMatchObject({host: 'az1-h02', plugging: 'qbr'})
     expect(r.json.dst).toMatchObject({host: 'az1-h09', plugging: 'qbr'})
     expect(r.json.summary).toEqual({hostHops: 24, switchHops: 3, totalHops: 27, complete: true})
@@ -36,7 +42,9 @@ describe('fabricctl trace (simulated fabric)', () => {
     const r = await runCli(['trace', DIRECT_A, DIRECT_B], {home})
     expect(r.exitCode).toBe(0)
     const lines = r.stdout.split('\n')
-    expect(lines.find(l => l.startsWith('HOP'))).toMatch(/HOP\s+NODE\s+DEVICE\s+KIND\s+PLANE\s+VLAN\s+VNI\s+STATUS\s+ACTION/)
+    expect(lines.find(l => l.startsWith('HOP'))).toMatch(
+      /HOP\s+NODE\s+DEVICE\s+KIND\s+PLANE\s+VLAN\s+VNI\s+STATUS\s+ACTION/,
+    )
     expect(lines.filter(l => /^\s+\d+\s/.test(l))).toHaveLength(21)
     expect(r.stdout).toContain('DELIVERED  18 host-path + 3 switch = 21 hops')
     expect(r.stdout).toMatch(/ECMP: az1-spine\d of \[az1-spine1, az1-spine2\]/)
@@ -48,7 +56,13 @@ describe('fabricctl trace (simulated fabric)', () => {
       const j = await runCli(['trace', QBR_A, QBR_B, '--json'], {home})
       expect(j.exitCode).toBe(1)
       assertMatchesSchema(j.json)
-      expect(j.json.disposition).toMatchObject({result: 'dropped', hop: 19, node: 'az1-h09', device: 'br-bond', cause: 'OVS_DOWN'})
+      expect(j.json.disposition).toMatchObject({
+        result: 'dropped',
+        hop: 19,
+        node: 'az1-h09',
+        device: 'br-bond',
+        cause: 'OVS_DOWN',
+      })
       const d = await runCli(['trace', QBR_A, QBR_B, '--format', 'diagram'], {home})
       expect(d.exitCode).toBe(1)
       expect(d.stdout).toMatch(/┌─ host az1-h02 \(qbr\)/)
@@ -107,8 +121,13 @@ describe('fabricctl trace (simulated fabric)', () => {
       expect(r.exitCode).toBe(0)
       assertMatchesSchema(r.json)
       expect(r.json.topology).toBe('hierarchical')
-      expect(r.json.hops.filter((x: any) => x.segment === 'fabric').map((x: any) => `${x.kind}:${x.node}`))
-        .toEqual(['access:az1-acc01a', 'aggregation:az1-agg1', 'core:az1-core1', 'aggregation:az1-agg1', expect.stringMatching(/^access:az1-acc02[ab]$/)])
+      expect(r.json.hops.filter((x: any) => x.segment === 'fabric').map((x: any) => `${x.kind}:${x.node}`)).toEqual([
+        'access:az1-acc01a',
+        'aggregation:az1-agg1',
+        'core:az1-core1',
+        'aggregation:az1-agg1',
+        expect.stringMatching(/^access:az1-acc02[ab]$/),
+      ])
     } finally {
       h.cleanup()
     }

@@ -26,12 +26,26 @@ function trace(store: FabricStore, a: string, b: string, spec: FlowSpec = TCP): 
   return t
 }
 
-interface PortInfo { id: string; name: string; host: string; network: string; tenant: string; plugging: string; role: string; pair: string; ip: string }
+interface PortInfo {
+  id: string
+  name: string
+  host: string
+  network: string
+  tenant: string
+  plugging: string
+  role: string
+  pair: string
+  ip: string
+}
 
 function ports(store: FabricStore): PortInfo[] {
-  return store.sql(`SELECT p.id, p.name, p.host, p.network, n.tenant, h.plugging, h.role, p.ip,
+  return store
+    .sql(
+      `SELECT p.id, p.name, p.host, p.network, n.tenant, h.plugging, h.role, p.ip,
       (SELECT s.pair FROM cabling c JOIN switches s ON s.name = c.switch WHERE c.host = h.name LIMIT 1) AS pair
-    FROM ports p JOIN hosts h ON h.name = p.host JOIN networks n ON n.name = p.network ORDER BY p.name`).all() as PortInfo[]
+    FROM ports p JOIN hosts h ON h.name = p.host JOIN networks n ON n.name = p.network ORDER BY p.name`,
+    )
+    .all() as PortInfo[]
 }
 
 /** The first pair of ports (a, b) satisfying `pred`; fails the test when the fabric has none. */
@@ -56,7 +70,12 @@ const hopOf = (t: Trace, segment: 'src-end' | 'dst-end' | 'fabric', device: stri
 
 function expectDrop(t: Trace, cause: string, at: {segment: 'src-end' | 'dst-end' | 'fabric'; device: string}) {
   const h = hopOf(t, at.segment, at.device)
-  expect(t.disposition, JSON.stringify(t.disposition)).toMatchObject({result: 'dropped', cause, hop: h.n, device: at.device})
+  expect(t.disposition, JSON.stringify(t.disposition)).toMatchObject({
+    result: 'dropped',
+    cause,
+    hop: h.n,
+    device: at.device,
+  })
   expect(h.status).toBe('drop')
   expect(t.hops.filter(x => x.status === 'drop')).toHaveLength(1)
   expect(t.hops.slice(0, h.n - 1).every(x => x.status === 'ok')).toBe(true)
@@ -71,17 +90,26 @@ afterEach(() => store.close())
 
 describe('paths on a healthy spine-leaf fabric', () => {
   it('same host, same network: br-int only, no switch', () => {
-    const [a, b] = pairWhere(store, (x, y) => x.host === y.host && x.network === y.network && ovsHost(x) && x.plugging === 'direct')
+    const [a, b] = pairWhere(
+      store,
+      (x, y) => x.host === y.host && x.network === y.network && ovsHost(x) && x.plugging === 'direct',
+    )
     const t = trace(store, a.name, b.name)
     expect(t.route).toBe('local')
     expect(t.disposition.result).toBe('delivered')
-    expect(t.hops.map(h => h.kind)).toEqual(['vnic', 'veth', 'ovs-bridge', 'veth', 'vnic'].map(k => (k === 'veth' && a.role === 'hypervisor' ? 'tap' : k)))
+    expect(t.hops.map(h => h.kind)).toEqual(
+      ['vnic', 'veth', 'ovs-bridge', 'veth', 'vnic'].map(k => (k === 'veth' && a.role === 'hypervisor' ? 'tap' : k)),
+    )
     expect(t.summary).toEqual({hostHops: 5, switchHops: 0, totalHops: 5, complete: true})
     expect(t.hops.every(h => h.node === a.host)).toBe(true)
   })
 
   it('same host, different networks of a tenant: up to the leaf gateway and back (hairpin)', () => {
-    const [a, b] = pairWhere(store, (x, y) => x.host === y.host && x.network !== y.network && x.tenant === y.tenant && ovsHost(x) && x.plugging === 'direct')
+    const [a, b] = pairWhere(
+      store,
+      (x, y) =>
+        x.host === y.host && x.network !== y.network && x.tenant === y.tenant && ovsHost(x) && x.plugging === 'direct',
+    )
     const t = trace(store, a.name, b.name)
     expect(t.route).toBe('routed')
     expect(t.disposition.result).toBe('delivered')
@@ -91,7 +119,17 @@ describe('paths on a healthy spine-leaf fabric', () => {
   })
 
   it('same leaf: no spine (1 switch hop)', () => {
-    const [a, b] = pairWhere(store, (x, y) => x.host !== y.host && x.pair === y.pair && x.network === y.network && ovsHost(x) && ovsHost(y) && x.plugging === 'direct' && y.plugging === 'direct')
+    const [a, b] = pairWhere(
+      store,
+      (x, y) =>
+        x.host !== y.host &&
+        x.pair === y.pair &&
+        x.network === y.network &&
+        ovsHost(x) &&
+        ovsHost(y) &&
+        x.plugging === 'direct' &&
+        y.plugging === 'direct',
+    )
     const t = trace(store, a.name, b.name)
     expect(t.disposition.result).toBe('delivered')
     expect(t.summary).toEqual({hostHops: 18, switchHops: 1, totalHops: 19, complete: true})
@@ -100,7 +138,16 @@ describe('paths on a healthy spine-leaf fabric', () => {
   })
 
   it('across spines: 18 host-path hops + leaf → spine → leaf, VLAN → L2 VNI with the VTEPs', () => {
-    const [a, b] = pairWhere(store, (x, y) => x.pair !== y.pair && x.network === y.network && ovsHost(x) && ovsHost(y) && x.plugging === 'direct' && y.plugging === 'direct')
+    const [a, b] = pairWhere(
+      store,
+      (x, y) =>
+        x.pair !== y.pair &&
+        x.network === y.network &&
+        ovsHost(x) &&
+        ovsHost(y) &&
+        x.plugging === 'direct' &&
+        y.plugging === 'direct',
+    )
     const t = trace(store, a.name, b.name)
     expect(t.disposition.result).toBe('delivered')
     expect(t.route).toBe('bridged')
@@ -111,12 +158,26 @@ describe('paths on a healthy spine-leaf fabric', () => {
     const [ingress, spine, egress] = fabricHops
     expect(ingress!.encap.vni).toBe(net.l2Vni)
     expect(ingress!.plane).toBe('overlay')
-    expect(ingress!.encap.outer).toMatchObject({srcVtep: store.switch(ingress!.node)!.vtep, dstVtep: store.switch(egress!.node)!.vtep, udpDstPort: 4789})
+    expect(ingress!.encap.outer).toMatchObject({
+      srcVtep: store.switch(ingress!.node)!.vtep,
+      dstVtep: store.switch(egress!.node)!.vtep,
+      udpDstPort: 4789,
+    })
     expect(t.ecmp!.chosen).toBe(spine!.node)
     expect(t.ecmp!.candidates).toEqual(['az1-spine1', 'az1-spine2'])
     // Per-end device order (DESIGN.md §1) and the local VLAN from the OVS agent's wiring.
     const srcEnd = t.hops.filter(h => h.segment === 'src-end')
-    expect(srcEnd.map(h => h.kind)).toEqual(['vnic', a.role === 'hypervisor' ? 'tap' : 'veth', 'ovs-bridge', 'ovs-patch', 'ovs-patch', 'ovs-bridge', 'bond', 'nic', 'switch-port'])
+    expect(srcEnd.map(h => h.kind)).toEqual([
+      'vnic',
+      a.role === 'hypervisor' ? 'tap' : 'veth',
+      'ovs-bridge',
+      'ovs-patch',
+      'ovs-patch',
+      'ovs-bridge',
+      'bond',
+      'nic',
+      'switch-port',
+    ])
     expect(srcEnd.map(h => h.device).slice(2, 7)).toEqual(['br-int', 'int-br-bond', 'phy-br-bond', 'br-bond', 'bond0'])
     expect(hop(t, a.host, 'br-int').encap.vlan).toBe(store.ovsPortOf(a.id)!.localVlan)
     expect(hop(t, a.host, 'phy-br-bond').encap.vlan).toBe(net.vlan)
@@ -127,7 +188,10 @@ describe('paths on a healthy spine-leaf fabric', () => {
   })
 
   it('across networks: routed at the anycast gateway in the tenant VRF, L3 VNI between leaves', () => {
-    const [a, b] = pairWhere(store, (x, y) => x.pair !== y.pair && x.network !== y.network && x.tenant === y.tenant && ovsHost(x) && ovsHost(y))
+    const [a, b] = pairWhere(
+      store,
+      (x, y) => x.pair !== y.pair && x.network !== y.network && x.tenant === y.tenant && ovsHost(x) && ovsHost(y),
+    )
     const t = trace(store, a.name, b.name)
     expect(t.route).toBe('routed')
     expect(t.disposition.result).toBe('delivered')
@@ -149,13 +213,20 @@ describe('paths on a healthy spine-leaf fabric', () => {
   })
 
   it('legacy qbr plugging: 24 host-path hops with qbr on both ends, 21 when mixed, either way round', () => {
-    const qq = pairWhere(store, (x, y) => x.pair !== y.pair && x.plugging === 'qbr' && y.plugging === 'qbr' && x.network === y.network)
+    const qq = pairWhere(
+      store,
+      (x, y) => x.pair !== y.pair && x.plugging === 'qbr' && y.plugging === 'qbr' && x.network === y.network,
+    )
     const t = trace(store, qq[0].name, qq[1].name)
     expect(t.summary).toMatchObject({hostHops: 24, switchHops: 3, totalHops: 27})
     const srcEnd = t.hops.filter(h => h.segment === 'src-end').map(h => h.device)
     const id11 = qq[0].id.slice(0, 11)
     expect(srcEnd.slice(1, 5)).toEqual([`tap${id11}`, `qbr${id11}`, `qvb${id11}`, `qvo${id11}`])
-    const mixed = pairWhere(store, (x, y) => x.pair !== y.pair && x.plugging === 'qbr' && y.plugging === 'direct' && ovsHost(y) && x.network === y.network)
+    const mixed = pairWhere(
+      store,
+      (x, y) =>
+        x.pair !== y.pair && x.plugging === 'qbr' && y.plugging === 'direct' && ovsHost(y) && x.network === y.network,
+    )
     for (const [a, b] of [mixed, [mixed[1], mixed[0]]] as const) {
       const m = trace(store, a.name, b.name)
       expect(m.disposition.result).toBe('delivered')
@@ -164,7 +235,11 @@ describe('paths on a healthy spine-leaf fabric', () => {
   })
 
   it('bare metal: the instance owns the bond, no OVS (bond0, NIC, switch port)', () => {
-    const [a, b] = pairWhere(store, (x, y) => x.role === 'baremetal' && x.pair !== y.pair && y.plugging === 'direct' && ovsHost(y) && x.network === y.network)
+    const [a, b] = pairWhere(
+      store,
+      (x, y) =>
+        x.role === 'baremetal' && x.pair !== y.pair && y.plugging === 'direct' && ovsHost(y) && x.network === y.network,
+    )
     const t = trace(store, a.name, b.name)
     expect(t.disposition.result).toBe('delivered')
     expect(t.src.plugging).toBe('baremetal')
@@ -186,7 +261,11 @@ describe('faults show up as the cause of a drop at the right hop', () => {
   let a: PortInfo
   let b: PortInfo
   beforeEach(() => {
-    ;[a, b] = pairWhere(store, (x, y) => x.pair !== y.pair && x.network === y.network && x.plugging === 'direct' && y.plugging === 'qbr' && ovsHost(x))
+    ;[a, b] = pairWhere(
+      store,
+      (x, y) =>
+        x.pair !== y.pair && x.network === y.network && x.plugging === 'direct' && y.plugging === 'qbr' && ovsHost(x),
+    )
     expect(trace(store, a.name, b.name).disposition.result).toBe('delivered')
   })
 
@@ -253,7 +332,9 @@ describe('faults show up as the cause of a drop at the right hop', () => {
       const t = trace(store, a.name, b.name, {proto: 'tcp', sport, dport: 80})
       expect(t.disposition.result).toBe('delivered')
       expect(t.hops.find(h => h.segment === 'src-end' && h.kind === 'nic')!.device).toBe('eth0')
-      expect(t.hops.find(h => h.kind === 'bond' && h.segment === 'src-end')!.action).toMatch(/1 of 2 members up, eth1 down/)
+      expect(t.hops.find(h => h.kind === 'bond' && h.segment === 'src-end')!.action).toMatch(
+        /1 of 2 members up, eth1 down/,
+      )
     }
   })
 
@@ -321,7 +402,10 @@ describe('hierarchical AZ: access, aggregation, core gateway and back', () => {
   })
 
   it('bridged on one access pair, across the aggregation, routed at the core; other tenants dropped at the core', () => {
-    const local = pairWhere(store, (x, y) => x.host !== y.host && x.pair === y.pair && x.network === y.network && ovsHost(x) && ovsHost(y))
+    const local = pairWhere(
+      store,
+      (x, y) => x.host !== y.host && x.pair === y.pair && x.network === y.network && ovsHost(x) && ovsHost(y),
+    )
     const t1 = trace(store, local[0].name, local[1].name)
     expect(t1.topology).toBe('hierarchical')
     expect(t1.hops.filter(h => h.segment === 'fabric').map(h => h.kind)).toEqual(['access'])
@@ -332,7 +416,10 @@ describe('hierarchical AZ: access, aggregation, core gateway and back', () => {
     expect(t2.hops.filter(h => h.segment === 'fabric').map(h => h.kind)).toEqual(['access', 'aggregation', 'access'])
     expect(t2.hops.every(h => h.plane === 'underlay' && h.encap.vni === null)).toBe(true)
 
-    const routed = pairWhere(store, (x, y) => x.pair !== y.pair && x.network !== y.network && x.tenant === y.tenant && ovsHost(x) && ovsHost(y))
+    const routed = pairWhere(
+      store,
+      (x, y) => x.pair !== y.pair && x.network !== y.network && x.tenant === y.tenant && ovsHost(x) && ovsHost(y),
+    )
     const t3 = trace(store, routed[0].name, routed[1].name)
     const fab = t3.hops.filter(h => h.segment === 'fabric')
     expect(fab.map(h => h.kind)).toEqual(['access', 'aggregation', 'core', 'aggregation', 'access'])
@@ -353,7 +440,16 @@ describe('evidence the simulated faults cannot produce (pure computation)', () =
   let b: PortInfo
   let ev: TraceEvidence
   beforeEach(() => {
-    ;[a, b] = pairWhere(store, (x, y) => x.pair !== y.pair && x.network === y.network && x.plugging === 'direct' && y.plugging === 'direct' && ovsHost(x) && ovsHost(y))
+    ;[a, b] = pairWhere(
+      store,
+      (x, y) =>
+        x.pair !== y.pair &&
+        x.network === y.network &&
+        x.plugging === 'direct' &&
+        y.plugging === 'direct' &&
+        ovsHost(x) &&
+        ovsHost(y),
+    )
     ev = simEvidence(store, 'sim', a.name, b.name)
   })
 
@@ -367,7 +463,8 @@ describe('evidence the simulated faults cannot produce (pure computation)', () =
 
   it('one unhealthy spine: ECMP only over the healthy one', () => {
     ev.switches.find(s => s.name === 'az1-spine1')!.healthy = false
-    for (let sport = 1; sport <= 20; sport++) expect(computeTrace(ev, {proto: 'udp', sport, dport: 53}).ecmp!.chosen).toBe('az1-spine2')
+    for (let sport = 1; sport <= 20; sport++)
+      expect(computeTrace(ev, {proto: 'udp', sport, dport: 53}).ecmp!.chosen).toBe('az1-spine2')
   })
 
   it('leaf lacks the VNI', () => {
@@ -390,7 +487,10 @@ describe('evidence the simulated faults cannot produce (pure computation)', () =
   })
 
   it('destination NIC towards the ingress leaf down: the ingress leaf goes across the fabric to the other leaf of the pair', () => {
-    const [c, d] = pairWhere(store, (x, y) => x.host !== y.host && x.pair === y.pair && x.network === y.network && ovsHost(x) && ovsHost(y))
+    const [c, d] = pairWhere(
+      store,
+      (x, y) => x.host !== y.host && x.pair === y.pair && x.network === y.network && ovsHost(x) && ovsHost(y),
+    )
     const e = simEvidence(store, 'sim', c.name, d.name)
     const ingress = computeTrace(e, TCP).hops.find(h => h.kind === 'leaf')!.node
     e.dst.host!.nics.find(n => n.switch === ingress)!.up = false
@@ -400,7 +500,11 @@ describe('evidence the simulated faults cannot produce (pure computation)', () =
   })
 
   it('a live in-host verdict (ofproto/trace) that drops is the cause at br-int', () => {
-    ev.src.attachment!.verdictOut = {ok: false, detail: 'Datapath actions: drop', source: 'ovs-appctl ofproto/trace br-int in_port=5'}
+    ev.src.attachment!.verdictOut = {
+      ok: false,
+      detail: 'Datapath actions: drop',
+      source: 'ovs-appctl ofproto/trace br-int in_port=5',
+    }
     const t = computeTrace(ev, TCP)
     expect(t.disposition).toMatchObject({result: 'dropped', cause: 'OVS_FLOW_DROP', device: 'br-int'})
   })
@@ -409,15 +513,49 @@ describe('evidence the simulated faults cannot produce (pure computation)', () =
 describe('live evidence parsers (on output recorded from the lab hosts and leaves)', () => {
   it('ofproto/trace datapath actions, dpif/show and bond/show', async () => {
     const {parseBondShow, parseDatapathActions, parseDpif} = await import('../src/lib/trace/live.js')
-    const acts = parseDatapathActions('Final flow: unchanged\nMegaflow: recirc_id=0,eth,ip,in_port=2\nDatapath actions: 2,1,push_vlan(vid=1,pcp=0),4,pop_vlan,6\n')
-    expect(acts).toEqual({line: '2,1,push_vlan(vid=1,pcp=0),4,pop_vlan,6', drop: false, outputs: [{dp: 2, vlan: null}, {dp: 1, vlan: null}, {dp: 4, vlan: 1}, {dp: 6, vlan: null}]})
+    const acts = parseDatapathActions(
+      'Final flow: unchanged\nMegaflow: recirc_id=0,eth,ip,in_port=2\nDatapath actions: 2,1,push_vlan(vid=1,pcp=0),4,pop_vlan,6\n',
+    )
+    expect(acts).toEqual({
+      line: '2,1,push_vlan(vid=1,pcp=0),4,pop_vlan,6',
+      drop: false,
+      outputs: [
+        {dp: 2, vlan: null},
+        {dp: 1, vlan: null},
+        {dp: 4, vlan: 1},
+        {dp: 6, vlan: null},
+      ],
+    })
     expect(parseDatapathActions('Datapath actions: drop')!.drop).toBe(true)
     expect(parseDatapathActions('no such bridge')).toBeNull()
-    const dpif = parseDpif('netdev@ovs-netdev: hit:81 missed:100\n  br-bond:\n    br-bond 65534/1: (tap)\n    eth0 2/2: (system)\n    eth1 3/3: (system)\n    phy-br-bond 1/none: (patch: peer=int-br-bond)\n  br-int:\n    br-int 65534/4: (tap)\n    int-br-bond 1/none: (patch: peer=phy-br-bond)\n    tap157f39d9-94 2/5: (system)\n')
-    expect(dpif.find(p => p.name === 'tap157f39d9-94')).toEqual({bridge: 'br-int', name: 'tap157f39d9-94', ofport: 2, dp: 5})
-    expect(dpif.find(p => p.name === 'phy-br-bond')).toEqual({bridge: 'br-bond', name: 'phy-br-bond', ofport: 1, dp: null})
-    const bonds = parseBondShow('---- bond0 ----\nbond_mode: active-backup\nactive-backup primary: eth1\n\nmember eth0: enabled\n  may_enable: true\n\nmember eth1: enabled\n  active member\n  may_enable: true\n')
-    expect(bonds).toEqual([{name: 'bond0', mode: 'active-backup', members: [{name: 'eth0', enabled: true, active: false}, {name: 'eth1', enabled: true, active: true}]}])
+    const dpif = parseDpif(
+      'netdev@ovs-netdev: hit:81 missed:100\n  br-bond:\n    br-bond 65534/1: (tap)\n    eth0 2/2: (system)\n    eth1 3/3: (system)\n    phy-br-bond 1/none: (patch: peer=int-br-bond)\n  br-int:\n    br-int 65534/4: (tap)\n    int-br-bond 1/none: (patch: peer=phy-br-bond)\n    tap157f39d9-94 2/5: (system)\n',
+    )
+    expect(dpif.find(p => p.name === 'tap157f39d9-94')).toEqual({
+      bridge: 'br-int',
+      name: 'tap157f39d9-94',
+      ofport: 2,
+      dp: 5,
+    })
+    expect(dpif.find(p => p.name === 'phy-br-bond')).toEqual({
+      bridge: 'br-bond',
+      name: 'phy-br-bond',
+      ofport: 1,
+      dp: null,
+    })
+    const bonds = parseBondShow(
+      '---- bond0 ----\nbond_mode: active-backup\nactive-backup primary: eth1\n\nmember eth0: enabled\n  may_enable: true\n\nmember eth1: enabled\n  active member\n  may_enable: true\n',
+    )
+    expect(bonds).toEqual([
+      {
+        name: 'bond0',
+        mode: 'active-backup',
+        members: [
+          {name: 'eth0', enabled: true, active: false},
+          {name: 'eth1', enabled: true, active: true},
+        ],
+      },
+    ])
   })
 
   it('a native FRR leaf as a running config: a port carries the VLAN of the VNI whose bridge it is in', async () => {
@@ -425,10 +563,38 @@ describe('live evidence parsers (on output recorded from the lab hosts and leave
     const SEP = '@@fabricctl-trace@@'
     const text = [
       JSON.stringify({10101: {vni: 10101, type: 'L2'}, 10102: {vni: 10102, type: 'L2'}}),
-      JSON.stringify([{ifname: 'swp1', master: 'br10101'}, {ifname: 'swp2', master: 'br10102'}, {ifname: 'swp3'}, {ifname: 'vxlan10101', master: 'br10101'}, {ifname: 'vxlan10102', master: 'br10102'}]),
-      JSON.stringify([{ifname: 'vxlan10101', master: 'br10101', flags: ['UP'], linkinfo: {info_data: {id: 10101, local: '198.19.255.11'}}}, {ifname: 'vxlan10102', master: 'br10102', flags: ['UP'], linkinfo: {info_data: {id: 10102, local: '198.19.255.11'}}}]),
-      JSON.stringify([{ifname: 'br10101', address: '44:38:39:FF:00:01', addr_info: [{family: 'inet', local: '198.19.1.1', prefixlen: 24}]}]),
-      JSON.stringify({routerId: '198.19.255.11', peers: {'198.19.254.0': {hostname: 'lab-spine1', state: 'Established'}}}),
+      JSON.stringify([
+        {ifname: 'swp1', master: 'br10101'},
+        {ifname: 'swp2', master: 'br10102'},
+        {ifname: 'swp3'},
+        {ifname: 'vxlan10101', master: 'br10101'},
+        {ifname: 'vxlan10102', master: 'br10102'},
+      ]),
+      JSON.stringify([
+        {
+          ifname: 'vxlan10101',
+          master: 'br10101',
+          flags: ['UP'],
+          linkinfo: {info_data: {id: 10101, local: '198.19.255.11'}},
+        },
+        {
+          ifname: 'vxlan10102',
+          master: 'br10102',
+          flags: ['UP'],
+          linkinfo: {info_data: {id: 10102, local: '198.19.255.11'}},
+        },
+      ]),
+      JSON.stringify([
+        {
+          ifname: 'br10101',
+          address: '44:38:39:FF:00:01',
+          addr_info: [{family: 'inet', local: '198.19.1.1', prefixlen: 24}],
+        },
+      ]),
+      JSON.stringify({
+        routerId: '198.19.255.11',
+        peers: {'198.19.254.0': {hostname: 'lab-spine1', state: 'Established'}},
+      }),
     ].join(`\n${SEP}\n`)
     const f = parseLeafFacts(text)
     expect(f.evpnPeers).toEqual([{address: '198.19.254.0', hostname: 'lab-spine1', established: true}])

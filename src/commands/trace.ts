@@ -4,9 +4,9 @@ import {FabricCommand} from '../lib/cli/base-command.js'
 import {EXIT} from '../lib/cli/exit-codes.js'
 
 export default class Trace extends FabricCommand {
-  static override summary = "Trace a flow hop by hop through hosts, leaves and spines, and say where and why it breaks."
+  static override summary = 'Trace a flow hop by hop through hosts, leaves and spines, and say where and why it breaks.'
   static override description = [
-    'SRC and DST are ports (name, id or IP) or instance names. The path runs through each host\'s devices (vNIC, tap/veth, [qbr, qvb, qvo], br-int with the local VLAN, int-br-bond / phy-br-bond, br-bond, bond0, the member NIC the bond hashes the flow to) to the leaf, across a spine chosen by ECMP (in a hierarchical AZ: access, aggregation and the core gateway), and down to the other end.',
+    "SRC and DST are ports (name, id or IP) or instance names. The path runs through each host's devices (vNIC, tap/veth, [qbr, qvb, qvo], br-int with the local VLAN, int-br-bond / phy-br-bond, br-bond, bond0, the member NIC the bond hashes the flow to) to the leaf, across a spine chosen by ECMP (in a hierarchical AZ: access, aggregation and the core gateway), and down to the other end.",
     'Each hop shows its VLAN/VNI and whether it passes; a dropped trace names the hop and a stable cause code (docs/trace.md). Simulated fabrics are traced from the store, faults included; live ones from Neutron, the hosts (ovs-vsctl, ovs-appctl ofproto/trace) and the leaves (FRR) over SSH.',
   ].join('\n\n')
 
@@ -24,9 +24,14 @@ export default class Trace extends FabricCommand {
 
   static override flags = {
     proto: Flags.string({description: 'Protocol of the flow.', options: ['tcp', 'udp', 'icmp'], default: 'tcp'}),
-    sport: Flags.integer({description: 'Source port (tcp/udp; default 49152). Changes the ECMP and bond choices like a real flow.'}),
+    sport: Flags.integer({
+      description: 'Source port (tcp/udp; default 49152). Changes the ECMP and bond choices like a real flow.',
+    }),
     dport: Flags.integer({description: 'Destination port (tcp/udp; default 80 for tcp, 53 for udp).'}),
-    format: Flags.string({description: 'Output: diagram (default on a TTY), table (default otherwise), json (same as --json).', options: ['diagram', 'table', 'json']}),
+    format: Flags.string({
+      description: 'Output: diagram (default on a TTY), table (default otherwise), json (same as --json).',
+      options: ['diagram', 'table', 'json'],
+    }),
   }
 
   async run(): Promise<void> {
@@ -38,7 +43,11 @@ export default class Trace extends FabricCommand {
     const trace = await traceFlow(fabric, args.src, args.dst, spec)
     const format = flags.format ?? (process.stdout.isTTY ? 'diagram' : 'table')
     const {renderTraceDiagram, renderTraceTable} = await import('../lib/trace/render.js')
-    this.emit(trace, () => format === 'diagram' ? renderTraceDiagram(trace, this.style, process.stdout.columns || 100) : renderTraceTable(trace, this.style))
+    this.emit(trace, () =>
+      format === 'diagram'
+        ? renderTraceDiagram(trace, this.style, process.stdout.columns || 100)
+        : renderTraceTable(trace, this.style),
+    )
     this.finish(trace.disposition.result === 'delivered' ? EXIT.OK : EXIT.CHECK_FAILED)
   }
 }

@@ -21,7 +21,14 @@ export interface TopologyDoc {
   backend: string
   fabric: {profile: string | null; seed: number | null}
   azs: AzSummary[]
-  totals: {azs: number; switches: number; hosts: number; networks: number; instances: number | null; ports: number | null}
+  totals: {
+    azs: number
+    switches: number
+    hosts: number
+    networks: number
+    instances: number | null
+    ports: number | null
+  }
 }
 
 const count = <T>(items: readonly T[], key: (t: T) => string): Record<string, number> => {
@@ -33,35 +40,48 @@ const count = <T>(items: readonly T[], key: (t: T) => string): Record<string, nu
 /** Per-AZ summary of the fabric. Deterministic: same fabric, same bytes. */
 export async function topologySummary(fabric: FabricHandle, filter: {az?: string} = {}): Promise<TopologyDoc> {
   const r = fabric.reader
-  const [azs, switches, hosts, networks] = await Promise.all([r.azs(), r.switches(filter), r.hosts(filter), r.networks(filter)])
+  const [azs, switches, hosts, networks] = await Promise.all([
+    r.azs(),
+    r.switches(filter),
+    r.hosts(filter),
+    r.networks(filter),
+  ])
   const simStats = fabric.backend === 'sim' ? simCounts(fabric) : undefined
-  const summaries = azs.filter(a => !filter.az || a.name === filter.az).map((az): AzSummary => {
-    const sw = switches.filter(s => s.az === az.name)
-    const hs = hosts.filter(h => h.az === az.name)
-    const nets = networks.filter(n => n.az === az.name)
-    const stats = simStats?.get(az.name)
-    return {
-      name: az.name,
-      topology: az.topology,
-      switches: count(sw, s => s.role),
-      leafPairs: new Set(sw.filter(s => s.role === 'leaf' || s.role === 'access').map(s => s.pair ?? s.name)).size,
-      hosts: {total: hs.length, byRole: count(hs, h => h.role), legacyPlugging: hs.filter(h => h.plugging === 'qbr').length},
-      networks: nets.length,
-      labels: [...new Set(nets.flatMap(n => n.labels))].sort(),
-      instances: stats ? stats.instances : null,
-      ports: stats ? {total: Object.values(stats.ports).reduce((a, b) => a + b, 0), byState: stats.ports} : null,
-      maxInstancesPerHost: stats ? stats.maxPerHost : null,
-    }
-  })
-  const sum = (f: (a: AzSummary) => number | null) => summaries.every(a => f(a) !== null) ? summaries.reduce((s, a) => s + (f(a) ?? 0), 0) : null
+  const summaries = azs
+    .filter(a => !filter.az || a.name === filter.az)
+    .map((az): AzSummary => {
+      const sw = switches.filter(s => s.az === az.name)
+      const hs = hosts.filter(h => h.az === az.name)
+      const nets = networks.filter(n => n.az === az.name)
+      const stats = simStats?.get(az.name)
+      return {
+        name: az.name,
+        topology: az.topology,
+        switches: count(sw, s => s.role),
+        leafPairs: new Set(sw.filter(s => s.role === 'leaf' || s.role === 'access').map(s => s.pair ?? s.name)).size,
+        hosts: {
+          total: hs.length,
+          byRole: count(hs, h => h.role),
+          legacyPlugging: hs.filter(h => h.plugging === 'qbr').length,
+        },
+        networks: nets.length,
+        labels: [...new Set(nets.flatMap(n => n.labels))].sort(),
+        instances: stats ? stats.instances : null,
+        ports: stats ? {total: Object.values(stats.ports).reduce((a, b) => a + b, 0), byState: stats.ports} : null,
+        maxInstancesPerHost: stats ? stats.maxPerHost : null,
+      }
+    })
+  const sum = (f: (a: AzSummary) => number | null) =>
+    summaries.every(a => f(a) !== null) ? summaries.reduce((s, a) => s + (f(a) ?? 0), 0) : null
   return {
     kind: 'Topology',
     schemaVersion: 1,
     context: fabric.context.name,
     backend: fabric.backend,
-    fabric: fabric.backend === 'sim'
-      ? {profile: fabric.store.meta('profile') ?? null, seed: Number(fabric.store.meta('seed'))}
-      : {profile: null, seed: null},
+    fabric:
+      fabric.backend === 'sim'
+        ? {profile: fabric.store.meta('profile') ?? null, seed: Number(fabric.store.meta('seed'))}
+        : {profile: null, seed: null},
     azs: summaries,
     totals: {
       azs: summaries.length,
@@ -82,13 +102,25 @@ function simCounts(fabric: Extract<FabricHandle, {backend: 'sim'}>) {
     if (!v) out.set(az, (v = {instances: {}, ports: {}, maxPerHost: 0}))
     return v
   }
-  for (const r of store.sql('SELECT h.az AS az, i.kind AS kind, count(*) AS n FROM instances i JOIN hosts h ON h.name = i.host GROUP BY h.az, i.kind ORDER BY h.az, i.kind').all() as {az: string; kind: string; n: number}[]) {
+  for (const r of store
+    .sql(
+      'SELECT h.az AS az, i.kind AS kind, count(*) AS n FROM instances i JOIN hosts h ON h.name = i.host GROUP BY h.az, i.kind ORDER BY h.az, i.kind',
+    )
+    .all() as {az: string; kind: string; n: number}[]) {
     get(r.az).instances[r.kind] = r.n
   }
-  for (const r of store.sql(`SELECT n.az AS az, p.underlay || '_' || p.overlay AS state, count(*) AS n FROM ports p JOIN networks n ON n.name = p.network GROUP BY n.az, state ORDER BY n.az, state`).all() as {az: string; state: string; n: number}[]) {
+  for (const r of store
+    .sql(
+      `SELECT n.az AS az, p.underlay || '_' || p.overlay AS state, count(*) AS n FROM ports p JOIN networks n ON n.name = p.network GROUP BY n.az, state ORDER BY n.az, state`,
+    )
+    .all() as {az: string; state: string; n: number}[]) {
     get(r.az).ports[r.state] = r.n
   }
-  for (const r of store.sql('SELECT az, max(c) AS m FROM (SELECT h.az AS az, count(*) AS c FROM instances i JOIN hosts h ON h.name = i.host GROUP BY i.host) GROUP BY az').all() as {az: string; m: number}[]) {
+  for (const r of store
+    .sql(
+      'SELECT az, max(c) AS m FROM (SELECT h.az AS az, count(*) AS c FROM instances i JOIN hosts h ON h.name = i.host GROUP BY i.host) GROUP BY az',
+    )
+    .all() as {az: string; m: number}[]) {
     get(r.az).maxPerHost = r.m
   }
   return out
@@ -103,11 +135,15 @@ export async function topologyDot(fabric: FabricHandle, filter: {az?: string} = 
   for (const s of switches) byAz.set(s.az, [...(byAz.get(s.az) ?? []), s])
   for (const [az, sws] of byAz) {
     lines.push(`  subgraph ${q(`cluster_${az}`)} {`, `    label=${q(az)};`)
-    for (const s of sws) lines.push(`    ${q(s.name)} [shape=box, style=filled, fillcolor=${s.role === 'spine' || s.role === 'core' ? '"#c6dbef"' : '"#e5f5e0"'}];`)
+    for (const s of sws)
+      lines.push(
+        `    ${q(s.name)} [shape=box, style=filled, fillcolor=${s.role === 'spine' || s.role === 'core' ? '"#c6dbef"' : '"#e5f5e0"'}];`,
+      )
     const upper = sws.filter(s => s.role === 'spine' || s.role === 'aggregation')
     const lower = sws.filter(s => s.role === 'leaf' || s.role === 'access')
     for (const lo of lower) for (const up of upper) lines.push(`    ${q(lo.name)} -- ${q(up.name)};`)
-    for (const agg of sws.filter(s => s.role === 'aggregation')) for (const core of sws.filter(s => s.role === 'core')) lines.push(`    ${q(agg.name)} -- ${q(core.name)};`)
+    for (const agg of sws.filter(s => s.role === 'aggregation'))
+      for (const core of sws.filter(s => s.role === 'core')) lines.push(`    ${q(agg.name)} -- ${q(core.name)};`)
     for (const h of hosts.filter(x => x.az === az)) {
       lines.push(`    ${q(h.name)} [shape=ellipse${h.plugging === 'qbr' ? ', color=orange' : ''}];`)
       for (const n of h.nics) lines.push(`    ${q(h.name)} -- ${q(n.switch)} [label=${q(n.interface)}, fontsize=8];`)

@@ -7,7 +7,13 @@ import {ROOT} from '../helpers/cli.js'
 
 describe('committed build artifacts', () => {
   it('oclif.manifest.json matches the commands (run `npm run build` when this fails)', async () => {
-    const plugin = new Plugin({root: ROOT, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true})
+    const plugin = new Plugin({
+      root: ROOT,
+      type: 'core',
+      ignoreManifest: true,
+      errorOnManifestCreate: true,
+      respectNoCacheDefault: true,
+    })
     await plugin.load()
     const committed = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8'))
     expect(Object.keys(committed.commands).sort()).toEqual(Object.keys(plugin.manifest.commands).sort())
@@ -16,13 +22,22 @@ describe('committed build artifacts', () => {
 
   it('oclif.manifest.json is written in a stable order, so a build leaves git clean (`node scripts/sort-manifest.mjs`)', async () => {
     const {normalizeManifest} = await import(path.join(ROOT, 'scripts', 'sort-manifest.mjs'))
-    const plugin = new Plugin({root: ROOT, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true})
+    const plugin = new Plugin({
+      root: ROOT,
+      type: 'core',
+      ignoreManifest: true,
+      errorOnManifestCreate: true,
+      respectNoCacheDefault: true,
+    })
     await plugin.load()
     const text = fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')
     // byte for byte what the build writes: the loaded manifest with its commands sorted by id
     expect(text).toBe(normalizeManifest(JSON.parse(JSON.stringify(plugin.manifest))))
     // and the order is the sorted one whatever order the loader produced
-    const shuffled = {...plugin.manifest, commands: Object.fromEntries(Object.entries(plugin.manifest.commands).reverse())}
+    const shuffled = {
+      ...plugin.manifest,
+      commands: Object.fromEntries(Object.entries(plugin.manifest.commands).reverse()),
+    }
     expect(normalizeManifest(JSON.parse(JSON.stringify(shuffled)))).toBe(text)
     expect(Object.keys(JSON.parse(text).commands)).toEqual(Object.keys(plugin.manifest.commands).sort())
   })
@@ -30,10 +45,19 @@ describe('committed build artifacts', () => {
   it('schemas/*.schema.json match the zod output schemas (run `npm run schemas` when this fails)', async () => {
     const {OUTPUT_SCHEMAS, jsonSchemaFor} = await import(path.join(ROOT, 'dist/lib/schemas/index.js'))
     const dir = path.join(ROOT, 'schemas')
-    const files = fs.readdirSync(dir).filter(f => f.endsWith('.schema.json')).sort()
-    expect(files).toEqual(Object.keys(OUTPUT_SCHEMAS).map(k => `${k}.schema.json`).sort())
+    const files = fs
+      .readdirSync(dir)
+      .filter(f => f.endsWith('.schema.json'))
+      .sort()
+    expect(files).toEqual(
+      Object.keys(OUTPUT_SCHEMAS)
+        .map(k => `${k}.schema.json`)
+        .sort(),
+    )
     for (const kind of Object.keys(OUTPUT_SCHEMAS)) {
-      expect(JSON.parse(fs.readFileSync(path.join(dir, `${kind}.schema.json`), 'utf8')), kind).toEqual(jsonSchemaFor(kind))
+      expect(JSON.parse(fs.readFileSync(path.join(dir, `${kind}.schema.json`), 'utf8')), kind).toEqual(
+        jsonSchemaFor(kind),
+      )
     }
   })
 
@@ -50,6 +74,8 @@ describe('committed build artifacts', () => {
     // Allowed: a type-only import, a dynamic import on the path that needs it, and any import outside src/commands.
     expect(await lint(`import type {Client} from 'ssh2'\nexport type C = Client\n`)).toEqual([])
     expect(await lint(`export const load = async () => (await import('better-sqlite3')).default\n`)).toEqual([])
-    expect(await lint(`import Database from 'better-sqlite3'\nexport const D = Database\n`, 'src/lib/store/z.ts')).toEqual([])
+    expect(
+      await lint(`import Database from 'better-sqlite3'\nexport const D = Database\n`, 'src/lib/store/z.ts'),
+    ).toEqual([])
   }, 60_000)
 })

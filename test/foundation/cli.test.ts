@@ -53,7 +53,11 @@ describe('first run and read commands', () => {
     expect(leaves.json.leaves).toHaveLength(4)
     const all = await runCli(['leaf', 'list', '--all-roles', '--json'], {home})
     expect(all.json.leaves.filter((s: any) => s.role === 'spine')).toHaveLength(2)
-    for (const [cmd, name] of [['host', 'az1-h01'], ['network', 'prod-a'], ['leaf', 'az1-leaf01a']] as const) {
+    for (const [cmd, name] of [
+      ['host', 'az1-h01'],
+      ['network', 'prod-a'],
+      ['leaf', 'az1-leaf01a'],
+    ] as const) {
       const r = await runCli([cmd, 'show', name, '--json'], {home})
       expect(r.exitCode).toBe(0)
       assertMatchesSchema(r.json)
@@ -104,7 +108,10 @@ describe('bad input exits 2 with a one-paragraph error and changes nothing', () 
     const file = home.env.FABRICCTL_CONFIG!
     const cases: [string, RegExp][] = [
       ['contexts: [\n', /YAML syntax/],
-      ['contexts:\n  - name: lab\n    backend: live\n    neutron: {url: "not a url"}\n', /at "contexts\.0\.neutron\.url".*got "not a url"/],
+      [
+        'contexts:\n  - name: lab\n    backend: live\n    neutron: {url: "not a url"}\n',
+        /at "contexts\.0\.neutron\.url".*got "not a url"/,
+      ],
       ['contexts:\n  - name: lab\n    backend: sim\n    colour: blue\n', /at "contexts\.0".*colour/],
       ['contexts:\n  - name: lab\n    backend: moon\n', /at "contexts\.0\.backend"/],
     ]
@@ -127,17 +134,20 @@ describe('bad input exits 2 with a one-paragraph error and changes nothing', () 
 
 describe('contexts', () => {
   it('lists the built-in sim, uses and shows file contexts with secrets redacted', async () => {
-    fs.writeFileSync(home.env.FABRICCTL_CONFIG!, [
-      'contexts:',
-      '  - name: prod',
-      '    backend: live',
-      '    neutron:',
-      '      url: http://127.0.0.1:1',
-      '      auth: {type: password, authUrl: "http://127.0.0.1:2/v3", username: admin, password: s3cret, projectName: admin}',
-      '    inventory:',
-      '      hosts: [{name: h1, az: az1, address: 127.0.0.1, nics: [{name: eth0, leaf: l1, interface: swp1}]}]',
-      '',
-    ].join('\n'))
+    fs.writeFileSync(
+      home.env.FABRICCTL_CONFIG!,
+      [
+        'contexts:',
+        '  - name: prod',
+        '    backend: live',
+        '    neutron:',
+        '      url: http://127.0.0.1:1',
+        '      auth: {type: password, authUrl: "http://127.0.0.1:2/v3", username: admin, password: s3cret, projectName: admin}',
+        '    inventory:',
+        '      hosts: [{name: h1, az: az1, address: 127.0.0.1, nics: [{name: eth0, leaf: l1, interface: swp1}]}]',
+        '',
+      ].join('\n'),
+    )
     const list = await runCli(['context', 'list', '--json'], {home})
     assertMatchesSchema(list.json)
     expect(list.json.contexts.map((c: any) => c.name)).toEqual(['sim', 'prod'])
@@ -151,7 +161,9 @@ describe('contexts', () => {
     expect(show.json.context.neutron.auth.password).toBe('<redacted>')
     const hosts = await runCli(['host', 'list', '--json'], {home})
     expect(hosts.json.hosts.map((h: any) => h.name)).toEqual(['h1'])
-    expect((await runCli(['host', 'list', '--json'], {home, env: {FABRICCTL_CONTEXT: 'sim'}})).json.hosts).toHaveLength(10)
+    expect((await runCli(['host', 'list', '--json'], {home, env: {FABRICCTL_CONTEXT: 'sim'}})).json.hosts).toHaveLength(
+      10,
+    )
     expect((await runCli(['host', 'list', '--json', '--context', 'sim'], {home})).json.hosts).toHaveLength(10)
     expect((await runCli(['context', 'use', 'missing'], {home})).exitCode).toBe(2)
   })
@@ -161,7 +173,10 @@ describe('faults', () => {
   it('injects, lists and clears faults, and clearing puts back what a world fault changed', async () => {
     await runCli(['sim', 'init'], {home})
     const leafBefore = (await runCli(['leaf', 'show', 'az1-leaf01a', '--json'], {home})).json.running
-    const inj = await runCli(['sim', 'fault', 'inject', 'config-drift', '--target', 'az1-leaf01a', '--interface', 'Ethernet2', '--json'], {home})
+    const inj = await runCli(
+      ['sim', 'fault', 'inject', 'config-drift', '--target', 'az1-leaf01a', '--interface', 'Ethernet2', '--json'],
+      {home},
+    )
     expect(inj.exitCode).toBe(0)
     assertMatchesSchema(inj.json)
     const drifted = (await runCli(['leaf', 'show', 'az1-leaf01a', '--json'], {home})).json.running

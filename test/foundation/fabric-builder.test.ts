@@ -13,7 +13,12 @@ describe('test fixture builder (test/helpers/fabric-builder.ts)', () => {
     const home = makeHome()
     onTestFinished(() => home.cleanup())
     expect((await runCli(['sim', 'init'], {home})).exitCode).toBe(0)
-    for (const args of [['topology', 'show', '--json'], ['host', 'list', '--json'], ['port', 'list', '--limit', '5000', '--json'], ['leaf', 'show', 'az1-leaf01a', '--json']]) {
+    for (const args of [
+      ['topology', 'show', '--json'],
+      ['host', 'list', '--json'],
+      ['port', 'list', '--limit', '5000', '--json'],
+      ['leaf', 'show', 'az1-leaf01a', '--json'],
+    ]) {
       const built = await fx.cli(...args)
       const inited = await runCli(args, {home})
       expect(built.exitCode, args.join(' ')).toBe(0)
@@ -31,7 +36,9 @@ describe('test fixture builder (test/helpers/fabric-builder.ts)', () => {
     expect((await b.cli('port', 'show', port.name, '--json')).json.port.host).toBe('az1-h01')
     expect((await a.cli('leaf', 'diff', 'az1-leaf01a')).exitCode).toBe(1)
     expect((await b.cli('leaf', 'diff', 'az1-leaf01a')).exitCode).toBe(0)
-    expect((await a.cli('sim', 'fault', 'list', '--json')).json.faults.map((f: any) => [f.kind, f.target])).toEqual([['agent-down', 'az1-h03']])
+    expect((await a.cli('sim', 'fault', 'list', '--json')).json.faults.map((f: any) => [f.kind, f.target])).toEqual([
+      ['agent-down', 'az1-h03'],
+    ])
     expect(() => a.movePort('no-such-port', {host: null})).toThrow(/no port/)
     expect(() => a.emptyLeaf('no-such-leaf')).toThrow(/no leaf/)
   })

@@ -55,7 +55,10 @@ describe('the fabricctl process', () => {
   })
 
   it('drains more than a pipe buffer (64 KiB) of stdout before the process exits', async () => {
-    const alloc = await runCliProcess(['port', 'allocate', '--label', 'prod-env', '--count', '300', '--name-template', 'pipe-{i}', '--json'], {home})
+    const alloc = await runCliProcess(
+      ['port', 'allocate', '--label', 'prod-env', '--count', '300', '--name-template', 'pipe-{i}', '--json'],
+      {home},
+    )
     expect(alloc.exitCode).toBe(0)
     expect(alloc.stdout.length).toBeGreaterThan(64 * 1024)
     expect(alloc.json.ports).toHaveLength(300)
@@ -88,9 +91,16 @@ describe('the fabricctl process', () => {
   })
 
   it('the in-process runner gives the same stdout, stderr and exit code as the process', async () => {
-    for (const args of [['host', 'show', 'nope'], ['leaf', 'list', '--bogus', '--json']]) {
+    for (const args of [
+      ['host', 'show', 'nope'],
+      ['leaf', 'list', '--bogus', '--json'],
+    ]) {
       const [a, b] = [await runCli(args, {home}), await runCliProcess(args, {home})]
-      expect({exitCode: a.exitCode, stdout: a.stdout, stderr: a.stderr}, args.join(' ')).toEqual({exitCode: b.exitCode, stdout: b.stdout, stderr: b.stderr})
+      expect({exitCode: a.exitCode, stdout: a.stdout, stderr: a.stderr}, args.join(' ')).toEqual({
+        exitCode: b.exitCode,
+        stdout: b.stdout,
+        stderr: b.stderr,
+      })
     }
   })
 })

@@ -148,7 +148,13 @@ async function runInProcess(o: Oclif, args: string[], opts: RunOptions): Promise
   const capture = (sink: (s: string) => void): Write =>
     function (this: unknown, chunk: unknown, encoding?: unknown, cb?: unknown) {
       const callback = typeof encoding === 'function' ? encoding : cb
-      sink(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'))
+      sink(
+        typeof chunk === 'string'
+          ? chunk
+          : Buffer.from(chunk as Uint8Array).toString(
+              typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+            ),
+      )
       if (typeof callback === 'function') process.nextTick(callback as () => void)
       return true
     } as Write

@@ -69,7 +69,9 @@ async function template(opts: Required<BuildOptions>): Promise<string> {
       db.pragma('journal_mode = DELETE')
       const store = new FabricStore(db)
       try {
-        store.tx(() => generateFabric(store, {profile: PROFILES[opts.profile], seed: opts.seed, topology: opts.topology}))
+        store.tx(() =>
+          generateFabric(store, {profile: PROFILES[opts.profile], seed: opts.seed, topology: opts.topology}),
+        )
       } finally {
         store.close()
       }
@@ -81,7 +83,11 @@ async function template(opts: Required<BuildOptions>): Promise<string> {
 }
 
 export async function buildFabric(opts: BuildOptions = {}): Promise<FabricFixture> {
-  const full = {profile: opts.profile ?? 'small', seed: opts.seed ?? 1, topology: opts.topology ?? 'spine-leaf'} as const
+  const full = {
+    profile: opts.profile ?? 'small',
+    seed: opts.seed ?? 1,
+    topology: opts.topology ?? 'spine-leaf',
+  } as const
   const src = await template(full)
   const home = makeHome('fabricctl-fixture-')
   const file = path.join(home.dir, 'sim.db')
@@ -124,7 +130,11 @@ export async function buildFabric(opts: BuildOptions = {}): Promise<FabricFixtur
       return this.setRunning(leaf, {vnis: {}, vrfs: {}, interfaces: {}})
     },
     fault(kind, target, params = {}) {
-      return this.edit(s => s.sql('INSERT INTO faults(kind, target, params, created_at) VALUES (?, ?, ?, ?)').run(kind, target, JSON.stringify(params), s.now()))
+      return this.edit(s =>
+        s
+          .sql('INSERT INTO faults(kind, target, params, created_at) VALUES (?, ?, ?, ?)')
+          .run(kind, target, JSON.stringify(params), s.now()),
+      )
     },
     cablingDown(host) {
       return this.edit(s => s.sql('UPDATE cabling SET up = 0 WHERE host = ?').run(host))

@@ -11,7 +11,10 @@ import {BIN, ROOT} from './cli.js'
  * and we are root on Debian, it is installed with apt-get (announced on stderr); elsewhere the tests
  * skip with the reason — except under FABRICCTL_REQUIRE_LIVE=1, where a skip is a failure.
  */
-export interface PromTools { prometheus: string; promtool: string }
+export interface PromTools {
+  prometheus: string
+  promtool: string
+}
 
 const which = (cmd: string): string | null => {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], {encoding: 'utf8'})
@@ -19,7 +22,11 @@ const which = (cmd: string): string | null => {
 }
 
 function isDebian(): boolean {
-  try { return /^ID=debian$/m.test(fs.readFileSync('/etc/os-release', 'utf8')) } catch { return false }
+  try {
+    return /^ID=debian$/m.test(fs.readFileSync('/etc/os-release', 'utf8'))
+  } catch {
+    return false
+  }
 }
 
 /** The tools, or the reason they are not available (throws instead under FABRICCTL_REQUIRE_LIVE=1). */
@@ -33,21 +40,34 @@ export function ensurePrometheus(): PromTools | {skip: string} {
   let reason: string | null = null
   if (!tools) {
     if (process.platform !== 'linux' || process.getuid?.() !== 0 || !isDebian()) {
-      reason = 'Debian\'s prometheus package (prometheus, promtool) is not installed, and installing it needs root on Debian'
+      reason =
+        "Debian's prometheus package (prometheus, promtool) is not installed, and installing it needs root on Debian"
     } else {
-      process.stderr.write('[exporter tests] installing Debian\'s prometheus package (prometheus, promtool) with apt-get …\n')
+      process.stderr.write(
+        "[exporter tests] installing Debian's prometheus package (prometheus, promtool) with apt-get …\n",
+      )
       const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'}
-      let r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {encoding: 'utf8', env, timeout: 600_000})
+      let r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
+        encoding: 'utf8',
+        env,
+        timeout: 600_000,
+      })
       if (r.status !== 0) {
         spawnSync('apt-get', ['update', '-qq'], {encoding: 'utf8', env, timeout: 300_000})
-        r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {encoding: 'utf8', env, timeout: 600_000})
+        r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
+          encoding: 'utf8',
+          env,
+          timeout: 600_000,
+        })
       }
       tools = found()
-      if (!tools) reason = `apt-get install prometheus failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ')}`
+      if (!tools)
+        reason = `apt-get install prometheus failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ')}`
     }
   }
   if (tools) return tools
-  if (process.env.FABRICCTL_REQUIRE_LIVE === '1') throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the Prometheus tests cannot run: ${reason}`)
+  if (process.env.FABRICCTL_REQUIRE_LIVE === '1')
+    throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the Prometheus tests cannot run: ${reason}`)
   return {skip: reason!}
 }
 
@@ -63,7 +83,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Poll `fn` until it returns a value that is not undefined, at most `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  fn: () => Promise<T | undefined>,
+  everyMs = 250,
+): Promise<T> {
   const until = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -73,7 +98,10 @@ export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Prom
     } catch (error) {
       last = error
     }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+    if (Date.now() > until)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+      )
     await new Promise(r => setTimeout(r, everyMs))
   }
 }
@@ -96,7 +124,9 @@ export interface Proc {
 function track(child: ChildProcess): Proc {
   let err = ''
   child.stderr?.setEncoding('utf8')
-  child.stderr?.on('data', (d: string) => { err += d })
+  child.stderr?.on('data', (d: string) => {
+    err += d
+  })
   child.stdout?.resume()
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
   return {
@@ -105,8 +135,18 @@ function track(child: ChildProcess): Proc {
     stderr: () => err,
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
-      try { process.kill(child.pid!, 'SIGTERM') } catch { /* gone */ }
-      const t = setTimeout(() => { try { process.kill(child.pid!, 'SIGKILL') } catch { /* gone */ } }, graceMs)
+      try {
+        process.kill(child.pid!, 'SIGTERM')
+      } catch {
+        /* gone */
+      }
+      const t = setTimeout(() => {
+        try {
+          process.kill(child.pid!, 'SIGKILL')
+        } catch {
+          /* gone */
+        }
+      }, graceMs)
       const code = await exited
       clearTimeout(t)
       return code
@@ -116,13 +156,22 @@ function track(child: ChildProcess): Proc {
 
 /** Start `fabricctl exporter` on a kernel-chosen loopback port; resolves once it listens. */
 export async function startExporter(env: Record<string, string>, args: string[] = []): Promise<Proc & {url: string}> {
-  const child = spawn(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', ...args], {cwd: ROOT, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [BIN, 'exporter', '--listen', '127.0.0.1:0', ...args], {
+    cwd: ROOT,
+    env: {...process.env, ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const p = track(child)
   try {
-    const port = await waitFor('the exporter to listen', 60_000, async () => {
-      if (child.exitCode !== null) throw new Error(`the exporter exited (${child.exitCode}): ${p.stderr()}`)
-      return /serving http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(p.stderr())?.[1]
-    }, 100)
+    const port = await waitFor(
+      'the exporter to listen',
+      60_000,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the exporter exited (${child.exitCode}): ${p.stderr()}`)
+        return /serving http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(p.stderr())?.[1]
+      },
+      100,
+    )
     return {...p, url: `http://127.0.0.1:${port}`}
   } catch (error) {
     await p.stop(2000)
@@ -130,25 +179,54 @@ export async function startExporter(env: Record<string, string>, args: string[] 
   }
 }
 
-export interface PromServer extends Proc { url: string; dir: string; query(expr: string): Promise<{metric: Record<string, string>; value: [number, string]}[]> }
+export interface PromServer extends Proc {
+  url: string
+  dir: string
+  query(expr: string): Promise<{metric: Record<string, string>; value: [number, string]}[]>
+}
 
 /** A real Prometheus on a free loopback port with its own temporary storage, scraping `targets` every second. */
 export async function startPrometheus(tools: PromTools, targets: string[], job = 'fabricctl'): Promise<PromServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-prom-'))
   const port = await freePort()
-  fs.writeFileSync(path.join(dir, 'prometheus.yml'), [
-    'global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', '  evaluation_interval: 1s',
-    'scrape_configs:', `  - job_name: ${job}`, '    static_configs:', `      - targets: [${targets.map(t => `'${t}'`).join(', ')}]`, '',
-  ].join('\n'))
-  const child = spawn(tools.prometheus, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', '--storage.tsdb.retention.time=1h'], {cwd: dir, stdio: ['ignore', 'pipe', 'pipe']})
+  fs.writeFileSync(
+    path.join(dir, 'prometheus.yml'),
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 1s',
+      '  evaluation_interval: 1s',
+      'scrape_configs:',
+      `  - job_name: ${job}`,
+      '    static_configs:',
+      `      - targets: [${targets.map(t => `'${t}'`).join(', ')}]`,
+      '',
+    ].join('\n'),
+  )
+  const child = spawn(
+    tools.prometheus,
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+      '--storage.tsdb.retention.time=1h',
+    ],
+    {cwd: dir, stdio: ['ignore', 'pipe', 'pipe']},
+  )
   const p = track(child)
   const url = `http://127.0.0.1:${port}`
   const server: PromServer = {
-    ...p, url, dir,
+    ...p,
+    url,
+    dir,
     async query(expr) {
       const r = await fetchText(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)
-      const body = JSON.parse(r.text) as {status: string; error?: string; data: {result: {metric: Record<string, string>; value: [number, string]}[]}}
+      const body = JSON.parse(r.text) as {
+        status: string
+        error?: string
+        data: {result: {metric: Record<string, string>; value: [number, string]}[]}
+      }
       if (body.status !== 'success') throw new Error(`query ${expr}: ${body.error}`)
       return body.data.result
     },

@@ -9,7 +9,8 @@ const cache = new Map<string, ReturnType<typeof ajv.compile>>()
 
 /** Validate a JSON document against schemas/<kind>.schema.json; every output kind must have one. */
 export function assertMatchesSchema(doc: {kind?: string}): void {
-  if (!doc || typeof doc.kind !== 'string') throw new Error(`document has no kind: ${JSON.stringify(doc).slice(0, 200)}`)
+  if (!doc || typeof doc.kind !== 'string')
+    throw new Error(`document has no kind: ${JSON.stringify(doc).slice(0, 200)}`)
   let validate = cache.get(doc.kind)
   if (!validate) {
     const file = path.join(ROOT, 'schemas', `${doc.kind}.schema.json`)

@@ -24,7 +24,8 @@ export default class SkipSummaryReporter implements Reporter {
         if (r.state !== 'skipped') continue
         if (test.options.mode === 'todo') continue
         const parents: string[] = []
-        for (let p = test.parent as unknown as Node | undefined; p && p.type === 'suite'; p = p.parent) if (p.name) parents.push(p.name)
+        for (let p = test.parent as unknown as Node | undefined; p && p.type === 'suite'; p = p.parent)
+          if (p.name) parents.push(p.name)
         const reason = skipReason(r.note, parents)
         const files = byReason.get(reason) ?? new Map<string, number>()
         files.set(mod.relativeModuleId, (files.get(mod.relativeModuleId) ?? 0) + 1)

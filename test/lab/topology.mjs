@@ -15,113 +15,170 @@ export const LAB = {
   fabricAsn: 65000, // the spine's ASN; also the ASN half of every EVPN route target
   anycastMac: '44:38:39:ff:00:01',
   maxHosts: 8,
-};
+}
 
 // VLAN segmentation in Neutron; VNI = 10000 + VLAN on the leaves.
 export const NETWORKS = [
-  { name: 'lab-net1', vlan: 101, cidr: '198.19.1.0/24', gateway: '198.19.1.1', tags: ['prod-env'] },
-  { name: 'lab-net2', vlan: 102, cidr: '198.19.2.0/24', gateway: '198.19.2.1', tags: ['prod-env'] },
-  { name: 'lab-net3', vlan: 103, cidr: '198.19.3.0/24', gateway: '198.19.3.1', tags: ['test-env'] },
-].map((n) => ({ ...n, vni: 10000 + n.vlan, physnet: LAB.physnet, routeTarget: `${LAB.fabricAsn}:${10000 + n.vlan}` }));
+  {name: 'lab-net1', vlan: 101, cidr: '198.19.1.0/24', gateway: '198.19.1.1', tags: ['prod-env']},
+  {name: 'lab-net2', vlan: 102, cidr: '198.19.2.0/24', gateway: '198.19.2.1', tags: ['prod-env']},
+  {name: 'lab-net3', vlan: 103, cidr: '198.19.3.0/24', gateway: '198.19.3.1', tags: ['test-env']},
+].map(n => ({...n, vni: 10000 + n.vlan, physnet: LAB.physnet, routeTarget: `${LAB.fabricAsn}:${10000 + n.vlan}`}))
 
 // Full profile: one VRF per tenant, each with its L3 VNI (VLAN on the leaves' VLAN-aware bridge
 // 4000 + n, SVI vlan<4000+n> in the VRF); the tenant's networks' SVIs sit in that VRF.
 export const TENANTS = [
-  { name: 'prod', vrf: 'vrf-prod', table: 1001, l3vni: 19001, l3vlan: 4001, tag: 'prod-env' },
-  { name: 'test', vrf: 'vrf-test', table: 1002, l3vni: 19002, l3vlan: 4002, tag: 'test-env' },
-].map((t) => ({ ...t, routeTarget: `${LAB.fabricAsn}:${t.l3vni}` }));
+  {name: 'prod', vrf: 'vrf-prod', table: 1001, l3vni: 19001, l3vlan: 4001, tag: 'prod-env'},
+  {name: 'test', vrf: 'vrf-test', table: 1002, l3vni: 19002, l3vlan: 4002, tag: 'test-env'},
+].map(t => ({...t, routeTarget: `${LAB.fabricAsn}:${t.l3vni}`}))
 
-export function topology({ hosts = 3, profile = 'native' } = {}) {
-  if (profile !== 'native' && profile !== 'full') throw new Error(`--profile must be native or full, got ${profile}`);
-  const full = profile === 'full';
-  const P = full ? 'fabf' : 'fabl';
-  const m = full ? '198.18.1' : '198.18.0';
-  const lab = full ? { ...LAB, mgmtBridge: 'fabf-mgmt', mgmtGateway: `${m}.1`, neutronPort: 19697, context: 'lab-full' } : { ...LAB, context: 'lab' };
+export function topology({hosts = 3, profile = 'native'} = {}) {
+  if (profile !== 'native' && profile !== 'full') throw new Error(`--profile must be native or full, got ${profile}`)
+  const full = profile === 'full'
+  const P = full ? 'fabf' : 'fabl'
+  const m = full ? '198.18.1' : '198.18.0'
+  const lab = full
+    ? {...LAB, mgmtBridge: 'fabf-mgmt', mgmtGateway: `${m}.1`, neutronPort: 19697, context: 'lab-full'}
+    : {...LAB, context: 'lab'}
   if (!Number.isInteger(hosts) || hosts < 3 || hosts > LAB.maxHosts) {
-    throw new Error(`--hosts must be an integer from 3 to ${LAB.maxHosts}, got ${hosts}`);
+    throw new Error(`--hosts must be an integer from 3 to ${LAB.maxHosts}, got ${hosts}`)
   }
   const spine = {
-    name: 'lab-spine1', id: 'spine1', ns: `${P}-spine1`, mgmt: `${m}.10`,
-    loopback: '198.19.255.10', asn: LAB.fabricAsn, links: [],
-  };
-  const leaves = [1, 2].map((i) => ({
-    name: `lab-leaf${i}`, id: `leaf${i}`, ns: `${P}-leaf${i}`, pair: 'lab-pair1',
-    mgmt: `${m}.${10 + i}`, vtep: `198.19.255.${10 + i}`, asn: 65010 + i,
-    uplinks: [{
-      iface: 'swp51', spine: spine.name, spineIface: `swp${i}`,
-      ip: `198.19.254.${2 * (i - 1) + 1}`, peerIp: `198.19.254.${2 * (i - 1)}`, prefix: 31,
-    }],
+    name: 'lab-spine1',
+    id: 'spine1',
+    ns: `${P}-spine1`,
+    mgmt: `${m}.10`,
+    loopback: '198.19.255.10',
+    asn: LAB.fabricAsn,
+    links: [],
+  }
+  const leaves = [1, 2].map(i => ({
+    name: `lab-leaf${i}`,
+    id: `leaf${i}`,
+    ns: `${P}-leaf${i}`,
+    pair: 'lab-pair1',
+    mgmt: `${m}.${10 + i}`,
+    vtep: `198.19.255.${10 + i}`,
+    asn: 65010 + i,
+    uplinks: [
+      {
+        iface: 'swp51',
+        spine: spine.name,
+        spineIface: `swp${i}`,
+        ip: `198.19.254.${2 * (i - 1) + 1}`,
+        peerIp: `198.19.254.${2 * (i - 1)}`,
+        prefix: 31,
+      },
+    ],
     ports: [], // host-facing ports, filled below
     vnis: [],
-    ...(full ? { uml: true, vrfs: [] } : {}),
-  }));
+    ...(full ? {uml: true, vrfs: []} : {}),
+  }))
   for (const [i, leaf] of leaves.entries()) {
     spine.links.push({
-      iface: `swp${i + 1}`, peer: leaf.name, peerIface: 'swp51',
-      ip: leaf.uplinks[0].peerIp, peerIp: leaf.uplinks[0].ip, prefix: 31, peerAsn: leaf.asn,
-    });
+      iface: `swp${i + 1}`,
+      peer: leaf.name,
+      peerIface: 'swp51',
+      ip: leaf.uplinks[0].peerIp,
+      peerIp: leaf.uplinks[0].ip,
+      prefix: 31,
+      peerAsn: leaf.asn,
+    })
   }
-  const hostList = [];
+  const hostList = []
   for (let i = 1; i <= hosts; i++) {
     // native: lab-net1, lab-net2 alternate (one untagged network per host); full: every host
     // carries lab-net1 and lab-net2 (802.1Q tagged, VLAN 101/102), instance k on network k.
     // lab-net3 has no ports.
-    const network = NETWORKS[(i - 1) % 2];
-    const netOf = (k) => (full ? NETWORKS[k - 1] : network);
-    const variant = i === 1 ? { plugging: 'direct', ovs: 'system', bpffs: true }
-      : i === 2 ? { plugging: 'qbr', ovs: 'system', bpffs: false }
-      : i === 3 ? { plugging: 'direct', ovs: 'debian11', bpffs: false }
-      : { plugging: 'direct', ovs: 'system', bpffs: false };
+    const network = NETWORKS[(i - 1) % 2]
+    const netOf = k => (full ? NETWORKS[k - 1] : network)
+    const variant =
+      i === 1
+        ? {plugging: 'direct', ovs: 'system', bpffs: true}
+        : i === 2
+          ? {plugging: 'qbr', ovs: 'system', bpffs: false}
+          : i === 3
+            ? {plugging: 'direct', ovs: 'debian11', bpffs: false}
+            : {plugging: 'direct', ovs: 'system', bpffs: false}
     const nics = leaves.map((leaf, k) => ({
-      name: `eth${k}`, leaf: leaf.name, interface: `swp${i}`, speedMbps: 10000,
-    }));
+      name: `eth${k}`,
+      leaf: leaf.name,
+      interface: `swp${i}`,
+      speedMbps: 10000,
+    }))
     const host = {
-      name: `lab-h${i}`, id: `h${i}`, ns: `${P}-h${i}`, mgmt: `${m}.${20 + i}`,
-      ...variant, network: network.name, localVlan: 1,
-      ...(full ? { networks: [NETWORKS[0].name, NETWORKS[1].name], tagged: true } : {}),
-      nics, bondActive: nics[Math.floor((i - 1) / 2) % 2].name,
+      name: `lab-h${i}`,
+      id: `h${i}`,
+      ns: `${P}-h${i}`,
+      mgmt: `${m}.${20 + i}`,
+      ...variant,
+      network: network.name,
+      localVlan: 1,
+      ...(full ? {networks: [NETWORKS[0].name, NETWORKS[1].name], tagged: true} : {}),
+      nics,
+      bondActive: nics[Math.floor((i - 1) / 2) % 2].name,
       // localVlan: the instance port's tag on br-int (the OVS agent's local VLAN of its network)
-      instances: [1, 2].map((k) => ({ name: `lab-h${i}-i${k}`, ns: `${P}-h${i}-i${k}`, network: netOf(k).name, localVlan: full ? k : 1 })),
-    };
-    hostList.push(host);
+      instances: [1, 2].map(k => ({
+        name: `lab-h${i}-i${k}`,
+        ns: `${P}-h${i}-i${k}`,
+        network: netOf(k).name,
+        localVlan: full ? k : 1,
+      })),
+    }
+    hostList.push(host)
     for (const nic of nics) {
-      const leaf = leaves.find((l) => l.name === nic.leaf);
+      const leaf = leaves.find(l => l.name === nic.leaf)
       if (full) {
-        const nets = [NETWORKS[0], NETWORKS[1]];
-        leaf.ports.push({ iface: nic.interface, host: host.name, hostNic: nic.name, vni: nets[0].vni, vlans: nets.map((n) => n.vlan), vnis: nets.map((n) => n.vni), tagged: true });
-        for (const n of nets) if (!leaf.vnis.includes(n.vni)) leaf.vnis.push(n.vni);
+        const nets = [NETWORKS[0], NETWORKS[1]]
+        leaf.ports.push({
+          iface: nic.interface,
+          host: host.name,
+          hostNic: nic.name,
+          vni: nets[0].vni,
+          vlans: nets.map(n => n.vlan),
+          vnis: nets.map(n => n.vni),
+          tagged: true,
+        })
+        for (const n of nets) if (!leaf.vnis.includes(n.vni)) leaf.vnis.push(n.vni)
       } else {
-        leaf.ports.push({ iface: nic.interface, host: host.name, hostNic: nic.name, vni: network.vni });
-        if (!leaf.vnis.includes(network.vni)) leaf.vnis.push(network.vni);
+        leaf.ports.push({iface: nic.interface, host: host.name, hostNic: nic.name, vni: network.vni})
+        if (!leaf.vnis.includes(network.vni)) leaf.vnis.push(network.vni)
       }
     }
   }
-  const networks = full
-    ? NETWORKS.map((n) => ({ ...n, vrf: TENANTS.find((t) => n.tags.includes(t.tag)).vrf }))
-    : NETWORKS;
+  const networks = full ? NETWORKS.map(n => ({...n, vrf: TENANTS.find(t => n.tags.includes(t.tag)).vrf})) : NETWORKS
   if (full) {
     for (const leaf of leaves) {
-      leaf.vnis.sort((a, b) => a - b);
-      const vrfs = new Set(leaf.vnis.map((v) => networks.find((n) => n.vni === v).vrf));
-      leaf.vrfs = TENANTS.filter((t) => vrfs.has(t.vrf));
-      leaf.routerMac = `44:38:39:ff:01:${String(10 + Number(leaf.id.slice(4))).padStart(2, '0')}`;
+      leaf.vnis.sort((a, b) => a - b)
+      const vrfs = new Set(leaf.vnis.map(v => networks.find(n => n.vni === v).vrf))
+      leaf.vrfs = TENANTS.filter(t => vrfs.has(t.vrf))
+      leaf.routerMac = `44:38:39:ff:01:${String(10 + Number(leaf.id.slice(4))).padStart(2, '0')}`
     }
   }
   return {
-    profile, az: LAB.az, lab, networks, ...(full ? { tenants: TENANTS } : {}), spines: [spine], leaves, hosts: hostList,
-  };
+    profile,
+    az: LAB.az,
+    lab,
+    networks,
+    ...(full ? {tenants: TENANTS} : {}),
+    spines: [spine],
+    leaves,
+    hosts: hostList,
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
+  const args = process.argv.slice(2)
   const get = (flag, dflt) => {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : dflt;
-  };
+    const i = args.indexOf(flag)
+    return i >= 0 ? args[i + 1] : dflt
+  }
   try {
-    process.stdout.write(JSON.stringify(topology({ hosts: Number(get('--hosts', '3')), profile: get('--profile', 'native') }), null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(topology({hosts: Number(get('--hosts', '3')), profile: get('--profile', 'native')}), null, 2) +
+        '\n',
+    )
   } catch (e) {
-    process.stderr.write(`topology: ${e.message}\n`);
-    process.exit(2);
+    process.stderr.write(`topology: ${e.message}\n`)
+    process.exit(2)
   }
 }

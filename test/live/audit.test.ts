@@ -16,137 +16,184 @@ const CONFIG = LAB_CONFIG
 const SSH_CONFIG = LAB_SSH_CONFIG
 
 // useLab() reuses a healthy lab or brings one up; it throws instead of skipping when FABRICCTL_REQUIRE_LIVE=1.
-const skipReason = (await useLab()) ? null : (labSkipNote().replace(/^ \(skipped: |\)$/g, '') || 'the lab is not available')
+const skipReason = (await useLab())
+  ? null
+  : labSkipNote().replace(/^ \(skipped: |\)$/g, '') || 'the lab is not available'
 
 const env = {FABRICCTL_CONFIG: CONFIG, FABRICCTL_CONTEXT: 'lab', NO_COLOR: '1'}
-const ssh = async (node: string, cmd: string) => (await execa('ssh', ['-F', SSH_CONFIG, node, cmd], {timeout: 30_000})).stdout
+const ssh = async (node: string, cmd: string) =>
+  (await execa('ssh', ['-F', SSH_CONFIG, node, cmd], {timeout: 30_000})).stdout
 
-describe.skipIf(skipReason !== null)(`fabricctl audit hosts on the live lab${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  let tmp: string
-  let report: any
-  const labConfig = () => parse(fs.readFileSync(CONFIG, 'utf8'))
-  const hostsOf = (cfg: any) => cfg.contexts.find((c: any) => c.name === 'lab').inventory.hosts as {name: string; address: string; port: number; plugging: string}[]
-  /** A copy of the lab's context file, changed by `edit`: the lab itself is never modified. */
-  const variant = (name: string, edit: (lab: any) => void) => {
-    const cfg = labConfig()
-    edit(cfg.contexts.find((c: any) => c.name === 'lab'))
-    const file = path.join(tmp, `${name}.yaml`)
-    fs.writeFileSync(file, stringify(cfg))
-    return {FABRICCTL_CONFIG: file, FABRICCTL_CONTEXT: 'lab', NO_COLOR: '1'}
-  }
-
-  beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-live-audit-'))
-    const r = await runCli(['audit', 'hosts', '--json'], {env})
-    expect([0, 1], r.stderr).toContain(r.exitCode)
-    assertMatchesSchema(r.json)
-    report = r.json
-  })
-  afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}))
-
-  it('audits every inventory host over SSH', () => {
-    const names = hostsOf(labConfig()).map(h => h.name)
-    expect(report.source).toBe('ssh')
-    expect(report.hosts.map((h: any) => h.host)).toEqual(names)
-    expect(report.hosts.every((h: any) => h.verdict !== 'unreachable')).toBe(true)
-  }, 60_000) // file reads
-
-  it('finds the real OVS 2.15.0 host\'s version, as its ovs-vswitchd reports it', async () => {
-    for (const h of report.hosts) {
-      const real = /\(Open vSwitch\) (\S+)/.exec(await ssh(h.host, 'ovs-vswitchd --version'))![1]
-      expect(h.facts.ovsVersion, h.host).toBe(real)
-      expect(h.facts.ovsRunning).toBe(true)
+describe.skipIf(skipReason !== null)(
+  `fabricctl audit hosts on the live lab${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let tmp: string
+    let report: any
+    const labConfig = () => parse(fs.readFileSync(CONFIG, 'utf8'))
+    const hostsOf = (cfg: any) =>
+      cfg.contexts.find((c: any) => c.name === 'lab').inventory.hosts as {
+        name: string
+        address: string
+        port: number
+        plugging: string
+      }[]
+    /** A copy of the lab's context file, changed by `edit`: the lab itself is never modified. */
+    const variant = (name: string, edit: (lab: any) => void) => {
+      const cfg = labConfig()
+      edit(cfg.contexts.find((c: any) => c.name === 'lab'))
+      const file = path.join(tmp, `${name}.yaml`)
+      fs.writeFileSync(file, stringify(cfg))
+      return {FABRICCTL_CONFIG: file, FABRICCTL_CONTEXT: 'lab', NO_COLOR: '1'}
     }
-    const old = report.hosts.find((h: any) => h.facts.ovsVersion === '2.15.0')
-    expect(old, 'one lab host runs Debian 11\'s OVS 2.15.0').toBeDefined()
-    const f = old.findings.find((x: any) => x.id === 'ovs.version')
-    expect(f.evidence[0].source).toMatch(/ovs-appctl --timeout=5 version$/)
-  }, 90_000) // ~6 ssh/HTTP/process calls
 
-  it('finds the qbr host\'s 24-hop instances, the iptables rules on their bridges, and 18 hops elsewhere', async () => {
-    const qbrHost = hostsOf(labConfig()).find(h => h.plugging === 'qbr')!
-    const h = report.hosts.find((x: any) => x.host === qbrHost.name)
-    const qvo = (await ssh(qbrHost.name, 'ovs-vsctl list-ports br-int')).split('\n').filter(p => p.startsWith('qvo'))
-    expect(qvo.length).toBeGreaterThan(0)
-    expect(h.facts.instances).toMatchObject({total: qvo.length, qbr: qvo.length, direct: 0, maxPathHops: 24})
-    const rules = (await ssh(qbrHost.name, 'iptables-save')).split('\n').filter(l => l.startsWith('-A '))
-    for (const i of h.instances) {
-      expect(qvo).toContain(i.device)
-      expect(i.pathHops).toBe(24)
-      expect(i.iptablesRules).toBe(rules.filter(r => r.includes(`tap${i.device.slice(3)}`)).length)
-      expect(i.iptablesRules).toBeGreaterThan(0)
-    }
-    expect(h.findings.find((f: any) => f.id === 'bridges.linux-bridge-plugging').evidence[1].value).toMatch(/one end \(12 hops\): .*→ qbr\S+ → qvb\S+ → qvo\S+ → br-int → int-br-bond → phy-br-bond → br-bond → bond0 → eth\d → lab-leaf\d:swp\d+$/)
-    for (const other of report.hosts.filter((x: any) => x.host !== qbrHost.name)) expect(other.facts.instances.maxPathHops).toBe(18)
-  }, 150_000) // ~12 ssh/HTTP/process calls
-
-  it('reads the real kernel config (this machine\'s kernel, /proc/config.gz) and bpffs per host', async () => {
-    const release = fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()
-    for (const h of report.hosts) {
-      expect(h.facts.kernel).toBe(release)
-      const cfg = h.findings.find((f: any) => f.id === 'bpf.config' || f.id === 'bpf.config-missing')
-      expect(cfg.evidence[0].source).toBe('/proc/config.gz')
-      expect(h.findings.some((f: any) => f.id === 'bpf.config-unknown')).toBe(false)
-      const mounted = (await ssh(h.host, 'cat /proc/mounts')).split('\n').some(l => l.split(' ')[1] === '/sys/fs/bpf' && l.split(' ')[2] === 'bpf')
-      expect(h.findings.some((f: any) => f.id === 'bpf.bpffs-not-mounted'), h.host).toBe(!mounted)
-    }
-    expect(report.hosts.some((h: any) => !h.findings.some((f: any) => f.id === 'bpf.bpffs-not-mounted')), 'lab-h1 mounts bpffs').toBe(true)
-  }, 90_000) // ~6 ssh/HTTP/process calls
-
-  it('a host unreachable mid-run is reported with its reason; the others are still audited (exit 3)', async () => {
-    const victim = hostsOf(labConfig())[1]!
-    const e = variant('unreachable', lab => {
-      // the same host, but a port where nothing listens: the connection is refused
-      lab.inventory.hosts.find((h: any) => h.name === victim.name).port = 2
+    beforeAll(async () => {
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-live-audit-'))
+      const r = await runCli(['audit', 'hosts', '--json'], {env})
+      expect([0, 1], r.stderr).toContain(r.exitCode)
+      assertMatchesSchema(r.json)
+      report = r.json
     })
-    const r = await runCli(['audit', 'hosts', '--json', '--concurrency', '2'], {env: e})
-    expect(r.exitCode).toBe(3)
-    assertMatchesSchema(r.json)
-    const bad = r.json.hosts.find((h: any) => h.host === victim.name)
-    expect(bad.verdict).toBe('unreachable')
-    expect(bad.failure.code).toBe('SSH_UNREACHABLE')
-    expect(bad.failure.message).toMatch(/ECONNREFUSED/)
-    const rest = r.json.hosts.filter((h: any) => h.host !== victim.name)
-    expect(rest.length).toBeGreaterThan(1)
-    for (const h of rest) expect(h.findings.length, h.host).toBeGreaterThan(0)
-    expect(r.json.summary.byVerdict.unreachable).toBe(1)
-    // human output names it too, and ndjson streams every host
-    const human = await runCli(['audit', 'hosts'], {env: e})
-    expect(human.exitCode).toBe(3)
-    expect(human.stdout).toMatch(new RegExp(`Not audited \\(1\\):[\\s\\S]*${victim.name}\\s+\\S+\\s+SSH_UNREACHABLE`))
-    const nd = await runCli(['audit', 'hosts', '--output', 'ndjson'], {env: e})
-    expect(nd.stdout.trim().split('\n').map(l => JSON.parse(l).host).sort()).toEqual(hostsOf(labConfig()).map(h => h.name).sort())
-  }, 390_000) // 6 CLI runs
+    afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}))
 
-  it('refuses unknown and mismatched host keys unless the context opts in', async () => {
-    const hosts = hostsOf(labConfig())
-    const empty = path.join(tmp, 'known_hosts.empty')
-    fs.writeFileSync(empty, '')
-    const unknown = await runCli(['audit', 'hosts', hosts[0]!.name, '--json'], {env: variant('unknown-key', lab => (lab.ssh.knownHostsFile = empty))})
-    expect(unknown.exitCode).toBe(3)
-    expect(unknown.json.hosts[0].failure.code).toBe('SSH_HOSTKEY_UNKNOWN')
-    const optIn = await runCli(['audit', 'hosts', hosts[0]!.name, '--json'], {env: variant('opt-in', lab => {
-      lab.ssh.knownHostsFile = empty
-      lab.ssh.strictHostKeyChecking = false
-    })})
-    expect(optIn.json.hosts[0].verdict).not.toBe('unreachable')
-    // known_hosts that pins host 1's key on host 2's address: someone else answers there
-    const realKnown = fs.readFileSync(labConfig().contexts.find((c: any) => c.name === 'lab').ssh.knownHostsFile, 'utf8')
-    const key1 = realKnown.split('\n').find(l => l.split(/[ ,]/).includes(hosts[0]!.address))!.split(' ').slice(1).join(' ')
-    const wrong = path.join(tmp, 'known_hosts.wrong')
-    fs.writeFileSync(wrong, `${hosts[1]!.address} ${key1}\n`)
-    const mismatch = await runCli(['audit', 'hosts', hosts[1]!.name, '--json'], {env: variant('mismatch', lab => (lab.ssh.knownHostsFile = wrong))})
-    expect(mismatch.exitCode).toBe(3)
-    expect(mismatch.json.hosts[0].failure.code).toBe('SSH_HOSTKEY_MISMATCH')
-  }, 210_000) // 3 CLI runs
+    it('audits every inventory host over SSH', () => {
+      const names = hostsOf(labConfig()).map(h => h.name)
+      expect(report.source).toBe('ssh')
+      expect(report.hosts.map((h: any) => h.host)).toEqual(names)
+      expect(report.hosts.every((h: any) => h.verdict !== 'unreachable')).toBe(true)
+    }, 60_000) // file reads
 
-  it('gives up on a host past --timeout and says so', async () => {
-    const r = await runCli(['audit', 'hosts', '--json', '--timeout', '100'], {env})
-    expect(r.exitCode).toBe(3)
-    for (const h of r.json.hosts) {
-      expect(h.verdict).toBe('unreachable')
-      expect(h.failure.code).toBe('SSH_HOST_TIMEOUT')
-      expect(h.elapsedMs).toBeLessThan(3000)
-    }
-  }, 90_000) // 1 CLI run
-})
+    it("finds the real OVS 2.15.0 host's version, as its ovs-vswitchd reports it", async () => {
+      for (const h of report.hosts) {
+        const real = /\(Open vSwitch\) (\S+)/.exec(await ssh(h.host, 'ovs-vswitchd --version'))![1]
+        expect(h.facts.ovsVersion, h.host).toBe(real)
+        expect(h.facts.ovsRunning).toBe(true)
+      }
+      const old = report.hosts.find((h: any) => h.facts.ovsVersion === '2.15.0')
+      expect(old, "one lab host runs Debian 11's OVS 2.15.0").toBeDefined()
+      const f = old.findings.find((x: any) => x.id === 'ovs.version')
+      expect(f.evidence[0].source).toMatch(/ovs-appctl --timeout=5 version$/)
+    }, 90_000) // ~6 ssh/HTTP/process calls
+
+    it("finds the qbr host's 24-hop instances, the iptables rules on their bridges, and 18 hops elsewhere", async () => {
+      const qbrHost = hostsOf(labConfig()).find(h => h.plugging === 'qbr')!
+      const h = report.hosts.find((x: any) => x.host === qbrHost.name)
+      const qvo = (await ssh(qbrHost.name, 'ovs-vsctl list-ports br-int')).split('\n').filter(p => p.startsWith('qvo'))
+      expect(qvo.length).toBeGreaterThan(0)
+      expect(h.facts.instances).toMatchObject({total: qvo.length, qbr: qvo.length, direct: 0, maxPathHops: 24})
+      const rules = (await ssh(qbrHost.name, 'iptables-save')).split('\n').filter(l => l.startsWith('-A '))
+      for (const i of h.instances) {
+        expect(qvo).toContain(i.device)
+        expect(i.pathHops).toBe(24)
+        expect(i.iptablesRules).toBe(rules.filter(r => r.includes(`tap${i.device.slice(3)}`)).length)
+        expect(i.iptablesRules).toBeGreaterThan(0)
+      }
+      expect(h.findings.find((f: any) => f.id === 'bridges.linux-bridge-plugging').evidence[1].value).toMatch(
+        /one end \(12 hops\): .*→ qbr\S+ → qvb\S+ → qvo\S+ → br-int → int-br-bond → phy-br-bond → br-bond → bond0 → eth\d → lab-leaf\d:swp\d+$/,
+      )
+      for (const other of report.hosts.filter((x: any) => x.host !== qbrHost.name))
+        expect(other.facts.instances.maxPathHops).toBe(18)
+    }, 150_000) // ~12 ssh/HTTP/process calls
+
+    it("reads the real kernel config (this machine's kernel, /proc/config.gz) and bpffs per host", async () => {
+      const release = fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()
+      for (const h of report.hosts) {
+        expect(h.facts.kernel).toBe(release)
+        const cfg = h.findings.find((f: any) => f.id === 'bpf.config' || f.id === 'bpf.config-missing')
+        expect(cfg.evidence[0].source).toBe('/proc/config.gz')
+        expect(h.findings.some((f: any) => f.id === 'bpf.config-unknown')).toBe(false)
+        const mounted = (await ssh(h.host, 'cat /proc/mounts'))
+          .split('\n')
+          .some(l => l.split(' ')[1] === '/sys/fs/bpf' && l.split(' ')[2] === 'bpf')
+        expect(
+          h.findings.some((f: any) => f.id === 'bpf.bpffs-not-mounted'),
+          h.host,
+        ).toBe(!mounted)
+      }
+      expect(
+        report.hosts.some((h: any) => !h.findings.some((f: any) => f.id === 'bpf.bpffs-not-mounted')),
+        'lab-h1 mounts bpffs',
+      ).toBe(true)
+    }, 90_000) // ~6 ssh/HTTP/process calls
+
+    it('a host unreachable mid-run is reported with its reason; the others are still audited (exit 3)', async () => {
+      const victim = hostsOf(labConfig())[1]!
+      const e = variant('unreachable', lab => {
+        // the same host, but a port where nothing listens: the connection is refused
+        lab.inventory.hosts.find((h: any) => h.name === victim.name).port = 2
+      })
+      const r = await runCli(['audit', 'hosts', '--json', '--concurrency', '2'], {env: e})
+      expect(r.exitCode).toBe(3)
+      assertMatchesSchema(r.json)
+      const bad = r.json.hosts.find((h: any) => h.host === victim.name)
+      expect(bad.verdict).toBe('unreachable')
+      expect(bad.failure.code).toBe('SSH_UNREACHABLE')
+      expect(bad.failure.message).toMatch(/ECONNREFUSED/)
+      const rest = r.json.hosts.filter((h: any) => h.host !== victim.name)
+      expect(rest.length).toBeGreaterThan(1)
+      for (const h of rest) expect(h.findings.length, h.host).toBeGreaterThan(0)
+      expect(r.json.summary.byVerdict.unreachable).toBe(1)
+      // human output names it too, and ndjson streams every host
+      const human = await runCli(['audit', 'hosts'], {env: e})
+      expect(human.exitCode).toBe(3)
+      expect(human.stdout).toMatch(new RegExp(`Not audited \\(1\\):[\\s\\S]*${victim.name}\\s+\\S+\\s+SSH_UNREACHABLE`))
+      const nd = await runCli(['audit', 'hosts', '--output', 'ndjson'], {env: e})
+      expect(
+        nd.stdout
+          .trim()
+          .split('\n')
+          .map(l => JSON.parse(l).host)
+          .sort(),
+      ).toEqual(
+        hostsOf(labConfig())
+          .map(h => h.name)
+          .sort(),
+      )
+    }, 390_000) // 6 CLI runs
+
+    it('refuses unknown and mismatched host keys unless the context opts in', async () => {
+      const hosts = hostsOf(labConfig())
+      const empty = path.join(tmp, 'known_hosts.empty')
+      fs.writeFileSync(empty, '')
+      const unknown = await runCli(['audit', 'hosts', hosts[0]!.name, '--json'], {
+        env: variant('unknown-key', lab => (lab.ssh.knownHostsFile = empty)),
+      })
+      expect(unknown.exitCode).toBe(3)
+      expect(unknown.json.hosts[0].failure.code).toBe('SSH_HOSTKEY_UNKNOWN')
+      const optIn = await runCli(['audit', 'hosts', hosts[0]!.name, '--json'], {
+        env: variant('opt-in', lab => {
+          lab.ssh.knownHostsFile = empty
+          lab.ssh.strictHostKeyChecking = false
+        }),
+      })
+      expect(optIn.json.hosts[0].verdict).not.toBe('unreachable')
+      // known_hosts that pins host 1's key on host 2's address: someone else answers there
+      const realKnown = fs.readFileSync(
+        labConfig().contexts.find((c: any) => c.name === 'lab').ssh.knownHostsFile,
+        'utf8',
+      )
+      const key1 = realKnown
+        .split('\n')
+        .find(l => l.split(/[ ,]/).includes(hosts[0]!.address))!
+        .split(' ')
+        .slice(1)
+        .join(' ')
+      const wrong = path.join(tmp, 'known_hosts.wrong')
+      fs.writeFileSync(wrong, `${hosts[1]!.address} ${key1}\n`)
+      const mismatch = await runCli(['audit', 'hosts', hosts[1]!.name, '--json'], {
+        env: variant('mismatch', lab => (lab.ssh.knownHostsFile = wrong)),
+      })
+      expect(mismatch.exitCode).toBe(3)
+      expect(mismatch.json.hosts[0].failure.code).toBe('SSH_HOSTKEY_MISMATCH')
+    }, 210_000) // 3 CLI runs
+
+    it('gives up on a host past --timeout and says so', async () => {
+      const r = await runCli(['audit', 'hosts', '--json', '--timeout', '100'], {env})
+      expect(r.exitCode).toBe(3)
+      for (const h of r.json.hosts) {
+        expect(h.verdict).toBe('unreachable')
+        expect(h.failure.code).toBe('SSH_HOST_TIMEOUT')
+        expect(h.elapsedMs).toBeLessThan(3000)
+      }
+    }, 90_000) // 1 CLI run
+  },
+)

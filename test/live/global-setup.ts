@@ -9,7 +9,16 @@
 // with that reason (useLab), while the unit tier runs as usual.
 import fs from 'node:fs'
 import path from 'node:path'
-import {LAB_DIR, LAB_PROFILES, LAB_STATE, LAB_UP_ERROR_ENV, labCannotRunReason, labLeftovers, run, useLab} from './lab.js'
+import {
+  LAB_DIR,
+  LAB_PROFILES,
+  LAB_STATE,
+  LAB_UP_ERROR_ENV,
+  labCannotRunReason,
+  labLeftovers,
+  run,
+  useLab,
+} from './lab.js'
 
 const USERS = path.join(LAB_STATE, 'users')
 const owner = `vitest-${process.pid}-${Date.now()}`
@@ -17,10 +26,20 @@ const userFile = path.join(USERS, `${process.pid}`)
 
 function otherLiveUsers(): string[] {
   let files: string[] = []
-  try { files = fs.readdirSync(USERS) } catch { return [] }
-  return files.filter((f) => {
+  try {
+    files = fs.readdirSync(USERS)
+  } catch {
+    return []
+  }
+  return files.filter(f => {
     if (f === String(process.pid)) return false
-    try { process.kill(Number(f), 0); return true } catch { fs.rmSync(path.join(USERS, f), {force: true}); return false }
+    try {
+      process.kill(Number(f), 0)
+      return true
+    } catch {
+      fs.rmSync(path.join(USERS, f), {force: true})
+      return false
+    }
   })
 }
 
@@ -35,7 +54,9 @@ export async function setup(): Promise<void> {
   } catch (error) {
     const msg = error instanceof Error ? error.message : String(error)
     process.env[LAB_UP_ERROR_ENV] = msg
-    process.stderr.write(`\n[live] the lab did not come up; every live test file will fail with this reason:\n${msg}\n\n`)
+    process.stderr.write(
+      `\n[live] the lab did not come up; every live test file will fail with this reason:\n${msg}\n\n`,
+    )
   }
 }
 
@@ -48,10 +69,15 @@ export async function teardown(): Promise<void> {
   for (const p of LAB_PROFILES) {
     const runDir = path.join(p.state, 'run')
     let startedBy = ''
-    try { startedBy = fs.readFileSync(path.join(runDir, 'started-by'), 'utf8').trim() } catch { /* not started by a vitest run */ }
+    try {
+      startedBy = fs.readFileSync(path.join(runDir, 'started-by'), 'utf8').trim()
+    } catch {
+      /* not started by a vitest run */
+    }
     if (startedBy === owner && !keep && !shared) {
       const down = await run(path.join(LAB_DIR, 'down'), ['--profile', p.name], {timeoutMs: 300_000})
-      if (down.exitCode !== 0) problems.push(`test/lab/down --profile ${p.name} exited ${down.exitCode}: ${down.stderr.slice(-2000)}`)
+      if (down.exitCode !== 0)
+        problems.push(`test/lab/down --profile ${p.name} exited ${down.exitCode}: ${down.stderr.slice(-2000)}`)
     }
     // a lab that is up now (reused, kept, or still used by another run) is not a leftover, nor is
     // one that an up or down elsewhere is busy with (its lock is held)

@@ -12,13 +12,15 @@ function inCidr(ip: string, cidr: string): boolean {
   const [net, bits] = cidr.split('/')
   const n = (a: string) => a.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0
   const mask = bits === '0' ? 0 : (~0 << (32 - Number(bits))) >>> 0
-  return ((n(ip) & mask) >>> 0) === ((n(net) & mask) >>> 0)
+  return (n(ip) & mask) >>> 0 === (n(net) & mask) >>> 0
 }
 
 async function neutron(inv: LabInventory, method: string, p: string, body?: unknown) {
   const res = await fetch(inv.neutron.url + p, {
-    method, headers: {'content-type': 'application/json', 'x-project-id': inv.neutron.projectId},
-    body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
+    method,
+    headers: {'content-type': 'application/json', 'x-project-id': inv.neutron.projectId},
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
   })
   const text = await res.text()
   return {status: res.status, body: text ? JSON.parse(text) : null}
@@ -36,7 +38,11 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
     expect(cfg['current-context']).toBe('lab')
     const ctx = cfg.contexts.find((c: any) => c.name === 'lab')
     expect(ctx.backend).toBe('live')
-    expect(ctx.neutron).toEqual({url: inv.neutron.url, auth: {type: 'noauth', projectId: 'fake_project_id'}, timeoutMs: 30000})
+    expect(ctx.neutron).toEqual({
+      url: inv.neutron.url,
+      auth: {type: 'noauth', projectId: 'fake_project_id'},
+      timeoutMs: 30000,
+    })
     for (const f of [ctx.ssh.identityFile, ctx.ssh.knownHostsFile]) {
       expect(f.startsWith('/')).toBe(true)
       expect(fs.existsSync(f)).toBe(true)
@@ -65,7 +71,9 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
 
   it('Neutron answers a port create with an IP from its subnet, and deletes it', async () => {
     const net = inv.networks[0]
-    const created = await neutron(inv, 'POST', '/v2.0/ports', {port: {network_id: net.id, name: `lab-test-${process.pid}`, project_id: inv.neutron.projectId}})
+    const created = await neutron(inv, 'POST', '/v2.0/ports', {
+      port: {network_id: net.id, name: `lab-test-${process.pid}`, project_id: inv.neutron.projectId},
+    })
     expect(created.status).toBe(201)
     const port = created.body.port
     try {
@@ -99,8 +107,25 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
 
   it('host keys are checked: an empty known_hosts is refused', async () => {
     const h = inv.hosts[0]
-    const r = await run('ssh', ['-n', '-F', '/dev/null', '-i', inv.ssh.identityFile, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-      '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10', `root@${h.address}`, 'true'])
+    const r = await run('ssh', [
+      '-n',
+      '-F',
+      '/dev/null',
+      '-i',
+      inv.ssh.identityFile,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'ConnectTimeout=10',
+      `root@${h.address}`,
+      'true',
+    ])
     expect(r.exitCode).not.toBe(0)
     expect(r.stderr).toMatch(/Host key verification failed/)
   }, 60_000) // ~1 ssh/HTTP/process call
@@ -108,7 +133,10 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
   it("the old host runs Debian 11's Open vSwitch 2.15.0, the others the system's", async () => {
     const old = inv.nodes.find(n => n.ovs === 'debian11')!
     expect(old).toBeDefined()
-    const r = await labSsh(old.name, 'ovs-vsctl --version; ovs-vswitchd --version; ovs-vsctl get Open_vSwitch . ovs_version; ovs-appctl version')
+    const r = await labSsh(
+      old.name,
+      'ovs-vsctl --version; ovs-vswitchd --version; ovs-vsctl get Open_vSwitch . ovs_version; ovs-appctl version',
+    )
     expect(r.exitCode, r.stderr).toBe(0)
     const lines = r.stdout.split('\n')
     expect(lines[0]).toBe('ovs-vsctl (Open vSwitch) 2.15.0')
@@ -124,7 +152,10 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
 
   it('each host has br-int, br-bond, the patch pair and a bond of two NICs on the userspace datapath', async () => {
     for (const h of inv.nodes.filter(n => n.role === 'host')) {
-      const r = await labSsh(h.name, 'ovs-vsctl list-br; ovs-vsctl get Bridge br-int datapath_type; ovs-vsctl get Interface int-br-bond options:peer; ovs-vsctl get Interface phy-br-bond options:peer; ovs-appctl bond/show bond0')
+      const r = await labSsh(
+        h.name,
+        'ovs-vsctl list-br; ovs-vsctl get Bridge br-int datapath_type; ovs-vsctl get Interface int-br-bond options:peer; ovs-vsctl get Interface phy-br-bond options:peer; ovs-appctl bond/show bond0',
+      )
       expect(r.exitCode, `${h.name}: ${r.stderr}`).toBe(0)
       expect(r.stdout).toMatch(/^br-bond\nbr-int\nnetdev\n"?phy-br-bond"?\n"?int-br-bond"?\n/)
       expect(r.stdout).toMatch(/bond_mode: active-backup/)
@@ -137,7 +168,10 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
     for (const h of inv.nodes.filter(n => n.role === 'host')) {
       for (const i of h.instances!) {
         const dev = inv.instances.find(x => x.name === i.name)!.device
-        const r = await labSsh(h.name, `ovs-vsctl get Interface ${dev} external_ids:iface-id external_ids:attached-mac; ovs-vsctl get Port ${dev} tag; ovs-vsctl port-to-br ${dev}`)
+        const r = await labSsh(
+          h.name,
+          `ovs-vsctl get Interface ${dev} external_ids:iface-id external_ids:attached-mac; ovs-vsctl get Port ${dev} tag; ovs-vsctl port-to-br ${dev}`,
+        )
         expect(r.exitCode, `${h.name} ${dev}: ${r.stderr}`).toBe(0)
         expect(r.stdout.split('\n').slice(0, 4)).toEqual([`"${i.id}"`, `"${i.mac}"`, String(h.localVlan), 'br-int'])
       }
@@ -191,7 +225,9 @@ describe.skipIf(!lab)(`the lab is real${labSkipNote()}`, () => {
     const a = node(inv, 'lab-h1').instances![0]
     const b = node(inv, 'lab-h3').instances![0]
     expect(node(inv, 'lab-h1').bondActive).not.toBe(node(inv, 'lab-h3').bondActive)
-    const ping = await run('ip', ['netns', 'exec', a.ns, 'ping', '-c', '3', '-W', '2', '-i', '0.3', b.ip], {timeoutMs: 30_000})
+    const ping = await run('ip', ['netns', 'exec', a.ns, 'ping', '-c', '3', '-W', '2', '-i', '0.3', b.ip], {
+      timeoutMs: 30_000,
+    })
     expect(ping.exitCode, ping.stdout + ping.stderr).toBe(0)
     const macs = JSON.parse((await labSsh('lab-leaf1', `vtysh -c 'show evpn mac vni ${a.vni} json'`)).stdout)
     expect(macs.macs[b.mac]?.type, JSON.stringify(macs).slice(0, 500)).toBe('remote')

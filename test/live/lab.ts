@@ -27,38 +27,135 @@ export const LAB_INVENTORY = path.join(LAB_STATE, 'inventory.json')
 export const LAB_CONFIG = path.join(LAB_STATE, 'fabricctl.yaml')
 export const LAB_SSH_CONFIG = path.join(LAB_RUN, 'ssh', 'ssh_config')
 
-export interface LabNetwork {name: string; id: string; subnetId: string; vlan: number; vni: number; cidr: string; gateway: string; tags: string[]; physnet: string; routeTarget: string; anycastMac: string}
-export interface LabInstance {name: string; host: string; kind: string; portId: string; device: string; ip: string; network: string}
-export interface LabHost {name: string; az: string; address: string; port: number; plugging: 'direct' | 'qbr'; nics: {name: string; leaf: string; interface: string; speedMbps: number}[]}
-export interface LabLeaf {name: string; az: string; pair: string; address: string; port: number; driver: 'frr'; vtep: string; asn: number}
-export interface LabSpine {name: string; az: string; address: string; vtep: string; asn: number}
+export interface LabNetwork {
+  name: string
+  id: string
+  subnetId: string
+  vlan: number
+  vni: number
+  cidr: string
+  gateway: string
+  tags: string[]
+  physnet: string
+  routeTarget: string
+  anycastMac: string
+}
+export interface LabInstance {
+  name: string
+  host: string
+  kind: string
+  portId: string
+  device: string
+  ip: string
+  network: string
+}
+export interface LabHost {
+  name: string
+  az: string
+  address: string
+  port: number
+  plugging: 'direct' | 'qbr'
+  nics: {name: string; leaf: string; interface: string; speedMbps: number}[]
+}
+export interface LabLeaf {
+  name: string
+  az: string
+  pair: string
+  address: string
+  port: number
+  driver: 'frr'
+  vtep: string
+  asn: number
+}
+export interface LabSpine {
+  name: string
+  az: string
+  address: string
+  vtep: string
+  asn: number
+}
 export interface LabNode {
-  name: string; role: 'spine' | 'leaf' | 'host'; ns: string; address: string
+  name: string
+  role: 'spine' | 'leaf' | 'host'
+  ns: string
+  address: string
   // hosts
-  plugging?: 'direct' | 'qbr'; ovs?: 'system' | 'debian11'; bpffs?: boolean; network?: string; localVlan?: number; bondActive?: string
-  instances?: {name: string; ns: string; network: string; id: string; mac: string; ip: string; prefix: number; gateway: string; vlan: number; vni: number; networkId: string}[]
+  plugging?: 'direct' | 'qbr'
+  ovs?: 'system' | 'debian11'
+  bpffs?: boolean
+  network?: string
+  localVlan?: number
+  bondActive?: string
+  instances?: {
+    name: string
+    ns: string
+    network: string
+    id: string
+    mac: string
+    ip: string
+    prefix: number
+    gateway: string
+    vlan: number
+    vni: number
+    networkId: string
+  }[]
   // leaves
-  vnis?: number[]; ports?: {iface: string; host: string; hostNic: string; vni: number}[]; frrConf?: string
+  vnis?: number[]
+  ports?: {iface: string; host: string; hostNic: string; vni: number}[]
+  frrConf?: string
   uplinks?: {iface: string; spine: string; spineIface: string; ip: string; peerIp: string; prefix: number}[]
 }
 export interface LabInventory {
-  kind: 'LabInventory'; schemaVersion: 1; profile: 'native' | 'full'
-  stateDir: string; runDir: string; configFile: string; sshConfigFile: string
+  kind: 'LabInventory'
+  schemaVersion: 1
+  profile: 'native' | 'full'
+  stateDir: string
+  runDir: string
+  configFile: string
+  sshConfigFile: string
   neutron: {url: string; projectId: string}
-  ssh: {user: string; identityFile: string; knownHostsFile: string; strictHostKeyChecking: boolean; connectTimeoutMs: number}
+  ssh: {
+    user: string
+    identityFile: string
+    knownHostsFile: string
+    strictHostKeyChecking: boolean
+    connectTimeoutMs: number
+  }
   mgmt: {bridge: string; gateway: string; prefix: number}
-  networks: LabNetwork[]; azs: {name: string; topology: string}[]
-  spines: LabSpine[]; leaves: LabLeaf[]; hosts: LabHost[]; instances: LabInstance[]; nodes: LabNode[]
+  networks: LabNetwork[]
+  azs: {name: string; topology: string}[]
+  spines: LabSpine[]
+  leaves: LabLeaf[]
+  hosts: LabHost[]
+  instances: LabInstance[]
+  nodes: LabNode[]
 }
 
-export interface RunResult {stdout: string; stderr: string; exitCode: number}
+export interface RunResult {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
 
-export function run(cmd: string, args: string[], opts: {timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string; progress?: string} = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = execFile(cmd, args, {timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env}, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0
-      resolve({stdout: String(stdout), stderr: String(stderr) + (err && typeof (err as any).code !== 'number' ? `\n${err.message}` : ''), exitCode: code})
-    })
+export function run(
+  cmd: string,
+  args: string[],
+  opts: {timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string; progress?: string} = {},
+): Promise<RunResult> {
+  return new Promise(resolve => {
+    const child = execFile(
+      cmd,
+      args,
+      {timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env},
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0
+        resolve({
+          stdout: String(stdout),
+          stderr: String(stderr) + (err && typeof (err as any).code !== 'number' ? `\n${err.message}` : ''),
+          exitCode: code,
+        })
+      },
+    )
     // progress: echo the child's stderr lines as they come (the lab's "[lab 12.3s] ..." lines), prefixed
     if (opts.progress !== undefined) {
       let buf = ''
@@ -79,27 +176,45 @@ export function labCannotRunReason(): string | null {
   if (process.platform !== 'linux') return `the lab needs Linux (this is ${process.platform})`
   if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces, mounts, apt-get)'
   let osRelease = ''
-  try { osRelease = fs.readFileSync('/etc/os-release', 'utf8') } catch { /* none */ }
-  if (!/^ID=debian$/m.test(osRelease)) return 'the lab needs Debian (neutron-server, openvswitch-switch and frr come from Debian packages)'
+  try {
+    osRelease = fs.readFileSync('/etc/os-release', 'utf8')
+  } catch {
+    /* none */
+  }
+  if (!/^ID=debian$/m.test(osRelease))
+    return 'the lab needs Debian (neutron-server, openvswitch-switch and frr come from Debian packages)'
   return null
 }
 
 export function readLabInventory(): LabInventory | null {
-  try { return JSON.parse(fs.readFileSync(LAB_INVENTORY, 'utf8')) as LabInventory } catch { return null }
+  try {
+    return JSON.parse(fs.readFileSync(LAB_INVENTORY, 'utf8')) as LabInventory
+  } catch {
+    return null
+  }
 }
 
 /** Fast health check: every recorded lab process alive and Neutron answering. */
 export async function labHealthy(full = false): Promise<boolean> {
   if (!fs.existsSync(LAB_INVENTORY) || !fs.existsSync(path.join(LAB_RUN, 'lab.env'))) return false
-  if (full) return (await run(path.join(LAB_DIR, 'status'), ['--quiet', '--wait', '30'], {timeoutMs: 120_000})).exitCode === 0
+  if (full)
+    return (await run(path.join(LAB_DIR, 'status'), ['--quiet', '--wait', '30'], {timeoutMs: 120_000})).exitCode === 0
   const pidDir = path.join(LAB_RUN, 'pids')
   let files: string[] = []
-  try { files = fs.readdirSync(pidDir).filter(f => f.endsWith('.pid')) } catch { return false }
+  try {
+    files = fs.readdirSync(pidDir).filter(f => f.endsWith('.pid'))
+  } catch {
+    return false
+  }
   if (files.length === 0) return false
   for (const f of files) {
     const [pid, start] = fs.readFileSync(path.join(pidDir, f), 'utf8').trim().split(/\s+/)
     let stat = ''
-    try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8') } catch { return false }
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    } catch {
+      return false
+    }
     // field 22 (starttime) counted after the ")" that closes the command name
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     if (fields[19] !== start) return false
@@ -107,7 +222,10 @@ export async function labHealthy(full = false): Promise<boolean> {
   const inv = readLabInventory()
   if (!inv) return false
   try {
-    const res = await fetch(`${inv.neutron.url}/v2.0/networks`, {headers: {'X-Project-Id': inv.neutron.projectId}, signal: AbortSignal.timeout(5000)})
+    const res = await fetch(`${inv.neutron.url}/v2.0/networks`, {
+      headers: {'X-Project-Id': inv.neutron.projectId},
+      signal: AbortSignal.timeout(5000),
+    })
     return res.ok
   } catch {
     return false
@@ -116,7 +234,9 @@ export async function labHealthy(full = false): Promise<boolean> {
 
 let skipNote: string | null = null
 /** " (skipped: reason)" after useLab() returned null; "" otherwise. For describe titles. */
-export function labSkipNote(): string { return skipNote ? ` (skipped: ${skipNote})` : '' }
+export function labSkipNote(): string {
+  return skipNote ? ` (skipped: ${skipNote})` : ''
+}
 
 /** Why the run's global setup could not bring the lab up (set in the live project's globalSetup), or null. */
 export const LAB_UP_ERROR_ENV = 'FABRICCTL_LAB_UP_ERROR'
@@ -128,10 +248,14 @@ export async function labUp(profile: 'native' | 'full'): Promise<void> {
   const up = await run(path.join(LAB_DIR, 'up'), args, {timeoutMs: 1_500_000, progress: `[live:${profile}] `})
   if (up.exitCode !== 0) {
     // up cleans up after itself; make sure, so that a failed bring-up never leaves a lab behind
-    const down = await run(path.join(LAB_DIR, 'down'), profile === 'full' ? ['--profile', 'full'] : [], {timeoutMs: 300_000})
+    const down = await run(path.join(LAB_DIR, 'down'), profile === 'full' ? ['--profile', 'full'] : [], {
+      timeoutMs: 300_000,
+    })
     const kept = /logs kept in (\S+)/.exec(up.stderr)?.[1]
-    throw new Error(`test/lab/up${profile === 'full' ? ' --profile full' : ''} failed (exit ${up.exitCode})${kept ? `; its logs are in ${kept}` : ''}` +
-      `${down.exitCode === 0 ? '' : `; test/lab/down after it: ${down.stderr.slice(-1000)}`}:\n${(up.stderr + up.stdout).slice(-4000)}`)
+    throw new Error(
+      `test/lab/up${profile === 'full' ? ' --profile full' : ''} failed (exit ${up.exitCode})${kept ? `; its logs are in ${kept}` : ''}` +
+        `${down.exitCode === 0 ? '' : `; test/lab/down after it: ${down.stderr.slice(-1000)}`}:\n${(up.stderr + up.stdout).slice(-4000)}`,
+    )
   }
 }
 
@@ -143,14 +267,16 @@ export async function useLab(): Promise<LabInventory | null> {
   if (await labHealthy()) return readLabInventory()
   const reason = labCannotRunReason()
   if (reason) {
-    if (process.env.FABRICCTL_REQUIRE_LIVE === '1') throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the live lab cannot run: ${reason}`)
+    if (process.env.FABRICCTL_REQUIRE_LIVE === '1')
+      throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the live lab cannot run: ${reason}`)
     skipNote = reason
     console.warn(`[live] skipping live tests: ${reason}`)
     return null
   }
   await labUp('native')
   const inv = readLabInventory()
-  if (!inv || !(await labHealthy())) throw new Error('test/lab/up exited 0 but the lab is not healthy (test/lab/status tells which piece)')
+  if (!inv || !(await labHealthy()))
+    throw new Error('test/lab/up exited 0 but the lab is not healthy (test/lab/status tells which piece)')
   return inv
 }
 
@@ -169,22 +295,32 @@ export const LAB_PROFILES = [
   {name: 'full', prefix: 'fabf-', state: path.join(LAB_STATE, 'full'), guardMetric: 4242},
   {name: 'prod', prefix: 'fabp-', state: path.join(LAB_STATE, 'prod'), guardMetric: 4243},
 ] as const
-export type LabProfileName = typeof LAB_PROFILES[number]['name']
+export type LabProfileName = (typeof LAB_PROFILES)[number]['name']
 
 /** What a torn-down lab must not leave: namespaces, links, mounts, routes, processes, run dir. Empty = clean. */
 export async function labLeftovers(profile: LabProfileName = 'native'): Promise<string[]> {
   const p = LAB_PROFILES.find(x => x.name === profile)!
   const run_ = path.join(p.state, 'run')
   const left: string[] = []
-  const ns = (await run('ip', ['netns', 'list'])).stdout.split('\n').map(l => l.split(' ')[0]).filter(n => n?.startsWith(p.prefix))
+  const ns = (await run('ip', ['netns', 'list'])).stdout
+    .split('\n')
+    .map(l => l.split(' ')[0])
+    .filter(n => n?.startsWith(p.prefix))
   if (ns.length) left.push(`namespaces: ${ns.join(' ')}`)
-  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map(l => l.split(': ')[1]?.split('@')[0]).filter(n => n?.startsWith(p.prefix))
+  const links = (await run('ip', ['-o', 'link', 'show'])).stdout
+    .split('\n')
+    .map(l => l.split(': ')[1]?.split('@')[0])
+    .filter(n => n?.startsWith(p.prefix))
   if (links.length) left.push(`links: ${links.join(' ')}`)
   // mounts: the namespaces' nsfs mounts (/run/netns/<prefix>*) and anything under this profile's run dir
-  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(l => l.includes(`/${p.prefix}`) || l.includes(`${run_}/`) || l.includes(` ${run_} `))
+  const mounts = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter(l => l.includes(`/${p.prefix}`) || l.includes(`${run_}/`) || l.includes(` ${run_} `))
   if (mounts.length) left.push(`mounts: ${mounts.join(' | ')}`)
   // the guard route: unreachable 198.19.0.0/16 with this profile's metric
-  const routes = (await run('ip', ['route', 'show', 'type', 'unreachable'])).stdout.split('\n')
+  const routes = (await run('ip', ['route', 'show', 'type', 'unreachable'])).stdout
+    .split('\n')
     .filter(l => l.includes('198.19.0.0/16') && Number(/ metric (\d+)/.exec(l)?.[1] ?? 0) === p.guardMetric)
   if (routes.length) left.push(`routes: ${routes.join(' | ')}`)
   const lastPids = path.join(p.state, 'last-pids')
@@ -193,8 +329,11 @@ export async function labLeftovers(profile: LabProfileName = 'native'): Promise<
       const [pid, start] = fs.readFileSync(path.join(lastPids, f), 'utf8').trim().split(/\s+/)
       try {
         const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-        if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === start) left.push(`process ${f.replace(/\.pid$/, '')} (pid ${pid})`)
-      } catch { /* gone */ }
+        if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === start)
+          left.push(`process ${f.replace(/\.pid$/, '')} (pid ${pid})`)
+      } catch {
+        /* gone */
+      }
     }
   }
   if (fs.existsSync(run_)) left.push(`run dir ${run_}`)
@@ -220,10 +359,12 @@ export interface FullLab<T> {
 export async function useFullLab<T = LabInventory>(what: string): Promise<FullLab<T>> {
   const want = process.env.FABRICCTL_LAB_PROFILE === 'full'
   const skip = want ? labCannotRunReason() : `set FABRICCTL_LAB_PROFILE=full to run the ${what} (UML leaves)`
-  if (skip && want && process.env.FABRICCTL_REQUIRE_LIVE === '1') throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the full lab cannot run: ${skip}`)
+  if (skip && want && process.env.FABRICCTL_REQUIRE_LIVE === '1')
+    throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the full lab cannot run: ${skip}`)
   if (skip) return {skip, inv: null, release: async () => {}}
   let startedHere = false
-  const healthy = (await run(path.join(LAB_DIR, 'status'), ['--profile', 'full', '--quiet'], {timeoutMs: 120_000})).exitCode === 0
+  const healthy =
+    (await run(path.join(LAB_DIR, 'status'), ['--profile', 'full', '--quiet'], {timeoutMs: 120_000})).exitCode === 0
   if (!healthy) {
     // labUp takes the full lab down again when up fails (before this file could own it), then throws
     await labUp('full')
@@ -235,7 +376,8 @@ export async function useFullLab<T = LabInventory>(what: string): Promise<FullLa
     release: async () => {
       if (!startedHere || process.env.FABRICCTL_LAB_KEEP === '1') return
       const down = await run(path.join(LAB_DIR, 'down'), ['--profile', 'full'], {timeoutMs: 300_000})
-      if (down.exitCode !== 0) throw new Error(`test/lab/down --profile full left things behind:\n${down.stderr.slice(-3000)}`)
+      if (down.exitCode !== 0)
+        throw new Error(`test/lab/down --profile full left things behind:\n${down.stderr.slice(-3000)}`)
     },
   }
 }

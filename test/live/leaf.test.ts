@@ -19,12 +19,20 @@ import {assertMatchesSchema} from '../helpers/schema.js'
 import {LAB_CONFIG, type LabInventory, labSkipNote, labSsh, run, useLab} from './lab.js'
 
 const lab: LabInventory | null = await useLab()
-const HOSTS = [{name: 'lab-h9', iface: 'swp9'}, {name: 'lab-h8', iface: 'swp8'}] as const
+const HOSTS = [
+  {name: 'lab-h9', iface: 'swp9'},
+  {name: 'lab-h8', iface: 'swp8'},
+] as const
 
 describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () => {
   // created only when the tests run (a skipped file must not leave an empty directory behind)
   const dir = lab ? fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-leaf-live-')) : ''
-  const env = {FABRICCTL_HOME: dir, FABRICCTL_CONFIG: path.join(dir, 'config.yaml'), FABRICCTL_CONTEXT: 'lab', NO_COLOR: '1'}
+  const env = {
+    FABRICCTL_HOME: dir,
+    FABRICCTL_CONFIG: path.join(dir, 'config.yaml'),
+    FABRICCTL_CONTEXT: 'lab',
+    NO_COLOR: '1',
+  }
   const cli = async (...args: string[]) => {
     const r = await runCli(args, {env, timeoutMs: 180_000})
     if (r.json) assertMatchesSchema(r.json)
@@ -38,13 +46,24 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     return r.stdout
   }
   const neutron = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${lab!.neutron.url}${p}`, {method, headers: {'content-type': 'application/json', 'x-project-id': lab!.neutron.projectId}, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000)})
+    const res = await fetch(`${lab!.neutron.url}${p}`, {
+      method,
+      headers: {'content-type': 'application/json', 'x-project-id': lab!.neutron.projectId},
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    })
     const text = await res.text()
     if (!res.ok) throw new Error(`neutron ${method} ${p}: ${res.status} ${text.slice(0, 300)}`)
     return text ? JSON.parse(text) : null
   }
-  const evpnVnis = async (leaf: string) => JSON.parse(await sh(leaf, `vtysh -c 'show evpn vni json'`)) as Record<string, {vni: number; type: string; vxlanIf: string}>
-  const masterOf = async (leaf: string, iface: string) => (JSON.parse(await sh(leaf, 'bridge -j link')) as {ifname: string; master?: string}[]).find(l => l.ifname === iface)?.master ?? null
+  const evpnVnis = async (leaf: string) =>
+    JSON.parse(await sh(leaf, `vtysh -c 'show evpn vni json'`)) as Record<
+      string,
+      {vni: number; type: string; vxlanIf: string}
+    >
+  const masterOf = async (leaf: string, iface: string) =>
+    (JSON.parse(await sh(leaf, 'bridge -j link')) as {ifname: string; master?: string}[]).find(l => l.ifname === iface)
+      ?.master ?? null
 
   const orig = new Map<string, {file: string; running: string; hadSav: boolean}>()
   let ctx: LiveContext
@@ -55,14 +74,48 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     // A context like the lab's, with the lab's anycast MAC and two extra hosts cabled to swp8/swp9 of both leaves.
     const cfg = await loadConfig(LAB_CONFIG)
     const labCtx = cfg.contexts.find(c => c.name === 'lab') as LiveContext
-    ctx = {...labCtx, overlay: {...labCtx.overlay, anycastMac: lab!.networks[0]!.anycastMac, vniBase: net3().vni - net3().vlan},
-      inventory: {...labCtx.inventory, hosts: [...labCtx.inventory.hosts, ...HOSTS.map(h => ({name: h.name, az: lab!.azs[0]!.name, address: '198.18.0.250', port: 22, role: 'container' as const, plugging: 'direct' as const,
-        nics: lab!.leaves.map((l, i) => ({name: `eth${i}`, leaf: l.name, interface: h.iface, speedMbps: 10_000}))}))]}}
-    fs.writeFileSync(env.FABRICCTL_CONFIG, JSON.stringify({apiVersion: 'fabricctl/v1', kind: 'Config', 'current-context': 'lab', contexts: [ctx]}))
+    ctx = {
+      ...labCtx,
+      overlay: {...labCtx.overlay, anycastMac: lab!.networks[0]!.anycastMac, vniBase: net3().vni - net3().vlan},
+      inventory: {
+        ...labCtx.inventory,
+        hosts: [
+          ...labCtx.inventory.hosts,
+          ...HOSTS.map(h => ({
+            name: h.name,
+            az: lab!.azs[0]!.name,
+            address: '198.18.0.250',
+            port: 22,
+            role: 'container' as const,
+            plugging: 'direct' as const,
+            nics: lab!.leaves.map((l, i) => ({name: `eth${i}`, leaf: l.name, interface: h.iface, speedMbps: 10_000})),
+          })),
+        ],
+      },
+    }
+    fs.writeFileSync(
+      env.FABRICCTL_CONFIG,
+      JSON.stringify({apiVersion: 'fabricctl/v1', kind: 'Config', 'current-context': 'lab', contexts: [ctx]}),
+    )
     for (const leaf of leaves()) {
-      orig.set(leaf, {file: await sh(leaf, 'cat /etc/frr/frr.conf'), running: await sh(leaf, `vtysh -c 'show running-config'`), hadSav: (await labSsh(leaf, 'test -e /etc/frr/frr.conf.sav')).exitCode === 0})
+      orig.set(leaf, {
+        file: await sh(leaf, 'cat /etc/frr/frr.conf'),
+        running: await sh(leaf, `vtysh -c 'show running-config'`),
+        hadSav: (await labSsh(leaf, 'test -e /etc/frr/frr.conf.sav')).exitCode === 0,
+      })
       for (const h of HOSTS) {
-        const r = await run('ip', ['-n', ns(leaf), 'link', 'add', h.iface, 'type', 'veth', 'peer', 'name', `${h.iface}p`])
+        const r = await run('ip', [
+          '-n',
+          ns(leaf),
+          'link',
+          'add',
+          h.iface,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          `${h.iface}p`,
+        ])
         expect(r.exitCode, r.stderr).toBe(0)
         await run('ip', ['-n', ns(leaf), 'link', 'set', `${h.iface}p`, 'up'])
       }
@@ -85,9 +138,13 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
       for (const leaf of leaves()) {
         const o = orig.get(leaf)
         if (o) {
-          await labSsh(leaf, `printf %s '${Buffer.from(o.file).toString('base64')}' | base64 -d >/etc/frr/frr.conf${o.hadSav ? '' : '; rm -f /etc/frr/frr.conf.sav'}`)
+          await labSsh(
+            leaf,
+            `printf %s '${Buffer.from(o.file).toString('base64')}' | base64 -d >/etc/frr/frr.conf${o.hadSav ? '' : '; rm -f /etc/frr/frr.conf.sav'}`,
+          )
           const now = (await labSsh(leaf, `vtysh -c 'show running-config'`)).stdout
-          if (now !== o.running) process.stderr.write(`leaf test: ${leaf} running-config differs from before the test\n`)
+          if (now !== o.running)
+            process.stderr.write(`leaf test: ${leaf} running-config differs from before the test\n`)
         }
         for (const h of HOSTS) await run('ip', ['-n', ns(leaf), 'link', 'del', h.iface])
       }
@@ -96,7 +153,14 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
   }, 180_000)
 
   it('a port bound to a host makes both of its leaves carry the VNI and the host port in its bridge (show evpn vni, bridge -j)', async () => {
-    const {port} = await neutron('POST', '/v2.0/ports', {port: {name: 'fabricctl-leaf-test', network_id: net3().id, project_id: lab!.neutron.projectId, 'binding:host_id': 'lab-h9'}})
+    const {port} = await neutron('POST', '/v2.0/ports', {
+      port: {
+        name: 'fabricctl-leaf-test',
+        network_id: net3().id,
+        project_id: lab!.neutron.projectId,
+        'binding:host_id': 'lab-h9',
+      },
+    })
     portId = port.id as string
     const diff = await cli('leaf', 'diff', '--all')
     expect(diff.exitCode).toBe(1)
@@ -115,7 +179,10 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     expect(again.json.totals.unchanged).toBe(leaves().length)
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
     // the port bind path: push the port's leaves and record the overlay state on the Neutron port
-    const out = await configurePortLeaves({backend: 'live', context: ctx, reader: liveReader(ctx), close() {}}, {portId, host: 'lab-h9'})
+    const out = await configurePortLeaves(
+      {backend: 'live', context: ctx, reader: liveReader(ctx), close() {}},
+      {portId, host: 'lab-h9'},
+    )
     expect(out.overlay).toBe('ACTIVE')
     expect(out.dataPlaneStatus).toBe('ACTIVE')
     expect((await neutron('GET', `/v2.0/ports/${portId}`)).port.data_plane_status).toBe('ACTIVE')
@@ -124,11 +191,16 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
   it('migrate moves the host port; rollback --to previous restores the previous running state byte for byte', async () => {
     expect(portId).toBeDefined()
     const before = new Map<string, {running: string; file: string}>()
-    for (const leaf of leaves()) before.set(leaf, {running: await sh(leaf, `vtysh -c 'show running-config'`), file: await sh(leaf, 'cat /etc/frr/frr.conf')})
+    for (const leaf of leaves())
+      before.set(leaf, {
+        running: await sh(leaf, `vtysh -c 'show running-config'`),
+        file: await sh(leaf, 'cat /etc/frr/frr.conf'),
+      })
     await neutron('PUT', `/v2.0/ports/${portId}`, {port: {'binding:host_id': 'lab-h8'}})
     const p = await cli('leaf', 'push', '--all', '--json')
     expect(p.exitCode, p.stdout).toBe(0)
-    for (const l of p.json.leaves) expect(l.summary).toEqual([`allow VLAN ${net3().vlan} on swp8`, `remove VLAN ${net3().vlan} from swp9`])
+    for (const l of p.json.leaves)
+      expect(l.summary).toEqual([`allow VLAN ${net3().vlan} on swp8`, `remove VLAN ${net3().vlan} from swp9`])
     for (const leaf of leaves()) {
       expect(await masterOf(leaf, 'swp8')).toBe(`br${net3().vni}`)
       expect(await masterOf(leaf, 'swp9')).toBeNull()
@@ -147,7 +219,7 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
   }, 930_000) // 10 CLI runs, ~30 ssh/HTTP/process calls
 
-  it('`port migrate` pushes the new and old hosts\' leaves and records the overlay in data_plane_status', async () => {
+  it("`port migrate` pushes the new and old hosts' leaves and records the overlay in data_plane_status", async () => {
     expect(portId).toBeDefined()
     const m = await cli('port', 'migrate', portId!, '--to-host', 'lab-h9', '--json')
     // The lab's Neutron has no L2 agent, so the underlay is binding_failed (exit 1); the overlay is proven on the leaves.
@@ -171,8 +243,18 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     try {
       const running = await d.read()
       const desired = structuredClone(running.config)
-      desired.vnis['10199'] = {vni: 10_199, vlan: 199, network: 'bogus', vrf: 'default', routeTarget: '65000:10199\n  this-is-not-a-command', gateway: {address: '198.19.99.1/24', mac: ctx.overlay.anycastMac}}
-      const err = await Promise.resolve(d.prepare(desired, running, [])).then(() => null, (e: unknown) => e)
+      desired.vnis['10199'] = {
+        vni: 10_199,
+        vlan: 199,
+        network: 'bogus',
+        vrf: 'default',
+        routeTarget: '65000:10199\n  this-is-not-a-command',
+        gateway: {address: '198.19.99.1/24', mac: ctx.overlay.anycastMac},
+      }
+      const err = await Promise.resolve(d.prepare(desired, running, [])).then(
+        () => null,
+        (e: unknown) => e,
+      )
       expect(err).toBeInstanceOf(LeafDriverError)
       expect((err as LeafDriverError).code).toBe('LEAF_CANDIDATE_INVALID')
       expect((err as LeafDriverError).step).toBe('vtysh --dryrun')

@@ -20,24 +20,47 @@ const cli = async (args: string[]) => {
 }
 
 async function neutron<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${lab!.neutron.url}${path}`, {method, headers: {'Content-Type': 'application/json', 'X-Project-Id': lab!.neutron.projectId}, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(60_000)})
+  const res = await fetch(`${lab!.neutron.url}${path}`, {
+    method,
+    headers: {'Content-Type': 'application/json', 'X-Project-Id': lab!.neutron.projectId},
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(60_000),
+  })
   const text = await res.text()
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`)
   return (text ? JSON.parse(text) : {}) as T
 }
 
 const nets: {id: string; name: string; cidr: string}[] = []
-const portsOn = async () => (await neutron<{ports: any[]}>('GET', `/v2.0/ports?${nets.map(n => `network_id=${n.id}`).join('&')}`)).ports
+const portsOn = async () =>
+  (await neutron<{ports: any[]}>('GET', `/v2.0/ports?${nets.map(n => `network_id=${n.id}`).join('&')}`)).ports
 
 describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
   beforeAll(async () => {
     const physnet = lab!.networks[0]!.physnet
     for (const k of [1, 2]) {
       const vlan = 3000 + Math.floor(Math.random() * 900) + k
-      const {network} = await neutron('POST', '/v2.0/networks', {network: {name: `${tag}-net${k}`, project_id: lab!.neutron.projectId, 'provider:network_type': 'vlan', 'provider:physical_network': physnet, 'provider:segmentation_id': vlan}})
+      const {network} = await neutron('POST', '/v2.0/networks', {
+        network: {
+          name: `${tag}-net${k}`,
+          project_id: lab!.neutron.projectId,
+          'provider:network_type': 'vlan',
+          'provider:physical_network': physnet,
+          'provider:segmentation_id': vlan,
+        },
+      })
       const cidr = `198.51.${100 + k}.0/29`
-      await neutron('POST', '/v2.0/subnets', {subnet: {network_id: network.id, project_id: lab!.neutron.projectId, ip_version: 4, cidr, gateway_ip: `198.51.${100 + k}.1`, enable_dhcp: false,
-        allocation_pools: [{start: `198.51.${100 + k}.2`, end: `198.51.${100 + k}.4`}]}})
+      await neutron('POST', '/v2.0/subnets', {
+        subnet: {
+          network_id: network.id,
+          project_id: lab!.neutron.projectId,
+          ip_version: 4,
+          cidr,
+          gateway_ip: `198.51.${100 + k}.1`,
+          enable_dhcp: false,
+          allocation_pools: [{start: `198.51.${100 + k}.2`, end: `198.51.${100 + k}.4`}],
+        },
+      })
       await neutron('PUT', `/v2.0/networks/${network.id}/tags/${tag}`)
       nets.push({id: network.id, name: network.name, cidr})
     }
@@ -58,13 +81,16 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     const p = r.json.ports[0]
     expect(p).toMatchObject({name: `${tag}-pod-1`, created: true, host: lab!.hosts[0]!.name, state: 'ERROR_ERROR'})
     expect(r.json.leaves.map((l: any) => l.leaf).sort()).toEqual(lab!.leaves.map(l => l.name).sort())
-    for (const l of r.json.leaves) expect(l).toMatchObject({ok: false, changed: false, error: expect.stringMatching(/native profile/)})
+    for (const l of r.json.leaves)
+      expect(l).toMatchObject({ok: false, changed: false, error: expect.stringMatching(/native profile/)})
     expect(nets.map(n => n.name)).toContain(p.network)
     const again = await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`])
     expect(again.exitCode).toBe(0)
     expect(again.json.ports[0]).toMatchObject({id: p.id, ip: p.ip, mac: p.mac, created: false})
     expect((await neutron('GET', `/v2.0/ports?name=${tag}-pod-1`)).ports).toHaveLength(1)
-    expect((await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`, '--fail-if-exists'])).exitCode).toBe(4)
+    expect(
+      (await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`, '--fail-if-exists'])).exitCode,
+    ).toBe(4)
     const shown = await cli(['port', 'show', p.ip])
     expect(shown.json.port).toMatchObject({id: p.id, neutron: {vifType: 'binding_failed'}})
   }, 570_000) // 8 CLI runs, ~6 ssh/HTTP/process calls
@@ -109,13 +135,19 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     const before = (await cli(['port', 'show', `${tag}-pod-1`])).json.port
     const r = await cli(['port', 'migrate', `${tag}-pod-1`, '--to-host', h2!.name])
     expect([0, 1]).toContain(r.exitCode) // 1: the lab's Neutron cannot bind (no agent), see the state
-    expect(r.json).toMatchObject({changed: true, before: {host: h1!.name, ip: before.ip, mac: before.mac}, after: {host: h2!.name, ip: before.ip, mac: before.mac}})
+    expect(r.json).toMatchObject({
+      changed: true,
+      before: {host: h1!.name, ip: before.ip, mac: before.mac},
+      after: {host: h2!.name, ip: before.ip, mac: before.mac},
+    })
     const p = (await neutron('GET', `/v2.0/ports/${before.id}`)).port
     expect(p['binding:host_id']).toBe(h2!.name)
     expect(p.fixed_ips[0].ip_address).toBe(before.ip)
     expect(p.mac_address).toBe(before.mac)
     expect((await cli(['port', 'migrate', `${tag}-pod-1`, '--to-host', 'no-such-host'])).exitCode).toBe(2)
-    expect((await cli(['port', 'bind', `${tag}-pod-1`, '--host', h1!.name])).json.error.code).toBe('PORT_BOUND_ELSEWHERE')
+    expect((await cli(['port', 'bind', `${tag}-pod-1`, '--host', h1!.name])).json.error.code).toBe(
+      'PORT_BOUND_ELSEWHERE',
+    )
   }, 300_000) // 4 CLI runs, ~1 ssh/HTTP/process call
 
   it('port list pages through Neutron with a label filter', async () => {
@@ -140,13 +172,16 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect((await neutron('GET', `/v2.0/networks/${nets[0]!.id}`)).network.tags).not.toContain(extra)
   }, 240_000) // 3 CLI runs, ~2 ssh/HTTP/process calls
 
-  it('names Neutron duplicated behind fabricctl\'s back are refused and reported by ipam check', async () => {
+  it("names Neutron duplicated behind fabricctl's back are refused and reported by ipam check", async () => {
     const name = `${tag}-dup`
     // Two free addresses are left in the label (4 of 6 used): put both duplicates where they fit.
     const used = await portsOn()
-    const targets = nets.flatMap(n => Array.from({length: 3 - used.filter((p: any) => p.network_id === n.id).length}, () => n.id)).slice(0, 2)
+    const targets = nets
+      .flatMap(n => Array.from({length: 3 - used.filter((p: any) => p.network_id === n.id).length}, () => n.id))
+      .slice(0, 2)
     expect(targets).toHaveLength(2)
-    for (const networkId of targets) await neutron('POST', '/v2.0/ports', {port: {name, network_id: networkId, project_id: lab!.neutron.projectId}})
+    for (const networkId of targets)
+      await neutron('POST', '/v2.0/ports', {port: {name, network_id: networkId, project_id: lab!.neutron.projectId}})
     const dups = (await neutron('GET', `/v2.0/ports?name=${name}`)).ports
     expect(dups).toHaveLength(2)
     const r = await cli(['port', 'allocate', '--label', tag, '--name', name])
@@ -154,7 +189,9 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
     expect(r.json.error.code).toBe('PORT_NAME_DUPLICATE')
     const check = await cli(['ipam', 'check'])
     expect(check.exitCode).toBe(1)
-    expect(check.json.checks.find((c: any) => c.name === 'duplicate-names').findings.map((f: any) => f.subject)).toContain(name)
+    expect(
+      check.json.checks.find((c: any) => c.name === 'duplicate-names').findings.map((f: any) => f.subject),
+    ).toContain(name)
     for (const p of dups) await neutron('DELETE', `/v2.0/ports/${p.id}`)
   }, 450_000) // 4 CLI runs, ~18 ssh/HTTP/process calls
 

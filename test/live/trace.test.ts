@@ -32,10 +32,22 @@ describe.skipIf(!lab)(`fabricctl trace on the live lab${labSkipNote()}`, () => {
     expect(r.exitCode, r.stderr).toBe(0)
     assertMatchesSchema(r.json)
     expect(r.json).toMatchObject({backend: 'live', route: 'bridged', disposition: {result: 'delivered'}})
-    const hops = r.json.hops as {node: string; device: string; kind: string; segment: string; evidence: string | null; encap: {vlan: number | null}}[]
-    for (const [end, inst] of [['src-end', src], ['dst-end', dst]] as const) {
+    const hops = r.json.hops as {
+      node: string
+      device: string
+      kind: string
+      segment: string
+      evidence: string | null
+      encap: {vlan: number | null}
+    }[]
+    for (const [end, inst] of [
+      ['src-end', src],
+      ['dst-end', dst],
+    ] as const) {
       // The device the OVS agent put on br-int for this port, and its local VLAN tag, as the host itself says.
-      const name = (await ssh(inst.host, `ovs-vsctl --bare --columns=name find Interface external_ids:iface-id=${inst.portId}`)).trim()
+      const name = (
+        await ssh(inst.host, `ovs-vsctl --bare --columns=name find Interface external_ids:iface-id=${inst.portId}`)
+      ).trim()
       const tag = Number((await ssh(inst.host, `ovs-vsctl get Port ${name} tag`)).trim())
       expect(name).toMatch(/^(tap|qvo)/)
       const mine = hops.filter(h => h.segment === end)
@@ -56,7 +68,9 @@ describe.skipIf(!lab)(`fabricctl trace on the live lab${labSkipNote()}`, () => {
     if (!qbr) return
     const r = await runCli(['trace', src.name, qbr.name, '--json'], {env})
     expect(r.exitCode, r.stderr).toBe(0)
-    const devices = (r.json.hops as {segment: string; device: string}[]).filter(h => h.segment === 'dst-end').map(h => h.device)
+    const devices = (r.json.hops as {segment: string; device: string}[])
+      .filter(h => h.segment === 'dst-end')
+      .map(h => h.device)
     const links = await ssh(qbr.host, 'ip -br link')
     expect(r.json.dst.plugging).toBe('qbr')
     expect(r.json.summary.hostHops).toBe(21)
@@ -69,7 +83,9 @@ describe.skipIf(!lab)(`fabricctl trace on the live lab${labSkipNote()}`, () => {
 
   it('breaks at the right hop when a leaf loses the VLAN (bridge membership) on the host port, and recovers', async () => {
     const before = await runCli(['trace', src.name, dst.name, '--json'], {env})
-    const port = (before.json.hops as {n: number; node: string; device: string; kind: string; segment: string}[]).find(h => h.segment === 'dst-end' && h.kind === 'switch-port')!
+    const port = (before.json.hops as {n: number; node: string; device: string; kind: string; segment: string}[]).find(
+      h => h.segment === 'dst-end' && h.kind === 'switch-port',
+    )!
     const links = JSON.parse(await ssh(port.node, 'bridge -j link show')) as {ifname: string; master?: string}[]
     const master = links.find(l => l.ifname === port.device)?.master
     expect(master, `${port.device} on ${port.node} is in a bridge`).toMatch(/^br\d+$/)
@@ -78,7 +94,13 @@ describe.skipIf(!lab)(`fabricctl trace on the live lab${labSkipNote()}`, () => {
       const r = await runCli(['trace', src.name, dst.name, '--json'], {env})
       expect(r.exitCode).toBe(1)
       assertMatchesSchema(r.json)
-      expect(r.json.disposition).toMatchObject({result: 'dropped', hop: port.n, node: port.node, device: port.device, cause: 'LEAF_VLAN_MISSING'})
+      expect(r.json.disposition).toMatchObject({
+        result: 'dropped',
+        hop: port.n,
+        node: port.node,
+        device: port.device,
+        cause: 'LEAF_VLAN_MISSING',
+      })
       const table = await runCli(['trace', src.name, dst.name, '--format', 'table'], {env})
       expect(table.stdout).toContain(`DROPPED at hop ${port.n} (${port.node} ${port.device}): LEAF_VLAN_MISSING`)
     } finally {
@@ -88,4 +110,3 @@ describe.skipIf(!lab)(`fabricctl trace on the live lab${labSkipNote()}`, () => {
     expect(after.json.disposition.result).toBe('delivered')
   }, 300_000) // 4 CLI runs, ~3 ssh/HTTP/process calls
 })
-

@@ -22,7 +22,22 @@ beforeAll(async () => {
   home = makeHome('fabricctl-concurrency-')
   expect((await runCli(['sim', 'init'], {home})).exitCode).toBe(0)
   // The batch trial 0 migrates and releases.
-  const r = await runCli(['port', 'allocate', '--network', NETWORKS[0]!, '--count', String(BATCH), '--name-template', 'c0-{i}', '--host', HOSTS[0]!, '--json'], {home})
+  const r = await runCli(
+    [
+      'port',
+      'allocate',
+      '--network',
+      NETWORKS[0]!,
+      '--count',
+      String(BATCH),
+      '--name-template',
+      'c0-{i}',
+      '--host',
+      HOSTS[0]!,
+      '--json',
+    ],
+    {home},
+  )
   expect(r.exitCode, r.stderr).toBe(0)
 }, 120_000)
 afterAll(() => home.cleanup())
@@ -37,21 +52,42 @@ describe('concurrent allocate + migrate + release + leaf push', () => {
       const moveTo = HOSTS[(t + 4) % HOSTS.length]!
       const net = NETWORKS[(t + 1) % NETWORKS.length]!
       const runs = await Promise.all([
-        runCli(['port', 'allocate', '--network', net, '--count', String(BATCH), '--name-template', `${next}-{i}`, '--host', host, '--json'], {home}),
+        runCli(
+          [
+            'port',
+            'allocate',
+            '--network',
+            net,
+            '--count',
+            String(BATCH),
+            '--name-template',
+            `${next}-{i}`,
+            '--host',
+            host,
+            '--json',
+          ],
+          {home},
+        ),
         runCli(['port', 'migrate', `${prev}-1`, '--to-host', moveTo, '--json'], {home}),
         runCli(['port', 'release', ...Array.from({length: BATCH - 1}, (_, k) => `${prev}-${k + 2}`), '--json'], {home}),
         runCli(['leaf', 'push', '--all', '--json'], {home}),
       ])
       for (const r of runs) expect(r.exitCode, `trial ${t}: ${r.stderr || r.stdout.slice(0, 400)}`).toBe(0)
-      const [diff, ipam] = await Promise.all([runCli(['leaf', 'diff', '--all', '--json'], {home}), runCli(['ipam', 'check', '--json'], {home})])
-      const changes = ((diff.json?.leaves ?? []) as {leaf: string; summary: string[]}[]).flatMap(l => l.summary.map(s => `${l.leaf}: ${s}`))
+      const [diff, ipam] = await Promise.all([
+        runCli(['leaf', 'diff', '--all', '--json'], {home}),
+        runCli(['ipam', 'check', '--json'], {home}),
+      ])
+      const changes = ((diff.json?.leaves ?? []) as {leaf: string; summary: string[]}[]).flatMap(l =>
+        l.summary.map(s => `${l.leaf}: ${s}`),
+      )
       outcomes.push({trial: t, diff: diff.exitCode, ipam: ipam.exitCode, changes})
       // The migrated port moves on: release it next trial's way, so ports do not pile up.
       await runCli(['port', 'release', `${prev}-1`], {home})
     }
     const clean = outcomes.filter(o => o.diff === 0 && o.ipam === 0).length
     console.log(`concurrency trials: ${clean}/${TRIALS} clean (leaf diff --all and ipam check exit 0)`)
-    for (const o of outcomes.filter(x => x.diff !== 0 || x.ipam !== 0)) console.log(`  trial ${o.trial}: diff ${o.diff}, ipam ${o.ipam}: ${o.changes.slice(0, 3).join('; ')}`)
+    for (const o of outcomes.filter(x => x.diff !== 0 || x.ipam !== 0))
+      console.log(`  trial ${o.trial}: diff ${o.diff}, ipam ${o.ipam}: ${o.changes.slice(0, 3).join('; ')}`)
     expect(outcomes.filter(o => o.diff !== 0 || o.ipam !== 0)).toEqual([])
   }, 1_800_000)
 })

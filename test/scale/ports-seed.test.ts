@@ -35,8 +35,14 @@ describe('concurrency and atomicity on the seed fabric', () => {
   it('8 fabricctl processes allocating 1,000 ports each from one label: zero duplicate IPs, zero lost allocations', async () => {
     const before = sql<{n: number}>('SELECT count(*) AS n FROM ports')[0]!.n
     // Separate processes (not the in-process runner): the point is SQLite locking between processes.
-    const runs = await Promise.all(Array.from({length: 8}, (_, k) =>
-      runCliProcess(['port', 'allocate', '--label', 'prod-env', '--count', '1000', '--name-template', `conc${k}-{i}`, '--json'], {home, timeoutMs: 180_000})))
+    const runs = await Promise.all(
+      Array.from({length: 8}, (_, k) =>
+        runCliProcess(
+          ['port', 'allocate', '--label', 'prod-env', '--count', '1000', '--name-template', `conc${k}-{i}`, '--json'],
+          {home, timeoutMs: 180_000},
+        ),
+      ),
+    )
     for (const r of runs) {
       expect(r.exitCode, r.stderr).toBe(0)
       assertMatchesSchema(r.json)
@@ -45,33 +51,84 @@ describe('concurrency and atomicity on the seed fabric', () => {
     // Every port each process was told about is in the store, with the IP and network it was told.
     const returned = runs.flatMap(r => r.json.ports as {id: string; name: string; ip: string; network: string}[])
     expect(returned).toHaveLength(8000)
-    const stored = new Map(sql<{id: string; ip: string; network: string}>(`SELECT id, ip, network FROM ports WHERE name LIKE 'conc%'`).map(p => [p.id, p]))
+    const stored = new Map(
+      sql<{id: string; ip: string; network: string}>(`SELECT id, ip, network FROM ports WHERE name LIKE 'conc%'`).map(
+        p => [p.id, p],
+      ),
+    )
     expect(stored.size).toBe(8000)
     for (const p of returned) expect(stored.get(p.id)).toEqual({id: p.id, ip: p.ip, network: p.network})
     expect(sql<{n: number}>('SELECT count(*) AS n FROM ports')[0]!.n).toBe(before + 8000)
     // No address handed out twice: not within a network, not across the label's networks.
     expect(sql('SELECT network, ip_num FROM ports GROUP BY network, ip_num HAVING count(*) > 1')).toEqual([])
-    expect(sql(`SELECT ip FROM ports WHERE network IN (SELECT network FROM network_labels WHERE label = 'prod-env') GROUP BY ip HAVING count(*) > 1`)).toEqual([])
+    expect(
+      sql(
+        `SELECT ip FROM ports WHERE network IN (SELECT network FROM network_labels WHERE label = 'prod-env') GROUP BY ip HAVING count(*) > 1`,
+      ),
+    ).toEqual([])
     expect(new Set(returned.map(p => `${p.network}/${p.ip}`)).size).toBe(8000)
     // Every new port has its controller record, and none got a reserved address.
-    expect(sql<{n: number}>(`SELECT count(*) AS n FROM ports p JOIN controller_ports c ON c.port_id = p.id WHERE p.name LIKE 'conc%'`)[0]!.n).toBe(8000)
-    expect(sql(`SELECT p.name FROM ports p JOIN networks n ON n.name = p.network WHERE p.name LIKE 'conc%' AND p.ip = n.gateway`)).toEqual([])
+    expect(
+      sql<{n: number}>(
+        `SELECT count(*) AS n FROM ports p JOIN controller_ports c ON c.port_id = p.id WHERE p.name LIKE 'conc%'`,
+      )[0]!.n,
+    ).toBe(8000)
+    expect(
+      sql(
+        `SELECT p.name FROM ports p JOIN networks n ON n.name = p.network WHERE p.name LIKE 'conc%' AND p.ip = n.gateway`,
+      ),
+    ).toEqual([])
     const check = await runCli(['ipam', 'check', '--json'], {home})
     expect(check.exitCode).toBe(0)
   })
 
   it('a bulk that cannot fit in the label changes nothing', async () => {
-    const snapshot = () => JSON.stringify([sql('SELECT count(*) AS n, max(updated_at) AS u FROM ports'), sql('SELECT count(*) AS n FROM controller_ports'), sql('SELECT count(*) AS n FROM ovs_ports')])
-    const free = (await runCli(['ipam', 'usage', '--by', 'label', '--json'], {home})).json.rows.find((r: any) => r.name === 'prod-env').free as number
+    const snapshot = () =>
+      JSON.stringify([
+        sql('SELECT count(*) AS n, max(updated_at) AS u FROM ports'),
+        sql('SELECT count(*) AS n FROM controller_ports'),
+        sql('SELECT count(*) AS n FROM ovs_ports'),
+      ])
+    const free = (await runCli(['ipam', 'usage', '--by', 'label', '--json'], {home})).json.rows.find(
+      (r: any) => r.name === 'prod-env',
+    ).free as number
     const before = snapshot()
-    const r = await runCli(['port', 'allocate', '--label', 'prod-env', '--count', String(free + 1), '--name-template', 'toomany-{i}', '--host', 'az1-h0004', '--json'], {home})
+    const r = await runCli(
+      [
+        'port',
+        'allocate',
+        '--label',
+        'prod-env',
+        '--count',
+        String(free + 1),
+        '--name-template',
+        'toomany-{i}',
+        '--host',
+        'az1-h0004',
+        '--json',
+      ],
+      {home},
+    )
     expect(r.exitCode).toBe(1)
     assertMatchesSchema(r.json)
     expect(r.json.error.code).toBe('IPAM_EXHAUSTED')
     expect(r.json.error.details).toMatchObject({label: 'prod-env', wanted: free + 1})
     // With --host the candidates are the host's AZ only, and the error says so.
     expect(r.json.error.details.networks.every((n: any) => n.az === 'az1')).toBe(true)
-    const all = await runCli(['port', 'allocate', '--label', 'prod-env', '--count', String(free + 1), '--name-template', 'toomany-{i}', '--json'], {home})
+    const all = await runCli(
+      [
+        'port',
+        'allocate',
+        '--label',
+        'prod-env',
+        '--count',
+        String(free + 1),
+        '--name-template',
+        'toomany-{i}',
+        '--json',
+      ],
+      {home},
+    )
     expect(all.exitCode).toBe(1)
     expect(all.json.error.details.free).toBe(free)
     expect(all.json.error.details.networks).toHaveLength(30)
@@ -80,7 +137,9 @@ describe('concurrency and atomicity on the seed fabric', () => {
   })
 
   it('migrate refuses a host in another AZ, changing nothing', async () => {
-    const port = sql<{name: string; host: string}>(`SELECT p.name, p.host FROM ports p JOIN networks n ON n.name = p.network WHERE n.az = 'az1' AND p.host IS NOT NULL LIMIT 1`)[0]!
+    const port = sql<{name: string; host: string}>(
+      `SELECT p.name, p.host FROM ports p JOIN networks n ON n.name = p.network WHERE n.az = 'az1' AND p.host IS NOT NULL LIMIT 1`,
+    )[0]!
     const r = await runCli(['port', 'migrate', port.name, '--to-host', 'az2-h0001', '--json'], {home})
     expect(r.exitCode).toBe(2)
     expect(r.json.error.code).toBe('HOST_AZ_MISMATCH')
@@ -101,7 +160,13 @@ describe('paging at 100,000 ports', () => {
         if (have >= 100_000) break
         const n = Math.min(row.free - 5, 100_000 - have)
         if (n <= 0) continue
-        const r = await svc.allocate({label: row.name, count: n, nameTemplate: `zz-${row.name}-{i}`, failIfExists: false, dryRun: false})
+        const r = await svc.allocate({
+          label: row.name,
+          count: n,
+          nameTemplate: `zz-${row.name}-{i}`,
+          failIfExists: false,
+          dryRun: false,
+        })
         have += r.created
       }
       expect(have).toBeGreaterThanOrEqual(100_000)
@@ -131,7 +196,13 @@ describe('paging at 100,000 ports', () => {
         if (!p.next) break
         after = p.next
       }
-      const want = (store.sql(`SELECT count(*) AS n FROM ports WHERE network IN (SELECT network FROM network_labels WHERE label = 'sub-b-prod')`).get() as {n: number}).n
+      const want = (
+        store
+          .sql(
+            `SELECT count(*) AS n FROM ports WHERE network IN (SELECT network FROM network_labels WHERE label = 'sub-b-prod')`,
+          )
+          .get() as {n: number}
+      ).n
       expect(seen).toBe(want)
     } finally {
       store.close()

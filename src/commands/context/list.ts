@@ -6,7 +6,8 @@ import {redactText} from '../../lib/cli/redact.js'
 
 export default class ContextList extends FabricCommand {
   static override summary = 'List the contexts (fabrics) fabricctl can talk to.'
-  static override description = 'The built-in context "sim" (the simulated fabric) always exists. Others come from the context file: $FABRICCTL_CONFIG or $XDG_CONFIG_HOME/fabricctl/config.yaml (format: docs/contexts.md).'
+  static override description =
+    'The built-in context "sim" (the simulated fabric) always exists. Others come from the context file: $FABRICCTL_CONFIG or $XDG_CONFIG_HOME/fabricctl/config.yaml (format: docs/contexts.md).'
   static override examples = ['<%= config.bin %> context list', '<%= config.bin %> context list --json']
 
   async run(): Promise<void> {
@@ -15,14 +16,22 @@ export default class ContextList extends FabricCommand {
     const config = await loadConfig(file)
     const current = (await this.context(flags.context)).context.name
     const contexts = allContexts(config).map(c => ({
-      name: c.name, backend: c.backend, current: c.name === current,
+      name: c.name,
+      backend: c.backend,
+      current: c.name === current,
       neutron: c.backend === 'live' ? redactText(c.neutron.url) : null,
       hosts: c.backend === 'live' ? c.inventory.hosts.length : null,
       leaves: c.backend === 'live' ? c.inventory.leaves.length : null,
     }))
-    this.emit({kind: 'ContextList', schemaVersion: 1, file, current, contexts}, () => renderTable(contexts, [
-      {header: 'current', get: c => (c.current ? '*' : '')}, {header: 'name', get: c => c.name}, {header: 'backend', get: c => c.backend},
-      {header: 'neutron', get: c => c.neutron}, {header: 'hosts', get: c => c.hosts, align: 'right'}, {header: 'leaves', get: c => c.leaves, align: 'right'},
-    ]))
+    this.emit({kind: 'ContextList', schemaVersion: 1, file, current, contexts}, () =>
+      renderTable(contexts, [
+        {header: 'current', get: c => (c.current ? '*' : '')},
+        {header: 'name', get: c => c.name},
+        {header: 'backend', get: c => c.backend},
+        {header: 'neutron', get: c => c.neutron},
+        {header: 'hosts', get: c => c.hosts, align: 'right'},
+        {header: 'leaves', get: c => c.leaves, align: 'right'},
+      ]),
+    )
   }
 }

@@ -18,6 +18,8 @@ export default class ContextShow extends FabricCommand {
     if (!context) throw notFound('context', name, 'List contexts with `fabricctl context list`.')
     const shown = redactContext(context)
     const {stringify} = await import('yaml')
-    this.emit({kind: 'Context', schemaVersion: 1, current: name === resolved.context.name, context: shown}, () => stringify(shown).trimEnd())
+    this.emit({kind: 'Context', schemaVersion: 1, current: name === resolved.context.name, context: shown}, () =>
+      stringify(shown).trimEnd(),
+    )
   }
 }

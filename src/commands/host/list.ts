@@ -22,13 +22,24 @@ export default class HostList extends FabricCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(HostList)
     const fabric = await this.openFabric(flags.context)
-    const hosts = (await fabric.reader.hosts({az: flags.az, leaf: flags.leaf, role: flags.role, namePrefix: flags.prefix}))
-      .filter(h => !flags.plugging || h.plugging === flags.plugging)
-    this.emit({kind: 'HostList', schemaVersion: 1, context: fabric.context.name, hosts}, () => renderTable(hosts, [
-      {header: 'name', get: h => h.name}, {header: 'az', get: h => h.az}, {header: 'role', get: h => h.role},
-      {header: 'plugging', get: h => h.plugging}, {header: 'ovs', get: h => h.ovsVersion ?? 'none'}, {header: 'kernel', get: h => h.kernel.version},
-      {header: 'nics', get: h => h.nics.map(n => `${n.name}→${n.switch}:${n.interface}`).join(' ')},
-      {header: 'agent', get: h => (h.agentAlive ? 'alive' : this.style.red(`down since ${h.agentHeartbeatAt}`))},
-    ], {empty: 'No hosts match.'}))
+    const hosts = (
+      await fabric.reader.hosts({az: flags.az, leaf: flags.leaf, role: flags.role, namePrefix: flags.prefix})
+    ).filter(h => !flags.plugging || h.plugging === flags.plugging)
+    this.emit({kind: 'HostList', schemaVersion: 1, context: fabric.context.name, hosts}, () =>
+      renderTable(
+        hosts,
+        [
+          {header: 'name', get: h => h.name},
+          {header: 'az', get: h => h.az},
+          {header: 'role', get: h => h.role},
+          {header: 'plugging', get: h => h.plugging},
+          {header: 'ovs', get: h => h.ovsVersion ?? 'none'},
+          {header: 'kernel', get: h => h.kernel.version},
+          {header: 'nics', get: h => h.nics.map(n => `${n.name}→${n.switch}:${n.interface}`).join(' ')},
+          {header: 'agent', get: h => (h.agentAlive ? 'alive' : this.style.red(`down since ${h.agentHeartbeatAt}`))},
+        ],
+        {empty: 'No hosts match.'},
+      ),
+    )
   }
 }

@@ -4,7 +4,8 @@ import {portService} from '../../lib/ports/index.js'
 import {renderCheck} from '../../lib/ports/render.js'
 
 export default class IpamCheck extends FabricCommand {
-  static override summary = 'Check IPAM consistency: duplicate IPs, unknown hosts, missing controller records, leftover leaf config.'
+  static override summary =
+    'Check IPAM consistency: duplicate IPs, unknown hosts, missing controller records, leftover leaf config.'
   static override description = `Checks: duplicate-ips (one IP held twice in a tenant), bad-addresses (outside the network or
 reserved), unknown-hosts (bound to a host the fabric does not know), missing-controller-record,
 stale-controller-record (the controller's host/IP/MAC disagree, or it keeps a released port),
@@ -19,7 +20,9 @@ Exit 1 when any check fails.`
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
     const r = await svc.check()
-    this.emit({kind: 'IpamCheck', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () => renderCheck(r))
+    this.emit({kind: 'IpamCheck', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
+      renderCheck(r),
+    )
     this.finish(r.ok ? EXIT.OK : EXIT.CHECK_FAILED)
   }
 }

@@ -4,7 +4,8 @@ import {FabricCommand} from '../../lib/cli/base-command.js'
 import {EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
 
 export default class LeafConfig extends FabricCommand {
-  static override summary = 'Show the desired configuration of a leaf (derived from the ports on the hosts cabled to it).'
+  static override summary =
+    'Show the desired configuration of a leaf (derived from the ports on the hosts cabled to it).'
   static override description = `The desired state is never hand-edited: per network present under the leaf, the VLAN ↔ L2 VNI
 mapping, EVPN route targets and the anycast gateway; per tenant VRF its L3 VNI; per host-facing
 interface the VLANs allowed on it. In the simulated fabric it comes from the physical cabling; on
@@ -37,16 +38,30 @@ ${EXIT_CODES_HELP}`
     const leaf = (await svc.leaves()).find(l => l.name === args.leaf)!
     const rendered = flags.format === 'frr' ? await svc.render(args.leaf) : null
     const text = leafConfigText(config!)
-    const doc = {kind: 'LeafDesiredConfig', schemaVersion: 1, context: fabric.context.name, leaf: args.leaf, driver: leaf.driver,
-      source: fabric.backend === 'sim' ? 'cabling' as const : 'neutron+inventory' as const, config: config!, text, rendered}
+    const doc = {
+      kind: 'LeafDesiredConfig',
+      schemaVersion: 1,
+      context: fabric.context.name,
+      leaf: args.leaf,
+      driver: leaf.driver,
+      source: fabric.backend === 'sim' ? ('cabling' as const) : ('neutron+inventory' as const),
+      config: config!,
+      text,
+      rendered,
+    }
     if (flags.format === 'json' && !this.jsonMode) {
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
       return
     }
     this.emit(doc, () => {
       if (rendered) {
-        return [...rendered.notes.map(n => `# ${n}`), '# --- FRR configuration (candidate) ---', rendered.frr.trimEnd() || '# (none)',
-          '# --- kernel (iproute2), running → desired ---', ...(rendered.kernel.length ? rendered.kernel : ['# (no change)'])].join('\n')
+        return [
+          ...rendered.notes.map(n => `# ${n}`),
+          '# --- FRR configuration (candidate) ---',
+          rendered.frr.trimEnd() || '# (none)',
+          '# --- kernel (iproute2), running → desired ---',
+          ...(rendered.kernel.length ? rendered.kernel : ['# (no change)']),
+        ].join('\n')
       }
       return text.length ? text.join('\n') : `# ${args.leaf}: nothing to carry (no port on any host cabled to it)`
     })

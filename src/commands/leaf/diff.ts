@@ -4,7 +4,7 @@ import {FabricCommand} from '../../lib/cli/base-command.js'
 import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
 
 export default class LeafDiff extends FabricCommand {
-  static override summary = 'Compare a leaf\'s running configuration with its desired state (exit 1 when they differ).'
+  static override summary = "Compare a leaf's running configuration with its desired state (exit 1 when they differ)."
   static override description = `Reads the running state of the leaf (the simulated store, or the FRR leaf over SSH: kernel
 devices and FRR configuration) and prints a unified diff against the desired state: lines with
 "-" run on the leaf but are not wanted, lines with "+" are wanted but missing. Runbooks can gate on
@@ -21,7 +21,12 @@ ${EXIT_CODES_HELP}`
   static override args = {leaf: Args.string({description: 'Leaf name (or use --all).'})}
   static override flags = {
     all: Flags.boolean({description: 'Every leaf.', exclusive: ['leaf']}),
-    concurrency: Flags.integer({description: 'Leaves read at once (live leaves over SSH).', default: 8, min: 1, max: 64}),
+    concurrency: Flags.integer({
+      description: 'Leaves read at once (live leaves over SSH).',
+      default: 8,
+      min: 1,
+      max: 64,
+    }),
   }
 
   async run(): Promise<void> {
@@ -33,8 +38,16 @@ ${EXIT_CODES_HELP}`
     const targets = await svc.targets({leaf: args.leaf, all: flags.all})
     const results = await mapLimit(targets, flags.concurrency, leaf => svc.diff(leaf))
     const n = (st: string) => results.filter(r => r.status === st).length
-    const totals = {leaves: results.length, inSync: n('in-sync'), differ: n('differs'), unreachable: n('unreachable'), changes: results.reduce((a, r) => a + r.changes.length, 0)}
-    this.emit({kind: 'LeafDiff', schemaVersion: 1, context: fabric.context.name, leaves: results, totals}, () => renderDiffs(results, this.style))
+    const totals = {
+      leaves: results.length,
+      inSync: n('in-sync'),
+      differ: n('differs'),
+      unreachable: n('unreachable'),
+      changes: results.reduce((a, r) => a + r.changes.length, 0),
+    }
+    this.emit({kind: 'LeafDiff', schemaVersion: 1, context: fabric.context.name, leaves: results, totals}, () =>
+      renderDiffs(results, this.style),
+    )
     this.finish(totals.unreachable > 0 ? EXIT.PARTIAL : totals.differ > 0 ? EXIT.CHECK_FAILED : EXIT.OK)
   }
 }

@@ -30,9 +30,15 @@ ${EXIT_CODES_HELP}`
   static override args = {leaf: Args.string({description: 'Leaf name (or use --port / --all).'})}
   static override flags = {
     all: Flags.boolean({description: 'Every leaf.', exclusive: ['leaf', 'port']}),
-    port: Flags.string({description: 'The leaves of the host this port (name, id or IP) is bound to.', exclusive: ['leaf', 'all']}),
+    port: Flags.string({
+      description: 'The leaves of the host this port (name, id or IP) is bound to.',
+      exclusive: ['leaf', 'all'],
+    }),
     'dry-run': Flags.boolean({description: 'Show the diff and what would be done on each leaf; change nothing.'}),
-    'max-changes': Flags.integer({description: 'Refuse (exit 4) a push with more changes than this, over all targeted leaves.', min: 0}),
+    'max-changes': Flags.integer({
+      description: 'Refuse (exit 4) a push with more changes than this, over all targeted leaves.',
+      min: 0,
+    }),
     force: Flags.boolean({description: 'Push even when --max-changes is exceeded.'}),
     concurrency: Flags.integer({description: 'Leaves pushed at once.', default: 4, min: 1, max: 64}),
   }
@@ -56,8 +62,23 @@ ${EXIT_CODES_HELP}`
       const total = diffs.reduce((a, d) => a + d.changes.length, 0)
       gate = {totalChanges: total, refused: total > max}
       if (gate.refused) {
-        results = diffs.map(d => ({leaf: d.leaf, driver: d.driver, status: d.status === 'unreachable' ? 'unreachable' as const : d.changes.length ? 'refused' as const : 'unchanged' as const,
-          changes: d.changes, summary: d.summary, plan: [], inverse: [], checks: [], durationMs: 0, ...(d.error ? {error: d.error} : {})}))
+        results = diffs.map(d => ({
+          leaf: d.leaf,
+          driver: d.driver,
+          status:
+            d.status === 'unreachable'
+              ? ('unreachable' as const)
+              : d.changes.length
+                ? ('refused' as const)
+                : ('unchanged' as const),
+          changes: d.changes,
+          summary: d.summary,
+          plan: [],
+          inverse: [],
+          checks: [],
+          durationMs: 0,
+          ...(d.error ? {error: d.error} : {}),
+        }))
       }
     }
     if (!results) {
@@ -67,13 +88,19 @@ ${EXIT_CODES_HELP}`
       // SIGINT/SIGTERM: no new leaf is started; a leaf in hand finishes (or its push rolls back); the rest is reported.
       watch = watchInterrupts('finishing the leaf push in hand, then reporting')
       try {
-        results = await mapLimit(targets, fabric.backend === 'sim' ? 1 : flags.concurrency, async leaf => {
-          // Lets the progress view draw between simulated (synchronous) pushes, and pending signals be seen.
-          await beforeUnit(leaf)
-          if (watch!.signal) return undefined as unknown as PushResult
-          progress.start(leaf)
-          return svc.push(leaf, opts)
-        }, (leaf, r) => r && progress.done(leaf, r.status), () => watch!.signal !== undefined)
+        results = await mapLimit(
+          targets,
+          fabric.backend === 'sim' ? 1 : flags.concurrency,
+          async leaf => {
+            // Lets the progress view draw between simulated (synchronous) pushes, and pending signals be seen.
+            await beforeUnit(leaf)
+            if (watch!.signal) return undefined as unknown as PushResult
+            progress.start(leaf)
+            return svc.push(leaf, opts)
+          },
+          (leaf, r) => r && progress.done(leaf, r.status),
+          () => watch!.signal !== undefined,
+        )
       } finally {
         watch.dispose()
         await progress.stop()
@@ -81,14 +108,42 @@ ${EXIT_CODES_HELP}`
     }
     const done = results.filter(Boolean)
     const notStarted = targets.filter((_, i) => !results![i])
-    const interrupted = watch?.signal ? {signal: watch.signal, notStarted,
-      note: `Stopped by ${watch.signal}: ${leaves(done.filter(r => r.status === 'applied').length)} applied, ${done.length} finished, ${notStarted.length} not started. Run the push again to do the rest.`} : undefined
+    const interrupted = watch?.signal
+      ? {
+          signal: watch.signal,
+          notStarted,
+          note: `Stopped by ${watch.signal}: ${leaves(done.filter(r => r.status === 'applied').length)} applied, ${done.length} finished, ${notStarted.length} not started. Run the push again to do the rest.`,
+        }
+      : undefined
     const n = (st: string) => done.filter(r => r.status === st).length
-    const totals = {leaves: results.length, applied: n('applied'), unchanged: n('unchanged'), planned: n('planned'), refused: n('refused'), failed: n('failed'), unreachable: n('unreachable'),
-      changes: done.reduce((a, r) => a + r.changes.length, 0)}
-    this.emit({kind: 'LeafPush', schemaVersion: 1, context: fabric.context.name, dryRun, maxChanges: max, force: Boolean(flags.force), gate, leaves: done, totals,
-      elapsedMs: Math.round(performance.now() - started), ...(interrupted ? {interrupted} : {})},
-    () => renderPush(done, this.style, {dryRun, gate: gate && {...gate, max}}) + (interrupted ? `\n\n${interrupted.note}\nNot started: ${notStarted.join(', ')}` : ''))
+    const totals = {
+      leaves: results.length,
+      applied: n('applied'),
+      unchanged: n('unchanged'),
+      planned: n('planned'),
+      refused: n('refused'),
+      failed: n('failed'),
+      unreachable: n('unreachable'),
+      changes: done.reduce((a, r) => a + r.changes.length, 0),
+    }
+    this.emit(
+      {
+        kind: 'LeafPush',
+        schemaVersion: 1,
+        context: fabric.context.name,
+        dryRun,
+        maxChanges: max,
+        force: Boolean(flags.force),
+        gate,
+        leaves: done,
+        totals,
+        elapsedMs: Math.round(performance.now() - started),
+        ...(interrupted ? {interrupted} : {}),
+      },
+      () =>
+        renderPush(done, this.style, {dryRun, gate: gate && {...gate, max}}) +
+        (interrupted ? `\n\n${interrupted.note}\nNot started: ${notStarted.join(', ')}` : ''),
+    )
     if (interrupted) this.exit(INTERRUPTED_EXIT)
     this.finish(totals.failed + totals.unreachable > 0 ? EXIT.PARTIAL : totals.refused > 0 ? EXIT.REFUSED : EXIT.OK)
   }

@@ -21,7 +21,11 @@ ${EXIT_CODES_HELP}`
 
   static override args = {leaf: Args.string({description: 'Leaf name.', required: true})}
   static override flags = {
-    to: Flags.string({description: 'Which recorded state to restore.', options: ['last-known-good', 'previous'], default: 'last-known-good'}),
+    to: Flags.string({
+      description: 'Which recorded state to restore.',
+      options: ['last-known-good', 'previous'],
+      default: 'last-known-good',
+    }),
     'dry-run': Flags.boolean({description: 'Show what would change; change nothing.'}),
   }
 
@@ -33,7 +37,16 @@ ${EXIT_CODES_HELP}`
     const svc = await openLeafService(fabric)
     await svc.targets({leaf: args.leaf})
     const r = await svc.rollback(args.leaf, flags.to as SnapshotKind, {dryRun: flags['dry-run']})
-    this.emit({kind: 'LeafRollback', schemaVersion: 1, context: fabric.context.name, ...r, dryRun: Boolean(flags['dry-run'])}, () => renderRollback(r, this.style))
-    this.finish(r.status === 'unreachable' ? EXIT.PARTIAL : r.status === 'failed' || r.status === 'no-snapshot' ? EXIT.CHECK_FAILED : EXIT.OK)
+    this.emit(
+      {kind: 'LeafRollback', schemaVersion: 1, context: fabric.context.name, ...r, dryRun: Boolean(flags['dry-run'])},
+      () => renderRollback(r, this.style),
+    )
+    this.finish(
+      r.status === 'unreachable'
+        ? EXIT.PARTIAL
+        : r.status === 'failed' || r.status === 'no-snapshot'
+          ? EXIT.CHECK_FAILED
+          : EXIT.OK,
+    )
   }
 }

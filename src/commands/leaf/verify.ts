@@ -15,7 +15,12 @@ ${EXIT_CODES_HELP}`
   static override args = {leaf: Args.string({description: 'Leaf name (or use --all).'})}
   static override flags = {
     all: Flags.boolean({description: 'Every leaf.', exclusive: ['leaf']}),
-    concurrency: Flags.integer({description: 'Leaves verified at once (live leaves over SSH).', default: 8, min: 1, max: 64}),
+    concurrency: Flags.integer({
+      description: 'Leaves verified at once (live leaves over SSH).',
+      default: 8,
+      min: 1,
+      max: 64,
+    }),
   }
 
   async run(): Promise<void> {
@@ -29,7 +34,9 @@ ${EXIT_CODES_HELP}`
     const n = (st: string) => results.filter(r => r.status === st).length
     const totals = {leaves: results.length, inSync: n('in-sync'), differ: n('differs'), unreachable: n('unreachable')}
     const leaves = results.map(({running: _r, ...rest}) => rest)
-    this.emit({kind: 'LeafVerify', schemaVersion: 1, context: fabric.context.name, leaves, totals}, () => renderVerify(results, this.style))
+    this.emit({kind: 'LeafVerify', schemaVersion: 1, context: fabric.context.name, leaves, totals}, () =>
+      renderVerify(results, this.style),
+    )
     this.finish(totals.unreachable > 0 ? EXIT.PARTIAL : totals.differ > 0 ? EXIT.CHECK_FAILED : EXIT.OK)
   }
 }

@@ -22,13 +22,34 @@ export default class NetworkList extends FabricCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(NetworkList)
     const fabric = await this.openFabric(flags.context)
-    const nets = await fabric.reader.networks({az: flags.az, label: flags.label, tenant: flags.tenant, namePrefix: flags.prefix})
+    const nets = await fabric.reader.networks({
+      az: flags.az,
+      label: flags.label,
+      tenant: flags.tenant,
+      namePrefix: flags.prefix,
+    })
     const usage = fabric.backend === 'sim' ? fabric.store.networkUsage() : undefined
-    const networks = nets.map(n => ({...n, used: usage ? (usage.get(n.name) ?? 0) : null, size: n.cidr ? usableCount(n.cidr) : null}))
-    this.emit({kind: 'NetworkList', schemaVersion: 1, context: fabric.context.name, networks}, () => renderTable(networks, [
-      {header: 'name', get: n => n.name}, {header: 'az', get: n => n.az}, {header: 'tenant', get: n => n.tenant}, {header: 'cidr', get: n => n.cidr},
-      {header: 'gateway', get: n => n.gateway}, {header: 'vlan', get: n => n.vlan, align: 'right'}, {header: 'vni', get: n => n.l2Vni, align: 'right'},
-      {header: 'used', get: n => (n.used === null ? null : `${n.used}/${n.size}`), align: 'right'}, {header: 'labels', get: n => n.labels.join(',')},
-    ], {empty: 'No networks match.'}))
+    const networks = nets.map(n => ({
+      ...n,
+      used: usage ? (usage.get(n.name) ?? 0) : null,
+      size: n.cidr ? usableCount(n.cidr) : null,
+    }))
+    this.emit({kind: 'NetworkList', schemaVersion: 1, context: fabric.context.name, networks}, () =>
+      renderTable(
+        networks,
+        [
+          {header: 'name', get: n => n.name},
+          {header: 'az', get: n => n.az},
+          {header: 'tenant', get: n => n.tenant},
+          {header: 'cidr', get: n => n.cidr},
+          {header: 'gateway', get: n => n.gateway},
+          {header: 'vlan', get: n => n.vlan, align: 'right'},
+          {header: 'vni', get: n => n.l2Vni, align: 'right'},
+          {header: 'used', get: n => (n.used === null ? null : `${n.used}/${n.size}`), align: 'right'},
+          {header: 'labels', get: n => n.labels.join(',')},
+        ],
+        {empty: 'No networks match.'},
+      ),
+    )
   }
 }

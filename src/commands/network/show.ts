@@ -14,12 +14,28 @@ export default class NetworkShow extends FabricCommand {
     const {args, flags} = await this.parse(NetworkShow)
     const fabric = await this.openFabric(flags.context)
     const net = (await fabric.reader.networks()).find(n => n.name === args.name || n.id === args.name)
-    if (!net) throw notFound('network', args.name, 'List networks with `fabricctl network list`.', (await fabric.reader.networks()).map(x => x.name))
+    if (!net)
+      throw notFound(
+        'network',
+        args.name,
+        'List networks with `fabricctl network list`.',
+        (await fabric.reader.networks()).map(x => x.name),
+      )
     const used = fabric.backend === 'sim' ? (fabric.store.networkUsage().get(net.name) ?? 0) : null
     const size = net.cidr ? usableCount(net.cidr) : null
-    this.emit({kind: 'Network', schemaVersion: 1, context: fabric.context.name, network: {...net, used, size}}, () => renderFields([
-      ['name', net.name], ['id', net.id], ['az', net.az], ['tenant', net.tenant], ['cidr', net.cidr], ['gateway', net.gateway],
-      ['vlan', net.vlan], ['l2 vni', net.l2Vni], ['labels', net.labels.join(', ')], ['addresses used', used === null ? null : `${used} of ${size}`],
-    ]))
+    this.emit({kind: 'Network', schemaVersion: 1, context: fabric.context.name, network: {...net, used, size}}, () =>
+      renderFields([
+        ['name', net.name],
+        ['id', net.id],
+        ['az', net.az],
+        ['tenant', net.tenant],
+        ['cidr', net.cidr],
+        ['gateway', net.gateway],
+        ['vlan', net.vlan],
+        ['l2 vni', net.l2Vni],
+        ['labels', net.labels.join(', ')],
+        ['addresses used', used === null ? null : `${used} of ${size}`],
+      ]),
+    )
   }
 }

@@ -38,8 +38,14 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
     count: Flags.integer({description: 'Number of ports, allocated atomically (all or none).', default: 1}),
     host: Flags.string({description: 'Bind the new ports to this host (sets host_id; agent and controller react).'}),
     ip: Flags.string({description: 'Fixed IP for a single port (must be free and not reserved).'}),
-    'fail-if-exists': Flags.boolean({description: 'Fail (exit 4) instead of returning an existing port of the same name.', default: false}),
-    'dry-run': Flags.boolean({description: 'Show the network and IPs that would be used; change nothing.', default: false}),
+    'fail-if-exists': Flags.boolean({
+      description: 'Fail (exit 4) instead of returning an existing port of the same name.',
+      default: false,
+    }),
+    'dry-run': Flags.boolean({
+      description: 'Show the network and IPs that would be used; change nothing.',
+      default: false,
+    }),
   }
 
   async run(): Promise<void> {
@@ -53,21 +59,50 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
     try {
       await beforeUnit(`allocate ${flags.count}`)
       if (watch.signal) {
-        throw new FabricError({code: 'INTERRUPTED', message: `Interrupted by ${watch.signal} before the batch started: nothing was allocated.`, value: flags.count,
-          hint: 'Run the same command again to allocate the batch.', exitCode: EXIT.INTERRUPTED})
+        throw new FabricError({
+          code: 'INTERRUPTED',
+          message: `Interrupted by ${watch.signal} before the batch started: nothing was allocated.`,
+          value: flags.count,
+          hint: 'Run the same command again to allocate the batch.',
+          exitCode: EXIT.INTERRUPTED,
+        })
       }
       r = await svc.allocate({
-        network: flags.network, label: flags.label, az: flags.az, name: flags.name, nameTemplate: flags['name-template'], count: flags.count,
-        host: flags.host, ip: flags.ip, failIfExists: flags['fail-if-exists'], dryRun: flags['dry-run'], shouldStop: () => watch.signal !== undefined,
+        network: flags.network,
+        label: flags.label,
+        az: flags.az,
+        name: flags.name,
+        nameTemplate: flags['name-template'],
+        count: flags.count,
+        host: flags.host,
+        ip: flags.ip,
+        failIfExists: flags['fail-if-exists'],
+        dryRun: flags['dry-run'],
+        shouldStop: () => watch.signal !== undefined,
       })
       await new Promise(resolve => setImmediate(resolve)) // a signal that arrived during a synchronous batch is handled now
     } finally {
       watch.dispose()
     }
-    const interrupted = watch.signal && !r.dryRun ? {signal: watch.signal, notStarted: [],
-      note: `${watch.signal} arrived while the batch was being written; the batch is all-or-nothing and completed: ${r.created} ports created, ${r.existing} already existed.`} : undefined
-    this.emit({kind: 'PortAllocation', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r, ...(interrupted ? {interrupted} : {})},
-      () => renderAllocation(r) + (interrupted ? `\n\n${interrupted.note}` : ''))
+    const interrupted =
+      watch.signal && !r.dryRun
+        ? {
+            signal: watch.signal,
+            notStarted: [],
+            note: `${watch.signal} arrived while the batch was being written; the batch is all-or-nothing and completed: ${r.created} ports created, ${r.existing} already existed.`,
+          }
+        : undefined
+    this.emit(
+      {
+        kind: 'PortAllocation',
+        schemaVersion: 1,
+        context: fabric.context.name,
+        backend: svc.backend,
+        ...r,
+        ...(interrupted ? {interrupted} : {}),
+      },
+      () => renderAllocation(r) + (interrupted ? `\n\n${interrupted.note}` : ''),
+    )
     if (interrupted) this.exit(EXIT.INTERRUPTED)
     const notActive = flags.host && !r.dryRun && r.ports.some(p => p.created && p.state !== 'ACTIVE_ACTIVE')
     this.finish(notActive ? EXIT.CHECK_FAILED : EXIT.OK)

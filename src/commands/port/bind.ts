@@ -24,7 +24,10 @@ Exit 1 when the port does not end ACTIVE_ACTIVE. PORT is a name, id or IP.`
   static override args = {port: Args.string({description: 'Port name, id or IP.', required: true})}
   static override flags = {
     host: Flags.string({description: 'Host to bind to.', required: true}),
-    'dry-run': Flags.boolean({description: 'Show what would happen (state, device, leaves); change nothing.', default: false}),
+    'dry-run': Flags.boolean({
+      description: 'Show what would happen (state, device, leaves); change nothing.',
+      default: false,
+    }),
   }
 
   async run(): Promise<void> {
@@ -32,7 +35,9 @@ Exit 1 when the port does not end ACTIVE_ACTIVE. PORT is a name, id or IP.`
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
     const r = await svc.bind(args.port, flags.host, {dryRun: flags['dry-run']})
-    this.emit({kind: 'PortBinding', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () => renderBinding(r))
+    this.emit({kind: 'PortBinding', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
+      renderBinding(r),
+    )
     this.finish(!r.dryRun && r.port.state !== 'ACTIVE_ACTIVE' ? EXIT.CHECK_FAILED : EXIT.OK)
   }
 }

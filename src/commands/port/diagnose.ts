@@ -5,7 +5,8 @@ import {usageError} from '../../lib/cli/errors.js'
 import {causesHelp, stepsHelp} from '../../lib/diagnose/catalogue.js'
 
 export default class PortDiagnose extends FabricCommand {
-  static override summary = 'Say why a port is not ACTIVE_ACTIVE: walk the spawn flow on the evidence, name the first broken step and its repair.'
+  static override summary =
+    'Say why a port is not ACTIVE_ACTIVE: walk the spawn flow on the evidence, name the first broken step and its repair.'
   static override description = `Checks the evidence, not only the recorded state, in the order an instance is spawned:
 ${stepsHelp()}
 
@@ -35,28 +36,60 @@ Docs: docs/diagnose.md.`
   static override args = {port: Args.string({description: 'Port name, id or IP.', required: false})}
   static override flags = {
     all: Flags.boolean({description: 'Diagnose every port (in scope) and group them by cause.', default: false}),
-    state: Flags.string({description: 'With --all: only ports recorded in this UNDERLAY_OVERLAY state (e.g. ACTIVE_ACTIVE, BUILD_BUILD).'}),
+    state: Flags.string({
+      description: 'With --all: only ports recorded in this UNDERLAY_OVERLAY state (e.g. ACTIVE_ACTIVE, BUILD_BUILD).',
+    }),
     az: Flags.string({description: 'With --all: only ports in this AZ.'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PortDiagnose)
-    if (flags.all && args.port) throw usageError('PORT_WITH_ALL', `Give a PORT or --all, not both.`, args.port, 'Drop the PORT argument to diagnose every port, or drop --all.')
-    if (!flags.all && !args.port) throw usageError('PORT_MISSING', 'Give the port to diagnose (name, id or IP), or --all.', '', 'e.g. `fabricctl port diagnose checkout-az1-000001`.')
-    if (!flags.all && (flags.state || flags.az)) throw usageError('SCOPE_WITHOUT_ALL', '--state and --az select ports for --all.', flags.state ?? flags.az, 'Add --all, or drop them.')
+    if (flags.all && args.port)
+      throw usageError(
+        'PORT_WITH_ALL',
+        `Give a PORT or --all, not both.`,
+        args.port,
+        'Drop the PORT argument to diagnose every port, or drop --all.',
+      )
+    if (!flags.all && !args.port)
+      throw usageError(
+        'PORT_MISSING',
+        'Give the port to diagnose (name, id or IP), or --all.',
+        '',
+        'e.g. `fabricctl port diagnose checkout-az1-000001`.',
+      )
+    if (!flags.all && (flags.state || flags.az))
+      throw usageError(
+        'SCOPE_WITHOUT_ALL',
+        '--state and --az select ports for --all.',
+        flags.state ?? flags.az,
+        'Add --all, or drop them.',
+      )
     const lib = await import('../../lib/diagnose/index.js')
     const render = await import('../../lib/diagnose/render.js')
     if (flags.all) lib.validateState(flags.state)
     const fabric = await this.openFabric(flags.context)
     if (flags.all) {
       const r = await lib.diagnoseAll(fabric, {az: flags.az, state: flags.state})
-      this.emit({kind: 'PortDiagnosisReport', schemaVersion: 1, context: fabric.context.name, backend: fabric.backend,
-        scope: {az: flags.az ?? null, state: flags.state?.toUpperCase() ?? null}, ...r}, () => render.renderReport(r, {az: flags.az, state: flags.state}, this.style))
+      this.emit(
+        {
+          kind: 'PortDiagnosisReport',
+          schemaVersion: 1,
+          context: fabric.context.name,
+          backend: fabric.backend,
+          scope: {az: flags.az ?? null, state: flags.state?.toUpperCase() ?? null},
+          ...r,
+        },
+        () => render.renderReport(r, {az: flags.az, state: flags.state}, this.style),
+      )
       this.finish(lib.reportExit(r))
       return
     }
     const d = await lib.diagnoseOne(fabric, args.port!)
-    this.emit({kind: 'PortDiagnosis', schemaVersion: 1, context: fabric.context.name, backend: fabric.backend, diagnosis: d}, () => render.renderDiagnosis(d, this.style))
+    this.emit(
+      {kind: 'PortDiagnosis', schemaVersion: 1, context: fabric.context.name, backend: fabric.backend, diagnosis: d},
+      () => render.renderDiagnosis(d, this.style),
+    )
     this.finish(lib.diagnosisExit(d))
   }
 }

@@ -22,7 +22,9 @@ the command for the next page on stderr.`
     network: Flags.string({description: 'Only ports on this network (name or id).'}),
     label: Flags.string({description: 'Only ports on networks carrying this label.'}),
     az: Flags.string({description: 'Only ports on networks in this AZ.'}),
-    state: Flags.string({description: 'Only ports in this UNDERLAY_OVERLAY state; * matches any plane state (e.g. *_ERROR).'}),
+    state: Flags.string({
+      description: 'Only ports in this UNDERLAY_OVERLAY state; * matches any plane state (e.g. *_ERROR).',
+    }),
     prefix: Flags.string({description: 'Only ports whose name starts with this.'}),
     limit: Flags.integer({description: 'Page size (1–10000).', default: 100}),
     after: Flags.string({description: 'Continue after this token (the "next" of the previous page).'}),
@@ -32,10 +34,32 @@ the command for the next page on stderr.`
     const {flags} = await this.parse(PortList)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    const page = await svc.list({host: flags.host, network: flags.network, label: flags.label, az: flags.az, state: flags.state, namePrefix: flags.prefix, limit: flags.limit, after: flags.after})
-    this.emit({kind: 'PortList', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ports: page.ports, limit: flags.limit, next: page.next}, () => renderPortTable(page.ports))
+    const page = await svc.list({
+      host: flags.host,
+      network: flags.network,
+      label: flags.label,
+      az: flags.az,
+      state: flags.state,
+      namePrefix: flags.prefix,
+      limit: flags.limit,
+      after: flags.after,
+    })
+    this.emit(
+      {
+        kind: 'PortList',
+        schemaVersion: 1,
+        context: fabric.context.name,
+        backend: svc.backend,
+        ports: page.ports,
+        limit: flags.limit,
+        next: page.next,
+      },
+      () => renderPortTable(page.ports),
+    )
     if (!this.jsonMode && page.next !== null) {
-      const rest = this.argv.filter((a, i, all) => a !== '--after' && all[i - 1] !== '--after' && !a.startsWith('--after='))
+      const rest = this.argv.filter(
+        (a, i, all) => a !== '--after' && all[i - 1] !== '--after' && !a.startsWith('--after='),
+      )
       this.notice(`-- more: ${this.config.bin} port list ${[...rest, '--after', page.next].join(' ')}`)
     }
   }

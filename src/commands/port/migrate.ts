@@ -32,7 +32,9 @@ ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed. PORT is a nam
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
     const r = await svc.migrate(args.port, flags['to-host'], {dryRun: flags['dry-run']})
-    this.emit({kind: 'PortMigration', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () => renderMigration(r))
+    this.emit({kind: 'PortMigration', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
+      renderMigration(r),
+    )
     if (r.dryRun) return
     if (r.port.state !== 'ACTIVE_ACTIVE') this.finish(EXIT.CHECK_FAILED)
     else if (r.leaves.some(l => !l.ok)) this.finish(EXIT.PARTIAL)

@@ -19,14 +19,18 @@ PORT is a name, id or IP. Exit 3 when the ports were released but cleaning a lea
 
   static override strict = false
   static override args = {port: Args.string({description: 'Port name, id or IP (several allowed).', required: true})}
-  static override flags = {'dry-run': Flags.boolean({description: 'Show what would be released; change nothing.', default: false})}
+  static override flags = {
+    'dry-run': Flags.boolean({description: 'Show what would be released; change nothing.', default: false}),
+  }
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(PortRelease)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
     const r = await svc.release(argv as string[], {dryRun: flags['dry-run']})
-    this.emit({kind: 'PortRelease', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () => renderRelease(r))
+    this.emit({kind: 'PortRelease', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
+      renderRelease(r),
+    )
     this.finish(!r.dryRun && r.leaves.some(l => !l.ok) ? EXIT.PARTIAL : EXIT.OK)
   }
 }

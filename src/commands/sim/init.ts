@@ -18,9 +18,20 @@ the reference deployment (4 AZs, 2,000 hosts, 20,000+ instances in the largest A
 
   static override flags = {
     profile: Flags.string({description: 'Size of the fabric.', options: ['small', 'seed', 'x5'], default: 'small'}),
-    seed: Flags.integer({description: 'Random seed (same seed, same fabric), 0 to 4294967295.', default: 1, min: 0, max: 4_294_967_295}),
-    topology: Flags.string({description: 'Fabric generation to model.', options: ['spine-leaf', 'hierarchical'], default: 'spine-leaf'}),
-    force: Flags.boolean({description: 'Replace an existing simulated fabric (its ports, faults and leaf state are lost).'}),
+    seed: Flags.integer({
+      description: 'Random seed (same seed, same fabric), 0 to 4294967295.',
+      default: 1,
+      min: 0,
+      max: 4_294_967_295,
+    }),
+    topology: Flags.string({
+      description: 'Fabric generation to model.',
+      options: ['spine-leaf', 'hierarchical'],
+      default: 'spine-leaf',
+    }),
+    force: Flags.boolean({
+      description: 'Replace an existing simulated fabric (its ports, faults and leaf state are lost).',
+    }),
   }
 
   async run(): Promise<void> {
@@ -28,15 +39,35 @@ the reference deployment (4 AZs, 2,000 hosts, 20,000+ instances in the largest A
     const {context} = await this.context(flags.context)
     if (context.backend !== 'sim') {
       const {usageError} = await import('../../lib/cli/errors.js')
-      throw usageError('NOT_A_SIM_CONTEXT', `Context "${context.name}" is a live context; sim init only generates simulated fabrics.`, context.name,
-        'Use --context sim (or another context with backend: sim).')
+      throw usageError(
+        'NOT_A_SIM_CONTEXT',
+        `Context "${context.name}" is a live context; sim init only generates simulated fabrics.`,
+        context.name,
+        'Use --context sim (or another context with backend: sim).',
+      )
     }
     const {initSimFabric} = await import('../../lib/sim/store-file.js')
-    const r = await initSimFabric(context.name, {profile: flags.profile as 'small' | 'seed' | 'x5', seed: flags.seed, topology: flags.topology as 'spine-leaf', force: flags.force})
-    this.emit({kind: 'SimFabric', schemaVersion: 1, context: context.name, ...r}, () => renderFields([
-      ['context', context.name], ['profile', r.profile], ['seed', r.seed], ['topology', r.topology], ['store', r.file],
-      ['azs', r.summary.azs], ['switches', r.summary.switches], ['hosts', r.summary.hosts], ['networks', r.summary.networks],
-      ['instances', r.summary.instances], ['ports', r.summary.ports], ['took', `${r.elapsedMs} ms`],
-    ]))
+    const r = await initSimFabric(context.name, {
+      profile: flags.profile as 'small' | 'seed' | 'x5',
+      seed: flags.seed,
+      topology: flags.topology as 'spine-leaf',
+      force: flags.force,
+    })
+    this.emit({kind: 'SimFabric', schemaVersion: 1, context: context.name, ...r}, () =>
+      renderFields([
+        ['context', context.name],
+        ['profile', r.profile],
+        ['seed', r.seed],
+        ['topology', r.topology],
+        ['store', r.file],
+        ['azs', r.summary.azs],
+        ['switches', r.summary.switches],
+        ['hosts', r.summary.hosts],
+        ['networks', r.summary.networks],
+        ['instances', r.summary.instances],
+        ['ports', r.summary.ports],
+        ['took', `${r.elapsedMs} ms`],
+      ]),
+    )
   }
 }

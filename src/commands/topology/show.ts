@@ -6,7 +6,8 @@ import {topologyDot, topologySummary} from '../../lib/topology.js'
 
 export default class TopologyShow extends FabricCommand {
   static override summary = 'Summarise the fabric per availability zone.'
-  static override description = 'Switches by role, leaf pairs, hosts by role (and how many still use security-group bridges), networks and labels, instances and port states. --format dot prints a Graphviz graph (spines, leaves, hosts and their cabling).'
+  static override description =
+    'Switches by role, leaf pairs, hosts by role (and how many still use security-group bridges), networks and labels, instances and port states. --format dot prints a Graphviz graph (spines, leaves, hosts and their cabling).'
   static override examples = [
     '<%= config.bin %> topology show',
     '<%= config.bin %> topology show --az az1 --json',
@@ -15,7 +16,11 @@ export default class TopologyShow extends FabricCommand {
 
   static override flags = {
     az: Flags.string({description: 'Only this availability zone.'}),
-    format: Flags.string({description: 'Output format (human text or Graphviz).', options: ['text', 'dot'], default: 'text'}),
+    format: Flags.string({
+      description: 'Output format (human text or Graphviz).',
+      options: ['text', 'dot'],
+      default: 'text',
+    }),
   }
 
   async run(): Promise<void> {
@@ -31,7 +36,12 @@ export default class TopologyShow extends FabricCommand {
       throw notFound('AZ', flags.az, `Known AZs: ${(await fabric.reader.azs()).map(a => a.name).join(', ')}.`)
     }
     this.emit(doc, () => {
-      const fmt = (r: Record<string, number> | null) => (r ? Object.entries(r).map(([k, v]) => `${k}=${v}`).join(' ') : '-')
+      const fmt = (r: Record<string, number> | null) =>
+        r
+          ? Object.entries(r)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')
+          : '-'
       const head = `Context ${doc.context} (${doc.backend}${doc.fabric.profile ? `, profile ${doc.fabric.profile}, seed ${doc.fabric.seed}` : ''})`
       return `${head}\n\n${renderTable(doc.azs, [
         {header: 'az', get: a => a.name},
@@ -41,7 +51,11 @@ export default class TopologyShow extends FabricCommand {
         {header: 'hosts', get: a => a.hosts.total, align: 'right'},
         {header: 'qbr', get: a => a.hosts.legacyPlugging, align: 'right'},
         {header: 'networks', get: a => a.networks, align: 'right'},
-        {header: 'instances', get: a => (a.instances ? Object.values(a.instances).reduce((x, y) => x + y, 0) : null), align: 'right'},
+        {
+          header: 'instances',
+          get: a => (a.instances ? Object.values(a.instances).reduce((x, y) => x + y, 0) : null),
+          align: 'right',
+        },
         {header: 'max/host', get: a => a.maxInstancesPerHost, align: 'right'},
         {header: 'ports', get: a => fmt(a.ports?.byState ?? null)},
       ])}\n\nlabels: ${[...new Set(doc.azs.flatMap(a => a.labels))].join(', ') || '-'}`

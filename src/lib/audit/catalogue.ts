@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import {fileURLToPath} from 'node:url'
 import {readYamlFile} from '../cli/safe-yaml.js'
 import {z} from 'zod'
 
@@ -32,18 +31,30 @@ export const catalogueSchema = z.strictObject({
 })
 
 export type KnownBug = z.infer<typeof knownBugSchema>
-export interface Catalogue { files: string[]; bugs: KnownBug[] }
+export interface Catalogue {
+  files: string[]
+  bugs: KnownBug[]
+}
 
 function invalid(file: string, message: string, value: unknown): FabricError {
   return new FabricError({
-    code: 'CATALOGUE_INVALID', message: `The known-bug catalogue ${file} is invalid: ${message}`, value,
-    hint: `Fix that entry (format: ${SHIPPED_CATALOGUE}, described in docs/audit.md).`, exitCode: EXIT.USAGE,
+    code: 'CATALOGUE_INVALID',
+    message: `The known-bug catalogue ${file} is invalid: ${message}`,
+    value,
+    hint: `Fix that entry (format: ${SHIPPED_CATALOGUE}, described in docs/audit.md).`,
+    exitCode: EXIT.USAGE,
   })
 }
 
 export function readCatalogueFile(file: string): KnownBug[] {
   if (!fs.existsSync(file)) {
-    throw new FabricError({code: 'CATALOGUE_NOT_FOUND', message: `No catalogue file at ${file}.`, value: file, hint: 'Give the path of a YAML file in the format of data/ovs-known-bugs.yaml.', exitCode: EXIT.USAGE})
+    throw new FabricError({
+      code: 'CATALOGUE_NOT_FOUND',
+      message: `No catalogue file at ${file}.`,
+      value: file,
+      hint: 'Give the path of a YAML file in the format of data/ovs-known-bugs.yaml.',
+      exitCode: EXIT.USAGE,
+    })
   }
   const raw = readYamlFile(file, 'known-bug catalogue', message => invalid(file, message, file)) // limits; a directory is refused
   const parsed = catalogueSchema.safeParse(raw ?? {})

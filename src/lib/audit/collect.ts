@@ -2,10 +2,25 @@ import zlib from 'node:zlib'
 
 import type {HostRole} from '../model/types.js'
 import {deriveInstances} from './hops.js'
-import {bpffsMounted, parseBondShow, parseBpftoolProbe, parseIpLink, parseIptablesSave, parseKernelConfig, parseOvsTables, parseProcBonding, parseSpeeds} from './parse.js'
+import {
+  bpffsMounted,
+  parseBondShow,
+  parseBpftoolProbe,
+  parseIpLink,
+  parseIptablesSave,
+  parseKernelConfig,
+  parseOvsTables,
+  parseProcBonding,
+  parseSpeeds,
+} from './parse.js'
 import type {EvidenceSource, HostEvidence, LinkInfo, NicEvidence} from './types.js'
 
-export interface ProbeResult { stdout: string; stderr: string; code: number | null; /** stdout as bytes (binary-safe). */ raw: Buffer }
+export interface ProbeResult {
+  stdout: string
+  stderr: string
+  code: number | null
+  /** stdout as bytes (binary-safe). */ raw: Buffer
+}
 
 /**
  * Runs a host's probes: this machine (execa) or one SSH connection. `batch` runs them all (the SSH
@@ -39,28 +54,39 @@ export const PROBES = {
   ovsBond: 'ovs-appctl --timeout=5 bond/show',
   links: 'ip -j -d link show',
   iptables: 'iptables-save',
-  speeds: 'for f in /sys/class/net/*/speed; do n=${f%/speed}; n=${n##*/}; printf "%s %s\\n" "$n" "$(cat "$f" 2>/dev/null || echo -)"; done',
+  speeds:
+    'for f in /sys/class/net/*/speed; do n=${f%/speed}; n=${n##*/}; printf "%s %s\\n" "$n" "$(cat "$f" 2>/dev/null || echo -)"; done',
   procBonding: 'for f in /proc/net/bonding/*; do [ -e "$f" ] && { echo "==> $f"; cat "$f"; }; done; true',
   mounts: 'cat /proc/mounts',
   jit: 'cat /proc/sys/net/core/bpf_jit_enable',
   bpftool: 'command -v bpftool >/dev/null 2>&1 || exit 127; bpftool -j feature probe kernel',
   /** /proc/config.gz (gunzipped here with zlib), else /boot/config-$(uname -r); its path on stderr. */
-  kconfig: 'if [ -r /proc/config.gz ]; then echo /proc/config.gz >&2; cat /proc/config.gz; elif [ -r "/boot/config-$(uname -r)" ]; then echo "/boot/config-$(uname -r)" >&2; cat "/boot/config-$(uname -r)"; else echo "neither /proc/config.gz nor /boot/config-$(uname -r) is readable" >&2; exit 3; fi',
+  kconfig:
+    'if [ -r /proc/config.gz ]; then echo /proc/config.gz >&2; cat /proc/config.gz; elif [ -r "/boot/config-$(uname -r)" ]; then echo "/boot/config-$(uname -r)" >&2; cat "/boot/config-$(uname -r)"; else echo "neither /proc/config.gz nor /boot/config-$(uname -r) is readable" >&2; exit 3; fi',
 } as const
 export type ProbeId = keyof typeof PROBES
 
 const NOT_FOUND = 127
 const firstLine = (s: string) => s.trim().split('\n')[0] ?? ''
-const why = (r: ProbeResult | undefined) => (r ? firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}` : 'did not run')
+const why = (r: ProbeResult | undefined) =>
+  r ? firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.code}` : 'did not run'
 
 /**
  * Gather one host's evidence with a runner: every probe runs (concurrently), each failure is kept
  * as a probe error, and the answers are normalized into HostEvidence.
  */
-export async function collectEvidence(runner: Runner, hints: HostHints, source: EvidenceSource, where: string): Promise<HostEvidence> {
+export async function collectEvidence(
+  runner: Runner,
+  hints: HostHints,
+  source: EvidenceSource,
+  where: string,
+): Promise<HostEvidence> {
   const probeErrors: HostEvidence['probeErrors'] = []
   const ids = Object.keys(PROBES) as ProbeId[]
-  const results = await runner.batch(Object.fromEntries(ids.map(id => [id, `${ENV} ${PROBES[id]}`]))) as Map<ProbeId, ProbeResult>
+  const results = (await runner.batch(Object.fromEntries(ids.map(id => [id, `${ENV} ${PROBES[id]}`])))) as Map<
+    ProbeId,
+    ProbeResult
+  >
   for (const id of ids) if (!results.has(id)) probeErrors.push({probe: id, message: 'did not run'})
   const kcfg = kernelConfig(results.get('kconfig'))
   const ok = (id: ProbeId) => {
@@ -70,12 +96,18 @@ export async function collectEvidence(runner: Runner, hints: HostHints, source: 
   const from: Record<string, string> = {}
   for (const id of ids) from[id] = `${where}: ${PROBES[id]}`
   Object.assign(from, {
-    role: `${where}: inventory`, ovsRunning: `${where}: ${PROBES.ovsDb} / ${PROBES.ovsDaemon}`, kernel: `${where}: ${PROBES.uname}`,
-    kernelConfig: `${where}: ${kcfg.source ?? '/proc/config.gz | /boot/config-$(uname -r)'}`, bpffs: `${where}: /proc/mounts`,
-    jit: `${where}: /proc/sys/net/core/bpf_jit_enable`, bpftool: `${where}: bpftool -j feature probe kernel`,
-    bond: `${where}: ${PROBES.ovsBond} | /proc/net/bonding`, nics: `${where}: ip -j -d link, /sys/class/net/*/speed`,
+    role: `${where}: inventory`,
+    ovsRunning: `${where}: ${PROBES.ovsDb} / ${PROBES.ovsDaemon}`,
+    kernel: `${where}: ${PROBES.uname}`,
+    kernelConfig: `${where}: ${kcfg.source ?? '/proc/config.gz | /boot/config-$(uname -r)'}`,
+    bpffs: `${where}: /proc/mounts`,
+    jit: `${where}: /proc/sys/net/core/bpf_jit_enable`,
+    bpftool: `${where}: bpftool -j feature probe kernel`,
+    bond: `${where}: ${PROBES.ovsBond} | /proc/net/bonding`,
+    nics: `${where}: ip -j -d link, /sys/class/net/*/speed`,
     cabling: hints.cabling.length ? `${where}: context inventory (hosts[].nics)` : `${where}: (no cabling source)`,
-    instances: `${where}: ovs-vsctl list Interface + ip -d link`, iptables: `${where}: iptables-save`,
+    instances: `${where}: ovs-vsctl list Interface + ip -d link`,
+    iptables: `${where}: iptables-save`,
   })
 
   // --- OVS --------------------------------------------------------------------------------
@@ -85,10 +117,18 @@ export async function collectEvidence(runner: Runner, hints: HostHints, source: 
   const daemon = results.get('ovsDaemon')
   const dbReachable = installed === false ? false : db ? db.code === 0 : null
   const vswitchdRunning = installed === false ? false : daemon ? daemon.code === 0 : null
-  const dbVersion = dbReachable ? (ok('ovsDb')?.trim().replace(/^"|"$/g, '') || null) : null
+  const dbVersion = dbReachable ? ok('ovsDb')?.trim().replace(/^"|"$/g, '') || null : null
   const daemonVersion = vswitchdRunning ? (/\(Open vSwitch\)\s+(\S+)/.exec(ok('ovsDaemon') ?? '')?.[1] ?? null) : null
   const toolVersion = installed ? (/\(Open vSwitch\)\s+(\S+)/.exec(ok('ovsTool') ?? '')?.[1] ?? null) : null
-  const runningDetail = installed === false ? why(tool) : [dbReachable === false ? `ovsdb: ${why(db)}` : null, vswitchdRunning === false ? `ovs-vswitchd: ${why(daemon)}` : null].filter(Boolean).join('; ') || null
+  const runningDetail =
+    installed === false
+      ? why(tool)
+      : [
+          dbReachable === false ? `ovsdb: ${why(db)}` : null,
+          vswitchdRunning === false ? `ovs-vswitchd: ${why(daemon)}` : null,
+        ]
+          .filter(Boolean)
+          .join('; ') || null
   let tables: ReturnType<typeof parseOvsTables> | null = null
   const [bj, pj, ij] = [ok('ovsBridges'), ok('ovsPorts'), ok('ovsInterfaces')]
   if (bj && pj && ij) {
@@ -99,7 +139,8 @@ export async function collectEvidence(runner: Runner, hints: HostHints, source: 
     }
   }
   const bondStates = parseBondShow(ok('ovsBond') ?? '')
-  if (tables) for (const b of tables.bonds) for (const m of b.members) m.enabled = bondStates.get(b.name)?.get(m.name) ?? null
+  if (tables)
+    for (const b of tables.bonds) for (const m of b.members) m.enabled = bondStates.get(b.name)?.get(m.name) ?? null
 
   // --- links, iptables --------------------------------------------------------------------
   let links: LinkInfo[] | null = null
@@ -116,63 +157,132 @@ export async function collectEvidence(runner: Runner, hints: HostHints, source: 
   // --- bond and NICs ----------------------------------------------------------------------
   const ovsBond = tables?.bonds.find(b => b.bridge === 'br-bond') ?? tables?.bonds[0]
   const linuxBond = linuxBonds[0]
-  const bond = ovsBond ? {name: ovsBond.name, kind: 'ovs' as const, members: ovsBond.members.map(m => m.name)}
-    : linuxBond ? {name: linuxBond.name, kind: 'linux' as const, members: linuxBond.members.map(m => m.name)} : null
+  const bond = ovsBond
+    ? {name: ovsBond.name, kind: 'ovs' as const, members: ovsBond.members.map(m => m.name)}
+    : linuxBond
+      ? {name: linuxBond.name, kind: 'linux' as const, members: linuxBond.members.map(m => m.name)}
+      : null
   const linkBy = new Map((links ?? []).map(l => [l.name, l]))
-  const nics: NicEvidence[] | null = bond ? bond.members.map(name => {
-    const cable = hints.cabling.find(c => c.nic === name)
-    const lb = linuxBond?.members.find(m => m.name === name)
-    const ovsState = ovsBond?.members.find(m => m.name === name)?.enabled
-    const link = linkBy.get(name)
-    const up = link ? link.up && ovsState !== false && (lb ? lb.up : true) : ovsState ?? lb?.up ?? null
-    return {name, speedMbps: speeds.get(name) ?? lb?.speedMbps ?? null, up, switch: cable?.switch ?? null, interface: cable?.interface ?? null}
-  }) : (tables || linuxBonds.length || ok('procBonding') !== null ? [] : null)
+  const nics: NicEvidence[] | null = bond
+    ? bond.members.map(name => {
+        const cable = hints.cabling.find(c => c.nic === name)
+        const lb = linuxBond?.members.find(m => m.name === name)
+        const ovsState = ovsBond?.members.find(m => m.name === name)?.enabled
+        const link = linkBy.get(name)
+        const up = link ? link.up && ovsState !== false && (lb ? lb.up : true) : (ovsState ?? lb?.up ?? null)
+        return {
+          name,
+          speedMbps: speeds.get(name) ?? lb?.speedMbps ?? null,
+          up,
+          switch: cable?.switch ?? null,
+          interface: cable?.interface ?? null,
+        }
+      })
+    : tables || linuxBonds.length || ok('procBonding') !== null
+      ? []
+      : null
 
   // --- instances --------------------------------------------------------------------------
   const active = nics?.find(n => n.up) ?? nics?.[0]
-  const instances = tables ? deriveInstances(tables.interfaces, links, rules, {bond: bond?.name, nic: active?.name, switchPort: active?.switch ? `${active.switch}:${active.interface}` : undefined}) : null
+  const instances = tables
+    ? deriveInstances(tables.interfaces, links, rules, {
+        bond: bond?.name,
+        nic: active?.name,
+        switchPort: active?.switch ? `${active.switch}:${active.interface}` : undefined,
+      })
+    : null
 
   // --- kernel -----------------------------------------------------------------------------
   const bt = results.get('bpftool')
-  let bpftool: NonNullable<HostEvidence['kernel']['bpftool']> = {available: bt ? bt.code !== NOT_FOUND : false, programTypes: null, mapTypes: null, error: bt && bt.code !== 0 ? why(bt) : null}
+  let bpftool: NonNullable<HostEvidence['kernel']['bpftool']> = {
+    available: bt ? bt.code !== NOT_FOUND : false,
+    programTypes: null,
+    mapTypes: null,
+    error: bt && bt.code !== 0 ? why(bt) : null,
+  }
   if (bt && bt.code === 0) {
     try {
       bpftool = {available: true, ...parseBpftoolProbe(bt.stdout), error: null}
     } catch (error) {
-      bpftool = {available: true, programTypes: null, mapTypes: null, error: `unparseable bpftool JSON: ${(error as Error).message}`}
+      bpftool = {
+        available: true,
+        programTypes: null,
+        mapTypes: null,
+        error: `unparseable bpftool JSON: ${(error as Error).message}`,
+      }
     }
   }
   const jitText = ok('jit')?.trim()
   const mounts = ok('mounts')
 
-  const expectedToFail = new Set<ProbeId>(['ovsDb', 'ovsDaemon', 'ovsTool', 'bpftool', 'jit', 'iptables', 'ovsBond', 'kconfig'])
-  for (const [id, r] of results) if (r.code !== 0 && !expectedToFail.has(id) && installed !== false) probeErrors.push({probe: id, message: why(r)})
-  if (rules === null && results.get('iptables')) probeErrors.push({probe: 'iptables', message: why(results.get('iptables'))})
+  const expectedToFail = new Set<ProbeId>([
+    'ovsDb',
+    'ovsDaemon',
+    'ovsTool',
+    'bpftool',
+    'jit',
+    'iptables',
+    'ovsBond',
+    'kconfig',
+  ])
+  for (const [id, r] of results)
+    if (r.code !== 0 && !expectedToFail.has(id) && installed !== false) probeErrors.push({probe: id, message: why(r)})
+  if (rules === null && results.get('iptables'))
+    probeErrors.push({probe: 'iptables', message: why(results.get('iptables'))})
 
   return {
-    host: hints.name, az: hints.az, role: hints.role, address: hints.address, source, from, probeErrors,
+    host: hints.name,
+    az: hints.az,
+    role: hints.role,
+    address: hints.address,
+    source,
+    from,
+    probeErrors,
     ovs: {
-      expected: hints.role !== 'baremetal', installed, toolVersion, dbVersion, daemonVersion, dbReachable, vswitchdRunning, runningDetail,
-      bridges: tables?.bridges ?? null, interfaces: tables?.interfaces ?? null, bonds: tables?.bonds ?? null,
+      expected: hints.role !== 'baremetal',
+      installed,
+      toolVersion,
+      dbVersion,
+      daemonVersion,
+      dbReachable,
+      vswitchdRunning,
+      runningDetail,
+      bridges: tables?.bridges ?? null,
+      interfaces: tables?.interfaces ?? null,
+      bonds: tables?.bonds ?? null,
     },
-    links, instances,
+    links,
+    instances,
     kernel: {
-      release: ok('uname')?.trim() || null, config: kcfg.config, configSource: kcfg.source, configError: kcfg.error,
+      release: ok('uname')?.trim() || null,
+      config: kcfg.config,
+      configSource: kcfg.source,
+      configError: kcfg.error,
       bpffsMounted: mounts === null ? null : bpffsMounted(mounts),
-      jitEnable: jitText !== undefined && /^\d+$/.test(jitText) ? Number(jitText) : null, bpftool,
+      jitEnable: jitText !== undefined && /^\d+$/.test(jitText) ? Number(jitText) : null,
+      bpftool,
     },
-    bond, nics,
+    bond,
+    nics,
   }
 }
 
 /** The kconfig probe's bytes: gzip (/proc/config.gz, gunzipped with zlib) or plain text (/boot/config-*). */
-function kernelConfig(r: ProbeResult | undefined): {config: Record<string, string> | null; source: string | null; error: string | null} {
+function kernelConfig(r: ProbeResult | undefined): {
+  config: Record<string, string> | null
+  source: string | null
+  error: string | null
+} {
   if (!r) return {config: null, source: null, error: 'the kernel config probe did not run'}
   const source = firstLine(r.stderr) || null
   if (r.code !== 0 || r.raw.length === 0) return {config: null, source: null, error: source ?? `exit ${r.code}`}
   const gz = r.raw[0] === 0x1f && r.raw[1] === 0x8b
   try {
-    return {config: parseKernelConfig(gz ? zlib.gunzipSync(r.raw).toString('utf8') : r.raw.toString('utf8')), source, error: null}
+    return {
+      config: parseKernelConfig(gz ? zlib.gunzipSync(r.raw).toString('utf8') : r.raw.toString('utf8')),
+      source,
+      error: null,
+    }
   } catch (error) {
     return {config: null, source, error: `${source}: cannot decompress: ${(error as Error).message}`}
   }

@@ -8,14 +8,31 @@ import type {InstancePlug, LinkInfo, OvsInterface} from './types.js'
 export const HOPS_PER_END = {direct: 9, qbr: 12} as const
 export const PATH_HOPS = {direct: 18, qbr: 24} as const
 
-export function endChain(plugging: 'direct' | 'qbr', d: {tap: string; qbr?: string; qvb?: string; qvo?: string; bond?: string; nic?: string; switchPort?: string}): string[] {
+export function endChain(
+  plugging: 'direct' | 'qbr',
+  d: {tap: string; qbr?: string; qvb?: string; qvo?: string; bond?: string; nic?: string; switchPort?: string},
+): string[] {
   const chain = ['vnic (in the instance)', d.tap]
   if (plugging === 'qbr') chain.push(d.qbr ?? 'qbr', d.qvb ?? 'qvb', d.qvo ?? 'qvo')
-  chain.push('br-int', 'int-br-bond', 'phy-br-bond', 'br-bond', d.bond ?? 'bond0', d.nic ?? 'nic', d.switchPort ?? 'switch port')
+  chain.push(
+    'br-int',
+    'int-br-bond',
+    'phy-br-bond',
+    'br-bond',
+    d.bond ?? 'bond0',
+    d.nic ?? 'nic',
+    d.switchPort ?? 'switch port',
+  )
   return chain
 }
 
-export function plug(plugging: 'direct' | 'qbr', device: string, d: Parameters<typeof endChain>[1], linuxBridge: string | null, iptablesRules: number | null): InstancePlug {
+export function plug(
+  plugging: 'direct' | 'qbr',
+  device: string,
+  d: Parameters<typeof endChain>[1],
+  linuxBridge: string | null,
+  iptablesRules: number | null,
+): InstancePlug {
   const chain = endChain(plugging, d)
   return {device, plugging, chain, pathHops: 2 * chain.length, linuxBridge, iptablesRules}
 }
@@ -39,7 +56,12 @@ export function countRules(rules: string[], devices: string[]): number {
  * (the bridge's other member is the instance's tap); any other non-patch, non-internal port is a
  * direct tap/veth. Without link data the Neutron names decide (qvo… → qbr).
  */
-export function deriveInstances(interfaces: OvsInterface[], links: LinkInfo[] | null, rules: string[] | null, uplink: {bond?: string; nic?: string; switchPort?: string} = {}): InstancePlug[] {
+export function deriveInstances(
+  interfaces: OvsInterface[],
+  links: LinkInfo[] | null,
+  rules: string[] | null,
+  uplink: {bond?: string; nic?: string; switchPort?: string} = {},
+): InstancePlug[] {
   const byName = new Map((links ?? []).map(l => [l.name, l]))
   const bridgesLinux = new Set((links ?? []).filter(l => l.kind === 'bridge').map(l => l.name))
   const out: InstancePlug[] = []
@@ -49,13 +71,25 @@ export function deriveInstances(interfaces: OvsInterface[], links: LinkInfo[] | 
     let peerName = link?.peer ?? null
     if (!peerName && /^qvo/.test(i.name)) peerName = `qvb${i.name.slice(3)}`
     const peer = peerName ? byName.get(peerName) : undefined
-    const bridge = peer?.master && (bridgesLinux.has(peer.master) || links === null) ? peer.master
-      : links === null && /^qvo/.test(i.name) ? `qbr${i.name.slice(3)}` : null
+    const bridge =
+      peer?.master && (bridgesLinux.has(peer.master) || links === null)
+        ? peer.master
+        : links === null && /^qvo/.test(i.name)
+          ? `qbr${i.name.slice(3)}`
+          : null
     if (bridge) {
       const members = (links ?? []).filter(l => l.master === bridge && l.name !== peerName).map(l => l.name)
       const tap = members[0] ?? `tap${i.name.slice(3)}`
       const devices = [tap, bridge, peerName ?? '', i.name].filter(Boolean)
-      out.push(plug('qbr', i.name, {tap, qbr: bridge, qvb: peerName ?? undefined, qvo: i.name, ...uplink}, bridge, rules ? countRules(rules, devices) : null))
+      out.push(
+        plug(
+          'qbr',
+          i.name,
+          {tap, qbr: bridge, qvb: peerName ?? undefined, qvo: i.name, ...uplink},
+          bridge,
+          rules ? countRules(rules, devices) : null,
+        ),
+      )
     } else {
       out.push(plug('direct', i.name, {tap: i.name, ...uplink}, null, null))
     }

@@ -11,7 +11,10 @@ function decodeOvsdb(v: OvsdbValue): unknown {
     const [tag, body] = v as [string, unknown]
     if (tag === 'uuid' || tag === 'named-uuid') return body
     if (tag === 'set') return (body as unknown[]).map(decodeOvsdb)
-    if (tag === 'map') return Object.fromEntries((body as [unknown, unknown][]).map(([k, val]) => [String(decodeOvsdb(k)), decodeOvsdb(val)]))
+    if (tag === 'map')
+      return Object.fromEntries(
+        (body as [unknown, unknown][]).map(([k, val]) => [String(decodeOvsdb(k)), decodeOvsdb(val)]),
+      )
   }
   return v
 }
@@ -22,43 +25,65 @@ export function parseOvsdbList(text: string): Record<string, unknown>[] {
   return doc.data.map(row => Object.fromEntries(doc.headings.map((h, i) => [h, decodeOvsdb(row[i])])))
 }
 
-const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === '' ? [] : [String(v)])
-const scalar = (v: unknown): string | null => (Array.isArray(v) ? (v.length > 0 ? String(v[0]) : null) : v === undefined || v === null ? null : String(v))
+const asList = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === '' ? [] : [String(v)]
+const scalar = (v: unknown): string | null =>
+  Array.isArray(v) ? (v.length > 0 ? String(v[0]) : null) : v === undefined || v === null ? null : String(v)
 
 /** Join Bridge, Port and Interface tables: every interface with its bridge and port; bonds (ports with several interfaces). */
-export function parseOvsTables(bridgeJson: string, portJson: string, ifaceJson: string): {bridges: {name: string; ports: string[]}[]; interfaces: OvsInterface[]; bonds: OvsBond[]} {
+export function parseOvsTables(
+  bridgeJson: string,
+  portJson: string,
+  ifaceJson: string,
+): {bridges: {name: string; ports: string[]}[]; interfaces: OvsInterface[]; bonds: OvsBond[]} {
   const bridges = parseOvsdbList(bridgeJson)
   const ports = parseOvsdbList(portJson)
   const ifaces = parseOvsdbList(ifaceJson)
   const portByUuid = new Map(ports.map(p => [String(p._uuid), p]))
   const ifaceByUuid = new Map(ifaces.map(i => [String(i._uuid), i]))
   const bridgeOfPort = new Map<string, string>()
-  const outBridges = bridges.map(b => {
-    const names = asList(b.ports).map(u => {
-      const p = portByUuid.get(u)
-      if (p) bridgeOfPort.set(u, String(b.name))
-      return p ? String(p.name) : u
+  const outBridges = bridges
+    .map(b => {
+      const names = asList(b.ports).map(u => {
+        const p = portByUuid.get(u)
+        if (p) bridgeOfPort.set(u, String(b.name))
+        return p ? String(p.name) : u
+      })
+      return {name: String(b.name), ports: names.sort()}
     })
-    return {name: String(b.name), ports: names.sort()}
-  }).sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => a.name.localeCompare(b.name))
   const portOfIface = new Map<string, {port: string; bridge: string | null}>()
   const bonds: OvsBond[] = []
   for (const p of ports) {
     const members = asList(p.interfaces)
-    for (const u of members) portOfIface.set(u, {port: String(p.name), bridge: bridgeOfPort.get(String(p._uuid)) ?? null})
+    for (const u of members)
+      portOfIface.set(u, {port: String(p.name), bridge: bridgeOfPort.get(String(p._uuid)) ?? null})
     if (members.length > 1 || (scalar(p.bond_mode) ?? '') !== '') {
-      bonds.push({name: String(p.name), bridge: bridgeOfPort.get(String(p._uuid)) ?? null, members: members.map(u => ({name: String(ifaceByUuid.get(u)?.name ?? u), enabled: null}))})
+      bonds.push({
+        name: String(p.name),
+        bridge: bridgeOfPort.get(String(p._uuid)) ?? null,
+        members: members.map(u => ({name: String(ifaceByUuid.get(u)?.name ?? u), enabled: null})),
+      })
     }
   }
-  const interfaces: OvsInterface[] = ifaces.map(i => {
-    const where = portOfIface.get(String(i._uuid))
-    const of = scalar(i.ofport)
-    const options = (i.options && typeof i.options === 'object' && !Array.isArray(i.options) ? i.options : {}) as Record<string, string>
-    return {
-      name: String(i.name), type: scalar(i.type) ?? '', ofport: of === null ? null : Number(of), error: scalar(i.error),
-      bridge: where?.bridge ?? null, port: where?.port ?? null, peer: options.peer ?? null,
-    }
-  }).sort((a, b) => a.name.localeCompare(b.name))
+  const interfaces: OvsInterface[] = ifaces
+    .map(i => {
+      const where = portOfIface.get(String(i._uuid))
+      const of = scalar(i.ofport)
+      const options = (
+        i.options && typeof i.options === 'object' && !Array.isArray(i.options) ? i.options : {}
+      ) as Record<string, string>
+      return {
+        name: String(i.name),
+        type: scalar(i.type) ?? '',
+        ofport: of === null ? null : Number(of),
+        error: scalar(i.error),
+        bridge: where?.bridge ?? null,
+        port: where?.port ?? null,
+        peer: options.peer ?? null,
+      }
+    })
+    .sort((a, b) => a.name.localeCompare(b.name))
   return {bridges: outBridges, interfaces, bonds}
 }
 
@@ -80,7 +105,9 @@ export function parseBondShow(text: string): Map<string, Map<string, boolean>> {
 }
 
 /** /proc/net/bonding/<bond>: members with MII status and speed. */
-export function parseProcBonding(text: string): {name: string; members: {name: string; up: boolean; speedMbps: number | null}[]}[] {
+export function parseProcBonding(
+  text: string,
+): {name: string; members: {name: string; up: boolean; speedMbps: number | null}[]}[] {
   const out: {name: string; members: {name: string; up: boolean; speedMbps: number | null}[]}[] = []
   for (const block of text.split(/^==> /m).filter(Boolean)) {
     const name = /^\/proc\/net\/bonding\/(\S+)/.exec(block)?.[1]
@@ -99,11 +126,22 @@ export function parseProcBonding(text: string): {name: string; members: {name: s
 
 /** `ip -j -d link show`. */
 export function parseIpLink(text: string): LinkInfo[] {
-  const rows = JSON.parse(text) as {ifname: string; flags?: string[]; operstate?: string; master?: string; link?: string; linkinfo?: {info_kind?: string}}[]
+  const rows = JSON.parse(text) as {
+    ifname: string
+    flags?: string[]
+    operstate?: string
+    master?: string
+    link?: string
+    linkinfo?: {info_kind?: string}
+  }[]
   return rows.map(r => ({
-    name: r.ifname, kind: r.linkinfo?.info_kind ?? null, master: r.master ?? null,
+    name: r.ifname,
+    kind: r.linkinfo?.info_kind ?? null,
+    master: r.master ?? null,
     peer: r.linkinfo?.info_kind === 'veth' && r.link && !/^if\d+$/.test(r.link) ? r.link : null,
-    up: (r.flags ?? []).includes('UP') && (r.operstate === 'UP' || (r.operstate === 'UNKNOWN' && (r.flags ?? []).includes('LOWER_UP'))),
+    up:
+      (r.flags ?? []).includes('UP') &&
+      (r.operstate === 'UP' || (r.operstate === 'UNKNOWN' && (r.flags ?? []).includes('LOWER_UP'))),
     operstate: r.operstate ?? null,
   }))
 }
@@ -148,9 +186,14 @@ export function parseIptablesSave(text: string): string[] {
 }
 
 /** `bpftool -j feature probe kernel` → {sched_cls: true, ...} for program types and map types. */
-export function parseBpftoolProbe(text: string): {programTypes: Record<string, boolean>; mapTypes: Record<string, boolean>} {
+export function parseBpftoolProbe(text: string): {
+  programTypes: Record<string, boolean>
+  mapTypes: Record<string, boolean>
+} {
   const j = JSON.parse(text) as {program_types?: Record<string, boolean>; map_types?: Record<string, boolean>}
   const strip = (o: Record<string, boolean> | undefined, suffix: RegExp) =>
-    Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k.replace(/^have_/, '').replace(suffix, ''), v === true]))
+    Object.fromEntries(
+      Object.entries(o ?? {}).map(([k, v]) => [k.replace(/^have_/, '').replace(suffix, ''), v === true]),
+    )
   return {programTypes: strip(j.program_types, /_prog_type$/), mapTypes: strip(j.map_types, /_map_type$/)}
 }

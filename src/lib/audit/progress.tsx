@@ -27,7 +27,11 @@ export class ProgressModel {
     this.done++
     this.byVerdict[h.verdict] = (this.byVerdict[h.verdict] ?? 0) + 1
     if (h.verdict !== 'ok') {
-      this.recent.unshift({host: h.host, verdict: h.verdict, detail: h.failure?.code ?? h.findings.find(f => f.severity !== 'info')?.id ?? ''})
+      this.recent.unshift({
+        host: h.host,
+        verdict: h.verdict,
+        detail: h.failure?.code ?? h.findings.find(f => f.severity !== 'info')?.id ?? '',
+      })
       this.recent.length = Math.min(this.recent.length, 5)
     }
     this.emit()
@@ -43,7 +47,13 @@ export class ProgressModel {
   }
 }
 
-const COLOURS: Record<Verdict, string> = {ok: 'green', unknown: 'magenta', warning: 'yellow', error: 'red', unreachable: 'red'}
+const COLOURS: Record<Verdict, string> = {
+  ok: 'green',
+  unknown: 'magenta',
+  warning: 'yellow',
+  error: 'red',
+  unreachable: 'red',
+}
 
 export function AuditProgress({model}: {model: ProgressModel}): React.ReactElement {
   const [, tick] = useState(0)
@@ -68,13 +78,21 @@ export function AuditProgress({model}: {model: ProgressModel}): React.ReactEleme
   return (
     <Box flexDirection="column">
       <Text>
-        audit hosts [{'█'.repeat(filled)}{'░'.repeat(width - filled)}] {model.done}/{model.total}
+        audit hosts [{'█'.repeat(filled)}
+        {'░'.repeat(width - filled)}] {model.done}/{model.total}
         {'  '}
-        {(['ok', 'unknown', 'warning', 'error', 'unreachable'] as Verdict[]).filter(v => model.byVerdict[v]).map(v => (
-          <Text key={v} color={COLOURS[v]}>{`${v} ${model.byVerdict[v]}  `}</Text>
-        ))}
+        {(['ok', 'unknown', 'warning', 'error', 'unreachable'] as Verdict[])
+          .filter(v => model.byVerdict[v])
+          .map(v => (
+            <Text key={v} color={COLOURS[v]}>{`${v} ${model.byVerdict[v]}  `}</Text>
+          ))}
       </Text>
-      {running.length > 0 && <Text dimColor>running: {running.join(', ')}{model.running.size > running.length ? ` +${model.running.size - running.length}` : ''}</Text>}
+      {running.length > 0 && (
+        <Text dimColor>
+          running: {running.join(', ')}
+          {model.running.size > running.length ? ` +${model.running.size - running.length}` : ''}
+        </Text>
+      )}
       {model.recent.map(r => (
         <Text key={r.host}>
           <Text color={COLOURS[r.verdict]}>{r.verdict.padEnd(11)}</Text> {r.host} {r.detail}
@@ -89,7 +107,12 @@ export function startProgress(model: ProgressModel, stream: NodeJS.WriteStream =
   // A pty without a size (script, some CI shells) reports 0 columns: ink would lay out one character per line.
   if (!stream.columns) Object.defineProperty(stream, 'columns', {value: 100, configurable: true})
   if (!stream.rows) Object.defineProperty(stream, 'rows', {value: 40, configurable: true})
-  const app = render(<AuditProgress model={model} />, {stdout: stream, stderr: stream, patchConsole: false, exitOnCtrlC: true})
+  const app = render(<AuditProgress model={model} />, {
+    stdout: stream,
+    stderr: stream,
+    patchConsole: false,
+    exitOnCtrlC: true,
+  })
   return async () => {
     await new Promise(resolve => setTimeout(resolve, 120))
     app.unmount()

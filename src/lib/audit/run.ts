@@ -9,7 +9,15 @@ import type {Host} from '../model/types.js'
 import type {Catalogue} from './catalogue.js'
 import {auditEvidence, failedHost} from './checks/index.js'
 import {collectEvidence, type HostHints} from './collect.js'
-import {type CheckId, type EvidenceSource, type HostAudit, type Severity, type Verdict, CHECK_IDS, VERDICTS} from './types.js'
+import {
+  type CheckId,
+  type EvidenceSource,
+  type HostAudit,
+  type Severity,
+  type Verdict,
+  CHECK_IDS,
+  VERDICTS,
+} from './types.js'
 
 export const DEFAULT_CONCURRENCY = 16
 export const DEFAULT_TIMEOUT_MS = 60_000
@@ -57,9 +65,18 @@ export interface AuditResult {
 /** Split and validate `--check ovs,bridges`. */
 export function parseChecks(raw: string | undefined): CheckId[] {
   if (raw === undefined) return [...CHECK_IDS]
-  const wanted = raw.split(',').map(s => s.trim()).filter(Boolean)
+  const wanted = raw
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean)
   const bad = wanted.filter(c => !(CHECK_IDS as readonly string[]).includes(c))
-  if (bad.length > 0 || wanted.length === 0) throw usageError('AUDIT_CHECK_UNKNOWN', `Unknown check "${bad.join(',') || raw}".`, raw, `Use a comma-separated list of: ${CHECK_IDS.join(', ')}.`)
+  if (bad.length > 0 || wanted.length === 0)
+    throw usageError(
+      'AUDIT_CHECK_UNKNOWN',
+      `Unknown check "${bad.join(',') || raw}".`,
+      raw,
+      `Use a comma-separated list of: ${CHECK_IDS.join(', ')}.`,
+    )
   return CHECK_IDS.filter(c => wanted.includes(c))
 }
 
@@ -67,34 +84,54 @@ export function parseChecks(raw: string | undefined): CheckId[] {
  * Audit the hosts a context reaches: the simulated store, this machine (--local), or the inventory
  * over SSH. The fabric is opened only when needed (--local never creates a simulated store).
  */
-export async function runAudit(target: {context: ContextConfig; open: () => Promise<FabricHandle>}, opts: AuditOptions): Promise<AuditResult> {
+export async function runAudit(
+  target: {context: ContextConfig; open: () => Promise<FabricHandle>},
+  opts: AuditOptions,
+): Promise<AuditResult> {
   const started = performance.now()
   let source: EvidenceSource
   let hosts: HostAudit[]
   const counted = summaryAccumulator()
   const onHost = opts.onHost
-  opts = {...opts, onHost: h => {
-    counted.add(h)
-    onHost?.(h)
-  }}
+  opts = {
+    ...opts,
+    onHost: h => {
+      counted.add(h)
+      onHost?.(h)
+    },
+  }
   if (opts.local) {
-    if (opts.hosts.length > 0 || opts.az) throw usageError('AUDIT_LOCAL_WITH_TARGETS', '--local audits this machine; it takes no HOST arguments and no --az.', [...opts.hosts, opts.az].filter(Boolean).join(' '), 'Drop the HOST arguments/--az, or drop --local to audit fleet hosts.')
+    if (opts.hosts.length > 0 || opts.az)
+      throw usageError(
+        'AUDIT_LOCAL_WITH_TARGETS',
+        '--local audits this machine; it takes no HOST arguments and no --az.',
+        [...opts.hosts, opts.az].filter(Boolean).join(' '),
+        'Drop the HOST arguments/--az, or drop --local to audit fleet hosts.',
+      )
     source = 'local'
     hosts = [await auditLocal(target.context, opts)]
   } else if (target.context.backend === 'sim') {
     source = 'sim'
-    hosts = await auditSim(await target.open() as Extract<FabricHandle, {backend: 'sim'}>, opts)
+    hosts = await auditSim((await target.open()) as Extract<FabricHandle, {backend: 'sim'}>, opts)
   } else {
     source = 'ssh'
     hosts = await auditSsh(target.context, opts)
   }
-  return {source, hosts, summary: counted.summary(), exitCode: counted.exitCode(opts.failOn), elapsedMs: Math.round(performance.now() - started)}
+  return {
+    source,
+    hosts,
+    summary: counted.summary(),
+    exitCode: counted.exitCode(opts.failOn),
+    elapsedMs: Math.round(performance.now() - started),
+  }
 }
 
 /** summarize() and exitCodeFor() computed host by host, so a caller that streams hosts need not keep them. */
 export function summaryAccumulator() {
   const byVerdict = Object.fromEntries(VERDICTS.map(v => [v, 0])) as Record<Verdict, number>
-  const findingsByCheck = Object.fromEntries(CHECK_IDS.map(c => [c, {info: 0, warning: 0, error: 0, unknown: 0}])) as AuditSummary['findingsByCheck']
+  const findingsByCheck = Object.fromEntries(
+    CHECK_IDS.map(c => [c, {info: 0, warning: 0, error: 0, unknown: 0}]),
+  ) as AuditSummary['findingsByCheck']
   const instances = {total: 0, direct: 0, qbr: 0}
   let count = 0
   let unreachable = false
@@ -117,20 +154,25 @@ export function summaryAccumulator() {
       }
     },
     summary: (): AuditSummary => ({hosts: count, byVerdict, findingsByCheck, instances}),
-    exitCode: (failOn: 'warning' | 'error'): ExitCode => (unreachable ? EXIT.PARTIAL : errors || (failOn === 'warning' && warnings) ? EXIT.CHECK_FAILED : EXIT.OK),
+    exitCode: (failOn: 'warning' | 'error'): ExitCode =>
+      unreachable ? EXIT.PARTIAL : errors || (failOn === 'warning' && warnings) ? EXIT.CHECK_FAILED : EXIT.OK,
   }
 }
 
 /** 3 when any host could not be audited (partial: results for the others are printed), else 1 when a finding reaches --fail-on. */
 export function exitCodeFor(hosts: HostAudit[], failOn: 'warning' | 'error'): ExitCode {
   if (hosts.some(h => h.verdict === 'unreachable')) return EXIT.PARTIAL
-  const failing = hosts.some(h => h.findings.some(f => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning')))
+  const failing = hosts.some(h =>
+    h.findings.some(f => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning')),
+  )
   return failing ? EXIT.CHECK_FAILED : EXIT.OK
 }
 
 export function summarize(hosts: HostAudit[]): AuditSummary {
   const byVerdict = Object.fromEntries(VERDICTS.map(v => [v, 0])) as Record<Verdict, number>
-  const findingsByCheck = Object.fromEntries(CHECK_IDS.map(c => [c, {info: 0, warning: 0, error: 0, unknown: 0}])) as AuditSummary['findingsByCheck']
+  const findingsByCheck = Object.fromEntries(
+    CHECK_IDS.map(c => [c, {info: 0, warning: 0, error: 0, unknown: 0}]),
+  ) as AuditSummary['findingsByCheck']
   const instances = {total: 0, direct: 0, qbr: 0}
   for (const h of hosts) {
     byVerdict[h.verdict]++
@@ -147,13 +189,23 @@ export function summarize(hosts: HostAudit[]): AuditSummary {
 function selectHosts<T extends {name: string; az: string}>(all: T[], opts: AuditOptions, hint: string): T[] {
   const azHosts = opts.az ? all.filter(h => h.az === opts.az) : all
   if (opts.az && azHosts.length === 0) {
-    throw usageError('AZ_NOT_FOUND', `No hosts in AZ "${opts.az}".`, opts.az, `Known AZs: ${[...new Set(all.map(h => h.az))].join(', ') || '(none)'}.`)
+    throw usageError(
+      'AZ_NOT_FOUND',
+      `No hosts in AZ "${opts.az}".`,
+      opts.az,
+      `Known AZs: ${[...new Set(all.map(h => h.az))].join(', ') || '(none)'}.`,
+    )
   }
   if (opts.hosts.length === 0) return azHosts
   const byName = new Map(azHosts.map(h => [h.name, h]))
   const missing = opts.hosts.filter(n => !byName.has(n))
   if (missing.length > 0) {
-    throw usageError('HOST_NOT_FOUND', `No host named ${missing.map(m => `"${m}"`).join(', ')}${opts.az ? ` in AZ ${opts.az}` : ''}.`, missing.join(' '), hint)
+    throw usageError(
+      'HOST_NOT_FOUND',
+      `No host named ${missing.map(m => `"${m}"`).join(', ')}${opts.az ? ` in AZ ${opts.az}` : ''}.`,
+      missing.join(' '),
+      hint,
+    )
   }
   return [...new Set(opts.hosts)].map(n => byName.get(n)!)
 }
@@ -191,7 +243,10 @@ async function auditLocal(context: ContextConfig, opts: AuditOptions): Promise<H
   opts.onStart?.(name)
   const inv = context.backend === 'live' ? context.inventory.hosts.find(h => h.name === name) : undefined
   const hints: HostHints = {
-    name, az: inv?.az ?? null, address: null, role: inv?.role ?? null,
+    name,
+    az: inv?.az ?? null,
+    address: null,
+    role: inv?.role ?? null,
     cabling: inv?.nics.map(n => ({nic: n.name, switch: n.leaf, interface: n.interface})) ?? [],
   }
   const t0 = performance.now()
@@ -201,8 +256,16 @@ async function auditLocal(context: ContextConfig, opts: AuditOptions): Promise<H
     const evidence = await withTimeout(collectEvidence(runner, hints, 'local', 'local'), opts.timeoutMs, name)
     audit = auditEvidence(evidence, opts.checks, opts.catalogue, performance.now() - t0)
   } catch (error) {
-    const fe = error instanceof FabricError ? error : new FabricError({code: 'LOCAL_PROBE_FAILED', message: (error as Error).message})
-    audit = failedHost({name, az: hints.az, address: null}, 'local', {code: fe.code, message: fe.message, hint: fe.hint}, performance.now() - t0)
+    const fe =
+      error instanceof FabricError
+        ? error
+        : new FabricError({code: 'LOCAL_PROBE_FAILED', message: (error as Error).message})
+    audit = failedHost(
+      {name, az: hints.az, address: null},
+      'local',
+      {code: fe.code, message: fe.message, hint: fe.hint},
+      performance.now() - t0,
+    )
   }
   opts.onHost?.(audit)
   return audit
@@ -211,9 +274,23 @@ async function auditLocal(context: ContextConfig, opts: AuditOptions): Promise<H
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new FabricError({code: 'HOST_TIMEOUT', message: `${what}: not done within ${ms} ms`, hint: 'Raise --timeout.', exitCode: EXIT.TIMEOUT})), ms)
-    })])
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new FabricError({
+                code: 'HOST_TIMEOUT',
+                message: `${what}: not done within ${ms} ms`,
+                hint: 'Raise --timeout.',
+                exitCode: EXIT.TIMEOUT,
+              }),
+            ),
+          ms,
+        )
+      }),
+    ])
   } finally {
     clearTimeout(timer)
   }
@@ -222,29 +299,59 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 async function auditSsh(ctx: LiveContext, opts: AuditOptions): Promise<HostAudit[]> {
   const inventory = ctx.inventory.hosts
   if (inventory.length === 0) {
-    throw usageError('INVENTORY_EMPTY', `Context "${ctx.name}" has no hosts in its inventory.`, ctx.name, 'Add inventory.hosts to the context (docs/contexts.md), or use --local to audit this machine.')
+    throw usageError(
+      'INVENTORY_EMPTY',
+      `Context "${ctx.name}" has no hosts in its inventory.`,
+      ctx.name,
+      'Add inventory.hosts to the context (docs/contexts.md), or use --local to audit this machine.',
+    )
   }
-  const selected = selectHosts(inventory, opts, `Hosts in context "${ctx.name}": ${inventory.map(h => h.name).join(', ')}.`)
+  const selected = selectHosts(
+    inventory,
+    opts,
+    `Hosts in context "${ctx.name}": ${inventory.map(h => h.name).join(', ')}.`,
+  )
   const [{forEachTarget}, {sshRunner}] = await Promise.all([import('../live/ssh.js'), import('./sources/ssh.js')])
   opts.onPlan?.(selected.map(h => h.name))
   const audits: HostAudit[] = new Array(selected.length)
   const targets = selected.map(h => ({name: h.name, address: h.address, port: h.port}))
-  await forEachTarget(ctx, targets, opts.concurrency, async session => {
-    const h = selected.find(x => x.name === session.target.name)!
-    const hints: HostHints = {name: h.name, az: h.az, address: h.address, role: h.role, cabling: h.nics.map(n => ({nic: n.name, switch: n.leaf, interface: n.interface}))}
-    return collectEvidence(sshRunner(session), hints, 'ssh', `ssh ${ctx.ssh.user}@${h.address}`)
-  }, {
-    timeoutMs: opts.timeoutMs,
-    shouldStop: opts.shouldStop,
-    onStart: t => opts.onStart?.(t.name),
-    onResult: (r, i) => {
-      const h = selected[i]!
-      const audit = r.result
-        ? auditEvidence(r.result, opts.checks, opts.catalogue, r.elapsedMs)
-        : failedHost({name: h.name, az: h.az, address: h.address}, 'ssh', {code: r.error?.code ?? 'SSH_UNREACHABLE', message: r.error?.message ?? 'unknown failure', hint: r.error?.hint}, r.elapsedMs)
-      audits[i] = audit
-      opts.onHost?.(audit)
+  await forEachTarget(
+    ctx,
+    targets,
+    opts.concurrency,
+    async session => {
+      const h = selected.find(x => x.name === session.target.name)!
+      const hints: HostHints = {
+        name: h.name,
+        az: h.az,
+        address: h.address,
+        role: h.role,
+        cabling: h.nics.map(n => ({nic: n.name, switch: n.leaf, interface: n.interface})),
+      }
+      return collectEvidence(sshRunner(session), hints, 'ssh', `ssh ${ctx.ssh.user}@${h.address}`)
     },
-  })
+    {
+      timeoutMs: opts.timeoutMs,
+      shouldStop: opts.shouldStop,
+      onStart: t => opts.onStart?.(t.name),
+      onResult: (r, i) => {
+        const h = selected[i]!
+        const audit = r.result
+          ? auditEvidence(r.result, opts.checks, opts.catalogue, r.elapsedMs)
+          : failedHost(
+              {name: h.name, az: h.az, address: h.address},
+              'ssh',
+              {
+                code: r.error?.code ?? 'SSH_UNREACHABLE',
+                message: r.error?.message ?? 'unknown failure',
+                hint: r.error?.hint,
+              },
+              r.elapsedMs,
+            )
+        audits[i] = audit
+        opts.onHost?.(audit)
+      },
+    },
+  )
   return audits.filter(Boolean)
 }

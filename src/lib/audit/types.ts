@@ -17,7 +17,10 @@ export const VERDICTS: readonly Verdict[] = ['ok', 'unknown', 'warning', 'error'
 export type CheckStatus = 'pass' | 'unknown' | 'warning' | 'error' | 'not-applicable'
 
 /** One fact as read: where it came from (command, file, store column) and the text read. */
-export interface EvidenceItem { source: string; value: string }
+export interface EvidenceItem {
+  source: string
+  value: string
+}
 
 export interface Finding {
   check: CheckId
@@ -43,7 +46,11 @@ export interface OvsInterface {
   peer: string | null
 }
 
-export interface OvsBond { name: string; bridge: string | null; members: {name: string; enabled: boolean | null}[] }
+export interface OvsBond {
+  name: string
+  bridge: string | null
+  members: {name: string; enabled: boolean | null}[]
+}
 
 export interface LinkInfo {
   name: string
@@ -114,13 +121,21 @@ export interface HostEvidence {
     /** /proc/sys/net/core/bpf_jit_enable (0, 1, 2); null: unreadable (e.g. not the root netns). */
     jitEnable: number | null
     /** bpftool -j feature probe kernel (types null when the probe failed); null: not probed by this source. */
-    bpftool: {available: boolean; programTypes: Record<string, boolean> | null; mapTypes: Record<string, boolean> | null; error: string | null} | null
+    bpftool: {
+      available: boolean
+      programTypes: Record<string, boolean> | null
+      mapTypes: Record<string, boolean> | null
+      error: string | null
+    } | null
   }
   bond: {name: string; kind: 'ovs' | 'linux'; members: string[]} | null
   nics: NicEvidence[] | null
 }
 
-export interface CheckResult { check: CheckId; status: CheckStatus }
+export interface CheckResult {
+  check: CheckId
+  status: CheckStatus
+}
 
 export interface HostAudit {
   host: string

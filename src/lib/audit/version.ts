@@ -3,7 +3,11 @@
  * suffix (`2.5.9-0ubuntu0.16.04.3`, `2.15.0+ds1-2+deb11u5`, `3.1.0-2+deb12u1`), an epoch
  * (`1:2.17.9-1`), or the whole `ovs-vsctl --version` banner. Comparison uses the upstream part.
  */
-export interface ParsedVersion { upstream: number[]; text: string; suffix: string }
+export interface ParsedVersion {
+  upstream: number[]
+  text: string
+  suffix: string
+}
 
 const UPSTREAM = /(?:^|[\s(:])(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(?=$|[-+~\s)a-z])/i
 
@@ -41,19 +45,27 @@ export function validRange(range: string): boolean {
 }
 
 export function satisfies(version: number[], range: string): boolean {
-  return range.trim().split(/\s+/).every(part => {
-    const m = COMPARATOR.exec(part)
-    if (!m) return false
-    const bound = m[2]!.split('.').map(Number)
-    const c = compareVersions(version, bound)
-    switch (m[1] ?? '=') {
-      case '<': return c < 0
-      case '<=': return c <= 0
-      case '>': return c > 0
-      case '>=': return c >= 0
-      default: return c === 0
-    }
-  })
+  return range
+    .trim()
+    .split(/\s+/)
+    .every(part => {
+      const m = COMPARATOR.exec(part)
+      if (!m) return false
+      const bound = m[2]!.split('.').map(Number)
+      const c = compareVersions(version, bound)
+      switch (m[1] ?? '=') {
+        case '<':
+          return c < 0
+        case '<=':
+          return c <= 0
+        case '>':
+          return c > 0
+        case '>=':
+          return c >= 0
+        default:
+          return c === 0
+      }
+    })
 }
 
 /** Kernel releases: `5.15.0-105-generic`, `3.10.0-1160.el7.x86_64`, `6.18.44-fc-v657` → [major, minor, patch]. */

@@ -10,10 +10,15 @@ import {isFabricError, usageError} from './errors.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
 import {hasSecrets, redactText, redactValue} from './redact.js'
 
-export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof FabricCommand)['baseFlags'] & T['flags']>
+export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof FabricCommand)['baseFlags'] & T['flags']
+>
 
 /** Every JSON document fabricctl prints carries these two keys. */
-export interface Document { kind: string; schemaVersion: number }
+export interface Document {
+  kind: string
+  schemaVersion: number
+}
 
 /**
  * The conventions every command inherits (DESIGN.md §6): --json prints one object and nothing
@@ -22,10 +27,19 @@ export interface Document { kind: string; schemaVersion: number }
  */
 export abstract class FabricCommand extends Command {
   static override baseFlags = {
-    json: Flags.boolean({description: 'Print one JSON object (with kind and schemaVersion) on stdout, nothing else.', helpGroup: 'GLOBAL'}),
-    context: Flags.string({description: 'Context to use (overrides $FABRICCTL_CONTEXT and current-context).', helpGroup: 'GLOBAL'}),
+    json: Flags.boolean({
+      description: 'Print one JSON object (with kind and schemaVersion) on stdout, nothing else.',
+      helpGroup: 'GLOBAL',
+    }),
+    context: Flags.string({
+      description: 'Context to use (overrides $FABRICCTL_CONTEXT and current-context).',
+      helpGroup: 'GLOBAL',
+    }),
     debug: Flags.boolean({description: 'Show stack traces and internal details on errors.', helpGroup: 'GLOBAL'}),
-    'no-color': Flags.boolean({description: 'Never colour output (colour is also off when stdout is not a TTY or $NO_COLOR is set).', helpGroup: 'GLOBAL'}),
+    'no-color': Flags.boolean({
+      description: 'Never colour output (colour is also off when stdout is not a TTY or $NO_COLOR is set).',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected jsonMode = false
@@ -46,21 +60,41 @@ export abstract class FabricCommand extends Command {
    * own argument parsers throw plain Errors ("Expected an integer …") that would otherwise be internal.
    */
   /* eslint-disable @typescript-eslint/no-explicit-any */
-  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
-    options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+  protected override async parse<
+    F extends Record<string, any>,
+    B extends Record<string, any>,
+    A extends Record<string, any>,
+  >(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
     const input = (options ?? this.ctor) as any
-    const args = Object.fromEntries(Object.entries((input.args ?? {}) as Record<string, any>).map(([name, arg]) => [name, {
-      ...arg,
-      parse: async (value: string, ctx: unknown, self: unknown) => {
-        try {
-          return await arg.parse(value, ctx, self)
-        } catch (error) {
-          if (isFabricError(error)) throw error
-          throw usageError('BAD_ARGUMENT', `Argument ${name.toUpperCase()}: ${(error as Error).message}.`, value, 'See the command\'s --help for its arguments and examples.')
-        }
-      },
-    }]))
-    const wrapped = {...input, strict: input.strict, flags: input.flags, baseFlags: input.baseFlags, enableJsonFlag: input.enableJsonFlag, args}
+    const args = Object.fromEntries(
+      Object.entries((input.args ?? {}) as Record<string, any>).map(([name, arg]) => [
+        name,
+        {
+          ...arg,
+          parse: async (value: string, ctx: unknown, self: unknown) => {
+            try {
+              return await arg.parse(value, ctx, self)
+            } catch (error) {
+              if (isFabricError(error)) throw error
+              throw usageError(
+                'BAD_ARGUMENT',
+                `Argument ${name.toUpperCase()}: ${(error as Error).message}.`,
+                value,
+                "See the command's --help for its arguments and examples.",
+              )
+            }
+          },
+        },
+      ]),
+    )
+    const wrapped = {
+      ...input,
+      strict: input.strict,
+      flags: input.flags,
+      baseFlags: input.baseFlags,
+      enableJsonFlag: input.enableJsonFlag,
+      args,
+    }
     let out: Interfaces.ParserOutput<F, B, A>
     try {
       out = await super.parse(wrapped, argv)
@@ -70,7 +104,12 @@ export abstract class FabricCommand extends Command {
     // oclif's integer parser takes 99999999999999999999999 as 1e23: refuse what is past exact integers.
     for (const [name, value] of [...Object.entries(out.flags ?? {}), ...Object.entries(out.args ?? {})]) {
       if (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value)) {
-        throw usageError('BAD_USAGE', `${name in (out.flags ?? {}) ? `--${name}` : `Argument ${name.toUpperCase()}`}: ${value} is out of range.`, value, 'See the command\'s --help for the allowed range.')
+        throw usageError(
+          'BAD_USAGE',
+          `${name in (out.flags ?? {}) ? `--${name}` : `Argument ${name.toUpperCase()}`}: ${value} is out of range.`,
+          value,
+          "See the command's --help for the allowed range.",
+        )
       }
     }
     return out
@@ -98,7 +137,8 @@ export abstract class FabricCommand extends Command {
   protected emit<T extends Document>(doc: T, human: () => string): void {
     // Redaction (src/lib/cli/redact.ts) costs nothing unless a secret was loaded or a URL has userinfo.
     const safe = (text: string) => (hasSecrets() || text.includes('@') ? redactText(text) : text)
-    if (this.jsonMode) writeJson(doc, {transform: safe}) // large documents compact and streamed (output/json.ts)
+    if (this.jsonMode)
+      writeJson(doc, {transform: safe}) // large documents compact and streamed (output/json.ts)
     else {
       const text = safe(human())
       // toTerminal: names in the rendering escaped (safe output), fabricctl's own colours kept.
@@ -133,10 +173,13 @@ export abstract class FabricCommand extends Command {
     if (this.jsonMode) {
       process.stdout.write(`${redactText(JSON.stringify(redactValue(fe.toJSON()), null, 2))}\n`)
     } else {
-      process.stderr.write(redactText(renderErrorText(fe, makeStyle({noColor: this.argv.includes('--no-color'), stream: process.stderr}))))
+      process.stderr.write(
+        redactText(renderErrorText(fe, makeStyle({noColor: this.argv.includes('--no-color'), stream: process.stderr}))),
+      )
     }
     if (this.debugMode) process.stderr.write(`${redactText(debugText(err))}\n`)
-    else if (!isFabricError(err) && fe.code === 'INTERNAL') process.stderr.write('(run again with --debug for the stack trace)\n')
+    else if (!isFabricError(err) && fe.code === 'INTERNAL')
+      process.stderr.write('(run again with --debug for the stack trace)\n')
     await this.drainStdout()
     this.exit(fe.exitCode)
   }
@@ -146,6 +189,7 @@ export abstract class FabricCommand extends Command {
 function debugText(err: Error): string {
   const parts = [err.stack ?? String(err)]
   let cause = (err as {cause?: unknown}).cause
-  for (let i = 0; cause instanceof Error && i < 5; i++, cause = (cause as {cause?: unknown}).cause) parts.push(`Caused by: ${cause.stack ?? String(cause)}`)
+  for (let i = 0; cause instanceof Error && i < 5; i++, cause = (cause as {cause?: unknown}).cause)
+    parts.push(`Caused by: ${cause.stack ?? String(cause)}`)
   return parts.join('\n')
 }

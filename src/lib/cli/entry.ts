@@ -27,7 +27,8 @@ export async function handleTopLevelError(err: unknown, argv: readonly string[],
   if (notFound) fe = await unknownCommand(notFound[1]!, argv, root)
   else fe = toFabricError(e instanceof Error ? e : new Error(String(err)), argv)
   if (json) process.stdout.write(`${JSON.stringify(fe.toJSON(), null, 2)}\n`)
-  else process.stderr.write(renderErrorText(fe, makeStyle({noColor: argv.includes('--no-color'), stream: process.stderr})))
+  else
+    process.stderr.write(renderErrorText(fe, makeStyle({noColor: argv.includes('--no-color'), stream: process.stderr})))
   if (argv.includes('--debug')) process.stderr.write(`${e?.stack ?? String(err)}\n`)
   await flushOut()
   process.exit(fe.exitCode)
@@ -49,21 +50,30 @@ async function unknownCommand(id: string, argv: readonly string[], root: string)
     const flag = id.split('=')[0]!
     if (flag === '--context') {
       return new FabricError({
-        code: 'BAD_USAGE', message: '--context needs a value: the name of a context.', value: argv.join(' '),
-        hint: 'Write `fabricctl --context NAME COMMAND …` or `fabricctl COMMAND … --context NAME`; list contexts with `fabricctl context list`.', exitCode: EXIT.USAGE,
+        code: 'BAD_USAGE',
+        message: '--context needs a value: the name of a context.',
+        value: argv.join(' '),
+        hint: 'Write `fabricctl --context NAME COMMAND …` or `fabricctl COMMAND … --context NAME`; list contexts with `fabricctl context list`.',
+        exitCode: EXIT.USAGE,
       })
     }
     if (GLOBAL_FLAGS.includes(flag) && words.length === 0) {
       return new FabricError({
-        code: 'COMMAND_MISSING', message: `${flag} needs a command to apply to; none was given.`, value: argv.join(' '),
-        hint: 'Write e.g. `fabricctl host list --json`; list the commands with `fabricctl --help`.', exitCode: EXIT.USAGE,
+        code: 'COMMAND_MISSING',
+        message: `${flag} needs a command to apply to; none was given.`,
+        value: argv.join(' '),
+        hint: 'Write e.g. `fabricctl host list --json`; list the commands with `fabricctl --help`.',
+        exitCode: EXIT.USAGE,
       })
     }
     const near = suggest(flag, GLOBAL_FLAGS)
     return new FabricError({
-      code: 'BAD_USAGE', message: `Unknown flag ${flag} before the command.${near.length > 0 ? ` ${didYouMeanText(near)}` : ''}`, value: flag,
-      hint: 'Global flags are --json, --context NAME, --debug and --no-color; a command\'s own flags go after it (see `fabricctl COMMAND --help`).',
-      exitCode: EXIT.USAGE, details: {suggestions: near},
+      code: 'BAD_USAGE',
+      message: `Unknown flag ${flag} before the command.${near.length > 0 ? ` ${didYouMeanText(near)}` : ''}`,
+      value: flag,
+      hint: "Global flags are --json, --context NAME, --debug and --no-color; a command's own flags go after it (see `fabricctl COMMAND --help`).",
+      exitCode: EXIT.USAGE,
+      details: {suggestions: near},
     })
   }
   let ids: string[] = []
@@ -75,12 +85,15 @@ async function unknownCommand(id: string, argv: readonly string[], root: string)
     // no suggestions
   }
   const typed = words.join(' ')
-  const suggestions = nearestCommands(words, ids.map(i => i.replaceAll(':', ' ')))
+  const suggestions = nearestCommands(
+    words,
+    ids.map(i => i.replaceAll(':', ' ')),
+  )
   return new FabricError({
     code: 'COMMAND_NOT_FOUND',
     message: `Unknown command "${typed || id.replaceAll(':', ' ')}".${suggestions.length > 0 ? ` ${didYouMeanText(suggestions)}` : ''}`,
     value: typed || id,
-    hint: 'List the commands with `fabricctl --help`, a topic\'s with `fabricctl TOPIC --help`.',
+    hint: "List the commands with `fabricctl --help`, a topic's with `fabricctl TOPIC --help`.",
     exitCode: EXIT.USAGE,
     details: {suggestions},
   })
@@ -101,5 +114,10 @@ export function nearestCommands(words: readonly string[], ids: readonly string[]
   const score = (x: {d: number; extra: number}) => x.d + 3 * x.extra
   scored.sort((a, b) => score(a) - score(b) || b.n - a.n)
   const best = scored[0]
-  return best ? scored.filter(s => score(s) === score(best)).slice(0, 3).map(s => s.id) : []
+  return best
+    ? scored
+        .filter(s => score(s) === score(best))
+        .slice(0, 3)
+        .map(s => s.id)
+    : []
 }

@@ -8,13 +8,18 @@ import {toTerminal} from '../output/safe.js'
  * the flag or argument named), a damaged store (exit 6, the file named), a file that cannot be
  * read (exit 2, the path named), and only what is left as "Internal error" (exit 1).
  */
-export function toFabricError(err: Error & {oclif?: {exit?: number}; code?: unknown; path?: unknown}, argv: readonly string[] = process.argv.slice(2)): FabricError {
+export function toFabricError(
+  err: Error & {oclif?: {exit?: number}; code?: unknown; path?: unknown},
+  argv: readonly string[] = process.argv.slice(2),
+): FabricError {
   if (isFabricError(err)) return err
   const damage = damageReason(err)
   if (damage) return storeDamaged(openedStores.at(-1), damage, err)
-  if (typeof err.code === 'string' && typeof err.path === 'string' && FS_ERRORS[err.code]) return fileError(err.code, err.path, err)
+  if (typeof err.code === 'string' && typeof err.path === 'string' && FS_ERRORS[err.code])
+    return fileError(err.code, err.path, err)
   const name = err.constructor?.name ?? ''
-  const isParse = /Parse|Flag|Arg|Validation|Options|Required|Unexpected|NonExistent/.test(name) || err.oclif?.exit === 2
+  const isParse =
+    /Parse|Flag|Arg|Validation|Options|Required|Unexpected|NonExistent/.test(name) || err.oclif?.exit === 2
   if (isParse) return parseError(err, argv)
   return new FabricError({
     code: 'INTERNAL',
@@ -26,12 +31,16 @@ export function toFabricError(err: Error & {oclif?: {exit?: number}; code?: unkn
 
 /** oclif's parse error as a usage error (exit 2), its "See more help" tail and tab layout removed. */
 export function parseError(err: Error, argv: readonly string[]): FabricError {
-  const message = err.message.replace(/\n\s*See more help with --help\s*$/, '').replaceAll(/\s*\n\s*/g, ': ').replace(/ +:/g, ':').trim()
+  const message = err.message
+    .replace(/\n\s*See more help with --help\s*$/, '')
+    .replaceAll(/\s*\n\s*/g, ': ')
+    .replace(/ +:/g, ':')
+    .trim()
   return new FabricError({
     code: 'BAD_USAGE',
     message: /[.?!]$/.test(message) ? message : `${message}.`,
     value: argv.join(' '),
-    hint: 'See the command\'s --help for its flags and examples.',
+    hint: "See the command's --help for its flags and examples.",
     exitCode: EXIT.USAGE,
     cause: err,
   })

@@ -26,7 +26,9 @@ export function watchInterrupts(what: string): InterruptWatch {
       process.exit(INTERRUPTED_EXIT)
     }
     state.signal = sig
-    process.stderr.write(`${sig}: ${what}; no new work is started (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again stops at once).\n`)
+    process.stderr.write(
+      `${sig}: ${what}; no new work is started (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again stops at once).\n`,
+    )
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)

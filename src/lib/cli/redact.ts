@@ -14,7 +14,17 @@ export const REDACTED = '<redacted>'
 
 const secrets = new Set<string>()
 /** Keys under `auth` whose values are not secret. */
-const PUBLIC_AUTH_KEYS = new Set(['type', 'authUrl', 'username', 'projectName', 'projectId', 'userDomain', 'projectDomain', 'passwordEnv', 'tokenEnv'])
+const PUBLIC_AUTH_KEYS = new Set([
+  'type',
+  'authUrl',
+  'username',
+  'projectName',
+  'projectId',
+  'userDomain',
+  'projectDomain',
+  'passwordEnv',
+  'tokenEnv',
+])
 /** Keys whose values are secret wherever they appear. */
 const SECRET_KEYS = /^(password|passwd|token|secret|apikey|api_key|x-auth-token|x-subject-token|authorization)$/i
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]*@/gi
@@ -45,7 +55,9 @@ export function registerUrlSecrets(url: unknown): void {
     registerSecret(part)
     try {
       registerSecret(decodeURIComponent(part))
-    } catch { /* not percent-encoded */ }
+    } catch {
+      /* not percent-encoded */
+    }
   }
 }
 
@@ -54,7 +66,8 @@ export function redactText(text: string): string {
   let out = text.includes('@') ? text.replace(URL_USERINFO, `$1${REDACTED}@`) : text
   if (secrets.size > 0) {
     // Longest first, so a secret containing another is removed whole.
-    for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (out.includes(s)) out = out.split(s).join(REDACTED)
+    for (const s of [...secrets].sort((a, b) => b.length - a.length))
+      if (out.includes(s)) out = out.split(s).join(REDACTED)
   }
   return out
 }

@@ -15,7 +15,10 @@ export const MAX_YAML_ALIAS_COUNT = 100
 export const YAML_PARSE_OPTIONS = {prettyErrors: true} as const
 export const YAML_TOJS_OPTIONS = {maxAliasCount: MAX_YAML_ALIAS_COUNT} as const
 
-export interface YamlProblem { file: string; message: string }
+export interface YamlProblem {
+  file: string
+  message: string
+}
 
 /**
  * Read and parse a YAML file within the limits. Returns the plain value (undefined for an empty
@@ -59,18 +62,31 @@ export function documentToJS(doc: Document.Parsed, invalid: (message: string) =>
   } catch (error) {
     // yaml throws a ReferenceError "Excessive alias count indicates a resource exhaustion attack".
     const msg = (error as Error).message
-    if (/alias/i.test(msg)) throw invalid(`too many YAML aliases (more than ${MAX_YAML_ALIAS_COUNT} expansions): ${msg}`)
+    if (/alias/i.test(msg))
+      throw invalid(`too many YAML aliases (more than ${MAX_YAML_ALIAS_COUNT} expansions): ${msg}`)
     throw invalid(`YAML: ${msg}`)
   }
 }
 
 function unreadable(file: string, what: string, code: string, cause?: unknown): FabricError {
-  const reason = code === 'EISDIR' ? 'it is a directory, not a file' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'part of its path is a file, not a directory' : code === 'ENOENT' ? 'it does not exist' : code
+  const reason =
+    code === 'EISDIR'
+      ? 'it is a directory, not a file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'ENOTDIR'
+          ? 'part of its path is a file, not a directory'
+          : code === 'ENOENT'
+            ? 'it does not exist'
+            : code
   return new FabricError({
     code: code === 'EISDIR' ? 'FILE_IS_DIRECTORY' : 'FILE_UNREADABLE',
     message: `Cannot read the ${what} ${file}: ${reason}.`,
     value: file,
-    hint: code === 'EISDIR' ? `Give the path of a YAML file, not a directory (or remove the directory ${file}).` : 'Check the path and its permissions.',
+    hint:
+      code === 'EISDIR'
+        ? `Give the path of a YAML file, not a directory (or remove the directory ${file}).`
+        : 'Check the path and its permissions.',
     exitCode: EXIT.USAGE,
     cause,
   })

@@ -27,7 +27,11 @@ export function tolerance(input: string): number {
 }
 
 /** Up to `limit` candidates nearest to `input` (case-insensitive), nearest first, ties in the candidates' order. */
-export function suggest(input: string, candidates: Iterable<string>, opts: {limit?: number; max?: number} = {}): string[] {
+export function suggest(
+  input: string,
+  candidates: Iterable<string>,
+  opts: {limit?: number; max?: number} = {},
+): string[] {
   const max = opts.max ?? tolerance(input)
   const needle = input.toLowerCase()
   const numeric = digitsNormalised(needle)
@@ -52,6 +56,7 @@ function digitsNormalised(s: string): string {
 /** " Did you mean az1-h0001?" (or ", a or b?"), empty when nothing is near. */
 export function didYouMeanText(suggestions: readonly string[]): string {
   if (suggestions.length === 0) return ''
-  const list = suggestions.length === 1 ? suggestions[0]! : `${suggestions.slice(0, -1).join(', ')} or ${suggestions.at(-1)}`
+  const list =
+    suggestions.length === 1 ? suggestions[0]! : `${suggestions.slice(0, -1).join(', ')} or ${suggestions.at(-1)}`
   return `Did you mean ${list}?`
 }

@@ -63,7 +63,9 @@ function registerConfigSecrets(raw: unknown, underAuth = false, depth = 0): void
     if (underAuth) {
       if (k === 'passwordEnv' || k === 'tokenEnv') {
         if (typeof v === 'string') registerSecret(process.env[v])
-      } else if (!['type', 'authUrl', 'username', 'projectName', 'projectId', 'userDomain', 'projectDomain'].includes(k)) {
+      } else if (
+        !['type', 'authUrl', 'username', 'projectName', 'projectId', 'userDomain', 'projectDomain'].includes(k)
+      ) {
         registerSecret(v)
       }
     }
@@ -82,11 +84,21 @@ export async function loadConfig(file = configFile()): Promise<FileConfig> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const at = issue.path.length > 0 ? issue.path.join('.') : '(top level)'
-    const given = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), raw)
+    const given = issue.path.reduce<unknown>(
+      (o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined),
+      raw,
+    )
     const secret = isAuthPath(issue.path)
-    const shown = secret && given !== null && typeof given !== 'object' ? `a ${typeof given}, not shown` : JSON.stringify(redactValue(given, secret))
+    const shown =
+      secret && given !== null && typeof given !== 'object'
+        ? `a ${typeof given}, not shown`
+        : JSON.stringify(redactValue(given, secret))
     const detail = issue.code === 'unrecognized_keys' ? '' : given === undefined ? ' (missing)' : ` (got ${shown})`
-    throw badFile(file, `at "${at}": ${redactText(issue.message)}${detail}.`, given === undefined || (secret && typeof given !== 'object') ? at : redactValue(given, secret))
+    throw badFile(
+      file,
+      `at "${at}": ${redactText(issue.message)}${detail}.`,
+      given === undefined || (secret && typeof given !== 'object') ? at : redactValue(given, secret),
+    )
   }
   const names = new Set<string>()
   for (const c of parsed.data.contexts) {
@@ -127,13 +139,17 @@ function writeAtomic(file: string, text: string): string {
   let target = file
   try {
     target = fs.realpathSync(file)
-  } catch { /* new file */ }
+  } catch {
+    /* new file */
+  }
   fs.mkdirSync(path.dirname(target), {recursive: true})
   removeStaleTemps(target)
   let mode = 0o600
   try {
     mode = fs.statSync(target).mode & 0o777
-  } catch { /* new file */ }
+  } catch {
+    /* new file */
+  }
   const tmp = `${target}.${process.pid}.tmp`
   try {
     fs.writeFileSync(tmp, text, {mode})
@@ -145,7 +161,10 @@ function writeAtomic(file: string, text: string): string {
       code: e.code === 'ENOSPC' ? 'DISK_FULL' : 'CONFIG_WRITE_FAILED',
       message: `Cannot write the context file ${target}: ${e.code === 'ENOSPC' ? 'the disk is full' : e.message}.`,
       value: target,
-      hint: e.code === 'ENOSPC' ? `Free space on the file system holding ${path.dirname(target)}; the file is unchanged.` : `Check the permissions of ${path.dirname(target)}; the file is unchanged.`,
+      hint:
+        e.code === 'ENOSPC'
+          ? `Free space on the file system holding ${path.dirname(target)}; the file is unchanged.`
+          : `Check the permissions of ${path.dirname(target)}; the file is unchanged.`,
       exitCode: EXIT.USAGE,
       cause: error,
     })
@@ -166,7 +185,8 @@ export async function setCurrentContext(name: string, file = configFile()): Prom
   const {doc, text} = await parseConfigFile(file)
   const node = doc.get('current-context', true) as {range?: [number, number, number]} | undefined
   // Replace just the value's text when the key exists (every other byte stays); else let the Document add the key.
-  if (node?.range && typeof doc.get('current-context') === 'string') return writeAtomic(file, `${text.slice(0, node.range[0])}${name}${text.slice(node.range[1])}`)
+  if (node?.range && typeof doc.get('current-context') === 'string')
+    return writeAtomic(file, `${text.slice(0, node.range[0])}${name}${text.slice(node.range[1])}`)
   doc.set('current-context', name)
   return writeAtomic(file, doc.toString())
 }
@@ -177,16 +197,24 @@ export function allContexts(config: FileConfig): ContextConfig[] {
 }
 
 /** Pick the context: --context, then FABRICCTL_CONTEXT, then current-context, then sim. */
-export async function resolveContext(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedContext> {
+export async function resolveContext(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedContext> {
   const file = configFile(env)
   const config = await loadConfig(file)
-  const [wanted, source] = flag ? [flag, 'flag' as const]
-    : env.FABRICCTL_CONTEXT ? [env.FABRICCTL_CONTEXT, 'env' as const]
-      : config['current-context'] ? [config['current-context'], 'file' as const]
+  const [wanted, source] = flag
+    ? [flag, 'flag' as const]
+    : env.FABRICCTL_CONTEXT
+      ? [env.FABRICCTL_CONTEXT, 'env' as const]
+      : config['current-context']
+        ? [config['current-context'], 'file' as const]
         : ['sim', 'default' as const]
   const context = allContexts(config).find(c => c.name === wanted)
   if (!context) {
-    const known = allContexts(config).map(c => c.name).join(', ')
+    const known = allContexts(config)
+      .map(c => c.name)
+      .join(', ')
     throw new FabricError({
       code: 'CONTEXT_NOT_FOUND',
       message: `No context named "${wanted}" (from ${source === 'flag' ? '--context' : source === 'env' ? 'FABRICCTL_CONTEXT' : `current-context in ${file}`}).`,

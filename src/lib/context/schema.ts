@@ -1,10 +1,14 @@
 import {z} from 'zod'
 
 /** The context file (docs/contexts.md). Strict objects: an unknown key is an error, not silently ignored. */
-const name = z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only')
+const name = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only')
 /** An endpoint URL; credentials in it are refused (they would be printed with the URL, and logged by proxies). */
 const url = z.url().refine(u => !/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(u), {
-  message: 'credentials in a URL are not allowed: put the user in neutron.auth.username and the password in an environment variable named by neutron.auth.passwordEnv (see docs/contexts.md)',
+  message:
+    'credentials in a URL are not allowed: put the user in neutron.auth.username and the password in an environment variable named by neutron.auth.passwordEnv (see docs/contexts.md)',
 })
 
 const noauth = z.strictObject({type: z.literal('noauth'), projectId: z.string().default('fake_project_id')})
@@ -40,27 +44,74 @@ export const sshSchema = z.strictObject({
   strictHostKeyChecking: z.boolean().default(true),
   connectTimeoutMs: z.number().int().positive().default(10_000),
   commandTimeoutMs: z.number().int().positive().default(30_000),
-  jumpHost: z.strictObject({address: z.string(), port: z.number().int().default(22), user: z.string().optional()}).optional(),
+  jumpHost: z
+    .strictObject({address: z.string(), port: z.number().int().default(22), user: z.string().optional()})
+    .optional(),
 })
 
-const nic = z.strictObject({name: z.string(), leaf: z.string(), interface: z.string(), speedMbps: z.number().int().positive().default(10_000)})
+const nic = z.strictObject({
+  name: z.string(),
+  leaf: z.string(),
+  interface: z.string(),
+  speedMbps: z.number().int().positive().default(10_000),
+})
 
 export const inventorySchema = z.strictObject({
-  azs: z.array(z.strictObject({name, topology: z.enum(['spine-leaf', 'hierarchical']).default('spine-leaf')})).default([]),
-  spines: z.array(z.strictObject({name, az: z.string(), address: z.string().optional(), port: z.number().int().default(22), vtep: z.string().optional(), asn: z.number().int().optional()})).default([]),
-  leaves: z.array(z.strictObject({
-    name, az: z.string(), pair: z.string().optional(), address: z.string(), port: z.number().int().default(22),
-    driver: z.string().default('frr'), vtep: z.string().optional(), asn: z.number().int().optional(),
-  })).default([]),
-  hosts: z.array(z.strictObject({
-    name, az: z.string(), address: z.string(), port: z.number().int().default(22),
-    role: z.enum(['hypervisor', 'container', 'baremetal']).default('container'),
-    plugging: z.enum(['direct', 'qbr']).default('direct'), nics: z.array(nic).default([]),
-  })).default([]),
-  instances: z.array(z.strictObject({
-    name: z.string(), host: z.string(), kind: z.enum(['vm', 'container', 'baremetal']).default('container'),
-    portId: z.string().optional(), device: z.string().optional(), ip: z.string().optional(), network: z.string().optional(),
-  })).default([]),
+  azs: z
+    .array(z.strictObject({name, topology: z.enum(['spine-leaf', 'hierarchical']).default('spine-leaf')}))
+    .default([]),
+  spines: z
+    .array(
+      z.strictObject({
+        name,
+        az: z.string(),
+        address: z.string().optional(),
+        port: z.number().int().default(22),
+        vtep: z.string().optional(),
+        asn: z.number().int().optional(),
+      }),
+    )
+    .default([]),
+  leaves: z
+    .array(
+      z.strictObject({
+        name,
+        az: z.string(),
+        pair: z.string().optional(),
+        address: z.string(),
+        port: z.number().int().default(22),
+        driver: z.string().default('frr'),
+        vtep: z.string().optional(),
+        asn: z.number().int().optional(),
+      }),
+    )
+    .default([]),
+  hosts: z
+    .array(
+      z.strictObject({
+        name,
+        az: z.string(),
+        address: z.string(),
+        port: z.number().int().default(22),
+        role: z.enum(['hypervisor', 'container', 'baremetal']).default('container'),
+        plugging: z.enum(['direct', 'qbr']).default('direct'),
+        nics: z.array(nic).default([]),
+      }),
+    )
+    .default([]),
+  instances: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        host: z.string(),
+        kind: z.enum(['vm', 'container', 'baremetal']).default('container'),
+        portId: z.string().optional(),
+        device: z.string().optional(),
+        ip: z.string().optional(),
+        network: z.string().optional(),
+      }),
+    )
+    .default([]),
 })
 
 /** How the live fabric maps networks onto the overlay (the leaf capability renders from it). */
@@ -70,21 +121,38 @@ export const overlaySchema = z.strictObject({
   /** EVPN route target of a VNI = routeTargetAsn:VNI. */
   routeTargetAsn: z.number().int().positive().default(65_000),
   /** The distributed anycast gateway's MAC, the same on every leaf. */
-  anycastMac: z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address like 00:00:5e:00:01:01').default('00:00:5e:00:01:01'),
+  anycastMac: z
+    .string()
+    .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address like 00:00:5e:00:01:01')
+    .default('00:00:5e:00:01:01'),
   /**
    * Tenant VRFs for full-profile leaves (VRF + VLAN-aware bridge + symmetric IRB): a network whose
    * Neutron tags include `tag` belongs to `vrf` (kernel table `table`, L3 VNI `l3Vni` on bridge VLAN
    * `l3Vlan`). Absent: every gateway sits in the default VRF (native profile).
    */
-  tenants: z.array(z.strictObject({
-    tag: z.string().min(1), vrf: name, table: z.number().int().positive(),
-    l3Vni: z.number().int().positive(), l3Vlan: z.number().int().min(1).max(4094),
-  })).optional(),
+  tenants: z
+    .array(
+      z.strictObject({
+        tag: z.string().min(1),
+        vrf: name,
+        table: z.number().int().positive(),
+        l3Vni: z.number().int().positive(),
+        l3Vlan: z.number().int().min(1).max(4094),
+      }),
+    )
+    .optional(),
 })
 
 export const contextSchema = z.discriminatedUnion('backend', [
   z.strictObject({name, backend: z.literal('sim')}),
-  z.strictObject({name, backend: z.literal('live'), neutron: neutronSchema, ssh: sshSchema.prefault({}), inventory: inventorySchema.prefault({}), overlay: overlaySchema.prefault({})}),
+  z.strictObject({
+    name,
+    backend: z.literal('live'),
+    neutron: neutronSchema,
+    ssh: sshSchema.prefault({}),
+    inventory: inventorySchema.prefault({}),
+    overlay: overlaySchema.prefault({}),
+  }),
 ])
 
 export const configSchema = z.strictObject({

@@ -33,30 +33,94 @@ export const STEP_IDS = STEPS.map(s => s.id) as StepId[]
 export type CauseClass = 'fault' | 'unreadable' | 'warning'
 
 export const CAUSES = {
-  'port-not-found': {step: 'port-exists', class: 'fault', text: 'the port is gone from Neutron/the store, but traces of it remain (controller, OVS, inventory)'},
+  'port-not-found': {
+    step: 'port-exists',
+    class: 'fault',
+    text: 'the port is gone from Neutron/the store, but traces of it remain (controller, OVS, inventory)',
+  },
   'port-unbound': {step: 'port-bound', class: 'fault', text: 'the port has no host_id: nothing is wired for it'},
   'host-unknown': {step: 'host-known', class: 'fault', text: 'the port is bound to a host the inventory does not know'},
   'host-unreachable': {step: 'host-known', class: 'unreadable', text: 'the host could not be read over SSH'},
-  'agent-down': {step: 'agent-alive', class: 'fault', text: "the host's OVS agent heartbeat is stale (its recorded states cannot be trusted)"},
+  'agent-down': {
+    step: 'agent-alive',
+    class: 'fault',
+    text: "the host's OVS agent heartbeat is stale (its recorded states cannot be trusted)",
+  },
   'ovs-down': {step: 'ovs-running', class: 'fault', text: 'ovs-vswitchd is not running on the host'},
   'device-missing': {step: 'device-attached', class: 'fault', text: "the port's device is not on the host's br-int"},
-  'device-vlan-wrong': {step: 'device-attached', class: 'fault', text: "the device's local VLAN tag is not the one of its network on this host (or is the dead VLAN 4095)"},
+  'device-vlan-wrong': {
+    step: 'device-attached',
+    class: 'fault',
+    text: "the device's local VLAN tag is not the one of its network on this host (or is the dead VLAN 4095)",
+  },
   'underlay-error': {step: 'underlay-state', class: 'fault', text: 'the OVS agent recorded the underlay as ERROR'},
-  'underlay-pending': {step: 'underlay-state', class: 'fault', text: 'the underlay is still BUILD: the agent has not reported the device wired'},
-  'underlay-down': {step: 'underlay-state', class: 'fault', text: 'the port is bound but its underlay is recorded DOWN'},
-  'controller-missing-port': {step: 'controller-port', class: 'fault', text: 'the controller has no record of the port'},
-  'controller-port-mismatch': {step: 'controller-port', class: 'fault', text: "the controller's record of the port has another host, IP or MAC"},
-  'host-map-missing': {step: 'host-leaf-map', class: 'fault', text: 'the controller has no leaf interfaces for the host'},
-  'stale-host-map': {step: 'host-leaf-map', class: 'fault', text: "the controller's host→leaf mapping disagrees with the cabling"},
-  'nic-down': {step: 'host-uplinks', class: 'fault', text: "the host's uplink NICs are down (one down: warning, redundancy lost)"},
-  'leaf-unreachable': {step: 'leaves-reachable', class: 'unreadable', text: "a leaf of the host does not answer: its config could not be read"},
-  'config-drift': {step: 'leaf-config', class: 'fault', text: 'a leaf lost config the port needs (VLAN on the host interface, VNI, gateway or VRF) after it was pushed'},
-  'push-failed': {step: 'leaf-config', class: 'fault', text: "the controller's push for this port failed (overlay ERROR)"},
-  'overlay-pending': {step: 'overlay-state', class: 'fault', text: 'the overlay is still BUILD: the controller has not pushed the leaf config'},
+  'underlay-pending': {
+    step: 'underlay-state',
+    class: 'fault',
+    text: 'the underlay is still BUILD: the agent has not reported the device wired',
+  },
+  'underlay-down': {
+    step: 'underlay-state',
+    class: 'fault',
+    text: 'the port is bound but its underlay is recorded DOWN',
+  },
+  'controller-missing-port': {
+    step: 'controller-port',
+    class: 'fault',
+    text: 'the controller has no record of the port',
+  },
+  'controller-port-mismatch': {
+    step: 'controller-port',
+    class: 'fault',
+    text: "the controller's record of the port has another host, IP or MAC",
+  },
+  'host-map-missing': {
+    step: 'host-leaf-map',
+    class: 'fault',
+    text: 'the controller has no leaf interfaces for the host',
+  },
+  'stale-host-map': {
+    step: 'host-leaf-map',
+    class: 'fault',
+    text: "the controller's host→leaf mapping disagrees with the cabling",
+  },
+  'nic-down': {
+    step: 'host-uplinks',
+    class: 'fault',
+    text: "the host's uplink NICs are down (one down: warning, redundancy lost)",
+  },
+  'leaf-unreachable': {
+    step: 'leaves-reachable',
+    class: 'unreadable',
+    text: 'a leaf of the host does not answer: its config could not be read',
+  },
+  'config-drift': {
+    step: 'leaf-config',
+    class: 'fault',
+    text: 'a leaf lost config the port needs (VLAN on the host interface, VNI, gateway or VRF) after it was pushed',
+  },
+  'push-failed': {
+    step: 'leaf-config',
+    class: 'fault',
+    text: "the controller's push for this port failed (overlay ERROR)",
+  },
+  'overlay-pending': {
+    step: 'overlay-state',
+    class: 'fault',
+    text: 'the overlay is still BUILD: the controller has not pushed the leaf config',
+  },
   'overlay-down': {step: 'overlay-state', class: 'fault', text: 'the port is bound but its overlay is recorded DOWN'},
-  'leftover-config': {step: 'leftover-config', class: 'warning', text: "a leaf interface still carries the network's VLAN for a host with no port of that network"},
+  'leftover-config': {
+    step: 'leftover-config',
+    class: 'warning',
+    text: "a leaf interface still carries the network's VLAN for a host with no port of that network",
+  },
   'duplicate-ip': {step: 'duplicate-ip', class: 'fault', text: 'another port has the same IP in the same VRF'},
-  'network-exhausted': {step: 'network-capacity', class: 'warning', text: 'the network has no free address: new ports on it fail (existing ports are not affected)'},
+  'network-exhausted': {
+    step: 'network-capacity',
+    class: 'warning',
+    text: 'the network has no free address: new ports on it fail (existing ports are not affected)',
+  },
 } as const satisfies Record<string, {step: StepId; class: CauseClass; text: string}>
 
 export type CauseCode = keyof typeof CAUSES
@@ -81,7 +145,10 @@ export const AGENT_STALE_AFTER_MS = 75_000
 
 export function causesHelp(): string {
   const w = Math.max(...CAUSE_CODES.map(c => c.length))
-  return CAUSE_CODES.map(c => `  ${c.padEnd(w)}  ${CAUSES[c].step.padEnd(16)} ${CAUSES[c].class === 'fault' ? '' : `(${CAUSES[c].class}) `}${CAUSES[c].text}`).join('\n')
+  return CAUSE_CODES.map(
+    c =>
+      `  ${c.padEnd(w)}  ${CAUSES[c].step.padEnd(16)} ${CAUSES[c].class === 'fault' ? '' : `(${CAUSES[c].class}) `}${CAUSES[c].text}`,
+  ).join('\n')
 }
 
 export function stepsHelp(): string {

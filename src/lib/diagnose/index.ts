@@ -22,8 +22,12 @@ export function validateState(state: string | undefined): void {
   if (state === undefined) return
   const [u, o, extra] = state.toUpperCase().split('_')
   if (extra !== undefined || !PLANE_STATES.includes(u as never) || !PLANE_STATES.includes(o as never)) {
-    throw usageError('STATE_INVALID', `"${state}" is not a port state.`, state,
-      `Give UNDERLAY_OVERLAY, each of ${PLANE_STATES.join(', ')}: e.g. ACTIVE_ACTIVE, BUILD_BUILD, ACTIVE_ERROR.`)
+    throw usageError(
+      'STATE_INVALID',
+      `"${state}" is not a port state.`,
+      state,
+      `Give UNDERLAY_OVERLAY, each of ${PLANE_STATES.join(', ')}: e.g. ACTIVE_ACTIVE, BUILD_BUILD, ACTIVE_ERROR.`,
+    )
   }
 }
 
@@ -89,9 +93,29 @@ export async function diagnoseAll(fabric: FabricHandle, scope: DiagnoseAllScope)
 export function groupDiagnoses(ds: Iterable<Diagnosis>): Omit<DiagnoseAllResult, 'elapsedMs'> {
   const groups = new Map<CauseCode, CauseGroup>()
   const warnings = new Map<CauseCode, CauseGroup>()
-  const put = (m: Map<CauseCode, CauseGroup>, cause: CauseCode, step: StepId, name: string, recorded: string, repair: string[]) => {
+  const put = (
+    m: Map<CauseCode, CauseGroup>,
+    cause: CauseCode,
+    step: StepId,
+    name: string,
+    recorded: string,
+    repair: string[],
+  ) => {
     let g = m.get(cause)
-    if (!g) m.set(cause, (g = {cause, step, class: CAUSES[cause].class, text: CAUSES[cause].text, count: 0, recorded: {}, repair: [], ports: []}))
+    if (!g)
+      m.set(
+        cause,
+        (g = {
+          cause,
+          step,
+          class: CAUSES[cause].class,
+          text: CAUSES[cause].text,
+          count: 0,
+          recorded: {},
+          repair: [],
+          ports: [],
+        }),
+      )
     g.count++
     g.recorded[recorded] = (g.recorded[recorded] ?? 0) + 1
     g.ports.push(name)
@@ -111,8 +135,17 @@ export function groupDiagnoses(ds: Iterable<Diagnosis>): Omit<DiagnoseAllResult,
     if (d.verdict.cause) put(groups, d.verdict.cause, d.verdict.step!, name, rec, d.verdict.repair)
     for (const w of d.warnings) put(warnings, w.cause, w.step, name, rec, w.repair)
   }
-  const order = (m: Map<CauseCode, CauseGroup>) => [...m.values()].sort((a, b) => b.count - a.count || a.cause.localeCompare(b.cause))
-  return {total: active + notActive + unknown, active, notActive, unknown, staleRecords, groups: order(groups), warnings: order(warnings)}
+  const order = (m: Map<CauseCode, CauseGroup>) =>
+    [...m.values()].sort((a, b) => b.count - a.count || a.cause.localeCompare(b.cause))
+  return {
+    total: active + notActive + unknown,
+    active,
+    notActive,
+    unknown,
+    staleRecords,
+    groups: order(groups),
+    warnings: order(warnings),
+  }
 }
 
 /** 0 ACTIVE_ACTIVE, 1 not active, 3 evidence could not be read. */

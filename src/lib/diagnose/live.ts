@@ -22,12 +22,38 @@ import type {LeafEvidence, PortEvidence} from './types.js'
  */
 
 interface NPort {
-  id: string; name: string; network_id: string; mac_address: string; status: string; data_plane_status?: string | null
-  'binding:host_id'?: string | null; fixed_ips?: {subnet_id: string; ip_address: string}[]; device_id?: string; device_owner?: string
+  id: string
+  name: string
+  network_id: string
+  mac_address: string
+  status: string
+  data_plane_status?: string | null
+  'binding:host_id'?: string | null
+  fixed_ips?: {subnet_id: string; ip_address: string}[]
+  device_id?: string
+  device_owner?: string
 }
-interface NNet { id: string; name: string; 'provider:network_type'?: string; 'provider:segmentation_id'?: number | null; availability_zone_hints?: string[] }
-interface NSubnet { id: string; network_id: string; cidr: string; gateway_ip: string | null; ip_version: number }
-interface NAgent { host: string; binary: string; agent_type?: string; alive: boolean; heartbeat_timestamp: string }
+interface NNet {
+  id: string
+  name: string
+  'provider:network_type'?: string
+  'provider:segmentation_id'?: number | null
+  availability_zone_hints?: string[]
+}
+interface NSubnet {
+  id: string
+  network_id: string
+  cidr: string
+  gateway_ip: string | null
+  ip_version: number
+}
+interface NAgent {
+  host: string
+  binary: string
+  agent_type?: string
+  alive: boolean
+  heartbeat_timestamp: string
+}
 
 interface HostRead {
   readable: boolean
@@ -53,7 +79,12 @@ function ovsScalar(v: unknown): number | null {
 function sections(out: string): Map<string, string> {
   const m = new Map<string, string>()
   const marks = [...out.matchAll(/^@@([a-z-]+)@@$/gm)]
-  marks.forEach((mk, i) => m.set(mk[1]!, out.slice(mk.index! + mk[0].length + 1, i + 1 < marks.length ? marks[i + 1]!.index! : out.length).trim()))
+  marks.forEach((mk, i) =>
+    m.set(
+      mk[1]!,
+      out.slice(mk.index! + mk[0].length + 1, i + 1 < marks.length ? marks[i + 1]!.index! : out.length).trim(),
+    ),
+  )
   return m
 }
 
@@ -73,10 +104,20 @@ export function parseHostRead(stdout: string): HostRead {
     const iface = JSON.parse(s.get('iface') ?? '') as {data: unknown[][]}
     const port = JSON.parse(s.get('port') ?? '') as {data: unknown[][]}
     const tags = new Map(port.data.map(r => [r[0] as string, ovsScalar(r[1])]))
-    const brInt = new Set((s.get('brint') ?? '').split('\n').map(x => x.trim()).filter(Boolean))
+    const brInt = new Set(
+      (s.get('brint') ?? '')
+        .split('\n')
+        .map(x => x.trim())
+        .filter(Boolean),
+    )
     for (const r of iface.data) {
       const name = r[0] as string
-      devices.set(name, {portId: ovsMap(r[1])['iface-id'] ?? null, ofport: ovsScalar(r[2]), tag: tags.get(name) ?? null, onBrInt: brInt.has(name)})
+      devices.set(name, {
+        portId: ovsMap(r[1])['iface-id'] ?? null,
+        ofport: ovsScalar(r[2]),
+        tag: tags.get(name) ?? null,
+        onBrInt: brInt.has(name),
+      })
     }
   } catch {
     ovsdbOk = false
@@ -86,7 +127,9 @@ export function parseHostRead(stdout: string): HostRead {
     for (const l of JSON.parse(s.get('links') || '[]') as {ifname: string; flags?: string[]; operstate?: string}[]) {
       links.set(l.ifname, (l.flags ?? []).includes('LOWER_UP') && (l.flags ?? []).includes('UP'))
     }
-  } catch { /* no link info: uplinks unknown */ }
+  } catch {
+    /* no link info: uplinks unknown */
+  }
   const appctl = (s.get('appctl') ?? '').trim()
   return {readable: true, ovsRunning: appctl === '' ? null : appctl === '0', devices, ovsdbOk, links}
 }
@@ -100,14 +143,19 @@ class LiveWorld {
   private constructor(
     private readonly ctx: LiveContext,
     readonly ports: NPort[],
-    private readonly nets: Map<string, {id: string; name: string; vlan: number | null; cidr: string; gateway: string; az: string}>,
+    private readonly nets: Map<
+      string,
+      {id: string; name: string; vlan: number | null; cidr: string; gateway: string; az: string}
+    >,
     private readonly agents: NAgent[] | null,
     private readonly hostReads: Map<string, HostRead>,
     private readonly leafReads: Map<string, LeafEvidence>,
     private readonly free: Map<string, number>,
   ) {
     this.portNet = new Map(ports.map(x => [x.id, x.network_id]))
-    this.hostNet = new Set(ports.filter(x => x['binding:host_id']).map(x => `${x['binding:host_id']}\u0000${x.network_id}`))
+    this.hostNet = new Set(
+      ports.filter(x => x['binding:host_id']).map(x => `${x['binding:host_id']}\u0000${x.network_id}`),
+    )
     for (const x of ports) {
       const ip = v4Of(x)
       if (!ip) continue
@@ -117,24 +165,43 @@ class LiveWorld {
     }
   }
 
-  static async load(ctx: LiveContext, select: (ports: NPort[]) => {hosts: string[]; azs: string[]; networks: string[]}): Promise<{world: LiveWorld}> {
+  static async load(
+    ctx: LiveContext,
+    select: (ports: NPort[]) => {hosts: string[]; azs: string[]; networks: string[]},
+  ): Promise<{world: LiveWorld}> {
     const [{ports}, {networks}, {subnets}, agents] = await Promise.all([
       neutronRequest<{ports: NPort[]}>(ctx, 'GET', '/v2.0/ports'),
       neutronRequest<{networks: NNet[]}>(ctx, 'GET', '/v2.0/networks'),
       neutronRequest<{subnets: NSubnet[]}>(ctx, 'GET', '/v2.0/subnets'),
-      neutronRequest<{agents: NAgent[]}>(ctx, 'GET', '/v2.0/agents').then(r => r.agents, () => null),
+      neutronRequest<{agents: NAgent[]}>(ctx, 'GET', '/v2.0/agents').then(
+        r => r.agents,
+        () => null,
+      ),
     ])
     const v4 = new Map(subnets.filter(s => s.ip_version === 4).map(s => [s.network_id, s]))
     const defaultAz = ctx.inventory.azs[0]?.name ?? 'default'
-    const nets = new Map(networks.map(n => {
-      const sub = v4.get(n.id)
-      return [n.id, {id: n.id, name: n.name || n.id, vlan: n['provider:network_type'] === 'vlan' ? n['provider:segmentation_id'] ?? null : null,
-        cidr: sub?.cidr ?? '', gateway: sub?.gateway_ip ?? '', az: n.availability_zone_hints?.[0] ?? defaultAz}] as const
-    }))
+    const nets = new Map(
+      networks.map(n => {
+        const sub = v4.get(n.id)
+        return [
+          n.id,
+          {
+            id: n.id,
+            name: n.name || n.id,
+            vlan: n['provider:network_type'] === 'vlan' ? (n['provider:segmentation_id'] ?? null) : null,
+            cidr: sub?.cidr ?? '',
+            gateway: sub?.gateway_ip ?? '',
+            az: n.availability_zone_hints?.[0] ?? defaultAz,
+          },
+        ] as const
+      }),
+    )
     const want = select(ports)
     const inv = ctx.inventory
     const {forEachTarget} = await import('../live/ssh.js')
-    const hostTargets = inv.hosts.filter(h => want.hosts.includes(h.name)).map(h => ({name: h.name, address: h.address, port: h.port}))
+    const hostTargets = inv.hosts
+      .filter(h => want.hosts.includes(h.name))
+      .map(h => ({name: h.name, address: h.address, port: h.port}))
     const leafNames = inv.leaves.filter(l => want.azs.includes(l.az)).map(l => l.name)
     const [hostResults, leafResults, free] = await Promise.all([
       forEachTarget(ctx, hostTargets, 8, async s => {
@@ -142,21 +209,42 @@ class LiveWorld {
         return parseHostRead(r.stdout)
       }),
       readLeaves(ctx, leafNames, nets),
-      Promise.all(want.networks.map(async id => {
-        try {
-          const r = await neutronRequest<{network_ip_availability: {total_ips: number; used_ips: number}}>(ctx, 'GET', `/v2.0/network-ip-availabilities/${id}`)
-          return [id, Math.max(0, r.network_ip_availability.total_ips - r.network_ip_availability.used_ips)] as const
-        } catch {
-          const n = nets.get(id)
-          return [id, n?.cidr ? Math.max(0, usableCount(n.cidr) - ports.filter(p => p.network_id === id).length) : -1] as const
-        }
-      })),
+      Promise.all(
+        want.networks.map(async id => {
+          try {
+            const r = await neutronRequest<{network_ip_availability: {total_ips: number; used_ips: number}}>(
+              ctx,
+              'GET',
+              `/v2.0/network-ip-availabilities/${id}`,
+            )
+            return [id, Math.max(0, r.network_ip_availability.total_ips - r.network_ip_availability.used_ips)] as const
+          } catch {
+            const n = nets.get(id)
+            return [
+              id,
+              n?.cidr ? Math.max(0, usableCount(n.cidr) - ports.filter(p => p.network_id === id).length) : -1,
+            ] as const
+          }
+        }),
+      ),
     ])
     const hostReads = new Map<string, HostRead>()
     for (const r of hostResults) {
-      hostReads.set(r.target.name, r.result ?? {readable: false, error: r.error?.message ?? 'no answer', ovsRunning: null, devices: new Map(), ovsdbOk: false, links: new Map()})
+      hostReads.set(
+        r.target.name,
+        r.result ?? {
+          readable: false,
+          error: r.error?.message ?? 'no answer',
+          ovsRunning: null,
+          devices: new Map(),
+          ovsdbOk: false,
+          links: new Map(),
+        },
+      )
     }
-    return {world: new LiveWorld(ctx, ports, nets, agents, hostReads, leafResults, new Map(free.filter(([, f]) => f >= 0)))}
+    return {
+      world: new LiveWorld(ctx, ports, nets, agents, hostReads, leafResults, new Map(free.filter(([, f]) => f >= 0))),
+    }
   }
 
   evidence(ref: string, p: NPort): PortEvidence {
@@ -174,24 +262,60 @@ class LiveWorld {
     const netName = net?.name ?? p.network_id
     // Agents: Neutron's view of the OVS agent on this host.
     let agent: NonNullable<PortEvidence['host']>['agent']
-    if (this.agents === null) agent = {state: 'not-checked', heartbeatAt: null, note: 'Neutron did not answer /v2.0/agents'}
-    else if (this.agents.length === 0) agent = {state: 'none-registered', heartbeatAt: null, note: 'Neutron has no agents registered (this deployment runs no L2 agent); OVS on the host is checked directly'}
+    if (this.agents === null)
+      agent = {state: 'not-checked', heartbeatAt: null, note: 'Neutron did not answer /v2.0/agents'}
+    else if (this.agents.length === 0)
+      agent = {
+        state: 'none-registered',
+        heartbeatAt: null,
+        note: 'Neutron has no agents registered (this deployment runs no L2 agent); OVS on the host is checked directly',
+      }
     else {
-      const a = this.agents.find(x => x.host === hostName && /openvswitch|ovs/i.test(`${x.binary} ${x.agent_type ?? ''}`))
-      agent = {state: 'reported', heartbeatAt: a ? `${a.heartbeat_timestamp.replace(' ', 'T').replace(/Z?$/, '')}Z` : null}
+      const a = this.agents.find(
+        x => x.host === hostName && /openvswitch|ovs/i.test(`${x.binary} ${x.agent_type ?? ''}`),
+      )
+      agent = {
+        state: 'reported',
+        heartbeatAt: a ? `${a.heartbeat_timestamp.replace(' ', 'T').replace(/Z?$/, '')}Z` : null,
+      }
     }
-    const nics: Nic[] = (ih?.nics ?? []).map(n => ({name: n.name, switch: n.leaf, interface: n.interface, speedMbps: n.speedMbps, up: hr?.links.get(n.name) ?? true}))
+    const nics: Nic[] = (ih?.nics ?? []).map(n => ({
+      name: n.name,
+      switch: n.leaf,
+      interface: n.interface,
+      speedMbps: n.speedMbps,
+      up: hr?.links.get(n.name) ?? true,
+    }))
     // OVS: the device whose iface-id is this port, on br-int.
     let ovs: PortEvidence['ovs'] = null
     if (ih && hr?.readable && hr.ovsdbOk && ih.role !== 'baremetal') {
       const portNet = this.portNet
       const mine = [...hr.devices].find(([, d]) => d.portId === p.id && d.onBrInt && d.ofport !== -1)
-      const others = [...hr.devices].filter(([name, d]) => d.onBrInt && d.portId && d.portId !== p.id && name !== mine?.[0])
-      const networkTags = [...new Set(others.filter(([, d]) => portNet.get(d.portId!) === p.network_id && d.tag !== null).map(([, d]) => d.tag!))].sort((a, b) => a - b)
-      const tagNetworks = mine && mine[1].tag !== null
-        ? [...new Set(others.filter(([, d]) => d.tag === mine[1].tag).map(([, d]) => this.nets.get(portNet.get(d.portId!) ?? '')?.name ?? portNet.get(d.portId!) ?? '?'))].sort() : []
-      ovs = {device: mine ? {name: mine[0], localVlan: mine[1].tag, ofport: mine[1].ofport} : null, elsewhere: [], networkTags, tagNetworks,
-        source: `ovs-vsctl on ${ih.name} (other hosts not searched)`}
+      const others = [...hr.devices].filter(
+        ([name, d]) => d.onBrInt && d.portId && d.portId !== p.id && name !== mine?.[0],
+      )
+      const networkTags = [
+        ...new Set(
+          others.filter(([, d]) => portNet.get(d.portId!) === p.network_id && d.tag !== null).map(([, d]) => d.tag!),
+        ),
+      ].sort((a, b) => a - b)
+      const tagNetworks =
+        mine && mine[1].tag !== null
+          ? [
+              ...new Set(
+                others
+                  .filter(([, d]) => d.tag === mine[1].tag)
+                  .map(([, d]) => this.nets.get(portNet.get(d.portId!) ?? '')?.name ?? portNet.get(d.portId!) ?? '?'),
+              ),
+            ].sort()
+          : []
+      ovs = {
+        device: mine ? {name: mine[0], localVlan: mine[1].tag, ofport: mine[1].ofport} : null,
+        elsewhere: [],
+        networkTags,
+        tagNetworks,
+        source: `ovs-vsctl on ${ih.name} (other hosts not searched)`,
+      }
     }
     const leaves: Record<string, LeafEvidence> = {}
     for (const n of ih?.nics ?? []) {
@@ -201,12 +325,18 @@ class LiveWorld {
     // Leftovers of this network: a leaf interface carrying its VLAN whose host has no bound port of it.
     let leftovers: PortEvidence['leftovers'] = null
     const azLeaves = inv.leaves.filter(l => l.az === az).map(l => this.leafReads.get(l.name))
-    if (net?.vlan !== null && net?.vlan !== undefined && azLeaves.length > 0 && azLeaves.every(l => l?.reachable && l.running)) {
+    if (
+      net?.vlan !== null &&
+      net?.vlan !== undefined &&
+      azLeaves.length > 0 &&
+      azLeaves.every(l => l?.reachable && l.running)
+    ) {
       leftovers = []
       for (const l of azLeaves) {
         for (const [iface, {vlans}] of Object.entries(l!.running!.interfaces)) {
           if (!vlans.includes(net.vlan)) continue
-          const behind = inv.hosts.find(h => h.nics.some(n => n.leaf === l!.name && n.interface === iface))?.name ?? null
+          const behind =
+            inv.hosts.find(h => h.nics.some(n => n.leaf === l!.name && n.interface === iface))?.name ?? null
           if (behind && this.hostNet.has(`${behind}\u0000${p.network_id}`)) continue
           leftovers.push({leaf: l!.name, interface: iface, host: behind})
         }
@@ -214,20 +344,63 @@ class LiveWorld {
     }
     const ip = v4Of(p)
     return {
-      backend: 'live', now: this.now, ref,
-      port: {id: p.id, name: p.name || p.id, network: netName, ip, mac: p.mac_address, host: hostName, instanceHost: instance?.host ?? null, ...planes},
+      backend: 'live',
+      now: this.now,
+      ref,
+      port: {
+        id: p.id,
+        name: p.name || p.id,
+        network: netName,
+        ip,
+        mac: p.mac_address,
+        host: hostName,
+        instanceHost: instance?.host ?? null,
+        ...planes,
+      },
       traces: [],
-      network: net ? {name: net.name, az: az ?? net.az, cidr: net.cidr, gateway: net.gateway, vlan: net.vlan ?? 0, l2Vni, vrf: null, l3Vni: null} : null,
+      network: net
+        ? {
+            name: net.name,
+            az: az ?? net.az,
+            cidr: net.cidr,
+            gateway: net.gateway,
+            vlan: net.vlan ?? 0,
+            l2Vni,
+            vrf: null,
+            l3Vni: null,
+          }
+        : null,
       topology,
-      recordAuthority: {underlay: agent.state === 'reported' ? 'agent' : 'none', overlay: p.data_plane_status ? 'data_plane_status' : 'none'},
-      host: ih ? {name: ih.name, role: ih.role, readable: hr?.readable ?? false, ...(hr?.error ? {error: hr.error} : {}), agent,
-        ovsRunning: ih.role === 'baremetal' ? null : hr?.ovsRunning ?? null, nics} : null,
+      recordAuthority: {
+        underlay: agent.state === 'reported' ? 'agent' : 'none',
+        overlay: p.data_plane_status ? 'data_plane_status' : 'none',
+      },
+      host: ih
+        ? {
+            name: ih.name,
+            role: ih.role,
+            readable: hr?.readable ?? false,
+            ...(hr?.error ? {error: hr.error} : {}),
+            agent,
+            ovsRunning: ih.role === 'baremetal' ? null : (hr?.ovsRunning ?? null),
+            nics,
+          }
+        : null,
       ovs,
-      controller: {present: false, note: 'no controller in this deployment: Neutron is the port record and the inventory the host→leaf map; the leaf steps prove the rest',
-        port: null, hostMap: (ih?.nics ?? []).map(n => ({leaf: n.leaf, interface: n.interface})), mapSource: 'inventory (no controller: the cabling is the map)'},
+      controller: {
+        present: false,
+        note: 'no controller in this deployment: Neutron is the port record and the inventory the host→leaf map; the leaf steps prove the rest',
+        port: null,
+        hostMap: (ih?.nics ?? []).map(n => ({leaf: n.leaf, interface: n.interface})),
+        mapSource: 'inventory (no controller: the cabling is the map)',
+      },
       leaves,
       leftovers,
-      sameIp: ip ? (this.byIp.get(ip) ?? []).filter(x => x.id !== p.id).map(x => ({id: x.id, name: x.name || x.id, network: this.nets.get(x.network_id)?.name ?? x.network_id})) : [],
+      sameIp: ip
+        ? (this.byIp.get(ip) ?? [])
+            .filter(x => x.id !== p.id)
+            .map(x => ({id: x.id, name: x.name || x.id, network: this.nets.get(x.network_id)?.name ?? x.network_id}))
+        : [],
       networkFree: this.free.get(p.network_id) ?? null,
       simFaults: [],
     }
@@ -235,30 +408,54 @@ class LiveWorld {
 }
 
 /** Read the leaves with the leaf capability's FRR driver; an unreachable leaf becomes evidence, not an exception. */
-async function readLeaves(ctx: LiveContext, names: string[], nets: Map<string, {name: string; vlan: number | null}>): Promise<Map<string, LeafEvidence>> {
+async function readLeaves(
+  ctx: LiveContext,
+  names: string[],
+  nets: Map<string, {name: string; vlan: number | null}>,
+): Promise<Map<string, LeafEvidence>> {
   const {FrrLeafDriver} = await import('../leaf/frr/driver.js')
   const catalog = new Map<number, {vlan: number; network: string}>()
-  for (const n of nets.values()) if (n.vlan !== null) catalog.set(ctx.overlay.vniBase + n.vlan, {vlan: n.vlan, network: n.name})
+  for (const n of nets.values())
+    if (n.vlan !== null) catalog.set(ctx.overlay.vniBase + n.vlan, {vlan: n.vlan, network: n.name})
   const out = new Map<string, LeafEvidence>()
-  await Promise.all(names.map(async name => {
-    const l = ctx.inventory.leaves.find(x => x.name === name)!
-    const hostPorts = ctx.inventory.hosts.flatMap(h => h.nics.filter(n => n.leaf === name).map(n => n.interface)).sort()
-    const source = `FRR + kernel on ${name} over SSH (show running-config, ip -j -d addr)`
-    if (l.driver !== 'frr') {
-      out.set(name, {name, reachable: false, error: `driver "${l.driver}" is not supported (frr only)`, running: null, hasVrfs: false, source})
-      return
-    }
-    let d: Awaited<ReturnType<typeof FrrLeafDriver.open>> | undefined
-    try {
-      d = await FrrLeafDriver.open({ctx, leaf: {name, address: l.address, port: l.port, vtep: l.vtep ?? null}, hostPorts, catalog, vniBase: ctx.overlay.vniBase, tenants: ctx.overlay.tenants, rtAsn: ctx.overlay.routeTargetAsn})
-      const running: LeafConfig = (await d.read()).config
-      out.set(name, {name, reachable: true, running, hasVrfs: Object.keys(running.vrfs).length > 0, source})
-    } catch (error) {
-      out.set(name, {name, reachable: false, error: (error as Error).message, running: null, hasVrfs: false, source})
-    } finally {
-      d?.close()
-    }
-  }))
+  await Promise.all(
+    names.map(async name => {
+      const l = ctx.inventory.leaves.find(x => x.name === name)!
+      const hostPorts = ctx.inventory.hosts
+        .flatMap(h => h.nics.filter(n => n.leaf === name).map(n => n.interface))
+        .sort()
+      const source = `FRR + kernel on ${name} over SSH (show running-config, ip -j -d addr)`
+      if (l.driver !== 'frr') {
+        out.set(name, {
+          name,
+          reachable: false,
+          error: `driver "${l.driver}" is not supported (frr only)`,
+          running: null,
+          hasVrfs: false,
+          source,
+        })
+        return
+      }
+      let d: Awaited<ReturnType<typeof FrrLeafDriver.open>> | undefined
+      try {
+        d = await FrrLeafDriver.open({
+          ctx,
+          leaf: {name, address: l.address, port: l.port, vtep: l.vtep ?? null},
+          hostPorts,
+          catalog,
+          vniBase: ctx.overlay.vniBase,
+          tenants: ctx.overlay.tenants,
+          rtAsn: ctx.overlay.routeTargetAsn,
+        })
+        const running: LeafConfig = (await d.read()).config
+        out.set(name, {name, reachable: true, running, hasVrfs: Object.keys(running.vrfs).length > 0, source})
+      } catch (error) {
+        out.set(name, {name, reachable: false, error: (error as Error).message, running: null, hasVrfs: false, source})
+      } finally {
+        d?.close()
+      }
+    }),
+  )
   return out
 }
 
@@ -272,7 +469,16 @@ export async function livePortEvidence(ctx: LiveContext, ref: string): Promise<P
   let picked: NPort | undefined
   const {world} = await LiveWorld.load(ctx, ports => {
     const m = findPort(ports, ref)
-    if (m.length > 1) throw usageError('PORT_AMBIGUOUS', `"${ref}" matches ${m.length} Neutron ports (${m.slice(0, 5).map(p => p.id).join(', ')}); names are not unique in Neutron.`, ref, 'Give the port id.')
+    if (m.length > 1)
+      throw usageError(
+        'PORT_AMBIGUOUS',
+        `"${ref}" matches ${m.length} Neutron ports (${m
+          .slice(0, 5)
+          .map(p => p.id)
+          .join(', ')}); names are not unique in Neutron.`,
+        ref,
+        'Give the port id.',
+      )
     picked = m[0]
     const host = picked?.['binding:host_id']
     const ih = host ? ctx.inventory.hosts.find(h => h.name === host) : undefined
@@ -280,16 +486,36 @@ export async function livePortEvidence(ctx: LiveContext, ref: string): Promise<P
   })
   if (!picked) {
     const inst = ctx.inventory.instances.filter(i => i.portId === ref || i.name === ref || i.ip === ref)
-    if (inst.length === 0) throw notFound('port', ref, 'Give a Neutron port name, id or IP; list ports with `fabricctl port list`.')
-    return {backend: 'live', now: world.now, ref, port: null, traces: inst.map(i => `the inventory lists instance ${i.name} on ${i.host} with port ${i.portId ?? '?'}${i.device ? ` (device ${i.device})` : ''}`),
-      network: null, topology: null, recordAuthority: {underlay: 'none', overlay: 'none'}, host: null, ovs: null,
-      controller: {present: false, port: null, hostMap: [], mapSource: 'inventory'}, leaves: {}, leftovers: null, sameIp: null, networkFree: null, simFaults: []}
+    if (inst.length === 0)
+      throw notFound('port', ref, 'Give a Neutron port name, id or IP; list ports with `fabricctl port list`.')
+    return {
+      backend: 'live',
+      now: world.now,
+      ref,
+      port: null,
+      traces: inst.map(
+        i =>
+          `the inventory lists instance ${i.name} on ${i.host} with port ${i.portId ?? '?'}${i.device ? ` (device ${i.device})` : ''}`,
+      ),
+      network: null,
+      topology: null,
+      recordAuthority: {underlay: 'none', overlay: 'none'},
+      host: null,
+      ovs: null,
+      controller: {present: false, port: null, hostMap: [], mapSource: 'inventory'},
+      leaves: {},
+      leftovers: null,
+      sameIp: null,
+      networkFree: null,
+      simFaults: [],
+    }
   }
   return world.evidence(ref, picked)
 }
 
 export async function liveAllEvidence(ctx: LiveContext, scope: {az?: string; state?: string}): Promise<PortEvidence[]> {
-  if (scope.az && !ctx.inventory.azs.some(a => a.name === scope.az)) throw notFound('AZ', scope.az, 'List AZs with `fabricctl topology show`.')
+  if (scope.az && !ctx.inventory.azs.some(a => a.name === scope.az))
+    throw notFound('AZ', scope.az, 'List AZs with `fabricctl topology show`.')
   let selected: NPort[] = []
   const hostAz = new Map(ctx.inventory.hosts.map(h => [h.name, h.az]))
   const {world} = await LiveWorld.load(ctx, ports => {
@@ -304,7 +530,13 @@ export async function liveAllEvidence(ctx: LiveContext, scope: {az?: string; sta
       return true
     })
     const hosts = [...new Set(selected.map(p => p['binding:host_id']).filter((h): h is string => Boolean(h)))]
-    return {hosts, azs: scope.az ? [scope.az] : ctx.inventory.azs.map(a => a.name), networks: [...new Set(selected.map(p => p.network_id))]}
+    return {
+      hosts,
+      azs: scope.az ? [scope.az] : ctx.inventory.azs.map(a => a.name),
+      networks: [...new Set(selected.map(p => p.network_id))],
+    }
   })
-  return selected.sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id)).map(p => world.evidence(p.name || p.id, p))
+  return selected
+    .sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id))
+    .map(p => world.evidence(p.name || p.id, p))
 }

@@ -12,10 +12,28 @@ import {portNames} from '../store/names.js'
  */
 
 interface PortRowX {
-  id: string; name: string; network: string; ip: string; mac: string; host: string | null; instance: string | null
-  underlay: PlaneState; overlay: PlaneState; instance_host: string | null
+  id: string
+  name: string
+  network: string
+  ip: string
+  mac: string
+  host: string | null
+  instance: string | null
+  underlay: PlaneState
+  overlay: PlaneState
+  instance_host: string | null
 }
-interface NetX { name: string; az: string; cidr: string; gateway: string; vlan: number; l2Vni: number | null; vrf: string | null; l3Vni: number | null; topology: Topology }
+interface NetX {
+  name: string
+  az: string
+  cidr: string
+  gateway: string
+  vlan: number
+  l2Vni: number | null
+  vrf: string | null
+  l3Vni: number | null
+  topology: Topology
+}
 
 const PORT_COLS = `p.id, p.name, p.network, p.ip, p.mac, p.host, p.instance, p.underlay, p.overlay, i.host AS instance_host`
 
@@ -44,23 +62,58 @@ class SimIndex {
   readonly faults: {id: number; kind: string; target: string}[]
   readonly faultsByTarget = new Map<string, {id: number; kind: string; target: string}[]>()
 
-  constructor(private readonly store: FabricStore, azs: readonly string[], hostNames: readonly string[] | null, focus?: {network: string; ip: string}) {
+  constructor(
+    private readonly store: FabricStore,
+    azs: readonly string[],
+    hostNames: readonly string[] | null,
+    focus?: {network: string; ip: string},
+  ) {
     const focusNetwork = focus?.network
     this.now = store.now()
     const azSet = new Set(azs)
     const inAz = (az: string) => azSet.has(az)
-    for (const n of store.sql(`SELECT n.name, n.az, n.cidr, n.gateway, n.vlan, n.l2_vni, t.vrf, t.l3_vni, a.topology FROM networks n
-        LEFT JOIN tenants t ON t.name = n.tenant JOIN azs a ON a.name = n.az`).all() as {name: string; az: string; cidr: string; gateway: string; vlan: number; l2_vni: number | null; vrf: string | null; l3_vni: number | null; topology: Topology}[]) {
-      this.nets.set(n.name, {name: n.name, az: n.az, cidr: n.cidr, gateway: n.gateway, vlan: n.vlan, l2Vni: n.l2_vni, vrf: n.vrf, l3Vni: n.l3_vni, topology: n.topology})
+    for (const n of store
+      .sql(
+        `SELECT n.name, n.az, n.cidr, n.gateway, n.vlan, n.l2_vni, t.vrf, t.l3_vni, a.topology FROM networks n
+        LEFT JOIN tenants t ON t.name = n.tenant JOIN azs a ON a.name = n.az`,
+      )
+      .all() as {
+      name: string
+      az: string
+      cidr: string
+      gateway: string
+      vlan: number
+      l2_vni: number | null
+      vrf: string | null
+      l3_vni: number | null
+      topology: Topology
+    }[]) {
+      this.nets.set(n.name, {
+        name: n.name,
+        az: n.az,
+        cidr: n.cidr,
+        gateway: n.gateway,
+        vlan: n.vlan,
+        l2Vni: n.l2_vni,
+        vrf: n.vrf,
+        l3Vni: n.l3_vni,
+        topology: n.topology,
+      })
     }
     // Hosts (with cabling) of the scope.
-    const hostRows = (hostNames
-      ? hostNames.map(h => store.sql('SELECT * FROM hosts WHERE name = ?').get(h) as HostRow | undefined).filter((r): r is HostRow => r !== undefined)
-      : (store.sql('SELECT * FROM hosts').all() as HostRow[]).filter(r => inAz(r.az)))
+    const hostRows = hostNames
+      ? hostNames
+          .map(h => store.sql('SELECT * FROM hosts WHERE name = ?').get(h) as HostRow | undefined)
+          .filter((r): r is HostRow => r !== undefined)
+      : (store.sql('SELECT * FROM hosts').all() as HostRow[]).filter(r => inAz(r.az))
     const cabling = new Map<string, CablingRow[]>()
     const cablingRows = hostNames
-      ? hostRows.flatMap(r => store.sql('SELECT * FROM cabling WHERE host = ? ORDER BY nic').all(r.name) as CablingRow[])
-      : store.sql('SELECT c.* FROM cabling c JOIN hosts h ON h.name = c.host ORDER BY c.host, c.nic').all() as CablingRow[]
+      ? hostRows.flatMap(
+          r => store.sql('SELECT * FROM cabling WHERE host = ? ORDER BY nic').all(r.name) as CablingRow[],
+        )
+      : (store
+          .sql('SELECT c.* FROM cabling c JOIN hosts h ON h.name = c.host ORDER BY c.host, c.nic')
+          .all() as CablingRow[])
     for (const c of cablingRows) {
       let l = cabling.get(c.host)
       if (!l) cabling.set(c.host, (l = []))
@@ -68,10 +121,23 @@ class SimIndex {
     }
     for (const r of hostRows) this.hosts.set(r.name, toHost(r, cabling.get(r.name) ?? [], this.now))
     // OVS devices on those hosts, with each device's network (for the local VLAN check).
-    const ovsRows = (hostNames
-      ? hostRows.flatMap(r => store.sql('SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o LEFT JOIN ports p ON p.id = o.port_id WHERE o.host = ?').all(r.name))
-      : azs.flatMap(az => store.sql('SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o JOIN hosts h ON h.name = o.host LEFT JOIN ports p ON p.id = o.port_id WHERE h.az = ?').all(az))) as
-      {host: string; device: string; port_id: string; local_vlan: number; ofport: number; network: string | null}[]
+    const ovsRows = (
+      hostNames
+        ? hostRows.flatMap(r =>
+            store
+              .sql(
+                'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o LEFT JOIN ports p ON p.id = o.port_id WHERE o.host = ?',
+              )
+              .all(r.name),
+          )
+        : azs.flatMap(az =>
+            store
+              .sql(
+                'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o JOIN hosts h ON h.name = o.host LEFT JOIN ports p ON p.id = o.port_id WHERE h.az = ?',
+              )
+              .all(az),
+          )
+    ) as {host: string; device: string; port_id: string; local_vlan: number; ofport: number; network: string | null}[]
     for (const o of ovsRows) {
       if (!hostNames && !this.hosts.has(o.host)) continue
       let l = this.ovsByPort.get(o.port_id)
@@ -82,13 +148,21 @@ class SimIndex {
       bump(nested(nested(this.netsByTag, o.host), o.local_vlan), o.network)
     }
     // Controller tables.
-    for (const m of store.sql('SELECT host, leaf, interface FROM controller_host_map ORDER BY host, leaf').all() as {host: string; leaf: string; interface: string}[]) {
+    for (const m of store.sql('SELECT host, leaf, interface FROM controller_host_map ORDER BY host, leaf').all() as {
+      host: string
+      leaf: string
+      interface: string
+    }[]) {
       if (!this.hosts.has(m.host)) continue
       let l = this.ctlMap.get(m.host)
       if (!l) this.ctlMap.set(m.host, (l = []))
       l.push({leaf: m.leaf, interface: m.interface})
     }
-    this.faults = (store.sql('SELECT id, kind, target FROM faults ORDER BY id').all() as {id: number; kind: string; target: string}[])
+    this.faults = store.sql('SELECT id, kind, target FROM faults ORDER BY id').all() as {
+      id: number
+      kind: string
+      target: string
+    }[]
     // Indexed by target: a port looks up only the faults naming it, its network, host or leaves (issue 16:
     // thousands of irrelevant fault rows cost one Map insert each, not a scan per port).
     for (const f of this.faults) {
@@ -96,22 +170,47 @@ class SimIndex {
       if (!l) this.faultsByTarget.set(f.target, (l = []))
       l.push(f)
     }
-    const faulty = (kind: string, target: string) => this.faultsByTarget.get(target)?.some(f => f.kind === kind) ?? false
+    const faulty = (kind: string, target: string) =>
+      this.faultsByTarget.get(target)?.some(f => f.kind === kind) ?? false
     // Every leaf of the AZs: their running config (leftovers need the whole AZ).
-    const leafRows = (store.sql(`SELECT s.name, s.az, l.running FROM switches s LEFT JOIN leaf_configs l ON l.leaf = s.name WHERE s.role = 'leaf'`).all() as {name: string; az: string; running: string | null}[])
-      .filter(r => inAz(r.az))
+    const leafRows = (
+      store
+        .sql(
+          `SELECT s.name, s.az, l.running FROM switches s LEFT JOIN leaf_configs l ON l.leaf = s.name WHERE s.role = 'leaf'`,
+        )
+        .all() as {name: string; az: string; running: string | null}[]
+    ).filter(r => inAz(r.az))
     for (const r of leafRows) {
       const reachable = !faulty('leaf-unreachable', r.name)
-      this.leaves.set(r.name, {name: r.name, reachable, ...(reachable ? {} : {error: 'the leaf does not answer (simulated leaf-unreachable)'}),
-        running: reachable && r.running ? (JSON.parse(r.running) as LeafConfig) : null, hasVrfs: true, source: 'sim leaf_configs.running'})
+      this.leaves.set(r.name, {
+        name: r.name,
+        reachable,
+        ...(reachable ? {} : {error: 'the leaf does not answer (simulated leaf-unreachable)'}),
+        running: reachable && r.running ? (JSON.parse(r.running) as LeafConfig) : null,
+        hasVrfs: true,
+        source: 'sim leaf_configs.running',
+      })
     }
     // Leftovers, per network of the AZs: a leaf interface allowing the network's VLAN while the
     // host cabled behind it (per the cabling) has no port of that network.
     const hostByIface = new Map<string, string>()
-    for (const c of store.sql('SELECT host, switch, interface FROM cabling').all() as {host: string; switch: string; interface: string}[]) hostByIface.set(`${c.switch}\u0000${c.interface}`, c.host)
-    const hwn = (hostNames && focusNetwork
-      ? store.sql('SELECT DISTINCT host, network FROM ports WHERE network = ? AND host IS NOT NULL').all(focusNetwork)
-      : azs.flatMap(az => store.sql('SELECT DISTINCT p.host, p.network FROM ports p JOIN networks n ON n.name = p.network WHERE n.az = ? AND p.host IS NOT NULL').all(az))) as {host: string; network: string}[]
+    for (const c of store.sql('SELECT host, switch, interface FROM cabling').all() as {
+      host: string
+      switch: string
+      interface: string
+    }[])
+      hostByIface.set(`${c.switch}\u0000${c.interface}`, c.host)
+    const hwn = (
+      hostNames && focusNetwork
+        ? store.sql('SELECT DISTINCT host, network FROM ports WHERE network = ? AND host IS NOT NULL').all(focusNetwork)
+        : azs.flatMap(az =>
+            store
+              .sql(
+                'SELECT DISTINCT p.host, p.network FROM ports p JOIN networks n ON n.name = p.network WHERE n.az = ? AND p.host IS NOT NULL',
+              )
+              .all(az),
+          )
+    ) as {host: string; network: string}[]
     const hostsWithNet = new Set(hwn.map(r => `${r.host}\u0000${r.network}`))
     for (const az of azs) {
       const azLeaves = leafRows.filter(r => r.az === az).map(r => this.leaves.get(r.name)!)
@@ -132,15 +231,33 @@ class SimIndex {
           }
         }
       }
-      for (const n of this.nets.values()) if (n.az === az && (!hostNames || !focusNetwork || n.name === focusNetwork)) this.leftovers.set(n.name, complete ? (byVlan.get(n.vlan) ?? []) : null)
+      for (const n of this.nets.values())
+        if (n.az === az && (!hostNames || !focusNetwork || n.name === focusNetwork))
+          this.leftovers.set(n.name, complete ? (byVlan.get(n.vlan) ?? []) : null)
     }
     // Usage per network, and ports sharing an IP within a VRF (fabric-wide: a VRF may span AZs).
-    for (const r of (focus ? store.sql('SELECT network, count(*) AS used FROM ports WHERE network = ? GROUP BY network').all(focus.network)
-      : store.sql('SELECT network, count(*) AS used FROM ports GROUP BY network').all()) as {network: string; used: number}[]) this.used.set(r.network, r.used)
-    const dupRows = (focus ? store.sql(`SELECT p.id, p.name, p.network, p.ip, coalesce(t.vrf, n.name) AS vrf FROM ports p JOIN networks n ON n.name = p.network LEFT JOIN tenants t ON t.name = n.tenant WHERE p.ip = ?`).all(focus.ip)
-      : store.sql(`SELECT p.id, p.name, p.network, p.ip, coalesce(t.vrf, n.name) AS vrf FROM ports p JOIN networks n ON n.name = p.network LEFT JOIN tenants t ON t.name = n.tenant
+    for (const r of (focus
+      ? store.sql('SELECT network, count(*) AS used FROM ports WHERE network = ? GROUP BY network').all(focus.network)
+      : store.sql('SELECT network, count(*) AS used FROM ports GROUP BY network').all()) as {
+      network: string
+      used: number
+    }[])
+      this.used.set(r.network, r.used)
+    const dupRows = (
+      focus
+        ? store
+            .sql(
+              `SELECT p.id, p.name, p.network, p.ip, coalesce(t.vrf, n.name) AS vrf FROM ports p JOIN networks n ON n.name = p.network LEFT JOIN tenants t ON t.name = n.tenant WHERE p.ip = ?`,
+            )
+            .all(focus.ip)
+        : store
+            .sql(
+              `SELECT p.id, p.name, p.network, p.ip, coalesce(t.vrf, n.name) AS vrf FROM ports p JOIN networks n ON n.name = p.network LEFT JOIN tenants t ON t.name = n.tenant
       WHERE (p.ip, coalesce(t.vrf, n.name)) IN (SELECT p2.ip, coalesce(t2.vrf, n2.name) FROM ports p2 JOIN networks n2 ON n2.name = p2.network LEFT JOIN tenants t2 ON t2.name = n2.tenant
-        GROUP BY p2.ip, coalesce(t2.vrf, n2.name) HAVING count(*) > 1)`).all()) as {id: string; name: string; network: string; ip: string; vrf: string}[]
+        GROUP BY p2.ip, coalesce(t2.vrf, n2.name) HAVING count(*) > 1)`,
+            )
+            .all()
+    ) as {id: string; name: string; network: string; ip: string; vrf: string}[]
     for (const d of dupRows) {
       const k = `${d.vrf}\u0000${d.ip}`
       let l = this.dupes.get(k)
@@ -149,7 +266,14 @@ class SimIndex {
     }
     // The controller's ports: all of them in bulk, one lookup otherwise.
     const ctlRows = hostNames
-      ? [] : azs.flatMap(az => store.sql('SELECT c.port_id, c.network, c.host, c.ip, c.mac FROM controller_ports c JOIN networks n ON n.name = c.network WHERE n.az = ?').all(az)) as {port_id: string; network: string; host: string | null; ip: string; mac: string}[]
+      ? []
+      : (azs.flatMap(az =>
+          store
+            .sql(
+              'SELECT c.port_id, c.network, c.host, c.ip, c.mac FROM controller_ports c JOIN networks n ON n.name = c.network WHERE n.az = ?',
+            )
+            .all(az),
+        ) as {port_id: string; network: string; host: string | null; ip: string; mac: string}[])
     for (const c of ctlRows) this.ctlPorts.set(c.port_id, {network: c.network, host: c.host, ip: c.ip, mac: c.mac})
     this.bulk = !hostNames
   }
@@ -158,41 +282,95 @@ class SimIndex {
 
   controllerPort(id: string) {
     if (this.bulk) return this.ctlPorts.get(id) ?? null
-    const r = this.store.sql('SELECT port_id, network, host, ip, mac FROM controller_ports WHERE port_id = ?').get(id) as {network: string; host: string | null; ip: string; mac: string} | undefined
+    const r = this.store
+      .sql('SELECT port_id, network, host, ip, mac FROM controller_ports WHERE port_id = ?')
+      .get(id) as {network: string; host: string | null; ip: string; mac: string} | undefined
     return r ? {network: r.network, host: r.host, ip: r.ip, mac: r.mac} : null
   }
 
   evidence(ref: string, p: PortRowX): PortEvidence {
     const net = this.nets.get(p.network) ?? null
-    const host = p.host ? this.hosts.get(p.host) ?? null : null
+    const host = p.host ? (this.hosts.get(p.host) ?? null) : null
     const devices = this.ovsByPort.get(p.id) ?? []
-    const dev = host ? devices.find(d => d.host === host.name) ?? null : null
+    const dev = host ? (devices.find(d => d.host === host.name) ?? null) : null
     let ovs: PortEvidence['ovs'] = null
     if (host && host.role !== 'baremetal') {
       const own = (tag: number, n: string) => (dev && dev.localVlan === tag && n === p.network ? 1 : 0)
       const byNet = this.tagsByNet.get(host.name)?.get(p.network)
-      const networkTags = byNet ? [...byNet].filter(([tag, count]) => count - own(tag, p.network) > 0).map(([tag]) => tag).sort((a, b) => a - b) : []
+      const networkTags = byNet
+        ? [...byNet]
+            .filter(([tag, count]) => count - own(tag, p.network) > 0)
+            .map(([tag]) => tag)
+            .sort((a, b) => a - b)
+        : []
       const byTag = dev ? this.netsByTag.get(host.name)?.get(dev.localVlan) : undefined
-      const tagNetworks = byTag ? [...byTag].filter(([n, count]) => count - own(dev!.localVlan, n) > 0).map(([n]) => n).sort() : []
-      ovs = {device: dev && {name: dev.device, localVlan: dev.localVlan, ofport: dev.ofport}, elsewhere: devices.filter(d => d.host !== host.name).map(d => d.host),
-        networkTags, tagNetworks, source: `sim ovs_ports of ${host.name}`}
+      const tagNetworks = byTag
+        ? [...byTag]
+            .filter(([n, count]) => count - own(dev!.localVlan, n) > 0)
+            .map(([n]) => n)
+            .sort()
+        : []
+      ovs = {
+        device: dev && {name: dev.device, localVlan: dev.localVlan, ofport: dev.ofport},
+        elsewhere: devices.filter(d => d.host !== host.name).map(d => d.host),
+        networkTags,
+        tagNetworks,
+        source: `sim ovs_ports of ${host.name}`,
+      }
     }
     const leaves: Record<string, LeafEvidence> = {}
-    if (host) for (const n of host.nics) { const l = this.leaves.get(n.switch); if (l) leaves[l.name] = l }
+    if (host)
+      for (const n of host.nics) {
+        const l = this.leaves.get(n.switch)
+        if (l) leaves[l.name] = l
+      }
     const exhausted = this.faultsByTarget.get(p.network)?.some(f => f.kind === 'network-exhausted') ?? false
     const vrfKey = net?.vrf ?? p.network
     return {
-      backend: 'sim', now: this.now, ref,
-      port: {id: p.id, name: p.name, network: p.network, ip: p.ip, mac: p.mac, host: p.host, instanceHost: p.instance_host, underlay: p.underlay, overlay: p.overlay},
+      backend: 'sim',
+      now: this.now,
+      ref,
+      port: {
+        id: p.id,
+        name: p.name,
+        network: p.network,
+        ip: p.ip,
+        mac: p.mac,
+        host: p.host,
+        instanceHost: p.instance_host,
+        underlay: p.underlay,
+        overlay: p.overlay,
+      },
       traces: [],
-      network: net && {name: net.name, az: net.az, cidr: net.cidr, gateway: net.gateway, vlan: net.vlan, l2Vni: net.l2Vni, vrf: net.vrf, l3Vni: net.l3Vni},
+      network: net && {
+        name: net.name,
+        az: net.az,
+        cidr: net.cidr,
+        gateway: net.gateway,
+        vlan: net.vlan,
+        l2Vni: net.l2Vni,
+        vrf: net.vrf,
+        l3Vni: net.l3Vni,
+      },
       topology: net?.topology ?? null,
       recordAuthority: {underlay: 'agent', overlay: 'controller'},
-      host: host && {name: host.name, role: host.role, readable: true, agent: {state: 'reported', heartbeatAt: host.agentHeartbeatAt}, ovsRunning: host.role === 'baremetal' ? null : host.ovsRunning, nics: host.nics},
+      host: host && {
+        name: host.name,
+        role: host.role,
+        readable: true,
+        agent: {state: 'reported', heartbeatAt: host.agentHeartbeatAt},
+        ovsRunning: host.role === 'baremetal' ? null : host.ovsRunning,
+        nics: host.nics,
+      },
       ovs,
-      controller: {present: true, port: this.controllerPort(p.id), hostMap: host ? this.ctlMap.get(host.name) ?? [] : [], mapSource: 'controller_host_map'},
+      controller: {
+        present: true,
+        port: this.controllerPort(p.id),
+        hostMap: host ? (this.ctlMap.get(host.name) ?? []) : [],
+        mapSource: 'controller_host_map',
+      },
       leaves,
-      leftovers: net ? this.leftovers.get(net.name) ?? null : null,
+      leftovers: net ? (this.leftovers.get(net.name) ?? null) : null,
       sameIp: (this.dupes.get(`${vrfKey}\u0000${p.ip}`) ?? []).filter(d => d.id !== p.id),
       networkFree: net ? (exhausted ? 0 : Math.max(0, usableCount(net.cidr) - (this.used.get(net.name) ?? 0))) : null,
       simFaults: this.faultsFor([p.id, p.network, ...(host ? [host.name, ...host.nics.map(n => n.switch)] : [])]),
@@ -225,20 +403,59 @@ function bump<K>(m: Map<K, number>, k: K): void {
 
 /** Evidence for one port (by name, id or IP); notFound (exit 2) when nothing anywhere knows it. */
 export function simPortEvidence(store: FabricStore, ref: string): PortEvidence {
-  const rows = store.sql(`SELECT ${PORT_COLS} FROM ports p LEFT JOIN instances i ON i.name = p.instance WHERE p.name = ? OR p.id = ? OR p.ip = ? ORDER BY p.name`).all(ref, ref, ref) as PortRowX[]
+  const rows = store
+    .sql(
+      `SELECT ${PORT_COLS} FROM ports p LEFT JOIN instances i ON i.name = p.instance WHERE p.name = ? OR p.id = ? OR p.ip = ? ORDER BY p.name`,
+    )
+    .all(ref, ref, ref) as PortRowX[]
   if (rows.length > 1) {
-    throw usageError('PORT_AMBIGUOUS', `"${ref}" matches ${rows.length} ports (${rows.slice(0, 5).map(r => `${r.name} in ${r.network}`).join(', ')}).`, ref, 'Give the port name or id instead of the IP.')
+    throw usageError(
+      'PORT_AMBIGUOUS',
+      `"${ref}" matches ${rows.length} ports (${rows
+        .slice(0, 5)
+        .map(r => `${r.name} in ${r.network}`)
+        .join(', ')}).`,
+      ref,
+      'Give the port name or id instead of the IP.',
+    )
   }
   const p = rows[0]
   if (!p) {
     // Gone from the store: is it still anywhere else?
     const traces: string[] = []
-    const ctl = store.sql('SELECT host FROM controller_ports WHERE port_id = ?').get(ref) as {host: string | null} | undefined
+    const ctl = store.sql('SELECT host FROM controller_ports WHERE port_id = ?').get(ref) as
+      {host: string | null} | undefined
     if (ctl) traces.push(`the controller still has it (host ${ctl.host ?? 'none'})`)
-    for (const o of store.sql('SELECT host, device FROM ovs_ports WHERE port_id = ?').all(ref) as {host: string; device: string}[]) traces.push(`device ${o.device} is still on ${o.host}'s br-int`)
-    if (traces.length === 0) throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.', portNames(store))
-    return {backend: 'sim', now: store.now(), ref, port: null, traces, network: null, topology: null, recordAuthority: {underlay: 'agent', overlay: 'controller'},
-      host: null, ovs: null, controller: {present: true, port: null, hostMap: [], mapSource: 'controller_host_map'}, leaves: {}, leftovers: null, sameIp: null, networkFree: null, simFaults: []}
+    for (const o of store.sql('SELECT host, device FROM ovs_ports WHERE port_id = ?').all(ref) as {
+      host: string
+      device: string
+    }[])
+      traces.push(`device ${o.device} is still on ${o.host}'s br-int`)
+    if (traces.length === 0)
+      throw notFound(
+        'port',
+        ref,
+        'Give a port name, id or IP; list ports with `fabricctl port list`.',
+        portNames(store),
+      )
+    return {
+      backend: 'sim',
+      now: store.now(),
+      ref,
+      port: null,
+      traces,
+      network: null,
+      topology: null,
+      recordAuthority: {underlay: 'agent', overlay: 'controller'},
+      host: null,
+      ovs: null,
+      controller: {present: true, port: null, hostMap: [], mapSource: 'controller_host_map'},
+      leaves: {},
+      leftovers: null,
+      sameIp: null,
+      networkFree: null,
+      simFaults: [],
+    }
   }
   const az = (store.sql('SELECT az FROM networks WHERE name = ?').get(p.network) as {az: string} | undefined)?.az
   const idx = new SimIndex(store, az ? [az] : [], p.host ? [p.host] : [], {network: p.network, ip: p.ip})
@@ -255,9 +472,11 @@ export function* simEvidenceStream(store: FabricStore, scope: SimScope): Generat
   const azs = scope.az ? [scope.az] : store.azs().map(a => a.name)
   if (scope.az && !store.az(scope.az)) throw notFound('AZ', scope.az, 'List AZs with `fabricctl topology show`.')
   const [u, o] = scope.state ? scope.state.split('_') : [null, null]
-  const rows = store.sql(`SELECT ${PORT_COLS} FROM ports p JOIN networks n ON n.name = p.network LEFT JOIN instances i ON i.name = p.instance
+  const rows =
+    store.sql(`SELECT ${PORT_COLS} FROM ports p JOIN networks n ON n.name = p.network LEFT JOIN instances i ON i.name = p.instance
     WHERE (@az IS NULL OR n.az = @az) AND (@u IS NULL OR p.underlay = @u) AND (@o IS NULL OR p.overlay = @o) ORDER BY p.name`)
   const idx = new SimIndex(store, azs, null)
   // Rows are iterated, not materialised: one row and one evidence object alive at a time.
-  for (const r of rows.iterate({az: scope.az ?? null, u: u ?? null, o: o ?? null}) as IterableIterator<PortRowX>) yield idx.evidence(r.name, r)
+  for (const r of rows.iterate({az: scope.az ?? null, u: u ?? null, o: o ?? null}) as IterableIterator<PortRowX>)
+    yield idx.evidence(r.name, r)
 }

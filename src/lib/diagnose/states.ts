@@ -34,7 +34,13 @@ export function orderStates(states: Iterable<string>): string[] {
 }
 
 /** Build the result from (group key, state, count) rows and the per-state totals of distinct ports. */
-export function summarise(by: StatesBy, rows: readonly {key: string; state: string; count: number}[], totals: Record<string, number>, at: string, note: string | null): PortStatesResult {
+export function summarise(
+  by: StatesBy,
+  rows: readonly {key: string; state: string; count: number}[],
+  totals: Record<string, number>,
+  at: string,
+  note: string | null,
+): PortStatesResult {
   const groups = new Map<string, PortStatesResult['groups'][number]>()
   for (const r of rows) {
     let g = groups.get(r.key)
@@ -44,17 +50,25 @@ export function summarise(by: StatesBy, rows: readonly {key: string; state: stri
     if (r.state !== HEALTHY) g.unhealthy += r.count
   }
   const states = orderStates([...Object.keys(totals), ...rows.map(r => r.state)])
-  const sortStates = (m: Record<string, number>) => Object.fromEntries(states.filter(s => m[s] !== undefined).map(s => [s, m[s]!]))
+  const sortStates = (m: Record<string, number>) =>
+    Object.fromEntries(states.filter(s => m[s] !== undefined).map(s => [s, m[s]!]))
   const total = Object.values(totals).reduce((a, b) => a + b, 0)
   return {
-    by, at, states, total, unhealthy: total - (totals[HEALTHY] ?? 0), totals: sortStates(totals),
-    groups: [...groups.values()].map(g => ({...g, states: sortStates(g.states)}))
+    by,
+    at,
+    states,
+    total,
+    unhealthy: total - (totals[HEALTHY] ?? 0),
+    totals: sortStates(totals),
+    groups: [...groups.values()]
+      .map(g => ({...g, states: sortStates(g.states)}))
       .sort((a, b) => b.unhealthy - a.unhealthy || a.key.localeCompare(b.key, 'en', {numeric: true})),
     note,
   }
 }
 
-const LEAF_NOTE = 'a port counts under every leaf its host is cabled to (both leaves of a pair), so group totals add up to more than the port total'
+const LEAF_NOTE =
+  'a port counts under every leaf its host is cabled to (both leaves of a pair), so group totals add up to more than the port total'
 
 export function simPortStates(store: FabricStore, by: StatesBy): PortStatesResult {
   const state = `p.underlay || '_' || p.overlay`
@@ -66,26 +80,48 @@ export function simPortStates(store: FabricStore, by: StatesBy): PortStatesResul
       UNION ALL SELECT '${UNBOUND}', ${state}, count(*) FROM ports p WHERE p.host IS NULL GROUP BY 2`,
   }[by]
   const rows = store.sql(sql).all() as {key: string; state: string; count: number}[]
-  const totals = Object.fromEntries((store.sql(`SELECT ${state} AS state, count(*) AS count FROM ports p GROUP BY 1`).all() as {state: string; count: number}[]).map(r => [r.state, r.count]))
+  const totals = Object.fromEntries(
+    (
+      store.sql(`SELECT ${state} AS state, count(*) AS count FROM ports p GROUP BY 1`).all() as {
+        state: string
+        count: number
+      }[]
+    ).map(r => [r.state, r.count]),
+  )
   return summarise(by, rows, totals, store.now(), by === 'leaf' ? LEAF_NOTE : null)
 }
 
-interface NeutronPortLite { id: string; network_id: string; status: string; data_plane_status?: string | null; 'binding:host_id'?: string | null }
+interface NeutronPortLite {
+  id: string
+  network_id: string
+  status: string
+  data_plane_status?: string | null
+  'binding:host_id'?: string | null
+}
 
 /** Neutron's status → the underlay record; data_plane_status → the overlay record (unset: BUILD when bound, DOWN when not). */
 export function livePlanes(p: NeutronPortLite): {underlay: PlaneState; overlay: PlaneState} {
   const bound = Boolean(p['binding:host_id'])
   const underlay = (['ACTIVE', 'BUILD', 'DOWN', 'ERROR'].includes(p.status) ? p.status : 'DOWN') as PlaneState
   const dps = p.data_plane_status
-  const overlay: PlaneState = dps === 'ACTIVE' ? 'ACTIVE' : dps === 'DOWN' ? (bound ? 'ERROR' : 'DOWN') : bound ? 'BUILD' : 'DOWN'
+  const overlay: PlaneState =
+    dps === 'ACTIVE' ? 'ACTIVE' : dps === 'DOWN' ? (bound ? 'ERROR' : 'DOWN') : bound ? 'BUILD' : 'DOWN'
   return {underlay, overlay}
 }
 
 export async function livePortStates(ctx: LiveContext, by: StatesBy): Promise<PortStatesResult> {
   const {neutronRequest} = await import('../live/neutron/http.js')
   const [{ports}, {networks}] = await Promise.all([
-    neutronRequest<{ports: NeutronPortLite[]}>(ctx, 'GET', '/v2.0/ports?fields=id&fields=network_id&fields=status&fields=data_plane_status&fields=binding:host_id'),
-    neutronRequest<{networks: {id: string; name: string; availability_zone_hints?: string[]}[]}>(ctx, 'GET', '/v2.0/networks?fields=id&fields=name&fields=availability_zone_hints'),
+    neutronRequest<{ports: NeutronPortLite[]}>(
+      ctx,
+      'GET',
+      '/v2.0/ports?fields=id&fields=network_id&fields=status&fields=data_plane_status&fields=binding:host_id',
+    ),
+    neutronRequest<{networks: {id: string; name: string; availability_zone_hints?: string[]}[]}>(
+      ctx,
+      'GET',
+      '/v2.0/networks?fields=id&fields=name&fields=availability_zone_hints',
+    ),
   ])
   const defaultAz = ctx.inventory.azs[0]?.name ?? 'default'
   const nets = new Map(networks.map(n => [n.id, n]))
@@ -93,7 +129,8 @@ export async function livePortStates(ctx: LiveContext, by: StatesBy): Promise<Po
   const hostLeaves = new Map(ctx.inventory.hosts.map(h => [h.name, [...new Set(h.nics.map(n => n.leaf))]]))
   const counts = new Map<string, number>()
   const totals: Record<string, number> = {}
-  const add = (key: string, state: string) => counts.set(`${key}\u0000${state}`, (counts.get(`${key}\u0000${state}`) ?? 0) + 1)
+  const add = (key: string, state: string) =>
+    counts.set(`${key}\u0000${state}`, (counts.get(`${key}\u0000${state}`) ?? 0) + 1)
   for (const p of ports) {
     const {underlay, overlay} = livePlanes(p)
     const state = `${underlay}_${overlay}`
@@ -110,8 +147,18 @@ export async function livePortStates(ctx: LiveContext, by: StatesBy): Promise<Po
     const [key, state] = k.split('\u0000') as [string, string]
     return {key, state, count}
   })
-  return summarise(by, rows, totals, new Date().toISOString(),
-    ['Underlay from Neutron status, overlay from data_plane_status (unset: BUILD when bound)', by === 'leaf' ? LEAF_NOTE : null].filter(Boolean).join('; '))
+  return summarise(
+    by,
+    rows,
+    totals,
+    new Date().toISOString(),
+    [
+      'Underlay from Neutron status, overlay from data_plane_status (unset: BUILD when bound)',
+      by === 'leaf' ? LEAF_NOTE : null,
+    ]
+      .filter(Boolean)
+      .join('; '),
+  )
 }
 
 export async function portStates(fabric: FabricHandle, by: StatesBy): Promise<PortStatesResult> {

@@ -13,14 +13,29 @@ export interface PortEvidence {
   ref: string
   /** The recorded port (store / Neutron); null when it does not exist. */
   port: null | {
-    id: string; name: string; network: string; ip: string; mac: string; host: string | null
+    id: string
+    name: string
+    network: string
+    ip: string
+    mac: string
+    host: string | null
     /** Host the port's instance is on, when known (suggests the bind repair). */
     instanceHost: string | null
-    underlay: PlaneState; overlay: PlaneState
+    underlay: PlaneState
+    overlay: PlaneState
   }
   /** Where the id was still seen when the port itself is gone. */
   traces: string[]
-  network: null | {name: string; az: string; cidr: string; gateway: string; vlan: number; l2Vni: number | null; vrf: string | null; l3Vni: number | null}
+  network: null | {
+    name: string
+    az: string
+    cidr: string
+    gateway: string
+    vlan: number
+    l2Vni: number | null
+    vrf: string | null
+    l3Vni: number | null
+  }
   topology: Topology | null
   /** Who sets the recorded planes: `agent`/`controller` when present; `none` when nothing could set them (lab without agents). */
   recordAuthority: {underlay: 'agent' | 'none'; overlay: 'controller' | 'data_plane_status' | 'none'}
@@ -107,11 +122,24 @@ export interface Verdict {
   repair: string[]
 }
 
-export interface Finding { cause: CauseCode; step: StepId; message: string; repair: string[] }
+export interface Finding {
+  cause: CauseCode
+  step: StepId
+  message: string
+  repair: string[]
+}
 
 export interface Diagnosis {
   ref: string
-  port: null | {id: string; name: string; network: string; ip: string; mac: string; host: string | null; az: string | null}
+  port: null | {
+    id: string
+    name: string
+    network: string
+    ip: string
+    mac: string
+    host: string | null
+    az: string | null
+  }
   recorded: null | {underlay: PlaneState; overlay: PlaneState; state: string}
   /** Each plane as the evidence shows it (UNKNOWN: unread or not provable). */
   evidence: {underlay: PlaneState | 'UNKNOWN'; overlay: PlaneState | 'UNKNOWN'; state: string}

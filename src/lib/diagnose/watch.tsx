@@ -16,11 +16,23 @@ export interface StatesViewProps {
 }
 
 /** `port states --verify --watch`: the verified counts beside the recorded ones (src/lib/metrics/verified.ts). */
-interface VerifiedExtra { NOT_ACTIVE: number; UNKNOWN: number; ACTIVE_ACTIVE: number; activeButBroken: number; causes: Record<string, number> }
+interface VerifiedExtra {
+  NOT_ACTIVE: number
+  UNKNOWN: number
+  ACTIVE_ACTIVE: number
+  activeButBroken: number
+  causes: Record<string, number>
+}
 type MaybeVerified = {verified?: VerifiedExtra}
-const VCOLS = [['VERIFIED-OK', 'ACTIVE_ACTIVE'], ['NOT-ACTIVE', 'NOT_ACTIVE'], ['UNKNOWN', 'UNKNOWN'], ['REC-AA-BROKEN', 'activeButBroken']] as const
+const VCOLS = [
+  ['VERIFIED-OK', 'ACTIVE_ACTIVE'],
+  ['NOT-ACTIVE', 'NOT_ACTIVE'],
+  ['UNKNOWN', 'UNKNOWN'],
+  ['REC-AA-BROKEN', 'activeButBroken'],
+] as const
 
-const stateColour = (s: string): string | undefined => (s === 'ACTIVE_ACTIVE' ? 'green' : s.includes('ERROR') ? 'red' : s.includes('BUILD') ? 'yellow' : undefined)
+const stateColour = (s: string): string | undefined =>
+  s === 'ACTIVE_ACTIVE' ? 'green' : s.includes('ERROR') ? 'red' : s.includes('BUILD') ? 'yellow' : undefined
 
 export function StatesView({load, intervalMs, maxRows = 20, title}: StatesViewProps) {
   const {exit} = useApp()
@@ -63,37 +75,77 @@ export function StatesView({load, intervalMs, maxRows = 20, title}: StatesViewPr
   const states = data.states
   const rows = data.groups.slice(0, maxRows)
   const keyW = Math.max(data.by.length, 5, ...rows.map(g => g.key.length))
-  const colW = states.map(s => Math.max(s.length, ...rows.map(g => String(g.states[s] ?? '').length), String(data.totals[s] ?? 0).length))
+  const colW = states.map(s =>
+    Math.max(s.length, ...rows.map(g => String(g.states[s] ?? '').length), String(data.totals[s] ?? 0).length),
+  )
   const cell = (v: number | undefined, i: number) => (v === undefined ? '-' : String(v)).padStart(colW[i]!)
   const ver = (data as MaybeVerified).verified
-  const vcells = (g: MaybeVerified, bold = false) => (ver ? VCOLS.map(([h, k]) => {
-    const v = g.verified?.[k] ?? 0
-    return <Text key={h} bold={bold} color={v && k !== 'ACTIVE_ACTIVE' ? (k === 'UNKNOWN' ? 'yellow' : 'red') : undefined}>{`  ${String(v).padStart(h.length)}`}</Text>
-  }) : null)
+  const vcells = (g: MaybeVerified, bold = false) =>
+    ver
+      ? VCOLS.map(([h, k]) => {
+          const v = g.verified?.[k] ?? 0
+          return (
+            <Text
+              key={h}
+              bold={bold}
+              color={v && k !== 'ACTIVE_ACTIVE' ? (k === 'UNKNOWN' ? 'yellow' : 'red') : undefined}
+            >{`  ${String(v).padStart(h.length)}`}</Text>
+          )
+        })
+      : null
   const causes = ver ? Object.entries(ver.causes) : []
   return (
     <Box flexDirection="column">
-      <Text bold>{title} — {data.total} ports, <Text color={data.unhealthy ? 'red' : 'green'}>{data.unhealthy} not ACTIVE_ACTIVE</Text> — {new Date(data.at).toLocaleTimeString()} (every {intervalMs / 1000} s, q to quit)</Text>
+      <Text bold>
+        {title} — {data.total} ports,{' '}
+        <Text color={data.unhealthy ? 'red' : 'green'}>{data.unhealthy} not ACTIVE_ACTIVE</Text> —{' '}
+        {new Date(data.at).toLocaleTimeString()} (every {intervalMs / 1000} s, q to quit)
+      </Text>
       <Text> </Text>
       <Text>
-        <Text bold>{data.by.toUpperCase().padEnd(keyW)}  {'TOTAL'.padStart(7)}</Text>
-        {states.map((s, i) => <Text key={s} bold color={stateColour(s)}>{`  ${s.padStart(colW[i]!)}`}</Text>)}
+        <Text bold>
+          {data.by.toUpperCase().padEnd(keyW)} {'TOTAL'.padStart(7)}
+        </Text>
+        {states.map((s, i) => (
+          <Text key={s} bold color={stateColour(s)}>{`  ${s.padStart(colW[i]!)}`}</Text>
+        ))}
         {ver ? VCOLS.map(([h]) => <Text key={h} bold>{`  ${h}`}</Text>) : null}
       </Text>
       {rows.map(g => (
         <Text key={g.key}>
-          {g.key.padEnd(keyW)}  {String(g.total).padStart(7)}
-          {states.map((s, i) => <Text key={s} color={g.states[s] && s !== 'ACTIVE_ACTIVE' ? stateColour(s) : undefined}>{`  ${cell(g.states[s], i)}`}</Text>)}
+          {g.key.padEnd(keyW)} {String(g.total).padStart(7)}
+          {states.map((s, i) => (
+            <Text
+              key={s}
+              color={g.states[s] && s !== 'ACTIVE_ACTIVE' ? stateColour(s) : undefined}
+            >{`  ${cell(g.states[s], i)}`}</Text>
+          ))}
           {vcells(g as MaybeVerified)}
         </Text>
       ))}
       <Text>
-        <Text bold>{'all'.padEnd(keyW)}  {String(data.total).padStart(7)}</Text>
-        {states.map((s, i) => <Text key={s} bold>{`  ${cell(data.totals[s], i)}`}</Text>)}
+        <Text bold>
+          {'all'.padEnd(keyW)} {String(data.total).padStart(7)}
+        </Text>
+        {states.map((s, i) => (
+          <Text key={s} bold>{`  ${cell(data.totals[s], i)}`}</Text>
+        ))}
         {vcells(data as MaybeVerified, true)}
       </Text>
-      {data.groups.length > rows.length ? <Text dimColor>… {data.groups.length - rows.length} more {data.by} groups (the healthiest) not shown</Text> : null}
-      {ver ? <Text>{causes.length ? <Text color="red">broken by cause: {causes.map(([c, n]) => `${c} ${n}`).join(', ')}</Text> : <Text color="green">no broken ports</Text>}</Text> : null}
+      {data.groups.length > rows.length ? (
+        <Text dimColor>
+          … {data.groups.length - rows.length} more {data.by} groups (the healthiest) not shown
+        </Text>
+      ) : null}
+      {ver ? (
+        <Text>
+          {causes.length ? (
+            <Text color="red">broken by cause: {causes.map(([c, n]) => `${c} ${n}`).join(', ')}</Text>
+          ) : (
+            <Text color="green">no broken ports</Text>
+          )}
+        </Text>
+      ) : null}
       {data.note ? <Text dimColor>{data.note}</Text> : null}
       {error ? <Text color="red">refresh failed: {error}</Text> : null}
       <Text dimColor>refreshed {refreshes}×</Text>
@@ -104,6 +156,11 @@ export function StatesView({load, intervalMs, maxRows = 20, title}: StatesViewPr
 /** Run the view until the user quits; resolves then. */
 export async function runStatesWatch(props: StatesViewProps): Promise<void> {
   const {render} = await import('ink')
-  const app = render(<StatesView {...props} />, {stdout: process.stderr, stdin: process.stdin, exitOnCtrlC: true, patchConsole: false})
+  const app = render(<StatesView {...props} />, {
+    stdout: process.stderr,
+    stdin: process.stdin,
+    exitOnCtrlC: true,
+    patchConsole: false,
+  })
   await app.waitUntilExit()
 }

@@ -52,13 +52,19 @@ export function desiredLeafConfig(
 /** Sort every key so equal configs serialise to equal bytes. */
 export function canonicalLeafConfig(c: LeafConfig): LeafConfig {
   const sortKeys = <T>(o: Record<string, T>, cmp?: (a: string, b: string) => number): Record<string, T> =>
-    Object.fromEntries(Object.keys(o).sort(cmp).map(k => [k, o[k]!]))
+    Object.fromEntries(
+      Object.keys(o)
+        .sort(cmp)
+        .map(k => [k, o[k]!]),
+    )
   const numeric = (a: string, b: string) => Number(a) - Number(b)
   return {
     vnis: sortKeys(c.vnis, numeric),
     vrfs: sortKeys(c.vrfs),
     interfaces: sortKeys(
-      Object.fromEntries(Object.entries(c.interfaces).map(([k, v]) => [k, {vlans: [...v.vlans].sort((a, b) => a - b)}])),
+      Object.fromEntries(
+        Object.entries(c.interfaces).map(([k, v]) => [k, {vlans: [...v.vlans].sort((a, b) => a - b)}]),
+      ),
       (a, b) => a.localeCompare(b, 'en', {numeric: true}),
     ),
   }

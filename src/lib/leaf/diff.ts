@@ -43,11 +43,15 @@ export function diffLeafConfigs(running: LeafConfig, desired: LeafConfig): LeafC
   for (const iface of [...ifaces].sort((a, b) => a.localeCompare(b, 'en', {numeric: true}))) {
     const have = new Set(running.interfaces[iface]?.vlans ?? [])
     const want = new Set(desired.interfaces[iface]?.vlans ?? [])
-    for (const v of [...want].sort((a, b) => a - b)) if (!have.has(v)) out.push({op: 'add-vlan', interface: iface, vlan: v})
-    for (const v of [...have].sort((a, b) => a - b)) if (!want.has(v)) out.push({op: 'remove-vlan', interface: iface, vlan: v})
+    for (const v of [...want].sort((a, b) => a - b))
+      if (!have.has(v)) out.push({op: 'add-vlan', interface: iface, vlan: v})
+    for (const v of [...have].sort((a, b) => a - b))
+      if (!want.has(v)) out.push({op: 'remove-vlan', interface: iface, vlan: v})
   }
-  for (const [key, from] of Object.entries(running.vnis)) if (!desired.vnis[key]) out.push({op: 'remove-vni', vni: from.vni, from})
-  for (const [name, from] of Object.entries(running.vrfs)) if (!desired.vrfs[name]) out.push({op: 'remove-vrf', vrf: name, from})
+  for (const [key, from] of Object.entries(running.vnis))
+    if (!desired.vnis[key]) out.push({op: 'remove-vni', vni: from.vni, from})
+  for (const [name, from] of Object.entries(running.vrfs))
+    if (!desired.vrfs[name]) out.push({op: 'remove-vrf', vrf: name, from})
   return out
 }
 
@@ -94,14 +98,22 @@ export function sameLeafConfig(a: LeafConfig, b: LeafConfig): boolean {
 /** One line per change, for plans and reports. */
 export function describeChange(ch: LeafChange): string {
   switch (ch.op) {
-    case 'add-vni': return `add VNI ${ch.vni} (VLAN ${ch.to.vlan}, ${ch.to.network}, vrf ${ch.to.vrf}, rt ${ch.to.routeTarget}, gw ${ch.to.gateway.address})`
-    case 'remove-vni': return `remove VNI ${ch.vni} (VLAN ${ch.from.vlan}, ${ch.from.network})`
-    case 'change-vni': return `change VNI ${ch.vni}: ${ch.fields.map(f => `${f} ${String(vniField(ch.from, f as never))} → ${String(vniField(ch.to, f as never))}`).join(', ')}`
-    case 'add-vrf': return `add VRF ${ch.vrf} (L3 VNI ${ch.to.l3Vni})`
-    case 'remove-vrf': return `remove VRF ${ch.vrf} (L3 VNI ${ch.from.l3Vni})`
-    case 'change-vrf': return `change VRF ${ch.vrf}: L3 VNI ${ch.from.l3Vni} → ${ch.to.l3Vni}`
-    case 'add-vlan': return `allow VLAN ${ch.vlan} on ${ch.interface}`
-    case 'remove-vlan': return `remove VLAN ${ch.vlan} from ${ch.interface}`
+    case 'add-vni':
+      return `add VNI ${ch.vni} (VLAN ${ch.to.vlan}, ${ch.to.network}, vrf ${ch.to.vrf}, rt ${ch.to.routeTarget}, gw ${ch.to.gateway.address})`
+    case 'remove-vni':
+      return `remove VNI ${ch.vni} (VLAN ${ch.from.vlan}, ${ch.from.network})`
+    case 'change-vni':
+      return `change VNI ${ch.vni}: ${ch.fields.map(f => `${f} ${String(vniField(ch.from, f as never))} → ${String(vniField(ch.to, f as never))}`).join(', ')}`
+    case 'add-vrf':
+      return `add VRF ${ch.vrf} (L3 VNI ${ch.to.l3Vni})`
+    case 'remove-vrf':
+      return `remove VRF ${ch.vrf} (L3 VNI ${ch.from.l3Vni})`
+    case 'change-vrf':
+      return `change VRF ${ch.vrf}: L3 VNI ${ch.from.l3Vni} → ${ch.to.l3Vni}`
+    case 'add-vlan':
+      return `allow VLAN ${ch.vlan} on ${ch.interface}`
+    case 'remove-vlan':
+      return `remove VLAN ${ch.vlan} from ${ch.interface}`
   }
 }
 
@@ -111,7 +123,14 @@ export function leafConfigText(c: LeafConfig): string[] {
   const lines: string[] = []
   for (const [name, v] of Object.entries(cfg.vrfs)) lines.push(`vrf ${name}`, `  l3-vni ${v.l3Vni}`)
   for (const v of Object.values(cfg.vnis)) {
-    lines.push(`vni ${v.vni}`, `  vlan ${v.vlan}`, `  network ${v.network}`, `  vrf ${v.vrf}`, `  route-target ${v.routeTarget}`, `  anycast-gateway ${v.gateway.address} mac ${v.gateway.mac}`)
+    lines.push(
+      `vni ${v.vni}`,
+      `  vlan ${v.vlan}`,
+      `  network ${v.network}`,
+      `  vrf ${v.vrf}`,
+      `  route-target ${v.routeTarget}`,
+      `  anycast-gateway ${v.gateway.address} mac ${v.gateway.mac}`,
+    )
   }
   for (const [name, i] of Object.entries(cfg.interfaces)) {
     lines.push(`interface ${name}`)
@@ -124,7 +143,13 @@ export function leafConfigText(c: LeafConfig): string[] {
  * A unified diff (diff -u style, 3 lines of context) of two line lists. Empty when they are equal.
  * LCS by dynamic programming: leaf configurations are at most a few thousand lines.
  */
-export function unifiedDiff(a: readonly string[], b: readonly string[], labelA: string, labelB: string, context = 3): string[] {
+export function unifiedDiff(
+  a: readonly string[],
+  b: readonly string[],
+  labelA: string,
+  labelB: string,
+  context = 3,
+): string[] {
   // Trim the common prefix and suffix first: drift is usually a line or two in a long file.
   let pre = 0
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++
@@ -136,7 +161,9 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], labelA: 
   const n = A.length
   const m = B.length
   const dp: Uint32Array[] = Array.from({length: n + 1}, () => new Uint32Array(m + 1))
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) dp[i]![j] = A[i] === B[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!)
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      dp[i]![j] = A[i] === B[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!)
   type Op = {t: ' ' | '-' | '+'; line: string; ai: number; bi: number}
   const ops: Op[] = []
   for (let k = 0; k < pre; k++) ops.push({t: ' ', line: a[k]!, ai: k, bi: k})
@@ -144,10 +171,12 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], labelA: 
   let j = 0
   while (i < n || j < m) {
     if (i < n && j < m && A[i] === B[j]) ops.push({t: ' ', line: A[i]!, ai: pre + i++, bi: pre + j++})
-    else if (j < m && (i === n || dp[i]![j + 1]! >= dp[i + 1]![j]!)) ops.push({t: '+', line: B[j]!, ai: pre + i, bi: pre + j++})
+    else if (j < m && (i === n || dp[i]![j + 1]! >= dp[i + 1]![j]!))
+      ops.push({t: '+', line: B[j]!, ai: pre + i, bi: pre + j++})
     else ops.push({t: '-', line: A[i]!, ai: pre + i++, bi: pre + j})
   }
-  for (let k = 0; k < suf; k++) ops.push({t: ' ', line: a[a.length - suf + k]!, ai: a.length - suf + k, bi: b.length - suf + k})
+  for (let k = 0; k < suf; k++)
+    ops.push({t: ' ', line: a[a.length - suf + k]!, ai: a.length - suf + k, bi: b.length - suf + k})
   const out = [`--- ${labelA}`, `+++ ${labelB}`]
   let k = 0
   while (k < ops.length) {

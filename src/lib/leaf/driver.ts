@@ -16,18 +16,38 @@ export interface LeafSnapshot {
   raw?: unknown
 }
 
-export interface RunningState { config: LeafConfig; snapshot: LeafSnapshot }
+export interface RunningState {
+  config: LeafConfig
+  snapshot: LeafSnapshot
+}
 
 /** A push the driver has checked and is ready to apply; `plan` is what it will do, for --dry-run. */
-export interface PreparedPush { plan: string[]; inverse: string[]; data?: unknown }
+export interface PreparedPush {
+  plan: string[]
+  inverse: string[]
+  data?: unknown
+}
 
 export type CheckSeverity = 'error' | 'warning' | 'info'
-export interface VerifyCheck { name: string; ok: boolean; severity: CheckSeverity; detail: string }
-export interface VerifyReport { running: RunningState; checks: VerifyCheck[] }
+export interface VerifyCheck {
+  name: string
+  ok: boolean
+  severity: CheckSeverity
+  detail: string
+}
+export interface VerifyReport {
+  running: RunningState
+  checks: VerifyCheck[]
+}
 
 /** Why a driver call failed, with a stable code; `step` names what was being done when it failed. */
 export class LeafDriverError extends Error {
-  constructor(readonly code: LeafFailure, message: string, readonly step?: string, readonly hint?: string) {
+  constructor(
+    readonly code: LeafFailure,
+    message: string,
+    readonly step?: string,
+    readonly hint?: string,
+  ) {
     super(message)
     this.name = 'LeafDriverError'
   }

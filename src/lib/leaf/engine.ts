@@ -1,6 +1,13 @@
 import type {LeafConfig} from '../model/types.js'
 import {type LeafChange, describeChange, diffLeafConfigs} from './diff.js'
-import {type LeafDriver, LeafDriverError, type LeafSnapshot, type SnapshotKind, type SnapshotStore, type VerifyCheck} from './driver.js'
+import {
+  type LeafDriver,
+  LeafDriverError,
+  type LeafSnapshot,
+  type SnapshotKind,
+  type SnapshotStore,
+  type VerifyCheck,
+} from './driver.js'
 
 /**
  * The push, verify and rollback algorithms, written once for every driver. They are generators
@@ -11,7 +18,12 @@ type Steps<R> = Generator<unknown, R, unknown>
 
 export type PushStatus = 'unchanged' | 'applied' | 'planned' | 'refused' | 'failed' | 'unreachable'
 
-export interface PushError { code: string; message: string; step?: string; hint?: string }
+export interface PushError {
+  code: string
+  message: string
+  step?: string
+  hint?: string
+}
 
 export interface PushResult {
   leaf: string
@@ -31,7 +43,11 @@ export interface PushResult {
   durationMs: number
 }
 
-export interface PushOptions { dryRun?: boolean; maxChanges?: number; force?: boolean }
+export interface PushOptions {
+  dryRun?: boolean
+  maxChanges?: number
+  force?: boolean
+}
 
 function errOf(e: unknown, fallback: string): PushError {
   if (e instanceof LeafDriverError) return {code: e.code, message: e.message, step: e.step, hint: e.hint}
@@ -40,10 +56,27 @@ function errOf(e: unknown, fallback: string): PushError {
 }
 
 /** diff(desired, running) → [gate] → prepare → apply → verify → record last-known-good; roll back on failure. */
-export function* pushSteps(d: LeafDriver, desired: LeafConfig, snaps: SnapshotStore, opts: PushOptions = {}): Steps<PushResult> {
+export function* pushSteps(
+  d: LeafDriver,
+  desired: LeafConfig,
+  snaps: SnapshotStore,
+  opts: PushOptions = {},
+): Steps<PushResult> {
   const t0 = performance.now()
-  const base = {leaf: d.leaf, driver: d.driver, changes: [] as LeafChange[], summary: [] as string[], plan: [] as string[], inverse: [] as string[], checks: [] as VerifyCheck[]}
-  const done = (r: Omit<PushResult, keyof typeof base | 'durationMs'> & Partial<typeof base>): PushResult => ({...base, ...r, durationMs: Math.round(performance.now() - t0)})
+  const base = {
+    leaf: d.leaf,
+    driver: d.driver,
+    changes: [] as LeafChange[],
+    summary: [] as string[],
+    plan: [] as string[],
+    inverse: [] as string[],
+    checks: [] as VerifyCheck[],
+  }
+  const done = (r: Omit<PushResult, keyof typeof base | 'durationMs'> & Partial<typeof base>): PushResult => ({
+    ...base,
+    ...r,
+    durationMs: Math.round(performance.now() - t0),
+  })
   let running
   try {
     running = (yield d.read()) as Awaited<ReturnType<LeafDriver['read']>>
@@ -60,7 +93,14 @@ export function* pushSteps(d: LeafDriver, desired: LeafConfig, snaps: SnapshotSt
   }
   const max = opts.maxChanges ?? Number.POSITIVE_INFINITY
   if (changes.length > max && !opts.force) {
-    return done({status: 'refused', error: {code: 'LEAF_TOO_MANY_CHANGES', message: `${changes.length} changes exceed --max-changes ${max}.`, hint: 'Review them with `fabricctl leaf diff`, then raise --max-changes or add --force.'}})
+    return done({
+      status: 'refused',
+      error: {
+        code: 'LEAF_TOO_MANY_CHANGES',
+        message: `${changes.length} changes exceed --max-changes ${max}.`,
+        hint: 'Review them with `fabricctl leaf diff`, then raise --max-changes or add --force.',
+      },
+    })
   }
   let prepared
   try {
@@ -74,14 +114,21 @@ export function* pushSteps(d: LeafDriver, desired: LeafConfig, snaps: SnapshotSt
 
   const lkg = snaps.get(d.leaf, 'last-known-good')
   const target: LeafSnapshot = lkg ?? running.snapshot
-  const targetName = lkg ? 'last-known-good' as const : 'pre-push' as const
+  const targetName = lkg ? ('last-known-good' as const) : ('pre-push' as const)
   const rollback = function* (cause: PushError): Steps<PushResult> {
     try {
       yield d.restore(target)
       return done({status: 'failed', error: cause, rolledBackTo: targetName})
     } catch (error) {
       const re = errOf(error, 'LEAF_ROLLBACK_FAILED')
-      return done({status: 'failed', error: {...cause, message: `${cause.message} Rolling back to the ${targetName} state failed too: ${re.message}`}, rolledBackTo: 'failed'})
+      return done({
+        status: 'failed',
+        error: {
+          ...cause,
+          message: `${cause.message} Rolling back to the ${targetName} state failed too: ${re.message}`,
+        },
+        rolledBackTo: 'failed',
+      })
     }
   }
   try {
@@ -98,14 +145,27 @@ export function* pushSteps(d: LeafDriver, desired: LeafConfig, snaps: SnapshotSt
   base.checks = report.checks
   const failed = report.checks.filter(c => !c.ok && c.severity === 'error')
   if (failed.length > 0) {
-    return yield* rollback({code: 'LEAF_VERIFY_FAILED', step: 'verify', message: `The leaf does not carry the pushed configuration: ${failed.map(c => `${c.name}: ${c.detail}`).join('; ')}.`})
+    return yield* rollback({
+      code: 'LEAF_VERIFY_FAILED',
+      step: 'verify',
+      message: `The leaf does not carry the pushed configuration: ${failed.map(c => `${c.name}: ${c.detail}`).join('; ')}.`,
+    })
   }
   snaps.record(d.leaf, {lastKnownGood: report.running.snapshot, previous: running.snapshot})
   return done({status: 'applied'})
 }
 
 export type VerifyStatus = 'in-sync' | 'differs' | 'unreachable'
-export interface VerifyResult { leaf: string; driver: string; status: VerifyStatus; changes: LeafChange[]; summary: string[]; checks: VerifyCheck[]; running?: LeafConfig; error?: PushError }
+export interface VerifyResult {
+  leaf: string
+  driver: string
+  status: VerifyStatus
+  changes: LeafChange[]
+  summary: string[]
+  checks: VerifyCheck[]
+  running?: LeafConfig
+  error?: PushError
+}
 
 /** Read back the running state and compare it with the desired one, plus the driver's own checks. */
 export function* verifySteps(d: LeafDriver, desired: LeafConfig): Steps<VerifyResult> {
@@ -114,26 +174,72 @@ export function* verifySteps(d: LeafDriver, desired: LeafConfig): Steps<VerifyRe
   try {
     report = (yield d.verify(desired)) as Awaited<ReturnType<LeafDriver['verify']>>
   } catch (error) {
-    return {...base, status: 'unreachable', changes: [], summary: [], checks: [], error: errOf(error, 'LEAF_UNREACHABLE')}
+    return {
+      ...base,
+      status: 'unreachable',
+      changes: [],
+      summary: [],
+      checks: [],
+      error: errOf(error, 'LEAF_UNREACHABLE'),
+    }
   }
   const changes = diffLeafConfigs(report.running.config, desired)
   const bad = changes.length > 0 || report.checks.some(c => !c.ok && c.severity === 'error')
-  return {...base, status: bad ? 'differs' : 'in-sync', changes, summary: changes.map(describeChange), checks: report.checks, running: report.running.config}
+  return {
+    ...base,
+    status: bad ? 'differs' : 'in-sync',
+    changes,
+    summary: changes.map(describeChange),
+    checks: report.checks,
+    running: report.running.config,
+  }
 }
 
 export type RollbackStatus = 'restored' | 'unchanged' | 'planned' | 'failed' | 'unreachable' | 'no-snapshot'
-export interface RollbackResult { leaf: string; driver: string; to: SnapshotKind; status: RollbackStatus; takenAt?: string; changes: LeafChange[]; summary: string[]; error?: PushError }
+export interface RollbackResult {
+  leaf: string
+  driver: string
+  to: SnapshotKind
+  status: RollbackStatus
+  takenAt?: string
+  changes: LeafChange[]
+  summary: string[]
+  error?: PushError
+}
 
 /** Restore a recorded snapshot; rolling back to `previous` swaps it with last-known-good (so a second rollback redoes). */
-export function* rollbackSteps(d: LeafDriver, snaps: SnapshotStore, to: SnapshotKind, opts: {dryRun?: boolean} = {}): Steps<RollbackResult> {
+export function* rollbackSteps(
+  d: LeafDriver,
+  snaps: SnapshotStore,
+  to: SnapshotKind,
+  opts: {dryRun?: boolean} = {},
+): Steps<RollbackResult> {
   const base = {leaf: d.leaf, driver: d.driver, to}
   const target = snaps.get(d.leaf, to)
-  if (!target) return {...base, status: 'no-snapshot', changes: [], summary: [], error: {code: 'LEAF_NO_SNAPSHOT', message: `No ${to} state is recorded for leaf ${d.leaf}.`, hint: 'A state is recorded by a successful `fabricctl leaf push`.'}}
+  if (!target)
+    return {
+      ...base,
+      status: 'no-snapshot',
+      changes: [],
+      summary: [],
+      error: {
+        code: 'LEAF_NO_SNAPSHOT',
+        message: `No ${to} state is recorded for leaf ${d.leaf}.`,
+        hint: 'A state is recorded by a successful `fabricctl leaf push`.',
+      },
+    }
   let running
   try {
     running = (yield d.read()) as Awaited<ReturnType<LeafDriver['read']>>
   } catch (error) {
-    return {...base, status: 'unreachable', takenAt: target.takenAt, changes: [], summary: [], error: errOf(error, 'LEAF_UNREACHABLE')}
+    return {
+      ...base,
+      status: 'unreachable',
+      takenAt: target.takenAt,
+      changes: [],
+      summary: [],
+      error: errOf(error, 'LEAF_UNREACHABLE'),
+    }
   }
   const changes = diffLeafConfigs(running.config, target.config)
   const summary = changes.map(describeChange)
@@ -143,7 +249,14 @@ export function* rollbackSteps(d: LeafDriver, snaps: SnapshotStore, to: Snapshot
   try {
     yield d.restore(target)
   } catch (error) {
-    return {...base, status: 'failed', takenAt: target.takenAt, changes, summary, error: errOf(error, 'LEAF_ROLLBACK_FAILED')}
+    return {
+      ...base,
+      status: 'failed',
+      takenAt: target.takenAt,
+      changes,
+      summary,
+      error: errOf(error, 'LEAF_ROLLBACK_FAILED'),
+    }
   }
   if (to === 'previous') {
     const lkg = snaps.get(d.leaf, 'last-known-good')
@@ -157,7 +270,8 @@ export function runSync<R>(gen: Steps<R>): R {
   let r = gen.next()
   while (!r.done) {
     const v = r.value
-    if (v instanceof Promise) throw new Error('runSync: an asynchronous driver was used where a synchronous one is required')
+    if (v instanceof Promise)
+      throw new Error('runSync: an asynchronous driver was used where a synchronous one is required')
     r = gen.next(v)
   }
   return r.value

@@ -10,9 +10,27 @@ import {canonicalLeafConfig, desiredLeafConfig} from './desired.js'
 import type {LeafSnapshot, SnapshotKind, SnapshotStore} from './driver.js'
 import type {VniCatalogEntry} from './frr/native.js'
 
-interface NPort { id: string; name: string; network_id: string; 'binding:host_id'?: string | null; status?: string; data_plane_status?: string | null }
-interface NNetwork { id: string; name: string; 'provider:network_type'?: string; 'provider:segmentation_id'?: number | null; tags?: string[] }
-interface NSubnet { network_id: string; cidr: string; gateway_ip: string | null; ip_version: number }
+interface NPort {
+  id: string
+  name: string
+  network_id: string
+  'binding:host_id'?: string | null
+  status?: string
+  data_plane_status?: string | null
+}
+interface NNetwork {
+  id: string
+  name: string
+  'provider:network_type'?: string
+  'provider:segmentation_id'?: number | null
+  tags?: string[]
+}
+interface NSubnet {
+  network_id: string
+  cidr: string
+  gateway_ip: string | null
+  ip_version: number
+}
 
 const LIVE_TENANT: Tenant = {name: 'default', vrf: 'default', l3Vni: 0}
 
@@ -43,15 +61,28 @@ export class LiveDesiredState {
     const catalog = new Map<number, VniCatalogEntry>()
     // Full profile: a network's Neutron tag picks its tenant VRF (overlay.tenants); otherwise the default VRF.
     const tenantDefs = ctx.overlay.tenants ?? []
-    const tenants = new Map<string, Tenant>([[LIVE_TENANT.name, LIVE_TENANT], ...tenantDefs.map(t => [t.vrf, {name: t.vrf, vrf: t.vrf, l3Vni: t.l3Vni}] as [string, Tenant])])
+    const tenants = new Map<string, Tenant>([
+      [LIVE_TENANT.name, LIVE_TENANT],
+      ...tenantDefs.map(t => [t.vrf, {name: t.vrf, vrf: t.vrf, l3Vni: t.l3Vni}] as [string, Tenant]),
+    ])
     const tenantOf = (n: NNetwork) => tenantDefs.find(t => (n.tags ?? []).includes(t.tag))?.vrf ?? LIVE_TENANT.name
     for (const n of networks) {
       const sub = v4.get(n.id)
-      const vlan = n['provider:network_type'] === 'vlan' ? n['provider:segmentation_id'] ?? null : null
+      const vlan = n['provider:network_type'] === 'vlan' ? (n['provider:segmentation_id'] ?? null) : null
       if (!sub || vlan === null) continue // only VLAN networks with an IPv4 gateway reach the leaves
       const name = n.name || n.id
       const vni = ctx.overlay.vniBase + vlan
-      byId.set(n.id, {id: n.id, name, az: '', tenant: tenantOf(n), cidr: sub.cidr, gateway: sub.gateway_ip!, vlan, l2Vni: vni, labels: []})
+      byId.set(n.id, {
+        id: n.id,
+        name,
+        az: '',
+        tenant: tenantOf(n),
+        cidr: sub.cidr,
+        gateway: sub.gateway_ip!,
+        vlan,
+        l2Vni: vni,
+        labels: [],
+      })
       catalog.set(vni, {vlan, network: name})
     }
     const known = new Set(ctx.inventory.hosts.map(h => h.name))
@@ -64,7 +95,14 @@ export class LiveDesiredState {
       if (!set) portsByHost.set(host, (set = new Set()))
       set.add(net.name)
     }
-    return new LiveDesiredState(ctx, new Map([...byId.values()].map(n => [n.name, n])), catalog, portsByHost, ports, tenants)
+    return new LiveDesiredState(
+      ctx,
+      new Map([...byId.values()].map(n => [n.name, n])),
+      catalog,
+      portsByHost,
+      ports,
+      tenants,
+    )
   }
 
   /** Host-facing interfaces of a leaf, from the inventory. */
@@ -78,12 +116,19 @@ export class LiveDesiredState {
   }
 
   desired(leaf: string): LeafConfig {
-    const attachments = this.ctx.inventory.hosts.flatMap(h => h.nics.filter(n => n.leaf === leaf).map(n => ({interface: n.interface, networks: [...(this.portsByHost.get(h.name) ?? [])]})))
+    const attachments = this.ctx.inventory.hosts.flatMap(h =>
+      h.nics
+        .filter(n => n.leaf === leaf)
+        .map(n => ({interface: n.interface, networks: [...(this.portsByHost.get(h.name) ?? [])]})),
+    )
     const cfg = desiredLeafConfig(attachments, this.networks, this.tenants)
     delete cfg.vrfs[LIVE_TENANT.vrf] // the default VRF is no tenant VRF (native profile: no VRFs at all)
     for (const v of Object.values(cfg.vnis)) {
       v.routeTarget = `${this.ctx.overlay.routeTargetAsn}:${v.vni}`
-      v.gateway = {address: `${this.networks.get(v.network)!.gateway}/${parseCidr(this.networks.get(v.network)!.cidr).prefix}`, mac: this.ctx.overlay.anycastMac.toLowerCase()}
+      v.gateway = {
+        address: `${this.networks.get(v.network)!.gateway}/${parseCidr(this.networks.get(v.network)!.cidr).prefix}`,
+        mac: this.ctx.overlay.anycastMac.toLowerCase(),
+      }
     }
     return canonicalLeafConfig(cfg)
   }
@@ -94,7 +139,10 @@ export class LiveDesiredState {
  * `<data dir>/leaf/<context>/<leaf>/`, written atomically (temp file + rename), readable by the user only.
  */
 export class FileSnapshotStore implements SnapshotStore {
-  constructor(private readonly contextName: string, private readonly root = path.join(dataDir(), 'leaf')) {}
+  constructor(
+    private readonly contextName: string,
+    private readonly root = path.join(dataDir(), 'leaf'),
+  ) {}
 
   dir(leaf: string): string {
     const safe = (s: string) => s.replaceAll(/[^A-Za-z0-9_.-]/g, '_')
@@ -126,7 +174,11 @@ export class FileSnapshotStore implements SnapshotStore {
  * (PUT /v2.0/ports/{id} {"port": {"data_plane_status": "ACTIVE" | "DOWN"}}). Neutron accepts only
  * ACTIVE and DOWN there: an overlay in ERROR or BUILD is recorded as DOWN.
  */
-export async function setPortDataPlaneStatus(ctx: LiveContext, portId: string, overlay: 'ACTIVE' | 'DOWN' | 'ERROR' | 'BUILD'): Promise<'ACTIVE' | 'DOWN'> {
+export async function setPortDataPlaneStatus(
+  ctx: LiveContext,
+  portId: string,
+  overlay: 'ACTIVE' | 'DOWN' | 'ERROR' | 'BUILD',
+): Promise<'ACTIVE' | 'DOWN'> {
   const value = overlay === 'ACTIVE' ? 'ACTIVE' : 'DOWN'
   await neutronRequest(ctx, 'PUT', `/v2.0/ports/${encodeURIComponent(portId)}`, {port: {data_plane_status: value}})
   return value

@@ -25,7 +25,11 @@ export interface PortLeavesOutcome {
  * from the cabling and writes ports.overlay (the simulated controller itself uses reconcileLeaves).
  * With `record: false` (a released port) nothing is recorded.
  */
-export async function configurePortLeaves(fabric: FabricHandle, port: {portId: string; host: string | null; previousHost?: string | null}, opts: {record?: boolean} = {}): Promise<PortLeavesOutcome> {
+export async function configurePortLeaves(
+  fabric: FabricHandle,
+  port: {portId: string; host: string | null; previousHost?: string | null},
+  opts: {record?: boolean} = {},
+): Promise<PortLeavesOutcome> {
   const {openLeafService} = await import('./service.js')
   const svc = await openLeafService(fabric)
   try {
@@ -36,7 +40,8 @@ export async function configurePortLeaves(fabric: FabricHandle, port: {portId: s
       newLeaves = port.host ? st.leavesOfHost(port.host) : []
       oldLeaves = port.previousHost ? st.leavesOfHost(port.previousHost) : []
     } else {
-      const leavesOf = (h: string) => (fabric.store.host(h)?.nics ?? []).map(n => n.switch).filter(s => fabric.store.switch(s)?.role === 'leaf')
+      const leavesOf = (h: string) =>
+        (fabric.store.host(h)?.nics ?? []).map(n => n.switch).filter(s => fabric.store.switch(s)?.role === 'leaf')
       newLeaves = port.host ? leavesOf(port.host) : []
       oldLeaves = port.previousHost ? leavesOf(port.previousHost) : []
     }
@@ -44,7 +49,10 @@ export async function configurePortLeaves(fabric: FabricHandle, port: {portId: s
     const leaves: PortLeavesOutcome['leaves'] = []
     for (const leaf of all) {
       const r = await svc.push(leaf, {force: true})
-      leaves.push({...r, side: newLeaves.includes(leaf) && oldLeaves.includes(leaf) ? 'both' : newLeaves.includes(leaf) ? 'new' : 'old'})
+      leaves.push({
+        ...r,
+        side: newLeaves.includes(leaf) && oldLeaves.includes(leaf) ? 'both' : newLeaves.includes(leaf) ? 'new' : 'old',
+      })
     }
     const ok = (r: PushResult) => r.status === 'applied' || r.status === 'unchanged'
     const failedNew = leaves.filter(r => r.side !== 'old' && !ok(r))
@@ -63,7 +71,8 @@ export async function configurePortLeaves(fabric: FabricHandle, port: {portId: s
       overlay = 'ACTIVE'
       reasons.push(`${newLeaves.join(', ')} carry the port's network (verified)`)
     }
-    for (const r of leaves.filter(x => x.side === 'old' && !ok(x))) reasons.push(`cleaning the previous host's leaf ${r.leaf} failed: ${r.error?.message ?? r.status}`)
+    for (const r of leaves.filter(x => x.side === 'old' && !ok(x)))
+      reasons.push(`cleaning the previous host's leaf ${r.leaf} failed: ${r.error?.message ?? r.status}`)
     let dataPlaneStatus: 'ACTIVE' | 'DOWN' | null = null
     // record: false when the port is gone (release): only its previous host's leaves are cleaned.
     if (opts.record === false) {

@@ -20,13 +20,29 @@ export async function startProgress(title: string, total: number, enabled: boole
     const pct = Math.round((state.finished / total) * 100)
     const width = 30
     const filled = Math.round((state.finished / total) * width)
-    return h(Box, {flexDirection: 'column'},
-      h(Text, null, `${title}  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${state.finished}/${total} (${pct}%)`),
+    return h(
+      Box,
+      {flexDirection: 'column'},
+      h(
+        Text,
+        null,
+        `${title}  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${state.finished}/${total} (${pct}%)`,
+      ),
       h(Text, {dimColor: true}, [...state.counts].map(([s, n]) => `${s} ${n}`).join('  ') || ' '),
-      h(Text, {dimColor: true}, state.running.size > 0 ? `in progress: ${[...state.running].slice(0, 6).join(', ')}${state.running.size > 6 ? ', …' : ''}` : ' '),
+      h(
+        Text,
+        {dimColor: true},
+        state.running.size > 0
+          ? `in progress: ${[...state.running].slice(0, 6).join(', ')}${state.running.size > 6 ? ', …' : ''}`
+          : ' ',
+      ),
     )
   }
-  const app = render(h(View), {stdout: process.stderr as unknown as NodeJS.WriteStream, patchConsole: false, exitOnCtrlC: false})
+  const app = render(h(View), {
+    stdout: process.stderr as unknown as NodeJS.WriteStream,
+    patchConsole: false,
+    exitOnCtrlC: false,
+  })
   let pending = false
   const redraw = () => {
     if (pending) return

@@ -16,7 +16,12 @@ export interface LeafPushOutcome {
 }
 
 /** The desired configuration of a simulated leaf, from the cabling (the truth) or the controller's host→leaf map. */
-export function simDesiredLeafConfig(store: FabricStore, leaf: string, source: 'controller' | 'cabling' = 'cabling', cache?: {networks?: Map<string, any>; tenants?: Map<string, any>}): LeafConfig {
+export function simDesiredLeafConfig(
+  store: FabricStore,
+  leaf: string,
+  source: 'controller' | 'cabling' = 'cabling',
+  cache?: {networks?: Map<string, any>; tenants?: Map<string, any>},
+): LeafConfig {
   const networks = cache?.networks ?? new Map(store.networks().map(n => [n.name, n]))
   const tenants = cache?.tenants ?? new Map(store.tenants().map(t => [t.name, t]))
   return desiredLeafConfig(leafAttachments(store, leaf, source), networks, tenants)
@@ -36,14 +41,28 @@ export function pushSimLeaf(store: FabricStore, leaf: string, desired: LeafConfi
  * push-fail (a failed push rolls the leaf back to its last-known-good).
  * Synchronous, so it can run inside the caller's `store.tx()`.
  */
-export function reconcileLeaves(store: FabricStore, leaves: Iterable<string>, opts: {source: 'controller' | 'cabling'}): LeafPushOutcome[] {
-  const cache = {networks: new Map(store.networks().map(n => [n.name, n])), tenants: new Map(store.tenants().map(t => [t.name, t]))}
+export function reconcileLeaves(
+  store: FabricStore,
+  leaves: Iterable<string>,
+  opts: {source: 'controller' | 'cabling'},
+): LeafPushOutcome[] {
+  const cache = {
+    networks: new Map(store.networks().map(n => [n.name, n])),
+    tenants: new Map(store.tenants().map(t => [t.name, t])),
+  }
   const out: LeafPushOutcome[] = []
   for (const leaf of new Set(leaves)) {
     const r = pushSimLeaf(store, leaf, simDesiredLeafConfig(store, leaf, opts.source, cache))
     const ok = r.status === 'applied' || r.status === 'unchanged'
-    const cause = r.status === 'unreachable' ? 'LEAF_UNREACHABLE' as const : ok ? undefined : 'LEAF_PUSH_FAILED' as const
-    out.push({leaf, ok, changed: r.status === 'applied', ...(ok ? {} : {error: r.error?.message ?? `push to leaf ${leaf} failed`, cause}), result: r})
+    const cause =
+      r.status === 'unreachable' ? ('LEAF_UNREACHABLE' as const) : ok ? undefined : ('LEAF_PUSH_FAILED' as const)
+    out.push({
+      leaf,
+      ok,
+      changed: r.status === 'applied',
+      ...(ok ? {} : {error: r.error?.message ?? `push to leaf ${leaf} failed`, cause}),
+      result: r,
+    })
   }
   return out
 }

@@ -4,7 +4,15 @@ import {neutronRequest} from '../live/neutron/http.js'
 import type {Switch} from '../model/types.js'
 import type {LeafDriver} from './driver.js'
 import {LeafDriverError} from './driver.js'
-import {type PushResult, type RollbackResult, type VerifyResult, pushSteps, rollbackSteps, runAsync, verifySteps} from './engine.js'
+import {
+  type PushResult,
+  type RollbackResult,
+  type VerifyResult,
+  pushSteps,
+  rollbackSteps,
+  runAsync,
+  verifySteps,
+} from './engine.js'
 import {FrrLeafDriver} from './frr/driver.js'
 import {desiredKernel, planKernel, spliceFrr} from './frr/native.js'
 import {FileSnapshotStore, LiveDesiredState} from './live.js'
@@ -12,24 +20,61 @@ import type {LeafDiffResult, LeafService} from './service.js'
 import {diffWith, noTarget, pickTargets} from './service-shared.js'
 
 /** The leaf capability on a live fabric: desired state from Neutron + inventory, leaves over SSH. */
-export function liveLeafService(ctx: LiveContext, opts: {snapshotsRoot?: string} = {}): LeafService & {state(): Promise<LiveDesiredState>; openDriver(leaf: string): Promise<LeafDriver>} {
+export function liveLeafService(
+  ctx: LiveContext,
+  opts: {snapshotsRoot?: string} = {},
+): LeafService & {state(): Promise<LiveDesiredState>; openDriver(leaf: string): Promise<LeafDriver>} {
   let state: Promise<LiveDesiredState> | undefined
   const load = () => (state ??= LiveDesiredState.load(ctx))
   const snaps = new FileSnapshotStore(ctx.name, opts.snapshotsRoot)
   const leafInv = (name: string) => {
     const l = ctx.inventory.leaves.find(x => x.name === name)
-    if (!l) throw notFound('leaf', name, 'List leaves with `fabricctl leaf list`.', ctx.inventory.leaves.map(x => x.name))
+    if (!l)
+      throw notFound(
+        'leaf',
+        name,
+        'List leaves with `fabricctl leaf list`.',
+        ctx.inventory.leaves.map(x => x.name),
+      )
     return l
   }
-  const switches = (): Switch[] => ctx.inventory.leaves.map(l => ({name: l.name, az: l.az, role: 'leaf', pair: l.pair ?? null, asn: l.asn ?? null, vtep: l.vtep ?? null, address: l.address, driver: l.driver}))
+  const switches = (): Switch[] =>
+    ctx.inventory.leaves.map(l => ({
+      name: l.name,
+      az: l.az,
+      role: 'leaf',
+      pair: l.pair ?? null,
+      asn: l.asn ?? null,
+      vtep: l.vtep ?? null,
+      address: l.address,
+      driver: l.driver,
+    }))
   const openDriver = async (leaf: string): Promise<LeafDriver> => {
     const l = leafInv(leaf)
-    if (l.driver !== 'frr') throw new LeafDriverError('LEAF_DRIVER_UNSUPPORTED', `Leaf ${leaf} uses driver "${l.driver}"; this fabricctl ships the frr driver only.`, 'connect', 'Set driver: frr for FRR leaves; other network operating systems need their own driver.')
+    if (l.driver !== 'frr')
+      throw new LeafDriverError(
+        'LEAF_DRIVER_UNSUPPORTED',
+        `Leaf ${leaf} uses driver "${l.driver}"; this fabricctl ships the frr driver only.`,
+        'connect',
+        'Set driver: frr for FRR leaves; other network operating systems need their own driver.',
+      )
     const st = await load()
-    return FrrLeafDriver.open({ctx, leaf: {name: l.name, address: l.address, port: l.port, vtep: l.vtep ?? null}, hostPorts: st.hostPorts(leaf), catalog: st.catalog, vniBase: ctx.overlay.vniBase, tenants: ctx.overlay.tenants, rtAsn: ctx.overlay.routeTargetAsn})
+    return FrrLeafDriver.open({
+      ctx,
+      leaf: {name: l.name, address: l.address, port: l.port, vtep: l.vtep ?? null},
+      hostPorts: st.hostPorts(leaf),
+      catalog: st.catalog,
+      vniBase: ctx.overlay.vniBase,
+      tenants: ctx.overlay.tenants,
+      rtAsn: ctx.overlay.routeTargetAsn,
+    })
   }
   /** Open a driver, run, close; a leaf that cannot be reached becomes a result, not an exception. */
-  const withDriver = async <R>(leaf: string, fn: (d: LeafDriver) => Promise<R>, unreachable: (e: LeafDriverError) => R): Promise<R> => {
+  const withDriver = async <R>(
+    leaf: string,
+    fn: (d: LeafDriver) => Promise<R>,
+    unreachable: (e: LeafDriverError) => R,
+  ): Promise<R> => {
     let d: LeafDriver
     try {
       d = await openDriver(leaf)
@@ -57,11 +102,29 @@ export function liveLeafService(ctx: LiveContext, opts: {snapshotsRoot?: string}
       const st = await load()
       const matches = st.ports.filter(p => p.id === sel.port || p.name === sel.port)
       if (matches.length === 0) throw notFound('port', sel.port, 'Give a Neutron port id or name.')
-      if (matches.length > 1) throw usageError('PORT_AMBIGUOUS', `"${sel.port}" matches ${matches.length} Neutron ports (names are not unique in Neutron).`, sel.port, 'Use the port id.')
+      if (matches.length > 1)
+        throw usageError(
+          'PORT_AMBIGUOUS',
+          `"${sel.port}" matches ${matches.length} Neutron ports (names are not unique in Neutron).`,
+          sel.port,
+          'Use the port id.',
+        )
       const host = matches[0]!['binding:host_id']
-      if (!host) throw usageError('PORT_NOT_BOUND', `Port ${sel.port} is bound to no host, so no leaf carries it.`, sel.port, 'Bind it first, or name the leaf.')
+      if (!host)
+        throw usageError(
+          'PORT_NOT_BOUND',
+          `Port ${sel.port} is bound to no host, so no leaf carries it.`,
+          sel.port,
+          'Bind it first, or name the leaf.',
+        )
       const leaves = st.leavesOfHost(host)
-      if (leaves.length === 0) throw usageError('HOST_NOT_IN_INVENTORY', `Port ${sel.port} is bound to host "${host}", which the context's inventory does not cable to any leaf.`, host, 'Add the host and its NICs to the inventory.')
+      if (leaves.length === 0)
+        throw usageError(
+          'HOST_NOT_IN_INVENTORY',
+          `Port ${sel.port} is bound to host "${host}", which the context's inventory does not cable to any leaf.`,
+          host,
+          'Add the host and its NICs to the inventory.',
+        )
       return leaves
     },
     desired: async leaf => {
@@ -70,61 +133,112 @@ export function liveLeafService(ctx: LiveContext, opts: {snapshotsRoot?: string}
     },
     diff: async (leaf): Promise<LeafDiffResult> => {
       const want = (await load()).desired(leaf)
-      return withDriver(leaf, d => diffWith(d, want, () => d.read()),
-        e => ({leaf, driver: driverOf(leaf), status: 'unreachable', changes: [], summary: [], diff: [], error: errOf(e)}))
+      return withDriver(
+        leaf,
+        d => diffWith(d, want, () => d.read()),
+        e => ({
+          leaf,
+          driver: driverOf(leaf),
+          status: 'unreachable',
+          changes: [],
+          summary: [],
+          diff: [],
+          error: errOf(e),
+        }),
+      )
     },
     push: async (leaf, o): Promise<PushResult> => {
       const want = (await load()).desired(leaf)
-      return withDriver(leaf, d => runAsync(pushSteps(d, want, snaps, o)),
-        e => ({leaf, driver: driverOf(leaf), status: 'unreachable', changes: [], summary: [], plan: [], inverse: [], checks: [], error: errOf(e), durationMs: 0}))
+      return withDriver(
+        leaf,
+        d => runAsync(pushSteps(d, want, snaps, o)),
+        e => ({
+          leaf,
+          driver: driverOf(leaf),
+          status: 'unreachable',
+          changes: [],
+          summary: [],
+          plan: [],
+          inverse: [],
+          checks: [],
+          error: errOf(e),
+          durationMs: 0,
+        }),
+      )
     },
     verify: async (leaf): Promise<VerifyResult> => {
       const want = (await load()).desired(leaf)
-      return withDriver(leaf, d => runAsync(verifySteps(d, want)),
-        e => ({leaf, driver: driverOf(leaf), status: 'unreachable', changes: [], summary: [], checks: [], error: errOf(e)}))
+      return withDriver(
+        leaf,
+        d => runAsync(verifySteps(d, want)),
+        e => ({
+          leaf,
+          driver: driverOf(leaf),
+          status: 'unreachable',
+          changes: [],
+          summary: [],
+          checks: [],
+          error: errOf(e),
+        }),
+      )
     },
-    rollback: async (leaf, to, o): Promise<RollbackResult> => withDriver(leaf, d => runAsync(rollbackSteps(d, snaps, to, o)),
-      e => ({leaf, driver: driverOf(leaf), to, status: 'unreachable', changes: [], summary: [], error: errOf(e)})),
+    rollback: async (leaf, to, o): Promise<RollbackResult> =>
+      withDriver(
+        leaf,
+        d => runAsync(rollbackSteps(d, snaps, to, o)),
+        e => ({leaf, driver: driverOf(leaf), to, status: 'unreachable', changes: [], summary: [], error: errOf(e)}),
+      ),
     async render(leaf) {
       const want = (await load()).desired(leaf)
       const l = leafInv(leaf)
-      return withDriver(leaf, async d => {
-        const running = await d.read()
-        const raw = running.snapshot.raw as import('./frr/driver.js').FrrRaw
-        if (raw.full) {
-          const notes = ['profile: full (VRF per tenant, VLAN-aware bridge br0, 802.1Q-tagged host ports, symmetric IRB)']
+      return withDriver(
+        leaf,
+        async d => {
+          const running = await d.read()
+          const raw = running.snapshot.raw as import('./frr/driver.js').FrrRaw
+          if (raw.full) {
+            const notes = [
+              'profile: full (VRF per tenant, VLAN-aware bridge br0, 802.1Q-tagged host ports, symmetric IRB)',
+            ]
+            let frr = ''
+            let kernel: string[] = []
+            try {
+              const r = (d as FrrLeafDriver).renderFull(want, running)
+              frr = r.frr
+              kernel = r.kernel
+              notes.push('kernel: the commands that take the leaf from its running state to the desired one')
+            } catch (error) {
+              notes.push(`cannot render: ${(error as Error).message}`)
+            }
+            return {driver: d.driver, profile: raw.profile, frr, kernel, notes}
+          }
+          const notes: string[] = [
+            `profile: native${raw.profile === 'full' ? ' (the kernel supports VRF and VLAN-aware bridges; declare the tenant VRFs in the context overlay.tenants to manage it with the full profile)' : ' (kernel has no VRF / 802.1Q / VLAN-aware bridge)'}`,
+          ]
           let frr = ''
           let kernel: string[] = []
           try {
-            const r = (d as FrrLeafDriver).renderFull(want, running)
-            frr = r.frr
-            kernel = r.kernel
+            frr = spliceFrr(Buffer.from(raw.runningB64, 'base64').toString('utf8'), want)
+            kernel = planKernel(raw.kernel, desiredKernel(want, l.vtep ?? '', (await load()).hostPorts(leaf)))
             notes.push('kernel: the commands that take the leaf from its running state to the desired one')
           } catch (error) {
             notes.push(`cannot render: ${(error as Error).message}`)
           }
           return {driver: d.driver, profile: raw.profile, frr, kernel, notes}
-        }
-        const notes: string[] = [`profile: native${raw.profile === 'full' ? ' (the kernel supports VRF and VLAN-aware bridges; declare the tenant VRFs in the context overlay.tenants to manage it with the full profile)' : ' (kernel has no VRF / 802.1Q / VLAN-aware bridge)'}`]
-        let frr = ''
-        let kernel: string[] = []
-        try {
-          frr = spliceFrr(Buffer.from(raw.runningB64, 'base64').toString('utf8'), want)
-          kernel = planKernel(raw.kernel, desiredKernel(want, l.vtep ?? '', (await load()).hostPorts(leaf)))
-          notes.push('kernel: the commands that take the leaf from its running state to the desired one')
-        } catch (error) {
-          notes.push(`cannot render: ${(error as Error).message}`)
-        }
-        return {driver: d.driver, profile: raw.profile, frr, kernel, notes}
-      }, e => {
-        throw new LeafDriverError(e.code, e.message, e.step, e.hint)
-      })
+        },
+        e => {
+          throw new LeafDriverError(e.code, e.message, e.step, e.hint)
+        },
+      )
     },
     close() {},
   }
 }
 
 /** Neutron reads the leaf service needs beyond the desired state (kept here so commands stay thin). */
-export async function neutronPort(ctx: LiveContext, id: string): Promise<{id: string; 'binding:host_id'?: string | null; data_plane_status?: string | null}> {
+export async function neutronPort(
+  ctx: LiveContext,
+  id: string,
+): Promise<{id: string; 'binding:host_id'?: string | null; data_plane_status?: string | null}> {
   return (await neutronRequest<{port: {id: string}}>(ctx, 'GET', `/v2.0/ports/${encodeURIComponent(id)}`)).port
 }

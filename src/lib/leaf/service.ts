@@ -2,7 +2,18 @@ import type {FabricHandle} from '../fabric.js'
 import type {LeafConfig, Switch} from '../model/types.js'
 import type {LeafChange} from './diff.js'
 import type {SnapshotKind, SnapshotStore} from './driver.js'
-import {type PushError, type PushOptions, type PushResult, type RollbackResult, type VerifyResult, pushSteps, rollbackSteps, runAsync, runSync, verifySteps} from './engine.js'
+import {
+  type PushError,
+  type PushOptions,
+  type PushResult,
+  type RollbackResult,
+  type VerifyResult,
+  pushSteps,
+  rollbackSteps,
+  runAsync,
+  runSync,
+  verifySteps,
+} from './engine.js'
 
 /**
  * The leaf capability, whichever backend serves the fabric: desired state, drivers and snapshots
@@ -53,7 +64,13 @@ export type {SnapshotStore}
  * `shouldStop` (an interrupt): no new item is started once it returns true; the result array then has holes
  * (undefined) for the items never started.
  */
-export async function mapLimit<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>, onDone?: (item: T, r: R) => void, shouldStop?: () => boolean): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+  onDone?: (item: T, r: R) => void,
+  shouldStop?: () => boolean,
+): Promise<R[]> {
   const out: R[] = new Array(items.length)
   let next = 0
   const worker = async () => {

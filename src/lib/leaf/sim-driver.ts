@@ -3,7 +3,16 @@ import {hasFault} from '../sim/faults.js'
 import type {FabricStore} from '../store/fabric-store.js'
 import {canonicalLeafConfig} from './desired.js'
 import {type LeafChange, applyLeafChanges, describeChange, diffLeafConfigs} from './diff.js'
-import {type LeafDriver, LeafDriverError, type LeafSnapshot, type PreparedPush, type RunningState, type SnapshotKind, type SnapshotStore, type VerifyReport} from './driver.js'
+import {
+  type LeafDriver,
+  LeafDriverError,
+  type LeafSnapshot,
+  type PreparedPush,
+  type RunningState,
+  type SnapshotKind,
+  type SnapshotStore,
+  type VerifyReport,
+} from './driver.js'
 
 /**
  * The simulated leaf: its running configuration is the `leaf_configs` row. It answers
@@ -13,11 +22,19 @@ import {type LeafDriver, LeafDriverError, type LeafSnapshot, type PreparedPush, 
 export class SimLeafDriver implements LeafDriver {
   readonly driver = 'sim'
 
-  constructor(private readonly store: FabricStore, readonly leaf: string) {}
+  constructor(
+    private readonly store: FabricStore,
+    readonly leaf: string,
+  ) {}
 
   private reachable(step: string): void {
     if (hasFault(this.store, 'leaf-unreachable', this.leaf)) {
-      throw new LeafDriverError('LEAF_UNREACHABLE', `Leaf ${this.leaf} does not answer.`, step, 'Check the leaf (simulated fault leaf-unreachable: `fabricctl sim fault list`).')
+      throw new LeafDriverError(
+        'LEAF_UNREACHABLE',
+        `Leaf ${this.leaf} does not answer.`,
+        step,
+        'Check the leaf (simulated fault leaf-unreachable: `fabricctl sim fault list`).',
+      )
     }
   }
 
@@ -26,8 +43,11 @@ export class SimLeafDriver implements LeafDriver {
   }
 
   private write(cfg: LeafConfig): void {
-    this.store.sql(`INSERT INTO leaf_configs(leaf, running, last_known_good, updated_at) VALUES (?, ?, NULL, ?)
-      ON CONFLICT(leaf) DO UPDATE SET running = excluded.running, updated_at = excluded.updated_at`)
+    this.store
+      .sql(
+        `INSERT INTO leaf_configs(leaf, running, last_known_good, updated_at) VALUES (?, ?, NULL, ?)
+      ON CONFLICT(leaf) DO UPDATE SET running = excluded.running, updated_at = excluded.updated_at`,
+      )
       .run(this.leaf, JSON.stringify(canonicalLeafConfig(cfg)), this.store.now())
   }
 
@@ -49,8 +69,12 @@ export class SimLeafDriver implements LeafDriver {
       const half = Math.floor(changes.length / 2)
       this.write(applyLeafChanges(base, changes.slice(0, half)))
       const failedAt = changes[half]!
-      throw new LeafDriverError('LEAF_PUSH_FAILED', `Leaf ${this.leaf} rejected change ${half + 1} of ${changes.length} (${describeChange(failedAt)}) after ${half} had been applied.`,
-        `apply ${describeChange(failedAt)}`, 'Clear the cause (simulated fault push-fail: `fabricctl sim fault list`) and push again.')
+      throw new LeafDriverError(
+        'LEAF_PUSH_FAILED',
+        `Leaf ${this.leaf} rejected change ${half + 1} of ${changes.length} (${describeChange(failedAt)}) after ${half} had been applied.`,
+        `apply ${describeChange(failedAt)}`,
+        'Clear the cause (simulated fault push-fail: `fabricctl sim fault list`) and push again.',
+      )
     }
     this.write(applyLeafChanges(base, changes))
   }
@@ -58,7 +82,20 @@ export class SimLeafDriver implements LeafDriver {
   verify(desired: LeafConfig): VerifyReport {
     const running = this.read()
     const diff = diffLeafConfigs(running.config, desired)
-    return {running, checks: [{name: 'running-config', ok: diff.length === 0, severity: 'error', detail: diff.length === 0 ? 'matches' : `${diff.length} difference(s): ${diff.slice(0, 3).map(describeChange).join('; ')}`}]}
+    return {
+      running,
+      checks: [
+        {
+          name: 'running-config',
+          ok: diff.length === 0,
+          severity: 'error',
+          detail:
+            diff.length === 0
+              ? 'matches'
+              : `${diff.length} difference(s): ${diff.slice(0, 3).map(describeChange).join('; ')}`,
+        },
+      ],
+    }
   }
 
   restore(snapshot: LeafSnapshot): void {
@@ -75,7 +112,8 @@ export class SimSnapshotStore implements SnapshotStore {
 
   get(leaf: string, which: SnapshotKind): LeafSnapshot | undefined {
     if (which === 'last-known-good') {
-      const r = this.store.sql('SELECT last_known_good, updated_at FROM leaf_configs WHERE leaf = ?').get(leaf) as {last_known_good: string | null; updated_at: string} | undefined
+      const r = this.store.sql('SELECT last_known_good, updated_at FROM leaf_configs WHERE leaf = ?').get(leaf) as
+        {last_known_good: string | null; updated_at: string} | undefined
       if (!r?.last_known_good) return undefined
       const at = this.store.meta(`leaf.lkg-at.${leaf}`) ?? r.updated_at
       return {driver: 'sim', leaf, takenAt: at, config: JSON.parse(r.last_known_good) as LeafConfig}
@@ -86,8 +124,12 @@ export class SimSnapshotStore implements SnapshotStore {
 
   record(leaf: string, snaps: {lastKnownGood: LeafSnapshot; previous?: LeafSnapshot}): void {
     const cfg = JSON.stringify(canonicalLeafConfig(snaps.lastKnownGood.config))
-    this.store.sql(`INSERT INTO leaf_configs(leaf, running, last_known_good, updated_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT(leaf) DO UPDATE SET last_known_good = excluded.last_known_good`).run(leaf, cfg, cfg, this.store.now())
+    this.store
+      .sql(
+        `INSERT INTO leaf_configs(leaf, running, last_known_good, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(leaf) DO UPDATE SET last_known_good = excluded.last_known_good`,
+      )
+      .run(leaf, cfg, cfg, this.store.now())
     this.store.setMeta(`leaf.lkg-at.${leaf}`, snaps.lastKnownGood.takenAt)
     if (snaps.previous) this.store.setMeta(`leaf.previous.${leaf}`, JSON.stringify(snaps.previous))
   }

@@ -2,7 +2,13 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 
 /** One known_hosts entry: host patterns (plain or hashed) and the key. */
-interface KnownHost { patterns: string[]; hashed?: {salt: Buffer; hash: Buffer}; keyType: string; key: string; marker?: 'cert-authority' | 'revoked' }
+interface KnownHost {
+  patterns: string[]
+  hashed?: {salt: Buffer; hash: Buffer}
+  keyType: string
+  key: string
+  marker?: 'cert-authority' | 'revoked'
+}
 
 /** known_hosts names a non-22 port as "[host]:port". */
 export function knownHostsName(host: string, port: number): string {
@@ -20,7 +26,13 @@ export function parseKnownHosts(text: string): KnownHost[] {
     const [hosts, keyType, key] = fields as [string, string, string]
     if (hosts.startsWith('|1|')) {
       const [, , salt, hash] = hosts.split('|')
-      out.push({patterns: [], hashed: {salt: Buffer.from(salt!, 'base64'), hash: Buffer.from(hash!, 'base64')}, keyType, key, marker})
+      out.push({
+        patterns: [],
+        hashed: {salt: Buffer.from(salt!, 'base64'), hash: Buffer.from(hash!, 'base64')},
+        keyType,
+        key,
+        marker,
+      })
     } else {
       out.push({patterns: hosts.split(','), keyType, key, marker})
     }
@@ -30,7 +42,12 @@ export function parseKnownHosts(text: string): KnownHost[] {
 
 /** OpenSSH pattern: `*` and `?` wildcards, `!` negates (a negated match excludes the entry). */
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replaceAll(/[.+^${}()|\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`)
+  const re = new RegExp(
+    `^${pattern
+      .replaceAll(/[.+^${}()|\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+  )
   return re.test(name)
 }
 
@@ -61,7 +78,13 @@ export function keyBlobType(blob: Buffer): string | null {
 export function knownKeyTypes(file: string | undefined, host: string, port: number): string[] {
   if (!file || !fs.existsSync(file)) return []
   const name = knownHostsName(host, port)
-  return [...new Set(parseKnownHosts(fs.readFileSync(file, 'utf8')).filter(e => !e.marker && matches(e, name)).map(e => e.keyType))]
+  return [
+    ...new Set(
+      parseKnownHosts(fs.readFileSync(file, 'utf8'))
+        .filter(e => !e.marker && matches(e, name))
+        .map(e => e.keyType),
+    ),
+  ]
 }
 
 export type HostKeyVerdict = 'match' | 'mismatch' | 'unknown' | 'revoked'

@@ -3,8 +3,22 @@ import type {FabricReader} from '../fabric.js'
 import type {Host, Network, Switch} from '../model/types.js'
 import {neutronRequest} from './neutron/http.js'
 
-interface NeutronNetwork { id: string; name: string; tags?: string[]; 'provider:segmentation_id'?: number | null; 'provider:network_type'?: string; availability_zone_hints?: string[]; subnets: string[] }
-interface NeutronSubnet { id: string; network_id: string; cidr: string; gateway_ip: string | null; ip_version: number }
+interface NeutronNetwork {
+  id: string
+  name: string
+  tags?: string[]
+  'provider:segmentation_id'?: number | null
+  'provider:network_type'?: string
+  availability_zone_hints?: string[]
+  subnets: string[]
+}
+interface NeutronSubnet {
+  id: string
+  network_id: string
+  cidr: string
+  gateway_ip: string | null
+  ip_version: number
+}
 
 const UNKNOWN = 'unknown'
 const matchPrefix = (name: string, prefix?: string) => prefix === undefined || name.startsWith(prefix)
@@ -22,19 +36,60 @@ export function liveReader(ctx: LiveContext): FabricReader {
     tenants: async () => [],
     switches: async (f = {}) => {
       const all: Switch[] = [
-        ...inv.spines.map(s => ({name: s.name, az: s.az, role: 'spine' as const, pair: null, asn: s.asn ?? null, vtep: s.vtep ?? null, address: s.address ?? null, driver: 'frr'})),
-        ...inv.leaves.map(l => ({name: l.name, az: l.az, role: 'leaf' as const, pair: l.pair ?? null, asn: l.asn ?? null, vtep: l.vtep ?? null, address: l.address, driver: l.driver})),
+        ...inv.spines.map(s => ({
+          name: s.name,
+          az: s.az,
+          role: 'spine' as const,
+          pair: null,
+          asn: s.asn ?? null,
+          vtep: s.vtep ?? null,
+          address: s.address ?? null,
+          driver: 'frr',
+        })),
+        ...inv.leaves.map(l => ({
+          name: l.name,
+          az: l.az,
+          role: 'leaf' as const,
+          pair: l.pair ?? null,
+          asn: l.asn ?? null,
+          vtep: l.vtep ?? null,
+          address: l.address,
+          driver: l.driver,
+        })),
       ]
-      return all.filter(s => (!f.az || s.az === f.az) && (!f.role || s.role === f.role) && matchPrefix(s.name, f.namePrefix))
+      return all.filter(
+        s => (!f.az || s.az === f.az) && (!f.role || s.role === f.role) && matchPrefix(s.name, f.namePrefix),
+      )
     },
-    hosts: async (f = {}) => inv.hosts
-      .filter(h => (!f.az || h.az === f.az) && (!f.role || h.role === f.role) && matchPrefix(h.name, f.namePrefix) && (!f.leaf || h.nics.some(n => n.leaf === f.leaf)))
-      .map((h): Host => ({
-        name: h.name, az: h.az, role: h.role, address: h.address, ovsVersion: UNKNOWN, ovsRunning: true, plugging: h.plugging, bond: 'bond0',
-        nics: h.nics.map(n => ({name: n.name, switch: n.leaf, interface: n.interface, speedMbps: n.speedMbps, up: true})),
-        kernel: {version: UNKNOWN, config: null, bpffsMounted: null, jitEnabled: null},
-        agentAlive: true, agentHeartbeatAt: new Date().toISOString(),
-      })),
+    hosts: async (f = {}) =>
+      inv.hosts
+        .filter(
+          h =>
+            (!f.az || h.az === f.az) &&
+            (!f.role || h.role === f.role) &&
+            matchPrefix(h.name, f.namePrefix) &&
+            (!f.leaf || h.nics.some(n => n.leaf === f.leaf)),
+        )
+        .map((h): Host => ({
+          name: h.name,
+          az: h.az,
+          role: h.role,
+          address: h.address,
+          ovsVersion: UNKNOWN,
+          ovsRunning: true,
+          plugging: h.plugging,
+          bond: 'bond0',
+          nics: h.nics.map(n => ({
+            name: n.name,
+            switch: n.leaf,
+            interface: n.interface,
+            speedMbps: n.speedMbps,
+            up: true,
+          })),
+          kernel: {version: UNKNOWN, config: null, bpffsMounted: null, jitEnabled: null},
+          agentAlive: true,
+          agentHeartbeatAt: new Date().toISOString(),
+        })),
     networks: async (f = {}) => {
       const [{networks}, {subnets}] = await Promise.all([
         neutronRequest<{networks: NeutronNetwork[]}>(ctx, 'GET', '/v2.0/networks'),
@@ -45,12 +100,21 @@ export function liveReader(ctx: LiveContext): FabricReader {
         .map((n): Network => {
           const sub = v4.get(n.id)
           return {
-            id: n.id, name: n.name || n.id, az: n.availability_zone_hints?.[0] ?? defaultAz, tenant: 'default',
-            cidr: sub?.cidr ?? '', gateway: sub?.gateway_ip ?? '', vlan: n['provider:network_type'] === 'vlan' ? n['provider:segmentation_id'] ?? 0 : 0,
-            l2Vni: null, labels: [...(n.tags ?? [])].sort(),
+            id: n.id,
+            name: n.name || n.id,
+            az: n.availability_zone_hints?.[0] ?? defaultAz,
+            tenant: 'default',
+            cidr: sub?.cidr ?? '',
+            gateway: sub?.gateway_ip ?? '',
+            vlan: n['provider:network_type'] === 'vlan' ? (n['provider:segmentation_id'] ?? 0) : 0,
+            l2Vni: null,
+            labels: [...(n.tags ?? [])].sort(),
           }
         })
-        .filter(n => (!f.label || n.labels.includes(f.label)) && matchPrefix(n.name, f.namePrefix) && (!f.az || n.az === f.az))
+        .filter(
+          n =>
+            (!f.label || n.labels.includes(f.label)) && matchPrefix(n.name, f.namePrefix) && (!f.az || n.az === f.az),
+        )
         .sort((a, b) => a.name.localeCompare(b.name))
     },
   }

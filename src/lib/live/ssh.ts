@@ -8,17 +8,47 @@ import {EXIT} from '../cli/exit-codes.js'
 import type {LiveContext} from '../context/schema.js'
 import {checkHostKey, knownKeyTypes} from './known-hosts.js'
 
-export interface ExecResult { stdout: string; stderr: string; code: number | null }
+export interface ExecResult {
+  stdout: string
+  stderr: string
+  code: number | null
+}
 
-export interface SshTarget { name: string; address: string; port: number }
+export interface SshTarget {
+  name: string
+  address: string
+  port: number
+}
 
 /** Why a target could not be reached: stable codes for reports (exit 3 when some targets fail). */
-export type SshFailure = 'SSH_UNREACHABLE' | 'SSH_TIMEOUT' | 'SSH_AUTH_FAILED' | 'SSH_HOSTKEY_UNKNOWN' | 'SSH_HOSTKEY_MISMATCH' | 'SSH_COMMAND_TIMEOUT' | 'SSH_HOST_TIMEOUT'
+export type SshFailure =
+  | 'SSH_UNREACHABLE'
+  | 'SSH_TIMEOUT'
+  | 'SSH_AUTH_FAILED'
+  | 'SSH_HOSTKEY_UNKNOWN'
+  | 'SSH_HOSTKEY_MISMATCH'
+  | 'SSH_COMMAND_TIMEOUT'
+  | 'SSH_HOST_TIMEOUT'
 
 export class SshError extends FabricError {
-  constructor(readonly failure: SshFailure, target: SshTarget, message: string, hint: string, cause?: unknown) {
-    super({code: failure, message: `${target.name} (${target.address}:${target.port}): ${message}`, value: target.name, hint,
-      exitCode: failure === 'SSH_TIMEOUT' || failure === 'SSH_COMMAND_TIMEOUT' || failure === 'SSH_HOST_TIMEOUT' ? EXIT.TIMEOUT : EXIT.PARTIAL, cause})
+  constructor(
+    readonly failure: SshFailure,
+    target: SshTarget,
+    message: string,
+    hint: string,
+    cause?: unknown,
+  ) {
+    super({
+      code: failure,
+      message: `${target.name} (${target.address}:${target.port}): ${message}`,
+      value: target.name,
+      hint,
+      exitCode:
+        failure === 'SSH_TIMEOUT' || failure === 'SSH_COMMAND_TIMEOUT' || failure === 'SSH_HOST_TIMEOUT'
+          ? EXIT.TIMEOUT
+          : EXIT.PARTIAL,
+      cause,
+    })
   }
 }
 
@@ -31,7 +61,12 @@ export class SshSession {
   /** Set when the connection dropped or was closed: later exec() calls fail at once instead of hanging. */
   private lost: string | undefined
 
-  private constructor(readonly target: SshTarget, private readonly client: Client, private readonly jump: Client | undefined, private readonly commandTimeoutMs: number) {
+  private constructor(
+    readonly target: SshTarget,
+    private readonly client: Client,
+    private readonly jump: Client | undefined,
+    private readonly commandTimeoutMs: number,
+  ) {
     // After 'ready', an error or close must not crash the process (an 'error' without a listener throws).
     client.on('error', (err: Error) => (this.lost ??= err.message))
     client.on('close', () => (this.lost ??= 'connection closed'))
@@ -46,9 +81,27 @@ export class SshSession {
     let sock: ConnectConfig['sock']
     try {
       if (ssh.jumpHost) {
-        const jt: SshTarget = {name: `jump ${ssh.jumpHost.address}`, address: ssh.jumpHost.address, port: ssh.jumpHost.port}
+        const jt: SshTarget = {
+          name: `jump ${ssh.jumpHost.address}`,
+          address: ssh.jumpHost.address,
+          port: ssh.jumpHost.port,
+        }
         jump = await connect(new Client(), jt, {username: ssh.jumpHost.user ?? ssh.user, privateKey}, ctx)
-        sock = await new Promise((resolve, reject) => jump!.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) => (err ? reject(new SshError('SSH_UNREACHABLE', target, `jump host could not open a channel: ${err.message}`, 'Check that the jump host can reach the target.', err)) : resolve(stream))))
+        sock = await new Promise((resolve, reject) =>
+          jump!.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) =>
+            err
+              ? reject(
+                  new SshError(
+                    'SSH_UNREACHABLE',
+                    target,
+                    `jump host could not open a channel: ${err.message}`,
+                    'Check that the jump host can reach the target.',
+                    err,
+                  ),
+                )
+              : resolve(stream),
+          ),
+        )
       }
       const client = await connect(new Client(), target, {username: ssh.user, privateKey, sock}, ctx)
       return new SshSession(target, client, jump, ssh.commandTimeoutMs)
@@ -61,7 +114,14 @@ export class SshSession {
   /** Run one command; resolves with its output and exit code (a non-zero code is not an error here). */
   exec(command: string, opts: {timeoutMs?: number; stdin?: string} = {}): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs
-    const dropped = (why: string, cause?: unknown) => new SshError('SSH_UNREACHABLE', this.target, `cannot run a command: ${why}`, 'The connection dropped; check the host and retry.', cause)
+    const dropped = (why: string, cause?: unknown) =>
+      new SshError(
+        'SSH_UNREACHABLE',
+        this.target,
+        `cannot run a command: ${why}`,
+        'The connection dropped; check the host and retry.',
+        cause,
+      )
     if (this.lost) return Promise.reject(dropped(this.lost))
     return new Promise((resolve, reject) => {
       const started = (err: Error | undefined, stream: import('ssh2').ClientChannel) => {
@@ -71,14 +131,25 @@ export class SshSession {
         const errOut: Buffer[] = []
         const timer = setTimeout(() => {
           stream.close()
-          reject(new SshError('SSH_COMMAND_TIMEOUT', this.target, `"${command.slice(0, 80)}" did not finish within ${timeoutMs} ms`, 'Raise ssh.commandTimeoutMs in the context, or check the host.'))
+          reject(
+            new SshError(
+              'SSH_COMMAND_TIMEOUT',
+              this.target,
+              `"${command.slice(0, 80)}" did not finish within ${timeoutMs} ms`,
+              'Raise ssh.commandTimeoutMs in the context, or check the host.',
+            ),
+          )
         }, timeoutMs)
         stream.on('data', (d: Buffer) => out.push(d))
         stream.stderr.on('data', (d: Buffer) => errOut.push(d))
         stream.on('close', (code: number | null | undefined) => {
           clearTimeout(timer)
           if (code === undefined && this.lost) return reject(dropped(this.lost))
-          resolve({stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8'), code: code ?? null})
+          resolve({
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(errOut).toString('utf8'),
+            code: code ?? null,
+          })
         })
         if (opts.stdin !== undefined) stream.end(opts.stdin)
         else stream.end()
@@ -101,7 +172,13 @@ export class SshSession {
 function readKey(file: string | undefined, target: SshTarget): Buffer | undefined {
   const candidates = file ? [file] : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map(f => path.join(os.homedir(), '.ssh', f))
   for (const f of candidates) if (fs.existsSync(f)) return fs.readFileSync(f)
-  if (file) throw new SshError('SSH_AUTH_FAILED', target, `identity file ${file} does not exist`, 'Fix ssh.identityFile in the context.')
+  if (file)
+    throw new SshError(
+      'SSH_AUTH_FAILED',
+      target,
+      `identity file ${file} does not exist`,
+      'Fix ssh.identityFile in the context.',
+    )
   return undefined
 }
 
@@ -114,9 +191,16 @@ const HOSTKEY_ALGORITHMS: Record<string, string[]> = {
   'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
 }
 
-function connect(client: Client, target: SshTarget, auth: Pick<ConnectConfig, 'username' | 'privateKey' | 'sock'>, ctx: LiveContext): Promise<Client> {
+function connect(
+  client: Client,
+  target: SshTarget,
+  auth: Pick<ConnectConfig, 'username' | 'privateKey' | 'sock'>,
+  ctx: LiveContext,
+): Promise<Client> {
   const ssh = ctx.ssh
-  const preferred = knownKeyTypes(ssh.knownHostsFile, target.address, target.port).flatMap(t => HOSTKEY_ALGORITHMS[t] ?? [t])
+  const preferred = knownKeyTypes(ssh.knownHostsFile, target.address, target.port).flatMap(
+    t => HOSTKEY_ALGORITHMS[t] ?? [t],
+  )
   return new Promise((resolve, reject) => {
     let verdict: ReturnType<typeof checkHostKey> | undefined
     const fail = (e: SshError) => {
@@ -125,12 +209,65 @@ function connect(client: Client, target: SshTarget, auth: Pick<ConnectConfig, 'u
     }
     client.once('ready', () => resolve(client))
     client.once('error', (err: Error & {level?: string}) => {
-      if (verdict === 'revoked') return fail(new SshError('SSH_HOSTKEY_MISMATCH', target, `the host key is marked @revoked in ${ssh.knownHostsFile ?? 'known_hosts'}`, 'The host presents a revoked key: do not connect; re-key the host and update known_hosts.', err))
-      if (verdict === 'mismatch') return fail(new SshError('SSH_HOSTKEY_MISMATCH', target, 'the host key does not match known_hosts', `Someone may be intercepting, or the host was rebuilt: verify it, then update ${ssh.knownHostsFile ?? 'known_hosts'}.`, err))
-      if (verdict === 'unknown') return fail(new SshError('SSH_HOSTKEY_UNKNOWN', target, `the host key is not in ${ssh.knownHostsFile ?? 'known_hosts'}`, 'Add the host key to known_hosts (ssh-keyscan, verified), or set ssh.strictHostKeyChecking: false in the context to accept unknown keys.', err))
-      if (/timed out/i.test(err.message)) return fail(new SshError('SSH_TIMEOUT', target, `no SSH answer within ${ssh.connectTimeoutMs} ms`, 'Check that the host is up and reachable, or raise ssh.connectTimeoutMs.', err))
-      if (err.level === 'client-authentication') return fail(new SshError('SSH_AUTH_FAILED', target, `authentication failed for user ${auth.username}`, 'Check ssh.user and ssh.identityFile in the context.', err))
-      fail(new SshError('SSH_UNREACHABLE', target, err.message, 'Check that the host is up and sshd listens on that address and port.', err))
+      if (verdict === 'revoked')
+        return fail(
+          new SshError(
+            'SSH_HOSTKEY_MISMATCH',
+            target,
+            `the host key is marked @revoked in ${ssh.knownHostsFile ?? 'known_hosts'}`,
+            'The host presents a revoked key: do not connect; re-key the host and update known_hosts.',
+            err,
+          ),
+        )
+      if (verdict === 'mismatch')
+        return fail(
+          new SshError(
+            'SSH_HOSTKEY_MISMATCH',
+            target,
+            'the host key does not match known_hosts',
+            `Someone may be intercepting, or the host was rebuilt: verify it, then update ${ssh.knownHostsFile ?? 'known_hosts'}.`,
+            err,
+          ),
+        )
+      if (verdict === 'unknown')
+        return fail(
+          new SshError(
+            'SSH_HOSTKEY_UNKNOWN',
+            target,
+            `the host key is not in ${ssh.knownHostsFile ?? 'known_hosts'}`,
+            'Add the host key to known_hosts (ssh-keyscan, verified), or set ssh.strictHostKeyChecking: false in the context to accept unknown keys.',
+            err,
+          ),
+        )
+      if (/timed out/i.test(err.message))
+        return fail(
+          new SshError(
+            'SSH_TIMEOUT',
+            target,
+            `no SSH answer within ${ssh.connectTimeoutMs} ms`,
+            'Check that the host is up and reachable, or raise ssh.connectTimeoutMs.',
+            err,
+          ),
+        )
+      if (err.level === 'client-authentication')
+        return fail(
+          new SshError(
+            'SSH_AUTH_FAILED',
+            target,
+            `authentication failed for user ${auth.username}`,
+            'Check ssh.user and ssh.identityFile in the context.',
+            err,
+          ),
+        )
+      fail(
+        new SshError(
+          'SSH_UNREACHABLE',
+          target,
+          err.message,
+          'Check that the host is up and sshd listens on that address and port.',
+          err,
+        ),
+      )
     })
     client.connect({
       host: target.address,
@@ -142,7 +279,9 @@ function connect(client: Client, target: SshTarget, auth: Pick<ConnectConfig, 'u
       keepaliveInterval: 0,
       // Ask for the key types known_hosts holds for this host first (as OpenSSH does), so a host
       // with several keys presents the one we can verify rather than a false "mismatch".
-      ...(preferred.length > 0 ? {algorithms: {serverHostKey: {prepend: preferred}}} as Pick<ConnectConfig, 'algorithms'> : {}),
+      ...(preferred.length > 0
+        ? ({algorithms: {serverHostKey: {prepend: preferred}}} as Pick<ConnectConfig, 'algorithms'>)
+        : {}),
       hostVerifier: (key: Buffer) => {
         verdict = checkHostKey(ssh.knownHostsFile, target.address, target.port, key)
         return verdict === 'match' || (verdict === 'unknown' && !ssh.strictHostKeyChecking)
@@ -167,11 +306,15 @@ export interface ForEachOptions<T> {
  * the rest. Each target gets one connection, closed when `fn` settles or its time budget runs out.
  */
 export async function forEachTarget<T>(
-  ctx: LiveContext, targets: SshTarget[], concurrency: number,
+  ctx: LiveContext,
+  targets: SshTarget[],
+  concurrency: number,
   fn: (session: SshSession) => Promise<T>,
   opts: ForEachOptions<T> = {},
 ): Promise<{target: SshTarget; result?: T; error?: FabricError; elapsedMs?: number}[]> {
-  const results: {target: SshTarget; result?: T; error?: FabricError; elapsedMs?: number}[] = targets.map(target => ({target}))
+  const results: {target: SshTarget; result?: T; error?: FabricError; elapsedMs?: number}[] = targets.map(target => ({
+    target,
+  }))
   let next = 0
   const one = async (target: SshTarget): Promise<T> => {
     let session: SshSession | undefined
@@ -185,16 +328,32 @@ export async function forEachTarget<T>(
     try {
       if (!opts.timeoutMs) return await work
       const budget = opts.timeoutMs
-      return await Promise.race([work, new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          expired = true
-          reject(new SshError('SSH_HOST_TIMEOUT', target, `not done within ${budget} ms (connect and commands)`, 'Check the host (load, sshd), or raise --timeout.'))
-        }, budget)
-      })])
+      return await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            expired = true
+            reject(
+              new SshError(
+                'SSH_HOST_TIMEOUT',
+                target,
+                `not done within ${budget} ms (connect and commands)`,
+                'Check the host (load, sshd), or raise --timeout.',
+              ),
+            )
+          }, budget)
+        }),
+      ])
     } finally {
       clearTimeout(timer)
       work.catch(() => {}) // settled later (after a timeout): nothing to report
-      if (expired) void work.then(() => {}, () => {}).finally(() => session?.close())
+      if (expired)
+        void work
+          .then(
+            () => {},
+            () => {},
+          )
+          .finally(() => session?.close())
       session?.close()
     }
   }
@@ -206,7 +365,10 @@ export async function forEachTarget<T>(
       try {
         results[i]!.result = await one(targets[i]!)
       } catch (error) {
-        results[i]!.error = error instanceof FabricError ? error : new SshError('SSH_UNREACHABLE', targets[i]!, (error as Error).message, 'See --debug for details.', error)
+        results[i]!.error =
+          error instanceof FabricError
+            ? error
+            : new SshError('SSH_UNREACHABLE', targets[i]!, (error as Error).message, 'See --debug for details.', error)
       }
       results[i]!.elapsedMs = performance.now() - started
       opts.onResult?.(results[i] as {target: SshTarget; result?: T; error?: FabricError; elapsedMs: number}, i)

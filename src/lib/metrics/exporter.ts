@@ -10,7 +10,10 @@ import {failedSnapshot, PARTS, type GatherOptions, type Part, type Snapshot} fro
 
 // The gather thread's module: beside this file in dist/; in the bundle (scripts/bundle.mjs) an entry of its own
 // at bundle/metrics-worker.js, while this code sits in bundle/chunks/.
-const GATHER_WORKER = [new URL('worker.js', import.meta.url), new URL('../metrics-worker.js', import.meta.url)].find(u => fs.existsSync(u)) ?? new URL('worker.js', import.meta.url)
+const GATHER_WORKER =
+  [new URL('worker.js', import.meta.url), new URL('../metrics-worker.js', import.meta.url)].find(u =>
+    fs.existsSync(u),
+  ) ?? new URL('worker.js', import.meta.url)
 
 /**
  * `fabricctl exporter`: an HTTP server exposing the fabric's series (series.ts) for Prometheus.
@@ -20,11 +23,20 @@ const GATHER_WORKER = [new URL('worker.js', import.meta.url), new URL('../metric
  * fabricctl_gather_success 0; the exporter itself keeps running. SIGTERM/SIGINT stop it cleanly.
  */
 
-export interface Listen { host: string; port: number }
+export interface Listen {
+  host: string
+  port: number
+}
 
 /** `HOST:PORT`, `[V6]:PORT` or `:PORT` (loopback). PORT 0 asks the kernel for a free port. */
 export function parseListen(raw: string): Listen {
-  const bad = (why: string) => usageError('LISTEN_INVALID', `--listen "${raw}" is not a listen address: ${why}.`, raw, 'Give HOST:PORT with an IP address (or localhost) and a port 0-65535, e.g. 127.0.0.1:9469 or [::1]:9469.')
+  const bad = (why: string) =>
+    usageError(
+      'LISTEN_INVALID',
+      `--listen "${raw}" is not a listen address: ${why}.`,
+      raw,
+      'Give HOST:PORT with an IP address (or localhost) and a port 0-65535, e.g. 127.0.0.1:9469 or [::1]:9469.',
+    )
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(raw.trim())
   if (!m) throw bad('expected HOST:PORT')
   const host = m[1] ?? (m[2] || '127.0.0.1')
@@ -47,17 +59,30 @@ export function parseDuration(raw: string, flag: string, {minMs, maxMs}: {minMs:
   const unit = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}
   const ms = m ? Number(m[1]) * unit[(m[2] ?? 's') as keyof typeof unit] : Number.NaN
   if (!Number.isFinite(ms) || ms < minMs || ms > maxMs) {
-    throw usageError('DURATION_INVALID', `${flag} "${raw}" is not a duration between ${minMs / 1000} s and ${maxMs / 3_600_000} h.`, raw,
-      `Give a number with a unit: ms, s, m or h (e.g. 30s, 1m, 1500ms); a bare number is seconds.`)
+    throw usageError(
+      'DURATION_INVALID',
+      `${flag} "${raw}" is not a duration between ${minMs / 1000} s and ${maxMs / 3_600_000} h.`,
+      raw,
+      `Give a number with a unit: ms, s, m or h (e.g. 30s, 1m, 1500ms); a bare number is seconds.`,
+    )
   }
   return Math.round(ms)
 }
 
 export function parseParts(raw: string | undefined): Part[] {
   if (!raw) return [...PARTS]
-  const wanted = raw.split(',').map(s => s.trim()).filter(Boolean)
+  const wanted = raw
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean)
   const bad = wanted.filter(p => !(PARTS as readonly string[]).includes(p))
-  if (bad.length > 0 || wanted.length === 0) throw usageError('GATHER_PART_UNKNOWN', `Unknown gather part "${bad.join(',') || raw}".`, raw, `Use a comma-separated list of: ${PARTS.join(', ')}.`)
+  if (bad.length > 0 || wanted.length === 0)
+    throw usageError(
+      'GATHER_PART_UNKNOWN',
+      `Unknown gather part "${bad.join(',') || raw}".`,
+      raw,
+      `Use a comma-separated list of: ${PARTS.join(', ')}.`,
+    )
   return PARTS.filter(p => wanted.includes(p))
 }
 
@@ -79,7 +104,12 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
   const prom = await loadProm()
   const registry = new prom.Registry()
   const series = new FabricSeries(prom, registry, opts.gather.parts)
-  const gathers = new prom.Counter({name: 'fabricctl_exporter_gathers_total', help: 'Gathers by result (ok, failed: at least one part failed, timeout, error: the gather thread failed).', labelNames: ['result'], registers: [registry]})
+  const gathers = new prom.Counter({
+    name: 'fabricctl_exporter_gathers_total',
+    help: 'Gathers by result (ok, failed: at least one part failed, timeout, error: the gather thread failed).',
+    labelNames: ['result'],
+    registers: [registry],
+  })
   for (const result of ['ok', 'failed', 'timeout', 'error']) gathers.inc({result}, 0)
   const backend = opts.context.backend
 
@@ -96,7 +126,11 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
     } else if (url === '/metrics') {
       res.writeHead(200, {'content-type': registry.contentType}).end(req.method === 'HEAD' ? undefined : cached)
     } else if (url === '/') {
-      res.writeHead(200, {'content-type': 'text/html; charset=utf-8'}).end('<html><head><title>fabricctl exporter</title></head><body><h1>fabricctl exporter</h1><p><a href="/metrics">/metrics</a></p></body></html>\n')
+      res
+        .writeHead(200, {'content-type': 'text/html; charset=utf-8'})
+        .end(
+          '<html><head><title>fabricctl exporter</title></head><body><h1>fabricctl exporter</h1><p><a href="/metrics">/metrics</a></p></body></html>\n',
+        )
     } else {
       res.writeHead(404, {'content-type': 'text/plain'}).end('Not found: try /metrics\n')
     }
@@ -106,17 +140,26 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
   server.requestTimeout = 10_000
 
   const bound = await new Promise<Listen>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new FabricError({
-      code: 'LISTEN_FAILED', message: `Cannot listen on ${opts.listen.host}:${opts.listen.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EADDRNOTAVAIL' ? 'the address is not on this machine' : error.message}.`,
-      value: `${opts.listen.host}:${opts.listen.port}`, hint: 'Choose another --listen address or port (another exporter may already run there).', exitCode: EXIT.USAGE,
-    })))
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new FabricError({
+          code: 'LISTEN_FAILED',
+          message: `Cannot listen on ${opts.listen.host}:${opts.listen.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EADDRNOTAVAIL' ? 'the address is not on this machine' : error.message}.`,
+          value: `${opts.listen.host}:${opts.listen.port}`,
+          hint: 'Choose another --listen address or port (another exporter may already run there).',
+          exitCode: EXIT.USAGE,
+        }),
+      ),
+    )
     server.listen({host: opts.listen.host, port: opts.listen.port}, () => {
       const a = server.address() as net.AddressInfo
       resolve({host: a.address, port: a.port})
     })
   })
   const shown = bound.host.includes(':') ? `[${bound.host}]` : bound.host
-  opts.log(`fabricctl exporter: serving http://${shown}:${bound.port}/metrics (context ${opts.context.name}, ${backend}; gather ${opts.gather.parts.join(',')} every ${fmtS(opts.intervalMs)}, at most ${fmtS(opts.timeoutMs)} each)`)
+  opts.log(
+    `fabricctl exporter: serving http://${shown}:${bound.port}/metrics (context ${opts.context.name}, ${backend}; gather ${opts.gather.parts.join(',')} every ${fmtS(opts.intervalMs)}, at most ${fmtS(opts.timeoutMs)} each)`,
+  )
   opts.onListening?.(bound)
 
   // The gather thread: created on demand, terminated when a gather overruns or on stop.
@@ -130,8 +173,14 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
     // Module loading is not part of a gather's budget, but it is bounded too.
     ready = new Promise(resolve => {
       const t = setTimeout(() => resolve(false), Math.max(60_000, opts.timeoutMs))
-      w.once('message', () => { clearTimeout(t); resolve(true) })
-      w.once('exit', () => { clearTimeout(t); resolve(false) })
+      w.once('message', () => {
+        clearTimeout(t)
+        resolve(true)
+      })
+      w.once('exit', () => {
+        clearTimeout(t)
+        resolve(false)
+      })
     })
     return w
   }
@@ -140,41 +189,46 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
     if (!(await ready)) {
       if (worker === w) worker = null
       await w.terminate()
-      return {snapshot: failedSnapshot(opts.context.name, backend, opts.gather.parts, 0, 'the gather thread did not start'), result: 'error'}
+      return {
+        snapshot: failedSnapshot(opts.context.name, backend, opts.gather.parts, 0, 'the gather thread did not start'),
+        result: 'error',
+      }
     }
     return gatherOn(w)
   }
-  const gatherOn = (w: Worker): Promise<{snapshot: Snapshot; result: 'ok' | 'failed' | 'timeout' | 'error'}> => new Promise(resolve => {
-    const t0 = performance.now()
-    const id = ++seq
-    let done = false
-    const finish = (snapshot: Snapshot, result: 'ok' | 'failed' | 'timeout' | 'error') => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      w.off('message', onMessage)
-      w.off('exit', onExit)
-      resolve({snapshot, result})
-    }
-    const fail = (result: 'timeout' | 'error', why: string) => finish(failedSnapshot(opts.context.name, backend, opts.gather.parts, performance.now() - t0, why), result)
-    const onMessage = (m: {id: number; snapshot?: Snapshot; error?: string}) => {
-      if (m.id !== id) return
-      if (m.snapshot) finish(m.snapshot, opts.gather.parts.every(p => m.snapshot![p]?.ok) ? 'ok' : 'failed')
-      else fail('error', m.error ?? 'the gather failed')
-    }
-    const onExit = (code: number) => {
-      if (worker === w) worker = null
-      fail('error', `the gather thread exited (code ${code})`)
-    }
-    const timer = setTimeout(() => {
-      if (worker === w) worker = null
-      void w.terminate()
-      fail('timeout', `the gather took longer than ${fmtS(opts.timeoutMs)} (--timeout)`)
-    }, opts.timeoutMs)
-    w.on('message', onMessage)
-    w.on('exit', onExit)
-    w.postMessage({id})
-  })
+  const gatherOn = (w: Worker): Promise<{snapshot: Snapshot; result: 'ok' | 'failed' | 'timeout' | 'error'}> =>
+    new Promise(resolve => {
+      const t0 = performance.now()
+      const id = ++seq
+      let done = false
+      const finish = (snapshot: Snapshot, result: 'ok' | 'failed' | 'timeout' | 'error') => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        w.off('message', onMessage)
+        w.off('exit', onExit)
+        resolve({snapshot, result})
+      }
+      const fail = (result: 'timeout' | 'error', why: string) =>
+        finish(failedSnapshot(opts.context.name, backend, opts.gather.parts, performance.now() - t0, why), result)
+      const onMessage = (m: {id: number; snapshot?: Snapshot; error?: string}) => {
+        if (m.id !== id) return
+        if (m.snapshot) finish(m.snapshot, opts.gather.parts.every(p => m.snapshot![p]?.ok) ? 'ok' : 'failed')
+        else fail('error', m.error ?? 'the gather failed')
+      }
+      const onExit = (code: number) => {
+        if (worker === w) worker = null
+        fail('error', `the gather thread exited (code ${code})`)
+      }
+      const timer = setTimeout(() => {
+        if (worker === w) worker = null
+        void w.terminate()
+        fail('timeout', `the gather took longer than ${fmtS(opts.timeoutMs)} (--timeout)`)
+      }, opts.timeoutMs)
+      w.on('message', onMessage)
+      w.on('exit', onExit)
+      w.postMessage({id})
+    })
 
   let stopping = false
   let timer: NodeJS.Timeout | undefined
@@ -189,9 +243,13 @@ export async function runExporter(opts: ExporterOptions): Promise<void> {
       gathers.inc({result})
       await rebuild()
       n++
-      const parts = opts.gather.parts.map(p => `${p} ${snapshot[p]?.ok ? 'ok' : 'FAILED'} ${fmtS(snapshot[p]?.durationMs ?? 0)}`).join(', ')
+      const parts = opts.gather.parts
+        .map(p => `${p} ${snapshot[p]?.ok ? 'ok' : 'FAILED'} ${fmtS(snapshot[p]?.durationMs ?? 0)}`)
+        .join(', ')
       if (result !== 'ok' || n === 1) {
-        const errs = opts.gather.parts.filter(p => snapshot[p] && !snapshot[p]!.ok).map(p => `${p}: ${snapshot[p]!.error}`)
+        const errs = opts.gather.parts
+          .filter(p => snapshot[p] && !snapshot[p]!.ok)
+          .map(p => `${p}: ${snapshot[p]!.error}`)
         opts.log(`gather #${n} ${result}: ${parts}${errs.length ? ` — ${[...new Set(errs)].join('; ')}` : ''}`)
       }
       const wait = Math.max(0, opts.intervalMs - (performance.now() - t0))

@@ -72,12 +72,19 @@ async function timed<T>(fn: () => Promise<T>): Promise<PartOutcome<T>> {
 
 export async function gatherPorts(fabric: FabricHandle): Promise<PortsData> {
   const {portStates, UNBOUND} = await import('../diagnose/states.js')
-  const [az, leaf, switches] = await Promise.all([portStates(fabric, 'az'), portStates(fabric, 'leaf'), fabric.reader.switches()])
+  const [az, leaf, switches] = await Promise.all([
+    portStates(fabric, 'az'),
+    portStates(fabric, 'leaf'),
+    fabric.reader.switches(),
+  ])
   const leafAz = new Map(switches.map(s => [s.name, s.az]))
   return {
     byAz: az.groups.flatMap(g => Object.entries(g.states).map(([state, count]) => ({az: g.key, state, count}))),
-    byLeaf: leaf.groups.filter(g => g.key !== UNBOUND && leafAz.has(g.key))
-      .flatMap(g => Object.entries(g.states).map(([state, count]) => ({az: leafAz.get(g.key)!, leaf: g.key, state, count}))),
+    byLeaf: leaf.groups
+      .filter(g => g.key !== UNBOUND && leafAz.has(g.key))
+      .flatMap(g =>
+        Object.entries(g.states).map(([state, count]) => ({az: leafAz.get(g.key)!, leaf: g.key, state, count})),
+      ),
   }
 }
 
@@ -87,17 +94,34 @@ export async function gatherVerify(fabric: FabricHandle): Promise<VerifyData> {
   const r = await verifyPorts(fabric, ['az', 'leaf'])
   return {
     byAz: [...r.groups.az!].map(([az, g]) => ({az, counts: g.verified})),
-    byLeaf: [...r.groups.leaf!].filter(([leaf]) => leaf !== UNBOUND && r.leafAz.has(leaf)).map(([leaf, g]) => ({az: r.leafAz.get(leaf)!, leaf, counts: g.verified})),
+    byLeaf: [...r.groups.leaf!]
+      .filter(([leaf]) => leaf !== UNBOUND && r.leafAz.has(leaf))
+      .map(([leaf, g]) => ({az: r.leafAz.get(leaf)!, leaf, counts: g.verified})),
   }
 }
 
-export async function gatherAudit(fabric: FabricHandle, opts: {concurrency?: number; timeoutMs?: number; hosts?: string[]; az?: string} = {}): Promise<AuditData> {
+export async function gatherAudit(
+  fabric: FabricHandle,
+  opts: {concurrency?: number; timeoutMs?: number; hosts?: string[]; az?: string} = {},
+): Promise<AuditData> {
   const [{loadCatalogue}, {runAudit, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS}, {CHECK_IDS}] = await Promise.all([
-    import('../audit/catalogue.js'), import('../audit/run.js'), import('../audit/types.js')])
-  const r = await runAudit({context: fabric.context, open: async () => fabric}, {
-    hosts: opts.hosts ?? [], az: opts.az, local: false, checks: [...CHECK_IDS], failOn: 'error',
-    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, catalogue: loadCatalogue([]),
-  })
+    import('../audit/catalogue.js'),
+    import('../audit/run.js'),
+    import('../audit/types.js'),
+  ])
+  const r = await runAudit(
+    {context: fabric.context, open: async () => fabric},
+    {
+      hosts: opts.hosts ?? [],
+      az: opts.az,
+      local: false,
+      checks: [...CHECK_IDS],
+      failOn: 'error',
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      catalogue: loadCatalogue([]),
+    },
+  )
   return auditData(r.summary)
 }
 
@@ -105,7 +129,9 @@ export async function gatherAudit(fabric: FabricHandle, opts: {concurrency?: num
 export function auditData(s: import('../audit/run.js').AuditSummary): AuditData {
   return {
     hosts: s.hosts,
-    findings: Object.entries(s.findingsByCheck).flatMap(([check, bySev]) => Object.entries(bySev).map(([severity, count]) => ({check, severity, count}))),
+    findings: Object.entries(s.findingsByCheck).flatMap(([check, bySev]) =>
+      Object.entries(bySev).map(([severity, count]) => ({check, severity, count})),
+    ),
     verdicts: Object.entries(s.byVerdict).map(([verdict, count]) => ({verdict, count})),
   }
 }
@@ -116,7 +142,13 @@ export async function gatherLeaves(fabric: FabricHandle, concurrency = 8): Promi
   try {
     const all = (await svc.leaves()).filter(s => s.role === 'leaf')
     const results = await mapLimit(all, concurrency, l => svc.verify(l.name))
-    return {leaves: results.map((r, i) => ({leaf: r.leaf, az: all[i]!.az, status: r.status === 'in-sync' ? 'in-sync' : r.status === 'differs' ? 'drift' : 'unreachable'}))}
+    return {
+      leaves: results.map((r, i) => ({
+        leaf: r.leaf,
+        az: all[i]!.az,
+        status: r.status === 'in-sync' ? 'in-sync' : r.status === 'differs' ? 'drift' : 'unreachable',
+      })),
+    }
   } finally {
     svc.close()
   }
@@ -129,14 +161,23 @@ export async function gather(fabric: FabricHandle, opts: GatherOptions): Promise
     if (!opts.parts.includes(p)) continue
     if (p === 'ports') snap.ports = await timed(() => gatherPorts(fabric))
     else if (p === 'verify') snap.verify = await timed(() => gatherVerify(fabric))
-    else if (p === 'audit') snap.audit = await timed(() => gatherAudit(fabric, {concurrency: opts.auditConcurrency, timeoutMs: opts.auditTimeoutMs}))
+    else if (p === 'audit')
+      snap.audit = await timed(() =>
+        gatherAudit(fabric, {concurrency: opts.auditConcurrency, timeoutMs: opts.auditTimeoutMs}),
+      )
     else snap.leaves = await timed(() => gatherLeaves(fabric, opts.leafConcurrency))
   }
   return snap
 }
 
 /** Every requested part failed with the same reason (the worker died, the gather timed out). */
-export function failedSnapshot(context: string, backend: 'sim' | 'live', parts: readonly Part[], durationMs: number, error: string): Snapshot {
+export function failedSnapshot(
+  context: string,
+  backend: 'sim' | 'live',
+  parts: readonly Part[],
+  durationMs: number,
+  error: string,
+): Snapshot {
   const snap: Snapshot = {context, backend, at: new Date().toISOString()}
   for (const p of parts) (snap as unknown as Record<Part, PartOutcome<unknown>>)[p] = {ok: false, durationMs, error}
   return snap

@@ -9,24 +9,33 @@ export function renderVerified(r: VerifiedStatesResult, opts: {top?: number}, st
   const warn = (v: number) => (v === 0 ? '0' : style.red(String(v)))
   type Row = VerifiedStatesResult['groups'][number]
   const all: Row = {key: 'all', total: r.total, unhealthy: r.unhealthy, states: r.totals, verified: r.verified}
-  const table = renderTable<Row>([...rows, all], [
-    {header: r.by, get: g => g.key},
-    {header: 'total', get: g => g.total, align: 'right'},
-    ...r.states.map(s => ({header: s, get: (g: Row) => g.states[s] ?? '-', align: 'right' as const})),
-    {header: 'verified ok', get: g => g.verified.ACTIVE_ACTIVE, align: 'right'},
-    {header: 'not active', get: g => warn(g.verified.NOT_ACTIVE), align: 'right'},
-    {header: 'unknown', get: g => (g.verified.UNKNOWN ? style.yellow(String(g.verified.UNKNOWN)) : '0'), align: 'right'},
-    {header: 'rec. ACTIVE_ACTIVE but broken', get: g => warn(g.verified.activeButBroken), align: 'right'},
-  ], {empty: 'No ports.'})
+  const table = renderTable<Row>(
+    [...rows, all],
+    [
+      {header: r.by, get: g => g.key},
+      {header: 'total', get: g => g.total, align: 'right'},
+      ...r.states.map(s => ({header: s, get: (g: Row) => g.states[s] ?? '-', align: 'right' as const})),
+      {header: 'verified ok', get: g => g.verified.ACTIVE_ACTIVE, align: 'right'},
+      {header: 'not active', get: g => warn(g.verified.NOT_ACTIVE), align: 'right'},
+      {
+        header: 'unknown',
+        get: g => (g.verified.UNKNOWN ? style.yellow(String(g.verified.UNKNOWN)) : '0'),
+        align: 'right',
+      },
+      {header: 'rec. ACTIVE_ACTIVE but broken', get: g => warn(g.verified.activeButBroken), align: 'right'},
+    ],
+    {empty: 'No ports.'},
+  )
   const causes = Object.entries(r.verified.causes)
-  const causeTable = causes.length === 0
-    ? style.green('No broken ports: every port\'s evidence shows ACTIVE_ACTIVE.')
-    : renderTable(causes, [
-      {header: 'cause', get: ([c]) => c},
-      {header: 'ports', get: ([, n]) => n, align: 'right'},
-      {header: 'step', get: ([c]) => CAUSES[c as CauseCode]?.step ?? '-'},
-      {header: 'meaning', get: ([c]) => CAUSES[c as CauseCode]?.text ?? '-'},
-    ])
+  const causeTable =
+    causes.length === 0
+      ? style.green("No broken ports: every port's evidence shows ACTIVE_ACTIVE.")
+      : renderTable(causes, [
+          {header: 'cause', get: ([c]) => c},
+          {header: 'ports', get: ([, n]) => n, align: 'right'},
+          {header: 'step', get: ([c]) => CAUSES[c as CauseCode]?.step ?? '-'},
+          {header: 'meaning', get: ([c]) => CAUSES[c as CauseCode]?.text ?? '-'},
+        ])
   return [
     table,
     ...(rows.length < r.groups.length ? [`(${r.groups.length - rows.length} more groups; drop --top to see all)`] : []),

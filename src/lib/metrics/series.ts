@@ -12,21 +12,96 @@ import {VERIFIED_STATES, type VerifiedCounts} from './verified.js'
 type Prom = typeof import('prom-client')
 
 export const SERIES = {
-  info: {name: 'fabricctl_info', help: 'Always 1: the context and backend this exposition describes.', labelNames: ['context', 'backend'], part: null},
-  portsRecorded: {name: 'fabricctl_ports_recorded', help: 'Ports per recorded UNDERLAY_OVERLAY state (the store / Neutron), by AZ.', labelNames: ['az', 'state'], part: 'ports'},
-  leafPortsRecorded: {name: 'fabricctl_leaf_ports_recorded', help: 'Ports per recorded state under each leaf (a port counts under both leaves of its host\'s pair; do not sum across leaves).', labelNames: ['az', 'leaf', 'state'], part: 'ports'},
-  portsVerified: {name: 'fabricctl_ports_verified', help: 'Ports per verified state from diagnose\'s evidence (ACTIVE_ACTIVE, NOT_ACTIVE: a step failed, UNKNOWN: evidence unreadable), by AZ.', labelNames: ['az', 'state'], part: 'verify'},
-  leafPortsVerified: {name: 'fabricctl_leaf_ports_verified', help: 'Ports per verified state under each leaf (a port counts under both leaves of its host\'s pair).', labelNames: ['az', 'leaf', 'state'], part: 'verify'},
-  portsActiveBroken: {name: 'fabricctl_ports_recorded_active_broken', help: 'Ports recorded ACTIVE_ACTIVE whose evidence says they are not (the record lies), by AZ.', labelNames: ['az'], part: 'verify'},
-  leafPortsActiveBroken: {name: 'fabricctl_leaf_ports_recorded_active_broken', help: 'Ports recorded ACTIVE_ACTIVE but broken, under each leaf.', labelNames: ['az', 'leaf'], part: 'verify'},
-  portsBroken: {name: 'fabricctl_ports_broken', help: 'Ports not verified ACTIVE_ACTIVE, by AZ and diagnose cause code (see `fabricctl port diagnose --help`).', labelNames: ['az', 'cause'], part: 'verify'},
-  auditFindings: {name: 'fabricctl_audit_findings', help: 'Host audit findings by check and severity (unknown: a fact that could not be read).', labelNames: ['check', 'severity'], part: 'audit'},
-  auditHosts: {name: 'fabricctl_audit_hosts', help: 'Audited hosts by verdict.', labelNames: ['verdict'], part: 'audit'},
-  leaves: {name: 'fabricctl_leaves', help: 'Leaves by status: in-sync, drift (running config differs from the desired state), unreachable.', labelNames: ['az', 'status'], part: 'leaves'},
-  leafStatus: {name: 'fabricctl_leaf_status', help: 'Per leaf: 1 for its current status (in-sync, drift, unreachable), 0 for the others.', labelNames: ['az', 'leaf', 'status'], part: 'leaves'},
-  gatherDuration: {name: 'fabricctl_gather_duration_seconds', help: 'Wall time of the last gather of each part (ports, verify, audit, leaves).', labelNames: ['part'], part: null},
-  gatherSuccess: {name: 'fabricctl_gather_success', help: '1 when the last gather of the part succeeded, 0 when it failed (its series are then absent: stale).', labelNames: ['part'], part: null},
-  gatherLastSuccess: {name: 'fabricctl_gather_last_success_timestamp_seconds', help: 'Unix time of the part\'s last successful gather.', labelNames: ['part'], part: null},
+  info: {
+    name: 'fabricctl_info',
+    help: 'Always 1: the context and backend this exposition describes.',
+    labelNames: ['context', 'backend'],
+    part: null,
+  },
+  portsRecorded: {
+    name: 'fabricctl_ports_recorded',
+    help: 'Ports per recorded UNDERLAY_OVERLAY state (the store / Neutron), by AZ.',
+    labelNames: ['az', 'state'],
+    part: 'ports',
+  },
+  leafPortsRecorded: {
+    name: 'fabricctl_leaf_ports_recorded',
+    help: "Ports per recorded state under each leaf (a port counts under both leaves of its host's pair; do not sum across leaves).",
+    labelNames: ['az', 'leaf', 'state'],
+    part: 'ports',
+  },
+  portsVerified: {
+    name: 'fabricctl_ports_verified',
+    help: "Ports per verified state from diagnose's evidence (ACTIVE_ACTIVE, NOT_ACTIVE: a step failed, UNKNOWN: evidence unreadable), by AZ.",
+    labelNames: ['az', 'state'],
+    part: 'verify',
+  },
+  leafPortsVerified: {
+    name: 'fabricctl_leaf_ports_verified',
+    help: "Ports per verified state under each leaf (a port counts under both leaves of its host's pair).",
+    labelNames: ['az', 'leaf', 'state'],
+    part: 'verify',
+  },
+  portsActiveBroken: {
+    name: 'fabricctl_ports_recorded_active_broken',
+    help: 'Ports recorded ACTIVE_ACTIVE whose evidence says they are not (the record lies), by AZ.',
+    labelNames: ['az'],
+    part: 'verify',
+  },
+  leafPortsActiveBroken: {
+    name: 'fabricctl_leaf_ports_recorded_active_broken',
+    help: 'Ports recorded ACTIVE_ACTIVE but broken, under each leaf.',
+    labelNames: ['az', 'leaf'],
+    part: 'verify',
+  },
+  portsBroken: {
+    name: 'fabricctl_ports_broken',
+    help: 'Ports not verified ACTIVE_ACTIVE, by AZ and diagnose cause code (see `fabricctl port diagnose --help`).',
+    labelNames: ['az', 'cause'],
+    part: 'verify',
+  },
+  auditFindings: {
+    name: 'fabricctl_audit_findings',
+    help: 'Host audit findings by check and severity (unknown: a fact that could not be read).',
+    labelNames: ['check', 'severity'],
+    part: 'audit',
+  },
+  auditHosts: {
+    name: 'fabricctl_audit_hosts',
+    help: 'Audited hosts by verdict.',
+    labelNames: ['verdict'],
+    part: 'audit',
+  },
+  leaves: {
+    name: 'fabricctl_leaves',
+    help: 'Leaves by status: in-sync, drift (running config differs from the desired state), unreachable.',
+    labelNames: ['az', 'status'],
+    part: 'leaves',
+  },
+  leafStatus: {
+    name: 'fabricctl_leaf_status',
+    help: 'Per leaf: 1 for its current status (in-sync, drift, unreachable), 0 for the others.',
+    labelNames: ['az', 'leaf', 'status'],
+    part: 'leaves',
+  },
+  gatherDuration: {
+    name: 'fabricctl_gather_duration_seconds',
+    help: 'Wall time of the last gather of each part (ports, verify, audit, leaves).',
+    labelNames: ['part'],
+    part: null,
+  },
+  gatherSuccess: {
+    name: 'fabricctl_gather_success',
+    help: '1 when the last gather of the part succeeded, 0 when it failed (its series are then absent: stale).',
+    labelNames: ['part'],
+    part: null,
+  },
+  gatherLastSuccess: {
+    name: 'fabricctl_gather_last_success_timestamp_seconds',
+    help: "Unix time of the part's last successful gather.",
+    labelNames: ['part'],
+    part: null,
+  },
 } as const satisfies Record<string, {name: string; help: string; labelNames: readonly string[]; part: Part | null}>
 
 export type SeriesKey = keyof typeof SERIES
@@ -37,9 +112,22 @@ export class FabricSeries {
   private readonly lastSuccess = new Map<Part, number>()
 
   /** Only the series of `parts` are registered (a textfile of the audit carries no empty port families). */
-  constructor(prom: Prom, readonly registry: Registry, parts: readonly Part[] = PARTS) {
-    this.gauges = Object.fromEntries(Object.entries(SERIES).map(([k, s]) => [k, new prom.Gauge({name: s.name, help: s.help, labelNames: [...s.labelNames],
-      registers: s.part === null || parts.includes(s.part) ? [registry] : []})])) as Record<SeriesKey, Gauge<string>>
+  constructor(
+    prom: Prom,
+    readonly registry: Registry,
+    parts: readonly Part[] = PARTS,
+  ) {
+    this.gauges = Object.fromEntries(
+      Object.entries(SERIES).map(([k, s]) => [
+        k,
+        new prom.Gauge({
+          name: s.name,
+          help: s.help,
+          labelNames: [...s.labelNames],
+          registers: s.part === null || parts.includes(s.part) ? [registry] : [],
+        }),
+      ]),
+    ) as Record<SeriesKey, Gauge<string>>
   }
 
   private partGauges(part: Part): Gauge<string>[] {
@@ -85,11 +173,17 @@ export class FabricSeries {
       if (!l) leaves.set(r.leaf, (l = {az: r.az, m: new Map()}))
       l.m.set(r.state, r.count)
     }
-    for (const [leaf, {az, m}] of leaves) for (const s of states) this.gauges.leafPortsRecorded.set({az, leaf, state: s}, m.get(s) ?? 0)
+    for (const [leaf, {az, m}] of leaves)
+      for (const s of states) this.gauges.leafPortsRecorded.set({az, leaf, state: s}, m.get(s) ?? 0)
   }
 
   private applyVerify(d: NonNullable<NonNullable<Snapshot['verify']>['data']>): void {
-    const setCounts = (labels: Record<string, string>, c: VerifiedCounts, verified: Gauge<string>, broken: Gauge<string>) => {
+    const setCounts = (
+      labels: Record<string, string>,
+      c: VerifiedCounts,
+      verified: Gauge<string>,
+      broken: Gauge<string>,
+    ) => {
       for (const s of VERIFIED_STATES) verified.set({...labels, state: s}, c[s])
       broken.set(labels, c.activeButBroken)
     }
@@ -97,7 +191,8 @@ export class FabricSeries {
       setCounts({az}, counts, this.gauges.portsVerified, this.gauges.portsActiveBroken)
       for (const [cause, n] of Object.entries(counts.causes)) this.gauges.portsBroken.set({az, cause}, n)
     }
-    for (const {az, leaf, counts} of d.byLeaf) setCounts({az, leaf}, counts, this.gauges.leafPortsVerified, this.gauges.leafPortsActiveBroken)
+    for (const {az, leaf, counts} of d.byLeaf)
+      setCounts({az, leaf}, counts, this.gauges.leafPortsVerified, this.gauges.leafPortsActiveBroken)
   }
 
   private applyAudit(d: NonNullable<NonNullable<Snapshot['audit']>['data']>): void {
@@ -110,7 +205,8 @@ export class FabricSeries {
     for (const l of d.leaves) {
       const c = byAz.get(l.az) ?? byAz.set(l.az, Object.fromEntries(LEAF_STATUSES.map(s => [s, 0]))).get(l.az)!
       c[l.status]!++
-      for (const s of LEAF_STATUSES) this.gauges.leafStatus.set({az: l.az, leaf: l.leaf, status: s}, l.status === s ? 1 : 0)
+      for (const s of LEAF_STATUSES)
+        this.gauges.leafStatus.set({az: l.az, leaf: l.leaf, status: s}, l.status === s ? 1 : 0)
     }
     for (const [az, c] of byAz) for (const s of LEAF_STATUSES) this.gauges.leaves.set({az, status: s}, c[s]!)
   }
@@ -125,7 +221,11 @@ export async function loadProm(): Promise<Prom> {
 export async function exposition(snap: Snapshot): Promise<string> {
   const prom = await loadProm()
   const registry = new prom.Registry()
-  const series = new FabricSeries(prom, registry, PARTS.filter(p => snap[p] !== undefined))
+  const series = new FabricSeries(
+    prom,
+    registry,
+    PARTS.filter(p => snap[p] !== undefined),
+  )
   series.apply(snap)
   return registry.metrics()
 }

@@ -40,7 +40,13 @@ export interface VerifyResult {
   leafAz: Map<string, string>
 }
 
-export const emptyCounts = (): VerifiedCounts => ({ACTIVE_ACTIVE: 0, NOT_ACTIVE: 0, UNKNOWN: 0, activeButBroken: 0, causes: {}})
+export const emptyCounts = (): VerifiedCounts => ({
+  ACTIVE_ACTIVE: 0,
+  NOT_ACTIVE: 0,
+  UNKNOWN: 0,
+  activeButBroken: 0,
+  causes: {},
+})
 
 function addTo(g: VerifiedGroup, recorded: string, verified: VerifiedState, cause: string | null): void {
   g.recorded[recorded] = (g.recorded[recorded] ?? 0) + 1
@@ -84,7 +90,15 @@ export async function verifyPorts(fabric: FabricHandle, by: readonly StatesBy[])
   await diagnoseAll(fabric, {onDiagnosis})
   const at = fabric.backend === 'sim' ? fabric.store.now() : new Date().toISOString()
   const n = Object.values(total.recorded).reduce((a, b) => a + b, 0)
-  return {at, elapsedMs: Math.round(performance.now() - started), total: n, recorded: total.recorded, verified: total.verified, groups, leafAz}
+  return {
+    at,
+    elapsedMs: Math.round(performance.now() - started),
+    total: n,
+    recorded: total.recorded,
+    verified: total.verified,
+    groups,
+    leafAz,
+  }
 }
 
 /** `port states --verify`: the recorded panel (from the same read) with each group's verified counts. */
@@ -93,24 +107,36 @@ export interface VerifiedStatesResult extends PortStatesResult {
   verified: VerifiedCounts & {elapsedMs: number}
 }
 
-const LEAF_NOTE = 'a port counts under every leaf its host is cabled to (both leaves of a pair), so group totals add up to more than the port total'
+const LEAF_NOTE =
+  'a port counts under every leaf its host is cabled to (both leaves of a pair), so group totals add up to more than the port total'
 
 export async function verifiedPortStates(fabric: FabricHandle, by: StatesBy): Promise<VerifiedStatesResult> {
   const r = await verifyPorts(fabric, [by])
   const m = r.groups[by]!
   const rows = [...m].flatMap(([key, g]) => Object.entries(g.recorded).map(([state, count]) => ({key, state, count})))
   const notes = [
-    'verified: diagnose\'s verdict per port from the evidence (NOT_ACTIVE: a step failed; UNKNOWN: evidence unreadable)',
+    "verified: diagnose's verdict per port from the evidence (NOT_ACTIVE: a step failed; UNKNOWN: evidence unreadable)",
     fabric.backend === 'live' ? 'recorded: underlay from Neutron status, overlay from data_plane_status' : null,
     by === 'leaf' ? LEAF_NOTE : null,
-  ].filter(Boolean).join('; ')
+  ]
+    .filter(Boolean)
+    .join('; ')
   const base = summarise(by, rows, r.recorded, r.at, notes)
   const broken = (v: VerifiedCounts) => v.NOT_ACTIVE + v.UNKNOWN
-  const groups = base.groups.map(g => ({...g, verified: sortCauses(m.get(g.key)?.verified ?? emptyCounts())}))
-    .sort((a, b) => broken(b.verified) - broken(a.verified) || b.unhealthy - a.unhealthy || a.key.localeCompare(b.key, 'en', {numeric: true}))
+  const groups = base.groups
+    .map(g => ({...g, verified: sortCauses(m.get(g.key)?.verified ?? emptyCounts())}))
+    .sort(
+      (a, b) =>
+        broken(b.verified) - broken(a.verified) ||
+        b.unhealthy - a.unhealthy ||
+        a.key.localeCompare(b.key, 'en', {numeric: true}),
+    )
   return {...base, groups, verified: {...sortCauses(r.verified), elapsedMs: r.elapsedMs}}
 }
 
 function sortCauses(v: VerifiedCounts): VerifiedCounts {
-  return {...v, causes: Object.fromEntries(Object.entries(v.causes).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])))}
+  return {
+    ...v,
+    causes: Object.fromEntries(Object.entries(v.causes).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+  }
 }

@@ -16,7 +16,14 @@ const PRELOAD: Record<'sim' | 'live', string[]> = {
   sim: ['../sim/store-file.js', '../diagnose/sim.js', '../leaf/service-sim.js', '../audit/sources/sim.js'],
   live: ['../live/reader.js', '../diagnose/live.js', '../leaf/service-live.js', '../audit/sources/ssh.js'],
 }
-const common = ['../diagnose/states.js', '../diagnose/index.js', './verified.js', '../audit/catalogue.js', '../audit/run.js', '../leaf/service.js']
+const common = [
+  '../diagnose/states.js',
+  '../diagnose/index.js',
+  './verified.js',
+  '../audit/catalogue.js',
+  '../audit/run.js',
+  '../leaf/service.js',
+]
 await Promise.all([...common, ...PRELOAD[data.context.backend]].map(m => import(m).catch(() => {})))
 parentPort!.postMessage({ready: true})
 

@@ -22,7 +22,10 @@ export function* compactPieces(doc: object): Generator<string> {
   yield '{'
   let first = true
   for (const [key, raw] of Object.entries(doc)) {
-    const value = raw !== null && typeof raw === 'object' && typeof (raw as {toJSON?: unknown}).toJSON === 'function' ? (raw as {toJSON(): unknown}).toJSON() : raw
+    const value =
+      raw !== null && typeof raw === 'object' && typeof (raw as {toJSON?: unknown}).toJSON === 'function'
+        ? (raw as {toJSON(): unknown}).toJSON()
+        : raw
     if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue
     yield `${first ? '' : ','}${JSON.stringify(key)}:`
     first = false
@@ -41,7 +44,12 @@ export function writeJson(doc: object, opts: JsonWriteOptions = {}): void {
   const write = opts.write ?? ((s: string) => void process.stdout.write(s))
   const out = opts.transform ? (s: string) => write(opts.transform!(s)) : write
   const env = opts.env ?? process.env
-  const mode = env.FABRICCTL_JSON === 'pretty' || env.FABRICCTL_JSON === 'compact' ? env.FABRICCTL_JSON : (opts.tty ?? process.stdout.isTTY) ? 'pretty' : 'auto'
+  const mode =
+    env.FABRICCTL_JSON === 'pretty' || env.FABRICCTL_JSON === 'compact'
+      ? env.FABRICCTL_JSON
+      : (opts.tty ?? process.stdout.isTTY)
+        ? 'pretty'
+        : 'auto'
   if (mode === 'pretty') {
     out(`${JSON.stringify(doc, null, 2)}\n`)
     return

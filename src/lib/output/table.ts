@@ -11,22 +11,39 @@ export interface Column<T> {
 
 export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[], opts: {empty?: string} = {}): string {
   if (rows.length === 0) return opts.empty ?? 'No resources found.'
-  const cells = rows.map(r => columns.map(c => {
-    const v = c.get(r)
-    return v === null || v === undefined || v === '' ? '-' : safeText(String(v))
-  }))
+  const cells = rows.map(r =>
+    columns.map(c => {
+      const v = c.get(r)
+      return v === null || v === undefined || v === '' ? '-' : safeText(String(v))
+    }),
+  )
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map(row => visibleLength(row[i]!))))
   const pad = (s: string, i: number) => {
     const gap = ' '.repeat(widths[i]! - visibleLength(s))
     return columns[i]!.align === 'right' ? gap + s : s + gap
   }
-  const lines = [columns.map((c, i) => pad(c.header.toUpperCase(), i)).join('  ').trimEnd()]
-  for (const row of cells) lines.push(row.map((s, i) => pad(s, i)).join('  ').trimEnd())
+  const lines = [
+    columns
+      .map((c, i) => pad(c.header.toUpperCase(), i))
+      .join('  ')
+      .trimEnd(),
+  ]
+  for (const row of cells)
+    lines.push(
+      row
+        .map((s, i) => pad(s, i))
+        .join('  ')
+        .trimEnd(),
+    )
   return lines.join('\n')
 }
 
 /** "key: value" lines for `show` commands. */
 export function renderFields(fields: readonly (readonly [string, unknown])[]): string {
   const width = Math.max(...fields.map(([k]) => k.length)) + 1
-  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v === null || v === undefined || v === '' ? '-' : safeText(String(v))}`).join('\n')
+  return fields
+    .map(
+      ([k, v]) => `${`${k}:`.padEnd(width)} ${v === null || v === undefined || v === '' ? '-' : safeText(String(v))}`,
+    )
+    .join('\n')
 }

@@ -7,7 +7,8 @@ import type {AllocateRequest, NetworkUsage, PortView, UsageRow} from './types.js
 
 /** Shared by both backends: input validation and the allocation policy, so sim and live agree. */
 
-export const LABEL_POLICY = 'by label: the network with the most free addresses first (ties by name); a batch that does not fit there continues in the next'
+export const LABEL_POLICY =
+  'by label: the network with the most free addresses first (ties by name); a batch that does not fit there continues in the next'
 export const NETWORK_POLICY = 'by network: the named network only'
 export const MAX_COUNT = 100_000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -18,19 +19,43 @@ export function view(p: Port): PortView {
 
 /** A port name: what the CNI derives from pod labels. It must not read as an id or an IP (PORT accepts all three). */
 export function validateName(name: string): void {
-  const hint = 'Use 1–255 printable characters without spaces or control characters, not an IP address or a UUID (a PORT argument may be a name, id or IP).'
-  if (name.length === 0 || [...name].length > 255) throw usageError('PORT_NAME_INVALID', `Port name ${name.length === 0 ? '"" is empty' : `"${name.slice(0, 40)}…" is ${[...name].length} characters long; the limit is 255`}.`, name, hint)
+  const hint =
+    'Use 1–255 printable characters without spaces or control characters, not an IP address or a UUID (a PORT argument may be a name, id or IP).'
+  if (name.length === 0 || [...name].length > 255)
+    throw usageError(
+      'PORT_NAME_INVALID',
+      `Port name ${name.length === 0 ? '"" is empty' : `"${name.slice(0, 40)}…" is ${[...name].length} characters long; the limit is 255`}.`,
+      name,
+      hint,
+    )
   // Control, bidi and invisible characters (ESC, BEL, U+202E, zero-width …) would reach operators' terminals: refused (safe.ts).
   const bad = firstUnsafeChar(name)
-  if (bad !== undefined) throw usageError('PORT_NAME_INVALID', `Port name "${safeText(name)}" contains the control or invisible character ${describeChar(bad)}.`, name, hint)
+  if (bad !== undefined)
+    throw usageError(
+      'PORT_NAME_INVALID',
+      `Port name "${safeText(name)}" contains the control or invisible character ${describeChar(bad)}.`,
+      name,
+      hint,
+    )
   if (/\s/.test(name)) throw usageError('PORT_NAME_INVALID', `Port name "${name}" contains a space.`, name, hint)
-  if (isValidIpv4(name) || UUID.test(name)) throw usageError('PORT_NAME_AMBIGUOUS', `Port name "${name}" would be read as ${isValidIpv4(name) ? 'an IP address' : 'a port id'}.`, name, hint)
+  if (isValidIpv4(name) || UUID.test(name))
+    throw usageError(
+      'PORT_NAME_AMBIGUOUS',
+      `Port name "${name}" would be read as ${isValidIpv4(name) ? 'an IP address' : 'a port id'}.`,
+      name,
+      hint,
+    )
 }
 
 /** Neutron tags: at most 60 characters, no comma (the tags filter splits on it). */
 export function validateLabel(label: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.:@/+-]{0,59}$/.test(label)) {
-    throw usageError('LABEL_INVALID', `Label "${label}" is not valid.`, label, 'Use up to 60 letters, digits and _ . : @ / + -, starting with a letter or digit (labels map to Neutron tags).')
+    throw usageError(
+      'LABEL_INVALID',
+      `Label "${label}" is not valid.`,
+      label,
+      'Use up to 60 letters, digits and _ . : @ / + -, starting with a letter or digit (labels map to Neutron tags).',
+    )
   }
 }
 
@@ -39,19 +64,61 @@ export function requestedNames(req: AllocateRequest): (string | null)[] {
   if (!Number.isInteger(req.count) || req.count < 1 || req.count > MAX_COUNT) {
     throw usageError('COUNT_INVALID', `--count must be between 1 and ${MAX_COUNT}.`, req.count, 'Split larger batches.')
   }
-  if (req.name !== undefined && req.nameTemplate !== undefined) throw usageError('NAME_FLAGS_CONFLICT', '--name and --name-template cannot be combined.', req.name, 'Use --name for one port, --name-template with --count for a batch.')
-  if (req.name !== undefined && req.count > 1) throw usageError('NAME_WITH_COUNT', `--name names one port but --count is ${req.count}.`, req.name, "Use --name-template 'web-{i}' for a batch.")
-  if (req.ip !== undefined && req.count > 1) throw usageError('IP_WITH_COUNT', `--ip fixes one address but --count is ${req.count}.`, req.ip, 'Allocate the fixed address on its own.')
-  if (req.ip !== undefined && !isValidIpv4(req.ip)) throw usageError('IP_INVALID', `"${req.ip}" is not an IPv4 address.`, req.ip, 'Give a dotted-quad IPv4 address inside the network, e.g. 10.16.0.50.')
-  if (Boolean(req.network) === Boolean(req.label)) throw usageError('NETWORK_OR_LABEL', 'Give exactly one of --network or --label.', req.network ?? req.label ?? '', 'Allocate from one network with --network NET, or from any network carrying a label with --label LABEL.')
-  if (req.az !== undefined && req.network !== undefined) throw usageError('AZ_WITH_NETWORK', '--az selects among a label\'s networks; it does not apply to --network.', req.az, 'Drop --az, or use --label.')
+  if (req.name !== undefined && req.nameTemplate !== undefined)
+    throw usageError(
+      'NAME_FLAGS_CONFLICT',
+      '--name and --name-template cannot be combined.',
+      req.name,
+      'Use --name for one port, --name-template with --count for a batch.',
+    )
+  if (req.name !== undefined && req.count > 1)
+    throw usageError(
+      'NAME_WITH_COUNT',
+      `--name names one port but --count is ${req.count}.`,
+      req.name,
+      "Use --name-template 'web-{i}' for a batch.",
+    )
+  if (req.ip !== undefined && req.count > 1)
+    throw usageError(
+      'IP_WITH_COUNT',
+      `--ip fixes one address but --count is ${req.count}.`,
+      req.ip,
+      'Allocate the fixed address on its own.',
+    )
+  if (req.ip !== undefined && !isValidIpv4(req.ip))
+    throw usageError(
+      'IP_INVALID',
+      `"${req.ip}" is not an IPv4 address.`,
+      req.ip,
+      'Give a dotted-quad IPv4 address inside the network, e.g. 10.16.0.50.',
+    )
+  if (Boolean(req.network) === Boolean(req.label))
+    throw usageError(
+      'NETWORK_OR_LABEL',
+      'Give exactly one of --network or --label.',
+      req.network ?? req.label ?? '',
+      'Allocate from one network with --network NET, or from any network carrying a label with --label LABEL.',
+    )
+  if (req.az !== undefined && req.network !== undefined)
+    throw usageError(
+      'AZ_WITH_NETWORK',
+      "--az selects among a label's networks; it does not apply to --network.",
+      req.az,
+      'Drop --az, or use --label.',
+    )
   if (req.label !== undefined) validateLabel(req.label)
   if (req.name !== undefined) {
     validateName(req.name)
     return [req.name]
   }
   if (req.nameTemplate !== undefined) {
-    if (!req.nameTemplate.includes('{i}')) throw usageError('NAME_TEMPLATE_INVALID', `--name-template "${req.nameTemplate}" has no {i}.`, req.nameTemplate, "Put {i} where the batch index (1..N) goes, e.g. 'web-{i}'.")
+    if (!req.nameTemplate.includes('{i}'))
+      throw usageError(
+        'NAME_TEMPLATE_INVALID',
+        `--name-template "${req.nameTemplate}" has no {i}.`,
+        req.nameTemplate,
+        "Put {i} where the batch index (1..N) goes, e.g. 'web-{i}'.",
+      )
     const names = Array.from({length: req.count}, (_, k) => req.nameTemplate!.replaceAll('{i}', String(k + 1)))
     validateName(names[0]!)
     validateName(names.at(-1)!)
@@ -114,17 +181,33 @@ export function parseStateFilter(state: string | undefined): {underlay: string |
   const m = /^([A-Z*]+)_([A-Z*]+)$/.exec(state.toUpperCase())
   const ok = (s: string) => s === '*' || (PLANE_STATES as readonly string[]).includes(s)
   if (!m || !ok(m[1]!) || !ok(m[2]!)) {
-    throw usageError('STATE_INVALID', `--state "${state}" is not UNDERLAY_OVERLAY.`, state, `Each side is one of ${PLANE_STATES.join(', ')} or *, e.g. ACTIVE_ACTIVE, BUILD_*, *_ERROR.`)
+    throw usageError(
+      'STATE_INVALID',
+      `--state "${state}" is not UNDERLAY_OVERLAY.`,
+      state,
+      `Each side is one of ${PLANE_STATES.join(', ')} or *, e.g. ACTIVE_ACTIVE, BUILD_*, *_ERROR.`,
+    )
   }
   return {underlay: m[1] === '*' ? null : m[1]!, overlay: m[2] === '*' ? null : m[2]!}
 }
 
 export function validateLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError('LIMIT_INVALID', `--limit must be between 1 and 10000.`, limit, 'Page with --after TOKEN (the `next` of the previous page).')
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw usageError(
+      'LIMIT_INVALID',
+      `--limit must be between 1 and 10000.`,
+      limit,
+      'Page with --after TOKEN (the `next` of the previous page).',
+    )
 }
 
 export function ambiguousPort(ref: string, matches: {id: string; name: string; network: string}[]): FabricError {
-  return usageError('PORT_AMBIGUOUS', `"${ref}" matches ${matches.length} ports: ${matches.map(m => `${m.name} (${m.network}, ${m.id})`).join(', ')}.`, ref, 'Use the port name or id instead of the IP.')
+  return usageError(
+    'PORT_AMBIGUOUS',
+    `"${ref}" matches ${matches.length} ports: ${matches.map(m => `${m.name} (${m.network}, ${m.id})`).join(', ')}.`,
+    ref,
+    'Use the port name or id instead of the IP.',
+  )
 }
 
 export function groupByLabel(usage: NetworkUsage[]): UsageRow[] {

@@ -10,12 +10,38 @@ import {neutronErrorType, neutronStatus} from '../live/neutron/http.js'
 import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../model/addressing.js'
 import type {PlaneState} from '../model/types.js'
 import {
-  ambiguousPort, exhaustedError, groupByLabel, LABEL_POLICY, NETWORK_POLICY, parseStateFilter, planFill, policyOrder, portExistsError,
-  requestedNames, validateLabel, validateLimit,
+  ambiguousPort,
+  exhaustedError,
+  groupByLabel,
+  LABEL_POLICY,
+  NETWORK_POLICY,
+  parseStateFilter,
+  planFill,
+  policyOrder,
+  portExistsError,
+  requestedNames,
+  validateLabel,
+  validateLimit,
 } from './common.js'
 import type {
-  AllocatedPort, AllocateRequest, AllocateResult, BindResultDoc, IpamCheckItem, IpamCheckResult, LabelChange, LeafTouchDoc, MigrateResult, MigrateSide,
-  NetworkUsage, PortDetail, PortListFilter, PortPage, PortService, PortView, ReleaseResult, UsageRow,
+  AllocatedPort,
+  AllocateRequest,
+  AllocateResult,
+  BindResultDoc,
+  IpamCheckItem,
+  IpamCheckResult,
+  LabelChange,
+  LeafTouchDoc,
+  MigrateResult,
+  MigrateSide,
+  NetworkUsage,
+  PortDetail,
+  PortListFilter,
+  PortPage,
+  PortService,
+  PortView,
+  ReleaseResult,
+  UsageRow,
 } from './types.js'
 
 /** Ports per Neutron bulk POST: bigger batches are several atomic bulks, made all-or-nothing by deleting what was created. */
@@ -24,7 +50,17 @@ const CONCURRENCY = 4
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const FINDINGS_MAX = 200
 
-interface LiveNet { id: string; name: string; az: string; cidr: string; gateway: string; labels: string[]; subnetId: string | null; vlan: number; l2Vni: number | null }
+interface LiveNet {
+  id: string
+  name: string
+  az: string
+  cidr: string
+  gateway: string
+  labels: string[]
+  subnetId: string | null
+  vlan: number
+  l2Vni: number | null
+}
 
 /**
  * Neutron's state is one status; fabricctl's is two planes. Unbound: DOWN_DOWN. Bound and
@@ -35,24 +71,46 @@ interface LiveNet { id: string; name: string; az: string; cidr: string; gateway:
  */
 export function liveState(p: NPort): {underlay: PlaneState; overlay: PlaneState} {
   if (!p['binding:host_id']) return {underlay: 'DOWN', overlay: 'DOWN'}
-  const underlay: PlaneState = p.status === 'ACTIVE' ? 'ACTIVE' : p.status === 'ERROR' ? 'ERROR' : p['binding:vif_type'] === 'binding_failed' ? 'ERROR' : 'BUILD'
+  const underlay: PlaneState =
+    p.status === 'ACTIVE'
+      ? 'ACTIVE'
+      : p.status === 'ERROR'
+        ? 'ERROR'
+        : p['binding:vif_type'] === 'binding_failed'
+          ? 'ERROR'
+          : 'BUILD'
   const recorded = p.data_plane_status
-  const overlay: PlaneState = recorded === 'ACTIVE' ? 'ACTIVE' : recorded === 'DOWN' ? 'ERROR'
-    : p.status === 'ACTIVE' ? 'ACTIVE' : p.status === 'ERROR' ? 'ERROR' : 'BUILD'
+  const overlay: PlaneState =
+    recorded === 'ACTIVE'
+      ? 'ACTIVE'
+      : recorded === 'DOWN'
+        ? 'ERROR'
+        : p.status === 'ACTIVE'
+          ? 'ACTIVE'
+          : p.status === 'ERROR'
+            ? 'ERROR'
+            : 'BUILD'
   return {underlay, overlay}
 }
 
 /** What a leaf push did, as port results report it. */
 function touchFromPush(r: PortLeavesOutcome['leaves'][number]): LeafTouchDoc {
   const ok = r.status === 'applied' || r.status === 'unchanged'
-  return {leaf: r.leaf, side: r.side, ok, changed: r.status === 'applied', ...(ok ? {} : {error: r.error?.message ?? r.status, cause: r.error?.code ?? r.status})}
+  return {
+    leaf: r.leaf,
+    side: r.side,
+    ok,
+    changed: r.status === 'applied',
+    ...(ok ? {} : {error: r.error?.message ?? r.status, cause: r.error?.code ?? r.status}),
+  }
 }
 
 function stateReasons(p: NPort): string[] {
   const host = p['binding:host_id']
   if (!host) return ['not bound to a host']
   const out = [`Neutron binding:host_id=${host}, status ${p.status}, binding:vif_type ${p['binding:vif_type'] ?? '-'}`]
-  if (p['binding:vif_type'] === 'binding_failed') out.push(`no mechanism driver could bind the port on ${host} (no live L2 agent there): the underlay is not wired`)
+  if (p['binding:vif_type'] === 'binding_failed')
+    out.push(`no mechanism driver could bind the port on ${host} (no live L2 agent there): the underlay is not wired`)
   return out
 }
 
@@ -79,10 +137,19 @@ export class LivePortService implements PortService {
    * The controller's step 8 (DESIGN.md §1), done by fabricctl: push the leaves of the port's new
    * host, clean the previous host's, and record the verified overlay state on the Neutron port.
    */
-  private async configureLeaves(portId: string, host: string | null, previousHost: string | null, record = true): Promise<{leaves: LeafTouchDoc[]; reasons: string[]; port?: NPort}> {
+  private async configureLeaves(
+    portId: string,
+    host: string | null,
+    previousHost: string | null,
+    record = true,
+  ): Promise<{leaves: LeafTouchDoc[]; reasons: string[]; port?: NPort}> {
     const {configurePortLeaves} = await import('../leaf/overlay.js')
     const o = await configurePortLeaves(this.fabric, {portId, host, previousHost}, {record})
-    return {leaves: o.leaves.map(touchFromPush), reasons: o.reasons, port: record ? await this.api.port(portId) : undefined}
+    return {
+      leaves: o.leaves.map(touchFromPush),
+      reasons: o.reasons,
+      port: record ? await this.api.port(portId) : undefined,
+    }
   }
 
   // --- lookups ------------------------------------------------------------------------------
@@ -95,11 +162,22 @@ export class LivePortService implements PortService {
       const [networks, subnets] = await Promise.all([this.api.networks(), this.api.subnets()])
       const v4 = new Map<string, (typeof subnets)[number]>()
       for (const s of subnets) if (s.ip_version === 4 && !v4.has(s.network_id)) v4.set(s.network_id, s)
-      return networks.map(n => {
-        const s = v4.get(n.id)
-        return {id: n.id, name: n.name || n.id, az: n.availability_zone_hints?.[0] ?? this.defaultAz, cidr: s?.cidr ?? '', gateway: s?.gateway_ip ?? '',
-          labels: [...(n.tags ?? [])].sort(), subnetId: s?.id ?? null, vlan: n['provider:network_type'] === 'vlan' ? n['provider:segmentation_id'] ?? 0 : 0, l2Vni: null}
-      }).sort((a, b) => a.name.localeCompare(b.name))
+      return networks
+        .map(n => {
+          const s = v4.get(n.id)
+          return {
+            id: n.id,
+            name: n.name || n.id,
+            az: n.availability_zone_hints?.[0] ?? this.defaultAz,
+            cidr: s?.cidr ?? '',
+            gateway: s?.gateway_ip ?? '',
+            labels: [...(n.tags ?? [])].sort(),
+            subnetId: s?.id ?? null,
+            vlan: n['provider:network_type'] === 'vlan' ? (n['provider:segmentation_id'] ?? 0) : 0,
+            l2Vni: null,
+          }
+        })
+        .sort((a, b) => a.name.localeCompare(b.name))
     })()
     return this.netsCache
   }
@@ -107,14 +185,32 @@ export class LivePortService implements PortService {
   private async net(ref: string): Promise<LiveNet> {
     const all = await this.nets()
     const m = all.filter(n => n.id === ref || n.name === ref)
-    if (m.length === 0) throw notFound('network', ref, 'List networks with `fabricctl network list`.', all.map(n => n.name))
-    if (m.length > 1) throw usageError('NETWORK_AMBIGUOUS', `${m.length} Neutron networks are named "${ref}".`, ref, `Use the network id: ${m.map(n => n.id).join(', ')}.`)
+    if (m.length === 0)
+      throw notFound(
+        'network',
+        ref,
+        'List networks with `fabricctl network list`.',
+        all.map(n => n.name),
+      )
+    if (m.length > 1)
+      throw usageError(
+        'NETWORK_AMBIGUOUS',
+        `${m.length} Neutron networks are named "${ref}".`,
+        ref,
+        `Use the network id: ${m.map(n => n.id).join(', ')}.`,
+      )
     return m[0]!
   }
 
   private host(name: string): {name: string; az: string; nics: {leaf: string; interface: string}[]} {
     const h = this.ctx.inventory.hosts.find(x => x.name === name)
-    if (!h) throw notFound('host', name, `Hosts of context "${this.ctx.name}" come from its inventory; list them with \`fabricctl host list\`.`, this.ctx.inventory.hosts.map(x => x.name))
+    if (!h)
+      throw notFound(
+        'host',
+        name,
+        `Hosts of context "${this.ctx.name}" come from its inventory; list them with \`fabricctl host list\`.`,
+        this.ctx.inventory.hosts.map(x => x.name),
+      )
     return h
   }
 
@@ -122,19 +218,38 @@ export class LivePortService implements PortService {
     if (nets.length === 0) return []
     let avail: Map<string, {used: number; total: number}>
     try {
-      avail = new Map((await this.api.availability(nets.map(n => n.id))).map(a => [a.network_id, {used: a.used_ips, total: a.total_ips}]))
+      avail = new Map(
+        (await this.api.availability(nets.map(n => n.id))).map(a => [
+          a.network_id,
+          {used: a.used_ips, total: a.total_ips},
+        ]),
+      )
     } catch {
       // No network-ip-availability extension (or not admin): count ports, size from the CIDR.
       avail = new Map()
       for (const n of nets) {
-        const used = (await this.api.ports([['network_id', n.id], ['fields', 'id']])).length
+        const used = (
+          await this.api.ports([
+            ['network_id', n.id],
+            ['fields', 'id'],
+          ])
+        ).length
         const r = n.cidr ? parseCidr(n.cidr) : undefined
         avail.set(n.id, {used, total: r ? r.broadcast - r.network - 2 : 0})
       }
     }
     return nets.map(n => {
       const a = avail.get(n.id) ?? {used: 0, total: 0}
-      return {name: n.name, az: n.az, cidr: n.cidr, labels: n.labels, used: a.used, total: a.total, free: Math.max(0, a.total - a.used), exhausted: false}
+      return {
+        name: n.name,
+        az: n.az,
+        cidr: n.cidr,
+        labels: n.labels,
+        used: a.used,
+        total: a.total,
+        free: Math.max(0, a.total - a.used),
+        exhausted: false,
+      }
     })
   }
 
@@ -145,9 +260,18 @@ export class LivePortService implements PortService {
   private async view(p: NPort): Promise<PortView> {
     const st = liveState(p)
     return {
-      id: p.id, name: p.name, network: await this.netName(p.network_id), ip: p.fixed_ips[0]?.ip_address ?? '', mac: p.mac_address,
-      host: p['binding:host_id'] || null, instance: p.device_id || null, ...st, state: `${st.underlay}_${st.overlay}`,
-      createdAt: p.created_at ?? '', updatedAt: p.updated_at ?? '', neutron: {status: p.status, vifType: p['binding:vif_type'] ?? null, networkId: p.network_id},
+      id: p.id,
+      name: p.name,
+      network: await this.netName(p.network_id),
+      ip: p.fixed_ips[0]?.ip_address ?? '',
+      mac: p.mac_address,
+      host: p['binding:host_id'] || null,
+      instance: p.device_id || null,
+      ...st,
+      state: `${st.underlay}_${st.overlay}`,
+      createdAt: p.created_at ?? '',
+      updatedAt: p.updated_at ?? '',
+      neutron: {status: p.status, vifType: p['binding:vif_type'] ?? null, networkId: p.network_id},
     }
   }
 
@@ -166,8 +290,13 @@ export class LivePortService implements PortService {
 
   private async resolvePort(ref: string): Promise<NPort> {
     const found = await this.findPorts(ref)
-    if (found.length === 0) throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.')
-    if (found.length > 1) throw ambiguousPort(ref, await Promise.all(found.map(async p => ({id: p.id, name: p.name, network: await this.netName(p.network_id)}))))
+    if (found.length === 0)
+      throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.')
+    if (found.length > 1)
+      throw ambiguousPort(
+        ref,
+        await Promise.all(found.map(async p => ({id: p.id, name: p.name, network: await this.netName(p.network_id)}))),
+      )
     return found[0]!
   }
 
@@ -189,34 +318,80 @@ export class LivePortService implements PortService {
     let nets: LiveNet[]
     if (req.network !== undefined) {
       const n = await this.net(req.network)
-      if (host && host.az !== n.az) throw usageError('HOST_AZ_MISMATCH', `Host ${host.name} is in ${host.az} but network ${n.name} is in ${n.az}.`, host.name, 'Pick a host in the network\'s AZ.')
+      if (host && host.az !== n.az)
+        throw usageError(
+          'HOST_AZ_MISMATCH',
+          `Host ${host.name} is in ${host.az} but network ${n.name} is in ${n.az}.`,
+          host.name,
+          "Pick a host in the network's AZ.",
+        )
       nets = [n]
     } else {
-      if (req.az !== undefined && host && host.az !== req.az) throw usageError('HOST_AZ_MISMATCH', `Host ${host.name} is in ${host.az}, not in --az ${req.az}.`, req.az, 'Drop --az or pick a host in that AZ.')
+      if (req.az !== undefined && host && host.az !== req.az)
+        throw usageError(
+          'HOST_AZ_MISMATCH',
+          `Host ${host.name} is in ${host.az}, not in --az ${req.az}.`,
+          req.az,
+          'Drop --az or pick a host in that AZ.',
+        )
       const az = req.az ?? host?.az
       const tagged = new Set((await this.api.networks({tags: req.label})).map(n => n.id))
       nets = (await this.nets()).filter(n => tagged.has(n.id) && (az === undefined || n.az === az))
-      if (nets.length === 0) throw usageError('LABEL_NOT_FOUND', `No Neutron network carries tag "${req.label}"${az ? ` in ${az}` : ''}.`, req.label, `Tag one with \`fabricctl network label add NET ${req.label}\`.`)
+      if (nets.length === 0)
+        throw usageError(
+          'LABEL_NOT_FOUND',
+          `No Neutron network carries tag "${req.label}"${az ? ` in ${az}` : ''}.`,
+          req.label,
+          `Tag one with \`fabricctl network label add NET ${req.label}\`.`,
+        )
     }
     const netIds = new Set(nets.map(n => n.id))
     const wanted = names.filter((n): n is string => n !== null)
-    if (new Set(wanted).size !== wanted.length) throw usageError('NAMES_NOT_UNIQUE', 'The batch names the same port twice.', req.nameTemplate ?? req.name, 'Use {i} in --name-template so each name differs.')
+    if (new Set(wanted).size !== wanted.length)
+      throw usageError(
+        'NAMES_NOT_UNIQUE',
+        'The batch names the same port twice.',
+        req.nameTemplate ?? req.name,
+        'Use {i} in --name-template so each name differs.',
+      )
     const existing = new Map<string, NPort>()
     const byName = groupBy(await this.api.portsByName(wanted), p => p.name)
     for (const [name, ps] of byName) {
       if (ps.length > 1) {
-        throw new FabricError({code: 'PORT_NAME_DUPLICATE', message: `Neutron holds ${ps.length} ports named "${name}" (${ps.map(p => p.id).join(', ')}); fabricctl cannot tell which is the real one.`, value: name,
-          hint: 'Release the extra ones by id (`fabricctl port release ID`); `fabricctl ipam check` lists every duplicate name.', exitCode: EXIT.CHECK_FAILED})
+        throw new FabricError({
+          code: 'PORT_NAME_DUPLICATE',
+          message: `Neutron holds ${ps.length} ports named "${name}" (${ps.map(p => p.id).join(', ')}); fabricctl cannot tell which is the real one.`,
+          value: name,
+          hint: 'Release the extra ones by id (`fabricctl port release ID`); `fabricctl ipam check` lists every duplicate name.',
+          exitCode: EXIT.CHECK_FAILED,
+        })
       }
       const p = ps[0]!
       if (!netIds.has(p.network_id)) {
-        throw usageError('PORT_NAME_CONFLICT', `Port "${name}" already exists on network ${await this.netName(p.network_id)}, which is not ${req.label ? `a "${req.label}" network` : `network ${req.network}`}.`, name, 'Release it first or use another name.')
+        throw usageError(
+          'PORT_NAME_CONFLICT',
+          `Port "${name}" already exists on network ${await this.netName(p.network_id)}, which is not ${req.label ? `a "${req.label}" network` : `network ${req.network}`}.`,
+          name,
+          'Release it first or use another name.',
+        )
       }
-      if (req.ip !== undefined && !p.fixed_ips.some(f => f.ip_address === req.ip)) throw usageError('PORT_NAME_CONFLICT', `Port "${name}" already exists with IP ${p.fixed_ips[0]?.ip_address}, not ${req.ip}.`, name, 'Release it first, or drop --ip.')
+      if (req.ip !== undefined && !p.fixed_ips.some(f => f.ip_address === req.ip))
+        throw usageError(
+          'PORT_NAME_CONFLICT',
+          `Port "${name}" already exists with IP ${p.fixed_ips[0]?.ip_address}, not ${req.ip}.`,
+          name,
+          'Release it first, or drop --ip.',
+        )
       existing.set(name, p)
     }
     if (req.failIfExists && existing.size > 0) throw portExistsError([...existing.keys()])
-    const toCreate = names.map((n, i) => ({name: n ?? `port-${randomBytes(6).toString('hex').slice(0, 11)}`, i, fixed: n !== null && existing.has(n)})).filter(x => !x.fixed)
+    const toCreate = names
+      .map((n, i) => ({
+        name: n ?? `port-${randomBytes(6).toString('hex').slice(0, 11)}`,
+        i,
+        fixed: n !== null && existing.has(n),
+      }))
+      .filter(x => !x.fixed)
     const usage = policyOrder(await this.usageOf(nets))
     const policy = req.label ? LABEL_POLICY : NETWORK_POLICY
 
@@ -224,35 +399,82 @@ export class LivePortService implements PortService {
     if (req.ip !== undefined && toCreate.length > 0) {
       const ip = req.ip
       ipNet = nets.find(n => n.cidr && cidrContains(n.cidr, ip))
-      if (!ipNet) throw usageError('IP_NOT_IN_NETWORKS', `${ip} is in none of the candidate networks (${nets.map(n => `${n.name} ${n.cidr}`).join(', ')}).`, ip, 'Give an address inside one of them.')
-      if (isReserved(ipNet.cidr, ipNet.gateway || '0.0.0.0', ip)) throw usageError('IP_RESERVED', `${ip} is the network, broadcast or gateway address of ${ipNet.name}.`, ip, 'Pick another address.')
+      if (!ipNet)
+        throw usageError(
+          'IP_NOT_IN_NETWORKS',
+          `${ip} is in none of the candidate networks (${nets.map(n => `${n.name} ${n.cidr}`).join(', ')}).`,
+          ip,
+          'Give an address inside one of them.',
+        )
+      if (isReserved(ipNet.cidr, ipNet.gateway || '0.0.0.0', ip))
+        throw usageError(
+          'IP_RESERVED',
+          `${ip} is the network, broadcast or gateway address of ${ipNet.name}.`,
+          ip,
+          'Pick another address.',
+        )
     } else if (toCreate.length > 0 && !planFill(usage, toCreate.length)) {
       throw exhaustedError(req, toCreate.length, usage)
     }
 
     const existingDocs = async (): Promise<Map<number, AllocatedPort>> => {
       const m = new Map<number, AllocatedPort>()
-      for (const [i, n] of names.entries()) if (n !== null && existing.has(n)) m.set(i, await this.allocated(existing.get(n)!, false))
+      for (const [i, n] of names.entries())
+        if (n !== null && existing.has(n)) m.set(i, await this.allocated(existing.get(n)!, false))
       return m
     }
     if (req.dryRun) {
-      const plan = ipNet ? [{network: usage.find(u => u.name === ipNet!.name)!, count: 1}] : (planFill(usage, toCreate.length) ?? [])
+      const plan = ipNet
+        ? [{network: usage.find(u => u.name === ipNet!.name)!, count: 1}]
+        : (planFill(usage, toCreate.length) ?? [])
       const planned: string[] = plan.flatMap(s => Array.from({length: s.count}, () => s.network.name))
       const ex = await existingDocs()
-      const ports = names.map((_, i): AllocatedPort => ex.get(i) ?? {id: null, name: toCreate.find(x => x.i === i)!.name, network: planned[toCreate.findIndex(x => x.i === i)]!, ip: req.ip ?? null, mac: null,
-        host: req.host ?? null, underlay: 'DOWN', overlay: 'DOWN', state: 'DOWN_DOWN', created: true})
-      return {dryRun: true, policy, candidates: usage, ports, created: toCreate.length, existing: names.length - toCreate.length, leaves: []}
+      const ports = names.map(
+        (_, i): AllocatedPort =>
+          ex.get(i) ?? {
+            id: null,
+            name: toCreate.find(x => x.i === i)!.name,
+            network: planned[toCreate.findIndex(x => x.i === i)]!,
+            ip: req.ip ?? null,
+            mac: null,
+            host: req.host ?? null,
+            underlay: 'DOWN',
+            overlay: 'DOWN',
+            state: 'DOWN_DOWN',
+            created: true,
+          },
+      )
+      return {
+        dryRun: true,
+        policy,
+        candidates: usage,
+        ports,
+        created: toCreate.length,
+        existing: names.length - toCreate.length,
+        leaves: [],
+      }
     }
 
-    const created = await this.createAll(req, toCreate.map(x => x.name), usage, nets, ipNet)
+    const created = await this.createAll(
+      req,
+      toCreate.map(x => x.name),
+      usage,
+      nets,
+      ipNet,
+    )
     // Close the name race: a rival creation of the same name that slipped in wins if it is older.
     const adopted = new Map<string, NPort>()
     if (wanted.length > 0) {
-      const after = groupBy(await this.api.portsByName([...created.keys()].filter(n => wanted.includes(n))), p => p.name)
+      const after = groupBy(
+        await this.api.portsByName([...created.keys()].filter(n => wanted.includes(n))),
+        p => p.name,
+      )
       const losers: string[] = []
       for (const [name, ps] of after) {
         if (ps.length < 2) continue
-        const winner = [...ps].sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.id.localeCompare(b.id))[0]!
+        const winner = [...ps].sort(
+          (a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.id.localeCompare(b.id),
+        )[0]!
         const mine = created.get(name)!
         if (winner.id !== mine.id) {
           losers.push(mine.id)
@@ -284,13 +506,32 @@ export class LivePortService implements PortService {
       ports.push(await this.allocated(adoptedPort ?? created.get(x.name)!, !adoptedPort))
     }
     const createdCount = ports.filter(p => p.created).length
-    return {dryRun: false, policy, candidates: usage, ports, created: createdCount, existing: names.length - createdCount, leaves}
+    return {
+      dryRun: false,
+      policy,
+      candidates: usage,
+      ports,
+      created: createdCount,
+      existing: names.length - createdCount,
+      leaves,
+    }
   }
 
   private async allocated(p: NPort, created: boolean): Promise<AllocatedPort> {
     const v = await this.view(p)
-    return {id: v.id, name: v.name, network: v.network, ip: v.ip, mac: v.mac, host: v.host, underlay: v.underlay, overlay: v.overlay, state: v.state, created,
-      ...(v.host ? {reasons: stateReasons(p)} : {})}
+    return {
+      id: v.id,
+      name: v.name,
+      network: v.network,
+      ip: v.ip,
+      mac: v.mac,
+      host: v.host,
+      underlay: v.underlay,
+      overlay: v.overlay,
+      state: v.state,
+      created,
+      ...(v.host ? {reasons: stateReasons(p)} : {}),
+    }
   }
 
   /**
@@ -299,11 +540,19 @@ export class LivePortService implements PortService {
    * network is full, its ports go to the next network. Any other failure deletes every port this
    * call created, so the batch stays all-or-nothing.
    */
-  private async createAll(req: AllocateRequest, names: string[], usage: NetworkUsage[], nets: LiveNet[], ipNet: LiveNet | undefined): Promise<Map<string, NPort>> {
+  private async createAll(
+    req: AllocateRequest,
+    names: string[],
+    usage: NetworkUsage[],
+    nets: LiveNet[],
+    ipNet: LiveNet | undefined,
+  ): Promise<Map<string, NPort>> {
     const created = new Map<string, NPort>()
     const netByName = new Map(nets.map(n => [n.name, n]))
     const body = (name: string, net: LiveNet): Record<string, unknown> => ({
-      network_id: net.id, name, admin_state_up: true,
+      network_id: net.id,
+      name,
+      admin_state_up: true,
       // Without Keystone, Neutron needs the project in the body (the token carries it otherwise).
       ...(this.ctx.neutron.auth.type === 'noauth' ? {project_id: this.ctx.neutron.auth.projectId} : {}),
       ...(req.host ? {'binding:host_id': req.host} : {}),
@@ -313,8 +562,15 @@ export class LivePortService implements PortService {
     try {
       let remaining = [...names]
       const queue = ipNet ? usage.filter(u => u.name === ipNet.name) : [...usage]
-      const interrupted = () => new FabricError({code: 'INTERRUPTED', message: 'Interrupted by a signal: the ports this batch had created were deleted again, so nothing was allocated.', value: names.length,
-        hint: 'Run the same command again to allocate the batch.', exitCode: EXIT.INTERRUPTED})
+      const interrupted = () =>
+        new FabricError({
+          code: 'INTERRUPTED',
+          message:
+            'Interrupted by a signal: the ports this batch had created were deleted again, so nothing was allocated.',
+          value: names.length,
+          hint: 'Run the same command again to allocate the batch.',
+          exitCode: EXIT.INTERRUPTED,
+        })
       for (const u of queue) {
         if (remaining.length === 0) break
         if (req.shouldStop?.()) throw interrupted()
@@ -324,7 +580,9 @@ export class LivePortService implements PortService {
         const take = remaining.slice(0, ipNet ? remaining.length : Math.min(remaining.length, u.free))
         const chunks: string[][] = []
         for (let i = 0; i < take.length; i += BULK_MAX) chunks.push(take.slice(i, i + BULK_MAX))
-        const results = await mapLimit(chunks, CONCURRENCY, chunk => (req.shouldStop?.() ? Promise.reject(interrupted()) : this.api.createPorts(chunk.map(n => body(n, net)))))
+        const results = await mapLimit(chunks, CONCURRENCY, chunk =>
+          req.shouldStop?.() ? Promise.reject(interrupted()) : this.api.createPorts(chunk.map(n => body(n, net))),
+        )
         let full = false
         for (const r of results) {
           if (r.status === 'fulfilled') {
@@ -332,7 +590,12 @@ export class LivePortService implements PortService {
           } else if (neutronErrorType(r.reason) === 'IpAddressGenerationFailure') {
             full = true
           } else if (neutronErrorType(r.reason) === 'IpAddressAlreadyAllocated') {
-            throw usageError('IP_IN_USE', `${req.ip} is already allocated on ${net.name}.`, req.ip, 'Pick a free address, or release the port holding it.')
+            throw usageError(
+              'IP_IN_USE',
+              `${req.ip} is already allocated on ${net.name}.`,
+              req.ip,
+              'Pick a free address, or release the port holding it.',
+            )
           } else {
             throw r.reason
           }
@@ -350,8 +613,14 @@ export class LivePortService implements PortService {
     } catch (error) {
       const left = await this.deleteQuietly([...created.values()].map(p => p.id))
       if (left.length > 0 && error instanceof FabricError) {
-        throw new FabricError({code: error.code, message: `${error.message} Cleaning up failed for ${left.length} port(s) this batch created: ${left.join(', ')}.`, value: error.value,
-          hint: `Release them with \`fabricctl port release ${left.join(' ')}\`.`, details: error.details, exitCode: EXIT.PARTIAL})
+        throw new FabricError({
+          code: error.code,
+          message: `${error.message} Cleaning up failed for ${left.length} port(s) this batch created: ${left.join(', ')}.`,
+          value: error.value,
+          hint: `Release them with \`fabricctl port release ${left.join(' ')}\`.`,
+          details: error.details,
+          exitCode: EXIT.PARTIAL,
+        })
       }
       throw error
     }
@@ -361,7 +630,12 @@ export class LivePortService implements PortService {
   private async checkAz(p: NPort, host: {name: string; az: string}): Promise<void> {
     const net = (await this.nets()).find(n => n.id === p.network_id)
     if (net && net.az !== host.az) {
-      throw usageError('HOST_AZ_MISMATCH', `Host ${host.name} is in ${host.az} but port ${p.name}'s network ${net.name} is in ${net.az}.`, host.name, `Pick a host in ${net.az}.`)
+      throw usageError(
+        'HOST_AZ_MISMATCH',
+        `Host ${host.name} is in ${host.az} but port ${p.name}'s network ${net.name} is in ${net.az}.`,
+        host.name,
+        `Pick a host in ${net.az}.`,
+      )
     }
   }
 
@@ -375,41 +649,93 @@ export class LivePortService implements PortService {
     const host = this.host(hostName)
     const cur = p['binding:host_id'] || null
     if (cur !== null && cur !== host.name) {
-      throw usageError('PORT_BOUND_ELSEWHERE', `Port ${p.name} is bound to ${cur}, not ${host.name}.`, ref, `To move it keeping its IP and MAC, run \`fabricctl port migrate ${p.name || p.id} --to-host ${host.name}\`.`)
+      throw usageError(
+        'PORT_BOUND_ELSEWHERE',
+        `Port ${p.name} is bound to ${cur}, not ${host.name}.`,
+        ref,
+        `To move it keeping its IP and MAC, run \`fabricctl port migrate ${p.name || p.id} --to-host ${host.name}\`.`,
+      )
     }
     await this.checkAz(p, host)
     const before = {host: cur, state: (await this.view(p)).state}
     if (opts.dryRun) {
-      const reasons = [`would set binding:host_id=${host.name}`, `would configure leaf interfaces ${this.leavesOf(host.name).join(', ') || '(none in the inventory)'}`]
+      const reasons = [
+        `would set binding:host_id=${host.name}`,
+        `would configure leaf interfaces ${this.leavesOf(host.name).join(', ') || '(none in the inventory)'}`,
+      ]
       return {dryRun: true, port: await this.view(p), before, host: host.name, device: null, leaves: [], reasons}
     }
     await this.api.updatePort(p.id, {'binding:host_id': host.name})
     const leaves = await this.configureLeaves(p.id, host.name, null)
     const after = leaves.port!
-    return {dryRun: false, port: await this.view(after), before, host: host.name, device: null, leaves: leaves.leaves, reasons: [...stateReasons(after), ...leaves.reasons]}
+    return {
+      dryRun: false,
+      port: await this.view(after),
+      before,
+      host: host.name,
+      device: null,
+      leaves: leaves.leaves,
+      reasons: [...stateReasons(after), ...leaves.reasons],
+    }
   }
 
   async migrate(ref: string, toHost: string, opts: {dryRun: boolean}): Promise<MigrateResult> {
     const p = await this.resolvePort(ref)
     const host = this.host(toHost)
     await this.checkAz(p, host)
-    const side = async (x: NPort): Promise<MigrateSide> => ({host: x['binding:host_id'] || null, ip: x.fixed_ips[0]?.ip_address ?? '', mac: x.mac_address, state: (await this.view(x)).state, device: null})
+    const side = async (x: NPort): Promise<MigrateSide> => ({
+      host: x['binding:host_id'] || null,
+      ip: x.fixed_ips[0]?.ip_address ?? '',
+      mac: x.mac_address,
+      state: (await this.view(x)).state,
+      device: null,
+    })
     const before = await side(p)
     if (before.host === host.name) {
-      return {dryRun: opts.dryRun, changed: false, port: await this.view(p), before, after: before, leaves: [], reasons: [`port ${p.name} is already on ${host.name}`]}
+      return {
+        dryRun: opts.dryRun,
+        changed: false,
+        port: await this.view(p),
+        before,
+        after: before,
+        leaves: [],
+        reasons: [`port ${p.name} is already on ${host.name}`],
+      }
     }
     if (opts.dryRun) {
-      return {dryRun: true, changed: true, port: await this.view(p), before, after: {...before, host: host.name, state: 'BUILD_BUILD'}, leaves: [], reasons: [`would set binding:host_id=${host.name}`]}
+      return {
+        dryRun: true,
+        changed: true,
+        port: await this.view(p),
+        before,
+        after: {...before, host: host.name, state: 'BUILD_BUILD'},
+        leaves: [],
+        reasons: [`would set binding:host_id=${host.name}`],
+      }
     }
     await this.api.updatePort(p.id, {'binding:host_id': host.name})
     const leaves = await this.configureLeaves(p.id, host.name, before.host)
     const after = leaves.port!
     const a = await side(after)
     if (a.ip !== before.ip || a.mac !== before.mac) {
-      throw new FabricError({code: 'MIGRATE_ADDRESS_CHANGED', message: `Neutron changed port ${p.name}'s address on migrate (${before.ip}/${before.mac} → ${a.ip}/${a.mac}).`, value: p.id, hint: 'Check the Neutron server; a host_id update must not touch fixed_ips or the MAC.', exitCode: EXIT.CHECK_FAILED})
+      throw new FabricError({
+        code: 'MIGRATE_ADDRESS_CHANGED',
+        message: `Neutron changed port ${p.name}'s address on migrate (${before.ip}/${before.mac} → ${a.ip}/${a.mac}).`,
+        value: p.id,
+        hint: 'Check the Neutron server; a host_id update must not touch fixed_ips or the MAC.',
+        exitCode: EXIT.CHECK_FAILED,
+      })
     }
     const reasons = [...stateReasons(after), ...leaves.reasons]
-    return {dryRun: false, changed: true, port: await this.view(after), before, after: a, leaves: leaves.leaves, reasons}
+    return {
+      dryRun: false,
+      changed: true,
+      port: await this.view(after),
+      before,
+      after: a,
+      leaves: leaves.leaves,
+      reasons,
+    }
   }
 
   async release(refs: readonly string[], opts: {dryRun: boolean}): Promise<ReleaseResult> {
@@ -419,19 +745,46 @@ export class LivePortService implements PortService {
     for (const [i, r] of found.entries()) {
       if (r.status === 'rejected') throw r.reason
       if (r.value.length === 0) missing.push(refs[i]!)
-      else if (r.value.length > 1) throw ambiguousPort(refs[i]!, await Promise.all(r.value.map(async p => ({id: p.id, name: p.name, network: await this.netName(p.network_id)}))))
+      else if (r.value.length > 1)
+        throw ambiguousPort(
+          refs[i]!,
+          await Promise.all(
+            r.value.map(async p => ({id: p.id, name: p.name, network: await this.netName(p.network_id)})),
+          ),
+        )
       else ports.set(r.value[0]!.id, r.value[0]!)
     }
     if (missing.length > 0) {
-      throw new FabricError({code: 'PORT_NOT_FOUND', message: `No port named ${missing.map(m => `"${m}"`).join(', ')}.`, value: missing, hint: 'Nothing was released. Give port names, ids or IPs.', exitCode: EXIT.USAGE})
+      throw new FabricError({
+        code: 'PORT_NOT_FOUND',
+        message: `No port named ${missing.map(m => `"${m}"`).join(', ')}.`,
+        value: missing,
+        hint: 'Nothing was released. Give port names, ids or IPs.',
+        exitCode: EXIT.USAGE,
+      })
     }
     const list = [...ports.values()]
-    const released = await Promise.all(list.map(async p => ({id: p.id, name: p.name, ip: p.fixed_ips[0]?.ip_address ?? '', network: await this.netName(p.network_id), host: p['binding:host_id'] || null, device: null})))
+    const released = await Promise.all(
+      list.map(async p => ({
+        id: p.id,
+        name: p.name,
+        ip: p.fixed_ips[0]?.ip_address ?? '',
+        network: await this.netName(p.network_id),
+        host: p['binding:host_id'] || null,
+        device: null,
+      })),
+    )
     if (!opts.dryRun) {
       const failed = await this.deleteQuietly(list.map(p => p.id))
       if (failed.length > 0) {
-        throw new FabricError({code: 'RELEASE_PARTIAL', message: `Released ${list.length - failed.length} of ${list.length} ports; Neutron refused to delete ${failed.join(', ')}.`, value: failed,
-          hint: 'Run the release again for those ids.', details: {released: released.filter(r => !failed.includes(r.id)), failed}, exitCode: EXIT.PARTIAL})
+        throw new FabricError({
+          code: 'RELEASE_PARTIAL',
+          message: `Released ${list.length - failed.length} of ${list.length} ports; Neutron refused to delete ${failed.join(', ')}.`,
+          value: failed,
+          hint: 'Run the release again for those ids.',
+          details: {released: released.filter(r => !failed.includes(r.id)), failed},
+          exitCode: EXIT.PARTIAL,
+        })
       }
     }
     if (opts.dryRun) return {dryRun: true, released, leaves: []}
@@ -448,19 +801,41 @@ export class LivePortService implements PortService {
   async show(ref: string): Promise<PortDetail> {
     const p = await this.resolvePort(ref)
     const n = (await this.nets()).find(x => x.id === p.network_id)
-    return {port: await this.view(p), network: n ? {name: n.name, id: n.id, az: n.az, cidr: n.cidr, gateway: n.gateway, vlan: n.vlan, l2Vni: n.l2Vni, labels: n.labels} : null, evidence: null}
+    return {
+      port: await this.view(p),
+      network: n
+        ? {
+            name: n.name,
+            id: n.id,
+            az: n.az,
+            cidr: n.cidr,
+            gateway: n.gateway,
+            vlan: n.vlan,
+            l2Vni: n.l2Vni,
+            labels: n.labels,
+          }
+        : null,
+      evidence: null,
+    }
   }
 
   /** Neutron's own keyset paging: sorted by name (then id), `marker` = the last port's id. */
   async list(f: PortListFilter): Promise<PortPage> {
     validateLimit(f.limit)
     const st = parseStateFilter(f.state)
-    const base: [string, string][] = [['sort_key', 'name'], ['sort_dir', 'asc'], ['sort_key', 'id'], ['sort_dir', 'asc']]
+    const base: [string, string][] = [
+      ['sort_key', 'name'],
+      ['sort_dir', 'asc'],
+      ['sort_key', 'id'],
+      ['sort_dir', 'asc'],
+    ]
     if (f.host) base.push(['binding:host_id', f.host])
     let netIds: string[] | undefined
     if (f.network) netIds = [(await this.net(f.network)).id]
     if (f.label || f.az) {
-      const nets = (await this.nets()).filter(n => (!f.label || n.labels.includes(f.label)) && (!f.az || n.az === f.az)).map(n => n.id)
+      const nets = (await this.nets())
+        .filter(n => (!f.label || n.labels.includes(f.label)) && (!f.az || n.az === f.az))
+        .map(n => n.id)
       netIds = netIds ? netIds.filter(id => nets.includes(id)) : nets
       if (netIds.length === 0) return {ports: [], next: null}
     }
@@ -474,7 +849,11 @@ export class LivePortService implements PortService {
     let marker = f.after
     const pageSize = Math.max(f.limit + 1, 100)
     for (let pages = 0; pages < 10_000 && out.length <= f.limit; pages++) {
-      const page = await this.api.ports([...base, ['limit', String(pageSize)], ...(marker ? [['marker', marker] as [string, string]] : [])])
+      const page = await this.api.ports([
+        ...base,
+        ['limit', String(pageSize)],
+        ...(marker ? [['marker', marker] as [string, string]] : []),
+      ])
       for (const p of page) {
         if (keep(p)) out.push(p)
         if (out.length > f.limit) break
@@ -496,13 +875,26 @@ export class LivePortService implements PortService {
       if (action === 'add') await this.api.addTag(n.id, label)
       else await this.api.removeTag(n.id, label)
     }
-    const labels = changed ? (action === 'add' ? [...n.labels, label].sort() : n.labels.filter(l => l !== label)) : n.labels
+    const labels = changed
+      ? action === 'add'
+        ? [...n.labels, label].sort()
+        : n.labels.filter(l => l !== label)
+      : n.labels
     return {dryRun: opts.dryRun, action, network: n.name, label, changed, labels}
   }
 
   async usage(by: 'network' | 'label'): Promise<UsageRow[]> {
     const usage = await this.usageOf(await this.nets())
-    if (by === 'network') return usage.map(u => ({name: u.name, azs: [u.az], networks: [u.name], used: u.used, free: u.free, total: u.total, exhausted: 0}))
+    if (by === 'network')
+      return usage.map(u => ({
+        name: u.name,
+        azs: [u.az],
+        networks: [u.name],
+        used: u.used,
+        free: u.free,
+        total: u.total,
+        exhausted: 0,
+      }))
     return groupByLabel(usage)
   }
 
@@ -511,36 +903,107 @@ export class LivePortService implements PortService {
     const all: NPort[] = []
     let marker: string | undefined
     for (let pages = 0; pages < 1000; pages++) {
-      const fields: [string, string][] = ['id', 'name', 'network_id', 'fixed_ips', 'binding:host_id', 'created_at'].map(f => ['fields', f])
-      const page = await this.api.ports([...fields, ['limit', '1000'], ['sort_key', 'id'], ['sort_dir', 'asc'], ...(marker ? [['marker', marker] as [string, string]] : [])])
+      const fields: [string, string][] = ['id', 'name', 'network_id', 'fixed_ips', 'binding:host_id', 'created_at'].map(
+        f => ['fields', f],
+      )
+      const page = await this.api.ports([
+        ...fields,
+        ['limit', '1000'],
+        ['sort_key', 'id'],
+        ['sort_dir', 'asc'],
+        ...(marker ? [['marker', marker] as [string, string]] : []),
+      ])
       all.push(...page)
       if (page.length < 1000) break
       marker = page.at(-1)!.id
     }
     const checks: IpamCheckItem[] = []
-    const item = (name: IpamCheckItem['name'], description: string, findings: IpamCheckItem['findings'], skipped?: string) =>
-      checks.push({name, description, status: skipped ? 'skipped' : findings.length ? 'failed' : 'ok', ...(skipped ? {reason: skipped} : {}), count: findings.length, findings: findings.slice(0, FINDINGS_MAX)})
+    const item = (
+      name: IpamCheckItem['name'],
+      description: string,
+      findings: IpamCheckItem['findings'],
+      skipped?: string,
+    ) =>
+      checks.push({
+        name,
+        description,
+        status: skipped ? 'skipped' : findings.length ? 'failed' : 'ok',
+        ...(skipped ? {reason: skipped} : {}),
+        count: findings.length,
+        findings: findings.slice(0, FINDINGS_MAX),
+      })
     const netName = new Map(nets.map(n => [n.id, n]))
-    const byIp = groupBy(all.flatMap(p => p.fixed_ips.map(f => ({ip: f.ip_address, p}))), x => x.ip)
-    item('duplicate-ips', 'the same IP held by more than one port', [...byIp].filter(([, xs]) => xs.length > 1).map(([ip, xs]) => ({subject: ip, message: `${ip} is held by ${xs.map(x => `${x.p.name || x.p.id} (${netName.get(x.p.network_id)?.name ?? x.p.network_id})`).join(', ')}`})))
-    const byName = groupBy(all.filter(p => p.name), p => p.name)
-    item('duplicate-names', 'port names held by more than one port (Neutron does not enforce unique names)', [...byName].filter(([, ps]) => ps.length > 1).map(([name, ps]) => ({subject: name, message: `${ps.length} ports are named ${name}: ${ps.map(p => p.id).join(', ')}`, evidence: {ids: ps.map(p => p.id)}})))
+    const byIp = groupBy(
+      all.flatMap(p => p.fixed_ips.map(f => ({ip: f.ip_address, p}))),
+      x => x.ip,
+    )
+    item(
+      'duplicate-ips',
+      'the same IP held by more than one port',
+      [...byIp]
+        .filter(([, xs]) => xs.length > 1)
+        .map(([ip, xs]) => ({
+          subject: ip,
+          message: `${ip} is held by ${xs.map(x => `${x.p.name || x.p.id} (${netName.get(x.p.network_id)?.name ?? x.p.network_id})`).join(', ')}`,
+        })),
+    )
+    const byName = groupBy(
+      all.filter(p => p.name),
+      p => p.name,
+    )
+    item(
+      'duplicate-names',
+      'port names held by more than one port (Neutron does not enforce unique names)',
+      [...byName]
+        .filter(([, ps]) => ps.length > 1)
+        .map(([name, ps]) => ({
+          subject: name,
+          message: `${ps.length} ports are named ${name}: ${ps.map(p => p.id).join(', ')}`,
+          evidence: {ids: ps.map(p => p.id)},
+        })),
+    )
     const bad: IpamCheckItem['findings'] = []
     for (const p of all) {
       const n = netName.get(p.network_id)
       for (const f of p.fixed_ips) {
         if (!n?.cidr || !isValidIpv4(f.ip_address) || f.subnet_id !== n.subnetId) continue
-        if (!cidrContains(n.cidr, f.ip_address) || isReserved(n.cidr, n.gateway || '0.0.0.0', f.ip_address)) bad.push({subject: p.name || p.id, message: `port ${p.name || p.id} holds ${f.ip_address}, outside ${n.cidr} or reserved`})
+        if (!cidrContains(n.cidr, f.ip_address) || isReserved(n.cidr, n.gateway || '0.0.0.0', f.ip_address))
+          bad.push({
+            subject: p.name || p.id,
+            message: `port ${p.name || p.id} holds ${f.ip_address}, outside ${n.cidr} or reserved`,
+          })
       }
     }
     item('bad-addresses', 'ports holding an address outside their subnet or a reserved one', bad)
     const known = new Set(this.ctx.inventory.hosts.map(h => h.name))
     const unknown = all.filter(p => p['binding:host_id'] && !known.has(p['binding:host_id']))
-    item('unknown-hosts', 'ports bound to a host the inventory does not know', unknown.map(p => ({subject: p.name || p.id, message: `port ${p.name || p.id} is bound to ${p['binding:host_id']}, not in the inventory of context ${this.ctx.name}`})),
-      known.size === 0 ? 'the context has no host inventory' : undefined)
-    item('missing-controller-record', 'ports the controller has no record of', [], 'the live backend has no controller API to read')
-    item('stale-controller-record', 'controller records that disagree with the port', [], 'the live backend has no controller API to read')
-    item('leaf-config-without-port', 'leaf configuration with no port behind it', [], 'read the leaves with `fabricctl leaf diff` (leaf capability)')
+    item(
+      'unknown-hosts',
+      'ports bound to a host the inventory does not know',
+      unknown.map(p => ({
+        subject: p.name || p.id,
+        message: `port ${p.name || p.id} is bound to ${p['binding:host_id']}, not in the inventory of context ${this.ctx.name}`,
+      })),
+      known.size === 0 ? 'the context has no host inventory' : undefined,
+    )
+    item(
+      'missing-controller-record',
+      'ports the controller has no record of',
+      [],
+      'the live backend has no controller API to read',
+    )
+    item(
+      'stale-controller-record',
+      'controller records that disagree with the port',
+      [],
+      'the live backend has no controller API to read',
+    )
+    item(
+      'leaf-config-without-port',
+      'leaf configuration with no port behind it',
+      [],
+      'read the leaves with `fabricctl leaf diff` (leaf capability)',
+    )
     return {ok: checks.every(c => c.status !== 'failed'), checks}
   }
 }

@@ -1,5 +1,16 @@
 import {renderFields, renderTable} from '../output/table.js'
-import type {AllocateResult, BindResultDoc, IpamCheckResult, LabelChange, LeafTouchDoc, MigrateResult, PortDetail, PortView, ReleaseResult, UsageRow} from './types.js'
+import type {
+  AllocateResult,
+  BindResultDoc,
+  IpamCheckResult,
+  LabelChange,
+  LeafTouchDoc,
+  MigrateResult,
+  PortDetail,
+  PortView,
+  ReleaseResult,
+  UsageRow,
+} from './types.js'
 
 /** Human renderings of the port, label and ipam results (the commands stay thin). */
 
@@ -8,7 +19,8 @@ const dry = (d: boolean) => (d ? 'DRY RUN (nothing changed): ' : '')
 export function leavesTable(leaves: LeafTouchDoc[]): string {
   if (leaves.length === 0) return 'leaves touched: none'
   return renderTable(leaves, [
-    {header: 'leaf', get: l => l.leaf}, {header: 'side', get: l => l.side},
+    {header: 'leaf', get: l => l.leaf},
+    {header: 'side', get: l => l.side},
     {header: 'result', get: l => (l.ok ? (l.changed ? 'configured' : 'unchanged') : `FAILED: ${l.error ?? l.cause}`)},
   ])
 }
@@ -16,10 +28,18 @@ export function leavesTable(leaves: LeafTouchDoc[]): string {
 export function renderAllocation(r: AllocateResult): string {
   const head = `${dry(r.dryRun)}${r.dryRun ? 'would create' : 'created'} ${r.created} port${r.created === 1 ? '' : 's'}${r.existing ? `, ${r.existing} existing returned unchanged` : ''}`
   const shown = r.ports.length > 50 ? r.ports.slice(0, 50) : r.ports
-  const lines = [head, renderTable(shown, [
-    {header: 'name', get: p => p.name}, {header: 'ip', get: p => p.ip}, {header: 'network', get: p => p.network}, {header: 'mac', get: p => p.mac},
-    {header: 'host', get: p => p.host}, {header: 'state', get: p => p.state}, {header: 'created', get: p => (p.created ? 'yes' : 'no (existing)')},
-  ])]
+  const lines = [
+    head,
+    renderTable(shown, [
+      {header: 'name', get: p => p.name},
+      {header: 'ip', get: p => p.ip},
+      {header: 'network', get: p => p.network},
+      {header: 'mac', get: p => p.mac},
+      {header: 'host', get: p => p.host},
+      {header: 'state', get: p => p.state},
+      {header: 'created', get: p => (p.created ? 'yes' : 'no (existing)')},
+    ]),
+  ]
   if (r.ports.length > shown.length) lines.push(`… and ${r.ports.length - shown.length} more (use --json for all)`)
   if (r.leaves.length > 0) lines.push('', leavesTable(r.leaves))
   for (const p of shown) if (p.reasons && p.state !== 'ACTIVE_ACTIVE') lines.push(`${p.name}: ${p.reasons.join('; ')}`)
@@ -29,21 +49,39 @@ export function renderAllocation(r: AllocateResult): string {
 export function renderBinding(r: BindResultDoc): string {
   return [
     renderFields([
-      ['port', `${dry(r.dryRun)}${r.port.name} (${r.port.ip}, ${r.port.mac})`], ['host', `${r.before.host ?? '(none)'} → ${r.host}`],
-      ['device', r.device ?? '(none)'], ['state', `${r.before.state} → ${r.port.state}`],
+      ['port', `${dry(r.dryRun)}${r.port.name} (${r.port.ip}, ${r.port.mac})`],
+      ['host', `${r.before.host ?? '(none)'} → ${r.host}`],
+      ['device', r.device ?? '(none)'],
+      ['state', `${r.before.state} → ${r.port.state}`],
     ]),
-    '', leavesTable(r.leaves), '', ...r.reasons.map(x => `- ${x}`),
+    '',
+    leavesTable(r.leaves),
+    '',
+    ...r.reasons.map(x => `- ${x}`),
   ].join('\n')
 }
 
 export function renderMigration(r: MigrateResult): string {
   return [
     `${dry(r.dryRun)}${r.changed ? `${r.dryRun ? 'would migrate' : 'migrated'} ${r.port.name}` : `${r.port.name}: nothing to do`}`,
-    renderTable([{k: 'before', ...r.before}, {k: 'after', ...r.after}], [
-      {header: '', get: x => x.k}, {header: 'host', get: x => x.host}, {header: 'ip', get: x => x.ip}, {header: 'mac', get: x => x.mac},
-      {header: 'device', get: x => x.device}, {header: 'state', get: x => x.state},
-    ]),
-    '', leavesTable(r.leaves), '', ...r.reasons.map(x => `- ${x}`),
+    renderTable(
+      [
+        {k: 'before', ...r.before},
+        {k: 'after', ...r.after},
+      ],
+      [
+        {header: '', get: x => x.k},
+        {header: 'host', get: x => x.host},
+        {header: 'ip', get: x => x.ip},
+        {header: 'mac', get: x => x.mac},
+        {header: 'device', get: x => x.device},
+        {header: 'state', get: x => x.state},
+      ],
+    ),
+    '',
+    leavesTable(r.leaves),
+    '',
+    ...r.reasons.map(x => `- ${x}`),
   ].join('\n')
 }
 
@@ -51,24 +89,48 @@ export function renderRelease(r: ReleaseResult): string {
   return [
     `${dry(r.dryRun)}${r.dryRun ? 'would release' : 'released'} ${r.released.length} port${r.released.length === 1 ? '' : 's'}`,
     renderTable(r.released, [
-      {header: 'name', get: p => p.name}, {header: 'ip', get: p => p.ip}, {header: 'network', get: p => p.network}, {header: 'host', get: p => p.host},
+      {header: 'name', get: p => p.name},
+      {header: 'ip', get: p => p.ip},
+      {header: 'network', get: p => p.network},
+      {header: 'host', get: p => p.host},
       {header: 'device removed', get: p => p.device},
     ]),
-    '', leavesTable(r.leaves),
+    '',
+    leavesTable(r.leaves),
   ].join('\n')
 }
 
 export function renderDetail(d: PortDetail): string {
   const p = d.port
   const fields: [string, unknown][] = [
-    ['name', p.name], ['id', p.id], ['state', p.state], ['ip', p.ip], ['mac', p.mac], ['network', p.network], ['host', p.host ?? '(unbound)'], ['instance', p.instance],
+    ['name', p.name],
+    ['id', p.id],
+    ['state', p.state],
+    ['ip', p.ip],
+    ['mac', p.mac],
+    ['network', p.network],
+    ['host', p.host ?? '(unbound)'],
+    ['instance', p.instance],
   ]
-  if (d.network) fields.push(['cidr', d.network.cidr], ['gateway', d.network.gateway], ['vlan', d.network.vlan], ['vni', d.network.l2Vni], ['labels', d.network.labels.join(', ')])
+  if (d.network)
+    fields.push(
+      ['cidr', d.network.cidr],
+      ['gateway', d.network.gateway],
+      ['vlan', d.network.vlan],
+      ['vni', d.network.l2Vni],
+      ['labels', d.network.labels.join(', ')],
+    )
   if (p.neutron) fields.push(['neutron status', p.neutron.status], ['vif type', p.neutron.vifType])
   if (d.evidence) {
     const dev = d.evidence.device
-    fields.push(['br-int device', dev ? `${dev.device} on ${dev.host} (local VLAN ${dev.localVlan}, ofport ${dev.ofport})` : '(none)'])
-    fields.push(['controller', d.evidence.controller ? `has it (host ${d.evidence.controller.host ?? 'none'})` : 'NO RECORD'])
+    fields.push([
+      'br-int device',
+      dev ? `${dev.device} on ${dev.host} (local VLAN ${dev.localVlan}, ofport ${dev.ofport})` : '(none)',
+    ])
+    fields.push([
+      'controller',
+      d.evidence.controller ? `has it (host ${d.evidence.controller.host ?? 'none'})` : 'NO RECORD',
+    ])
     fields.push(['leaf interfaces', d.evidence.leaves.join(', ') || '(none)'])
   }
   fields.push(['created', p.createdAt], ['updated', p.updatedAt])
@@ -76,31 +138,54 @@ export function renderDetail(d: PortDetail): string {
 }
 
 export function renderPortTable(ports: PortView[]): string {
-  return renderTable(ports, [
-    {header: 'name', get: p => p.name}, {header: 'ip', get: p => p.ip}, {header: 'network', get: p => p.network}, {header: 'host', get: p => p.host},
-    {header: 'state', get: p => p.state}, {header: 'mac', get: p => p.mac},
-  ], {empty: 'No ports match.'})
+  return renderTable(
+    ports,
+    [
+      {header: 'name', get: p => p.name},
+      {header: 'ip', get: p => p.ip},
+      {header: 'network', get: p => p.network},
+      {header: 'host', get: p => p.host},
+      {header: 'state', get: p => p.state},
+      {header: 'mac', get: p => p.mac},
+    ],
+    {empty: 'No ports match.'},
+  )
 }
 
 export function renderLabel(r: LabelChange): string {
-  const verb = r.action === 'add' ? (r.changed ? 'added' : 'already has') : (r.changed ? 'removed' : 'did not have')
+  const verb = r.action === 'add' ? (r.changed ? 'added' : 'already has') : r.changed ? 'removed' : 'did not have'
   return `${dry(r.dryRun)}${r.network}: ${verb} label ${r.label}${r.dryRun && r.changed ? ' (would be)' : ''}; labels now: ${r.labels.join(', ') || '(none)'}`
 }
 
 export function renderUsage(rows: UsageRow[], by: 'network' | 'label'): string {
   const pct = (r: UsageRow) => (r.total ? `${Math.round((r.used / r.total) * 100)}%` : '-')
-  return renderTable(rows, [
-    {header: by, get: r => r.name}, {header: 'az', get: r => r.azs.join(',')}, ...(by === 'label' ? [{header: 'networks', get: (r: UsageRow) => r.networks.length, align: 'right' as const}] : []),
-    {header: 'used', get: r => r.used, align: 'right'}, {header: 'free', get: r => r.free, align: 'right'}, {header: 'total', get: r => r.total, align: 'right'},
-    {header: 'use', get: pct, align: 'right'}, {header: 'exhausted', get: r => (r.exhausted ? (by === 'label' ? r.exhausted : 'yes') : '')},
-  ], {empty: 'No networks.'})
+  return renderTable(
+    rows,
+    [
+      {header: by, get: r => r.name},
+      {header: 'az', get: r => r.azs.join(',')},
+      ...(by === 'label'
+        ? [{header: 'networks', get: (r: UsageRow) => r.networks.length, align: 'right' as const}]
+        : []),
+      {header: 'used', get: r => r.used, align: 'right'},
+      {header: 'free', get: r => r.free, align: 'right'},
+      {header: 'total', get: r => r.total, align: 'right'},
+      {header: 'use', get: pct, align: 'right'},
+      {header: 'exhausted', get: r => (r.exhausted ? (by === 'label' ? r.exhausted : 'yes') : '')},
+    ],
+    {empty: 'No networks.'},
+  )
 }
 
 export function renderCheck(r: IpamCheckResult): string {
-  const lines = [renderTable(r.checks, [
-    {header: 'check', get: c => c.name}, {header: 'status', get: c => c.status.toUpperCase()}, {header: 'findings', get: c => c.count, align: 'right'},
-    {header: 'what', get: c => c.reason ?? c.description},
-  ])]
+  const lines = [
+    renderTable(r.checks, [
+      {header: 'check', get: c => c.name},
+      {header: 'status', get: c => c.status.toUpperCase()},
+      {header: 'findings', get: c => c.count, align: 'right'},
+      {header: 'what', get: c => c.reason ?? c.description},
+    ]),
+  ]
   for (const c of r.checks) {
     if (c.findings.length === 0) continue
     lines.push('', `${c.name}:`)

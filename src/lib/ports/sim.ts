@@ -12,12 +12,38 @@ import type {FabricStore} from '../store/fabric-store.js'
 import {hostNames, portNames} from '../store/names.js'
 import {type PortRow, toPort} from '../store/rows.js'
 import {
-  ambiguousPort, exhaustedError, groupByLabel, LABEL_POLICY, NETWORK_POLICY, parseStateFilter, planFill, policyOrder, portExistsError,
-  requestedNames, validateLabel, validateLimit, view,
+  ambiguousPort,
+  exhaustedError,
+  groupByLabel,
+  LABEL_POLICY,
+  NETWORK_POLICY,
+  parseStateFilter,
+  planFill,
+  policyOrder,
+  portExistsError,
+  requestedNames,
+  validateLabel,
+  validateLimit,
+  view,
 } from './common.js'
 import type {
-  AllocatedPort, AllocateRequest, AllocateResult, BindResultDoc, IpamCheckItem, IpamCheckResult, LabelChange, LeafTouchDoc,
-  MigrateResult, MigrateSide, NetworkUsage, PortDetail, PortListFilter, PortPage, PortService, ReleaseResult, UsageRow,
+  AllocatedPort,
+  AllocateRequest,
+  AllocateResult,
+  BindResultDoc,
+  IpamCheckItem,
+  IpamCheckResult,
+  LabelChange,
+  LeafTouchDoc,
+  MigrateResult,
+  MigrateSide,
+  NetworkUsage,
+  PortDetail,
+  PortListFilter,
+  PortPage,
+  PortService,
+  ReleaseResult,
+  UsageRow,
 } from './types.js'
 
 /** Thrown inside a transaction to roll a dry run back after computing exactly what it would do. */
@@ -55,7 +81,13 @@ export class SimPortService implements PortService {
   // --- lookups ------------------------------------------------------------------------------
   resolvePort(ref: string): Port {
     const ports = this.store.findPorts(ref)
-    if (ports.length === 0) throw notFound('port', ref, 'Give a port name, id or IP; list ports with `fabricctl port list`.', portNames(this.store))
+    if (ports.length === 0)
+      throw notFound(
+        'port',
+        ref,
+        'Give a port name, id or IP; list ports with `fabricctl port list`.',
+        portNames(this.store),
+      )
     if (ports.length > 1) throw ambiguousPort(ref, ports)
     return ports[0]!
   }
@@ -72,29 +104,66 @@ export class SimPortService implements PortService {
       const used = (count.get(n.name) as {n: number}).n
       const total = usableCount(n.cidr)
       const exhausted = hasFault(this.store, 'network-exhausted', n.name)
-      return {name: n.name, az: n.az, cidr: n.cidr, labels: n.labels, used, total, free: exhausted ? 0 : Math.max(0, total - used), exhausted}
+      return {
+        name: n.name,
+        az: n.az,
+        cidr: n.cidr,
+        labels: n.labels,
+        used,
+        total,
+        free: exhausted ? 0 : Math.max(0, total - used),
+        exhausted,
+      }
     })
   }
 
   private candidates(req: AllocateRequest, host: Host | undefined): Network[] {
     if (req.network !== undefined) {
       const net = this.store.network(req.network)
-      if (!net) throw notFound('network', req.network, 'List networks with `fabricctl network list`.', this.store.networks().map(x => x.name))
+      if (!net)
+        throw notFound(
+          'network',
+          req.network,
+          'List networks with `fabricctl network list`.',
+          this.store.networks().map(x => x.name),
+        )
       if (host && host.az !== net.az) {
-        throw usageError('HOST_AZ_MISMATCH', `Host ${host.name} is in ${host.az} but network ${net.name} is in ${net.az}.`, host.name, 'Pick a host in the network\'s AZ, or a network in the host\'s AZ.')
+        throw usageError(
+          'HOST_AZ_MISMATCH',
+          `Host ${host.name} is in ${host.az} but network ${net.name} is in ${net.az}.`,
+          host.name,
+          "Pick a host in the network's AZ, or a network in the host's AZ.",
+        )
       }
       return [net]
     }
-    if (req.az !== undefined && !this.store.az(req.az)) throw notFound('AZ', req.az, `Known AZs: ${this.store.azs().map(a => a.name).join(', ')}.`)
+    if (req.az !== undefined && !this.store.az(req.az))
+      throw notFound(
+        'AZ',
+        req.az,
+        `Known AZs: ${this.store
+          .azs()
+          .map(a => a.name)
+          .join(', ')}.`,
+      )
     if (req.az !== undefined && host && host.az !== req.az) {
-      throw usageError('HOST_AZ_MISMATCH', `Host ${host.name} is in ${host.az}, not in --az ${req.az}.`, req.az, 'Drop --az (the host\'s AZ is used) or pick a host in that AZ.')
+      throw usageError(
+        'HOST_AZ_MISMATCH',
+        `Host ${host.name} is in ${host.az}, not in --az ${req.az}.`,
+        req.az,
+        "Drop --az (the host's AZ is used) or pick a host in that AZ.",
+      )
     }
     const az = req.az ?? host?.az
     const nets = this.store.networks({label: req.label, az})
     if (nets.length === 0) {
       const labels = [...new Set(this.store.networks({az}).flatMap(n => n.labels))].sort()
-      throw usageError('LABEL_NOT_FOUND', `No network carries label "${req.label}"${az ? ` in ${az}` : ''}.`, req.label,
-        `Labels${az ? ` in ${az}` : ''}: ${labels.join(', ') || '(none)'}. Add one with \`fabricctl network label add NET ${req.label}\`.`)
+      throw usageError(
+        'LABEL_NOT_FOUND',
+        `No network carries label "${req.label}"${az ? ` in ${az}` : ''}.`,
+        req.label,
+        `Labels${az ? ` in ${az}` : ''}: ${labels.join(', ') || '(none)'}. Add one with \`fabricctl network label add NET ${req.label}\`.`,
+      )
     }
     return nets
   }
@@ -103,7 +172,9 @@ export class SimPortService implements PortService {
     const out = new Map<string, Port>()
     for (let i = 0; i < names.length; i += NAME_CHUNK) {
       const chunk = names.slice(i, i + NAME_CHUNK)
-      const rows = this.store.db.prepare(`SELECT * FROM ports WHERE name IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as PortRow[]
+      const rows = this.store.db
+        .prepare(`SELECT * FROM ports WHERE name IN (${chunk.map(() => '?').join(',')})`)
+        .all(...chunk) as PortRow[]
       for (const r of rows) out.set(r.name, toPort(r))
     }
     return out
@@ -113,17 +184,23 @@ export class SimPortService implements PortService {
   private freeIps(net: Network, count: number): number[] {
     const range = parseCidr(net.cidr)
     const gw = ipToNum(net.gateway)
-    const used = new Set((this.store.sql('SELECT ip_num FROM ports WHERE network = ?').raw().all(net.name) as [number][]).map(r => r[0]))
+    const used = new Set(
+      (this.store.sql('SELECT ip_num FROM ports WHERE network = ?').raw().all(net.name) as [number][]).map(r => r[0]),
+    )
     const out: number[] = []
-    for (let n = range.network + 1; n < range.broadcast && out.length < count; n++) if (n !== gw && !used.has(n)) out.push(n)
+    for (let n = range.network + 1; n < range.broadcast && out.length < count; n++)
+      if (n !== gw && !used.has(n)) out.push(n)
     return out
   }
 
   private macAllocator(): () => string {
-    const max = (this.store.sql(`SELECT max(mac) AS m FROM ports WHERE mac LIKE 'fa:16:3e:%'`).get() as {m: string | null}).m
+    const max = (
+      this.store.sql(`SELECT max(mac) AS m FROM ports WHERE mac LIKE 'fa:16:3e:%'`).get() as {m: string | null}
+    ).m
     let n = max ? Number.parseInt(max.slice(9).replaceAll(':', ''), 16) : 0
     const exists = this.store.sql('SELECT 1 FROM ports WHERE mac = ?')
-    const fmt = (k: number) => `fa:16:3e:${[(k >> 16) & 255, (k >> 8) & 255, k & 255].map(b => b.toString(16).padStart(2, '0')).join(':')}`
+    const fmt = (k: number) =>
+      `fa:16:3e:${[(k >> 16) & 255, (k >> 8) & 255, k & 255].map(b => b.toString(16).padStart(2, '0')).join(':')}`
     return () => {
       if (n < 0xff_ff_ff) return fmt(++n)
       for (;;) {
@@ -146,15 +223,30 @@ export class SimPortService implements PortService {
     const nets = this.candidates(req, host)
     const netNames = new Set(nets.map(n => n.name))
     const wanted = names.filter((n): n is string => n !== null)
-    if (new Set(wanted).size !== wanted.length) throw usageError('NAMES_NOT_UNIQUE', 'The batch names the same port twice.', req.nameTemplate ?? req.name, 'Use {i} in --name-template so each name differs.')
+    if (new Set(wanted).size !== wanted.length)
+      throw usageError(
+        'NAMES_NOT_UNIQUE',
+        'The batch names the same port twice.',
+        req.nameTemplate ?? req.name,
+        'Use {i} in --name-template so each name differs.',
+      )
     const existing = this.portsByName(wanted)
     for (const p of existing.values()) {
       if (!netNames.has(p.network)) {
-        throw usageError('PORT_NAME_CONFLICT', `Port "${p.name}" already exists on network ${p.network}, which is not ${req.label ? `a "${req.label}" network${req.az ? ` in ${req.az}` : ''}` : `network ${req.network}`}.`, p.name,
-          'Names are unique fabric-wide: release the old port first (`fabricctl port release NAME`) or use another name.')
+        throw usageError(
+          'PORT_NAME_CONFLICT',
+          `Port "${p.name}" already exists on network ${p.network}, which is not ${req.label ? `a "${req.label}" network${req.az ? ` in ${req.az}` : ''}` : `network ${req.network}`}.`,
+          p.name,
+          'Names are unique fabric-wide: release the old port first (`fabricctl port release NAME`) or use another name.',
+        )
       }
       if (req.ip !== undefined && p.ip !== req.ip) {
-        throw usageError('PORT_NAME_CONFLICT', `Port "${p.name}" already exists with IP ${p.ip}, not ${req.ip}.`, p.name, 'Release it first to change its address, or drop --ip.')
+        throw usageError(
+          'PORT_NAME_CONFLICT',
+          `Port "${p.name}" already exists with IP ${p.ip}, not ${req.ip}.`,
+          p.name,
+          'Release it first to change its address, or drop --ip.',
+        )
       }
     }
     if (req.failIfExists && existing.size > 0) throw portExistsError([...existing.keys()])
@@ -167,10 +259,30 @@ export class SimPortService implements PortService {
     if (toCreate.length > 0 && req.ip !== undefined) {
       const ip = req.ip
       const net = nets.find(n => cidrContains(n.cidr, ip))
-      if (!net) throw usageError('IP_NOT_IN_NETWORKS', `${ip} is in none of the candidate networks (${nets.map(n => `${n.name} ${n.cidr}`).join(', ')}).`, ip, 'Give an address inside one of them.')
-      if (isReserved(net.cidr, net.gateway, ip)) throw usageError('IP_RESERVED', `${ip} is the network, broadcast or gateway address of ${net.name} (${net.cidr}, gateway ${net.gateway}).`, ip, 'Those addresses are never handed out; pick another.')
-      const holder = this.store.sql('SELECT name FROM ports WHERE network = ? AND ip_num = ?').get(net.name, ipToNum(ip)) as {name: string} | undefined
-      if (holder) throw usageError('IP_IN_USE', `${ip} is already allocated on ${net.name}, to port ${holder.name}.`, ip, `Pick a free address (\`fabricctl ipam usage\`), or release ${holder.name} first.`)
+      if (!net)
+        throw usageError(
+          'IP_NOT_IN_NETWORKS',
+          `${ip} is in none of the candidate networks (${nets.map(n => `${n.name} ${n.cidr}`).join(', ')}).`,
+          ip,
+          'Give an address inside one of them.',
+        )
+      if (isReserved(net.cidr, net.gateway, ip))
+        throw usageError(
+          'IP_RESERVED',
+          `${ip} is the network, broadcast or gateway address of ${net.name} (${net.cidr}, gateway ${net.gateway}).`,
+          ip,
+          'Those addresses are never handed out; pick another.',
+        )
+      const holder = this.store
+        .sql('SELECT name FROM ports WHERE network = ? AND ip_num = ?')
+        .get(net.name, ipToNum(ip)) as {name: string} | undefined
+      if (holder)
+        throw usageError(
+          'IP_IN_USE',
+          `${ip} is already allocated on ${net.name}, to port ${holder.name}.`,
+          ip,
+          `Pick a free address (\`fabricctl ipam usage\`), or release ${holder.name} first.`,
+        )
       const u = usage.find(x => x.name === net.name)!
       if (u.free < 1) throw exhaustedError(req, 1, [u])
       picks.push({network: net, ipNum: ipToNum(ip)})
@@ -188,14 +300,26 @@ export class SimPortService implements PortService {
     // Insert ports and the controller's records (spawn flow step 3).
     const now = this.store.now()
     const nextMac = this.macAllocator()
-    const insert = this.store.sql(`INSERT INTO ports(id, name, network, ip, ip_num, mac, host, instance, underlay, overlay, created_at, updated_at)
+    const insert = this.store
+      .sql(`INSERT INTO ports(id, name, network, ip, ip_num, mac, host, instance, underlay, overlay, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 'DOWN', 'DOWN', ?, ?)`)
     const created: Port[] = []
     toCreate.forEach((x, k) => {
       const id = randomUUID()
       const pick = picks[k]!
-      const p: Port = {id, name: x.n ?? `port-${id.slice(0, 11)}`, network: pick.network.name, ip: numToIp(pick.ipNum), mac: nextMac(), host: null, instance: null,
-        underlay: 'DOWN', overlay: 'DOWN', createdAt: now, updatedAt: now}
+      const p: Port = {
+        id,
+        name: x.n ?? `port-${id.slice(0, 11)}`,
+        network: pick.network.name,
+        ip: numToIp(pick.ipNum),
+        mac: nextMac(),
+        host: null,
+        instance: null,
+        underlay: 'DOWN',
+        overlay: 'DOWN',
+        createdAt: now,
+        updatedAt: now,
+      }
       insert.run(p.id, p.name, p.network, p.ip, pick.ipNum, p.mac, now, now)
       controllerStore(this.store, p)
       created.push(p)
@@ -213,18 +337,41 @@ export class SimPortService implements PortService {
       const fresh = createdIdx.get(i)
       // A created port is re-read only when the agents/controller ran on it (bound to a host); otherwise the row is what was inserted.
       const p = fresh ? (host ? this.store.port(fresh.id)! : fresh) : existing.get(n!)!
-      return {id: p.id, name: p.name, network: p.network, ip: p.ip, mac: p.mac, host: p.host, underlay: p.underlay, overlay: p.overlay,
-        state: `${p.underlay}_${p.overlay}`, created: Boolean(fresh), ...(reasons.has(p.id) ? {reasons: reasons.get(p.id)} : {})}
+      return {
+        id: p.id,
+        name: p.name,
+        network: p.network,
+        ip: p.ip,
+        mac: p.mac,
+        host: p.host,
+        underlay: p.underlay,
+        overlay: p.overlay,
+        state: `${p.underlay}_${p.overlay}`,
+        created: Boolean(fresh),
+        ...(reasons.has(p.id) ? {reasons: reasons.get(p.id)} : {}),
+      }
     })
-    return {dryRun: req.dryRun, policy: req.label ? LABEL_POLICY : NETWORK_POLICY, candidates: usage, ports, created: created.length, existing: names.length - created.length, leaves}
+    return {
+      dryRun: req.dryRun,
+      policy: req.label ? LABEL_POLICY : NETWORK_POLICY,
+      candidates: usage,
+      ports,
+      created: created.length,
+      existing: names.length - created.length,
+      leaves,
+    }
   }
 
   // --- bind / migrate / release -------------------------------------------------------------
   private checkAz(port: Port, host: Host): void {
     const net = this.store.network(port.network)
     if (net && net.az !== host.az) {
-      throw usageError('HOST_AZ_MISMATCH', `Host ${host.name} is in ${host.az} but port ${port.name}'s network ${net.name} is in ${net.az}.`, host.name,
-        `A port keeps its IP only inside its network's AZ: pick a host in ${net.az} (\`fabricctl host list --az ${net.az}\`).`)
+      throw usageError(
+        'HOST_AZ_MISMATCH',
+        `Host ${host.name} is in ${host.az} but port ${port.name}'s network ${net.name} is in ${net.az}.`,
+        host.name,
+        `A port keeps its IP only inside its network's AZ: pick a host in ${net.az} (\`fabricctl host list --az ${net.az}\`).`,
+      )
     }
   }
 
@@ -233,14 +380,26 @@ export class SimPortService implements PortService {
       const port = this.resolvePort(ref)
       const host = this.host(hostName)
       if (port.host !== null && port.host !== host.name) {
-        throw usageError('PORT_BOUND_ELSEWHERE', `Port ${port.name} is bound to ${port.host}, not ${host.name}.`, ref,
-          `To move it keeping its IP and MAC, run \`fabricctl port migrate ${port.name} --to-host ${host.name}\`.`)
+        throw usageError(
+          'PORT_BOUND_ELSEWHERE',
+          `Port ${port.name} is bound to ${port.host}, not ${host.name}.`,
+          ref,
+          `To move it keeping its IP and MAC, run \`fabricctl port migrate ${port.name} --to-host ${host.name}\`.`,
+        )
       }
       this.checkAz(port, host)
       const before = {host: port.host, state: `${port.underlay}_${port.overlay}`}
       const r = bindPorts(this.store, [port], host.name)
       const o = r.outcomes[0]!
-      return {dryRun: opts.dryRun, port: view(this.store.port(port.id)!), before, host: host.name, device: o.wiring.device, leaves: r.leaves.map(touchDoc), reasons: o.reasons}
+      return {
+        dryRun: opts.dryRun,
+        port: view(this.store.port(port.id)!),
+        before,
+        host: host.name,
+        device: o.wiring.device,
+        leaves: r.leaves.map(touchDoc),
+        reasons: o.reasons,
+      }
     })
   }
 
@@ -249,16 +408,40 @@ export class SimPortService implements PortService {
       const port = this.resolvePort(ref)
       const host = this.host(toHost)
       this.checkAz(port, host)
-      const side = (p: Port): MigrateSide => ({host: p.host, ip: p.ip, mac: p.mac, state: `${p.underlay}_${p.overlay}`, device: this.store.ovsPortOf(p.id)?.device ?? null})
+      const side = (p: Port): MigrateSide => ({
+        host: p.host,
+        ip: p.ip,
+        mac: p.mac,
+        state: `${p.underlay}_${p.overlay}`,
+        device: this.store.ovsPortOf(p.id)?.device ?? null,
+      })
       const before = side(port)
       if (port.host === host.name) {
-        return {dryRun: opts.dryRun, changed: false, port: view(port), before, after: before, leaves: [], reasons: [`port ${port.name} is already on ${host.name}; nothing to move (to re-run the agent and controller, use \`fabricctl port bind\`)`]}
+        return {
+          dryRun: opts.dryRun,
+          changed: false,
+          port: view(port),
+          before,
+          after: before,
+          leaves: [],
+          reasons: [
+            `port ${port.name} is already on ${host.name}; nothing to move (to re-run the agent and controller, use \`fabricctl port bind\`)`,
+          ],
+        }
       }
       const r = bindPorts(this.store, [port], host.name)
       const now = this.store.port(port.id)!
       if (now.ip !== port.ip || now.mac !== port.mac) throw new Error('migrate changed the IP or MAC') // invariant
       const reasons = [...r.removed.map(d => `removed ${d.device} from br-int of ${d.host}`), ...r.outcomes[0]!.reasons]
-      return {dryRun: opts.dryRun, changed: true, port: view(now), before, after: side(now), leaves: r.leaves.map(touchDoc), reasons}
+      return {
+        dryRun: opts.dryRun,
+        changed: true,
+        port: view(now),
+        before,
+        after: side(now),
+        leaves: r.leaves.map(touchDoc),
+        reasons,
+      }
     })
   }
 
@@ -273,13 +456,29 @@ export class SimPortService implements PortService {
         else ports.set(found[0]!.id, found[0]!)
       }
       if (missing.length > 0) {
-        throw new FabricError({code: 'PORT_NOT_FOUND', message: `No port named ${missing.map(m => `"${m}"`).join(', ')}.`, value: missing,
-          hint: 'Nothing was released. Give port names, ids or IPs; list ports with `fabricctl port list`.', exitCode: EXIT.USAGE})
+        throw new FabricError({
+          code: 'PORT_NOT_FOUND',
+          message: `No port named ${missing.map(m => `"${m}"`).join(', ')}.`,
+          value: missing,
+          hint: 'Nothing was released. Give port names, ids or IPs; list ports with `fabricctl port list`.',
+          exitCode: EXIT.USAGE,
+        })
       }
       const list = [...ports.values()]
       const devices = new Map(list.map(p => [p.id, this.store.ovsPortOf(p.id)?.device ?? null]))
       const r = deletePorts(this.store, list)
-      return {dryRun: opts.dryRun, released: list.map(p => ({id: p.id, name: p.name, ip: p.ip, network: p.network, host: p.host, device: devices.get(p.id) ?? null})), leaves: r.leaves.map(touchDoc)}
+      return {
+        dryRun: opts.dryRun,
+        released: list.map(p => ({
+          id: p.id,
+          name: p.name,
+          ip: p.ip,
+          network: p.network,
+          host: p.host,
+          device: devices.get(p.id) ?? null,
+        })),
+        leaves: r.leaves.map(touchDoc),
+      }
     })
   }
 
@@ -291,7 +490,18 @@ export class SimPortService implements PortService {
     const ctl = this.store.controllerPort(port.id)
     return {
       port: view(port),
-      network: net ? {name: net.name, id: net.id, az: net.az, cidr: net.cidr, gateway: net.gateway, vlan: net.vlan, l2Vni: net.l2Vni, labels: net.labels} : null,
+      network: net
+        ? {
+            name: net.name,
+            id: net.id,
+            az: net.az,
+            cidr: net.cidr,
+            gateway: net.gateway,
+            vlan: net.vlan,
+            l2Vni: net.l2Vni,
+            labels: net.labels,
+          }
+        : null,
       evidence: {
         device: dev ? {host: dev.host, device: dev.device, localVlan: dev.localVlan, ofport: dev.ofport} : null,
         controller: ctl ? {host: ctl.host, ip: ctl.ip, mac: ctl.mac} : null,
@@ -318,14 +528,23 @@ export class SimPortService implements PortService {
     if (f.host !== undefined) add('p.host = @host', 'host', f.host)
     if (f.network !== undefined) {
       const net = this.store.network(f.network)
-      if (!net) throw notFound('network', f.network, 'List networks with `fabricctl network list`.', this.store.networks().map(x => x.name))
+      if (!net)
+        throw notFound(
+          'network',
+          f.network,
+          'List networks with `fabricctl network list`.',
+          this.store.networks().map(x => x.name),
+        )
       add('p.network = @network', 'network', net.name)
     }
-    if (f.label !== undefined) add('p.network IN (SELECT network FROM network_labels WHERE label = @label)', 'label', f.label)
+    if (f.label !== undefined)
+      add('p.network IN (SELECT network FROM network_labels WHERE label = @label)', 'label', f.label)
     if (f.az !== undefined) add('p.network IN (SELECT name FROM networks WHERE az = @az)', 'az', f.az)
     if (st.underlay) add('p.underlay = @underlay', 'underlay', st.underlay)
     if (st.overlay) add('p.overlay = @overlay', 'overlay', st.overlay)
-    const rows = this.store.sql(`SELECT p.* FROM ports p ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY p.name LIMIT @limit`).all(params) as PortRow[]
+    const rows = this.store
+      .sql(`SELECT p.* FROM ports p ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY p.name LIMIT @limit`)
+      .all(params) as PortRow[]
     const more = rows.length > f.limit
     const page = rows.slice(0, f.limit).map(r => view(toPort(r)))
     return {ports: page, next: more ? page.at(-1)!.name : null}
@@ -335,17 +554,42 @@ export class SimPortService implements PortService {
     validateLabel(label)
     return this.run(opts.dryRun, () => {
       const net = this.store.network(network)
-      if (!net) throw notFound('network', network, 'List networks with `fabricctl network list`.', this.store.networks().map(x => x.name))
-      const changed = action === 'add'
-        ? this.store.sql('INSERT OR IGNORE INTO network_labels(network, label) VALUES (?, ?)').run(net.name, label).changes > 0
-        : this.store.sql('DELETE FROM network_labels WHERE network = ? AND label = ?').run(net.name, label).changes > 0
-      return {dryRun: opts.dryRun, action, network: net.name, label, changed, labels: this.store.network(net.name)!.labels}
+      if (!net)
+        throw notFound(
+          'network',
+          network,
+          'List networks with `fabricctl network list`.',
+          this.store.networks().map(x => x.name),
+        )
+      const changed =
+        action === 'add'
+          ? this.store.sql('INSERT OR IGNORE INTO network_labels(network, label) VALUES (?, ?)').run(net.name, label)
+              .changes > 0
+          : this.store.sql('DELETE FROM network_labels WHERE network = ? AND label = ?').run(net.name, label).changes >
+            0
+      return {
+        dryRun: opts.dryRun,
+        action,
+        network: net.name,
+        label,
+        changed,
+        labels: this.store.network(net.name)!.labels,
+      }
     })
   }
 
   async usage(by: 'network' | 'label'): Promise<UsageRow[]> {
     const usage = this.usageOf(this.store.networks())
-    if (by === 'network') return usage.map(u => ({name: u.name, azs: [u.az], networks: [u.name], used: u.used, free: u.free, total: u.total, exhausted: u.exhausted ? 1 : 0}))
+    if (by === 'network')
+      return usage.map(u => ({
+        name: u.name,
+        azs: [u.az],
+        networks: [u.name],
+        used: u.used,
+        free: u.free,
+        total: u.total,
+        exhausted: u.exhausted ? 1 : 0,
+      }))
     return groupByLabel(usage)
   }
 
@@ -353,35 +597,111 @@ export class SimPortService implements PortService {
     const s = this.store
     const checks: IpamCheckItem[] = []
     const item = (name: IpamCheckItem['name'], description: string, all: IpamCheckItem['findings']): void => {
-      checks.push({name, description, status: all.length > 0 ? 'failed' : 'ok', count: all.length, findings: all.slice(0, FINDINGS_MAX)})
+      checks.push({
+        name,
+        description,
+        status: all.length > 0 ? 'failed' : 'ok',
+        count: all.length,
+        findings: all.slice(0, FINDINGS_MAX),
+      })
     }
 
-    const dups = s.sql(`SELECT n.tenant AS tenant, p.ip AS ip, group_concat(p.name || ' (' || p.network || ')', ', ') AS ports FROM ports p JOIN networks n ON n.name = p.network
-      GROUP BY n.tenant, p.ip HAVING count(*) > 1 ORDER BY n.tenant, p.ip_num`).all() as {tenant: string; ip: string; ports: string}[]
-    item('duplicate-ips', 'the same IP held by more than one port in a tenant (VRF)', dups.map(d => ({subject: d.ip, message: `${d.ip} is held by ${d.ports} in tenant ${d.tenant}`, evidence: {tenant: d.tenant, ports: d.ports}})))
+    const dups = s
+      .sql(
+        `SELECT n.tenant AS tenant, p.ip AS ip, group_concat(p.name || ' (' || p.network || ')', ', ') AS ports FROM ports p JOIN networks n ON n.name = p.network
+      GROUP BY n.tenant, p.ip HAVING count(*) > 1 ORDER BY n.tenant, p.ip_num`,
+      )
+      .all() as {tenant: string; ip: string; ports: string}[]
+    item(
+      'duplicate-ips',
+      'the same IP held by more than one port in a tenant (VRF)',
+      dups.map(d => ({
+        subject: d.ip,
+        message: `${d.ip} is held by ${d.ports} in tenant ${d.tenant}`,
+        evidence: {tenant: d.tenant, ports: d.ports},
+      })),
+    )
 
     const bad: IpamCheckItem['findings'] = []
     for (const n of s.networks()) {
       const r = parseCidr(n.cidr)
-      const rows = s.sql('SELECT name, ip FROM ports WHERE network = ? AND (ip_num <= ? OR ip_num >= ? OR ip_num = ?) ORDER BY ip_num').all(n.name, r.network, r.broadcast, ipToNum(n.gateway)) as {name: string; ip: string}[]
-      for (const p of rows) bad.push({subject: p.name, message: `port ${p.name} holds ${p.ip}, outside ${n.cidr} or reserved (network, broadcast, gateway ${n.gateway})`, evidence: {network: n.name, ip: p.ip}})
+      const rows = s
+        .sql(
+          'SELECT name, ip FROM ports WHERE network = ? AND (ip_num <= ? OR ip_num >= ? OR ip_num = ?) ORDER BY ip_num',
+        )
+        .all(n.name, r.network, r.broadcast, ipToNum(n.gateway)) as {name: string; ip: string}[]
+      for (const p of rows)
+        bad.push({
+          subject: p.name,
+          message: `port ${p.name} holds ${p.ip}, outside ${n.cidr} or reserved (network, broadcast, gateway ${n.gateway})`,
+          evidence: {network: n.name, ip: p.ip},
+        })
     }
     item('bad-addresses', 'ports holding an address outside their network or a reserved one', bad)
 
-    const unknown = s.sql('SELECT p.name AS name, p.host AS host FROM ports p LEFT JOIN hosts h ON h.name = p.host WHERE p.host IS NOT NULL AND h.name IS NULL ORDER BY p.name').all() as {name: string; host: string}[]
-    item('unknown-hosts', 'ports bound to a host the fabric does not know', unknown.map(u => ({subject: u.name, message: `port ${u.name} is bound to unknown host ${u.host}`, evidence: {host: u.host}})))
+    const unknown = s
+      .sql(
+        'SELECT p.name AS name, p.host AS host FROM ports p LEFT JOIN hosts h ON h.name = p.host WHERE p.host IS NOT NULL AND h.name IS NULL ORDER BY p.name',
+      )
+      .all() as {name: string; host: string}[]
+    item(
+      'unknown-hosts',
+      'ports bound to a host the fabric does not know',
+      unknown.map(u => ({
+        subject: u.name,
+        message: `port ${u.name} is bound to unknown host ${u.host}`,
+        evidence: {host: u.host},
+      })),
+    )
 
-    const noCtl = s.sql('SELECT p.name AS name, p.id AS id, p.host AS host FROM ports p LEFT JOIN controller_ports c ON c.port_id = p.id WHERE c.port_id IS NULL ORDER BY p.name').all() as {name: string; id: string; host: string | null}[]
-    item('missing-controller-record', 'ports the controller has no record of (it cannot configure their leaves)', noCtl.map(p => ({subject: p.name, message: `the controller has no record of port ${p.name} (${p.id})`, evidence: {id: p.id, host: p.host}})))
+    const noCtl = s
+      .sql(
+        'SELECT p.name AS name, p.id AS id, p.host AS host FROM ports p LEFT JOIN controller_ports c ON c.port_id = p.id WHERE c.port_id IS NULL ORDER BY p.name',
+      )
+      .all() as {name: string; id: string; host: string | null}[]
+    item(
+      'missing-controller-record',
+      'ports the controller has no record of (it cannot configure their leaves)',
+      noCtl.map(p => ({
+        subject: p.name,
+        message: `the controller has no record of port ${p.name} (${p.id})`,
+        evidence: {id: p.id, host: p.host},
+      })),
+    )
 
-    const stale = s.sql(`SELECT c.port_id AS id, p.name AS name, c.host AS chost, p.host AS phost, c.ip AS cip, p.ip AS pip, c.mac AS cmac, p.mac AS pmac, c.network AS cnet, p.network AS pnet
+    const stale = s
+      .sql(
+        `SELECT c.port_id AS id, p.name AS name, c.host AS chost, p.host AS phost, c.ip AS cip, p.ip AS pip, c.mac AS cmac, p.mac AS pmac, c.network AS cnet, p.network AS pnet
       FROM controller_ports c LEFT JOIN ports p ON p.id = c.port_id
-      WHERE p.id IS NULL OR c.host IS NOT p.host OR c.ip != p.ip OR c.mac != p.mac OR c.network != p.network ORDER BY c.port_id`).all() as Record<string, string | null>[]
-    item('stale-controller-record', 'controller records that disagree with the port (host, IP, MAC, network) or outlive it', stale.map(r => r.name === null
-      ? {subject: r.id!, message: `the controller still holds port ${r.id}, which no longer exists`, evidence: {id: r.id, host: r.chost, ip: r.cip}}
-      : {subject: r.name, message: `the controller has port ${r.name} on ${r.chost ?? 'no host'} with ${r.cip}/${r.cmac}; the port is on ${r.phost ?? 'no host'} with ${r.pip}/${r.pmac}`, evidence: {controller: {host: r.chost, ip: r.cip, mac: r.cmac, network: r.cnet}, port: {host: r.phost, ip: r.pip, mac: r.pmac, network: r.pnet}}}))
+      WHERE p.id IS NULL OR c.host IS NOT p.host OR c.ip != p.ip OR c.mac != p.mac OR c.network != p.network ORDER BY c.port_id`,
+      )
+      .all() as Record<string, string | null>[]
+    item(
+      'stale-controller-record',
+      'controller records that disagree with the port (host, IP, MAC, network) or outlive it',
+      stale.map(r =>
+        r.name === null
+          ? {
+              subject: r.id!,
+              message: `the controller still holds port ${r.id}, which no longer exists`,
+              evidence: {id: r.id, host: r.chost, ip: r.cip},
+            }
+          : {
+              subject: r.name,
+              message: `the controller has port ${r.name} on ${r.chost ?? 'no host'} with ${r.cip}/${r.cmac}; the port is on ${r.phost ?? 'no host'} with ${r.pip}/${r.pmac}`,
+              evidence: {
+                controller: {host: r.chost, ip: r.cip, mac: r.cmac, network: r.cnet},
+                port: {host: r.phost, ip: r.pip, mac: r.pmac, network: r.pnet},
+              },
+            },
+      ),
+    )
 
-    item('leaf-config-without-port', 'leaf configuration (an interface VLAN or a VNI) with no port behind it', this.leafLeftovers())
+    item(
+      'leaf-config-without-port',
+      'leaf configuration (an interface VLAN or a VNI) with no port behind it',
+      this.leafLeftovers(),
+    )
     return {ok: checks.every(c => c.status !== 'failed'), checks}
   }
 
@@ -390,15 +710,29 @@ export class SimPortService implements PortService {
     const networks = new Map(this.store.networks().map(n => [n.name, n]))
     const tenants = new Map(this.store.tenants().map(t => [t.name, t]))
     const out: IpamCheckItem['findings'] = []
-    for (const {leaf, running} of this.store.sql('SELECT leaf, running FROM leaf_configs ORDER BY leaf').all() as {leaf: string; running: string}[]) {
+    for (const {leaf, running} of this.store.sql('SELECT leaf, running FROM leaf_configs ORDER BY leaf').all() as {
+      leaf: string
+      running: string
+    }[]) {
       const run = canonicalLeafConfig(JSON.parse(running) as LeafConfig)
       const want = desiredLeafConfig(leafAttachments(this.store, leaf, 'cabling'), networks, tenants)
       for (const [iface, {vlans}] of Object.entries(run.interfaces)) {
         const allowed = new Set(want.interfaces[iface]?.vlans ?? [])
-        for (const v of vlans) if (!allowed.has(v)) out.push({subject: `${leaf}:${iface}`, message: `${leaf} ${iface} allows VLAN ${v} but no port of that network is on the host behind it`, evidence: {leaf, interface: iface, vlan: v}})
+        for (const v of vlans)
+          if (!allowed.has(v))
+            out.push({
+              subject: `${leaf}:${iface}`,
+              message: `${leaf} ${iface} allows VLAN ${v} but no port of that network is on the host behind it`,
+              evidence: {leaf, interface: iface, vlan: v},
+            })
       }
       for (const vni of Object.keys(run.vnis)) {
-        if (!want.vnis[vni]) out.push({subject: `${leaf}:vni${vni}`, message: `${leaf} carries VNI ${vni} (${run.vnis[vni]!.network}) but no host under it has a port of that network`, evidence: {leaf, vni: Number(vni), network: run.vnis[vni]!.network}})
+        if (!want.vnis[vni])
+          out.push({
+            subject: `${leaf}:vni${vni}`,
+            message: `${leaf} carries VNI ${vni} (${run.vnis[vni]!.network}) but no host under it has a port of that network`,
+            evidence: {leaf, vni: Number(vni), network: run.vnis[vni]!.network},
+          })
       }
     }
     return out
@@ -406,5 +740,12 @@ export class SimPortService implements PortService {
 }
 
 function touchDoc(t: LeafTouch): LeafTouchDoc {
-  return {leaf: t.leaf, side: t.side, ok: t.ok, changed: t.changed, ...(t.error ? {error: t.error} : {}), ...(t.cause ? {cause: t.cause} : {})}
+  return {
+    leaf: t.leaf,
+    side: t.side,
+    ok: t.ok,
+    changed: t.changed,
+    ...(t.error ? {error: t.error} : {}),
+    ...(t.cause ? {cause: t.cause} : {}),
+  }
 }

@@ -69,7 +69,14 @@ export interface AllocatedPort {
   reasons?: string[]
 }
 
-export interface LeafTouchDoc { leaf: string; side: 'old' | 'new' | 'both'; ok: boolean; changed: boolean; error?: string; cause?: string }
+export interface LeafTouchDoc {
+  leaf: string
+  side: 'old' | 'new' | 'both'
+  ok: boolean
+  changed: boolean
+  error?: string
+  cause?: string
+}
 
 export interface AllocateResult {
   dryRun: boolean
@@ -91,7 +98,13 @@ export interface BindResultDoc {
   reasons: string[]
 }
 
-export interface MigrateSide { host: string | null; ip: string; mac: string; state: string; device: string | null }
+export interface MigrateSide {
+  host: string | null
+  ip: string
+  mac: string
+  state: string
+  device: string | null
+}
 
 export interface MigrateResult {
   dryRun: boolean
@@ -111,7 +124,16 @@ export interface ReleaseResult {
 
 export interface PortDetail {
   port: PortView
-  network: {name: string; id: string; az: string; cidr: string; gateway: string; vlan: number; l2Vni: number | null; labels: string[]} | null
+  network: {
+    name: string
+    id: string
+    az: string
+    cidr: string
+    gateway: string
+    vlan: number
+    l2Vni: number | null
+    labels: string[]
+  } | null
   evidence: {
     device: {host: string; device: string; localVlan: number; ofport: number} | null
     controller: {host: string | null; ip: string; mac: string} | null
@@ -131,7 +153,10 @@ export interface PortListFilter {
   after?: string
 }
 
-export interface PortPage { ports: PortView[]; next: string | null }
+export interface PortPage {
+  ports: PortView[]
+  next: string | null
+}
 
 export interface LabelChange {
   dryRun: boolean
@@ -153,10 +178,21 @@ export interface UsageRow {
   exhausted: number
 }
 
-export interface IpamFinding { subject: string; message: string; evidence?: Record<string, unknown> }
+export interface IpamFinding {
+  subject: string
+  message: string
+  evidence?: Record<string, unknown>
+}
 
 export interface IpamCheckItem {
-  name: 'duplicate-ips' | 'duplicate-names' | 'bad-addresses' | 'unknown-hosts' | 'missing-controller-record' | 'stale-controller-record' | 'leaf-config-without-port'
+  name:
+    | 'duplicate-ips'
+    | 'duplicate-names'
+    | 'bad-addresses'
+    | 'unknown-hosts'
+    | 'missing-controller-record'
+    | 'stale-controller-record'
+    | 'leaf-config-without-port'
   description: string
   status: 'ok' | 'failed' | 'skipped'
   reason?: string
@@ -165,4 +201,7 @@ export interface IpamCheckItem {
   findings: IpamFinding[]
 }
 
-export interface IpamCheckResult { ok: boolean; checks: IpamCheckItem[] }
+export interface IpamCheckResult {
+  ok: boolean
+  checks: IpamCheckItem[]
+}

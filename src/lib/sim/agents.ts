@@ -38,16 +38,32 @@ export interface BindOutcome {
   reasons: string[]
 }
 
-export interface RemovedDevice { host: string; device: string; portId: string }
+export interface RemovedDevice {
+  host: string
+  device: string
+  portId: string
+}
 
 export interface LeafTouch extends LeafPushOutcome {
   /** Which side of a move the leaf serves: the port's old host, its new host, or both. */
   side: 'old' | 'new' | 'both'
 }
 
-export interface BindResult { outcomes: BindOutcome[]; leaves: LeafTouch[]; removed: RemovedDevice[] }
+export interface BindResult {
+  outcomes: BindOutcome[]
+  leaves: LeafTouch[]
+  removed: RemovedDevice[]
+}
 
-interface HostFacts { name: string; az: string; role: string; ovs_version: string | null; ovs_running: number; plugging: 'direct' | 'qbr'; agent_alive: number }
+interface HostFacts {
+  name: string
+  az: string
+  role: string
+  ovs_version: string | null
+  ovs_running: number
+  plugging: 'direct' | 'qbr'
+  agent_alive: number
+}
 
 /** Per-call caches: one bind of 10,000 ports on a host must not rescan br-int per port. */
 class WiringCache {
@@ -60,7 +76,12 @@ class WiringCache {
 
   host(name: string): HostFacts | undefined {
     if (!this.hosts.has(name)) {
-      this.hosts.set(name, this.store.sql('SELECT name, az, role, ovs_version, ovs_running, plugging, agent_alive FROM hosts WHERE name = ?').get(name) as HostFacts | undefined)
+      this.hosts.set(
+        name,
+        this.store
+          .sql('SELECT name, az, role, ovs_version, ovs_running, plugging, agent_alive FROM hosts WHERE name = ?')
+          .get(name) as HostFacts | undefined,
+      )
     }
     return this.hosts.get(name)
   }
@@ -70,7 +91,11 @@ class WiringCache {
     let m = this.vlans.get(host)
     if (!m) {
       m = new Map()
-      const rows = this.store.sql('SELECT DISTINCT p.network AS network, o.local_vlan AS vlan FROM ovs_ports o JOIN ports p ON p.id = o.port_id WHERE o.host = ?').all(host) as {network: string; vlan: number}[]
+      const rows = this.store
+        .sql(
+          'SELECT DISTINCT p.network AS network, o.local_vlan AS vlan FROM ovs_ports o JOIN ports p ON p.id = o.port_id WHERE o.host = ?',
+        )
+        .all(host) as {network: string; vlan: number}[]
       for (const r of rows) m.set(r.network, r.vlan)
       this.vlans.set(host, m)
     }
@@ -80,7 +105,10 @@ class WiringCache {
   nextOfport(host: string): number {
     let n = this.ofports.get(host)
     // ofport 1 is int-br-bond on br-int.
-    if (n === undefined) n = (this.store.sql('SELECT coalesce(max(ofport), 1) AS m FROM ovs_ports WHERE host = ?').get(host) as {m: number}).m
+    if (n === undefined)
+      n = (
+        this.store.sql('SELECT coalesce(max(ofport), 1) AS m FROM ovs_ports WHERE host = ?').get(host) as {m: number}
+      ).m
     n += 1
     this.ofports.set(host, n)
     return n
@@ -89,12 +117,23 @@ class WiringCache {
   /** The leaves the controller believes a host is cabled to (its host→leaf map). */
   controllerLeaves(host: string): string[] {
     let l = this.leaves.get(host)
-    if (!l) this.leaves.set(host, (l = (this.store.sql('SELECT leaf FROM controller_host_map WHERE host = ? ORDER BY leaf').all(host) as {leaf: string}[]).map(r => r.leaf)))
+    if (!l)
+      this.leaves.set(
+        host,
+        (l = (
+          this.store.sql('SELECT leaf FROM controller_host_map WHERE host = ? ORDER BY leaf').all(host) as {
+            leaf: string
+          }[]
+        ).map(r => r.leaf)),
+      )
     return l
   }
 
   topology(az: string): string {
-    return (this.store.sql('SELECT topology FROM azs WHERE name = ?').get(az) as {topology: string} | undefined)?.topology ?? 'spine-leaf'
+    return (
+      (this.store.sql('SELECT topology FROM azs WHERE name = ?').get(az) as {topology: string} | undefined)?.topology ??
+      'spine-leaf'
+    )
   }
 }
 
@@ -105,40 +144,99 @@ function freeLocalVlan(used: Map<string, number>): number {
 }
 
 /** Step 4–5: the device appears on the host and its agent wires it (or does not). */
-export function agentWire(store: FabricStore, port: Pick<Port, 'id' | 'network'>, hostName: string, cache = new WiringCache(store)): AgentWiring {
+export function agentWire(
+  store: FabricStore,
+  port: Pick<Port, 'id' | 'network'>,
+  hostName: string,
+  cache = new WiringCache(store),
+): AgentWiring {
   const host = cache.host(hostName)
-  if (!host) return {host: hostName, device: null, localVlan: null, ofport: null, underlay: 'ERROR', reason: `host ${hostName} is unknown`}
+  if (!host)
+    return {
+      host: hostName,
+      device: null,
+      localVlan: null,
+      ofport: null,
+      underlay: 'ERROR',
+      reason: `host ${hostName} is unknown`,
+    }
   if (host.role === 'baremetal' || host.ovs_version === null) {
-    return {host: hostName, device: null, localVlan: null, ofport: null, underlay: 'ACTIVE', reason: 'bare-metal host: no OVS, the bond is the instance\'s own NIC'}
+    return {
+      host: hostName,
+      device: null,
+      localVlan: null,
+      ofport: null,
+      underlay: 'ACTIVE',
+      reason: "bare-metal host: no OVS, the bond is the instance's own NIC",
+    }
   }
   const device = deviceName(host.plugging === 'qbr' ? 'qvo' : 'tap', port.id)
-  const existing = store.sql('SELECT local_vlan, ofport FROM ovs_ports WHERE host = ? AND device = ?').get(hostName, device) as {local_vlan: number; ofport: number} | undefined
+  const existing = store
+    .sql('SELECT local_vlan, ofport FROM ovs_ports WHERE host = ? AND device = ?')
+    .get(hostName, device) as {local_vlan: number; ofport: number} | undefined
   if (host.agent_alive === 0 || hasFault(store, 'agent-down', hostName)) {
-    return {host: hostName, device: existing ? device : null, localVlan: existing?.local_vlan ?? null, ofport: existing?.ofport ?? null, underlay: 'BUILD',
-      reason: `the OVS agent on ${hostName} is down: the device is not wired, underlay stays BUILD`}
+    return {
+      host: hostName,
+      device: existing ? device : null,
+      localVlan: existing?.local_vlan ?? null,
+      ofport: existing?.ofport ?? null,
+      underlay: 'BUILD',
+      reason: `the OVS agent on ${hostName} is down: the device is not wired, underlay stays BUILD`,
+    }
   }
   if (host.ovs_running === 0) {
-    return {host: hostName, device: null, localVlan: null, ofport: null, underlay: 'ERROR', reason: `ovs-vswitchd is not running on ${hostName}: the agent cannot add ${device} to br-int`}
+    return {
+      host: hostName,
+      device: null,
+      localVlan: null,
+      ofport: null,
+      underlay: 'ERROR',
+      reason: `ovs-vswitchd is not running on ${hostName}: the agent cannot add ${device} to br-int`,
+    }
   }
-  if (existing) return {host: hostName, device, localVlan: existing.local_vlan, ofport: existing.ofport, underlay: 'ACTIVE', reason: `${device} already on br-int (VLAN ${existing.local_vlan})`}
+  if (existing)
+    return {
+      host: hostName,
+      device,
+      localVlan: existing.local_vlan,
+      ofport: existing.ofport,
+      underlay: 'ACTIVE',
+      reason: `${device} already on br-int (VLAN ${existing.local_vlan})`,
+    }
   const vlans = cache.localVlans(hostName)
   let localVlan = vlans.get(port.network)
   if (localVlan === undefined) vlans.set(port.network, (localVlan = freeLocalVlan(vlans)))
   const ofport = cache.nextOfport(hostName)
-  store.sql('INSERT INTO ovs_ports(host, device, port_id, local_vlan, ofport) VALUES (?, ?, ?, ?, ?)').run(hostName, device, port.id, localVlan, ofport)
-  return {host: hostName, device, localVlan, ofport, underlay: 'ACTIVE', reason: `agent wired ${device} on br-int of ${hostName}, local VLAN ${localVlan}, ofport ${ofport}`}
+  store
+    .sql('INSERT INTO ovs_ports(host, device, port_id, local_vlan, ofport) VALUES (?, ?, ?, ?, ?)')
+    .run(hostName, device, port.id, localVlan, ofport)
+  return {
+    host: hostName,
+    device,
+    localVlan,
+    ofport,
+    underlay: 'ACTIVE',
+    reason: `agent wired ${device} on br-int of ${hostName}, local VLAN ${localVlan}, ofport ${ofport}`,
+  }
 }
 
 /** The vNIC is deleted: its device leaves br-int wherever it is (or only on `host`). */
 export function agentUnwire(store: FabricStore, portId: string, host?: string): RemovedDevice[] {
-  const rows = store.sql('SELECT host, device, port_id FROM ovs_ports WHERE port_id = ? AND (? IS NULL OR host = ?)').all(portId, host ?? null, host ?? null) as {host: string; device: string; port_id: string}[]
-  if (rows.length > 0) store.sql('DELETE FROM ovs_ports WHERE port_id = ? AND (? IS NULL OR host = ?)').run(portId, host ?? null, host ?? null)
+  const rows = store
+    .sql('SELECT host, device, port_id FROM ovs_ports WHERE port_id = ? AND (? IS NULL OR host = ?)')
+    .all(portId, host ?? null, host ?? null) as {host: string; device: string; port_id: string}[]
+  if (rows.length > 0)
+    store
+      .sql('DELETE FROM ovs_ports WHERE port_id = ? AND (? IS NULL OR host = ?)')
+      .run(portId, host ?? null, host ?? null)
   return rows.map(r => ({host: r.host, device: r.device, portId: r.port_id}))
 }
 
 /** Step 3: Neutron sends a new port to the controller, which stores it. */
 export function controllerStore(store: FabricStore, port: Pick<Port, 'id' | 'network' | 'host' | 'ip' | 'mac'>): void {
-  store.sql('INSERT OR REPLACE INTO controller_ports(port_id, network, host, ip, mac) VALUES (?, ?, ?, ?, ?)').run(port.id, port.network, port.host, port.ip, port.mac)
+  store
+    .sql('INSERT OR REPLACE INTO controller_ports(port_id, network, host, ip, mac) VALUES (?, ?, ?, ?, ?)')
+    .run(port.id, port.network, port.host, port.ip, port.mac)
 }
 
 /** Neutron tells the controller about a host change; false when the controller has no record of the port. */
@@ -147,7 +245,10 @@ function controllerSetHost(store: FabricStore, portId: string, host: string | nu
 }
 
 function mergeLeaves(pushes: LeafPushOutcome[], oldLeaves: Set<string>, newLeaves: Set<string>): LeafTouch[] {
-  return pushes.map(p => ({...p, side: oldLeaves.has(p.leaf) && newLeaves.has(p.leaf) ? 'both' : newLeaves.has(p.leaf) ? 'new' : 'old'}))
+  return pushes.map(p => ({
+    ...p,
+    side: oldLeaves.has(p.leaf) && newLeaves.has(p.leaf) ? 'both' : newLeaves.has(p.leaf) ? 'new' : 'old',
+  }))
 }
 
 /**
@@ -161,7 +262,9 @@ export function bindPorts(store: FabricStore, ports: readonly Port[], host: stri
   const now = store.now()
   const removed: RemovedDevice[] = []
   const oldLeaves = new Set<string>()
-  const setHost = store.sql(`UPDATE ports SET host = ?, underlay = 'BUILD', overlay = 'BUILD', updated_at = ? WHERE id = ?`)
+  const setHost = store.sql(
+    `UPDATE ports SET host = ?, underlay = 'BUILD', overlay = 'BUILD', updated_at = ? WHERE id = ?`,
+  )
   for (const p of ports) {
     if (p.host !== null && p.host !== host) {
       removed.push(...agentUnwire(store, p.id, p.host))
@@ -186,7 +289,11 @@ export function bindPorts(store: FabricStore, ports: readonly Port[], host: stri
       reasons.push('the controller has no record of this port: it cannot configure the leaves, overlay stays BUILD')
     } else if (newLeaves.size === 0) {
       overlay = hierarchical ? 'ACTIVE' : 'ERROR'
-      reasons.push(hierarchical ? 'hierarchical AZ: VLAN only, no leaf configuration to push' : `the controller maps host ${host} to no leaf interface: nothing to configure`)
+      reasons.push(
+        hierarchical
+          ? 'hierarchical AZ: VLAN only, no leaf configuration to push'
+          : `the controller maps host ${host} to no leaf interface: nothing to configure`,
+      )
     } else if (failed.length > 0) {
       overlay = 'ERROR'
       reasons.push(...failed.map(f => `controller push failed: ${f.error ?? f.leaf}`))
@@ -201,7 +308,10 @@ export function bindPorts(store: FabricStore, ports: readonly Port[], host: stri
 }
 
 /** Unbind: devices removed, host cleared (DOWN/DOWN), the controller told, the old hosts' leaves reconciled. */
-export function unbindPorts(store: FabricStore, ports: readonly Port[]): {removed: RemovedDevice[]; leaves: LeafTouch[]} {
+export function unbindPorts(
+  store: FabricStore,
+  ports: readonly Port[],
+): {removed: RemovedDevice[]; leaves: LeafTouch[]} {
   const cache = new WiringCache(store)
   const removed: RemovedDevice[] = []
   const oldLeaves = new Set<string>()
@@ -209,7 +319,9 @@ export function unbindPorts(store: FabricStore, ports: readonly Port[]): {remove
   for (const p of ports) {
     removed.push(...agentUnwire(store, p.id))
     if (p.host) for (const l of cache.controllerLeaves(p.host)) oldLeaves.add(l)
-    store.sql(`UPDATE ports SET host = NULL, underlay = 'DOWN', overlay = 'DOWN', updated_at = ? WHERE id = ?`).run(now, p.id)
+    store
+      .sql(`UPDATE ports SET host = NULL, underlay = 'DOWN', overlay = 'DOWN', updated_at = ? WHERE id = ?`)
+      .run(now, p.id)
     controllerSetHost(store, p.id, null)
   }
   const pushes = reconcileLeaves(store, oldLeaves, {source: 'controller'})
@@ -217,7 +329,10 @@ export function unbindPorts(store: FabricStore, ports: readonly Port[]): {remove
 }
 
 /** Release: devices removed, the controller forgets the ports, the ports are deleted, old leaves reconciled. */
-export function deletePorts(store: FabricStore, ports: readonly Port[]): {removed: RemovedDevice[]; leaves: LeafTouch[]} {
+export function deletePorts(
+  store: FabricStore,
+  ports: readonly Port[],
+): {removed: RemovedDevice[]; leaves: LeafTouch[]} {
   const cache = new WiringCache(store)
   const removed: RemovedDevice[] = []
   const oldLeaves = new Set<string>()

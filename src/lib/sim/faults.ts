@@ -15,12 +15,15 @@ type TargetKind = 'host' | 'port' | 'leaf' | 'network'
  * what they changed so that `fault clear` puts it back.
  */
 export const FAULT_KINDS = {
-  'agent-down': {target: 'host', description: 'the OVS agent on a host stops: heartbeat goes stale, new devices are not wired'},
+  'agent-down': {
+    target: 'host',
+    description: 'the OVS agent on a host stops: heartbeat goes stale, new devices are not wired',
+  },
   'ovs-down': {target: 'host', description: 'ovs-vswitchd is not running on a host'},
   'nic-down': {target: 'host', description: 'one bond member NIC (eth1) of a host loses link'},
   'device-missing': {target: 'port', description: "a port's device is gone from br-int on its host"},
   'controller-missing-port': {target: 'port', description: 'the controller has no record of a port'},
-  'stale-host-map': {target: 'host', description: "the controller maps a host to the wrong leaf interface"},
+  'stale-host-map': {target: 'host', description: 'the controller maps a host to the wrong leaf interface'},
   'leaf-unreachable': {target: 'leaf', description: 'a leaf does not answer (no reads, no pushes)'},
   'push-fail': {target: 'leaf', description: 'pushes to a leaf fail half-way'},
   'config-drift': {target: 'leaf', description: "a VLAN disappears from a host interface in a leaf's running config"},
@@ -42,9 +45,22 @@ export interface Fault {
 export const AGENT_DOWN_AGE_MS = 5 * 60 * 1000
 
 export function listFaults(store: FabricStore, kind?: FaultKind): Fault[] {
-  const rows = store.sql('SELECT * FROM faults WHERE (? IS NULL OR kind = ?) ORDER BY id').all(kind ?? null, kind ?? null) as
-    {id: number; kind: FaultKind; target: string; params: string; created_at: string}[]
-  return rows.map(r => ({id: r.id, kind: r.kind, target: r.target, params: JSON.parse(r.params) as Record<string, unknown>, createdAt: r.created_at}))
+  const rows = store
+    .sql('SELECT * FROM faults WHERE (? IS NULL OR kind = ?) ORDER BY id')
+    .all(kind ?? null, kind ?? null) as {
+    id: number
+    kind: FaultKind
+    target: string
+    params: string
+    created_at: string
+  }[]
+  return rows.map(r => ({
+    id: r.id,
+    kind: r.kind,
+    target: r.target,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+    createdAt: r.created_at,
+  }))
 }
 
 /** Is a fault of this kind active on this target? Cheap enough for hot paths (indexed). */
@@ -73,28 +89,49 @@ function resolveTarget(store: FabricStore, kind: FaultKind, target: string): str
     case 'port': {
       const ports = store.findPorts(target)
       if (ports.length === 0) throw notFound('port', target, hint, portNames(store))
-      if (ports.length > 1) throw usageError('PORT_AMBIGUOUS', `"${target}" matches ${ports.length} ports.`, target, 'Use the port name or id instead of the IP.')
+      if (ports.length > 1)
+        throw usageError(
+          'PORT_AMBIGUOUS',
+          `"${target}" matches ${ports.length} ports.`,
+          target,
+          'Use the port name or id instead of the IP.',
+        )
       return ports[0]!.id
     }
   }
 }
 
-export interface InjectOptions { interface?: string; vlan?: number }
+export interface InjectOptions {
+  interface?: string
+  vlan?: number
+}
 
 /** Inject a fault; world faults apply their change in the same transaction. */
 export function injectFault(store: FabricStore, kind: FaultKind, rawTarget: string, opts: InjectOptions = {}): Fault {
   if (!(kind in FAULT_KINDS)) {
-    throw usageError('FAULT_KIND_UNKNOWN', `Unknown fault kind "${kind}".`, kind, `Use one of: ${FAULT_KIND_NAMES.join(', ')}.`)
+    throw usageError(
+      'FAULT_KIND_UNKNOWN',
+      `Unknown fault kind "${kind}".`,
+      kind,
+      `Use one of: ${FAULT_KIND_NAMES.join(', ')}.`,
+    )
   }
   return store.tx(() => {
     const target = resolveTarget(store, kind, rawTarget)
     if (hasFault(store, kind, target)) {
-      throw new FabricError({code: 'FAULT_EXISTS', message: `A ${kind} fault is already active on ${rawTarget}.`, value: rawTarget,
-        hint: 'List faults with `fabricctl sim fault list`; clear it first to inject it again.', exitCode: EXIT.USAGE})
+      throw new FabricError({
+        code: 'FAULT_EXISTS',
+        message: `A ${kind} fault is already active on ${rawTarget}.`,
+        value: rawTarget,
+        hint: 'List faults with `fabricctl sim fault list`; clear it first to inject it again.',
+        exitCode: EXIT.USAGE,
+      })
     }
     const params: Record<string, unknown> = {undo: applyWorldFault(store, kind, target, opts)}
     const createdAt = store.now()
-    const info = store.sql('INSERT INTO faults(kind, target, params, created_at) VALUES (?, ?, ?, ?)').run(kind, target, JSON.stringify(params), createdAt)
+    const info = store
+      .sql('INSERT INTO faults(kind, target, params, created_at) VALUES (?, ?, ?, ?)')
+      .run(kind, target, JSON.stringify(params), createdAt)
     return {id: Number(info.lastInsertRowid), kind, target, params, createdAt}
   })
 }
@@ -114,7 +151,13 @@ function applyWorldFault(store: FabricStore, kind: FaultKind, target: string, op
       return null
     case 'device-missing': {
       const row = store.sql('SELECT * FROM ovs_ports WHERE port_id = ?').get(target)
-      if (!row) throw usageError('FAULT_NOT_APPLICABLE', `Port ${target} has no device on any br-int (unbound or bare metal).`, target, 'Pick a port bound to a host with OVS.')
+      if (!row)
+        throw usageError(
+          'FAULT_NOT_APPLICABLE',
+          `Port ${target} has no device on any br-int (unbound or bare metal).`,
+          target,
+          'Pick a port bound to a host with OVS.',
+        )
       store.sql('DELETE FROM ovs_ports WHERE port_id = ?').run(target)
       return row
     }
@@ -124,12 +167,24 @@ function applyWorldFault(store: FabricStore, kind: FaultKind, target: string, op
       return row ?? null
     }
     case 'stale-host-map': {
-      const rows = store.sql('SELECT * FROM controller_host_map WHERE host = ?').all(target) as {host: string; leaf: string; interface: string}[]
-      if (rows.length === 0) throw usageError('FAULT_NOT_APPLICABLE', `The controller has no leaf mapping for host ${target}.`, target, 'Pick a host cabled to leaves (spine-leaf AZ).')
+      const rows = store.sql('SELECT * FROM controller_host_map WHERE host = ?').all(target) as {
+        host: string
+        leaf: string
+        interface: string
+      }[]
+      if (rows.length === 0)
+        throw usageError(
+          'FAULT_NOT_APPLICABLE',
+          `The controller has no leaf mapping for host ${target}.`,
+          target,
+          'Pick a host cabled to leaves (spine-leaf AZ).',
+        )
       // The host was recabled but the controller still points one port further along.
       for (const r of rows) {
         const n = Number(/\d+$/.exec(r.interface)?.[0] ?? 0)
-        store.sql('UPDATE controller_host_map SET interface = ? WHERE host = ? AND leaf = ?').run(`${r.interface.replace(/\d+$/, '')}${n + 100}`, r.host, r.leaf)
+        store
+          .sql('UPDATE controller_host_map SET interface = ? WHERE host = ? AND leaf = ?')
+          .run(`${r.interface.replace(/\d+$/, '')}${n + 100}`, r.host, r.leaf)
       }
       return rows
     }
@@ -139,8 +194,12 @@ function applyWorldFault(store: FabricStore, kind: FaultKind, target: string, op
       const entry = iface === undefined ? undefined : running?.interfaces[iface]
       const vlan = opts.vlan ?? entry?.vlans[0]
       if (!running || !entry || vlan === undefined || !entry.vlans.includes(vlan)) {
-        throw usageError('FAULT_NOT_APPLICABLE', `Leaf ${target} has no VLAN ${vlan ?? ''} on interface ${iface ?? '(none)'} to drift.`.replace('  ', ' '), target,
-          'Pick an interface and VLAN from `fabricctl leaf show LEAF`, with --interface and --vlan.')
+        throw usageError(
+          'FAULT_NOT_APPLICABLE',
+          `Leaf ${target} has no VLAN ${vlan ?? ''} on interface ${iface ?? '(none)'} to drift.`.replace('  ', ' '),
+          target,
+          'Pick an interface and VLAN from `fabricctl leaf show LEAF`, with --interface and --vlan.',
+        )
       }
       entry.vlans = entry.vlans.filter(v => v !== vlan)
       if (entry.vlans.length === 0) delete running.interfaces[iface!]
@@ -155,7 +214,9 @@ function applyWorldFault(store: FabricStore, kind: FaultKind, target: string, op
 }
 
 function writeRunning(store: FabricStore, leaf: string, cfg: LeafConfig): void {
-  store.sql('UPDATE leaf_configs SET running = ?, updated_at = ? WHERE leaf = ?').run(JSON.stringify(canonicalLeafConfig(cfg)), store.now(), leaf)
+  store
+    .sql('UPDATE leaf_configs SET running = ?, updated_at = ? WHERE leaf = ?')
+    .run(JSON.stringify(canonicalLeafConfig(cfg)), store.now(), leaf)
 }
 
 /** Clear faults (one id, or all) and put back what world faults changed. */
@@ -163,7 +224,12 @@ export function clearFaults(store: FabricStore, id: number | 'all'): Fault[] {
   return store.tx(() => {
     const faults = id === 'all' ? listFaults(store) : listFaults(store).filter(f => f.id === id)
     if (id !== 'all' && faults.length === 0) {
-      throw usageError('FAULT_NOT_FOUND', `No active fault with id ${id}.`, id, 'List active faults with `fabricctl sim fault list`.')
+      throw usageError(
+        'FAULT_NOT_FOUND',
+        `No active fault with id ${id}.`,
+        id,
+        'List active faults with `fabricctl sim fault list`.',
+      )
     }
     for (const f of faults) {
       undoWorldFault(store, f)
@@ -188,18 +254,24 @@ function undoWorldFault(store: FabricStore, f: Fault): void {
     case 'device-missing':
       // Only if the port still lives on that host: a migrate meanwhile made the old device moot.
       if (store.port(f.target)?.host === undo.host) {
-        store.sql('INSERT OR IGNORE INTO ovs_ports(host, device, port_id, local_vlan, ofport) VALUES (?, ?, ?, ?, ?)').run(undo.host, undo.device, undo.port_id, undo.local_vlan, undo.ofport)
+        store
+          .sql('INSERT OR IGNORE INTO ovs_ports(host, device, port_id, local_vlan, ofport) VALUES (?, ?, ?, ?, ?)')
+          .run(undo.host, undo.device, undo.port_id, undo.local_vlan, undo.ofport)
       }
       break
     case 'controller-missing-port':
       if (undo && store.port(f.target)) {
         const p = store.port(f.target)!
-        store.sql('INSERT OR IGNORE INTO controller_ports(port_id, network, host, ip, mac) VALUES (?, ?, ?, ?, ?)').run(p.id, p.network, p.host, p.ip, p.mac)
+        store
+          .sql('INSERT OR IGNORE INTO controller_ports(port_id, network, host, ip, mac) VALUES (?, ?, ?, ?, ?)')
+          .run(p.id, p.network, p.host, p.ip, p.mac)
       }
       break
     case 'stale-host-map':
       for (const r of undo as {host: string; leaf: string; interface: string}[]) {
-        store.sql('UPDATE controller_host_map SET interface = ? WHERE host = ? AND leaf = ?').run(r.interface, r.host, r.leaf)
+        store
+          .sql('UPDATE controller_host_map SET interface = ? WHERE host = ? AND leaf = ?')
+          .run(r.interface, r.host, r.leaf)
       }
       break
     case 'config-drift': {

@@ -11,9 +11,20 @@ export const GENERATOR_VERSION = 1
 export const GENERATED_AT = '2026-01-01T00:00:00.000Z'
 export const TAP_PREFIX_LEN = 11
 
-export interface GenerateOptions { profile: Profile; seed: number; topology: Topology }
+export interface GenerateOptions {
+  profile: Profile
+  seed: number
+  topology: Topology
+}
 
-export interface GenerateSummary { azs: number; switches: number; hosts: number; networks: number; instances: number; ports: number }
+export interface GenerateSummary {
+  azs: number
+  switches: number
+  hosts: number
+  networks: number
+  instances: number
+  ports: number
+}
 
 /** Neutron's device naming: prefix + the first 11 characters of the port id. */
 export function deviceName(prefix: 'tap' | 'qbr' | 'qvb' | 'qvo', portId: string): string {
@@ -31,7 +42,18 @@ function apportion(total: number, weights: readonly number[]): number[] {
   return shares
 }
 
-const APPS = ['checkout', 'search', 'booking', 'pricing', 'gateway', 'profile', 'inventory', 'payment', 'review', 'notify']
+const APPS = [
+  'checkout',
+  'search',
+  'booking',
+  'pricing',
+  'gateway',
+  'profile',
+  'inventory',
+  'payment',
+  'review',
+  'notify',
+]
 
 /**
  * Writes a whole fabric into an empty store, deterministically from the seed: AZs, switches,
@@ -43,12 +65,16 @@ export function generateFabric(store: FabricStore, opts: GenerateOptions): Gener
   const {db} = store
   const ins = {
     az: db.prepare('INSERT INTO azs(name, topology) VALUES (?, ?)'),
-    sw: db.prepare('INSERT INTO switches(name, az, role, pair, asn, vtep, address, driver) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    sw: db.prepare(
+      'INSERT INTO switches(name, az, role, pair, asn, vtep, address, driver) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     host: db.prepare(`INSERT INTO hosts(name, az, role, address, ovs_version, ovs_running, plugging, bond, kernel_version, kernel_config, bpffs_mounted, jit_enabled, agent_alive, agent_heartbeat_at)
       VALUES (?, ?, ?, ?, ?, 1, ?, 'bond0', ?, ?, ?, ?, 1, ?)`),
     cable: db.prepare('INSERT INTO cabling(host, nic, switch, interface, speed_mbps, up) VALUES (?, ?, ?, ?, ?, 1)'),
     tenant: db.prepare('INSERT INTO tenants(name, vrf, l3_vni) VALUES (?, ?, ?)'),
-    net: db.prepare('INSERT INTO networks(id, name, az, tenant, cidr, gateway, vlan, l2_vni) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    net: db.prepare(
+      'INSERT INTO networks(id, name, az, tenant, cidr, gateway, vlan, l2_vni) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     label: db.prepare('INSERT INTO network_labels(network, label) VALUES (?, ?)'),
     inst: db.prepare('INSERT INTO instances(name, kind, host) VALUES (?, ?, ?)'),
     port: db.prepare(`INSERT INTO ports(id, name, network, ip, ip_num, mac, host, instance, underlay, overlay, created_at, updated_at)
@@ -80,13 +106,34 @@ export function generateFabric(store: FabricStore, opts: GenerateOptions): Gener
     const edgeName = opts.topology === 'spine-leaf' ? 'leaf' : 'acc'
     if (opts.topology === 'spine-leaf') {
       for (let s = 1; s <= plan.spines; s++) {
-        ins.sw.run(`${plan.name}-spine${s}`, plan.name, 'spine', null, 65_000 + azNo * 100, `10.255.${azNo}.${s}`, `192.0.2.${azNo * 50 + s}`, 'sim')
+        ins.sw.run(
+          `${plan.name}-spine${s}`,
+          plan.name,
+          'spine',
+          null,
+          65_000 + azNo * 100,
+          `10.255.${azNo}.${s}`,
+          `192.0.2.${azNo * 50 + s}`,
+          'sim',
+        )
         summary.switches++
       }
     } else {
-      for (const [role, short] of [['core', 'core'], ['aggregation', 'agg']] as const) {
+      for (const [role, short] of [
+        ['core', 'core'],
+        ['aggregation', 'agg'],
+      ] as const) {
         for (let s = 1; s <= 2; s++) {
-          ins.sw.run(`${plan.name}-${short}${s}`, plan.name, role, `${plan.name}-${short}`, null, null, `192.0.2.${azNo * 50 + (role === 'core' ? 0 : 2) + s}`, 'sim')
+          ins.sw.run(
+            `${plan.name}-${short}${s}`,
+            plan.name,
+            role,
+            `${plan.name}-${short}`,
+            null,
+            null,
+            `192.0.2.${azNo * 50 + (role === 'core' ? 0 : 2) + s}`,
+            'sim',
+          )
           summary.switches++
         }
       }
@@ -98,8 +145,16 @@ export function generateFabric(store: FabricStore, opts: GenerateOptions): Gener
       const names: [string, string] = [`${plan.name}-${edgeName}${pp}a`, `${plan.name}-${edgeName}${pp}b`]
       names.forEach((name, side) => {
         const isLeaf = edgeRole === 'leaf'
-        ins.sw.run(name, plan.name, edgeRole, pair, isLeaf ? 65_000 + azNo * 100 + p : null, isLeaf ? `10.254.${azNo}.${p * 2 + side}` : null,
-          `192.0.2.${(azNo * 50 + 10 + p * 2 + side) % 250}`, 'sim')
+        ins.sw.run(
+          name,
+          plan.name,
+          edgeRole,
+          pair,
+          isLeaf ? 65_000 + azNo * 100 + p : null,
+          isLeaf ? `10.254.${azNo}.${p * 2 + side}` : null,
+          `192.0.2.${(azNo * 50 + 10 + p * 2 + side) % 250}`,
+          'sim',
+        )
         summary.switches++
         if (isLeaf) leaves.push(name)
       })
@@ -120,7 +175,16 @@ export function generateFabric(store: FabricStore, opts: GenerateOptions): Gener
     const used = azNets.map(() => 0)
 
     // --- hosts ------------------------------------------------------------------------------
-    const roles = shuffle(rng, expandCounts(plan.roles.map(r => r[0]), apportion(plan.hosts, plan.roles.map(r => r[1]))))
+    const roles = shuffle(
+      rng,
+      expandCounts(
+        plan.roles.map(r => r[0]),
+        apportion(
+          plan.hosts,
+          plan.roles.map(r => r[1]),
+        ),
+      ),
+    )
     const hostNames: string[] = []
     const hostRoles: HostRole[] = []
     const width = String(plan.hosts).length < 3 ? 2 : 4
@@ -131,8 +195,19 @@ export function generateFabric(store: FabricStore, opts: GenerateOptions): Gener
       const configReadable = rng.float() > 0.03
       const ovs = role === 'baremetal' ? null : rng.weighted(OVS_VERSIONS)
       const plugging = role === 'hypervisor' && rng.float() < plan.legacyPlugging ? 'qbr' : 'direct'
-      ins.host.run(name, plan.name, role, `10.${100 + azNo}.${Math.floor(h / 250)}.${(h % 250) + 2}`, ovs, plugging, kernel,
-        configReadable ? JSON.stringify(kernelConfigFor(kernel)) : null, rng.float() < 0.3 ? 1 : 0, rng.float() < 0.85 ? 1 : 0, GENERATED_AT)
+      ins.host.run(
+        name,
+        plan.name,
+        role,
+        `10.${100 + azNo}.${Math.floor(h / 250)}.${(h % 250) + 2}`,
+        ovs,
+        plugging,
+        kernel,
+        configReadable ? JSON.stringify(kernelConfigFor(kernel)) : null,
+        rng.float() < 0.3 ? 1 : 0,
+        rng.float() < 0.85 ? 1 : 0,
+        GENERATED_AT,
+      )
       const speed = rng.weighted(NIC_SPEEDS)
       const pairIdx = Math.floor(h / plan.hostsPerLeafPair)
       const iface = `Ethernet${(h % plan.hostsPerLeafPair) + 1}`
@@ -151,7 +226,8 @@ export function generateFabric(store: FabricStore, opts: GenerateOptions): Gener
     let seq = 0
     hostNames.forEach((host, h) => {
       const role = hostRoles[h]!
-      const plugging = (db.prepare('SELECT plugging FROM hosts WHERE name = ?').get(host) as {plugging: string}).plugging
+      const plugging = (db.prepare('SELECT plugging FROM hosts WHERE name = ?').get(host) as {plugging: string})
+        .plugging
       const localVlans = new Map<string, number>()
       let ofport = 2 // 1 is int-br-bond on br-int
       for (let k = 0; k < perHost[h]!; k++) {
@@ -163,8 +239,12 @@ export function generateFabric(store: FabricStore, opts: GenerateOptions): Gener
         nextIp[ni]! += 1
         used[ni]! += 1
         const kind = role === 'baremetal' ? 'baremetal' : role === 'container' ? 'container' : 'vm'
-        const instance = kind === 'container' ? `${APPS[seq % APPS.length]}-${plan.name}-${String(seq).padStart(6, '0')}`
-          : kind === 'vm' ? `vm-${plan.name}-${String(seq).padStart(6, '0')}` : `bm-${plan.name}-${String(seq).padStart(6, '0')}`
+        const instance =
+          kind === 'container'
+            ? `${APPS[seq % APPS.length]}-${plan.name}-${String(seq).padStart(6, '0')}`
+            : kind === 'vm'
+              ? `vm-${plan.name}-${String(seq).padStart(6, '0')}`
+              : `bm-${plan.name}-${String(seq).padStart(6, '0')}`
         const id = rng.uuid()
         const mac = macFor(++macCounter)
         ins.inst.run(instance, kind, host)
@@ -177,7 +257,6 @@ export function generateFabric(store: FabricStore, opts: GenerateOptions): Gener
         }
         summary.instances++
         summary.ports++
-
       }
     })
   })
@@ -198,11 +277,18 @@ export function generateFabric(store: FabricStore, opts: GenerateOptions): Gener
  * For each host-facing interface of a leaf, the networks with ports on the host behind it: from
  * the physical cabling (the truth), or from the controller's host→leaf map (what it acts on).
  */
-export function leafAttachments(store: FabricStore, leaf: string, source: 'cabling' | 'controller' = 'cabling'): {interface: string; networks: string[]}[] {
-  const rows = store.sql(source === 'cabling'
-    ? `SELECT c.interface AS iface, p.network AS network FROM cabling c JOIN ports p ON p.host = c.host WHERE c.switch = ? GROUP BY c.interface, p.network`
-    : `SELECT m.interface AS iface, p.network AS network FROM controller_host_map m JOIN ports p ON p.host = m.host WHERE m.leaf = ? GROUP BY m.interface, p.network`,
-  ).all(leaf) as {iface: string; network: string}[]
+export function leafAttachments(
+  store: FabricStore,
+  leaf: string,
+  source: 'cabling' | 'controller' = 'cabling',
+): {interface: string; networks: string[]}[] {
+  const rows = store
+    .sql(
+      source === 'cabling'
+        ? `SELECT c.interface AS iface, p.network AS network FROM cabling c JOIN ports p ON p.host = c.host WHERE c.switch = ? GROUP BY c.interface, p.network`
+        : `SELECT m.interface AS iface, p.network AS network FROM controller_host_map m JOIN ports p ON p.host = m.host WHERE m.leaf = ? GROUP BY m.interface, p.network`,
+    )
+    .all(leaf) as {iface: string; network: string}[]
   const byIface = new Map<string, string[]>()
   for (const r of rows) {
     let list = byIface.get(r.iface)
@@ -264,10 +350,20 @@ function instancesPerHost(plan: AzPlan, roles: HostRole[], rng: Rng): number[] {
 function guaranteeVariety(store: FabricStore, plan: AzPlan, hosts: string[], roles: HostRole[]): void {
   const hv = hosts.filter((_, i) => roles[i] === 'hypervisor')
   const ct = hosts.filter((_, i) => roles[i] === 'container')
-  const set = (host: string | undefined, sql: string, ...args: unknown[]) => host && store.db.prepare(`UPDATE hosts SET ${sql} WHERE name = ?`).run(...args, host)
-  set(hv[0], `ovs_version = '2.5.0', kernel_version = ?, kernel_config = ?, plugging = 'qbr'`, KERNEL_VERSIONS[0]![0], JSON.stringify(kernelConfigFor(KERNEL_VERSIONS[0]![0])))
+  const set = (host: string | undefined, sql: string, ...args: unknown[]) =>
+    host && store.db.prepare(`UPDATE hosts SET ${sql} WHERE name = ?`).run(...args, host)
+  set(
+    hv[0],
+    `ovs_version = '2.5.0', kernel_version = ?, kernel_config = ?, plugging = 'qbr'`,
+    KERNEL_VERSIONS[0]![0],
+    JSON.stringify(kernelConfigFor(KERNEL_VERSIONS[0]![0])),
+  )
   set(hv[1], `ovs_version = '2.17.9', plugging = 'direct'`)
-  set(ct[0], `ovs_version = '3.1.0-2+deb12u1', kernel_version = '5.15.0-105-generic', kernel_config = ?, bpffs_mounted = 1, jit_enabled = 1`, JSON.stringify(kernelConfigFor('5.15.0-105-generic')))
+  set(
+    ct[0],
+    `ovs_version = '3.1.0-2+deb12u1', kernel_version = '5.15.0-105-generic', kernel_config = ?, bpffs_mounted = 1, jit_enabled = 1`,
+    JSON.stringify(kernelConfigFor('5.15.0-105-generic')),
+  )
   set(ct[1], 'kernel_config = NULL')
   if (ct[2]) store.db.prepare('UPDATE cabling SET speed_mbps = 1000 WHERE host = ?').run(ct[2])
   if (plan.legacyPlugging === 0) set(hv[0], `plugging = 'direct'`)

@@ -26,7 +26,11 @@ export interface NetworkPlan {
   weight: number
 }
 
-export interface TenantPlan { name: string; vrf: string; l3Vni: number }
+export interface TenantPlan {
+  name: string
+  vrf: string
+  l3Vni: number
+}
 
 export interface Profile {
   name: 'small' | 'seed' | 'x5'
@@ -44,27 +48,34 @@ const TENANTS: readonly TenantPlan[] = [
 const SMALL: Profile = {
   name: 'small',
   tenants: TENANTS.slice(0, 2),
-  azs: [{
-    name: 'az1',
-    hosts: 10,
-    instances: 40,
-    spines: 2,
-    hostsPerLeafPair: 5,
-    roles: [['container', 4], ['hypervisor', 4], ['baremetal', 1]],
-    legacyPlugging: 0.25,
-    networks: [
-      {name: 'prod-a', tenant: 'corp', prefix: 24, labels: ['prod-env'], weight: 4},
-      {name: 'prod-b', tenant: 'corp', prefix: 24, labels: ['prod-env'], weight: 3},
-      {name: 'test-a', tenant: 'corp', prefix: 25, labels: ['test-env'], weight: 2},
-      {name: 'suba-prod', tenant: 'sub-a', prefix: 26, labels: ['sub-a-prod'], weight: 1},
-    ],
-  }],
+  azs: [
+    {
+      name: 'az1',
+      hosts: 10,
+      instances: 40,
+      spines: 2,
+      hostsPerLeafPair: 5,
+      roles: [
+        ['container', 4],
+        ['hypervisor', 4],
+        ['baremetal', 1],
+      ],
+      legacyPlugging: 0.25,
+      networks: [
+        {name: 'prod-a', tenant: 'corp', prefix: 24, labels: ['prod-env'], weight: 4},
+        {name: 'prod-b', tenant: 'corp', prefix: 24, labels: ['prod-env'], weight: 3},
+        {name: 'test-a', tenant: 'corp', prefix: 25, labels: ['test-env'], weight: 2},
+        {name: 'suba-prod', tenant: 'sub-a', prefix: 26, labels: ['sub-a-prod'], weight: 1},
+      ],
+    },
+  ],
 }
 
 function seedNetworks(az: string, scale: number): NetworkPlan[] {
   const nets: NetworkPlan[] = []
   const add = (kind: string, count: number, tenant: string, prefix: number, labels: string[], weight: number) => {
-    for (let i = 1; i <= count; i++) nets.push({name: `${az}-${kind}-${String(i).padStart(2, '0')}`, tenant, prefix, labels, weight})
+    for (let i = 1; i <= count; i++)
+      nets.push({name: `${az}-${kind}-${String(i).padStart(2, '0')}`, tenant, prefix, labels, weight})
   }
   add('prod', Math.max(2, Math.round(8 * scale)), 'corp', 21, ['prod-env'], 6)
   add('test', Math.max(2, Math.round(4 * scale)), 'corp', 21, ['test-env'], 3)
@@ -74,17 +85,58 @@ function seedNetworks(az: string, scale: number): NetworkPlan[] {
   return nets
 }
 
-const SEED_ROLES: readonly (readonly [HostRole, number])[] = [['container', 58], ['hypervisor', 36], ['baremetal', 6]]
+const SEED_ROLES: readonly (readonly [HostRole, number])[] = [
+  ['container', 58],
+  ['hypervisor', 36],
+  ['baremetal', 6],
+]
 
 /** The reference's deployment: 4 AZs, 500+ hosts and 20K+ instances in the largest, a host with 500+ instances. */
 const SEED: Profile = {
   name: 'seed',
   tenants: TENANTS,
   azs: [
-    {name: 'az1', hosts: 520, instances: 20_600, denseHost: 520, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.2, networks: seedNetworks('az1', 1.6)},
-    {name: 'az2', hosts: 500, instances: 9000, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.15, networks: seedNetworks('az2', 0.8)},
-    {name: 'az3', hosts: 500, instances: 8000, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.1, networks: seedNetworks('az3', 0.7)},
-    {name: 'az4', hosts: 480, instances: 6000, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.3, networks: seedNetworks('az4', 0.6)},
+    {
+      name: 'az1',
+      hosts: 520,
+      instances: 20_600,
+      denseHost: 520,
+      spines: 4,
+      hostsPerLeafPair: 40,
+      roles: SEED_ROLES,
+      legacyPlugging: 0.2,
+      networks: seedNetworks('az1', 1.6),
+    },
+    {
+      name: 'az2',
+      hosts: 500,
+      instances: 9000,
+      spines: 4,
+      hostsPerLeafPair: 40,
+      roles: SEED_ROLES,
+      legacyPlugging: 0.15,
+      networks: seedNetworks('az2', 0.8),
+    },
+    {
+      name: 'az3',
+      hosts: 500,
+      instances: 8000,
+      spines: 4,
+      hostsPerLeafPair: 40,
+      roles: SEED_ROLES,
+      legacyPlugging: 0.1,
+      networks: seedNetworks('az3', 0.7),
+    },
+    {
+      name: 'az4',
+      hosts: 480,
+      instances: 6000,
+      spines: 4,
+      hostsPerLeafPair: 40,
+      roles: SEED_ROLES,
+      legacyPlugging: 0.3,
+      networks: seedNetworks('az4', 0.6),
+    },
   ],
 }
 
@@ -96,10 +148,47 @@ const X5: Profile = {
   name: 'x5',
   tenants: TENANTS,
   azs: [
-    {name: 'az1', hosts: 2600, instances: 103_000, denseHost: 520, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.2, networks: seedNetworks('az1', 8)},
-    {name: 'az2', hosts: 2500, instances: 45_000, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.15, networks: seedNetworks('az2', 4)},
-    {name: 'az3', hosts: 2500, instances: 40_000, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.1, networks: seedNetworks('az3', 3.5)},
-    {name: 'az4', hosts: 2400, instances: 30_000, spines: 4, hostsPerLeafPair: 40, roles: SEED_ROLES, legacyPlugging: 0.3, networks: seedNetworks('az4', 3)},
+    {
+      name: 'az1',
+      hosts: 2600,
+      instances: 103_000,
+      denseHost: 520,
+      spines: 4,
+      hostsPerLeafPair: 40,
+      roles: SEED_ROLES,
+      legacyPlugging: 0.2,
+      networks: seedNetworks('az1', 8),
+    },
+    {
+      name: 'az2',
+      hosts: 2500,
+      instances: 45_000,
+      spines: 4,
+      hostsPerLeafPair: 40,
+      roles: SEED_ROLES,
+      legacyPlugging: 0.15,
+      networks: seedNetworks('az2', 4),
+    },
+    {
+      name: 'az3',
+      hosts: 2500,
+      instances: 40_000,
+      spines: 4,
+      hostsPerLeafPair: 40,
+      roles: SEED_ROLES,
+      legacyPlugging: 0.1,
+      networks: seedNetworks('az3', 3.5),
+    },
+    {
+      name: 'az4',
+      hosts: 2400,
+      instances: 30_000,
+      spines: 4,
+      hostsPerLeafPair: 40,
+      roles: SEED_ROLES,
+      legacyPlugging: 0.3,
+      networks: seedNetworks('az4', 3),
+    },
   ],
 }
 

@@ -14,8 +14,20 @@ import type {Topology} from '../model/types.js'
 
 export const DEFAULT_SEED = 1
 
-export interface InitOptions { profile: ProfileName; seed: number; topology: Topology; force: boolean }
-export interface InitResult { file: string; profile: ProfileName; seed: number; topology: Topology; summary: GenerateSummary; elapsedMs: number }
+export interface InitOptions {
+  profile: ProfileName
+  seed: number
+  topology: Topology
+  force: boolean
+}
+export interface InitResult {
+  file: string
+  profile: ProfileName
+  seed: number
+  topology: Topology
+  summary: GenerateSummary
+  elapsedMs: number
+}
 
 /**
  * Create (or, with `force`, re-create) the simulated fabric of a context, in place: one IMMEDIATE
@@ -32,8 +44,13 @@ export async function initSimFabric(contextName: string, opts: InitOptions): Pro
   // Even with --force, a directory in the store's place is not removed: it is not something fabricctl made.
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
     const e = storeDamaged(file, 'it is a directory')
-    throw new FabricError({code: e.code, message: `${e.message} fabricctl does not remove a directory, even with --force.`, value: file,
-      hint: `Move the directory away (mv ${file} ${file}.dir), then run \`fabricctl sim init\` again.`, exitCode: e.exitCode})
+    throw new FabricError({
+      code: e.code,
+      message: `${e.message} fabricctl does not remove a directory, even with --force.`,
+      value: file,
+      hint: `Move the directory away (mv ${file} ${file}.dir), then run \`fabricctl sim init\` again.`,
+      exitCode: e.exitCode,
+    })
   }
   const started = performance.now()
   let db
@@ -41,7 +58,13 @@ export async function initSimFabric(contextName: string, opts: InitOptions): Pro
     db = await openDb(file)
   } catch (error) {
     // --force replaces even a store that cannot be opened (not a database, schema too new).
-    if (!opts.force || !(error instanceof FabricError) || !['STORE_OPEN_FAILED', 'STORE_TOO_NEW', 'STORE_IO_ERROR', 'STORE_DAMAGED'].includes(error.code) || !fs.existsSync(file)) throw error
+    if (
+      !opts.force ||
+      !(error instanceof FabricError) ||
+      !['STORE_OPEN_FAILED', 'STORE_TOO_NEW', 'STORE_IO_ERROR', 'STORE_DAMAGED'].includes(error.code) ||
+      !fs.existsSync(file)
+    )
+      throw error
     removeDbFiles(file)
     db = await openDb(file)
   }
@@ -62,7 +85,14 @@ export async function initSimFabric(contextName: string, opts: InitOptions): Pro
       }
       return generateFabric(store, {profile: PROFILES[opts.profile], seed: opts.seed, topology: opts.topology})
     })
-    return {file, profile: opts.profile, seed: opts.seed, topology: opts.topology, summary, elapsedMs: Math.round(performance.now() - started)}
+    return {
+      file,
+      profile: opts.profile,
+      seed: opts.seed,
+      topology: opts.topology,
+      summary,
+      elapsedMs: Math.round(performance.now() - started),
+    }
   } finally {
     store.close()
   }
@@ -71,9 +101,13 @@ export async function initSimFabric(contextName: string, opts: InitOptions): Pro
 /** Empty every table (inside the caller's transaction; foreign keys are checked at commit). */
 function clearStore(store: FabricStore): void {
   store.db.pragma('defer_foreign_keys = ON')
-  const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]
+  const tables = store.db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all() as string[]
   for (const t of tables) store.db.prepare(`DELETE FROM "${t.replaceAll('"', '""')}"`).run()
-  if (store.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get()) store.db.prepare('DELETE FROM sqlite_sequence').run()
+  if (store.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get())
+    store.db.prepare('DELETE FROM sqlite_sequence').run()
 }
 
 function removeDbFiles(file: string): void {
@@ -108,8 +142,15 @@ export async function openSimFabric(contextName: string, notice: (msg: string) =
     store.close()
     removeStaleStoreFiles(path.dirname(file))
     try {
-      const r = await initSimFabric(contextName, {profile: 'small', seed: DEFAULT_SEED, topology: 'spine-leaf', force: false})
-      notice(`No simulated fabric yet: created the default one (profile small, seed ${DEFAULT_SEED}, ${r.summary.hosts} hosts) at ${file}.`)
+      const r = await initSimFabric(contextName, {
+        profile: 'small',
+        seed: DEFAULT_SEED,
+        topology: 'spine-leaf',
+        force: false,
+      })
+      notice(
+        `No simulated fabric yet: created the default one (profile small, seed ${DEFAULT_SEED}, ${r.summary.hosts} hosts) at ${file}.`,
+      )
     } catch (error) {
       // Another process created it first: use theirs.
       if (!(error instanceof FabricError && error.code === 'SIM_EXISTS')) throw error
@@ -117,7 +158,10 @@ export async function openSimFabric(contextName: string, notice: (msg: string) =
     store = new FabricStore(await openSimDb(file))
   }
   const ro = readOnlyReason(store.db)
-  if (ro) notice(`The fabric store ${file} ${ro === 'disk full' ? 'is on a full disk' : 'is read-only here'}: serving reads only (commands that change the fabric will fail).`)
+  if (ro)
+    notice(
+      `The fabric store ${file} ${ro === 'disk full' ? 'is on a full disk' : 'is read-only here'}: serving reads only (commands that change the fabric will fail).`,
+    )
   if (!store.isInitialised()) {
     store.close()
     throw new FabricError({

@@ -52,8 +52,9 @@ export function storeBusyError(file: string, attempts: number, waitMs: number, c
     code: 'STORE_BUSY',
     message: `The fabric store ${file} stayed locked by another writer (${attempts} attempts, waiting up to ${waitMs} ms each); nothing was changed.`,
     value: file,
-    hint: 'Another fabricctl process (or a tool holding the database open in a transaction) is writing: let it finish and run the command again. '
-      + 'Raise the wait with FABRICCTL_LOCK_TIMEOUT_MS (milliseconds).',
+    hint:
+      'Another fabricctl process (or a tool holding the database open in a transaction) is writing: let it finish and run the command again. ' +
+      'Raise the wait with FABRICCTL_LOCK_TIMEOUT_MS (milliseconds).',
     exitCode: EXIT.TIMEOUT,
     details: {attempts, waitMs},
     cause,

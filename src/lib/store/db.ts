@@ -20,14 +20,15 @@ export const SCHEMA_VERSION = MIGRATIONS.length
  */
 export async function openDb(file: string, opts: {readonly?: boolean; allowReadOnly?: boolean} = {}): Promise<Db> {
   const {default: Database} = await import('better-sqlite3')
-  const openFailed = (error: unknown) => new FabricError({
-    code: 'STORE_OPEN_FAILED',
-    message: `Cannot open the fabric store at ${file}: ${(error as Error).message}.`,
-    value: file,
-    hint: 'Check the permissions of that directory, or point FABRICCTL_HOME at a writable one.',
-    exitCode: EXIT.USAGE,
-    cause: error,
-  })
+  const openFailed = (error: unknown) =>
+    new FabricError({
+      code: 'STORE_OPEN_FAILED',
+      message: `Cannot open the fabric store at ${file}: ${(error as Error).message}.`,
+      value: file,
+      hint: 'Check the permissions of that directory, or point FABRICCTL_HOME at a writable one.',
+      exitCode: EXIT.USAGE,
+      cause: error,
+    })
   // A read-only home (a read-only mount, or permissions) or a full disk: serve reads from the existing store.
   const fallback = (reason: ReadOnlyReason) => {
     const db = openReadOnly(Database, file, openFailed)
@@ -44,7 +45,8 @@ export async function openDb(file: string, opts: {readonly?: boolean; allowReadO
     if (!opts.readonly) db.pragma('journal_mode = WAL')
   } catch (error) {
     const full = isDiskFull(error) || diskFull(file)
-    if (!opts.readonly && opts.allowReadOnly && fs.existsSync(file) && (full || cannotWrite(error))) return fallback(full ? 'disk full' : 'read-only')
+    if (!opts.readonly && opts.allowReadOnly && fs.existsSync(file) && (full || cannotWrite(error)))
+      return fallback(full ? 'disk full' : 'read-only')
     if (full) throw storeError(Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL'}), file)
     const damaged = !cannotWrite(error) && fs.existsSync(file) ? damageReason(error) : undefined
     if (damaged) throw storeDamaged(file, damaged, error)
@@ -58,7 +60,8 @@ export async function openDb(file: string, opts: {readonly?: boolean; allowReadO
   } catch (error) {
     db.close()
     const full = isDiskFull(error) || diskFull(file)
-    if (!opts.readonly && opts.allowReadOnly && (full || cannotWrite(error))) return fallback(full ? 'disk full' : 'read-only')
+    if (!opts.readonly && opts.allowReadOnly && (full || cannotWrite(error)))
+      return fallback(full ? 'disk full' : 'read-only')
     if (full) throw storeError(Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL'}), file)
     const damaged = damageReason(error)
     throw damaged ? storeDamaged(file, damaged, error) : storeError(error, file)
@@ -202,7 +205,9 @@ const TABLES = [...MIGRATIONS.join('\n').matchAll(/CREATE TABLE (\w+)/g)].map(m 
 /** A store at this schema version must have every table; one that lacks some is damaged (cheap: one sqlite_master read). */
 function checkTables(db: Db, file: string): void {
   if ((db.pragma('user_version', {simple: true}) as number) !== SCHEMA_VERSION) return
-  const have = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {name: string}[]).map(r => r.name))
+  const have = new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {name: string}[]).map(r => r.name),
+  )
   const missing = TABLES.filter(t => !have.has(t))
   if (missing.length > 0) throw storeDamaged(file, `tables missing: ${missing.join(', ')}`)
 }
@@ -233,7 +238,13 @@ export function writeTx<T>(db: Db, fn: () => T): T {
   try {
     return db.transaction(fn).immediate()
   } catch (error) {
-    const full = readOnlyReason(db) === 'disk full' || isDiskFull(error) || (sqliteCode(error).startsWith('SQLITE_IOERR') && diskFull(storeFiles.get(db) ?? db.name))
-    throw storeError(full ? Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL', cause: error}) : error, storeFiles.get(db) ?? db.name)
+    const full =
+      readOnlyReason(db) === 'disk full' ||
+      isDiskFull(error) ||
+      (sqliteCode(error).startsWith('SQLITE_IOERR') && diskFull(storeFiles.get(db) ?? db.name))
+    throw storeError(
+      full ? Object.assign(new Error('database or disk is full'), {code: 'SQLITE_FULL', cause: error}) : error,
+      storeFiles.get(db) ?? db.name,
+    )
   }
 }

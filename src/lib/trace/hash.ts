@@ -20,7 +20,11 @@ export function flowKey(f: Flow): string {
 }
 
 /** Pick one of `candidates` (sorted by name first) by hashing `salt|key`. */
-export function pickByHash<T extends {name: string}>(candidates: readonly T[], salt: string, key: string): {chosen: T; hash: number} | null {
+export function pickByHash<T extends {name: string}>(
+  candidates: readonly T[],
+  salt: string,
+  key: string,
+): {chosen: T; hash: number} | null {
   if (candidates.length === 0) return null
   const sorted = [...candidates].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   const hash = fnv1a(`${salt}|${key}`)

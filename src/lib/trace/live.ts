@@ -5,7 +5,15 @@ import {ANYCAST_GATEWAY_MAC, emptyLeafConfig, type LeafConfig} from '../model/ty
 import {neutronRequest} from '../live/neutron/http.js'
 import type {SshSession, SshTarget} from '../live/ssh.js'
 import {DEFAULT_BRIDGES} from './bridges.js'
-import type {AttachmentEvidence, EndpointEvidence, FlowSpec, HostEvidence, InHostVerdict, SwitchEvidence, TraceEvidence} from './types.js'
+import type {
+  AttachmentEvidence,
+  EndpointEvidence,
+  FlowSpec,
+  HostEvidence,
+  InHostVerdict,
+  SwitchEvidence,
+  TraceEvidence,
+} from './types.js'
 
 /**
  * Evidence for a trace from a live fabric: Neutron for the ports and networks, the hosts over SSH
@@ -20,11 +28,32 @@ export const LIVE_VNI_BASE = 10_000
 const SEP = '@@fabricctl-trace@@'
 
 interface NeutronPort {
-  id: string; name: string; network_id: string; mac_address: string; status: string; device_id: string
-  fixed_ips: {subnet_id: string; ip_address: string}[]; 'binding:host_id'?: string; project_id?: string; tenant_id?: string
+  id: string
+  name: string
+  network_id: string
+  mac_address: string
+  status: string
+  device_id: string
+  fixed_ips: {subnet_id: string; ip_address: string}[]
+  'binding:host_id'?: string
+  project_id?: string
+  tenant_id?: string
 }
-interface NeutronNetwork { id: string; name: string; project_id?: string; tenant_id?: string; 'provider:network_type'?: string; 'provider:segmentation_id'?: number | null }
-interface NeutronSubnet { id: string; network_id: string; cidr: string; gateway_ip: string | null; ip_version: number }
+interface NeutronNetwork {
+  id: string
+  name: string
+  project_id?: string
+  tenant_id?: string
+  'provider:network_type'?: string
+  'provider:segmentation_id'?: number | null
+}
+interface NeutronSubnet {
+  id: string
+  network_id: string
+  cidr: string
+  gateway_ip: string | null
+  ip_version: number
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
@@ -32,20 +61,44 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
 async function resolveLivePort(ctx: LiveContext, ref: string, which: string): Promise<NeutronPort> {
   let found: NeutronPort[]
   if (UUID.test(ref)) {
-    found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?id=${encodeURIComponent(ref)}`)).ports
+    found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?id=${encodeURIComponent(ref)}`))
+      .ports
   } else if (IPV4.test(ref)) {
-    found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?fixed_ips=${encodeURIComponent(`ip_address=${ref}`)}`)).ports
+    found = (
+      await neutronRequest<{ports: NeutronPort[]}>(
+        ctx,
+        'GET',
+        `/v2.0/ports?fixed_ips=${encodeURIComponent(`ip_address=${ref}`)}`,
+      )
+    ).ports
   } else {
-    found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?name=${encodeURIComponent(ref)}`)).ports
+    found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?name=${encodeURIComponent(ref)}`))
+      .ports
     if (found.length === 0) {
       const inst = ctx.inventory.instances.find(i => i.name === ref && i.portId)
-      if (inst) found = (await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?id=${encodeURIComponent(inst.portId!)}`)).ports
+      if (inst)
+        found = (
+          await neutronRequest<{ports: NeutronPort[]}>(ctx, 'GET', `/v2.0/ports?id=${encodeURIComponent(inst.portId!)}`)
+        ).ports
     }
   }
   if (found.length > 1) {
-    throw usageError('TRACE_ENDPOINT_AMBIGUOUS', `${which} "${ref}" matches ${found.length} Neutron ports (${found.slice(0, 5).map(p => p.id).join(', ')}).`, ref, 'Give the port id instead (Neutron port names and IPs need not be unique).')
+    throw usageError(
+      'TRACE_ENDPOINT_AMBIGUOUS',
+      `${which} "${ref}" matches ${found.length} Neutron ports (${found
+        .slice(0, 5)
+        .map(p => p.id)
+        .join(', ')}).`,
+      ref,
+      'Give the port id instead (Neutron port names and IPs need not be unique).',
+    )
   }
-  if (found.length === 0) throw notFound('port or instance', ref, `${which} must be a Neutron port name, id or IP, or an instance of the context's inventory.`)
+  if (found.length === 0)
+    throw notFound(
+      'port or instance',
+      ref,
+      `${which} must be a Neutron port name, id or IP, or an instance of the context's inventory.`,
+    )
   return found[0]!
 }
 
@@ -55,15 +108,22 @@ async function resolveLivePort(ctx: LiveContext, ref: string, which: string): Pr
 export function parseOvsJson(text: string): Record<string, unknown>[] {
   const doc = JSON.parse(text) as {data: unknown[][]; headings: string[]}
   const value = (v: unknown): unknown => {
-    if (Array.isArray(v) && v[0] === 'map') return Object.fromEntries((v[1] as [string, unknown][]).map(([k, x]) => [k, value(x)]))
-    if (Array.isArray(v) && v[0] === 'set') return (v[1] as unknown[]).length === 0 ? null : (v[1] as unknown[]).map(value)
+    if (Array.isArray(v) && v[0] === 'map')
+      return Object.fromEntries((v[1] as [string, unknown][]).map(([k, x]) => [k, value(x)]))
+    if (Array.isArray(v) && v[0] === 'set')
+      return (v[1] as unknown[]).length === 0 ? null : (v[1] as unknown[]).map(value)
     if (Array.isArray(v) && v[0] === 'uuid') return v[1]
     return v
   }
   return doc.data.map(row => Object.fromEntries(doc.headings.map((h, i) => [h, value(row[i])])))
 }
 
-export interface DpifPort { bridge: string; name: string; ofport: number | null; dp: number | null }
+export interface DpifPort {
+  bridge: string
+  name: string
+  ofport: number | null
+  dp: number | null
+}
 
 /** `ovs-appctl dpif/show`: each bridge's ports with OpenFlow and datapath numbers. */
 export function parseDpif(text: string): DpifPort[] {
@@ -76,12 +136,22 @@ export function parseDpif(text: string): DpifPort[] {
       continue
     }
     const p = /^ {4}(\S+) (\d+|none)\/(\d+|none):/.exec(line)
-    if (p && bridge) out.push({bridge, name: p[1]!, ofport: p[2] === 'none' ? null : Number(p[2]), dp: p[3] === 'none' ? null : Number(p[3])})
+    if (p && bridge)
+      out.push({
+        bridge,
+        name: p[1]!,
+        ofport: p[2] === 'none' ? null : Number(p[2]),
+        dp: p[3] === 'none' ? null : Number(p[3]),
+      })
   }
   return out
 }
 
-export interface BondInfo { name: string; mode: string; members: {name: string; enabled: boolean; active: boolean}[] }
+export interface BondInfo {
+  name: string
+  mode: string
+  members: {name: string; enabled: boolean; active: boolean}[]
+}
 
 /** `ovs-appctl bond/show`. */
 export function parseBondShow(text: string): BondInfo[] {
@@ -106,7 +176,9 @@ export function parseBondShow(text: string): BondInfo[] {
 }
 
 /** The outputs of a `Datapath actions:` line, in order, with the VLAN tag each frame leaves with. */
-export function parseDatapathActions(trace: string): {line: string; drop: boolean; outputs: {dp: number; vlan: number | null}[]} | null {
+export function parseDatapathActions(
+  trace: string,
+): {line: string; drop: boolean; outputs: {dp: number; vlan: number | null}[]} | null {
   const line = /^Datapath actions: (.*)$/m.exec(trace)?.[1]?.trim()
   if (line === undefined) return null
   const outputs: {dp: number; vlan: number | null}[] = []
@@ -152,19 +224,43 @@ export function parseLeafFacts(text: string): LeafFacts {
     }
   }
   const evpnDoc = json<Record<string, {vni?: number}>>(evpn, {})
-  const vx = json<{ifname: string; master?: string; flags?: string[]; linkinfo?: {info_data?: {id?: number; local?: string}}}[]>(vxlan, [])
+  const vx = json<
+    {ifname: string; master?: string; flags?: string[]; linkinfo?: {info_data?: {id?: number; local?: string}}}[]
+  >(vxlan, [])
   const links = json<{ifname: string; master?: string}[]>(bridgeLinks, [])
-  const brs = json<{ifname: string; address?: string; addr_info?: {family: string; local: string; prefixlen: number}[]}[]>(bridges, [])
+  const brs = json<
+    {ifname: string; address?: string; addr_info?: {family: string; local: string; prefixlen: number}[]}[]
+  >(bridges, [])
   const bgpDoc = json<Record<string, unknown>>(bgp, {})
   const peersOf = (o: Record<string, unknown>): Record<string, {hostname?: string; state?: string}> | undefined =>
-    (o.peers as Record<string, {hostname?: string; state?: string}> | undefined) ?? ((o.l2VpnEvpn as Record<string, unknown> | undefined)?.peers as Record<string, {hostname?: string; state?: string}> | undefined)
+    (o.peers as Record<string, {hostname?: string; state?: string}> | undefined) ??
+    ((o.l2VpnEvpn as Record<string, unknown> | undefined)?.peers as
+      Record<string, {hostname?: string; state?: string}> | undefined)
   const vxNames = new Set(vx.map(v => v.ifname))
   return {
-    evpnVnis: new Set(Object.values(evpnDoc).map(v => v.vni).filter((v): v is number => typeof v === 'number')),
-    vxlans: vx.map(v => ({name: v.ifname, id: v.linkinfo?.info_data?.id ?? 0, master: v.master ?? null, local: v.linkinfo?.info_data?.local ?? null, up: (v.flags ?? []).includes('UP')})),
+    evpnVnis: new Set(
+      Object.values(evpnDoc)
+        .map(v => v.vni)
+        .filter((v): v is number => typeof v === 'number'),
+    ),
+    vxlans: vx.map(v => ({
+      name: v.ifname,
+      id: v.linkinfo?.info_data?.id ?? 0,
+      master: v.master ?? null,
+      local: v.linkinfo?.info_data?.local ?? null,
+      up: (v.flags ?? []).includes('UP'),
+    })),
     ports: links.filter(l => !vxNames.has(l.ifname)).map(l => ({name: l.ifname, master: l.master ?? null})),
-    bridges: brs.map(b => ({name: b.ifname, mac: (b.address ?? '').toLowerCase(), addresses: (b.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`)})),
-    evpnPeers: Object.entries(peersOf(bgpDoc) ?? {}).map(([address, p]) => ({address, hostname: p.hostname ?? null, established: p.state === 'Established'})),
+    bridges: brs.map(b => ({
+      name: b.ifname,
+      mac: (b.address ?? '').toLowerCase(),
+      addresses: (b.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`),
+    })),
+    evpnPeers: Object.entries(peersOf(bgpDoc) ?? {}).map(([address, p]) => ({
+      address,
+      hostname: p.hostname ?? null,
+      established: p.state === 'Established',
+    })),
   }
 }
 
@@ -181,7 +277,14 @@ export function leafConfigOf(f: LeafFacts, vlanOfVni: (vni: number) => {vlan: nu
     byBridge.set(v.master, v.id)
     const br = f.bridges.find(b => b.name === v.master)
     const m = vlanOfVni(v.id)
-    cfg.vnis[String(v.id)] = {vni: v.id, vlan: m.vlan, network: m.network, vrf: 'default', routeTarget: '', gateway: {address: br?.addresses[0] ?? '', mac: br?.mac ?? ''}}
+    cfg.vnis[String(v.id)] = {
+      vni: v.id,
+      vlan: m.vlan,
+      network: m.network,
+      vrf: 'default',
+      routeTarget: '',
+      gateway: {address: br?.addresses[0] ?? '', mac: br?.mac ?? ''},
+    }
   }
   for (const p of f.ports) {
     const vni = p.master ? byBridge.get(p.master) : undefined
@@ -239,7 +342,13 @@ async function readHost(s: SshSession): Promise<HostFacts> {
   }
 }
 
-interface Endpoint { ref: string; port: NeutronPort; net: NeutronNetwork; subnet: NeutronSubnet | undefined; invHost: LiveContext['inventory']['hosts'][number] | undefined }
+interface Endpoint {
+  ref: string
+  port: NeutronPort
+  net: NeutronNetwork
+  subnet: NeutronSubnet | undefined
+  invHost: LiveContext['inventory']['hosts'][number] | undefined
+}
 
 function flowMatch(spec: FlowSpec, srcIp: string, dstIp: string, smac: string, dmac: string): string {
   const l3 = `nw_src=${srcIp},nw_dst=${dstIp}`
@@ -253,20 +362,38 @@ async function ofprotoTrace(s: SshSession, bridge: string, match: string): Promi
   return {cmd: `ovs-appctl ofproto/trace ${bridge} ${match}`, text: `${r.stdout}\n${r.stderr}`}
 }
 
-export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: string, spec: FlowSpec): Promise<TraceEvidence> {
+export async function liveEvidence(
+  ctx: LiveContext,
+  srcRef: string,
+  dstRef: string,
+  spec: FlowSpec,
+): Promise<TraceEvidence> {
   const inv = ctx.inventory
   const ports = await Promise.all([resolveLivePort(ctx, srcRef, 'SRC'), resolveLivePort(ctx, dstRef, 'DST')])
   // Networks and subnets are fetched while the SSH sessions open (hosts come from the ports' bindings).
   const netsP = Promise.all([
-    Promise.all([...new Set(ports.map(p => p.network_id))].map(id => neutronRequest<{network: NeutronNetwork}>(ctx, 'GET', `/v2.0/networks/${id}`).then(r => r.network))),
-    neutronRequest<{subnets: NeutronSubnet[]}>(ctx, 'GET', `/v2.0/subnets?${[...new Set(ports.map(p => `network_id=${p.network_id}`))].join('&')}`).then(r => r.subnets),
+    Promise.all(
+      [...new Set(ports.map(p => p.network_id))].map(id =>
+        neutronRequest<{network: NeutronNetwork}>(ctx, 'GET', `/v2.0/networks/${id}`).then(r => r.network),
+      ),
+    ),
+    neutronRequest<{subnets: NeutronSubnet[]}>(
+      ctx,
+      'GET',
+      `/v2.0/subnets?${[...new Set(ports.map(p => `network_id=${p.network_id}`))].join('&')}`,
+    ).then(r => r.subnets),
   ])
   netsP.catch(() => {}) // awaited below; keep an early failure from being reported as unhandled
   const hostOf = (p: NeutronPort) => inv.hosts.find(h => h.name === p['binding:host_id'])
   const azName = hostOf(ports[0])?.az ?? inv.azs[0]?.name ?? 'default'
   const dstAz = hostOf(ports[1])?.az
   if (hostOf(ports[0]) && dstAz && dstAz !== azName) {
-    throw usageError('TRACE_CROSS_AZ', `${srcRef} is in ${azName} and ${dstRef} in ${dstAz}; a trace stays within one availability zone.`, `${srcRef} ${dstRef}`, 'Trace two ports of the same AZ.')
+    throw usageError(
+      'TRACE_CROSS_AZ',
+      `${srcRef} is in ${azName} and ${dstRef} in ${dstAz}; a trace stays within one availability zone.`,
+      `${srcRef} ${dstRef}`,
+      'Trace two ports of the same AZ.',
+    )
   }
   const topology = inv.azs.find(a => a.name === azName)?.topology ?? 'spine-leaf'
   const evidenceFromHosts = readHostsAndLeaves(ctx, ports.map(hostOf))
@@ -278,9 +405,12 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
   const ends: Endpoint[] = ports.map((port, i) => {
     const ip = port.fixed_ips.find(f => IPV4.test(f.ip_address))
     return {
-      ref: i === 0 ? srcRef : dstRef, port,
+      ref: i === 0 ? srcRef : dstRef,
+      port,
       net: nets.find(n => n.id === port.network_id)!,
-      subnet: subnets.find(s => s.id === ip?.subnet_id) ?? subnets.find(s => s.network_id === port.network_id && s.ip_version === 4),
+      subnet:
+        subnets.find(s => s.id === ip?.subnet_id) ??
+        subnets.find(s => s.network_id === port.network_id && s.ip_version === 4),
       invHost: hostOf(port),
     }
   })
@@ -304,10 +434,17 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
       return ANYCAST_GATEWAY_MAC
     }
     const netEv = ends.map(e => {
-      const vlan = e.net['provider:network_type'] === 'vlan' ? e.net['provider:segmentation_id'] ?? 0 : 0
+      const vlan = e.net['provider:network_type'] === 'vlan' ? (e.net['provider:segmentation_id'] ?? 0) : 0
       return {
-        name: e.net.name || e.net.id, az: azName, tenant: e.net.project_id ?? e.net.tenant_id ?? 'default', vrf: null, l3Vni: null, vlan,
-        l2Vni: vniOfNet(e.subnet?.gateway_ip, vlan), cidr: e.subnet?.cidr ?? '', gateway: e.subnet?.gateway_ip ?? '',
+        name: e.net.name || e.net.id,
+        az: azName,
+        tenant: e.net.project_id ?? e.net.tenant_id ?? 'default',
+        vrf: null,
+        l3Vni: null,
+        vlan,
+        l2Vni: vniOfNet(e.subnet?.gateway_ip, vlan),
+        cidr: e.subnet?.cidr ?? '',
+        gateway: e.subnet?.gateway_ip ?? '',
       }
     })
     const catalogue = new Map(netEv.map(n => [n.l2Vni, {vlan: n.vlan, network: n.name}]))
@@ -318,7 +455,8 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
     const endpoints: EndpointEvidence[] = []
     for (const [i, e] of ends.entries()) {
       const ip = e.port.fixed_ips.find(f => IPV4.test(f.ip_address))?.ip_address ?? ''
-      const instance = inv.instances.find(x => x.portId === e.port.id) ?? inv.instances.find(x => x.name === e.port.name)
+      const instance =
+        inv.instances.find(x => x.portId === e.port.id) ?? inv.instances.find(x => x.name === e.port.name)
       const hostName = e.port['binding:host_id'] || null
       const facts = hostName ? hostFacts.get(hostName) : undefined
       const agent = agents.find(a => a.host === hostName && /open vswitch/i.test(a.agent_type))
@@ -329,23 +467,38 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
         const bond = facts.bonds[0]
         const linkUp = (n: string) => (facts.links.find(l => l.ifname === n)?.flags ?? []).includes('LOWER_UP')
         host = {
-          name: e.invHost.name, az: e.invHost.az, role: e.invHost.role, plugging: e.invHost.plugging, ovsPresent: e.invHost.role !== 'baremetal',
-          ovsRunning: facts.ovsRunning, agentAlive: agent ? agent.alive : true, agentHeartbeatAt: agent?.heartbeat_timestamp ?? null,
+          name: e.invHost.name,
+          az: e.invHost.az,
+          role: e.invHost.role,
+          plugging: e.invHost.plugging,
+          ovsPresent: e.invHost.role !== 'baremetal',
+          ovsRunning: facts.ovsRunning,
+          agentAlive: agent ? agent.alive : true,
+          agentHeartbeatAt: agent?.heartbeat_timestamp ?? null,
           bond: bond?.name ?? 'bond0',
-          nics: e.invHost.nics.map(n => ({name: n.name, switch: n.leaf, interface: n.interface, up: bond?.members.find(m => m.name === n.name)?.enabled ?? linkUp(n.name)})),
-          activeMember: bond?.mode === 'active-backup' ? bond.members.find(m => m.active)?.name ?? null : null,
+          nics: e.invHost.nics.map(n => ({
+            name: n.name,
+            switch: n.leaf,
+            interface: n.interface,
+            up: bond?.members.find(m => m.name === n.name)?.enabled ?? linkUp(n.name),
+          })),
+          activeMember: bond?.mode === 'active-backup' ? (bond.members.find(m => m.active)?.name ?? null) : null,
           bridges: {...DEFAULT_BRIDGES},
         }
         if (host.ovsPresent) {
           const id11 = e.port.id.slice(0, 11)
-          const iface = facts.interfaces.find(x => (x.external_ids as Record<string, string> | null)?.['iface-id'] === e.port.id)
+          const iface = facts.interfaces.find(
+            x => (x.external_ids as Record<string, string> | null)?.['iface-id'] === e.port.id,
+          )
           const device = (iface?.name as string | undefined) ?? (host.plugging === 'qbr' ? `qvo${id11}` : `tap${id11}`)
           const onBrInt = facts.dpif.find(p => p.bridge === host!.bridges.int && p.name === device)
           const tag = facts.ports.find(p => p.name === device)?.tag
           const localVlan = typeof tag === 'number' ? tag : 0
           underlay = onBrInt ? (localVlan > 0 ? 'ACTIVE' : 'BUILD') : 'DOWN'
           attachment = {
-            vnic: 'eth0', hostEnd: `tap${id11}`, hostEndKind: instance?.kind === 'vm' ? 'tap' : 'veth',
+            vnic: 'eth0',
+            hostEnd: `tap${id11}`,
+            hostEndKind: instance?.kind === 'vm' ? 'tap' : 'veth',
             hostEndPresent: facts.links.some(l => l.ifname === `tap${id11}`),
             qbr: host.plugging === 'qbr' ? {bridge: `qbr${id11}`, qvb: `qvb${id11}`, qvo: `qvo${id11}`} : null,
             brInt: onBrInt && onBrInt.ofport !== null ? {device, localVlan, ofport: onBrInt.ofport} : null,
@@ -354,9 +507,18 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
       }
       endpoints.push({
         ref: e.ref,
-        port: {id: e.port.id, name: e.port.name || e.port.id, ip, mac: e.port.mac_address, network: netEv[i]!.name, host: hostName, instance: instance?.name ?? null,
+        port: {
+          id: e.port.id,
+          name: e.port.name || e.port.id,
+          ip,
+          mac: e.port.mac_address,
+          network: netEv[i]!.name,
+          host: hostName,
+          instance: instance?.name ?? null,
           // Live Neutron keeps no UNDERLAY_OVERLAY state: the underlay is what br-int shows; the overlay is proven hop by hop on the leaves.
-          underlay: host?.ovsPresent === false ? 'ACTIVE' : underlay, overlay: hostName ? 'ACTIVE' : 'DOWN'},
+          underlay: host?.ovsPresent === false ? 'ACTIVE' : underlay,
+          overlay: hostName ? 'ACTIVE' : 'DOWN',
+        },
         instanceKind: instance?.kind ?? null,
         network: netEv[i]!,
         host,
@@ -368,19 +530,32 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
     const [src, dst] = endpoints as [EndpointEvidence, EndpointEvidence]
     const sameNet = src.network.name === dst.network.name
     const local = sameNet && src.port.host !== null && src.port.host === dst.port.host
-    const match = flowMatch(spec, src.port.ip, dst.port.ip, src.port.mac, sameNet ? dst.port.mac : gwMac(src.network.gateway))
+    const match = flowMatch(
+      spec,
+      src.port.ip,
+      dst.port.ip,
+      src.port.mac,
+      sameNet ? dst.port.mac : gwMac(src.network.gateway),
+    )
     const dpName = (facts: HostFacts, dp: number) => facts.dpif.find(p => p.dp === dp)?.name ?? `dp${dp}`
     const outbound = async () => {
       if (src.attachment?.brInt && src.host) {
         const facts = hostFacts.get(src.host.name)!
-        const t = await ofprotoTrace(sessions.get(src.host.name)!, src.host.bridges.int, `in_port=${src.attachment.brInt.ofport},${match}`)
+        const t = await ofprotoTrace(
+          sessions.get(src.host.name)!,
+          src.host.bridges.int,
+          `in_port=${src.attachment.brInt.ofport},${match}`,
+        )
         const acts = parseDatapathActions(t.text)
         const outs = (acts?.outputs ?? []).map(o => ({...o, name: dpName(facts, o.dp)}))
         const target = local ? dst.attachment?.brInt?.device : undefined
         const nic = outs.find(o => src.host!.nics.some(n => n.name === o.name))
         const ok = !!acts && !acts.drop && (local ? outs.some(o => o.name === target) : !!nic)
         if (nic && !local) src.host.activeMember = nic.name
-        src.attachment.verdictOut = {...verdictOf(acts, outs, ok, t.cmd, local ? `to ${target}` : 'to a bond member NIC'), ...(nic ? {wireVlan: nic.vlan} : {})}
+        src.attachment.verdictOut = {
+          ...verdictOf(acts, outs, ok, t.cmd, local ? `to ${target}` : 'to a bond member NIC'),
+          ...(nic ? {wireVlan: nic.vlan} : {}),
+        }
       }
     }
     const inbound = async () => {
@@ -389,14 +564,29 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
         const inNic = dst.host.activeMember ?? dst.host.nics.find(n => n.up)?.name
         const inPort = facts.dpif.find(p => p.bridge === dst.host!.bridges.bond && p.name === inNic)
         if (inPort?.ofport != null) {
-          const inMatch = flowMatch(spec, src.port.ip, dst.port.ip, sameNet ? src.port.mac : gwMac(dst.network.gateway), dst.port.mac)
+          const inMatch = flowMatch(
+            spec,
+            src.port.ip,
+            dst.port.ip,
+            sameNet ? src.port.mac : gwMac(dst.network.gateway),
+            dst.port.mac,
+          )
           let wireVlan: number | null = null
-          let t = await ofprotoTrace(sessions.get(dst.host.name)!, dst.host.bridges.bond, `in_port=${inPort.ofport},${inMatch}`)
+          let t = await ofprotoTrace(
+            sessions.get(dst.host.name)!,
+            dst.host.bridges.bond,
+            `in_port=${inPort.ofport},${inMatch}`,
+          )
           let acts = parseDatapathActions(t.text)
-          const delivers = (a: typeof acts) => !!a && a.outputs.some(o => dpName(facts, o.dp) === dst.attachment!.brInt!.device)
+          const delivers = (a: typeof acts) =>
+            !!a && a.outputs.some(o => dpName(facts, o.dp) === dst.attachment!.brInt!.device)
           if (!delivers(acts)) {
             // The wire may be tagged with the network's VLAN rather than untagged: try that too.
-            const tagged = await ofprotoTrace(sessions.get(dst.host.name)!, dst.host.bridges.bond, `in_port=${inPort.ofport},dl_vlan=${dst.network.vlan},${inMatch}`)
+            const tagged = await ofprotoTrace(
+              sessions.get(dst.host.name)!,
+              dst.host.bridges.bond,
+              `in_port=${inPort.ofport},dl_vlan=${dst.network.vlan},${inMatch}`,
+            )
             const ta = parseDatapathActions(tagged.text)
             if (delivers(ta)) {
               t = tagged
@@ -405,7 +595,10 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
             }
           }
           const outs = (acts?.outputs ?? []).map(o => ({...o, name: dpName(facts, o.dp)}))
-          dst.attachment.verdictIn = {...verdictOf(acts, outs, delivers(acts), t.cmd, `to ${dst.attachment.brInt.device}`), ...(delivers(acts) ? {wireVlan} : {})}
+          dst.attachment.verdictIn = {
+            ...verdictOf(acts, outs, delivers(acts), t.cmd, `to ${dst.attachment.brInt.device}`),
+            ...(delivers(acts) ? {wireVlan} : {}),
+          }
         }
       }
     }
@@ -422,17 +615,39 @@ export async function liveEvidence(ctx: LiveContext, srcRef: string, dstRef: str
       const reachable = !!f && !(f instanceof Error)
       if (f instanceof Error) warnings.push(`leaf ${name} could not be read over SSH: ${f.message}`)
       switches.push({
-        name, role: 'leaf', az: l.az, pair: l.pair ?? null, vtep: l.vtep ?? (reachable ? (f as LeafFacts).vxlans[0]?.local ?? null : null), reachable, healthy: reachable,
+        name,
+        role: 'leaf',
+        az: l.az,
+        pair: l.pair ?? null,
+        vtep: l.vtep ?? (reachable ? ((f as LeafFacts).vxlans[0]?.local ?? null) : null),
+        reachable,
+        healthy: reachable,
         running: reachable ? leafConfigOf(f as LeafFacts, vlanOfVni) : null,
-        runningSource: reachable ? `${name}: vtysh show evpn vni json; bridge -j link show; ip -j -d link show type vxlan` : undefined,
+        runningSource: reachable
+          ? `${name}: vtysh show evpn vni json; bridge -j link show; ip -j -d link show type vxlan`
+          : undefined,
       })
     }
     // A spine is healthy when a leaf we could read has an established EVPN session with it (by BGP hostname or address).
     for (const s of inv.spines.filter(x => x.az === azName)) {
-      const sessionsSeen = readable.flatMap(f => f.evpnPeers).filter(p => p.hostname === s.name || p.address === s.address || p.address === s.vtep)
+      const sessionsSeen = readable
+        .flatMap(f => f.evpnPeers)
+        .filter(p => p.hostname === s.name || p.address === s.address || p.address === s.vtep)
       const healthy = readable.length === 0 ? true : sessionsSeen.some(p => p.established)
-      switches.push({name: s.name, role: 'spine', az: s.az, pair: null, vtep: s.vtep ?? null, reachable: true, healthy, running: null})
-      if (!healthy) warnings.push(`spine ${s.name} has no established EVPN session with ${readable.length === 1 ? 'the leaf' : 'the leaves'} read: ECMP leaves it out.`)
+      switches.push({
+        name: s.name,
+        role: 'spine',
+        az: s.az,
+        pair: null,
+        vtep: s.vtep ?? null,
+        reachable: true,
+        healthy,
+        running: null,
+      })
+      if (!healthy)
+        warnings.push(
+          `spine ${s.name} has no established EVPN session with ${readable.length === 1 ? 'the leaf' : 'the leaves'} read: ECMP leaves it out.`,
+        )
     }
     return {backend: 'live', context: ctx.name, az: {name: azName, topology}, src, dst, switches, warnings}
   } finally {
@@ -455,28 +670,38 @@ async function readHostsAndLeaves(ctx: LiveContext, hosts: (LiveContext['invento
   const hostFacts = new Map<string, HostFacts>()
   const leafFacts = new Map<string, LeafFacts | Error>()
   // Neutron's OVS agents (when any report), read while the SSH sessions open.
-  const agentsP = neutronRequest<{agents: {host: string; alive: boolean; agent_type: string; heartbeat_timestamp?: string}[]}>(ctx, 'GET', '/v2.0/agents').then(r => r.agents).catch(() => [])
+  const agentsP = neutronRequest<{
+    agents: {host: string; alive: boolean; agent_type: string; heartbeat_timestamp?: string}[]
+  }>(ctx, 'GET', '/v2.0/agents')
+    .then(r => r.agents)
+    .catch(() => [])
   // allSettled: every session that opens is known (and closed on failure) before this returns.
   const settled = await Promise.allSettled([
-      ...hostNames.map(async name => {
-        const h = inv.hosts.find(x => x.name === name)!
-        try {
-          hostFacts.set(name, await readHost(await open({name, address: h.address, port: h.port})))
-        } catch (error) {
-          throw new FabricError({code: 'HOST_UNREACHABLE', message: `Cannot read host ${name} over SSH: ${(error as Error).message}`, value: name,
-            hint: 'The in-host hops of a live trace come from the host itself; check SSH to it (`fabricctl audit hosts` shows the same failure).', exitCode: EXIT.PARTIAL, cause: error})
-        }
-      }),
-      ...leafNames.map(async name => {
-        const l = inv.leaves.find(x => x.name === name)
-        if (!l) return
-        try {
-          const s = await open({name, address: l.address, port: l.port})
-          leafFacts.set(name, parseLeafFacts((await s.exec(LEAF_SCRIPT)).stdout))
-        } catch (error) {
-          leafFacts.set(name, error as Error)
-        }
-      }),
+    ...hostNames.map(async name => {
+      const h = inv.hosts.find(x => x.name === name)!
+      try {
+        hostFacts.set(name, await readHost(await open({name, address: h.address, port: h.port})))
+      } catch (error) {
+        throw new FabricError({
+          code: 'HOST_UNREACHABLE',
+          message: `Cannot read host ${name} over SSH: ${(error as Error).message}`,
+          value: name,
+          hint: 'The in-host hops of a live trace come from the host itself; check SSH to it (`fabricctl audit hosts` shows the same failure).',
+          exitCode: EXIT.PARTIAL,
+          cause: error,
+        })
+      }
+    }),
+    ...leafNames.map(async name => {
+      const l = inv.leaves.find(x => x.name === name)
+      if (!l) return
+      try {
+        const s = await open({name, address: l.address, port: l.port})
+        leafFacts.set(name, parseLeafFacts((await s.exec(LEAF_SCRIPT)).stdout))
+      } catch (error) {
+        leafFacts.set(name, error as Error)
+      }
+    }),
   ])
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failed) {
@@ -486,8 +711,18 @@ async function readHostsAndLeaves(ctx: LiveContext, hosts: (LiveContext['invento
   return {sessions, hostFacts, leafFacts, leafNames, agents: await agentsP}
 }
 
-function verdictOf(acts: ReturnType<typeof parseDatapathActions>, outs: {name: string; vlan: number | null}[], ok: boolean, cmd: string, want: string): InHostVerdict {
+function verdictOf(
+  acts: ReturnType<typeof parseDatapathActions>,
+  outs: {name: string; vlan: number | null}[],
+  ok: boolean,
+  cmd: string,
+  want: string,
+): InHostVerdict {
   if (!acts) return {ok: false, detail: 'ofproto/trace printed no datapath actions', source: cmd}
   const shown = outs.map(o => `${o.name}${o.vlan === null ? '' : ` (vlan ${o.vlan})`}`).join(', ')
-  return {ok, detail: `Datapath actions: ${acts.line}${shown ? ` → ${shown}` : ''}${ok ? '' : `; nothing ${want}`}`, source: cmd}
+  return {
+    ok,
+    detail: `Datapath actions: ${acts.line}${shown ? ` → ${shown}` : ''}${ok ? '' : `; nothing ${want}`}`,
+    source: cmd,
+  }
 }

@@ -19,7 +19,9 @@ function encapText(e: Encapsulation): string {
 
 function flowText(t: Trace): string {
   const f = t.flow
-  return f.proto === 'icmp' ? `icmp ${f.srcIp} → ${f.dstIp}` : `${f.proto} ${f.srcIp}:${f.sport} → ${f.dstIp}:${f.dport}`
+  return f.proto === 'icmp'
+    ? `icmp ${f.srcIp} → ${f.dstIp}`
+    : `${f.proto} ${f.srcIp}:${f.sport} → ${f.dstIp}:${f.dport}`
 }
 
 function endText(label: string, e: TraceEndpoint): string {
@@ -37,10 +39,18 @@ function header(t: Trace): string[] {
 
 function resultLines(t: Trace, s: Style): string[] {
   const counts = `${t.summary.hostHops} host-path + ${t.summary.switchHops} switch = ${t.summary.totalHops} hops${t.summary.complete ? '' : ' (path ends at the drop)'}`
-  const lines = t.disposition.result === 'delivered'
-    ? [`${s.green('DELIVERED')}  ${counts}`]
-    : [`${s.red(`DROPPED at hop ${t.disposition.hop}`)} (${t.disposition.node} ${t.disposition.device}): ${s.bold(t.disposition.cause)}`, `  ${t.disposition.reason}`, `  ${counts}`]
-  if (t.ecmp) lines.push(`  ECMP: ${t.ecmp.chosen ?? 'none'} of [${t.ecmp.candidates.join(', ')}] (outer udp src ${t.ecmp.outerUdpSrcPort}, hash ${t.ecmp.hash})`)
+  const lines =
+    t.disposition.result === 'delivered'
+      ? [`${s.green('DELIVERED')}  ${counts}`]
+      : [
+          `${s.red(`DROPPED at hop ${t.disposition.hop}`)} (${t.disposition.node} ${t.disposition.device}): ${s.bold(t.disposition.cause)}`,
+          `  ${t.disposition.reason}`,
+          `  ${counts}`,
+        ]
+  if (t.ecmp)
+    lines.push(
+      `  ECMP: ${t.ecmp.chosen ?? 'none'} of [${t.ecmp.candidates.join(', ')}] (outer udp src ${t.ecmp.outerUdpSrcPort}, hash ${t.ecmp.hash})`,
+    )
   for (const w of t.warnings) lines.push(`${s.yellow('warning:')} ${w}`)
   return lines
 }
@@ -106,16 +116,23 @@ export function renderTraceDiagram(trace: Trace, s: Style, columns = 100): strin
     if (gi > 0) {
       const prev = groups[gi - 1]!.at(-1)!
       const e = first.encap
-      const link = prev.nodeKind === 'host' && first.nodeKind !== 'host' ? `${prev.device} → ${first.device}`
-        : prev.nodeKind !== 'host' && first.nodeKind === 'host' ? `${prev.device} → ${first.device}` : ''
-      const enc = e.outer ? `VXLAN vni ${e.vni ?? '?'} ${e.outer.srcVtep} → ${e.outer.dstVtep} udp ${e.outer.udpSrcPort}→${e.outer.udpDstPort}` : encapText(e)
+      const link =
+        prev.nodeKind === 'host' && first.nodeKind !== 'host'
+          ? `${prev.device} → ${first.device}`
+          : prev.nodeKind !== 'host' && first.nodeKind === 'host'
+            ? `${prev.device} → ${first.device}`
+            : ''
+      const enc = e.outer
+        ? `VXLAN vni ${e.vni ?? '?'} ${e.outer.srcVtep} → ${e.outer.dstVtep} udp ${e.outer.udpSrcPort}→${e.outer.udpDstPort}`
+        : encapText(e)
       const mark = first.status === 'not-reached' ? s.dim('┊') : '│'
       out.push(`     ${mark}  ${s.dim([link, enc].filter(Boolean).join('  '))}`)
       out.push(`     ${first.status === 'not-reached' ? s.dim('▽') : '▼'}`)
     }
-    const title = first.nodeKind === 'host'
-      ? `host ${first.node}${hostInfo.get(first.node) ? ` (${hostInfo.get(first.node)})` : ''}`
-      : `${first.nodeKind} ${first.node}`
+    const title =
+      first.nodeKind === 'host'
+        ? `host ${first.node}${hostInfo.get(first.node) ? ` (${hostInfo.get(first.node)})` : ''}`
+        : `${first.nodeKind} ${first.node}`
     const dimBox = g.every(h => h.status === 'not-reached')
     const paint = (x: string) => (dimBox ? s.dim(x) : g.some(h => h.status === 'drop') ? s.red(x) : x)
     const top = `┌─ ${title} ${'─'.repeat(Math.max(0, width - vis(title) - 5))}┐`

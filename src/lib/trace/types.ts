@@ -146,8 +146,20 @@ export interface TraceEvidence {
 // --- result -----------------------------------------------------------------------------------
 
 export type HopKind =
-  | 'vnic' | 'tap' | 'veth' | 'linux-bridge' | 'ovs-bridge' | 'ovs-patch' | 'bond' | 'nic' | 'switch-port'
-  | 'leaf' | 'spine' | 'access' | 'aggregation' | 'core'
+  | 'vnic'
+  | 'tap'
+  | 'veth'
+  | 'linux-bridge'
+  | 'ovs-bridge'
+  | 'ovs-patch'
+  | 'bond'
+  | 'nic'
+  | 'switch-port'
+  | 'leaf'
+  | 'spine'
+  | 'access'
+  | 'aggregation'
+  | 'core'
 
 export type HopStatus = 'ok' | 'drop' | 'not-reached'
 

@@ -6,8 +6,12 @@ import {renderLabel} from '../../../lib/ports/render.js'
 
 export default class NetworkLabelAdd extends FabricCommand {
   static override summary = 'Add a label to a network (a Neutron tag on the live backend).'
-  static override description = 'Networks sharing a label are interchangeable for `port allocate --label`. Adding a label the network already has changes nothing (exit 0, changed: false).'
-  static override examples = ['<%= config.bin %> network label add az1-prod-09 prod-env', '<%= config.bin %> network label add az1-dev-01 canary --dry-run --json']
+  static override description =
+    'Networks sharing a label are interchangeable for `port allocate --label`. Adding a label the network already has changes nothing (exit 0, changed: false).'
+  static override examples = [
+    '<%= config.bin %> network label add az1-prod-09 prod-env',
+    '<%= config.bin %> network label add az1-dev-01 canary --dry-run --json',
+  ]
   static override args = {
     network: Args.string({description: 'Network name or id.', required: true}),
     label: Args.string({description: 'Label (up to 60 characters, no comma).', required: true}),
@@ -20,6 +24,9 @@ export default class NetworkLabelAdd extends FabricCommand {
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
     const r = await svc.label('add', args.network, args.label, {dryRun: flags['dry-run']})
-    this.emit({kind: 'NetworkLabelChange', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () => renderLabel(r))
+    this.emit(
+      {kind: 'NetworkLabelChange', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r},
+      () => renderLabel(r),
+    )
   }
 }

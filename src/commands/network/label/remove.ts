@@ -6,8 +6,12 @@ import {renderLabel} from '../../../lib/ports/render.js'
 
 export default class NetworkLabelRemove extends FabricCommand {
   static override summary = 'Remove a label from a network (a Neutron tag on the live backend).'
-  static override description = 'The network stops being a candidate for `port allocate --label`; its ports stay. Removing a label the network does not have changes nothing (exit 0, changed: false).'
-  static override examples = ['<%= config.bin %> network label remove az1-prod-09 prod-env', '<%= config.bin %> network label remove az1-dev-01 canary --dry-run --json']
+  static override description =
+    'The network stops being a candidate for `port allocate --label`; its ports stay. Removing a label the network does not have changes nothing (exit 0, changed: false).'
+  static override examples = [
+    '<%= config.bin %> network label remove az1-prod-09 prod-env',
+    '<%= config.bin %> network label remove az1-dev-01 canary --dry-run --json',
+  ]
   static override args = {
     network: Args.string({description: 'Network name or id.', required: true}),
     label: Args.string({description: 'Label (up to 60 characters, no comma).', required: true}),
@@ -20,6 +24,9 @@ export default class NetworkLabelRemove extends FabricCommand {
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
     const r = await svc.label('remove', args.network, args.label, {dryRun: flags['dry-run']})
-    this.emit({kind: 'NetworkLabelChange', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () => renderLabel(r))
+    this.emit(
+      {kind: 'NetworkLabelChange', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r},
+      () => renderLabel(r),
+    )
   }
 }

@@ -11,13 +11,40 @@ export default class FaultClear extends FabricCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FaultClear)
-    if (args.id !== undefined && flags.all) throw usageError('FAULT_CLEAR_CONFLICT', 'Give a fault ID or --all, not both.', `${args.id} --all`, 'Clear one fault with `fabricctl sim fault clear ID`, or every fault with `fabricctl sim fault clear --all`.')
-    if (args.id === undefined && !flags.all) throw usageError('MISSING_FAULT_ID', 'Say which fault to clear.', null, 'Give a fault id (see `fabricctl sim fault list`) or --all.')
+    if (args.id !== undefined && flags.all)
+      throw usageError(
+        'FAULT_CLEAR_CONFLICT',
+        'Give a fault ID or --all, not both.',
+        `${args.id} --all`,
+        'Clear one fault with `fabricctl sim fault clear ID`, or every fault with `fabricctl sim fault clear --all`.',
+      )
+    if (args.id === undefined && !flags.all)
+      throw usageError(
+        'MISSING_FAULT_ID',
+        'Say which fault to clear.',
+        null,
+        'Give a fault id (see `fabricctl sim fault list`) or --all.',
+      )
     const fabric = await this.openFabric(flags.context)
-    if (fabric.backend !== 'sim') throw usageError('NOT_A_SIM_CONTEXT', 'Only a simulated fabric has injected faults.', fabric.context.name, 'Use a context with backend: sim.')
+    if (fabric.backend !== 'sim')
+      throw usageError(
+        'NOT_A_SIM_CONTEXT',
+        'Only a simulated fabric has injected faults.',
+        fabric.context.name,
+        'Use a context with backend: sim.',
+      )
     const {clearFaults} = await import('../../../lib/sim/faults.js')
     const cleared = clearFaults(fabric.store, flags.all ? 'all' : args.id!)
-    this.emit({kind: 'FaultsCleared', schemaVersion: 1, cleared: cleared.map(f => ({id: f.id, kind: f.kind, target: f.target}))},
-      () => (cleared.length === 0 ? 'No faults were active.' : cleared.map(f => `cleared #${f.id} ${f.kind} on ${f.target}`).join('\n')))
+    this.emit(
+      {
+        kind: 'FaultsCleared',
+        schemaVersion: 1,
+        cleared: cleared.map(f => ({id: f.id, kind: f.kind, target: f.target})),
+      },
+      () =>
+        cleared.length === 0
+          ? 'No faults were active.'
+          : cleared.map(f => `cleared #${f.id} ${f.kind} on ${f.target}`).join('\n'),
+    )
   }
 }

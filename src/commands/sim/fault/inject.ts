@@ -21,9 +21,16 @@ was, like a real fabric does; \`sim fault clear\` puts back what they changed.`
 
   static override args = {kind: Args.string({description: 'Fault kind.', required: true, options: FAULT_KIND_NAMES})}
   static override flags = {
-    target: Flags.string({description: 'Host, port (name, id or IP), leaf or network, as the kind requires.', required: true}),
+    target: Flags.string({
+      description: 'Host, port (name, id or IP), leaf or network, as the kind requires.',
+      required: true,
+    }),
     interface: Flags.string({description: 'config-drift: the leaf interface to drift (default: the first).'}),
-    vlan: Flags.integer({description: 'config-drift: the VLAN to remove (default: the first on the interface).', min: 1, max: 4094}),
+    vlan: Flags.integer({
+      description: 'config-drift: the VLAN to remove (default: the first on the interface).',
+      min: 1,
+      max: 4094,
+    }),
   }
 
   async run(): Promise<void> {
@@ -31,17 +38,33 @@ was, like a real fabric does; \`sim fault clear\` puts back what they changed.`
     // --interface and --vlan only mean something to config-drift: refused elsewhere rather than ignored.
     const given = (['interface', 'vlan'] as const).filter(f => flags[f] !== undefined)
     if (args.kind !== 'config-drift' && given.length > 0) {
-      throw usageError('FAULT_FLAG_IRRELEVANT', `--${given.join(' and --')} ${given.length > 1 ? 'apply' : 'applies'} only to config-drift, not to ${args.kind}.`, given.map(f => `--${f} ${flags[f]}`).join(' '),
-        `Drop --${given.join(' and --')}, or use \`fabricctl sim fault inject config-drift --target LEAF --interface IF --vlan N\`.`)
+      throw usageError(
+        'FAULT_FLAG_IRRELEVANT',
+        `--${given.join(' and --')} ${given.length > 1 ? 'apply' : 'applies'} only to config-drift, not to ${args.kind}.`,
+        given.map(f => `--${f} ${flags[f]}`).join(' '),
+        `Drop --${given.join(' and --')}, or use \`fabricctl sim fault inject config-drift --target LEAF --interface IF --vlan N\`.`,
+      )
     }
     const fabric = await this.openFabric(flags.context)
-    if (fabric.backend !== 'sim') throw usageError('NOT_A_SIM_CONTEXT', 'Faults can only be injected into a simulated fabric.', fabric.context.name, 'Use a context with backend: sim.')
+    if (fabric.backend !== 'sim')
+      throw usageError(
+        'NOT_A_SIM_CONTEXT',
+        'Faults can only be injected into a simulated fabric.',
+        fabric.context.name,
+        'Use a context with backend: sim.',
+      )
     const {injectFault} = await import('../../../lib/sim/faults.js')
-    const fault = injectFault(fabric.store, args.kind as FaultKind, flags.target, {interface: flags.interface, vlan: flags.vlan})
+    const fault = injectFault(fabric.store, args.kind as FaultKind, flags.target, {
+      interface: flags.interface,
+      vlan: flags.vlan,
+    })
     const {undo: _undo, ...params} = fault.params
-    this.emit({kind: 'Fault', schemaVersion: 1, fault: {...fault, params}}, () => renderFields([
-      ['injected', `#${fault.id} ${fault.kind}`], ['target', flags.target === fault.target ? fault.target : `${flags.target} (${fault.target})`],
-      ['effect', FAULT_KINDS[fault.kind].description],
-    ]))
+    this.emit({kind: 'Fault', schemaVersion: 1, fault: {...fault, params}}, () =>
+      renderFields([
+        ['injected', `#${fault.id} ${fault.kind}`],
+        ['target', flags.target === fault.target ? fault.target : `${flags.target} (${fault.target})`],
+        ['effect', FAULT_KINDS[fault.kind].description],
+      ]),
+    )
   }
 }

@@ -9,11 +9,26 @@ export default class FaultList extends FabricCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(FaultList)
     const fabric = await this.openFabric(flags.context)
-    if (fabric.backend !== 'sim') throw usageError('NOT_A_SIM_CONTEXT', 'Only a simulated fabric has injected faults.', fabric.context.name, 'Use a context with backend: sim.')
+    if (fabric.backend !== 'sim')
+      throw usageError(
+        'NOT_A_SIM_CONTEXT',
+        'Only a simulated fabric has injected faults.',
+        fabric.context.name,
+        'Use a context with backend: sim.',
+      )
     const {listFaults} = await import('../../../lib/sim/faults.js')
     const faults = listFaults(fabric.store).map(({params: {undo: _u, ...params}, ...f}) => ({...f, params}))
-    this.emit({kind: 'FaultList', schemaVersion: 1, faults}, () => renderTable(faults, [
-      {header: 'id', get: f => f.id, align: 'right'}, {header: 'kind', get: f => f.kind}, {header: 'target', get: f => f.target}, {header: 'since', get: f => f.createdAt},
-    ], {empty: 'No faults active.'}))
+    this.emit({kind: 'FaultList', schemaVersion: 1, faults}, () =>
+      renderTable(
+        faults,
+        [
+          {header: 'id', get: f => f.id, align: 'right'},
+          {header: 'kind', get: f => f.kind},
+          {header: 'target', get: f => f.target},
+          {header: 'since', get: f => f.createdAt},
+        ],
+        {empty: 'No faults active.'},
+      ),
+    )
   }
 }

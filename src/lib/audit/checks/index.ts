@@ -1,5 +1,14 @@
 import type {Catalogue} from '../catalogue.js'
-import {type CheckId, type CheckResult, type CheckStatus, type Finding, type HostAudit, type HostEvidence, type Verdict, CHECK_IDS} from '../types.js'
+import {
+  type CheckId,
+  type CheckResult,
+  type CheckStatus,
+  type Finding,
+  type HostAudit,
+  type HostEvidence,
+  type Verdict,
+  CHECK_IDS,
+} from '../types.js'
 import {checkBpf} from './bpf.js'
 import {checkBridges} from './bridges.js'
 import {checkNic} from './nic.js'
@@ -9,10 +18,14 @@ export {checkBpf, checkBridges, checkNic, checkOvs}
 
 export function runCheck(check: CheckId, e: HostEvidence, catalogue: Catalogue): Finding[] {
   switch (check) {
-    case 'ovs': return checkOvs(e, catalogue)
-    case 'bridges': return checkBridges(e)
-    case 'bpf': return checkBpf(e)
-    case 'nic': return checkNic(e)
+    case 'ovs':
+      return checkOvs(e, catalogue)
+    case 'bridges':
+      return checkBridges(e)
+    case 'bpf':
+      return checkBpf(e)
+    case 'nic':
+      return checkNic(e)
   }
 }
 
@@ -32,7 +45,12 @@ export function verdictOf(findings: Finding[]): Verdict {
 }
 
 /** Audit one host's evidence with the selected checks. */
-export function auditEvidence(e: HostEvidence, checks: readonly CheckId[], catalogue: Catalogue, elapsedMs = 0): HostAudit {
+export function auditEvidence(
+  e: HostEvidence,
+  checks: readonly CheckId[],
+  catalogue: Catalogue,
+  elapsedMs = 0,
+): HostAudit {
   const findings: Finding[] = []
   const results: CheckResult[] = []
   for (const c of CHECK_IDS) {
@@ -44,26 +62,57 @@ export function auditEvidence(e: HostEvidence, checks: readonly CheckId[], catal
   const inst = e.instances
   const ovsVersion = e.ovs.daemonVersion ?? e.ovs.dbVersion ?? e.ovs.toolVersion
   return {
-    host: e.host, az: e.az, address: e.address, source: e.source, verdict: verdictOf(findings), failure: null, elapsedMs: Math.round(elapsedMs),
-    checks: results, findings,
+    host: e.host,
+    az: e.az,
+    address: e.address,
+    source: e.source,
+    verdict: verdictOf(findings),
+    failure: null,
+    elapsedMs: Math.round(elapsedMs),
+    checks: results,
+    findings,
     facts: {
       ovsVersion,
-      ovsRunning: !e.ovs.expected ? null : e.ovs.dbReachable === null && e.ovs.vswitchdRunning === null ? null : e.ovs.dbReachable !== false && e.ovs.vswitchdRunning !== false,
+      ovsRunning: !e.ovs.expected
+        ? null
+        : e.ovs.dbReachable === null && e.ovs.vswitchdRunning === null
+          ? null
+          : e.ovs.dbReachable !== false && e.ovs.vswitchdRunning !== false,
       kernel: e.kernel.release,
-      instances: inst ? {
-        total: inst.length, direct: inst.filter(i => i.plugging === 'direct').length, qbr: inst.filter(i => i.plugging === 'qbr').length,
-        maxPathHops: inst.length ? Math.max(...inst.map(i => i.pathHops)) : null,
-      } : null,
+      instances: inst
+        ? {
+            total: inst.length,
+            direct: inst.filter(i => i.plugging === 'direct').length,
+            qbr: inst.filter(i => i.plugging === 'qbr').length,
+            maxPathHops: inst.length ? Math.max(...inst.map(i => i.pathHops)) : null,
+          }
+        : null,
       nics: e.nics,
     },
-    instances: inst ? inst.map(i => ({device: i.device, plugging: i.plugging, pathHops: i.pathHops, iptablesRules: i.iptablesRules})) : null,
+    instances: inst
+      ? inst.map(i => ({device: i.device, plugging: i.plugging, pathHops: i.pathHops, iptablesRules: i.iptablesRules}))
+      : null,
   }
 }
 
 /** A host that could not be audited: verdict unreachable, with the reason. */
-export function failedHost(host: {name: string; az: string | null; address: string | null}, source: HostAudit['source'], err: {code: string; message: string; hint?: string}, elapsedMs: number): HostAudit {
+export function failedHost(
+  host: {name: string; az: string | null; address: string | null},
+  source: HostAudit['source'],
+  err: {code: string; message: string; hint?: string},
+  elapsedMs: number,
+): HostAudit {
   return {
-    host: host.name, az: host.az, address: host.address, source, verdict: 'unreachable', elapsedMs: Math.round(elapsedMs),
-    failure: {code: err.code, message: err.message, hint: err.hint ?? null}, checks: [], findings: [], facts: null, instances: null,
+    host: host.name,
+    az: host.az,
+    address: host.address,
+    source,
+    verdict: 'unreachable',
+    elapsedMs: Math.round(elapsedMs),
+    failure: {code: err.code, message: err.message, hint: err.hint ?? null},
+    checks: [],
+    findings: [],
+    facts: null,
+    instances: null,
   }
 }

@@ -35,11 +35,22 @@ function hostEvidence(h: Host, ports: {device: string; ofport: number}[]): HostE
   const hasOvs = h.ovsVersion !== null
   const running = hasOvs && h.ovsRunning
   const from = {
-    role: 'sim: hosts.role', ovsTool: 'sim: hosts.ovs_version', ovsDb: 'sim: hosts.ovs_version', ovsDaemon: 'sim: hosts.ovs_version + ovs_running',
-    ovsRunning: 'sim: hosts.ovs_running', ovsBridges: 'sim: ovs_ports', ovsInterfaces: 'sim: ovs_ports', instances: 'sim: ovs_ports',
-    iptables: 'sim: Neutron iptables_hybrid rules for qbr ports', kernel: 'sim: hosts.kernel_version', kernelConfig: 'sim: hosts.kernel_config',
-    bpffs: 'sim: hosts.bpffs_mounted', jit: 'sim: hosts.jit_enabled', bond: 'sim: hosts.bond + cabling',
-    nics: 'sim: cabling', cabling: 'sim: cabling',
+    role: 'sim: hosts.role',
+    ovsTool: 'sim: hosts.ovs_version',
+    ovsDb: 'sim: hosts.ovs_version',
+    ovsDaemon: 'sim: hosts.ovs_version + ovs_running',
+    ovsRunning: 'sim: hosts.ovs_running',
+    ovsBridges: 'sim: ovs_ports',
+    ovsInterfaces: 'sim: ovs_ports',
+    instances: 'sim: ovs_ports',
+    iptables: 'sim: Neutron iptables_hybrid rules for qbr ports',
+    kernel: 'sim: hosts.kernel_version',
+    kernelConfig: 'sim: hosts.kernel_config',
+    bpffs: 'sim: hosts.bpffs_mounted',
+    jit: 'sim: hosts.jit_enabled',
+    bond: 'sim: hosts.bond + cabling',
+    nics: 'sim: cabling',
+    cabling: 'sim: cabling',
   }
   let interfaces: OvsInterface[] | null = null
   let links: LinkInfo[] | null = null
@@ -49,10 +60,42 @@ function hostEvidence(h: Host, ports: {device: string; ofport: number}[]): HostE
     interfaces = [
       {name: 'br-int', type: 'internal', ofport: 65534, error: null, bridge: 'br-int', port: 'br-int', peer: null},
       {name: 'br-bond', type: 'internal', ofport: 65534, error: null, bridge: 'br-bond', port: 'br-bond', peer: null},
-      {name: 'int-br-bond', type: 'patch', ofport: 1, error: null, bridge: 'br-int', port: 'int-br-bond', peer: 'phy-br-bond'},
-      {name: 'phy-br-bond', type: 'patch', ofport: 1, error: null, bridge: 'br-bond', port: 'phy-br-bond', peer: 'int-br-bond'},
-      ...h.nics.map((n, i) => ({name: n.name, type: '', ofport: i + 2, error: null, bridge: 'br-bond', port: bond, peer: null})),
-      ...ports.map(p => ({name: p.device, type: '', ofport: p.ofport, error: null, bridge: 'br-int', port: p.device, peer: null})),
+      {
+        name: 'int-br-bond',
+        type: 'patch',
+        ofport: 1,
+        error: null,
+        bridge: 'br-int',
+        port: 'int-br-bond',
+        peer: 'phy-br-bond',
+      },
+      {
+        name: 'phy-br-bond',
+        type: 'patch',
+        ofport: 1,
+        error: null,
+        bridge: 'br-bond',
+        port: 'phy-br-bond',
+        peer: 'int-br-bond',
+      },
+      ...h.nics.map((n, i) => ({
+        name: n.name,
+        type: '',
+        ofport: i + 2,
+        error: null,
+        bridge: 'br-bond',
+        port: bond,
+        peer: null,
+      })),
+      ...ports.map(p => ({
+        name: p.device,
+        type: '',
+        ofport: p.ofport,
+        error: null,
+        bridge: 'br-int',
+        port: p.device,
+        peer: null,
+      })),
     ]
     links = []
     rules = []
@@ -73,23 +116,57 @@ function hostEvidence(h: Host, ports: {device: string; ofport: number}[]): HostE
   }
   const active = h.nics.find(n => n.up) ?? h.nics[0]
   const instances = interfaces
-    ? deriveInstances(interfaces, links, rules, {bond: h.bond, nic: active?.name, switchPort: active ? `${active.switch}:${active.interface}` : undefined})
+    ? deriveInstances(interfaces, links, rules, {
+        bond: h.bond,
+        nic: active?.name,
+        switchPort: active ? `${active.switch}:${active.interface}` : undefined,
+      })
     : null
   const bareMetal = h.role === 'baremetal'
   return {
-    host: h.name, az: h.az, role: h.role, address: h.address, source: 'sim', from, probeErrors: [],
+    host: h.name,
+    az: h.az,
+    role: h.role,
+    address: h.address,
+    source: 'sim',
+    from,
+    probeErrors: [],
     ovs: {
-      expected: !bareMetal, installed: hasOvs, toolVersion: h.ovsVersion, dbVersion: running ? h.ovsVersion : null, daemonVersion: running ? h.ovsVersion : null,
-      dbReachable: hasOvs ? running : false, vswitchdRunning: hasOvs ? running : false,
-      runningDetail: hasOvs && !running ? 'ovs-vswitchd and ovsdb-server are not running (sim fault ovs-down)' : !hasOvs ? 'ovs-vsctl: command not found' : null,
-      bridges: running ? [{name: 'br-bond', ports: ['br-bond', h.bond, 'phy-br-bond'].sort()}, {name: 'br-int', ports: ['br-int', 'int-br-bond', ...ports.map(p => p.device)].sort()}] : null,
-      interfaces, bonds: running ? [{name: h.bond, bridge: 'br-bond', members: h.nics.map(n => ({name: n.name, enabled: n.up}))}] : null,
+      expected: !bareMetal,
+      installed: hasOvs,
+      toolVersion: h.ovsVersion,
+      dbVersion: running ? h.ovsVersion : null,
+      daemonVersion: running ? h.ovsVersion : null,
+      dbReachable: hasOvs ? running : false,
+      vswitchdRunning: hasOvs ? running : false,
+      runningDetail:
+        hasOvs && !running
+          ? 'ovs-vswitchd and ovsdb-server are not running (sim fault ovs-down)'
+          : !hasOvs
+            ? 'ovs-vsctl: command not found'
+            : null,
+      bridges: running
+        ? [
+            {name: 'br-bond', ports: ['br-bond', h.bond, 'phy-br-bond'].sort()},
+            {name: 'br-int', ports: ['br-int', 'int-br-bond', ...ports.map(p => p.device)].sort()},
+          ]
+        : null,
+      interfaces,
+      bonds: running
+        ? [{name: h.bond, bridge: 'br-bond', members: h.nics.map(n => ({name: n.name, enabled: n.up}))}]
+        : null,
     },
-    links, instances,
+    links,
+    instances,
     kernel: {
-      release: h.kernel.version, config: h.kernel.config, configSource: h.kernel.config ? 'sim: hosts.kernel_config' : null,
-      configError: h.kernel.config ? null : 'kernel config unreadable on this host (neither /proc/config.gz nor /boot/config-*)',
-      bpffsMounted: h.kernel.bpffsMounted, jitEnable: h.kernel.jitEnabled === null ? null : h.kernel.jitEnabled ? 1 : 0,
+      release: h.kernel.version,
+      config: h.kernel.config,
+      configSource: h.kernel.config ? 'sim: hosts.kernel_config' : null,
+      configError: h.kernel.config
+        ? null
+        : 'kernel config unreadable on this host (neither /proc/config.gz nor /boot/config-*)',
+      bpffsMounted: h.kernel.bpffsMounted,
+      jitEnable: h.kernel.jitEnabled === null ? null : h.kernel.jitEnabled ? 1 : 0,
       bpftool: null,
     },
     // A bare-metal host's bond belongs to its instance; the host's NICs are still cabled and audited.

@@ -30,7 +30,12 @@ export function parseBatchOutput(text: string, ids: string[]): Map<string, Probe
     const id = ids[Number(m[1])]
     if (id === undefined) continue
     const raw = Buffer.from(m[3]!, 'base64')
-    out.set(id, {stdout: raw.toString('utf8'), stderr: Buffer.from(m[4]!, 'base64').toString('utf8'), code: Number(m[2]), raw})
+    out.set(id, {
+      stdout: raw.toString('utf8'),
+      stderr: Buffer.from(m[4]!, 'base64').toString('utf8'),
+      code: Number(m[2]),
+      raw,
+    })
   }
   return out
 }

@@ -2,9 +2,38 @@ import type {LiveContext} from '../../context/schema.js'
 import type {SshSession} from '../../live/ssh.js'
 import type {LeafConfig} from '../../model/types.js'
 import {type LeafChange, describeChange, diffLeafConfigs} from '../diff.js'
-import {type LeafDriver, LeafDriverError, type LeafSnapshot, type PreparedPush, type RunningState, type VerifyCheck, type VerifyReport} from '../driver.js'
-import {type KernelState, type VniCatalogEntry, desiredKernel, nativeConfigOf, parseKernel, planKernel, runningToFile, spliceFrr, vxlanName, bridgeName} from './native.js'
-import {BRIDGE, FULL_SYSCTLS, type FullKernel, type FullTenant, desiredFullKernel, fullConfigOf, parseFullKernel, planFull, spliceFrrFull} from './full.js'
+import {
+  type LeafDriver,
+  LeafDriverError,
+  type LeafSnapshot,
+  type PreparedPush,
+  type RunningState,
+  type VerifyCheck,
+  type VerifyReport,
+} from '../driver.js'
+import {
+  type KernelState,
+  type VniCatalogEntry,
+  desiredKernel,
+  nativeConfigOf,
+  parseKernel,
+  planKernel,
+  runningToFile,
+  spliceFrr,
+  vxlanName,
+  bridgeName,
+} from './native.js'
+import {
+  BRIDGE,
+  FULL_SYSCTLS,
+  type FullKernel,
+  type FullTenant,
+  desiredFullKernel,
+  fullConfigOf,
+  parseFullKernel,
+  planFull,
+  spliceFrrFull,
+} from './full.js'
 
 /** The FRR leaf's raw state, kept byte for byte in snapshots. */
 export interface FrrRaw {
@@ -64,7 +93,10 @@ export class FrrLeafDriver implements LeafDriver {
   readonly leaf: string
   private profile?: LeafProfile
 
-  private constructor(private readonly ssh: SshSession, private readonly o: FrrLeafOptions) {
+  private constructor(
+    private readonly ssh: SshSession,
+    private readonly o: FrrLeafOptions,
+  ) {
     this.leaf = o.leaf.name
   }
 
@@ -74,16 +106,30 @@ export class FrrLeafDriver implements LeafDriver {
       const ssh = await SshSession.open(o.ctx, {name: o.leaf.name, address: o.leaf.address, port: o.leaf.port})
       return new FrrLeafDriver(ssh, o)
     } catch (error) {
-      throw new LeafDriverError('LEAF_UNREACHABLE', (error as Error).message, 'connect', (error as {hint?: string}).hint)
+      throw new LeafDriverError(
+        'LEAF_UNREACHABLE',
+        (error as Error).message,
+        'connect',
+        (error as {hint?: string}).hint,
+      )
     }
   }
 
-  private async run(cmd: string, step: string, opts: {stdin?: string; timeoutMs?: number; okCodes?: number[]} = {}): Promise<{stdout: string; stderr: string; code: number | null}> {
+  private async run(
+    cmd: string,
+    step: string,
+    opts: {stdin?: string; timeoutMs?: number; okCodes?: number[]} = {},
+  ): Promise<{stdout: string; stderr: string; code: number | null}> {
     let r
     try {
       r = await this.ssh.exec(cmd, {stdin: opts.stdin, timeoutMs: opts.timeoutMs})
     } catch (error) {
-      throw new LeafDriverError('LEAF_UNREACHABLE', `${this.leaf}: ${(error as Error).message}`, step, (error as {hint?: string}).hint)
+      throw new LeafDriverError(
+        'LEAF_UNREACHABLE',
+        `${this.leaf}: ${(error as Error).message}`,
+        step,
+        (error as {hint?: string}).hint,
+      )
     }
     return r
   }
@@ -91,9 +137,20 @@ export class FrrLeafDriver implements LeafDriver {
   /** Which profile the leaf's kernel supports: VRF + 802.1Q + VLAN-aware bridge ("full"), or "native". */
   private async detectProfile(): Promise<LeafProfile> {
     if (this.profile) return this.profile
-    const r = await this.run(`zcat /proc/config.gz 2>/dev/null | grep -E '^CONFIG_(NET_VRF|VLAN_8021Q|BRIDGE_VLAN_FILTERING)=' || true`, 'detect profile')
-    const have = new Set(r.stdout.split('\n').filter(l => /=(y|m)$/.test(l)).map(l => l.split('=')[0]))
-    this.profile = have.has('CONFIG_NET_VRF') && have.has('CONFIG_VLAN_8021Q') && have.has('CONFIG_BRIDGE_VLAN_FILTERING') ? 'full' : 'native'
+    const r = await this.run(
+      `zcat /proc/config.gz 2>/dev/null | grep -E '^CONFIG_(NET_VRF|VLAN_8021Q|BRIDGE_VLAN_FILTERING)=' || true`,
+      'detect profile',
+    )
+    const have = new Set(
+      r.stdout
+        .split('\n')
+        .filter(l => /=(y|m)$/.test(l))
+        .map(l => l.split('=')[0]),
+    )
+    this.profile =
+      have.has('CONFIG_NET_VRF') && have.has('CONFIG_VLAN_8021Q') && have.has('CONFIG_BRIDGE_VLAN_FILTERING')
+        ? 'full'
+        : 'native'
     return this.profile
   }
 
@@ -112,8 +169,18 @@ export class FrrLeafDriver implements LeafDriver {
     if (!raw.full) throw new Error('the leaf was read without the full model')
     if (!this.o.leaf.vtep) throw new Error(`leaf ${this.leaf} has no vtep address in the inventory`)
     const want = desiredFullKernel(desired, this.o.leaf.vtep, this.o.hostPorts, this.o.tenants ?? [], raw.full)
-    const frr = spliceFrrFull(unb64(raw.runningB64), desired, this.o.tenants ?? [], this.o.rtAsn ?? 65_000, this.o.leaf.vtep)
-    return {frr, kernel: planFull(raw.full, want, this.managedVrfs()), inverse: planFull(want, raw.full, this.managedVrfs())}
+    const frr = spliceFrrFull(
+      unb64(raw.runningB64),
+      desired,
+      this.o.tenants ?? [],
+      this.o.rtAsn ?? 65_000,
+      this.o.leaf.vtep,
+    )
+    return {
+      frr,
+      kernel: planFull(raw.full, want, this.managedVrfs()),
+      inverse: planFull(want, raw.full, this.managedVrfs()),
+    }
   }
 
   async read(): Promise<RunningState> {
@@ -126,14 +193,22 @@ export class FrrLeafDriver implements LeafDriver {
       'echo @@running@@; base64 -w0 "$t"; echo; rm -f "$t"',
       'echo @@file@@; if [ -f /etc/frr/frr.conf ]; then base64 -w0 /etc/frr/frr.conf; else printf -- -; fi; echo',
       'echo @@links@@; ip -j -d addr show',
-      ...(full ? [
-        'echo @@bvlan@@; bridge -j vlan show 2>/dev/null; echo',
-        `echo @@fdb@@; bridge -j fdb show dev ${BRIDGE} 2>/dev/null || echo '[]'`,
-        `echo @@sysctl@@; sysctl ${Object.keys(FULL_SYSCTLS).join(' ')} 2>/dev/null; true`,
-      ] : []),
+      ...(full
+        ? [
+            'echo @@bvlan@@; bridge -j vlan show 2>/dev/null; echo',
+            `echo @@fdb@@; bridge -j fdb show dev ${BRIDGE} 2>/dev/null || echo '[]'`,
+            `echo @@sysctl@@; sysctl ${Object.keys(FULL_SYSCTLS).join(' ')} 2>/dev/null; true`,
+          ]
+        : []),
     ].join('\n')
     const r = await this.run(script, 'read')
-    if (r.code !== 0) throw new LeafDriverError('LEAF_UNREACHABLE', `${this.leaf}: reading the running state failed (exit ${r.code}): ${r.stderr.trim().slice(0, 300)}`, 'read', 'Check that FRR (zebra, bgpd) runs on the leaf and vtysh works as the SSH user.')
+    if (r.code !== 0)
+      throw new LeafDriverError(
+        'LEAF_UNREACHABLE',
+        `${this.leaf}: reading the running state failed (exit ${r.code}): ${r.stderr.trim().slice(0, 300)}`,
+        'read',
+        'Check that FRR (zebra, bgpd) runs on the leaf and vtysh works as the SSH user.',
+      )
     const s = sections(r.stdout)
     const runningB64 = s.get('running') ?? ''
     const fileRaw = s.get('file') ?? '-'
@@ -142,8 +217,21 @@ export class FrrLeafDriver implements LeafDriver {
     let config: LeafConfig
     if (full) {
       const json = (k: string) => JSON.parse((s.get(k) ?? '').trim() || '[]')
-      raw.full = parseFullKernel(JSON.parse(s.get('links') || '[]'), json('bvlan'), json('fdb'), s.get('sysctl') ?? '', this.o.hostPorts)
-      config = fullConfigOf(raw.full, unb64(runningB64), this.o.catalog, this.o.vniBase, this.o.tenants ?? [], this.o.rtAsn ?? 65_000)
+      raw.full = parseFullKernel(
+        JSON.parse(s.get('links') || '[]'),
+        json('bvlan'),
+        json('fdb'),
+        s.get('sysctl') ?? '',
+        this.o.hostPorts,
+      )
+      config = fullConfigOf(
+        raw.full,
+        unb64(runningB64),
+        this.o.catalog,
+        this.o.vniBase,
+        this.o.tenants ?? [],
+        this.o.rtAsn ?? 65_000,
+      )
     } else {
       config = nativeConfigOf(kernel, unb64(runningB64), this.o.catalog, this.o.vniBase)
     }
@@ -151,9 +239,18 @@ export class FrrLeafDriver implements LeafDriver {
   }
 
   private async upload(text: string, kind: string): Promise<string> {
-    const up = await this.run(`f=$(mktemp /tmp/fabricctl-${kind}.XXXXXX.conf) && cat >"$f" && chmod 644 "$f" && echo "$f"`, `upload ${kind}`, {stdin: text})
+    const up = await this.run(
+      `f=$(mktemp /tmp/fabricctl-${kind}.XXXXXX.conf) && cat >"$f" && chmod 644 "$f" && echo "$f"`,
+      `upload ${kind}`,
+      {stdin: text},
+    )
     const file = up.stdout.trim()
-    if (up.code !== 0 || !file.startsWith(`/tmp/fabricctl-${kind}.`)) throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: could not write the ${kind} file: ${up.stderr.trim()}`, `upload ${kind}`)
+    if (up.code !== 0 || !file.startsWith(`/tmp/fabricctl-${kind}.`))
+      throw new LeafDriverError(
+        'LEAF_PUSH_FAILED',
+        `${this.leaf}: could not write the ${kind} file: ${up.stderr.trim()}`,
+        `upload ${kind}`,
+      )
     return file
   }
 
@@ -166,11 +263,22 @@ export class FrrLeafDriver implements LeafDriver {
     try {
       const dry = await this.run(`vtysh --dryrun -f ${q(file)} 2>&1`, 'vtysh --dryrun')
       if (dry.code !== 0) {
-        throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf}: the candidate FRR configuration was rejected by vtysh --dryrun (exit ${dry.code}); nothing was applied: ${dry.stdout.trim().slice(0, 400)}`, 'vtysh --dryrun', 'Look at `fabricctl leaf config LEAF --format frr`; fix the desired state (network data) and push again.')
+        throw new LeafDriverError(
+          'LEAF_CANDIDATE_INVALID',
+          `${this.leaf}: the candidate FRR configuration was rejected by vtysh --dryrun (exit ${dry.code}); nothing was applied: ${dry.stdout.trim().slice(0, 400)}`,
+          'vtysh --dryrun',
+          'Look at `fabricctl leaf config LEAF --format frr`; fix the desired state (network data) and push again.',
+        )
       }
-      const test = await this.run(`${FRR_RELOAD} --test --stdout ${q(file)} 2>&1`, 'frr-reload.py --test', {timeoutMs: 120_000})
+      const test = await this.run(`${FRR_RELOAD} --test --stdout ${q(file)} 2>&1`, 'frr-reload.py --test', {
+        timeoutMs: 120_000,
+      })
       if (test.code !== 0) {
-        throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf}: frr-reload.py --test refused the candidate (exit ${test.code}); nothing was applied: ${test.stdout.trim().split('\n').slice(-5).join(' | ').slice(0, 400)}`, 'frr-reload.py --test')
+        throw new LeafDriverError(
+          'LEAF_CANDIDATE_INVALID',
+          `${this.leaf}: frr-reload.py --test refused the candidate (exit ${test.code}); nothing was applied: ${test.stdout.trim().split('\n').slice(-5).join(' | ').slice(0, 400)}`,
+          'frr-reload.py --test',
+        )
       }
       return {plan: reloadPlan(test.stdout)}
     } finally {
@@ -180,18 +288,39 @@ export class FrrLeafDriver implements LeafDriver {
 
   async prepare(desired: LeafConfig, running: RunningState, changes: readonly LeafChange[]): Promise<PreparedPush> {
     const raw = running.snapshot.raw as FrrRaw
-    if (!this.o.leaf.vtep) throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `Leaf ${this.leaf} has no vtep address in the inventory.`, 'render', 'Add `vtep:` to the leaf in the context inventory.')
+    if (!this.o.leaf.vtep)
+      throw new LeafDriverError(
+        'LEAF_CANDIDATE_INVALID',
+        `Leaf ${this.leaf} has no vtep address in the inventory.`,
+        'render',
+        'Add `vtep:` to the leaf in the context inventory.',
+      )
     if (raw.full) {
       let r
       try {
         r = this.renderFull(desired, running)
       } catch (error) {
-        throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf} (profile full): ${(error as Error).message}; nothing was applied.`, 'render', 'Check the context\'s overlay.tenants and the networks\' tags.')
+        throw new LeafDriverError(
+          'LEAF_CANDIDATE_INVALID',
+          `${this.leaf} (profile full): ${(error as Error).message}; nothing was applied.`,
+          'render',
+          "Check the context's overlay.tenants and the networks' tags.",
+        )
       }
       const checked = await this.checkCandidate(r.frr)
       return {
-        plan: [...r.kernel.map(c => `kernel: ${c}`), ...(checked.plan.length ? checked.plan.map(l => `frr: ${l}`) : changes.filter(c => c.op.endsWith('-vni') || c.op.endsWith('-vrf')).map(c => `frr: ${describeChange(c)}`))],
-        inverse: [...r.inverse.map(c => `kernel: ${c}`), 'frr: frr-reload.py --reload <pre-push running configuration>'],
+        plan: [
+          ...r.kernel.map(c => `kernel: ${c}`),
+          ...(checked.plan.length
+            ? checked.plan.map(l => `frr: ${l}`)
+            : changes
+                .filter(c => c.op.endsWith('-vni') || c.op.endsWith('-vrf'))
+                .map(c => `frr: ${describeChange(c)}`)),
+        ],
+        inverse: [
+          ...r.inverse.map(c => `kernel: ${c}`),
+          'frr: frr-reload.py --reload <pre-push running configuration>',
+        ],
         data: {kernelPlan: r.kernel, candidate: r.frr},
       }
     }
@@ -201,13 +330,22 @@ export class FrrLeafDriver implements LeafDriver {
       want = desiredKernel(desired, this.o.leaf.vtep, this.o.hostPorts)
       candidate = spliceFrr(unb64(raw.runningB64), desired)
     } catch (error) {
-      throw new LeafDriverError('LEAF_CANDIDATE_INVALID', `${this.leaf} (profile ${raw.profile === 'full' ? 'native; the kernel could do the full profile, but the context declares no overlay.tenants' : 'native'}): ${(error as Error).message}; nothing was applied.`, 'render')
+      throw new LeafDriverError(
+        'LEAF_CANDIDATE_INVALID',
+        `${this.leaf} (profile ${raw.profile === 'full' ? 'native; the kernel could do the full profile, but the context declares no overlay.tenants' : 'native'}): ${(error as Error).message}; nothing was applied.`,
+        'render',
+      )
     }
     const kernelPlan = planKernel(raw.kernel, want)
     const inverse = planKernel(want, raw.kernel)
     const checked = await this.checkCandidate(candidate)
     return {
-      plan: [...kernelPlan.map(c => `kernel: ${c}`), ...(checked.plan.length ? checked.plan.map(l => `frr: ${l}`) : changes.filter(c => c.op.endsWith('-vni')).map(c => `frr: ${describeChange(c)}`))],
+      plan: [
+        ...kernelPlan.map(c => `kernel: ${c}`),
+        ...(checked.plan.length
+          ? checked.plan.map(l => `frr: ${l}`)
+          : changes.filter(c => c.op.endsWith('-vni')).map(c => `frr: ${describeChange(c)}`)),
+      ],
       inverse: [...inverse.map(c => `kernel: ${c}`), 'frr: frr-reload.py --reload <pre-push running configuration>'],
       data: {kernelPlan, candidate},
     }
@@ -221,8 +359,17 @@ export class FrrLeafDriver implements LeafDriver {
     if (r.code !== 0) {
       const failed = /@@fail:(\d+)@@/.exec(r.stdout)
       const i = failed ? Number(failed[1]) : -1
-      const msg = r.stdout.replace(/@@(ok|fail):\d+@@\n?/g, '').trim().split('\n').slice(-2).join(' ')
-      throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: \`${cmds[i] ?? '?'}\` failed (${i >= 0 ? `${i} of ${cmds.length} kernel commands had been applied` : `exit ${r.code}`}): ${msg}`, `kernel: ${cmds[i] ?? step}`)
+      const msg = r.stdout
+        .replace(/@@(ok|fail):\d+@@\n?/g, '')
+        .trim()
+        .split('\n')
+        .slice(-2)
+        .join(' ')
+      throw new LeafDriverError(
+        'LEAF_PUSH_FAILED',
+        `${this.leaf}: \`${cmds[i] ?? '?'}\` failed (${i >= 0 ? `${i} of ${cmds.length} kernel commands had been applied` : `exit ${r.code}`}): ${msg}`,
+        `kernel: ${cmds[i] ?? step}`,
+      )
     }
   }
 
@@ -231,11 +378,23 @@ export class FrrLeafDriver implements LeafDriver {
     await this.runKernel(kernelPlan, 'kernel')
     const file = await this.upload(candidate, 'candidate')
     try {
-      const r = await this.run(`${FRR_RELOAD} --reload --stdout ${q(file)} 2>&1`, 'frr-reload.py --reload', {timeoutMs: 120_000})
-      if (r.code !== 0) throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: frr-reload.py --reload failed (exit ${r.code}): ${r.stdout.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`, 'frr-reload.py --reload')
+      const r = await this.run(`${FRR_RELOAD} --reload --stdout ${q(file)} 2>&1`, 'frr-reload.py --reload', {
+        timeoutMs: 120_000,
+      })
+      if (r.code !== 0)
+        throw new LeafDriverError(
+          'LEAF_PUSH_FAILED',
+          `${this.leaf}: frr-reload.py --reload failed (exit ${r.code}): ${r.stdout.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`,
+          'frr-reload.py --reload',
+        )
       // Persist what now runs, so a restart of FRR comes back to it (FRR does not write the file itself).
       const w = await this.run(`cat ${q(file)} >/etc/frr/frr.conf`, 'write /etc/frr/frr.conf')
-      if (w.code !== 0) throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: could not write /etc/frr/frr.conf: ${w.stderr.trim()}`, 'write /etc/frr/frr.conf')
+      if (w.code !== 0)
+        throw new LeafDriverError(
+          'LEAF_PUSH_FAILED',
+          `${this.leaf}: could not write /etc/frr/frr.conf: ${w.stderr.trim()}`,
+          'write /etc/frr/frr.conf',
+        )
     } finally {
       await this.run(`rm -f ${q(file)}`, 'cleanup').catch(() => undefined)
     }
@@ -265,37 +424,84 @@ export class FrrLeafDriver implements LeafDriver {
     const parse = await this.runSections(script)
     const checks: VerifyCheck[] = [modelCheck(running, desired)]
     const evpn = (parse('evpn') ?? {}) as Record<string, {vni: number; type?: string; vxlanIf?: string}>
-    const l2 = new Map(Object.values(evpn).filter(v => v && typeof v === 'object' && v.type !== 'L3').map(v => [Number(v.vni), v]))
+    const l2 = new Map(
+      Object.values(evpn)
+        .filter(v => v && typeof v === 'object' && v.type !== 'L3')
+        .map(v => [Number(v.vni), v]),
+    )
     const missing = vnis.filter(v => !l2.has(v) || l2.get(v)!.vxlanIf !== vxlanName(v))
     const extra = [...l2.keys()].filter(v => !desired.vnis[String(v)])
-    checks.push({name: 'show evpn vni', ok: missing.length === 0 && extra.length === 0, severity: 'error',
-      detail: missing.length === 0 && extra.length === 0 ? `zebra carries L2 VNIs ${[...l2.keys()].sort().join(',') || '(none)'}` : `${missing.length ? `missing ${missing.join(',')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.join(',')}` : ''}`})
+    checks.push({
+      name: 'show evpn vni',
+      ok: missing.length === 0 && extra.length === 0,
+      severity: 'error',
+      detail:
+        missing.length === 0 && extra.length === 0
+          ? `zebra carries L2 VNIs ${[...l2.keys()].sort().join(',') || '(none)'}`
+          : `${missing.length ? `missing ${missing.join(',')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.join(',')}` : ''}`,
+    })
     for (const v of vnis) {
       const mac = parse(`mac-${v}`)
-      checks.push({name: `show evpn mac vni ${v}`, ok: mac !== null && typeof mac === 'object', severity: 'info', detail: mac && typeof mac === 'object' ? `${mac.numMacs ?? 0} MAC(s)` : 'no answer'})
+      checks.push({
+        name: `show evpn mac vni ${v}`,
+        ok: mac !== null && typeof mac === 'object',
+        severity: 'info',
+        detail: mac && typeof mac === 'object' ? `${mac.numMacs ?? 0} MAC(s)` : 'no answer',
+      })
     }
     const blink = (parse('blink') ?? []) as {ifname: string; master?: string}[]
-    const wrongPorts = Object.entries(desired.interfaces).filter(([iface, i]) => {
-      const vni = Object.values(desired.vnis).find(v => v.vlan === i.vlans[0])?.vni
-      return blink.find(b => b.ifname === iface)?.master !== (vni === undefined ? undefined : bridgeName(vni))
-    }).map(([iface]) => iface)
-    checks.push({name: 'bridge link', ok: wrongPorts.length === 0, severity: 'error', detail: wrongPorts.length === 0 ? `${Object.keys(desired.interfaces).length} host port(s) in their VNI bridge` : `not in the right bridge: ${wrongPorts.join(', ')}`})
+    const wrongPorts = Object.entries(desired.interfaces)
+      .filter(([iface, i]) => {
+        const vni = Object.values(desired.vnis).find(v => v.vlan === i.vlans[0])?.vni
+        return blink.find(b => b.ifname === iface)?.master !== (vni === undefined ? undefined : bridgeName(vni))
+      })
+      .map(([iface]) => iface)
+    checks.push({
+      name: 'bridge link',
+      ok: wrongPorts.length === 0,
+      severity: 'error',
+      detail:
+        wrongPorts.length === 0
+          ? `${Object.keys(desired.interfaces).length} host port(s) in their VNI bridge`
+          : `not in the right bridge: ${wrongPorts.join(', ')}`,
+    })
     const bvlan = parse('bvlan')
-    checks.push({name: 'bridge vlan show', ok: Array.isArray(bvlan), severity: 'info', detail: Array.isArray(bvlan) ? `${bvlan.length} bridge port(s) listed` : 'no answer'})
+    checks.push({
+      name: 'bridge vlan show',
+      ok: Array.isArray(bvlan),
+      severity: 'info',
+      detail: Array.isArray(bvlan) ? `${bvlan.length} bridge port(s) listed` : 'no answer',
+    })
     const bgp = parse('bgp') ?? {}
     const peers = Object.values((bgp.l2VpnEvpn?.peers ?? {}) as Record<string, {state?: string}>)
     const est = peers.filter(p => p.state === 'Established').length
-    checks.push({name: 'show bgp summary (l2vpn evpn)', ok: est > 0, severity: 'warning', detail: `${est} of ${peers.length} EVPN session(s) established`})
+    checks.push({
+      name: 'show bgp summary (l2vpn evpn)',
+      ok: est > 0,
+      severity: 'warning',
+      detail: `${est} of ${peers.length} EVPN session(s) established`,
+    })
     return {running, checks}
   }
 
   async restore(snapshot: LeafSnapshot): Promise<void> {
     const raw = snapshot.raw as FrrRaw | undefined
-    if (!raw || snapshot.driver !== 'frr') throw new LeafDriverError('LEAF_ROLLBACK_FAILED', `The recorded state of ${this.leaf} was not taken by the FRR driver.`, 'restore')
+    if (!raw || snapshot.driver !== 'frr')
+      throw new LeafDriverError(
+        'LEAF_ROLLBACK_FAILED',
+        `The recorded state of ${this.leaf} was not taken by the FRR driver.`,
+        'restore',
+      )
     const now = await this.read()
     const nowRaw = now.snapshot.raw as FrrRaw
     if (raw.full || nowRaw.full) {
-      if (!raw.full || !nowRaw.full) throw new LeafDriverError('LEAF_ROLLBACK_FAILED', `The recorded state of ${this.leaf} was taken with the ${raw.full ? 'full' : 'native'} model, but the leaf is now managed with the ${nowRaw.full ? 'full' : 'native'} one.`, 'restore', 'Check the context\'s overlay.tenants; restore by hand from the snapshot file if needed.')
+      if (!raw.full || !nowRaw.full)
+        throw new LeafDriverError(
+          'LEAF_ROLLBACK_FAILED',
+          `The recorded state of ${this.leaf} was taken with the ${raw.full ? 'full' : 'native'} model, but the leaf is now managed with the ${nowRaw.full ? 'full' : 'native'} one.`,
+          'restore',
+          "Check the context's overlay.tenants; restore by hand from the snapshot file if needed.",
+        )
       await this.runKernel(planFull(nowRaw.full, raw.full, this.managedVrfs()), 'restore kernel')
     } else {
       const cur = nowRaw.kernel
@@ -305,11 +511,24 @@ export class FrrLeafDriver implements LeafDriver {
     const text = runningToFile(unb64(raw.runningB64))
     const file = await this.upload(text, 'restore')
     try {
-      const r = await this.run(`${FRR_RELOAD} --reload --stdout ${q(file)} 2>&1`, 'restore frr-reload.py --reload', {timeoutMs: 120_000})
-      if (r.code !== 0) throw new LeafDriverError('LEAF_ROLLBACK_FAILED', `${this.leaf}: frr-reload.py --reload of the recorded state failed (exit ${r.code}): ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`, 'restore frr')
-      const fileCmd = raw.fileB64 === null ? 'rm -f /etc/frr/frr.conf' : `printf %s ${q(raw.fileB64)} | base64 -d >/etc/frr/frr.conf`
+      const r = await this.run(`${FRR_RELOAD} --reload --stdout ${q(file)} 2>&1`, 'restore frr-reload.py --reload', {
+        timeoutMs: 120_000,
+      })
+      if (r.code !== 0)
+        throw new LeafDriverError(
+          'LEAF_ROLLBACK_FAILED',
+          `${this.leaf}: frr-reload.py --reload of the recorded state failed (exit ${r.code}): ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`,
+          'restore frr',
+        )
+      const fileCmd =
+        raw.fileB64 === null ? 'rm -f /etc/frr/frr.conf' : `printf %s ${q(raw.fileB64)} | base64 -d >/etc/frr/frr.conf`
       const w = await this.run(fileCmd, 'restore /etc/frr/frr.conf')
-      if (w.code !== 0) throw new LeafDriverError('LEAF_ROLLBACK_FAILED', `${this.leaf}: could not restore /etc/frr/frr.conf: ${w.stderr.trim()}`, 'restore file')
+      if (w.code !== 0)
+        throw new LeafDriverError(
+          'LEAF_ROLLBACK_FAILED',
+          `${this.leaf}: could not restore /etc/frr/frr.conf: ${w.stderr.trim()}`,
+          'restore file',
+        )
     } finally {
       await this.run(`rm -f ${q(file)}`, 'cleanup').catch(() => undefined)
     }
@@ -338,43 +557,81 @@ export class FrrLeafDriver implements LeafDriver {
     ].join('\n')
     const parse = await this.runSections(script)
     const checks: VerifyCheck[] = [modelCheck(running, desired)]
-    const evpn = Object.values((parse('evpn') ?? {}) as Record<string, {vni: number; type?: string; vxlanIf?: string; tenantVrf?: string}>).filter(v => v && typeof v === 'object')
+    const evpn = Object.values(
+      (parse('evpn') ?? {}) as Record<string, {vni: number; type?: string; vxlanIf?: string; tenantVrf?: string}>,
+    ).filter(v => v && typeof v === 'object')
     const l2 = new Map(evpn.filter(v => v.type === 'L2').map(v => [Number(v.vni), v]))
     const l3 = new Map(evpn.filter(v => v.type === 'L3').map(v => [Number(v.vni), v]))
     const wantL2 = Object.values(desired.vnis)
     const bad: string[] = []
     for (const v of wantL2) {
       const z = l2.get(v.vni)
-      if (!z || z.vxlanIf !== vxlanName(v.vni) || z.tenantVrf !== v.vrf) bad.push(`L2 ${v.vni}${z ? ` (vrf ${z.tenantVrf}, ${z.vxlanIf})` : ' missing'}`)
+      if (!z || z.vxlanIf !== vxlanName(v.vni) || z.tenantVrf !== v.vrf)
+        bad.push(`L2 ${v.vni}${z ? ` (vrf ${z.tenantVrf}, ${z.vxlanIf})` : ' missing'}`)
     }
     for (const [vrf, v] of Object.entries(desired.vrfs)) {
       const z = l3.get(v.l3Vni)
-      if (!z || z.tenantVrf !== vrf || z.vxlanIf !== vxlanName(v.l3Vni)) bad.push(`L3 ${v.l3Vni} of ${vrf}${z ? ` (vrf ${z.tenantVrf})` : ' missing'}`)
+      if (!z || z.tenantVrf !== vrf || z.vxlanIf !== vxlanName(v.l3Vni))
+        bad.push(`L3 ${v.l3Vni} of ${vrf}${z ? ` (vrf ${z.tenantVrf})` : ' missing'}`)
     }
     for (const v of l2.keys()) if (!desired.vnis[String(v)]) bad.push(`unexpected L2 ${v}`)
-    for (const [v, z] of l3) if (!Object.values(desired.vrfs).some(x => x.l3Vni === v) && this.managedVrfs().includes(z.tenantVrf ?? '')) bad.push(`unexpected L3 ${v}`)
-    checks.push({name: 'show evpn vni', ok: bad.length === 0, severity: 'error',
-      detail: bad.length === 0 ? `zebra carries L2 VNIs ${[...l2.keys()].sort().join(',') || '(none)'} and L3 VNIs ${[...l3.keys()].sort().join(',') || '(none)'}` : bad.join('; ')})
+    for (const [v, z] of l3)
+      if (!Object.values(desired.vrfs).some(x => x.l3Vni === v) && this.managedVrfs().includes(z.tenantVrf ?? ''))
+        bad.push(`unexpected L3 ${v}`)
+    checks.push({
+      name: 'show evpn vni',
+      ok: bad.length === 0,
+      severity: 'error',
+      detail:
+        bad.length === 0
+          ? `zebra carries L2 VNIs ${[...l2.keys()].sort().join(',') || '(none)'} and L3 VNIs ${[...l3.keys()].sort().join(',') || '(none)'}`
+          : bad.join('; '),
+    })
     const bvlan = (parse('bvlan') ?? []) as {ifname: string; vlans?: {vlan: number; flags?: string[]}[]}[]
     const vlansOn = (i: string) => bvlan.find(b => b.ifname === i)?.vlans ?? []
     const wrong: string[] = []
     for (const [iface, i] of Object.entries(desired.interfaces)) {
-      const have = vlansOn(iface).filter(v => !(v.flags ?? []).includes('Egress Untagged')).map(v => v.vlan)
+      const have = vlansOn(iface)
+        .filter(v => !(v.flags ?? []).includes('Egress Untagged'))
+        .map(v => v.vlan)
       const miss = i.vlans.filter(v => !have.includes(v))
       if (miss.length) wrong.push(`${iface} lacks tagged VLAN ${miss.join(',')}`)
     }
-    for (const v of wantL2) if (!vlansOn(vxlanName(v.vni)).some(x => x.vlan === v.vlan && (x.flags ?? []).includes('PVID'))) wrong.push(`${vxlanName(v.vni)} is not PVID of VLAN ${v.vlan}`)
-    checks.push({name: 'bridge vlan show', ok: wrong.length === 0, severity: 'error', detail: wrong.length === 0 ? `${Object.keys(desired.interfaces).length} host port(s) carry their tagged VLANs; ${wantL2.length} VXLAN device(s) are their VLAN's PVID` : wrong.join('; ')})
+    for (const v of wantL2)
+      if (!vlansOn(vxlanName(v.vni)).some(x => x.vlan === v.vlan && (x.flags ?? []).includes('PVID')))
+        wrong.push(`${vxlanName(v.vni)} is not PVID of VLAN ${v.vlan}`)
+    checks.push({
+      name: 'bridge vlan show',
+      ok: wrong.length === 0,
+      severity: 'error',
+      detail:
+        wrong.length === 0
+          ? `${Object.keys(desired.interfaces).length} host port(s) carry their tagged VLANs; ${wantL2.length} VXLAN device(s) are their VLAN's PVID`
+          : wrong.join('; '),
+    })
     const vrfs = (parse('vrf') ?? []) as {name: string; table: number}[]
     const missingVrf = Object.keys(desired.vrfs).filter(n => {
       const t = this.o.tenants?.find(x => x.vrf === n)
       return !vrfs.some(v => v.name === n && (!t || v.table === t.table))
     })
-    checks.push({name: 'ip vrf show', ok: missingVrf.length === 0, severity: 'error', detail: missingVrf.length === 0 ? `kernel VRFs ${vrfs.map(v => `${v.name} (table ${v.table})`).join(', ') || '(none)'}` : `missing or wrong table: ${missingVrf.join(', ')}`})
+    checks.push({
+      name: 'ip vrf show',
+      ok: missingVrf.length === 0,
+      severity: 'error',
+      detail:
+        missingVrf.length === 0
+          ? `kernel VRFs ${vrfs.map(v => `${v.name} (table ${v.table})`).join(', ') || '(none)'}`
+          : `missing or wrong table: ${missingVrf.join(', ')}`,
+    })
     const bgp = parse('bgp') ?? {}
     const peers = Object.values((bgp.l2VpnEvpn?.peers ?? {}) as Record<string, {state?: string}>)
     const est = peers.filter(p => p.state === 'Established').length
-    checks.push({name: 'show bgp summary (l2vpn evpn)', ok: est > 0, severity: 'warning', detail: `${est} of ${peers.length} EVPN session(s) established`})
+    checks.push({
+      name: 'show bgp summary (l2vpn evpn)',
+      ok: est > 0,
+      severity: 'warning',
+      detail: `${est} of ${peers.length} EVPN session(s) established`,
+    })
     return {running, checks}
   }
 
@@ -404,5 +661,13 @@ export {b64, unb64}
 /** The first verify check of either profile: the leaf read back equals the desired model. */
 function modelCheck(running: RunningState, desired: LeafConfig): VerifyCheck {
   const diff = diffLeafConfigs(running.config, desired)
-  return {name: 'running-config', ok: diff.length === 0, severity: 'error', detail: diff.length === 0 ? 'kernel devices and FRR configuration match the desired state' : `${diff.length} difference(s): ${diff.slice(0, 4).map(describeChange).join('; ')}`}
+  return {
+    name: 'running-config',
+    ok: diff.length === 0,
+    severity: 'error',
+    detail:
+      diff.length === 0
+        ? 'kernel devices and FRR configuration match the desired state'
+        : `${diff.length} difference(s): ${diff.slice(0, 4).map(describeChange).join('; ')}`,
+  }
 }

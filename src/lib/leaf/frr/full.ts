@@ -22,11 +22,39 @@ export const FULL_SYSCTLS: Record<string, string> = {
 }
 
 /** A tenant VRF as the context's `overlay.tenants` declares it. */
-export interface FullTenant { tag: string; vrf: string; table: number; l3Vni: number; l3Vlan: number }
+export interface FullTenant {
+  tag: string
+  vrf: string
+  table: number
+  l3Vni: number
+  l3Vlan: number
+}
 
-export interface FVrf { name: string; table: number; up: boolean }
-export interface FVxlan { name: string; id: number; local: string | null; dstport: number; learning: boolean; bridgeLearning: boolean; master: string | null; up: boolean; pvid: number | null }
-export interface FSvi { name: string; vlan: number; mac: string; master: string | null; addresses: string[]; up: boolean; fdbLocal: boolean }
+export interface FVrf {
+  name: string
+  table: number
+  up: boolean
+}
+export interface FVxlan {
+  name: string
+  id: number
+  local: string | null
+  dstport: number
+  learning: boolean
+  bridgeLearning: boolean
+  master: string | null
+  up: boolean
+  pvid: number | null
+}
+export interface FSvi {
+  name: string
+  vlan: number
+  mac: string
+  master: string | null
+  addresses: string[]
+  up: boolean
+  fdbLocal: boolean
+}
 /** The kernel devices fabricctl manages on a full-profile leaf. */
 export interface FullKernel {
   bridge: {exists: boolean; mac: string; vlanFiltering: boolean; up: boolean; vlans: number[]}
@@ -38,29 +66,74 @@ export interface FullKernel {
 }
 
 interface IpLink {
-  ifname: string; address?: string; flags?: string[]; master?: string; link?: string
-  linkinfo?: {info_kind?: string; info_data?: {id?: number; local?: string; port?: number; learning?: boolean; table?: number; vlan_filtering?: number}; info_slave_data?: {learning?: boolean}}
+  ifname: string
+  address?: string
+  flags?: string[]
+  master?: string
+  link?: string
+  linkinfo?: {
+    info_kind?: string
+    info_data?: {
+      id?: number
+      local?: string
+      port?: number
+      learning?: boolean
+      table?: number
+      vlan_filtering?: number
+    }
+    info_slave_data?: {learning?: boolean}
+  }
   addr_info?: {family: string; local: string; prefixlen: number}[]
 }
-interface BVlan { ifname: string; vlans?: {vlan: number; vlanEnd?: number; flags?: string[]}[] }
-interface Fdb { mac: string; vlan?: number; master?: string; flags?: string[] }
+interface BVlan {
+  ifname: string
+  vlans?: {vlan: number; vlanEnd?: number; flags?: string[]}[]
+}
+interface Fdb {
+  mac: string
+  vlan?: number
+  master?: string
+  flags?: string[]
+}
 
 const SVI_RE = /^vlan(\d+)$/
 const VXLAN_RE = /^vxlan\d+$/
 const num = (a: number, b: number) => a - b
 
 /** From `ip -j -d addr show`, `bridge -j vlan show`, `bridge -j fdb show dev br0` and `sysctl` lines. */
-export function parseFullKernel(links: IpLink[], bvlans: BVlan[], fdb: Fdb[], sysctlText: string, hostPorts: readonly string[]): FullKernel {
+export function parseFullKernel(
+  links: IpLink[],
+  bvlans: BVlan[],
+  fdb: Fdb[],
+  sysctlText: string,
+  hostPorts: readonly string[],
+): FullKernel {
   const vlansOf = (ifname: string) => {
     const out: {vlan: number; flags: string[]}[] = []
-    for (const v of bvlans.find(b => b.ifname === ifname)?.vlans ?? []) for (let i = v.vlan; i <= (v.vlanEnd ?? v.vlan); i++) out.push({vlan: i, flags: v.flags ?? []})
+    for (const v of bvlans.find(b => b.ifname === ifname)?.vlans ?? [])
+      for (let i = v.vlan; i <= (v.vlanEnd ?? v.vlan); i++) out.push({vlan: i, flags: v.flags ?? []})
     return out
   }
-  const st: FullKernel = {bridge: {exists: false, mac: '', vlanFiltering: false, up: false, vlans: []}, vrfs: {}, vxlans: {}, svis: {}, ports: {}, sysctls: {}}
+  const st: FullKernel = {
+    bridge: {exists: false, mac: '', vlanFiltering: false, up: false, vlans: []},
+    vrfs: {},
+    vxlans: {},
+    svis: {},
+    ports: {},
+    sysctls: {},
+  }
   const byName = new Map(links.map(l => [l.ifname, l]))
   const br = byName.get(BRIDGE)
   if (br && br.linkinfo?.info_kind === 'bridge') {
-    st.bridge = {exists: true, mac: (br.address ?? '').toLowerCase(), vlanFiltering: br.linkinfo.info_data?.vlan_filtering === 1, up: (br.flags ?? []).includes('UP'), vlans: vlansOf(BRIDGE).map(v => v.vlan).sort(num)}
+    st.bridge = {
+      exists: true,
+      mac: (br.address ?? '').toLowerCase(),
+      vlanFiltering: br.linkinfo.info_data?.vlan_filtering === 1,
+      up: (br.flags ?? []).includes('UP'),
+      vlans: vlansOf(BRIDGE)
+        .map(v => v.vlan)
+        .sort(num),
+    }
   }
   for (const l of links) {
     const kind = l.linkinfo?.info_kind
@@ -68,21 +141,44 @@ export function parseFullKernel(links: IpLink[], bvlans: BVlan[], fdb: Fdb[], sy
     if (kind === 'vrf') st.vrfs[l.ifname] = {name: l.ifname, table: l.linkinfo?.info_data?.table ?? 0, up}
     else if (kind === 'vxlan' && VXLAN_RE.test(l.ifname)) {
       const d = l.linkinfo?.info_data ?? {}
-      const pvid = vlansOf(l.ifname).find(v => v.flags.includes('PVID') && v.flags.includes('Egress Untagged'))?.vlan ?? null
-      st.vxlans[l.ifname] = {name: l.ifname, id: d.id ?? 0, local: d.local ?? null, dstport: d.port ?? 0, learning: d.learning ?? true, bridgeLearning: l.linkinfo?.info_slave_data?.learning ?? true, master: l.master ?? null, up, pvid}
+      const pvid =
+        vlansOf(l.ifname).find(v => v.flags.includes('PVID') && v.flags.includes('Egress Untagged'))?.vlan ?? null
+      st.vxlans[l.ifname] = {
+        name: l.ifname,
+        id: d.id ?? 0,
+        local: d.local ?? null,
+        dstport: d.port ?? 0,
+        learning: d.learning ?? true,
+        bridgeLearning: l.linkinfo?.info_slave_data?.learning ?? true,
+        master: l.master ?? null,
+        up,
+        pvid,
+      }
     } else if (kind === 'vlan' && l.link === BRIDGE && SVI_RE.test(l.ifname)) {
       const vlan = l.linkinfo?.info_data?.id ?? Number(SVI_RE.exec(l.ifname)![1])
       const mac = (l.address ?? '').toLowerCase()
-      const addresses = (l.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`).sort()
+      const addresses = (l.addr_info ?? [])
+        .filter(a => a.family === 'inet')
+        .map(a => `${a.local}/${a.prefixlen}`)
+        .sort()
       const fdbLocal = fdb.some(f => f.mac.toLowerCase() === mac && f.vlan === vlan && f.master === BRIDGE)
       st.svis[l.ifname] = {name: l.ifname, vlan, mac, master: l.master ?? null, addresses, up, fdbLocal}
     }
   }
   const ports = new Set(hostPorts.filter(p => byName.has(p)))
-  for (const l of links) if (l.master === BRIDGE && l.linkinfo?.info_kind !== 'vxlan' && !VXLAN_RE.test(l.ifname)) ports.add(l.ifname)
+  for (const l of links)
+    if (l.master === BRIDGE && l.linkinfo?.info_kind !== 'vxlan' && !VXLAN_RE.test(l.ifname)) ports.add(l.ifname)
   for (const p of [...ports].sort()) {
     const master = byName.get(p)?.master === BRIDGE ? BRIDGE : null
-    st.ports[p] = {master, vlans: master ? vlansOf(p).filter(v => !v.flags.includes('Egress Untagged')).map(v => v.vlan).sort(num) : []}
+    st.ports[p] = {
+      master,
+      vlans: master
+        ? vlansOf(p)
+            .filter(v => !v.flags.includes('Egress Untagged'))
+            .map(v => v.vlan)
+            .sort(num)
+        : [],
+    }
   }
   for (const line of sysctlText.split('\n')) {
     const m = /^(\S+)\s*=\s*(\S+)\s*$/.exec(line)
@@ -92,7 +188,10 @@ export function parseFullKernel(links: IpLink[], bvlans: BVlan[], fdb: Fdb[], sy
 }
 
 /** FRR's tenant VRFs: `vrf X` / ` vni N`, and `router bgp ASN vrf X` with its EVPN part. */
-export function parseFrrTenants(text: string): {vrfVni: Map<string, number>; bgpVrf: Map<string, {advertise: boolean; redistribute: boolean; rtImport: string[]; rtExport: string[]}>} {
+export function parseFrrTenants(text: string): {
+  vrfVni: Map<string, number>
+  bgpVrf: Map<string, {advertise: boolean; redistribute: boolean; rtImport: string[]; rtExport: string[]}>
+} {
   const vrfVni = new Map<string, number>()
   const bgpVrf = new Map<string, {advertise: boolean; redistribute: boolean; rtImport: string[]; rtExport: string[]}>()
   let vrf: string | undefined
@@ -135,13 +234,21 @@ export function parseFrrTenants(text: string): {vrfVni: Map<string, number>; bgp
  * there (kernel VRF, L3 VXLAN as PVID of its VLAN in br0, the L3 SVI in the VRF, FRR's `vrf/vni`
  * and the BGP VRF instance advertising with route target rtAsn:L3VNI); otherwise it reads as L3 VNI 0.
  */
-export function fullConfigOf(k: FullKernel, frrText: string, catalog: ReadonlyMap<number, VniCatalogEntry>, vniBase: number, tenants: readonly FullTenant[], rtAsn: number): LeafConfig {
+export function fullConfigOf(
+  k: FullKernel,
+  frrText: string,
+  catalog: ReadonlyMap<number, VniCatalogEntry>,
+  vniBase: number,
+  tenants: readonly FullTenant[],
+  rtAsn: number,
+): LeafConfig {
   const cfg = emptyLeafConfig()
   const rts = parseFrrVnis(frrText)
   const {vrfVni, bgpVrf} = parseFrrTenants(frrText)
   const l3Vnis = new Set<number>([...vrfVni.values(), ...tenants.map(t => t.l3Vni)])
   const vxById = (id: number) => Object.values(k.vxlans).find(v => v.id === id)
-  const inBridge = (vx: FVxlan | undefined) => !!vx && vx.master === BRIDGE && vx.up && vx.pvid !== null && k.bridge.up && k.bridge.vlans.includes(vx.pvid)
+  const inBridge = (vx: FVxlan | undefined) =>
+    !!vx && vx.master === BRIDGE && vx.up && vx.pvid !== null && k.bridge.up && k.bridge.vlans.includes(vx.pvid)
   const names = new Set<string>([...vrfVni.keys(), ...tenants.map(t => t.vrf).filter(v => k.vrfs[v] || bgpVrf.has(v))])
   for (const name of names) {
     const l3 = vrfVni.get(name)
@@ -149,8 +256,17 @@ export function fullConfigOf(k: FullKernel, frrText: string, catalog: ReadonlyMa
     const svi = vx?.pvid ? k.svis[sviName(vx.pvid)] : undefined
     const b = bgpVrf.get(name)
     const rt = `${rtAsn}:${l3}`
-    const ok = l3 !== undefined && k.vrfs[name]?.up === true && inBridge(vx) && svi?.master === name && svi.up
-      && !!b && b.advertise && b.redistribute && b.rtImport.includes(rt) && b.rtExport.includes(rt)
+    const ok =
+      l3 !== undefined &&
+      k.vrfs[name]?.up === true &&
+      inBridge(vx) &&
+      svi?.master === name &&
+      svi.up &&
+      !!b &&
+      b.advertise &&
+      b.redistribute &&
+      b.rtImport.includes(rt) &&
+      b.rtExport.includes(rt)
     cfg.vrfs[name] = {l3Vni: ok ? l3! : 0}
   }
   const vnis = new Set<number>([...rts.keys()])
@@ -164,15 +280,18 @@ export function fullConfigOf(k: FullKernel, frrText: string, catalog: ReadonlyMa
     const imp = rt ? [...new Set(rt.import)].sort().join(',') : ''
     const exp = rt ? [...new Set(rt.export)].sort().join(',') : ''
     cfg.vnis[String(vni)] = {
-      vni, vlan, network: catalog.get(vni)?.network ?? '',
-      vrf: svi ? svi.master ?? 'default' : '',
+      vni,
+      vlan,
+      network: catalog.get(vni)?.network ?? '',
+      vrf: svi ? (svi.master ?? 'default') : '',
       routeTarget: imp === exp ? imp : `import ${imp} export ${exp}`,
       // The gateway is there only when vxlan<VNI> is the up PVID of its VLAN in br0 and the SVI is up,
       // with its MAC local to the bridge in that VLAN (else frames to the gateway are flooded).
       gateway: {address: inBridge(vx) && svi?.up && svi.fdbLocal ? (svi.addresses[0] ?? '') : '', mac: svi?.mac ?? ''},
     }
   }
-  for (const [port, p] of Object.entries(k.ports)) if (p.master === BRIDGE && p.vlans.length > 0) cfg.interfaces[port] = {vlans: [...p.vlans]}
+  for (const [port, p] of Object.entries(k.ports))
+    if (p.master === BRIDGE && p.vlans.length > 0) cfg.interfaces[port] = {vlans: [...p.vlans]}
   return canonicalLeafConfig(cfg)
 }
 
@@ -183,28 +302,69 @@ export function routerMacFor(vtep: string): string {
 }
 
 /** What the kernel must hold for `desired` (full profile). `cur` supplies the router MAC of an existing br0. Throws a message when it cannot be expressed. */
-export function desiredFullKernel(desired: LeafConfig, vtep: string, hostPorts: readonly string[], tenants: readonly FullTenant[], cur: FullKernel): FullKernel {
+export function desiredFullKernel(
+  desired: LeafConfig,
+  vtep: string,
+  hostPorts: readonly string[],
+  tenants: readonly FullTenant[],
+  cur: FullKernel,
+): FullKernel {
   const routerMac = cur.bridge.exists && cur.bridge.mac ? cur.bridge.mac : routerMacFor(vtep)
-  const st: FullKernel = {bridge: {exists: true, mac: routerMac, vlanFiltering: true, up: true, vlans: []}, vrfs: {}, vxlans: {}, svis: {}, ports: {}, sysctls: {...FULL_SYSCTLS}}
+  const st: FullKernel = {
+    bridge: {exists: true, mac: routerMac, vlanFiltering: true, up: true, vlans: []},
+    vrfs: {},
+    vxlans: {},
+    svis: {},
+    ports: {},
+    sysctls: {...FULL_SYSCTLS},
+  }
   const vlans = new Set<number>()
   const vx = (id: number, vlan: number) => {
     if (vlans.has(vlan)) throw new Error(`VLAN ${vlan} is used twice on the bridge (VNI ${id})`)
     vlans.add(vlan)
-    st.vxlans[vxlanName(id)] = {name: vxlanName(id), id, local: vtep, dstport: VXLAN_PORT, learning: false, bridgeLearning: false, master: BRIDGE, up: true, pvid: vlan}
+    st.vxlans[vxlanName(id)] = {
+      name: vxlanName(id),
+      id,
+      local: vtep,
+      dstport: VXLAN_PORT,
+      learning: false,
+      bridgeLearning: false,
+      master: BRIDGE,
+      up: true,
+      pvid: vlan,
+    }
   }
   for (const [name, v] of Object.entries(desired.vrfs)) {
     const t = tenants.find(x => x.vrf === name)
     if (!t) throw new Error(`VRF ${name} is not declared in the context's overlay.tenants (table, L3 VNI, L3 VLAN)`)
-    if (t.l3Vni !== v.l3Vni) throw new Error(`VRF ${name} must carry L3 VNI ${v.l3Vni}, but overlay.tenants says ${t.l3Vni}`)
+    if (t.l3Vni !== v.l3Vni)
+      throw new Error(`VRF ${name} must carry L3 VNI ${v.l3Vni}, but overlay.tenants says ${t.l3Vni}`)
     st.vrfs[name] = {name, table: t.table, up: true}
     vx(t.l3Vni, t.l3Vlan)
-    st.svis[sviName(t.l3Vlan)] = {name: sviName(t.l3Vlan), vlan: t.l3Vlan, mac: routerMac, master: name, addresses: [], up: true, fdbLocal: true}
+    st.svis[sviName(t.l3Vlan)] = {
+      name: sviName(t.l3Vlan),
+      vlan: t.l3Vlan,
+      mac: routerMac,
+      master: name,
+      addresses: [],
+      up: true,
+      fdbLocal: true,
+    }
   }
   for (const v of Object.values(desired.vnis)) {
     if (!v.gateway.address) throw new Error(`VNI ${v.vni} has no gateway address`)
-    if (v.vrf !== 'default' && !desired.vrfs[v.vrf]) throw new Error(`VNI ${v.vni} is in VRF ${v.vrf}, which the desired state does not carry`)
+    if (v.vrf !== 'default' && !desired.vrfs[v.vrf])
+      throw new Error(`VNI ${v.vni} is in VRF ${v.vrf}, which the desired state does not carry`)
     vx(v.vni, v.vlan)
-    st.svis[sviName(v.vlan)] = {name: sviName(v.vlan), vlan: v.vlan, mac: v.gateway.mac.toLowerCase(), master: v.vrf === 'default' ? null : v.vrf, addresses: [v.gateway.address], up: true, fdbLocal: true}
+    st.svis[sviName(v.vlan)] = {
+      name: sviName(v.vlan),
+      vlan: v.vlan,
+      mac: v.gateway.mac.toLowerCase(),
+      master: v.vrf === 'default' ? null : v.vrf,
+      addresses: [v.gateway.address],
+      up: true,
+      fdbLocal: true,
+    }
   }
   st.bridge.vlans = [...vlans].sort(num)
   if (!cur.bridge.exists && vlans.size === 0) st.bridge = {...cur.bridge}
@@ -225,7 +385,8 @@ export function planFull(cur: FullKernel, want: FullKernel, managedVrfs: readonl
   for (const v of Object.values(want.vrfs)) {
     const c = cur.vrfs[v.name]
     if (c && c.table !== v.table) cmds.push(`ip link del ${v.name}`)
-    if (!c || c.table !== v.table) cmds.push(`ip link add ${v.name} type vrf table ${v.table}`, `ip link set ${v.name} up`)
+    if (!c || c.table !== v.table)
+      cmds.push(`ip link add ${v.name} type vrf table ${v.table}`, `ip link set ${v.name} up`)
     else if (!c.up) cmds.push(`ip link set ${v.name} up`)
   }
   const wb = want.bridge
@@ -246,20 +407,31 @@ export function planFull(cur: FullKernel, want: FullKernel, managedVrfs: readonl
     selfVlans.add(vlan)
   }
   const vxAdd = (v: FVxlan) => {
-    cmds.push(`ip link add ${v.name} type vxlan id ${v.id}${v.local ? ` local ${v.local}` : ''} dstport ${v.dstport}${v.learning ? '' : ' nolearning'}`,
-      `ip link set ${v.name} master ${BRIDGE} addrgenmode none`, `bridge link set dev ${v.name} learning ${v.bridgeLearning ? 'on' : 'off'}`)
+    cmds.push(
+      `ip link add ${v.name} type vxlan id ${v.id}${v.local ? ` local ${v.local}` : ''} dstport ${v.dstport}${v.learning ? '' : ' nolearning'}`,
+      `ip link set ${v.name} master ${BRIDGE} addrgenmode none`,
+      `bridge link set dev ${v.name} learning ${v.bridgeLearning ? 'on' : 'off'}`,
+    )
     if (v.pvid !== null) cmds.push(`bridge vlan add dev ${v.name} vid ${v.pvid} pvid untagged`)
     if (v.pvid !== null) addSelf(v.pvid)
     if (v.up) cmds.push(`ip link set ${v.name} up`)
   }
   for (const v of Object.values(want.vxlans)) {
     const c = cur.vxlans[v.name]
-    if (!c || c.id !== v.id || c.local !== v.local || c.dstport !== v.dstport || c.learning !== v.learning || c.master !== v.master) {
+    if (
+      !c ||
+      c.id !== v.id ||
+      c.local !== v.local ||
+      c.dstport !== v.dstport ||
+      c.learning !== v.learning ||
+      c.master !== v.master
+    ) {
       if (c) cmds.push(`ip link del ${v.name}`)
       vxAdd(v)
       continue
     }
-    if (c.bridgeLearning !== v.bridgeLearning) cmds.push(`bridge link set dev ${v.name} learning ${v.bridgeLearning ? 'on' : 'off'}`)
+    if (c.bridgeLearning !== v.bridgeLearning)
+      cmds.push(`bridge link set dev ${v.name} learning ${v.bridgeLearning ? 'on' : 'off'}`)
     if (c.pvid !== v.pvid) {
       if (c.pvid !== null) cmds.push(`bridge vlan del dev ${v.name} vid ${c.pvid}`)
       if (v.pvid !== null) cmds.push(`bridge vlan add dev ${v.name} vid ${v.pvid} pvid untagged`)
@@ -286,9 +458,12 @@ export function planFull(cur: FullKernel, want: FullKernel, managedVrfs: readonl
     }
     if (s.mac && c.mac !== s.mac) cmds.push(`ip link set ${s.name} address ${s.mac}`)
     if (s.fdbLocal && !(c.fdbLocal && c.mac === s.mac) && s.mac && s.mac !== brMac) fdbAdd(s)
-    if (c.master !== s.master) cmds.push(s.master ? `ip link set ${s.name} master ${s.master}` : `ip link set ${s.name} nomaster`)
-    for (const a of c.addresses) if (!s.addresses.includes(a) || c.master !== s.master) cmds.push(`ip addr del ${a} dev ${s.name}`)
-    for (const a of s.addresses) if (!c.addresses.includes(a) || c.master !== s.master) cmds.push(`ip addr add ${a} dev ${s.name}`)
+    if (c.master !== s.master)
+      cmds.push(s.master ? `ip link set ${s.name} master ${s.master}` : `ip link set ${s.name} nomaster`)
+    for (const a of c.addresses)
+      if (!s.addresses.includes(a) || c.master !== s.master) cmds.push(`ip addr del ${a} dev ${s.name}`)
+    for (const a of s.addresses)
+      if (!c.addresses.includes(a) || c.master !== s.master) cmds.push(`ip addr add ${a} dev ${s.name}`)
     if (c.up !== s.up || c.master !== s.master) cmds.push(`ip link set ${s.name} ${s.up ? 'up' : 'down'}`)
   }
   for (const [p, w] of Object.entries(want.ports)) {
@@ -305,11 +480,15 @@ export function planFull(cur: FullKernel, want: FullKernel, managedVrfs: readonl
   for (const s of Object.values(cur.svis)) {
     if (want.svis[s.name]) continue
     cmds.push(`ip link del ${s.name}`)
-    if (s.fdbLocal && s.mac && s.mac !== cur.bridge.mac) cmds.push(`bridge fdb del ${s.mac} dev ${BRIDGE} vlan ${s.vlan} self`)
+    if (s.fdbLocal && s.mac && s.mac !== cur.bridge.mac)
+      cmds.push(`bridge fdb del ${s.mac} dev ${BRIDGE} vlan ${s.vlan} self`)
   }
   for (const v of Object.values(cur.vxlans)) if (!want.vxlans[v.name]) cmds.push(`ip link del ${v.name}`)
-  if (cur.bridge.exists && wb.exists) for (const vlan of cur.bridge.vlans) if (!wb.vlans.includes(vlan)) cmds.push(`bridge vlan del dev ${BRIDGE} vid ${vlan} self`)
-  for (const v of Object.values(cur.vrfs)) if (!want.vrfs[v.name] && managedVrfs.includes(v.name)) cmds.push(`ip link del ${v.name}`)
+  if (cur.bridge.exists && wb.exists)
+    for (const vlan of cur.bridge.vlans)
+      if (!wb.vlans.includes(vlan)) cmds.push(`bridge vlan del dev ${BRIDGE} vid ${vlan} self`)
+  for (const v of Object.values(cur.vrfs))
+    if (!want.vrfs[v.name] && managedVrfs.includes(v.name)) cmds.push(`ip link del ${v.name}`)
   if (cur.bridge.exists && !wb.exists) cmds.push(`ip link del ${BRIDGE}`)
   return cmds
 }
@@ -327,7 +506,13 @@ function blockEnd(lines: string[], start: number): number {
  * `router bgp ASN vrf X` instances (after it) replaced by the desired ones. A managed VRF is one in
  * overlay.tenants or one that FRR gives an L3 VNI; its BGP VRF instance is owned entirely by fabricctl.
  */
-export function spliceFrrFull(running: string, desired: LeafConfig, tenants: readonly FullTenant[], rtAsn: number, vtep: string): string {
+export function spliceFrrFull(
+  running: string,
+  desired: LeafConfig,
+  tenants: readonly FullTenant[],
+  rtAsn: number,
+  vtep: string,
+): string {
   const base = spliceFrr(running, desired)
   const lines = base.replace(/\n$/, '').split('\n')
   const managed = new Set<string>([...tenants.map(t => t.vrf), ...parseFrrTenants(base).vrfVni.keys()])
@@ -372,8 +557,22 @@ export function spliceFrrFull(running: string, desired: LeafConfig, tenants: rea
   const bgpBlocks: string[] = []
   for (const [name, v] of vrfs) {
     const rt = `${rtAsn}:${v.l3Vni}`
-    bgpBlocks.push(`router bgp ${asn} vrf ${name}`, ` bgp router-id ${vtep}`, ' !', ' address-family ipv4 unicast', '  redistribute connected', ' exit-address-family',
-      ' !', ' address-family l2vpn evpn', '  advertise ipv4 unicast', `  route-target import ${rt}`, `  route-target export ${rt}`, ' exit-address-family', 'exit', '!')
+    bgpBlocks.push(
+      `router bgp ${asn} vrf ${name}`,
+      ` bgp router-id ${vtep}`,
+      ' !',
+      ' address-family ipv4 unicast',
+      '  redistribute connected',
+      ' exit-address-family',
+      ' !',
+      ' address-family l2vpn evpn',
+      '  advertise ipv4 unicast',
+      `  route-target import ${rt}`,
+      `  route-target export ${rt}`,
+      ' exit-address-family',
+      'exit',
+      '!',
+    )
   }
   if (bgpBlocks.length && out[end] !== '!') bgpBlocks.unshift('!')
   out.splice(end + 1, 0, ...bgpBlocks)

@@ -13,8 +13,21 @@ export const bridgeName = (vni: number) => `br${vni}`
 export const vxlanName = (vni: number) => `vxlan${vni}`
 const BRIDGE_RE = /^br(\d+)$/
 
-export interface KBridge { name: string; mac: string; addresses: string[]; up: boolean }
-export interface KVxlan { name: string; id: number; local: string | null; dstport: number; learning: boolean; master: string | null; up: boolean }
+export interface KBridge {
+  name: string
+  mac: string
+  addresses: string[]
+  up: boolean
+}
+export interface KVxlan {
+  name: string
+  id: number
+  local: string | null
+  dstport: number
+  learning: boolean
+  master: string | null
+  up: boolean
+}
 /** The kernel devices fabricctl manages on a leaf. Ports: host-facing interfaces and the bridge they are in. */
 export interface KernelState {
   bridges: Record<string, KBridge>
@@ -23,7 +36,10 @@ export interface KernelState {
 }
 
 interface IpLink {
-  ifname: string; address?: string; flags?: string[]; master?: string
+  ifname: string
+  address?: string
+  flags?: string[]
+  master?: string
   linkinfo?: {info_kind?: string; info_data?: {id?: number; local?: string; port?: number; learning?: boolean}}
   addr_info?: {family: string; local: string; prefixlen: number; scope?: string}[]
 }
@@ -36,15 +52,28 @@ export function parseKernel(links: IpLink[], hostPorts: readonly string[]): Kern
     const kind = l.linkinfo?.info_kind
     const up = (l.flags ?? []).includes('UP')
     if (kind === 'bridge' && BRIDGE_RE.test(l.ifname)) {
-      const addresses = (l.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`).sort()
+      const addresses = (l.addr_info ?? [])
+        .filter(a => a.family === 'inet')
+        .map(a => `${a.local}/${a.prefixlen}`)
+        .sort()
       st.bridges[l.ifname] = {name: l.ifname, mac: (l.address ?? '').toLowerCase(), addresses, up}
     } else if (kind === 'vxlan') {
       const d = l.linkinfo?.info_data ?? {}
-      st.vxlans[l.ifname] = {name: l.ifname, id: d.id ?? 0, local: d.local ?? null, dstport: d.port ?? 0, learning: d.learning ?? true, master: l.master ?? null, up}
+      st.vxlans[l.ifname] = {
+        name: l.ifname,
+        id: d.id ?? 0,
+        local: d.local ?? null,
+        dstport: d.port ?? 0,
+        learning: d.learning ?? true,
+        master: l.master ?? null,
+        up,
+      }
     }
   }
   const ports = new Set(hostPorts.filter(p => byName.has(p)))
-  for (const l of links) if (l.master && BRIDGE_RE.test(l.master) && l.linkinfo?.info_kind !== 'vxlan' && !l.ifname.startsWith('vxlan')) ports.add(l.ifname)
+  for (const l of links)
+    if (l.master && BRIDGE_RE.test(l.master) && l.linkinfo?.info_kind !== 'vxlan' && !l.ifname.startsWith('vxlan'))
+      ports.add(l.ifname)
   for (const p of [...ports].sort()) {
     const m = byName.get(p)?.master ?? null
     st.ports[p] = {master: m && BRIDGE_RE.test(m) ? m : null}
@@ -78,10 +107,18 @@ export function parseFrrVnis(text: string): Map<number, {import: string[]; expor
   return out
 }
 
-export interface VniCatalogEntry { vlan: number; network: string }
+export interface VniCatalogEntry {
+  vlan: number
+  network: string
+}
 
 /** The model view of a native leaf: what its kernel and FRR actually carry. */
-export function nativeConfigOf(kernel: KernelState, frrText: string, catalog: ReadonlyMap<number, VniCatalogEntry>, vniBase: number): LeafConfig {
+export function nativeConfigOf(
+  kernel: KernelState,
+  frrText: string,
+  catalog: ReadonlyMap<number, VniCatalogEntry>,
+  vniBase: number,
+): LeafConfig {
   const cfg = emptyLeafConfig()
   const rts = parseFrrVnis(frrText)
   const vnis = new Set<number>([...rts.keys()])
@@ -94,7 +131,10 @@ export function nativeConfigOf(kernel: KernelState, frrText: string, catalog: Re
     const imp = rt ? [...new Set(rt.import)].sort().join(',') : ''
     const exp = rt ? [...new Set(rt.export)].sort().join(',') : ''
     cfg.vnis[String(vni)] = {
-      vni, vlan: vlanOf(vni), network: catalog.get(vni)?.network ?? '', vrf: 'default',
+      vni,
+      vlan: vlanOf(vni),
+      network: catalog.get(vni)?.network ?? '',
+      vrf: 'default',
       // One route target used both ways is the model; anything else shows as "import X export Y".
       routeTarget: imp === exp ? imp : `import ${imp} export ${exp}`,
       // The gateway is only there when vxlan<VNI> sits, up, in an up bridge that holds the address.
@@ -122,12 +162,22 @@ export function desiredKernel(desired: LeafConfig, vtep: string, hostPorts: read
     vniOfVlan.set(v.vlan, v.vni)
     const br = bridgeName(v.vni)
     st.bridges[br] = {name: br, mac: v.gateway.mac.toLowerCase(), addresses: [v.gateway.address], up: true}
-    st.vxlans[vxlanName(v.vni)] = {name: vxlanName(v.vni), id: v.vni, local: vtep, dstport: VXLAN_PORT, learning: false, master: br, up: true}
+    st.vxlans[vxlanName(v.vni)] = {
+      name: vxlanName(v.vni),
+      id: v.vni,
+      local: vtep,
+      dstport: VXLAN_PORT,
+      learning: false,
+      master: br,
+      up: true,
+    }
   }
   for (const p of hostPorts) st.ports[p] = {master: null}
   for (const [iface, i] of Object.entries(desired.interfaces)) {
     if (i.vlans.length > 1) {
-      throw new Error(`interface ${iface} must carry VLANs ${i.vlans.join(',')}, but the native profile has untagged host ports (one VLAN per port); the hosts behind it need a leaf with a VLAN-aware bridge`)
+      throw new Error(
+        `interface ${iface} must carry VLANs ${i.vlans.join(',')}, but the native profile has untagged host ports (one VLAN per port); the hosts behind it need a leaf with a VLAN-aware bridge`,
+      )
     }
     const vni = vniOfVlan.get(i.vlans[0]!)
     if (vni === undefined) throw new Error(`interface ${iface} carries VLAN ${i.vlans[0]} but no VNI maps that VLAN`)
@@ -155,7 +205,9 @@ export function planKernel(cur: KernelState, want: KernelState): string[] {
     if (b.up !== c.up) cmds.push(`ip link set ${b.name} ${b.up ? 'up' : 'down'}`)
   }
   const vxAdd = (v: KVxlan) => {
-    cmds.push(`ip link add ${v.name} type vxlan id ${v.id}${v.local ? ` local ${v.local}` : ''} dstport ${v.dstport}${v.learning ? '' : ' nolearning'}`)
+    cmds.push(
+      `ip link add ${v.name} type vxlan id ${v.id}${v.local ? ` local ${v.local}` : ''} dstport ${v.dstport}${v.learning ? '' : ' nolearning'}`,
+    )
     if (v.master) cmds.push(`ip link set ${v.name} master ${v.master}`)
     if (v.up) cmds.push(`ip link set ${v.name} up`)
   }
@@ -170,7 +222,8 @@ export function planKernel(cur: KernelState, want: KernelState): string[] {
       vxAdd(v)
       continue
     }
-    if (c.master !== v.master) cmds.push(v.master ? `ip link set ${v.name} master ${v.master}` : `ip link set ${v.name} nomaster`)
+    if (c.master !== v.master)
+      cmds.push(v.master ? `ip link set ${v.name} master ${v.master}` : `ip link set ${v.name} nomaster`)
     if (c.up !== v.up) cmds.push(`ip link set ${v.name} ${v.up ? 'up' : 'down'}`)
   }
   for (const [p, w] of Object.entries(want.ports)) {
@@ -179,8 +232,11 @@ export function planKernel(cur: KernelState, want: KernelState): string[] {
     cmds.push(w.master ? `ip link set ${p} master ${w.master}` : `ip link set ${p} nomaster`)
     if (w.master) cmds.push(`ip link set ${p} up`)
   }
-  for (const v of Object.values(cur.vxlans)) if (!want.vxlans[v.name] && BRIDGE_RE.test(v.master ?? '')) cmds.push(`ip link del ${v.name}`)
-  for (const v of Object.values(cur.vxlans)) if (!want.vxlans[v.name] && !BRIDGE_RE.test(v.master ?? '') && /^vxlan\d+$/.test(v.name)) cmds.push(`ip link del ${v.name}`)
+  for (const v of Object.values(cur.vxlans))
+    if (!want.vxlans[v.name] && BRIDGE_RE.test(v.master ?? '')) cmds.push(`ip link del ${v.name}`)
+  for (const v of Object.values(cur.vxlans))
+    if (!want.vxlans[v.name] && !BRIDGE_RE.test(v.master ?? '') && /^vxlan\d+$/.test(v.name))
+      cmds.push(`ip link del ${v.name}`)
   for (const b of Object.values(cur.bridges)) if (!want.bridges[b.name]) cmds.push(`ip link del ${b.name}`)
   return cmds
 }
@@ -189,7 +245,11 @@ export function planKernel(cur: KernelState, want: KernelState): string[] {
 export function runningToFile(running: string): string {
   const lines = running.replace(/\r/g, '').split('\n')
   let i = 0
-  while (i < lines.length && (lines[i] === '' || lines[i] === 'Building configuration...' || lines[i] === 'Current configuration:')) i++
+  while (
+    i < lines.length &&
+    (lines[i] === '' || lines[i] === 'Building configuration...' || lines[i] === 'Current configuration:')
+  )
+    i++
   let j = lines.length
   while (j > i && (lines[j - 1] === '' || lines[j - 1] === 'end')) j--
   return `${lines.slice(i, j).join('\n')}\n`
@@ -203,11 +263,17 @@ export function runningToFile(running: string): string {
 export function spliceFrr(running: string, desired: LeafConfig): string {
   const lines = runningToFile(running).replace(/\n$/, '').split('\n')
   const bgp = lines.findIndex(l => /^router bgp \d+\s*$/.test(l))
-  if (bgp < 0) throw new Error('the leaf runs no `router bgp ASN` (default VRF); the underlay and EVPN base configuration are not managed by fabricctl')
+  if (bgp < 0)
+    throw new Error(
+      'the leaf runs no `router bgp ASN` (default VRF); the underlay and EVPN base configuration are not managed by fabricctl',
+    )
   let end = bgp + 1
   while (end < lines.length && !/^(exit|\S)/.test(lines[end]!)) end++
   const af = lines.slice(bgp, end).findIndex(l => /^ address-family l2vpn evpn\s*$/.test(l))
-  if (af < 0) throw new Error('`router bgp` on the leaf has no `address-family l2vpn evpn`; configure the EVPN peering (base configuration) first')
+  if (af < 0)
+    throw new Error(
+      '`router bgp` on the leaf has no `address-family l2vpn evpn`; configure the EVPN peering (base configuration) first',
+    )
   const afStart = bgp + af
   let afEnd = afStart + 1
   while (afEnd < end && !/^ exit-address-family\s*$/.test(lines[afEnd]!)) afEnd++
@@ -226,7 +292,12 @@ export function spliceFrr(running: string, desired: LeafConfig): string {
   }
   if (!body.some(l => /^ {2}advertise-all-vni\s*$/.test(l))) body.push('  advertise-all-vni')
   for (const v of Object.values(canonicalLeafConfig(desired).vnis)) {
-    body.push(`  vni ${v.vni}`, `   route-target import ${v.routeTarget}`, `   route-target export ${v.routeTarget}`, '  exit-vni')
+    body.push(
+      `  vni ${v.vni}`,
+      `   route-target import ${v.routeTarget}`,
+      `   route-target export ${v.routeTarget}`,
+      '  exit-vni',
+    )
   }
   return `${[...lines.slice(0, afStart + 1), ...body, ...lines.slice(afEnd)].join('\n')}\n`
 }

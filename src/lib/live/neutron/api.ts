@@ -2,17 +2,47 @@ import type {LiveContext} from '../../context/schema.js'
 import {type NeutronCallOptions, neutronRequest} from './http.js'
 
 /** Typed Neutron v2.0 calls used by the live port service. */
-export interface NNetwork { id: string; name: string; tags?: string[]; availability_zone_hints?: string[]; subnets: string[]; 'provider:segmentation_id'?: number | null; 'provider:network_type'?: string }
-export interface NSubnet { id: string; network_id: string; cidr: string; gateway_ip: string | null; ip_version: number; allocation_pools?: {start: string; end: string}[] }
+export interface NNetwork {
+  id: string
+  name: string
+  tags?: string[]
+  availability_zone_hints?: string[]
+  subnets: string[]
+  'provider:segmentation_id'?: number | null
+  'provider:network_type'?: string
+}
+export interface NSubnet {
+  id: string
+  network_id: string
+  cidr: string
+  gateway_ip: string | null
+  ip_version: number
+  allocation_pools?: {start: string; end: string}[]
+}
 export interface NPort {
-  id: string; name: string; network_id: string; mac_address: string; fixed_ips: {subnet_id: string; ip_address: string}[]
-  status: string; 'binding:host_id'?: string; 'binding:vif_type'?: string; device_id?: string; created_at?: string; updated_at?: string
+  id: string
+  name: string
+  network_id: string
+  mac_address: string
+  fixed_ips: {subnet_id: string; ip_address: string}[]
+  status: string
+  'binding:host_id'?: string
+  'binding:vif_type'?: string
+  device_id?: string
+  created_at?: string
+  updated_at?: string
   /** The data_plane_status extension: where fabricctl records the overlay plane (ACTIVE | DOWN | null). */
   data_plane_status?: string | null
 }
-export interface NAvailability { network_id: string; network_name: string; used_ips: number; total_ips: number }
+export interface NAvailability {
+  network_id: string
+  network_name: string
+  used_ips: number
+  total_ips: number
+}
 
-const q = (params: [string, string][]) => params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')
+const q = (params: [string, string][]) =>
+  params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')
 
 export class NeutronApi {
   constructor(readonly ctx: LiveContext) {}
@@ -25,7 +55,8 @@ export class NeutronApi {
     const params: [string, string][] = []
     if (filter.tags) params.push(['tags', filter.tags])
     for (const id of filter.ids ?? []) params.push(['id', id])
-    return (await this.req<{networks: NNetwork[]}>('GET', `/v2.0/networks${params.length ? `?${q(params)}` : ''}`)).networks
+    return (await this.req<{networks: NNetwork[]}>('GET', `/v2.0/networks${params.length ? `?${q(params)}` : ''}`))
+      .networks
   }
 
   async subnets(networkIds?: string[]): Promise<NSubnet[]> {
@@ -35,7 +66,12 @@ export class NeutronApi {
 
   async availability(networkIds: string[]): Promise<NAvailability[]> {
     const params: [string, string][] = networkIds.map(id => ['network_id', id])
-    return (await this.req<{network_ip_availabilities: NAvailability[]}>('GET', `/v2.0/network-ip-availabilities?${q(params)}`)).network_ip_availabilities
+    return (
+      await this.req<{network_ip_availabilities: NAvailability[]}>(
+        'GET',
+        `/v2.0/network-ip-availabilities?${q(params)}`,
+      )
+    ).network_ip_availabilities
   }
 
   /** Ports matching filters; repeated keys mean OR (e.g. several names). */
@@ -45,7 +81,8 @@ export class NeutronApi {
 
   async portsByName(names: string[]): Promise<NPort[]> {
     const out: NPort[] = []
-    for (let i = 0; i < names.length; i += 40) out.push(...await this.ports(names.slice(i, i + 40).map(n => ['name', n])))
+    for (let i = 0; i < names.length; i += 40)
+      out.push(...(await this.ports(names.slice(i, i + 40).map(n => ['name', n]))))
     return out
   }
 
@@ -77,7 +114,11 @@ export class NeutronApi {
 }
 
 /** Run `fn` over items with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const out: PromiseSettledResult<R>[] = Array.from({length: items.length})
   let next = 0
   const worker = async () => {

@@ -2,7 +2,7 @@ import {FabricError} from '../../cli/errors.js'
 import {EXIT} from '../../cli/exit-codes.js'
 import type {LiveContext} from '../../context/schema.js'
 import {registerSecret} from '../../cli/redact.js'
-import {describeConnectFailure, endpointText} from './http.js'
+import {describeConnectFailure, endpointText} from './connect-failure.js'
 
 /**
  * Keystone v3 authentication for Neutron calls: password or token method, project-scoped.
@@ -10,15 +10,20 @@ import {describeConnectFailure, endpointText} from './http.js'
  * is never printed, logged or put in an error: errors name the auth URL, the user and the
  * project, never the secret.
  */
-interface Cached { token: string; expiresAt: number }
+interface Cached {
+  token: string
+  expiresAt: number
+}
 const cache = new Map<string, Cached>()
 const REFRESH_MARGIN_MS = 60_000
 
 type Auth = LiveContext['neutron']['auth']
 
 function cacheKey(auth: Auth): string {
-  if (auth.type === 'password') return `password|${auth.authUrl}|${auth.userDomain}|${auth.username}|${auth.projectDomain}|${auth.projectName}`
-  if (auth.type === 'token') return `token|${auth.authUrl}|${auth.projectDomain}|${auth.projectName}|${auth.tokenEnv ?? ''}`
+  if (auth.type === 'password')
+    return `password|${auth.authUrl}|${auth.userDomain}|${auth.username}|${auth.projectDomain}|${auth.projectName}`
+  if (auth.type === 'token')
+    return `token|${auth.authUrl}|${auth.projectDomain}|${auth.projectName}|${auth.tokenEnv ?? ''}`
   return 'noauth'
 }
 
@@ -55,22 +60,39 @@ export async function authHeaders(ctx: LiveContext): Promise<Record<string, stri
   const key = cacheKey(auth)
   const hit = cache.get(key)
   if (hit && hit.expiresAt - REFRESH_MARGIN_MS > Date.now()) return {'X-Auth-Token': hit.token}
-  const identity = auth.type === 'password'
-    ? {methods: ['password'], password: {user: {name: auth.username, domain: {name: auth.userDomain}, password: secret(auth.password, auth.passwordEnv, 'password', ctx)}}}
-    : {methods: ['token'], token: {id: secret(auth.token, auth.tokenEnv, 'token', ctx)}}
+  const identity =
+    auth.type === 'password'
+      ? {
+          methods: ['password'],
+          password: {
+            user: {
+              name: auth.username,
+              domain: {name: auth.userDomain},
+              password: secret(auth.password, auth.passwordEnv, 'password', ctx),
+            },
+          },
+        }
+      : {methods: ['token'], token: {id: secret(auth.token, auth.tokenEnv, 'token', ctx)}}
   const body = {auth: {identity, scope: {project: {name: auth.projectName, domain: {name: auth.projectDomain}}}}}
   const url = tokensUrl(auth.authUrl)
   const who = auth.type === 'password' ? `user ${auth.username}` : 'the given token'
   let res: Response
   try {
-    res = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json', Accept: 'application/json'}, body: JSON.stringify(body), signal: AbortSignal.timeout(ctx.neutron.timeoutMs)})
+    res = await fetch(url, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json', Accept: 'application/json'},
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(ctx.neutron.timeoutMs),
+    })
   } catch (error) {
     const f = describeConnectFailure(error, ctx.neutron.timeoutMs)
     throw new FabricError({
       code: f.timedOut ? 'KEYSTONE_TIMEOUT' : 'KEYSTONE_UNREACHABLE',
       message: `Keystone at ${endpointText(url)} did not answer the login of ${who}: ${f.reason} — ${f.detail}.`,
       value: endpointText(auth.authUrl),
-      hint: f.timedOut ? `Check the network path to Keystone, or raise neutron.timeoutMs of context "${ctx.name}".` : `Check that Keystone is up and neutron.auth.authUrl of context "${ctx.name}".`,
+      hint: f.timedOut
+        ? `Check the network path to Keystone, or raise neutron.timeoutMs of context "${ctx.name}".`
+        : `Check that Keystone is up and neutron.auth.authUrl of context "${ctx.name}".`,
       details: {endpoint: endpointText(url), reason: f.reason},
       exitCode: f.timedOut ? EXIT.TIMEOUT : EXIT.CHECK_FAILED,
     })
@@ -90,7 +112,9 @@ export async function authHeaders(ctx: LiveContext): Promise<Record<string, stri
   try {
     const parsed = JSON.parse(text) as {token?: {expires_at?: string}}
     if (parsed.token?.expires_at) expiresAt = Date.parse(parsed.token.expires_at)
-  } catch { /* keep the default lifetime */ }
+  } catch {
+    /* keep the default lifetime */
+  }
   registerSecret(token)
   cache.set(key, {token, expiresAt})
   return {'X-Auth-Token': token}

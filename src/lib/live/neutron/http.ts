@@ -3,6 +3,9 @@ import {EXIT} from '../../cli/exit-codes.js'
 import type {LiveContext} from '../../context/schema.js'
 import {redactText} from '../../cli/redact.js'
 import {authHeaders, dropToken} from './auth.js'
+import {describeConnectFailure, endpointText} from './connect-failure.js'
+
+export {describeConnectFailure, endpointText, type ConnectFailure} from './connect-failure.js'
 
 /**
  * Neutron HTTP access: the context's auth (noauth sends the project as X-Project-Id; Keystone v3
@@ -25,41 +28,17 @@ export interface NeutronCallOptions {
 }
 
 /** Neutron error types a client may simply retry. */
-export const RETRYABLE_CONFLICTS = new Set(['MacAddressInUse', 'RetryRequest', 'DBDeadlock', 'StaleDataError', 'DBConnectionError'])
+export const RETRYABLE_CONFLICTS = new Set([
+  'MacAddressInUse',
+  'RetryRequest',
+  'DBDeadlock',
+  'StaleDataError',
+  'DBConnectionError',
+])
 const BACKOFF_BASE_MS = 150
 const BACKOFF_MAX_MS = 3000
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
-
-/** Why a request got no answer, from fetch's error (undici puts the socket error in `cause`). */
-export interface ConnectFailure { reason: 'refused' | 'timed out' | 'DNS' | 'reset' | 'TLS' | 'unreachable'; detail: string; timedOut: boolean }
-
-export function describeConnectFailure(error: unknown, timeoutMs: number): ConnectFailure {
-  const e = error as {name?: string; message?: string; code?: string; cause?: {code?: string; message?: string; errors?: {code?: string}[]}}
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return {reason: 'timed out', detail: `no answer within ${timeoutMs} ms`, timedOut: true}
-  const cause = e?.cause
-  const code = cause?.code ?? cause?.errors?.find(x => x.code)?.code ?? e?.code ?? ''
-  const msg = cause?.message ?? e?.message ?? String(error)
-  if (code === 'ECONNREFUSED') return {reason: 'refused', detail: 'connection refused (nothing listens on that port)', timedOut: false}
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return {reason: 'DNS', detail: `the host name does not resolve (${code})`, timedOut: false}
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return {reason: 'timed out', detail: `timed out (${code})`, timedOut: true}
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return {reason: 'reset', detail: `the connection was closed (${code || msg})`, timedOut: false}
-  if (/bad port/i.test(msg)) return {reason: 'unreachable', detail: 'the port is on the fetch standard\'s blocked list (e.g. 9, 25, 6000): use another port', timedOut: false}
-  if (/CERT|SSL|TLS/i.test(code) || /certificate|TLS|SSL/i.test(msg)) return {reason: 'TLS', detail: `TLS failed: ${msg}`, timedOut: false}
-  return {reason: 'unreachable', detail: code ? `${code}: ${msg}` : msg, timedOut: false}
-}
-
-/** An endpoint as printed: origin and path, never userinfo. */
-export function endpointText(url: string | URL): string {
-  try {
-    const u = new URL(String(url))
-    u.username = ''
-    u.password = ''
-    return `${u.origin}${u.pathname}`
-  } catch {
-    return redactText(String(url))
-  }
-}
 
 export function neutronErrorType(error: unknown): string | undefined {
   return error instanceof FabricError ? (error.details?.type as string | undefined) : undefined
@@ -69,7 +48,14 @@ export function neutronStatus(error: unknown): number | undefined {
   return error instanceof FabricError ? (error.details?.status as number | undefined) : undefined
 }
 
-export async function neutronRequest<T>(ctx: LiveContext, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, opts: NeutronCallOptions = {}): Promise<T> {
+export async function neutronRequest<T>(
+  ctx: LiveContext,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  opts: NeutronCallOptions = {},
+): Promise<T> {
   const url = new URL(path.replace(/^\//, ''), ctx.neutron.url.endsWith('/') ? ctx.neutron.url : `${ctx.neutron.url}/`)
   const idempotent = ['GET', 'PUT', 'DELETE', 'HEAD'].includes(method.toUpperCase())
   const retries = opts.retries ?? 3
@@ -82,7 +68,12 @@ export async function neutronRequest<T>(ctx: LiveContext, method: string, path: 
     if (body !== undefined) h['Content-Type'] = 'application/json'
     let res: Response
     try {
-      res = await fetch(url, {method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs)})
+      res = await fetch(url, {
+        method,
+        headers: h,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      })
     } catch (error) {
       if (error instanceof FabricError) throw error
       const f = describeConnectFailure(error, timeoutMs)
@@ -96,10 +87,14 @@ export async function neutronRequest<T>(ctx: LiveContext, method: string, path: 
         code: f.timedOut ? 'NEUTRON_TIMEOUT' : 'NEUTRON_UNREACHABLE',
         message: `Neutron at ${endpointText(url)} did not answer ${method}: ${f.reason} — ${f.detail} (${tries}).`,
         value: endpointText(ctx.neutron.url),
-        hint: f.reason === 'DNS' ? `Check the host name in neutron.url of context "${ctx.name}".`
-          : f.reason === 'refused' ? `Check that neutron-server is running and listening there, and that context "${ctx.name}" has the right neutron.url (host and port).`
-            : f.timedOut ? `Check the network path to Neutron and its load, or raise neutron.timeoutMs of context "${ctx.name}".`
-              : `Check that neutron-server is up and that context "${ctx.name}" has the right neutron.url.`,
+        hint:
+          f.reason === 'DNS'
+            ? `Check the host name in neutron.url of context "${ctx.name}".`
+            : f.reason === 'refused'
+              ? `Check that neutron-server is running and listening there, and that context "${ctx.name}" has the right neutron.url (host and port).`
+              : f.timedOut
+                ? `Check the network path to Neutron and its load, or raise neutron.timeoutMs of context "${ctx.name}".`
+                : `Check that neutron-server is up and that context "${ctx.name}" has the right neutron.url.`,
         details: {endpoint: endpointText(url), reason: f.reason, attempts: attempt + 1},
         exitCode: f.timedOut ? EXIT.TIMEOUT : EXIT.CHECK_FAILED,
         cause: error,
@@ -115,13 +110,17 @@ export async function neutronRequest<T>(ctx: LiveContext, method: string, path: 
         type = parsed.NeutronError.type
         detail = `${parsed.NeutronError.type}: ${parsed.NeutronError.message}`
       }
-    } catch { /* not JSON: keep the text */ }
+    } catch {
+      /* not JSON: keep the text */
+    }
     if (res.status === 401 && ctx.neutron.auth.type !== 'noauth' && !reauthed) {
       dropToken(ctx)
       reauthed = true
       continue
     }
-    const retryable = (res.status === 409 && type !== undefined && RETRYABLE_CONFLICTS.has(type)) || (res.status >= 500 && (idempotent || opts.retryUnsafe))
+    const retryable =
+      (res.status === 409 && type !== undefined && RETRYABLE_CONFLICTS.has(type)) ||
+      (res.status >= 500 && (idempotent || opts.retryUnsafe))
     if (retryable && !last) {
       await backoff()
       continue
@@ -131,7 +130,12 @@ export async function neutronRequest<T>(ctx: LiveContext, method: string, path: 
       message: `Neutron refused ${method} ${url.pathname}: HTTP ${res.status} ${redactText(detail.slice(0, 300))}`,
       value: res.status,
       hint: 'See the Neutron server log for the request.',
-      details: {status: res.status, ...(type ? {type} : {}), body: redactText(detail.slice(0, 2000)), attempts: attempt + 1},
+      details: {
+        status: res.status,
+        ...(type ? {type} : {}),
+        body: redactText(detail.slice(0, 2000)),
+        attempts: attempt + 1,
+      },
       exitCode: res.status >= 400 && res.status < 500 ? EXIT.USAGE : EXIT.PARTIAL,
     })
   }
