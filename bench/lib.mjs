@@ -119,3 +119,20 @@ export function timed(cmd, args, opts = {}) {
   fs.rmSync(fmtFile, {force: true})
   return {ms, cpuMs, rssMiB, status: r.status, stdout: r.stdout, stderr: r.stderr}
 }
+
+/** A minimal Neutron client for the lab's noauth Neutron (bench rows that compare against raw HTTP). */
+export function labNeutronCall(lab, timeoutMs) {
+  const url = lab.neutron.url.replace(/\/$/, '')
+  const headers = {'Content-Type': 'application/json', 'X-Project-Id': lab.neutron.projectId}
+  return async (method, p, body) => {
+    const res = await fetch(`${url}${p}`, {
+      method,
+      headers,
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 200)}`)
+    return text ? JSON.parse(text) : {}
+  }
+}

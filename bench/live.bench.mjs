@@ -13,7 +13,7 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 
-import {BIN, percentile, ROOT} from './lib.mjs'
+import {BIN, labNeutronCall, percentile, ROOT} from './lib.mjs'
 
 export const name = 'live'
 
@@ -29,18 +29,7 @@ export async function run() {
   const lab = JSON.parse(fs.readFileSync(inv, 'utf8'))
   const url = lab.neutron.url.replace(/\/$/, '')
   const project = lab.neutron.projectId
-  const headers = {'Content-Type': 'application/json', 'X-Project-Id': project}
-  const call = async (method, p, body) => {
-    const res = await fetch(`${url}${p}`, {
-      method,
-      headers,
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(60_000),
-    })
-    const text = await res.text()
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 200)}`)
-    return text ? JSON.parse(text) : {}
-  }
+  const call = labNeutronCall(lab, 60_000)
   try {
     await call('GET', '/v2.0/networks?limit=1')
   } catch (error) {

@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {spawn, spawnSync} from 'node:child_process'
 
-import {BIN, ROOT} from './lib.mjs'
+import {BIN, labNeutronCall, ROOT} from './lib.mjs'
 
 export const name = 'ports'
 
@@ -124,19 +124,7 @@ async function live() {
       },
     ]
   const lab = JSON.parse(fs.readFileSync(inv, 'utf8'))
-  const url = lab.neutron.url
-  const headers = {'Content-Type': 'application/json', 'X-Project-Id': lab.neutron.projectId}
-  const call = async (method, p, body) => {
-    const res = await fetch(`${url}${p}`, {
-      method,
-      headers,
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(120_000),
-    })
-    const text = await res.text()
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 200)}`)
-    return text ? JSON.parse(text) : {}
-  }
+  const call = labNeutronCall(lab, 120_000)
   try {
     await call('GET', '/v2.0/networks?limit=1')
   } catch (error) {
