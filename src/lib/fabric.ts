@@ -1,42 +1,55 @@
 import type {ContextConfig, LiveContext} from './context/schema.js'
-import type {Az, Host, Network, Switch, Tenant} from './model/types.js'
-import type {HostFilter, NetworkFilter, SwitchFilter} from './store/fabric-store.js'
+import type {Faults} from './seam/faults.js'
+import type {Inventory} from './seam/inventory.js'
+import type {StateRecorder} from './seam/states.js'
 import type {FabricStore} from './store/fabric-store.js'
 
 /**
- * Read access to a fabric, whichever backend serves it. Commands hold one of these and never ask
- * which backend it is; capability modules (ports, audit, leaf, trace, diagnose) take the
- * `FabricHandle` and pick their sim or live implementation from it.
+ * Which backend serves a fabric, and how it reads what it shows: for envelopes and display ONLY.
+ * Code never branches on it (`backend ===` is refused outside src/lib/backends/): it asks a member.
  */
-export interface FabricReader {
-  azs(): Promise<Az[]>
-  tenants(): Promise<Tenant[]>
-  switches(filter?: SwitchFilter): Promise<Switch[]>
-  hosts(filter?: HostFilter): Promise<Host[]>
-  networks(filter?: NetworkFilter): Promise<Network[]>
+export interface FabricInfo {
+  readonly backend: 'sim' | 'live'
+  /** Where the desired leaf configuration is derived from (leaf config's `source`). */
+  readonly desiredSource: 'cabling' | 'neutron+inventory'
+  /** How host facts are read (audit's `source` unless --local). */
+  readonly hostSource: 'sim' | 'ssh'
 }
 
+/**
+ * One fabric, opened once from the context (`openFabric` in src/lib/backends/open.ts). Capabilities
+ * consume it through these narrow members and never ask which backend they hold. Each member's
+ * interface is in src/lib/seam/<member>.ts; its implementations in src/lib/backends/{sim,live}/.
+ */
+export interface Fabric {
+  readonly context: ContextConfig
+  readonly info: FabricInfo
+  readonly inventory: Inventory
+  readonly states: StateRecorder
+  /** Optional capability: only the simulated fabric takes injected faults. */
+  readonly faults?: Faults
+  /**
+   * At most this many writes at once (the sim: 1, one store writer, synchronous pushes); absent:
+   * as many as the caller asks for.
+   */
+  readonly maxConcurrency?: number
+  // seam: ipam (i12) — find ports, atomic batch create, bind, unbind, delete, tag
+  // seam: hostProbe (i11e) — HostFacts per host, gathered once per host per command
+  // seam: leafDrivers (i13) — open(leaf) -> driver, used by leaf, diagnose and trace
+  close(): void
+}
+
+/** @deprecated Use `Inventory` (src/lib/seam/inventory.ts). */
+export type FabricReader = Inventory
+
+/**
+ * @deprecated The pre-seam handle: capability code not yet moved to `Fabric` members still picks
+ * its implementation from `backend`/`store`. `openFabric` returns `Fabric & FabricHandle` until
+ * every owner has moved; new code takes a `Fabric`.
+ */
 export type FabricHandle =
-  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: FabricReader; close(): void}
-  | {backend: 'live'; context: LiveContext; reader: FabricReader; close(): void}
+  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: Inventory; close(): void}
+  | {backend: 'live'; context: LiveContext; reader: Inventory; close(): void}
 
-export function simReader(store: FabricStore): FabricReader {
-  return {
-    azs: async () => store.azs(),
-    tenants: async () => store.tenants(),
-    switches: async f => store.switches(f),
-    hosts: async f => store.hosts(f),
-    networks: async f => store.networks(f),
-  }
-}
-
-/** Open the fabric a context names. The sim store and the live clients are loaded lazily. */
-export async function openFabric(context: ContextConfig, notice: (msg: string) => void): Promise<FabricHandle> {
-  if (context.backend === 'sim') {
-    const {openSimFabric} = await import('./sim/store-file.js')
-    const store = await openSimFabric(context.name, notice)
-    return {backend: 'sim', context, store, reader: simReader(store), close: () => store.close()}
-  }
-  const {liveReader} = await import('./live/reader.js')
-  return {backend: 'live', context, reader: liveReader(context), close: () => {}}
-}
+/** What `openFabric` returns: the seam plus the deprecated handle fields. */
+export type OpenFabric = Fabric & FabricHandle

@@ -1,7 +1,8 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {resolveContext, type ResolvedContext} from '../context/config.js'
-import {type FabricHandle, openFabric} from '../fabric.js'
+import {openFabric} from '../backends/open.js'
+import type {OpenFabric} from '../fabric.js'
 import {writeJson} from '../output/json.js'
 import {toTerminal} from '../output/safe.js'
 import {makeStyle, type Style} from '../output/style.js'
@@ -45,7 +46,7 @@ export abstract class FabricCommand extends Command {
   protected jsonMode = false
   protected debugMode = false
   protected style: Style = makeStyle({noColor: true})
-  private fabric?: FabricHandle
+  private fabric?: OpenFabric
 
   override async init(): Promise<void> {
     await super.init()
@@ -122,7 +123,7 @@ export abstract class FabricCommand extends Command {
   }
 
   /** Open the fabric of the chosen context; closed automatically when the command ends. */
-  protected async openFabric(contextFlag: string | undefined): Promise<FabricHandle> {
+  protected async openFabric(contextFlag: string | undefined): Promise<OpenFabric> {
     const {context} = await this.context(contextFlag)
     this.fabric = await openFabric(context, msg => this.notice(msg))
     return this.fabric

@@ -1,7 +1,7 @@
 import {parentPort, workerData} from 'node:worker_threads'
 
 import type {ContextConfig} from '../context/schema.js'
-import {openFabric} from '../fabric.js'
+import {openFabric} from '../backends/open.js'
 import {gather, type GatherOptions} from './gather.js'
 
 /**
@@ -13,8 +13,20 @@ const data = workerData as {context: ContextConfig; options: GatherOptions}
 
 // Load what a gather needs before the first one is timed (a cold start costs seconds on a busy machine).
 const PRELOAD: Record<'sim' | 'live', string[]> = {
-  sim: ['../sim/store-file.js', '../diagnose/sim.js', '../leaf/service-sim.js', '../audit/sources/sim.js'],
-  live: ['../live/reader.js', '../diagnose/live.js', '../leaf/service-live.js', '../audit/sources/ssh.js'],
+  sim: [
+    '../backends/sim/index.js',
+    '../sim/store-file.js',
+    '../diagnose/sim.js',
+    '../leaf/service-sim.js',
+    '../audit/sources/sim.js',
+  ],
+  live: [
+    '../backends/live/index.js',
+    '../live/reader.js',
+    '../diagnose/live.js',
+    '../leaf/service-live.js',
+    '../audit/sources/ssh.js',
+  ],
 }
 const common = [
   '../diagnose/states.js',

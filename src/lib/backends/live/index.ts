@@ -1,0 +1,24 @@
+import type {LiveContext} from '../../context/schema.js'
+import type {OpenFabric} from '../../fabric.js'
+import {liveFaults} from './faults.js'
+import {LIVE_INFO} from './info.js'
+import {liveInventory} from './inventory.js'
+import {liveStates} from './states.js'
+
+/** The live fabric: Neutron over HTTP, hosts and leaves over SSH (clients opened on first use). */
+export function liveFabric(context: LiveContext): OpenFabric {
+  const inventory = liveInventory(context)
+  return {
+    context,
+    info: LIVE_INFO,
+    inventory,
+    states: liveStates(context),
+    ...(liveFaults ? {faults: liveFaults} : {}),
+    // seam: ipam (i12)
+    // seam: hostProbe (i11e)
+    // seam: leafDrivers (i13)
+    backend: 'live',
+    reader: inventory,
+    close: () => {},
+  }
+}

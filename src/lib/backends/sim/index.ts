@@ -1,0 +1,33 @@
+import type {ContextConfig} from '../../context/schema.js'
+import type {OpenFabric} from '../../fabric.js'
+import type {FabricStore} from '../../store/fabric-store.js'
+import {simFaults} from './faults.js'
+import {SIM_INFO} from './info.js'
+import {simInventory} from './inventory.js'
+import {simStates} from './states.js'
+
+/** The simulated fabric over an open store (tests build one over their own store). */
+export function simFabric(context: ContextConfig, store: FabricStore): OpenFabric {
+  const inventory = simInventory(store)
+  return {
+    context,
+    info: SIM_INFO,
+    inventory,
+    states: simStates(store),
+    faults: simFaults(store),
+    maxConcurrency: 1,
+    // seam: ipam (i12)
+    // seam: hostProbe (i11e)
+    // seam: leafDrivers (i13)
+    backend: 'sim',
+    store,
+    reader: inventory,
+    close: () => store.close(),
+  }
+}
+
+/** Open the context's simulated fabric (its store file under the data directory). */
+export async function openSim(context: ContextConfig, notice: (msg: string) => void): Promise<OpenFabric> {
+  const {openSimFabric} = await import('../../sim/store-file.js')
+  return simFabric(context, await openSimFabric(context.name, notice))
+}
