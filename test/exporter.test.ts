@@ -9,7 +9,7 @@ import os from 'node:os'
 import {render} from 'ink-testing-library'
 import {createElement} from 'react'
 
-import {simReader, type FabricHandle} from '../src/lib/fabric.js'
+import {simFabric} from '../src/lib/backends/sim/index.js'
 import {StatesView} from '../src/lib/diagnose/watch.js'
 import {verifiedPortStates} from '../src/lib/metrics/verified.js'
 import {injectFault} from '../src/lib/sim/faults.js'
@@ -202,13 +202,7 @@ describe('port states --verify (sim)', () => {
     const store = new FabricStore(await openDb(path.join(dir, 'f.db')))
     try {
       store.tx(() => generateFabric(store, {profile: PROFILES.small, seed: 1, topology: 'spine-leaf'}))
-      const fabric: FabricHandle = {
-        backend: 'sim',
-        context: {name: 'sim', backend: 'sim'} as never,
-        store,
-        reader: simReader(store),
-        close: () => {},
-      }
+      const fabric = simFabric({name: 'sim', backend: 'sim'} as never, store)
       let calls = 0
       const load = async () => {
         calls++

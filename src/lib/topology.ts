@@ -1,4 +1,4 @@
-import type {FabricHandle} from './fabric.js'
+import type {Fabric} from './fabric.js'
 import type {Switch} from './model/types.js'
 
 export interface AzSummary {
@@ -38,15 +38,16 @@ const count = <T>(items: readonly T[], key: (t: T) => string): Record<string, nu
 }
 
 /** Per-AZ summary of the fabric. Deterministic: same fabric, same bytes. */
-export async function topologySummary(fabric: FabricHandle, filter: {az?: string} = {}): Promise<TopologyDoc> {
-  const r = fabric.reader
+export async function topologySummary(fabric: Fabric, filter: {az?: string} = {}): Promise<TopologyDoc> {
+  const r = fabric.inventory
   const [azs, switches, hosts, networks] = await Promise.all([
     r.azs(),
     r.switches(filter),
     r.hosts(filter),
     r.networks(filter),
   ])
-  const simStats = fabric.backend === 'sim' ? simCounts(fabric) : undefined
+  const recorded = fabric.inventory.stats?.()
+  const simStats = recorded?.azCounts()
   const summaries = azs
     .filter(a => !filter.az || a.name === filter.az)
     .map((az): AzSummary => {
@@ -77,11 +78,8 @@ export async function topologySummary(fabric: FabricHandle, filter: {az?: string
     kind: 'Topology',
     schemaVersion: 1,
     context: fabric.context.name,
-    backend: fabric.backend,
-    fabric:
-      fabric.backend === 'sim'
-        ? {profile: fabric.store.meta('profile') ?? null, seed: Number(fabric.store.meta('seed'))}
-        : {profile: null, seed: null},
+    backend: fabric.info.backend,
+    fabric: recorded?.origin() ?? {profile: null, seed: null},
     azs: summaries,
     totals: {
       azs: summaries.length,
@@ -94,41 +92,9 @@ export async function topologySummary(fabric: FabricHandle, filter: {az?: string
   }
 }
 
-function simCounts(fabric: Extract<FabricHandle, {backend: 'sim'}>) {
-  const {store} = fabric
-  const out = new Map<string, {instances: Record<string, number>; ports: Record<string, number>; maxPerHost: number}>()
-  const get = (az: string) => {
-    let v = out.get(az)
-    if (!v) out.set(az, (v = {instances: {}, ports: {}, maxPerHost: 0}))
-    return v
-  }
-  for (const r of store
-    .sql(
-      'SELECT h.az AS az, i.kind AS kind, count(*) AS n FROM instances i JOIN hosts h ON h.name = i.host GROUP BY h.az, i.kind ORDER BY h.az, i.kind',
-    )
-    .all() as {az: string; kind: string; n: number}[]) {
-    get(r.az).instances[r.kind] = r.n
-  }
-  for (const r of store
-    .sql(
-      `SELECT n.az AS az, p.underlay || '_' || p.overlay AS state, count(*) AS n FROM ports p JOIN networks n ON n.name = p.network GROUP BY n.az, state ORDER BY n.az, state`,
-    )
-    .all() as {az: string; state: string; n: number}[]) {
-    get(r.az).ports[r.state] = r.n
-  }
-  for (const r of store
-    .sql(
-      'SELECT az, max(c) AS m FROM (SELECT h.az AS az, count(*) AS c FROM instances i JOIN hosts h ON h.name = i.host GROUP BY i.host) GROUP BY az',
-    )
-    .all() as {az: string; m: number}[]) {
-    get(r.az).maxPerHost = r.m
-  }
-  return out
-}
-
 /** Graphviz: AZ clusters, spines above leaves (full mesh), hosts below their leaf pair. */
-export async function topologyDot(fabric: FabricHandle, filter: {az?: string} = {}): Promise<string> {
-  const [switches, hosts] = await Promise.all([fabric.reader.switches(filter), fabric.reader.hosts(filter)])
+export async function topologyDot(fabric: Fabric, filter: {az?: string} = {}): Promise<string> {
+  const [switches, hosts] = await Promise.all([fabric.inventory.switches(filter), fabric.inventory.hosts(filter)])
   const q = (s: string) => JSON.stringify(s)
   const lines = ['graph fabric {', '  rankdir=TB;', '  node [fontname="Helvetica", fontsize=10];']
   const byAz = new Map<string, Switch[]>()

@@ -5,6 +5,7 @@ import {usageError} from '../../lib/cli/errors.js'
 import {EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
 import {INTERRUPTED_EXIT, watchInterrupts} from '../../lib/cli/interrupt.js'
 import type {HostAudit} from '../../lib/audit/types.js'
+import {describeContext} from '../../lib/backends/open.js'
 
 export default class AuditHosts extends FabricCommand {
   static override summary = 'Audit hosts: OVS known bugs, Linux-bridge hops, BPF readiness, NICs.'
@@ -136,7 +137,7 @@ export default class AuditHosts extends FabricCommand {
     const onPlan = (hs: string[]) => {
       model?.plan(hs)
       if (this.jsonMode && shouldStreamJson(hs.length))
-        stream = jsonDocumentStream(head(flags.local ? 'local' : context.backend === 'sim' ? 'sim' : 'ssh'), 'hosts')
+        stream = jsonDocumentStream(head(flags.local ? 'local' : describeContext(context).info.hostSource), 'hosts')
     }
     const audited = new Set<string>()
     const onHost = (h: HostAudit) => {

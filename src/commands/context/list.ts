@@ -3,6 +3,7 @@ import {allContexts, loadConfig} from '../../lib/context/config.js'
 import {configFile} from '../../lib/cli/paths.js'
 import {renderTable} from '../../lib/output/table.js'
 import {redactText} from '../../lib/cli/redact.js'
+import {describeContext} from '../../lib/backends/open.js'
 
 export default class ContextList extends FabricCommand {
   static override summary = 'List the contexts (fabrics) fabricctl can talk to.'
@@ -15,14 +16,17 @@ export default class ContextList extends FabricCommand {
     const file = configFile()
     const config = await loadConfig(file)
     const current = (await this.context(flags.context)).context.name
-    const contexts = allContexts(config).map(c => ({
-      name: c.name,
-      backend: c.backend,
-      current: c.name === current,
-      neutron: c.backend === 'live' ? redactText(c.neutron.url) : null,
-      hosts: c.backend === 'live' ? c.inventory.hosts.length : null,
-      leaves: c.backend === 'live' ? c.inventory.leaves.length : null,
-    }))
+    const contexts = allContexts(config).map(c => {
+      const d = describeContext(c)
+      return {
+        name: c.name,
+        backend: d.info.backend,
+        current: c.name === current,
+        neutron: d.neutron === null ? null : redactText(d.neutron),
+        hosts: d.hosts,
+        leaves: d.leaves,
+      }
+    })
     this.emit({kind: 'ContextList', schemaVersion: 1, file, current, contexts}, () =>
       renderTable(contexts, [
         {header: 'current', get: c => (c.current ? '*' : '')},

@@ -20,7 +20,7 @@ export default class HostShow extends FabricCommand {
         'List hosts with `fabricctl host list`.',
         (await fabric.reader.hosts()).map(h => h.name),
       )
-    const instances = fabric.backend === 'sim' ? fabric.store.portsOnHost(host.name).length : null
+    const instances = fabric.inventory.stats?.().portsOnHost(host.name) ?? null
     this.emit({kind: 'Host', schemaVersion: 1, context: fabric.context.name, host, ports: instances}, () =>
       [
         renderFields([

@@ -28,7 +28,7 @@ export default class NetworkList extends FabricCommand {
       tenant: flags.tenant,
       namePrefix: flags.prefix,
     })
-    const usage = fabric.backend === 'sim' ? fabric.store.networkUsage() : undefined
+    const usage = fabric.inventory.stats?.().networkUsage()
     const networks = nets.map(n => ({
       ...n,
       used: usage ? (usage.get(n.name) ?? 0) : null,

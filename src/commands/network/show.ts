@@ -21,7 +21,8 @@ export default class NetworkShow extends FabricCommand {
         'List networks with `fabricctl network list`.',
         (await fabric.reader.networks()).map(x => x.name),
       )
-    const used = fabric.backend === 'sim' ? (fabric.store.networkUsage().get(net.name) ?? 0) : null
+    const usage = fabric.inventory.stats?.().networkUsage()
+    const used = usage ? (usage.get(net.name) ?? 0) : null
     const size = net.cidr ? usableCount(net.cidr) : null
     this.emit({kind: 'Network', schemaVersion: 1, context: fabric.context.name, network: {...net, used, size}}, () =>
       renderFields([

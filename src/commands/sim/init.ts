@@ -37,7 +37,9 @@ the reference deployment (4 AZs, 2,000 hosts, 20,000+ instances in the largest A
   async run(): Promise<void> {
     const {flags} = await this.parse(SimInit)
     const {context} = await this.context(flags.context)
-    if (context.backend !== 'sim') {
+    const {fabricGenerator} = await import('../../lib/backends/open.js')
+    const generate = await fabricGenerator(context)
+    if (!generate) {
       const {usageError} = await import('../../lib/cli/errors.js')
       throw usageError(
         'NOT_A_SIM_CONTEXT',
@@ -46,8 +48,7 @@ the reference deployment (4 AZs, 2,000 hosts, 20,000+ instances in the largest A
         'Use --context sim (or another context with backend: sim).',
       )
     }
-    const {initSimFabric} = await import('../../lib/sim/store-file.js')
-    const r = await initSimFabric(context.name, {
+    const r = await generate({
       profile: flags.profile as 'small' | 'seed' | 'x5',
       seed: flags.seed,
       topology: flags.topology as 'spine-leaf',

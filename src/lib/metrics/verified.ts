@@ -1,4 +1,4 @@
-import type {FabricHandle} from '../fabric.js'
+import type {OpenFabric} from '../fabric.js'
 import {diagnoseAll} from '../diagnose/index.js'
 import {summarise, UNBOUND, type PortStatesResult, type StatesBy} from '../diagnose/states.js'
 import type {Diagnosis} from '../diagnose/types.js'
@@ -59,9 +59,9 @@ function addTo(g: VerifiedGroup, recorded: string, verified: VerifiedState, caus
 }
 
 /** Diagnose every port once and count recorded and verified states for each grouping in `by`. */
-export async function verifyPorts(fabric: FabricHandle, by: readonly StatesBy[]): Promise<VerifyResult> {
+export async function verifyPorts(fabric: OpenFabric, by: readonly StatesBy[]): Promise<VerifyResult> {
   const started = performance.now()
-  const [hosts, switches] = await Promise.all([fabric.reader.hosts(), fabric.reader.switches()])
+  const [hosts, switches] = await Promise.all([fabric.inventory.hosts(), fabric.inventory.switches()])
   const hostLeaves = new Map(hosts.map(h => [h.name, [...new Set(h.nics.map(n => n.switch))]]))
   const hostAz = new Map(hosts.map(h => [h.name, h.az]))
   const leafAz = new Map(switches.filter(s => s.role === 'leaf').map(s => [s.name, s.az]))
@@ -88,7 +88,7 @@ export async function verifyPorts(fabric: FabricHandle, by: readonly StatesBy[])
     }
   }
   await diagnoseAll(fabric, {onDiagnosis})
-  const at = fabric.backend === 'sim' ? fabric.store.now() : new Date().toISOString()
+  const at = fabric.states.now()
   const n = Object.values(total.recorded).reduce((a, b) => a + b, 0)
   return {
     at,
@@ -110,13 +110,13 @@ export interface VerifiedStatesResult extends PortStatesResult {
 const LEAF_NOTE =
   'a port counts under every leaf its host is cabled to (both leaves of a pair), so group totals add up to more than the port total'
 
-export async function verifiedPortStates(fabric: FabricHandle, by: StatesBy): Promise<VerifiedStatesResult> {
+export async function verifiedPortStates(fabric: OpenFabric, by: StatesBy): Promise<VerifiedStatesResult> {
   const r = await verifyPorts(fabric, [by])
   const m = r.groups[by]!
   const rows = [...m].flatMap(([key, g]) => Object.entries(g.recorded).map(([state, count]) => ({key, state, count})))
   const notes = [
     "verified: diagnose's verdict per port from the evidence (NOT_ACTIVE: a step failed; UNKNOWN: evidence unreadable)",
-    fabric.backend === 'live' ? 'recorded: underlay from Neutron status, overlay from data_plane_status' : null,
+    fabric.states.recordedNote,
     by === 'leaf' ? LEAF_NOTE : null,
   ]
     .filter(Boolean)

@@ -26,15 +26,15 @@ export default class FaultClear extends FabricCommand {
         'Give a fault id (see `fabricctl sim fault list`) or --all.',
       )
     const fabric = await this.openFabric(flags.context)
-    if (fabric.backend !== 'sim')
+    const faults = fabric.faults
+    if (!faults)
       throw usageError(
         'NOT_A_SIM_CONTEXT',
         'Only a simulated fabric has injected faults.',
         fabric.context.name,
         'Use a context with backend: sim.',
       )
-    const {clearFaults} = await import('../../../lib/sim/faults.js')
-    const cleared = clearFaults(fabric.store, flags.all ? 'all' : args.id!)
+    const cleared = faults.clear(flags.all ? 'all' : args.id!)
     this.emit(
       {
         kind: 'FaultsCleared',

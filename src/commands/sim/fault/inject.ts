@@ -46,15 +46,15 @@ was, like a real fabric does; \`sim fault clear\` puts back what they changed.`
       )
     }
     const fabric = await this.openFabric(flags.context)
-    if (fabric.backend !== 'sim')
+    const faults = fabric.faults
+    if (!faults)
       throw usageError(
         'NOT_A_SIM_CONTEXT',
         'Faults can only be injected into a simulated fabric.',
         fabric.context.name,
         'Use a context with backend: sim.',
       )
-    const {injectFault} = await import('../../../lib/sim/faults.js')
-    const fault = injectFault(fabric.store, args.kind as FaultKind, flags.target, {
+    const fault = faults.inject(args.kind as FaultKind, flags.target, {
       interface: flags.interface,
       vlan: flags.vlan,
     })

@@ -9,15 +9,15 @@ export default class FaultList extends FabricCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(FaultList)
     const fabric = await this.openFabric(flags.context)
-    if (fabric.backend !== 'sim')
+    const injected = fabric.faults
+    if (!injected)
       throw usageError(
         'NOT_A_SIM_CONTEXT',
         'Only a simulated fabric has injected faults.',
         fabric.context.name,
         'Use a context with backend: sim.',
       )
-    const {listFaults} = await import('../../../lib/sim/faults.js')
-    const faults = listFaults(fabric.store).map(({params: {undo: _u, ...params}, ...f}) => ({...f, params}))
+    const faults = injected.list().map(({params: {undo: _u, ...params}, ...f}) => ({...f, params}))
     this.emit({kind: 'FaultList', schemaVersion: 1, faults}, () =>
       renderTable(
         faults,
