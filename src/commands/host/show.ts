@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {notFound} from '../../lib/cli/errors.js'
-import {renderFields, renderTable} from '../../lib/output/table.js'
+import {hostFacts} from '../../lib/inventory/host.js'
 
 export default class HostShow extends FabricCommand {
   static override summary = 'Show one host: role, OVS, kernel, plugging, cabling, agent.'
@@ -12,41 +12,18 @@ export default class HostShow extends FabricCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(HostShow)
     const fabric = await this.openFabric(flags.context)
-    const host = (await fabric.reader.hosts({namePrefix: args.name})).find(h => h.name === args.name)
+    const host = (await fabric.inventory.hosts({namePrefix: args.name})).find(h => h.name === args.name)
     if (!host)
       throw notFound(
         'host',
         args.name,
         'List hosts with `fabricctl host list`.',
-        (await fabric.reader.hosts()).map(h => h.name),
+        (await fabric.inventory.hosts()).map(h => h.name),
       )
     const instances = fabric.inventory.stats?.().portsOnHost(host.name) ?? null
-    this.emit({kind: 'Host', schemaVersion: 1, context: fabric.context.name, host, ports: instances}, () =>
-      [
-        renderFields([
-          ['name', host.name],
-          ['az', host.az],
-          ['role', host.role],
-          ['address', host.address],
-          ['ovs', host.ovsVersion ?? 'none (bare metal)'],
-          ['ovs running', host.ovsRunning],
-          ['plugging', host.plugging],
-          ['bond', host.bond],
-          ['kernel', host.kernel.version],
-          ['bpffs mounted', host.kernel.bpffsMounted ?? 'unknown'],
-          ['bpf jit', host.kernel.jitEnabled ?? 'unknown'],
-          ['agent', host.agentAlive ? 'alive' : `down, last heartbeat ${host.agentHeartbeatAt}`],
-          ['ports', instances],
-        ]),
-        '',
-        renderTable(host.nics, [
-          {header: 'nic', get: n => n.name},
-          {header: 'switch', get: n => n.switch},
-          {header: 'interface', get: n => n.interface},
-          {header: 'speed', get: n => `${n.speedMbps / 1000}G`},
-          {header: 'link', get: n => (n.up ? 'up' : 'down')},
-        ]),
-      ].join('\n'),
+    const {json, render} = hostFacts(host)
+    this.emit({kind: 'Host', schemaVersion: 1, context: fabric.context.name, host: json, ports: instances}, () =>
+      render(instances),
     )
   }
 }

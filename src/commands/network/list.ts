@@ -22,7 +22,7 @@ export default class NetworkList extends FabricCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(NetworkList)
     const fabric = await this.openFabric(flags.context)
-    const nets = await fabric.reader.networks({
+    const nets = await fabric.inventory.networks({
       az: flags.az,
       label: flags.label,
       tenant: flags.tenant,

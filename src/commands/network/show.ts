@@ -13,13 +13,13 @@ export default class NetworkShow extends FabricCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NetworkShow)
     const fabric = await this.openFabric(flags.context)
-    const net = (await fabric.reader.networks()).find(n => n.name === args.name || n.id === args.name)
+    const net = (await fabric.inventory.networks()).find(n => n.name === args.name || n.id === args.name)
     if (!net)
       throw notFound(
         'network',
         args.name,
         'List networks with `fabricctl network list`.',
-        (await fabric.reader.networks()).map(x => x.name),
+        (await fabric.inventory.networks()).map(x => x.name),
       )
     const usage = fabric.inventory.stats?.().networkUsage()
     const used = usage ? (usage.get(net.name) ?? 0) : null

@@ -13,6 +13,15 @@ export const host = z.object({
   agentAlive: z.boolean(), agentHeartbeatAt: z.string(),
 })
 
+/** A host's facts as `host show` prints them: a fact the backend did not read is null, and `unknown` says why. */
+export const hostFacts = host.extend({
+  ovsRunning: z.boolean().nullable(),
+  nics: z.array(nic.extend({up: z.boolean().nullable()})),
+  agentAlive: z.boolean().nullable(),
+  agentHeartbeatAt: z.string().nullable(),
+  unknown: z.record(z.string(), z.string()).optional().describe('fact path (e.g. ovsRunning, nics.eth0.up) → why it is unknown'),
+})
+
 export const switchSchema = z.object({
   name: z.string(), az: z.string(), role: z.enum(['spine', 'leaf', 'access', 'aggregation', 'core']), pair: z.string().nullable(),
   asn: z.number().int().nullable(), vtep: z.string().nullable(), address: z.string().nullable(), driver: z.string(),

@@ -17,6 +17,6 @@ export function factAt<T>(value: T, reasons: UnknownReasons | undefined, path: s
 }
 
 /** A fact for a person: the rendered value, or `unknown (why)`. */
-export function factText<T>(fact: Fact<T>, show: (v: T) => string | number | boolean | null = v => v as never) {
+export function factText<T, R = T>(fact: Fact<T>, show: (v: T) => R = v => v as unknown as R): R | string {
   return fact.reason === undefined ? show(fact.value as T) : `unknown (${fact.reason})`
 }
