@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {renderTable} from '../../lib/output/table.js'
 
-export default class HostList extends FabricCommand {
+export default class HostList extends ResultCommand<'HostList'> {
+  protected readonly kind = 'HostList'
   static override summary = 'List compute hosts.'
   static override examples = [
     '<%= config.bin %> host list',
@@ -19,27 +21,29 @@ export default class HostList extends FabricCommand {
     prefix: Flags.string({description: 'Only hosts whose name starts with this.'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'HostList'>> {
     const {flags} = await this.parse(HostList)
     const fabric = await this.openFabric(flags.context)
     const hosts = (
       await fabric.reader.hosts({az: flags.az, leaf: flags.leaf, role: flags.role, namePrefix: flags.prefix})
     ).filter(h => !flags.plugging || h.plugging === flags.plugging)
-    this.emit({kind: 'HostList', schemaVersion: 1, context: fabric.context.name, hosts}, () =>
-      renderTable(
-        hosts,
-        [
-          {header: 'name', get: h => h.name},
-          {header: 'az', get: h => h.az},
-          {header: 'role', get: h => h.role},
-          {header: 'plugging', get: h => h.plugging},
-          {header: 'ovs', get: h => h.ovsVersion ?? 'none'},
-          {header: 'kernel', get: h => h.kernel.version},
-          {header: 'nics', get: h => h.nics.map(n => `${n.name}→${n.switch}:${n.interface}`).join(' ')},
-          {header: 'agent', get: h => (h.agentAlive ? 'alive' : this.style.red(`down since ${h.agentHeartbeatAt}`))},
-        ],
-        {empty: 'No hosts match.'},
-      ),
+    return {hosts}
+  }
+
+  protected render({hosts}: ResultOf<'HostList'>): string {
+    return renderTable(
+      hosts,
+      [
+        {header: 'name', get: h => h.name},
+        {header: 'az', get: h => h.az},
+        {header: 'role', get: h => h.role},
+        {header: 'plugging', get: h => h.plugging},
+        {header: 'ovs', get: h => h.ovsVersion ?? 'none'},
+        {header: 'kernel', get: h => h.kernel.version},
+        {header: 'nics', get: h => h.nics.map(n => `${n.name}→${n.switch}:${n.interface}`).join(' ')},
+        {header: 'agent', get: h => (h.agentAlive ? 'alive' : this.style.red(`down since ${h.agentHeartbeatAt}`))},
+      ],
+      {empty: 'No hosts match.'},
     )
   }
 }

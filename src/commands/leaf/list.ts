@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {renderTable} from '../../lib/output/table.js'
 
-export default class LeafList extends FabricCommand {
+export default class LeafList extends ResultCommand<'LeafList'> {
+  protected readonly kind = 'LeafList'
   static override summary = 'List leaf switches (and spines with --all-roles).'
   static override examples = [
     '<%= config.bin %> leaf list',
@@ -18,7 +20,7 @@ export default class LeafList extends FabricCommand {
     }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'LeafList'>> {
     const {flags} = await this.parse(LeafList)
     const fabric = await this.openFabric(flags.context)
     const switches = await fabric.reader.switches({
@@ -30,21 +32,23 @@ export default class LeafList extends FabricCommand {
     const attached = new Map<string, number>()
     for (const h of hosts) for (const n of h.nics) attached.set(n.switch, (attached.get(n.switch) ?? 0) + 1)
     const leaves = switches.map(s => ({...s, hosts: attached.get(s.name) ?? 0}))
-    this.emit({kind: 'LeafList', schemaVersion: 1, context: fabric.context.name, leaves}, () =>
-      renderTable(
-        leaves,
-        [
-          {header: 'name', get: s => s.name},
-          {header: 'az', get: s => s.az},
-          {header: 'role', get: s => s.role},
-          {header: 'pair', get: s => s.pair},
-          {header: 'asn', get: s => s.asn, align: 'right'},
-          {header: 'vtep', get: s => s.vtep},
-          {header: 'driver', get: s => s.driver},
-          {header: 'hosts', get: s => s.hosts, align: 'right'},
-        ],
-        {empty: 'No leaves match.'},
-      ),
+    return {leaves}
+  }
+
+  protected render({leaves}: ResultOf<'LeafList'>): string {
+    return renderTable(
+      leaves,
+      [
+        {header: 'name', get: s => s.name},
+        {header: 'az', get: s => s.az},
+        {header: 'role', get: s => s.role},
+        {header: 'pair', get: s => s.pair},
+        {header: 'asn', get: s => s.asn, align: 'right'},
+        {header: 'vtep', get: s => s.vtep},
+        {header: 'driver', get: s => s.driver},
+        {header: 'hosts', get: s => s.hosts, align: 'right'},
+      ],
+      {empty: 'No leaves match.'},
     )
   }
 }

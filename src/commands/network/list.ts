@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {renderTable} from '../../lib/output/table.js'
 import {usableCount} from '../../lib/model/addressing.js'
 
-export default class NetworkList extends FabricCommand {
+export default class NetworkList extends ResultCommand<'NetworkList'> {
+  protected readonly kind = 'NetworkList'
   static override summary = 'List tenant networks with CIDR, VLAN, VNI, labels and address usage.'
   static override examples = [
     '<%= config.bin %> network list',
@@ -19,7 +21,7 @@ export default class NetworkList extends FabricCommand {
     prefix: Flags.string({description: 'Only networks whose name starts with this.'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'NetworkList'>> {
     const {flags} = await this.parse(NetworkList)
     const fabric = await this.openFabric(flags.context)
     const nets = await fabric.inventory.networks({
@@ -34,22 +36,24 @@ export default class NetworkList extends FabricCommand {
       used: usage ? (usage.get(n.name) ?? 0) : null,
       size: n.cidr ? usableCount(n.cidr) : null,
     }))
-    this.emit({kind: 'NetworkList', schemaVersion: 1, context: fabric.context.name, networks}, () =>
-      renderTable(
-        networks,
-        [
-          {header: 'name', get: n => n.name},
-          {header: 'az', get: n => n.az},
-          {header: 'tenant', get: n => n.tenant},
-          {header: 'cidr', get: n => n.cidr},
-          {header: 'gateway', get: n => n.gateway},
-          {header: 'vlan', get: n => n.vlan, align: 'right'},
-          {header: 'vni', get: n => n.l2Vni, align: 'right'},
-          {header: 'used', get: n => (n.used === null ? null : `${n.used}/${n.size}`), align: 'right'},
-          {header: 'labels', get: n => n.labels.join(',')},
-        ],
-        {empty: 'No networks match.'},
-      ),
+    return {networks}
+  }
+
+  protected render({networks}: ResultOf<'NetworkList'>): string {
+    return renderTable(
+      networks,
+      [
+        {header: 'name', get: n => n.name},
+        {header: 'az', get: n => n.az},
+        {header: 'tenant', get: n => n.tenant},
+        {header: 'cidr', get: n => n.cidr},
+        {header: 'gateway', get: n => n.gateway},
+        {header: 'vlan', get: n => n.vlan, align: 'right'},
+        {header: 'vni', get: n => n.l2Vni, align: 'right'},
+        {header: 'used', get: n => (n.used === null ? null : `${n.used}/${n.size}`), align: 'right'},
+        {header: 'labels', get: n => n.labels.join(',')},
+      ],
+      {empty: 'No networks match.'},
     )
   }
 }

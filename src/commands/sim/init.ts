@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {renderFields} from '../../lib/output/table.js'
 
-export default class SimInit extends FabricCommand {
+export default class SimInit extends ResultCommand<'SimFabric'> {
+  protected readonly kind = 'SimFabric'
   static override summary = 'Generate the built-in simulated fabric from a seed.'
   static override description = `The same profile, seed and topology give the same fabric, byte for byte.
 "small" (1 AZ, 4 leaves, 10 hosts, every kind of host) is for tests and demos; "seed" reproduces
@@ -34,7 +36,7 @@ the reference deployment (4 AZs, 2,000 hosts, 20,000+ instances in the largest A
     }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'SimFabric'>> {
     const {flags} = await this.parse(SimInit)
     const {context} = await this.context(flags.context)
     const {fabricGenerator} = await import('../../lib/backends/open.js')
@@ -54,21 +56,23 @@ the reference deployment (4 AZs, 2,000 hosts, 20,000+ instances in the largest A
       topology: flags.topology as 'spine-leaf',
       force: flags.force,
     })
-    this.emit({kind: 'SimFabric', schemaVersion: 1, context: context.name, ...r}, () =>
-      renderFields([
-        ['context', context.name],
-        ['profile', r.profile],
-        ['seed', r.seed],
-        ['topology', r.topology],
-        ['store', r.file],
-        ['azs', r.summary.azs],
-        ['switches', r.summary.switches],
-        ['hosts', r.summary.hosts],
-        ['networks', r.summary.networks],
-        ['instances', r.summary.instances],
-        ['ports', r.summary.ports],
-        ['took', `${r.elapsedMs} ms`],
-      ]),
-    )
+    return r
+  }
+
+  protected render(r: ResultOf<'SimFabric'>): string {
+    return renderFields([
+      ['context', this.envelopeValue('context')],
+      ['profile', r.profile],
+      ['seed', r.seed],
+      ['topology', r.topology],
+      ['store', r.file],
+      ['azs', r.summary.azs],
+      ['switches', r.summary.switches],
+      ['hosts', r.summary.hosts],
+      ['networks', r.summary.networks],
+      ['instances', r.summary.instances],
+      ['ports', r.summary.ports],
+      ['took', `${r.elapsedMs} ms`],
+    ])
   }
 }

@@ -1,7 +1,8 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {resolveContext, type ResolvedContext} from '../context/config.js'
-import {openFabric} from '../backends/open.js'
+import {describeContext, openFabric} from '../backends/open.js'
+import type {ContextConfig} from '../context/schema.js'
 import type {OpenFabric} from '../fabric.js'
 import {writeJson} from '../output/json.js'
 import {toTerminal} from '../output/safe.js'
@@ -10,6 +11,7 @@ import {renderErrorText, toFabricError} from './error-map.js'
 import {isFabricError, usageError} from './errors.js'
 import {EXIT, type ExitCode} from './exit-codes.js'
 import {hasSecrets, redactText, redactValue} from './redact.js'
+import type {EnvelopeKey, Kind, ResultOf} from './result.js'
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof FabricCommand)['baseFlags'] & T['flags']
@@ -47,6 +49,8 @@ export abstract class FabricCommand extends Command {
   protected debugMode = false
   protected style: Style = makeStyle({noColor: true})
   private fabric?: OpenFabric
+  /** The context resolved last (for the envelope of a command that does not open the fabric). */
+  private resolved?: ContextConfig
 
   override async init(): Promise<void> {
     await super.init()
@@ -119,7 +123,9 @@ export abstract class FabricCommand extends Command {
 
   /** Resolve the context the user asked for (flag, env, file, default). */
   protected async context(flag: string | undefined): Promise<ResolvedContext> {
-    return resolveContext(flag)
+    const r = await resolveContext(flag)
+    this.resolved = r.context
+    return r
   }
 
   /** Open the fabric of the chosen context; closed automatically when the command ends. */
@@ -145,6 +151,13 @@ export abstract class FabricCommand extends Command {
       // toTerminal: names in the rendering escaped (safe output), fabricctl's own colours kept.
       if (text) process.stdout.write(toTerminal(text.endsWith('\n') ? text : `${text}\n`))
     }
+  }
+
+  /** The envelope's values: the context and backend of the fabric opened (else of the context resolved). */
+  protected envelopeValue(key: EnvelopeKey): string {
+    const context = this.fabric?.context ?? this.resolved
+    if (!context) throw new Error(`the envelope needs a context (${key}), but the command resolved none`)
+    return key === 'context' ? context.name : (this.fabric?.info ?? describeContext(context).info).backend
   }
 
   /** Wait until everything written to stdout is flushed (`catch` does this before every non-zero exit). */
@@ -193,4 +206,50 @@ function debugText(err: Error): string {
   for (let i = 0; cause instanceof Error && i < 5; i++, cause = (cause as {cause?: unknown}).cause)
     parts.push(`Caused by: ${cause.stack ?? String(cause)}`)
   return parts.join('\n')
+}
+
+/**
+ * A command that returns its result (oclif's `Command._run`, Salesforce's `SfCommand<T>`): `run()`
+ * returns the typed body of one registered JSON kind; the base adds the envelope (`kind`,
+ * `schemaVersion`, then `envelope`'s keys: context, backend) and prints it, as JSON with --json,
+ * else through `render`; then it ends with `exitCode(result)`.
+ */
+export abstract class ResultCommand<K extends Kind> extends FabricCommand {
+  /** The kind of document `run()` returns; its zod schema is registered in src/lib/schemas/. */
+  protected abstract readonly kind: K
+  /** Envelope keys this kind carries after kind/schemaVersion, in order. */
+  protected readonly envelope: readonly EnvelopeKey[] = ['context']
+
+  abstract override run(): Promise<ResultOf<K>>
+
+  /** The human rendering of the result. */
+  protected abstract render(result: ResultOf<K>): string
+
+  /** How the command ends once the result is printed (1 a check failed, 3 partial). */
+  protected exitCode(_result: ResultOf<K>): ExitCode {
+    return EXIT.OK
+  }
+
+  override async init(): Promise<void> {
+    await super.init()
+    // oclif's _run calls init, run, catch, finally: the result is printed inside run's try, so an
+    // error while rendering is reported like any other and the fabric is closed after printing.
+    const run = this.run.bind(this)
+    this.run = async () => {
+      const result = await run()
+      this.emit(this.document(result), () => this.render(result))
+      this.finish(this.exitCode(result))
+      return result
+    }
+  }
+
+  /** The JSON document: the envelope, then the result's keys in their order. */
+  protected document(result: ResultOf<K>): {kind: K; schemaVersion: 1} {
+    return {
+      kind: this.kind,
+      schemaVersion: 1,
+      ...Object.fromEntries(this.envelope.map(k => [k, this.envelopeValue(k)])),
+      ...result,
+    }
+  }
 }

@@ -1,15 +1,17 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../../lib/cli/base-command.js'
+import {ResultCommand} from '../../../lib/cli/base-command.js'
+import type {ResultOf} from '../../../lib/cli/result.js'
 import {usageError} from '../../../lib/cli/errors.js'
 
-export default class FaultClear extends FabricCommand {
+export default class FaultClear extends ResultCommand<'FaultsCleared'> {
+  protected readonly kind = 'FaultsCleared'
   static override summary = 'Clear one fault (by id) or all of them, putting back what they changed.'
   static override examples = ['<%= config.bin %> sim fault clear 3', '<%= config.bin %> sim fault clear --all']
   static override args = {id: Args.integer({description: 'Fault id (see `sim fault list`).', min: 1})}
   static override flags = {all: Flags.boolean({description: 'Clear every active fault (not with an ID).'})}
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'FaultsCleared'>> {
     const {args, flags} = await this.parse(FaultClear)
     if (args.id !== undefined && flags.all)
       throw usageError(
@@ -35,16 +37,14 @@ export default class FaultClear extends FabricCommand {
         'Use a context with backend: sim.',
       )
     const cleared = faults.clear(flags.all ? 'all' : args.id!)
-    this.emit(
-      {
-        kind: 'FaultsCleared',
-        schemaVersion: 1,
-        cleared: cleared.map(f => ({id: f.id, kind: f.kind, target: f.target})),
-      },
-      () =>
-        cleared.length === 0
-          ? 'No faults were active.'
-          : cleared.map(f => `cleared #${f.id} ${f.kind} on ${f.target}`).join('\n'),
-    )
+    return {cleared: cleared.map(f => ({id: f.id, kind: f.kind, target: f.target}))}
+  }
+
+  protected override readonly envelope = []
+
+  protected render({cleared}: ResultOf<'FaultsCleared'>): string {
+    return cleared.length === 0
+      ? 'No faults were active.'
+      : cleared.map(f => `cleared #${f.id} ${f.kind} on ${f.target}`).join('\n')
   }
 }

@@ -1,11 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../../lib/cli/base-command.js'
+import {ResultCommand} from '../../../lib/cli/base-command.js'
+import type {ResultOf} from '../../../lib/cli/result.js'
 import {usageError} from '../../../lib/cli/errors.js'
 import {FAULT_KINDS, FAULT_KIND_NAMES, type FaultKind} from '../../../lib/sim/faults.js'
 import {renderFields} from '../../../lib/output/table.js'
 
-export default class FaultInject extends FabricCommand {
+export default class FaultInject extends ResultCommand<'Fault'> {
+  protected readonly kind = 'Fault'
   static override summary = 'Break the simulated fabric in a reproducible way.'
   static override description = `Fault kinds and their targets:
 ${FAULT_KIND_NAMES.map(k => `  ${k.padEnd(24)} ${FAULT_KINDS[k].target.padEnd(8)} ${FAULT_KINDS[k].description}`).join('\n')}
@@ -33,7 +35,7 @@ was, like a real fabric does; \`sim fault clear\` puts back what they changed.`
     }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'Fault'>> {
     const {args, flags} = await this.parse(FaultInject)
     // --interface and --vlan only mean something to config-drift: refused elsewhere rather than ignored.
     const given = (['interface', 'vlan'] as const).filter(f => flags[f] !== undefined)
@@ -59,12 +61,18 @@ was, like a real fabric does; \`sim fault clear\` puts back what they changed.`
       vlan: flags.vlan,
     })
     const {undo: _undo, ...params} = fault.params
-    this.emit({kind: 'Fault', schemaVersion: 1, fault: {...fault, params}}, () =>
-      renderFields([
-        ['injected', `#${fault.id} ${fault.kind}`],
-        ['target', flags.target === fault.target ? fault.target : `${flags.target} (${fault.target})`],
-        ['effect', FAULT_KINDS[fault.kind].description],
-      ]),
-    )
+    this.given = flags.target
+    return {fault: {...fault, params}}
+  }
+
+  protected override readonly envelope = []
+  private given = ''
+
+  protected render({fault}: ResultOf<'Fault'>): string {
+    return renderFields([
+      ['injected', `#${fault.id} ${fault.kind}`],
+      ['target', this.given === fault.target ? fault.target : `${this.given} (${fault.target})`],
+      ['effect', FAULT_KINDS[fault.kind].description],
+    ])
   }
 }

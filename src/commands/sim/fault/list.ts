@@ -1,12 +1,14 @@
-import {FabricCommand} from '../../../lib/cli/base-command.js'
+import {ResultCommand} from '../../../lib/cli/base-command.js'
+import type {ResultOf} from '../../../lib/cli/result.js'
 import {usageError} from '../../../lib/cli/errors.js'
 import {renderTable} from '../../../lib/output/table.js'
 
-export default class FaultList extends FabricCommand {
+export default class FaultList extends ResultCommand<'FaultList'> {
+  protected readonly kind = 'FaultList'
   static override summary = 'List the faults active in the simulated fabric.'
   static override examples = ['<%= config.bin %> sim fault list', '<%= config.bin %> sim fault list --json']
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'FaultList'>> {
     const {flags} = await this.parse(FaultList)
     const fabric = await this.openFabric(flags.context)
     const injected = fabric.faults
@@ -18,17 +20,21 @@ export default class FaultList extends FabricCommand {
         'Use a context with backend: sim.',
       )
     const faults = injected.list().map(({params: {undo: _u, ...params}, ...f}) => ({...f, params}))
-    this.emit({kind: 'FaultList', schemaVersion: 1, faults}, () =>
-      renderTable(
-        faults,
-        [
-          {header: 'id', get: f => f.id, align: 'right'},
-          {header: 'kind', get: f => f.kind},
-          {header: 'target', get: f => f.target},
-          {header: 'since', get: f => f.createdAt},
-        ],
-        {empty: 'No faults active.'},
-      ),
+    return {faults}
+  }
+
+  protected override readonly envelope = []
+
+  protected render({faults}: ResultOf<'FaultList'>): string {
+    return renderTable(
+      faults,
+      [
+        {header: 'id', get: f => f.id, align: 'right'},
+        {header: 'kind', get: f => f.kind},
+        {header: 'target', get: f => f.target},
+        {header: 'since', get: f => f.createdAt},
+      ],
+      {empty: 'No faults active.'},
     )
   }
 }
