@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {usageError} from '../../lib/cli/errors.js'
-import {EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
 import {INTERRUPTED_EXIT, watchInterrupts} from '../../lib/cli/interrupt.js'
 import type {HostAudit} from '../../lib/audit/types.js'
 import {describeContext} from '../../lib/backends/open.js'
@@ -17,8 +16,6 @@ export default class AuditHosts extends FabricCommand {
     '  nic      bond members up, speed (1G is legacy), cabled to two different switches',
     'Anything that cannot be read is reported as unknown, never as a pass. The host verdict is its worst finding.',
     'Over SSH: one connection per host, --concurrency hosts at once, --timeout per host; an unreachable host is reported with its reason and the others are still audited (exit 3).',
-    '',
-    EXIT_CODES_HELP,
   ].join('\n')
 
   static override examples = [

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
 
 export default class LeafConfig extends FabricCommand {
   static override summary =
@@ -13,9 +12,7 @@ a live fabric from Neutron (ports and their binding:host_id) and the context's i
 
 --format frr shows what the leaf's driver renders: the FRR configuration (the leaf's running
 configuration with the managed EVPN part replaced) and the kernel commands (iproute2) that take the
-leaf from its running state to the desired one.
-
-${EXIT_CODES_HELP}`
+leaf from its running state to the desired one.`
 
   static override examples = [
     '<%= config.bin %> leaf config az1-leaf01a',

@@ -1,16 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
+import {EXIT} from '../../lib/cli/exit-codes.js'
 
 export default class LeafDiff extends FabricCommand {
   static override summary = "Compare a leaf's running configuration with its desired state (exit 1 when they differ)."
   static override description = `Reads the running state of the leaf (the simulated store, or the FRR leaf over SSH: kernel
 devices and FRR configuration) and prints a unified diff against the desired state: lines with
 "-" run on the leaf but are not wanted, lines with "+" are wanted but missing. Runbooks can gate on
-the exit code: 0 in sync, 1 differs, 3 some leaves unreachable.
-
-${EXIT_CODES_HELP}`
+the exit code: 0 in sync, 1 differs, 3 some leaves unreachable.`
 
   static override examples = [
     '<%= config.bin %> leaf diff az1-leaf01a',

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
+import {EXIT} from '../../lib/cli/exit-codes.js'
 import {beforeUnit, INTERRUPTED_EXIT, type InterruptWatch, watchInterrupts} from '../../lib/cli/interrupt.js'
 import type {PushResult} from '../../lib/leaf/engine.js'
 
@@ -16,9 +16,7 @@ before anything is applied; the FRR part is applied with frr-reload.py --reload,
 
 --max-changes is a safety gate: a push with more changes (over all targeted leaves) is refused
 (exit 4, nothing changed) unless --force. With --all, leaves are pushed --concurrency at a time;
-one failed leaf does not stop the others (exit 3). A live progress view is shown on stderr on a TTY.
-
-${EXIT_CODES_HELP}`
+one failed leaf does not stop the others (exit 3). A live progress view is shown on stderr on a TTY.`
 
   static override examples = [
     '<%= config.bin %> leaf push az1-leaf01a --dry-run',

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
+import {EXIT} from '../../lib/cli/exit-codes.js'
 import type {SnapshotKind} from '../../lib/leaf/driver.js'
 
 export default class LeafRollback extends FabricCommand {
@@ -10,9 +10,7 @@ export default class LeafRollback extends FabricCommand {
 the leaf ran before that push (previous) — on the client side, since FRR 8.4 has no commit/rollback.
 "--to last-known-good" (the default) undoes drift or manual changes since the last push;
 "--to previous" undoes the last push itself (running it twice redoes it).
-When nothing is recorded to roll back to (status no-snapshot), it says so, changes nothing and exits 1.
-
-${EXIT_CODES_HELP}`
+When nothing is recorded to roll back to (status no-snapshot), it says so, changes nothing and exits 1.`
 
   static override examples = [
     '<%= config.bin %> leaf rollback az1-leaf01a',

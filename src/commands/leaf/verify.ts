@@ -1,15 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
+import {EXIT} from '../../lib/cli/exit-codes.js'
 
 export default class LeafVerify extends FabricCommand {
   static override summary = 'Read back what a leaf really carries and check it against the desired state.'
   static override description = `For FRR leaves the evidence is FRR's own view (show evpn vni json, show evpn mac vni N json,
 show bgp summary json) and the kernel's (bridge -j link, bridge -j vlan show), besides the running
-configuration. Exit 0 when every leaf is in sync, 1 when one differs, 3 when one is unreachable.
-
-${EXIT_CODES_HELP}`
+configuration. Exit 0 when every leaf is in sync, 1 when one differs, 3 when one is unreachable.`
 
   static override examples = ['<%= config.bin %> leaf verify az1-leaf01a', '<%= config.bin %> leaf verify --all --json']
   static override args = {leaf: Args.string({description: 'Leaf name (or use --all).'})}

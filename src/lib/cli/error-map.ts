@@ -6,7 +6,8 @@ import {toTerminal} from '../output/safe.js'
 /**
  * Every error fabricctl can end with, as a FabricError (issue 19): oclif's parse errors (exit 2,
  * the flag or argument named), a damaged store (exit 6, the file named), a file that cannot be
- * read (exit 2, the path named), and only what is left as "Internal error" (exit 1).
+ * read (exit 2, the path named), and only what is left as "Internal error" (exit 7, EXIT.INTERNAL:
+ * a bug, never confused with 1 "a check failed").
  */
 export function toFabricError(
   err: Error & {oclif?: {exit?: number}; code?: unknown; path?: unknown},
@@ -25,7 +26,7 @@ export function toFabricError(
     code: 'INTERNAL',
     message: `Internal error: ${err.message}`,
     hint: 'This is a fabricctl bug; please report it with the output of --debug.',
-    exitCode: EXIT.CHECK_FAILED,
+    exitCode: EXIT.INTERNAL,
   })
 }
 

@@ -3,7 +3,7 @@ import {didYouMeanText, suggest} from './suggest.js'
 
 /**
  * An error meant for a person: what was wrong, the value given, and what to do.
- * Anything thrown that is not a FabricError is an internal error (exit 1, stack only with --debug).
+ * Anything thrown that is not a FabricError is an internal error (exit 7, stack only with --debug).
  */
 export class FabricError extends Error {
   readonly code: string

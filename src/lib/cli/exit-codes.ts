@@ -8,6 +8,8 @@ export const EXIT = {
   TIMEOUT: 5,
   /** The store file is damaged (not a database, malformed, tables missing, a directory): re-create or restore it. */
   DAMAGED: 6,
+  /** An internal error: a fabricctl bug, not bad input and not a failed check (run with --debug, report it). */
+  INTERNAL: 7,
   /** SIGINT/SIGTERM stopped the command; what was done before is printed (src/lib/cli/interrupt.ts). */
   INTERRUPTED: 130,
 } as const
@@ -24,5 +26,6 @@ export const EXIT_CODES_HELP = [
   '  4  refused by a safety gate (e.g. --max-changes); nothing was changed',
   '  5  timed out',
   '  6  the fabric store is damaged (not a database, malformed, tables missing): `sim init --force` or restore a backup',
+  '  7  internal error: a fabricctl bug (run again with --debug and report it)',
   '  130  interrupted (SIGINT/SIGTERM): what was done before the signal is printed',
 ].join('\n')

@@ -7,7 +7,7 @@ const counts = z.record(z.string(), z.number().int())
 export const foundationSchemas = {
   Error: z.object({
     kind: z.literal('Error'), schemaVersion: z.literal(1),
-    error: z.object({code: z.string(), message: z.string(), value: z.unknown().optional(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional(), exitCode: z.union([z.number().int().min(1).max(6), z.literal(130)])}),
+    error: z.object({code: z.string(), message: z.string(), value: z.unknown().optional(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional(), exitCode: z.union([z.number().int().min(1).max(7), z.literal(130)])}),
   }),
   SimFabric: doc('SimFabric', {
     context: z.string(), file: z.string(), profile: z.enum(['small', 'seed', 'x5']), seed: z.number().int().min(0).max(4_294_967_295), topology: z.enum(['spine-leaf', 'hierarchical']),
