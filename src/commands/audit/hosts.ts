@@ -5,6 +5,7 @@ import {usageError} from '../../lib/cli/errors.js'
 import {INTERRUPTED_EXIT, watchInterrupts} from '../../lib/cli/interrupt.js'
 import type {HostAudit} from '../../lib/audit/types.js'
 import {describeContext} from '../../lib/backends/open.js'
+import {concurrencyFlag, outputFlag, timeoutFlag} from '../../lib/cli/flags.js'
 
 export default class AuditHosts extends FabricCommand {
   static override summary = 'Audit hosts: OVS known bugs, Linux-bridge hops, BPF readiness, NICs.'
@@ -31,7 +32,7 @@ export default class AuditHosts extends FabricCommand {
     {description: 'This machine', command: '<%= config.bin %> audit hosts --local --verbose'},
     {
       description: 'The lab fleet over SSH, 32 hosts at a time, 20 s per host',
-      command: '<%= config.bin %> audit hosts --context lab --concurrency 32 --timeout 20000',
+      command: '<%= config.bin %> audit hosts --context lab --concurrency 32 --timeout 20s',
     },
     {
       description: 'Stream one JSON object per host (large fleets)',
@@ -67,11 +68,12 @@ export default class AuditHosts extends FabricCommand {
       options: ['warning', 'error'],
       default: 'error',
     }),
-    concurrency: Flags.integer({description: 'Hosts audited at once over SSH.', default: 16, min: 1, max: 512}),
-    timeout: Flags.integer({
-      description: 'Per-host budget in ms (connect and every command).',
-      default: 60_000,
-      min: 100,
+    concurrency: concurrencyFlag({description: 'Hosts audited at once over SSH.', default: 16, max: 512}),
+    timeout: timeoutFlag({
+      description: 'Per-host budget (connect and every command): a duration, e.g. 20s or 1500ms; a bare number is ms.',
+      defaultMs: 60_000,
+      minMs: 100,
+      bare: 'ms',
     }),
     catalogue: Flags.string({
       description:
@@ -82,11 +84,10 @@ export default class AuditHosts extends FabricCommand {
       char: 'v',
       description: 'Per-host detail: every finding with its evidence and remediation.',
     }),
-    output: Flags.string({
-      description:
-        "ndjson: stream one AuditHost JSON object per line as hosts finish. prometheus: print the audit series once (exposition format, for node_exporter's textfile collector; docs/exporter.md).",
-      options: ['ndjson', 'prometheus'],
-    }),
+    output: outputFlag(
+      "ndjson: stream one AuditHost JSON object per line as hosts finish. prometheus: print the audit series once (exposition format, for node_exporter's textfile collector; docs/exporter.md).",
+      ['ndjson', 'prometheus'],
+    ),
   }
 
   async run(): Promise<void> {

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
+import {concurrencyFlag} from '../../lib/cli/flags.js'
 import {EXIT} from '../../lib/cli/exit-codes.js'
 
 export default class LeafDiff extends FabricCommand {
@@ -19,12 +20,7 @@ the exit code: 0 in sync, 1 differs, 3 some leaves unreachable.`
   static override args = {leaf: Args.string({description: 'Leaf name (or use --all).'})}
   static override flags = {
     all: Flags.boolean({description: 'Every leaf.', exclusive: ['leaf']}),
-    concurrency: Flags.integer({
-      description: 'Leaves read at once (live leaves over SSH).',
-      default: 8,
-      min: 1,
-      max: 64,
-    }),
+    concurrency: concurrencyFlag({description: 'Leaves read at once (live leaves over SSH).'}),
   }
 
   async run(): Promise<void> {

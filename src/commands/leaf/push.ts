@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
+import {dryRunFlag} from '../../lib/cli/flags.js'
 import {EXIT} from '../../lib/cli/exit-codes.js'
 import {beforeUnit, INTERRUPTED_EXIT, type InterruptWatch, watchInterrupts} from '../../lib/cli/interrupt.js'
 import type {PushResult} from '../../lib/leaf/engine.js'
@@ -32,7 +33,7 @@ one failed leaf does not stop the others (exit 3). A live progress view is shown
       description: 'The leaves of the host this port (name, id or IP) is bound to.',
       exclusive: ['leaf', 'all'],
     }),
-    'dry-run': Flags.boolean({description: 'Show the diff and what would be done on each leaf; change nothing.'}),
+    'dry-run': dryRunFlag('Show the diff and what would be done on each leaf; change nothing.'),
     'max-changes': Flags.integer({
       description: 'Refuse (exit 4) a push with more changes than this, over all targeted leaves.',
       min: 0,

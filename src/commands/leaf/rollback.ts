@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
+import {dryRunFlag} from '../../lib/cli/flags.js'
 import {EXIT} from '../../lib/cli/exit-codes.js'
 import type {SnapshotKind} from '../../lib/leaf/driver.js'
 
@@ -24,7 +25,7 @@ When nothing is recorded to roll back to (status no-snapshot), it says so, chang
       options: ['last-known-good', 'previous'],
       default: 'last-known-good',
     }),
-    'dry-run': Flags.boolean({description: 'Show what would change; change nothing.'}),
+    'dry-run': dryRunFlag(),
   }
 
   async run(): Promise<void> {

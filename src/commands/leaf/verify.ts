@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
+import {concurrencyFlag} from '../../lib/cli/flags.js'
 import {EXIT} from '../../lib/cli/exit-codes.js'
 
 export default class LeafVerify extends FabricCommand {
@@ -13,12 +14,7 @@ configuration. Exit 0 when every leaf is in sync, 1 when one differs, 3 when one
   static override args = {leaf: Args.string({description: 'Leaf name (or use --all).'})}
   static override flags = {
     all: Flags.boolean({description: 'Every leaf.', exclusive: ['leaf']}),
-    concurrency: Flags.integer({
-      description: 'Leaves verified at once (live leaves over SSH).',
-      default: 8,
-      min: 1,
-      max: 64,
-    }),
+    concurrency: concurrencyFlag({description: 'Leaves verified at once (live leaves over SSH).'}),
   }
 
   async run(): Promise<void> {

@@ -53,21 +53,8 @@ export function isLoopback(host: string): boolean {
   return /^::ffff:127\./i.test(host)
 }
 
-/** `30s`, `1m`, `500ms`, `1h`, or bare seconds (`30`). */
-export function parseDuration(raw: string, flag: string, {minMs, maxMs}: {minMs: number; maxMs: number}): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim())
-  const unit = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}
-  const ms = m ? Number(m[1]) * unit[(m[2] ?? 's') as keyof typeof unit] : Number.NaN
-  if (!Number.isFinite(ms) || ms < minMs || ms > maxMs) {
-    throw usageError(
-      'DURATION_INVALID',
-      `${flag} "${raw}" is not a duration between ${minMs / 1000} s and ${maxMs / 3_600_000} h.`,
-      raw,
-      `Give a number with a unit: ms, s, m or h (e.g. 30s, 1m, 1500ms); a bare number is seconds.`,
-    )
-  }
-  return Math.round(ms)
-}
+/** `30s`, `1m`, `500ms`, `1h`, or bare seconds (`30`): the one duration parser (src/lib/cli/duration.ts). */
+export {parseDuration} from '../cli/duration.js'
 
 export function parseParts(raw: string | undefined): Part[] {
   if (!raw) return [...PARTS]

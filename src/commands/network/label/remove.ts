@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../../lib/cli/base-command.js'
+import {dryRunFlag} from '../../../lib/cli/flags.js'
 import {portService} from '../../../lib/ports/index.js'
 import {renderLabel} from '../../../lib/ports/render.js'
 
@@ -17,7 +18,7 @@ export default class NetworkLabelRemove extends FabricCommand {
     label: Args.string({description: 'Label (up to 60 characters, no comma).', required: true}),
   }
 
-  static override flags = {'dry-run': Flags.boolean({description: 'Show the change; make none.', default: false})}
+  static override flags = {'dry-run': dryRunFlag('Show the change; make none.')}
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NetworkLabelRemove)

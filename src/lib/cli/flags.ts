@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+
+import {parseDuration} from './duration.js'
+
+export {parseDuration}
+
+/**
+ * The flags several commands share, built in one place so they read and parse the same everywhere:
+ * `--dry-run`, `--concurrency` (one default), `--timeout` (a duration with units, one parser) and
+ * `--output` (one vocabulary of output formats besides the default human rendering and --json).
+ */
+
+/** Targets worked on at once, unless a command says why it needs another default. */
+export const DEFAULT_CONCURRENCY = 8
+
+export const dryRunFlag = (description = 'Show what would change; change nothing.') =>
+  Flags.boolean({description, default: false})
+
+export const concurrencyFlag = (opts: {description: string; default?: number; max?: number}) =>
+  Flags.integer({
+    description: opts.description,
+    default: opts.default ?? DEFAULT_CONCURRENCY,
+    min: 1,
+    max: opts.max ?? 64,
+  })
+
+/** Output formats besides the human rendering (default) and `--json`: one vocabulary for every command. */
+export const OUTPUT_FORMATS = ['ndjson', 'prometheus'] as const
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
+
+export const outputFlag = <O extends OutputFormat>(description: string, options: readonly O[]) =>
+  Flags.custom<O>({description, options: [...options]})()
+
+/** `--timeout`: a duration with units, parsed to milliseconds by `parseDuration`. */
+export const timeoutFlag = (opts: {
+  description: string
+  defaultMs: number
+  minMs?: number
+  maxMs?: number
+  bare?: 'ms' | 's'
+}) =>
+  Flags.custom<number>({
+    parse: async raw =>
+      parseDuration(raw, '--timeout', {minMs: opts.minMs ?? 100, maxMs: opts.maxMs ?? 86_400_000, bare: opts.bare}),
+  })({description: opts.description, default: opts.defaultMs})
