@@ -4,6 +4,9 @@ import path from 'node:path'
 import type {AddressInfo} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {liveFabric} from '../src/lib/backends/live/index.js'
+import {contextSchema, type LiveContext} from '../src/lib/context/schema.js'
+import {inventoryContract} from './contract/inventory.contract.js'
 import {makeHome, runCli, type TestHome} from './helpers/cli.js'
 import {assertMatchesSchema} from './helpers/schema.js'
 
@@ -39,6 +42,12 @@ const SUBNETS = [
   {id: 's-2', network_id: 'n-2', cidr: '10.17.0.0/24', gateway_ip: '10.17.0.1', ip_version: 4},
 ]
 
+const PORTS = [
+  {id: 'p-1', network_id: 'n-1', status: 'ACTIVE', data_plane_status: 'ACTIVE', 'binding:host_id': 'h1'},
+  {id: 'p-2', network_id: 'n-2', status: 'DOWN', data_plane_status: null, 'binding:host_id': ''},
+]
+let neutronPort = 0
+
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`)
@@ -48,12 +57,15 @@ beforeAll(async () => {
         ? {networks: NETWORKS}
         : url.pathname === '/v2.0/subnets'
           ? {subnets: SUBNETS}
-          : undefined
+          : url.pathname === '/v2.0/ports'
+            ? {ports: PORTS}
+            : undefined
     res.writeHead(body ? 200 : 404, {'content-type': 'application/json'})
     res.end(JSON.stringify(body ?? {NeutronError: {message: 'not found'}}))
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
+  neutronPort = port
   home = makeHome('fabricctl-live-inventory-')
   fs.writeFileSync(
     path.join(home.dir, 'config.yaml'),
@@ -143,3 +155,27 @@ describe('live inventory', () => {
     }
   })
 })
+
+// The same behaviours the sim meets (test/contract/), against the live backend and the stand-in.
+inventoryContract('live (a Neutron stand-in on loopback)', async () =>
+  liveFabric(
+    contextSchema.parse({
+      name: 'lab',
+      backend: 'live',
+      neutron: {url: `http://127.0.0.1:${neutronPort}`, timeoutMs: 3000},
+      overlay: {vniBase: 20000},
+      inventory: {
+        azs: [{name: 'az1'}],
+        leaves: [{name: 'leaf1', az: 'az1', address: '127.0.0.1'}],
+        hosts: [
+          {
+            name: 'h1',
+            az: 'az1',
+            address: '127.0.0.1',
+            nics: [{name: 'eth0', leaf: 'leaf1', interface: 'swp1', speedMbps: 25000}],
+          },
+        ],
+      },
+    }) as LiveContext,
+  ),
+)
