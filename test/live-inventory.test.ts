@@ -139,6 +139,19 @@ describe('live inventory', () => {
     expect(nicRow).toMatch(/swp1\s+25G\s+unknown \(/)
   })
 
+  it('host list: the agent column says unknown, JSON null (never "alive" from a default)', async () => {
+    const j = await runCli(['host', 'list', '--context', 'lab', '--json'], {home})
+    expect(j.exitCode, j.stderr).toBe(0)
+    assertMatchesSchema(j.json)
+    expect(j.json.hosts.map((h: {name: string; agentAlive: boolean | null}) => [h.name, h.agentAlive])).toEqual([
+      ['h1', null],
+    ])
+    const t = await runCli(['host', 'list', '--context', 'lab'], {home})
+    const row = t.stdout.split('\n').find(l => l.startsWith('h1'))
+    expect(row).toMatch(/\sunknown$/)
+    expect(t.stdout).not.toContain('alive')
+  })
+
   it('host show on the sim: every fact read, no "unknown" (output as before)', async () => {
     const simHome = makeHome('fabricctl-sim-host-')
     try {

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {ResultCommand} from '../../lib/cli/base-command.js'
 import type {ResultOf} from '../../lib/cli/result.js'
+import {hostFacts} from '../../lib/inventory/host.js'
 import {renderTable} from '../../lib/output/table.js'
 
 export default class HostList extends ResultCommand<'HostList'> {
@@ -25,9 +26,9 @@ export default class HostList extends ResultCommand<'HostList'> {
     const {flags} = await this.parse(HostList)
     const fabric = await this.openFabric(flags.context)
     const hosts = (
-      await fabric.reader.hosts({az: flags.az, leaf: flags.leaf, role: flags.role, namePrefix: flags.prefix})
+      await fabric.inventory.hosts({az: flags.az, leaf: flags.leaf, role: flags.role, namePrefix: flags.prefix})
     ).filter(h => !flags.plugging || h.plugging === flags.plugging)
-    return {hosts}
+    return {hosts: hosts.map(hostFacts)}
   }
 
   protected render({hosts}: ResultOf<'HostList'>): string {
@@ -41,7 +42,15 @@ export default class HostList extends ResultCommand<'HostList'> {
         {header: 'ovs', get: h => h.ovsVersion ?? 'none'},
         {header: 'kernel', get: h => h.kernel.version},
         {header: 'nics', get: h => h.nics.map(n => `${n.name}→${n.switch}:${n.interface}`).join(' ')},
-        {header: 'agent', get: h => (h.agentAlive ? 'alive' : this.style.red(`down since ${h.agentHeartbeatAt}`))},
+        {
+          header: 'agent',
+          get: h =>
+            h.agentAlive === null
+              ? 'unknown'
+              : h.agentAlive
+                ? 'alive'
+                : this.style.red(`down since ${h.agentHeartbeatAt}`),
+        },
       ],
       {empty: 'No hosts match.'},
     )

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {doc, faultKind, host, hostFacts, leafConfig, network, switchSchema} from './model.js'
+import {doc, faultKind, hostFacts, leafConfig, network, switchSchema} from './model.js'
 
 const counts = z.record(z.string(), z.number().int())
 
@@ -34,7 +34,7 @@ export const foundationSchemas = {
     })),
     totals: z.object({azs: z.number().int(), switches: z.number().int(), hosts: z.number().int(), networks: z.number().int(), instances: z.number().int().nullable(), ports: z.number().int().nullable()}),
   }),
-  HostList: doc('HostList', {context: z.string(), hosts: z.array(host)}),
+  HostList: doc('HostList', {context: z.string(), hosts: z.array(hostFacts)}),
   Host: doc('Host', {context: z.string(), host: hostFacts, ports: z.number().int().nullable()}),
   NetworkList: doc('NetworkList', {context: z.string(), networks: z.array(network.extend({used: z.number().int().nullable(), size: z.number().int().nullable()}))}),
   Network: doc('Network', {context: z.string(), network: network.extend({used: z.number().int().nullable(), size: z.number().int().nullable()})}),
