@@ -4,6 +4,7 @@ import {FabricCommand} from '../../lib/cli/base-command.js'
 import {FabricError} from '../../lib/cli/errors.js'
 import {EXIT} from '../../lib/cli/exit-codes.js'
 import {beforeUnit, watchInterrupts} from '../../lib/cli/interrupt.js'
+import {capacityFlags, capacityGate} from '../../lib/capacity/gate.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderAllocation} from '../../lib/ports/render.js'
 
@@ -42,6 +43,7 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
       description: 'Fail (exit 4) instead of returning an existing port of the same name.',
       default: false,
     }),
+    ...capacityFlags,
     'dry-run': Flags.boolean({
       description: 'Show the network and IPs that would be used; change nothing.',
       default: false,
@@ -52,6 +54,31 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
     const {flags} = await this.parse(PortAllocate)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
+    // Unbound ports take no leaf table entries: the gate only has something to check with --host.
+    await capacityGate(fabric, await this.context(flags.context), flags, async () => {
+      if (!flags.host) return []
+      const network = flags.network
+        ? (await fabric.reader.networks()).find(n => n.name === flags.network || n.id === flags.network)?.name
+        : undefined
+      // with --label the service picks the network: its plan (a dry run) says which
+      const planned =
+        network ??
+        (
+          await svc.allocate({
+            network: flags.network,
+            label: flags.label,
+            az: flags.az,
+            name: flags.name,
+            nameTemplate: flags['name-template'],
+            count: flags.count,
+            host: flags.host,
+            ip: flags.ip,
+            failIfExists: flags['fail-if-exists'],
+            dryRun: true,
+          })
+        ).ports.find(p => p.created)?.network
+      return planned ? [{network: planned, host: flags.host, count: flags.count}] : []
+    })
     // SIGINT/SIGTERM: a batch is all-or-nothing. Before it starts, nothing is done; a simulated batch is one
     // transaction and completes; a live batch stops posting and deletes what it created. Then: report, exit 130.
     const watch = watchInterrupts('the allocation batch completes or is undone (it is all-or-nothing)')

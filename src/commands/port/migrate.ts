@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {EXIT} from '../../lib/cli/exit-codes.js'
+import {capacityFlags, capacityGate} from '../../lib/capacity/gate.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderMigration} from '../../lib/ports/render.js'
 
@@ -24,6 +25,7 @@ ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed. PORT is a nam
   static override args = {port: Args.string({description: 'Port name, id or IP.', required: true})}
   static override flags = {
     'to-host': Flags.string({description: 'Destination host (same AZ).', required: true}),
+    ...capacityFlags,
     'dry-run': Flags.boolean({description: 'Show the move (state, leaves) without changing anything.', default: false}),
   }
 
@@ -31,6 +33,13 @@ ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed. PORT is a nam
     const {args, flags} = await this.parse(PortMigrate)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
+    await capacityGate(fabric, await this.context(flags.context), flags, async () => {
+      const {port} = await svc.show(args.port)
+      return [
+        {network: port.network, host: flags['to-host'], count: 1},
+        ...(port.host ? [{network: port.network, host: port.host, count: -1}] : []),
+      ]
+    })
     const r = await svc.migrate(args.port, flags['to-host'], {dryRun: flags['dry-run']})
     this.emit({kind: 'PortMigration', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
       renderMigration(r),

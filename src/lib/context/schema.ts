@@ -143,8 +143,16 @@ export const overlaySchema = z.strictObject({
     .optional(),
 })
 
+/** Leaf table capacity (docs/capacity.md): the limits file, and whether port operations check it by default. */
+export const capacitySchema = z.strictObject({
+  /** Limits file (YAML/JSON); a relative path is taken from the context file's directory. */
+  limits: z.string().min(1),
+  /** Make `--check-capacity` the default of `port allocate` and `port migrate`. */
+  check: z.boolean().default(false),
+})
+
 export const contextSchema = z.discriminatedUnion('backend', [
-  z.strictObject({name, backend: z.literal('sim')}),
+  z.strictObject({name, backend: z.literal('sim'), capacity: capacitySchema.optional()}),
   z.strictObject({
     name,
     backend: z.literal('live'),
@@ -152,6 +160,7 @@ export const contextSchema = z.discriminatedUnion('backend', [
     ssh: sshSchema.prefault({}),
     inventory: inventorySchema.prefault({}),
     overlay: overlaySchema.prefault({}),
+    capacity: capacitySchema.optional(),
   }),
 ])
 

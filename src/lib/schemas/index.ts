@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
 import {auditSchemas} from './audit.js'
+import {capacitySchemas} from './capacity.js'
 import {diagnoseSchemas} from './diagnose.js'
 import {foundationSchemas} from './foundation.js'
 import {leafSchemas} from './leaf.js'
@@ -18,6 +19,7 @@ export const OUTPUT_SCHEMAS: Record<string, z.ZodType> = {
   ...traceSchemas,
   ...diagnoseSchemas,
   ...leafSchemas,
+  ...capacitySchemas,
 }
 
 export function jsonSchemaFor(kind: string): Record<string, unknown> {
