@@ -58,7 +58,7 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
     await capacityGate(fabric, await this.context(flags.context), flags, async () => {
       if (!flags.host) return []
       const network = flags.network
-        ? (await fabric.reader.networks()).find(n => n.name === flags.network || n.id === flags.network)?.name
+        ? (await fabric.inventory.networks()).find(n => n.name === flags.network || n.id === flags.network)?.name
         : undefined
       // with --label the service picks the network: its plan (a dry run) says which
       const planned =

@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
-import type {FabricHandle} from '../fabric.js'
+import type {OpenFabric} from '../fabric.js'
 import {type LeafLimits, type LimitsFile, limitOf, limitsFileSchema, limitsFor} from './limits.js'
 import {type BoundPorts, type FabricShape, type TableCounts, addBound, predictTables} from './predict.js'
 
@@ -41,7 +41,7 @@ export interface CapacityOptions {
 const PAGE = 10_000
 
 /** Every bound port of the fabric, by network and host, read through the port service (either backend). */
-async function boundPorts(fabric: FabricHandle): Promise<BoundPorts> {
+async function boundPorts(fabric: OpenFabric): Promise<BoundPorts> {
   const {portService} = await import('../ports/index.js')
   const svc = await portService(fabric)
   const bound: BoundPorts = new Map()
@@ -56,8 +56,8 @@ async function boundPorts(fabric: FabricHandle): Promise<BoundPorts> {
   return bound
 }
 
-async function fabricShape(fabric: FabricHandle): Promise<FabricShape> {
-  const r = fabric.reader
+async function fabricShape(fabric: OpenFabric): Promise<FabricShape> {
+  const r = fabric.inventory
   const [leaves, hosts, networks, tenants] = await Promise.all([
     r.switches({role: 'leaf'}),
     r.hosts(),
@@ -91,7 +91,7 @@ function report(leaf: string, counts: TableCounts, lim: LeafLimits, warnAt: numb
 }
 
 /** `leaf capacity`: what the desired state puts in each leaf's tables, against the leaf's limits. */
-export async function leafCapacity(fabric: FabricHandle, opts: CapacityOptions): Promise<LeafCapacity[]> {
+export async function leafCapacity(fabric: OpenFabric, opts: CapacityOptions): Promise<LeafCapacity[]> {
   const [shape, bound] = await Promise.all([fabricShape(fabric), boundPorts(fabric)])
   const predicted = predictTables(shape, bound)
   return opts.leaves.map(leaf =>
@@ -117,7 +117,7 @@ export interface BoundChange {
  * not grow is not a reason to refuse (releasing and migrating away must stay possible).
  */
 export async function checkCapacity(
-  fabric: FabricHandle,
+  fabric: OpenFabric,
   changes: readonly BoundChange[],
   limits: {file: LimitsFile; name: string},
 ): Promise<void> {
