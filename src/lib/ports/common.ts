@@ -202,12 +202,30 @@ export function validateLimit(limit: number): void {
 }
 
 export function ambiguousPort(ref: string, matches: {id: string; name: string; network: string}[]): FabricError {
+  // The hint depends on what was given: an IP held on several networks, or a name Neutron holds twice.
+  const hint = isValidIpv4(ref)
+    ? 'The IP is held on several networks: use the port name or id instead.'
+    : `Names are not unique in Neutron: use the port id (${matches.map(m => m.id).join(' or ')}); \`fabricctl ipam check\` lists every duplicate name.`
   return usageError(
     'PORT_AMBIGUOUS',
     `"${ref}" matches ${matches.length} ports: ${matches.map(m => `${m.name} (${m.network}, ${m.id})`).join(', ')}.`,
     ref,
-    'Use the port name or id instead of the IP.',
+    hint,
   )
+}
+
+/**
+ * A network is exhausted when it has no free address left: at 100% use, or held full by a fault (sim).
+ * One rule for both backends and for every view (allocate candidates, `ipam usage`).
+ */
+export function networkUsage(
+  n: {name: string; az: string; cidr: string; labels: string[]},
+  used: number,
+  total: number,
+  heldFull = false,
+): NetworkUsage {
+  const free = heldFull ? 0 : Math.max(0, total - used)
+  return {name: n.name, az: n.az, cidr: n.cidr, labels: n.labels, used, total, free, exhausted: heldFull || free === 0}
 }
 
 export function groupByLabel(usage: NetworkUsage[]): UsageRow[] {

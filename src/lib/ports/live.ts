@@ -15,6 +15,7 @@ import {
   groupByLabel,
   LABEL_POLICY,
   NETWORK_POLICY,
+  networkUsage,
   parseStateFilter,
   planFill,
   policyOrder,
@@ -240,16 +241,7 @@ export class LivePortService implements PortService {
     }
     return nets.map(n => {
       const a = avail.get(n.id) ?? {used: 0, total: 0}
-      return {
-        name: n.name,
-        az: n.az,
-        cidr: n.cidr,
-        labels: n.labels,
-        used: a.used,
-        total: a.total,
-        free: Math.max(0, a.total - a.used),
-        exhausted: false,
-      }
+      return networkUsage(n, a.used, a.total)
     })
   }
 
@@ -893,7 +885,7 @@ export class LivePortService implements PortService {
         used: u.used,
         free: u.free,
         total: u.total,
-        exhausted: 0,
+        exhausted: u.exhausted ? 1 : 0,
       }))
     return groupByLabel(usage)
   }

@@ -17,6 +17,7 @@ import {
   groupByLabel,
   LABEL_POLICY,
   NETWORK_POLICY,
+  networkUsage,
   parseStateFilter,
   planFill,
   policyOrder,
@@ -100,21 +101,14 @@ export class SimPortService implements PortService {
 
   private usageOf(nets: Network[]): NetworkUsage[] {
     const count = this.store.sql('SELECT count(*) AS n FROM ports WHERE network = ?')
-    return nets.map(n => {
-      const used = (count.get(n.name) as {n: number}).n
-      const total = usableCount(n.cidr)
-      const exhausted = hasFault(this.store, 'network-exhausted', n.name)
-      return {
-        name: n.name,
-        az: n.az,
-        cidr: n.cidr,
-        labels: n.labels,
-        used,
-        total,
-        free: exhausted ? 0 : Math.max(0, total - used),
-        exhausted,
-      }
-    })
+    return nets.map(n =>
+      networkUsage(
+        n,
+        (count.get(n.name) as {n: number}).n,
+        usableCount(n.cidr),
+        hasFault(this.store, 'network-exhausted', n.name),
+      ),
+    )
   }
 
   private candidates(req: AllocateRequest, host: Host | undefined): Network[] {
