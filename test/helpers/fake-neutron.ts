@@ -178,7 +178,10 @@ export async function startFakeNeutron(opts: {extensions?: string[]} = {}): Prom
         if (m[2] !== undefined) {
           if (!fx.extensions.has('standard-attr-tag')) return err(res, 404, 'HTTPNotFound')
           const tag = decodeURIComponent(m[2])
-          if (method === 'PUT' && !p.tags.includes(tag)) (p.tags.push(tag), bump(p))
+          if (method === 'PUT' && !p.tags.includes(tag)) {
+            p.tags.push(tag)
+            bump(p)
+          }
           if (method === 'DELETE') {
             if (!p.tags.includes(tag)) return err(res, 404, 'TagNotFound')
             p.tags = p.tags.filter(t => t !== tag)
