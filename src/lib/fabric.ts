@@ -2,6 +2,7 @@ import type {ContextConfig, LiveContext} from './context/schema.js'
 import type {Az, Host, Network, Switch, Tenant} from './model/types.js'
 import type {HostFilter, NetworkFilter, SwitchFilter} from './store/fabric-store.js'
 import type {FabricStore} from './store/fabric-store.js'
+import type {Ipam} from './seam/ipam.js' // seam: ipam
 
 /**
  * Read access to a fabric, whichever backend serves it. Commands hold one of these and never ask
@@ -17,8 +18,8 @@ export interface FabricReader {
 }
 
 export type FabricHandle =
-  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: FabricReader; close(): void}
-  | {backend: 'live'; context: LiveContext; reader: FabricReader; close(): void}
+  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: FabricReader; ipam: Ipam; close(): void}
+  | {backend: 'live'; context: LiveContext; reader: FabricReader; ipam: Ipam; close(): void}
 
 export function simReader(store: FabricStore): FabricReader {
   return {
@@ -35,8 +36,24 @@ export async function openFabric(context: ContextConfig, notice: (msg: string) =
   if (context.backend === 'sim') {
     const {openSimFabric} = await import('./sim/store-file.js')
     const store = await openSimFabric(context.name, notice)
-    return {backend: 'sim', context, store, reader: simReader(store), close: () => store.close()}
+    const {SimIpam} = await import('./backends/sim/ipam.js') // seam: ipam
+    return {
+      backend: 'sim',
+      context,
+      store,
+      reader: simReader(store),
+      ipam: new SimIpam(store),
+      close: () => store.close(),
+    }
   }
   const {liveReader} = await import('./live/reader.js')
-  return {backend: 'live', context, reader: liveReader(context), close: () => {}}
+  const {LiveIpam} = await import('./backends/live/ipam.js') // seam: ipam
+  const fabric: FabricHandle = {
+    backend: 'live',
+    context,
+    reader: liveReader(context),
+    ipam: new LiveIpam(context, () => fabric),
+    close: () => {},
+  }
+  return fabric
 }
