@@ -106,6 +106,16 @@ export function renderDetail(d: PortDetail): string {
     ['name', p.name],
     ['id', p.id],
     ['state', p.state],
+    [
+      'overlay record',
+      d.overlayRecord === 'none'
+        ? 'none: this Neutron has neither data_plane_status nor standard-attr-tag; the overlay shows BUILD until `port diagnose` reads the leaves'
+        : d.overlayRecord === 'port-tag'
+          ? 'port tag fabricctl-overlay:* (this Neutron has no data_plane_status)'
+          : d.overlayRecord === 'store'
+            ? 'the simulated controller'
+            : 'Neutron data_plane_status',
+    ],
     ['ip', p.ip],
     ['mac', p.mac],
     ['network', p.network],

@@ -27,6 +27,7 @@ import {
   validateLimit,
   view,
 } from './common.js'
+import {injected, injectedFailure, planDoc, type PlanStep, type PortPlan} from './plan.js'
 import type {
   AllocatedPort,
   AllocateRequest,
@@ -321,10 +322,17 @@ export class SimPortService implements PortService {
 
     let leaves: LeafTouchDoc[] = []
     const reasons = new Map<string, string[]>()
+    let plan: PortPlan | undefined
     if (host && created.length > 0) {
       const r = bindPorts(this.store, created, host.name)
       leaves = r.leaves.map(touchDoc)
       for (const o of r.outcomes) reasons.set(o.portId, o.reasons)
+      plan = simPlan('allocate', `${created.length} port(s) on ${host.name}`, {
+        store: `create ${created.length} port(s) bound to ${host.name}`,
+        hosts: [host.name],
+        leaves: r.leaves.map(l => l.leaf),
+      })
+      runInjected(plan)
     }
     const createdIdx = new Map(toCreate.map((x, k) => [x.i, created[k]!]))
     const ports: AllocatedPort[] = names.map((n, i) => {
@@ -346,6 +354,7 @@ export class SimPortService implements PortService {
       }
     })
     return {
+      ...(plan ? {plan} : {}),
       dryRun: req.dryRun,
       policy: req.label ? LABEL_POLICY : NETWORK_POLICY,
       candidates: usage,
@@ -385,7 +394,15 @@ export class SimPortService implements PortService {
       const before = {host: port.host, state: `${port.underlay}_${port.overlay}`}
       const r = bindPorts(this.store, [port], host.name)
       const o = r.outcomes[0]!
+      const plan = simPlan('bind', port.name, {
+        store: `set ${port.name}'s host to ${host.name}`,
+        hosts: [host.name],
+        leaves: r.leaves.map(l => l.leaf),
+        removed: r.removed.filter(d => d.host !== host.name).map(d => `${d.device}@${d.host}`),
+      })
+      runInjected(plan)
       return {
+        plan,
         dryRun: opts.dryRun,
         port: view(this.store.port(port.id)!),
         before,
@@ -424,10 +441,18 @@ export class SimPortService implements PortService {
         }
       }
       const r = bindPorts(this.store, [port], host.name)
+      const plan = simPlan('migrate', port.name, {
+        store: `set ${port.name}'s host from ${port.host ?? 'none'} to ${host.name} (same IP and MAC)`,
+        hosts: [host.name],
+        leaves: r.leaves.map(l => l.leaf),
+        removed: r.removed.map(d => `${d.device}@${d.host}`),
+      })
+      runInjected(plan)
       const now = this.store.port(port.id)!
       if (now.ip !== port.ip || now.mac !== port.mac) throw new Error('migrate changed the IP or MAC') // invariant
       const reasons = [...r.removed.map(d => `removed ${d.device} from br-int of ${d.host}`), ...r.outcomes[0]!.reasons]
       return {
+        plan,
         dryRun: opts.dryRun,
         changed: true,
         port: view(now),
@@ -461,7 +486,17 @@ export class SimPortService implements PortService {
       const list = [...ports.values()]
       const devices = new Map(list.map(p => [p.id, this.store.ovsPortOf(p.id)?.device ?? null]))
       const r = deletePorts(this.store, list)
+      const plan = simPlan('release', list.length === 1 ? list[0]!.name : `${list.length} ports`, {
+        store: `delete ${list.map(p => p.name).join(', ')}`,
+        hosts: [],
+        leaves: r.leaves.map(l => l.leaf),
+        removed: [...devices.entries()]
+          .filter(([, d]) => d)
+          .map(([id, d]) => `${d}@${list.find(p => p.id === id)!.host}`),
+      })
+      runInjected(plan)
       return {
+        plan,
         dryRun: opts.dryRun,
         released: list.map(p => ({
           id: p.id,
@@ -484,6 +519,7 @@ export class SimPortService implements PortService {
     const ctl = this.store.controllerPort(port.id)
     return {
       port: view(port),
+      overlayRecord: 'store',
       network: net
         ? {
             name: net.name,
@@ -730,6 +766,66 @@ export class SimPortService implements PortService {
       }
     }
     return out
+  }
+}
+
+/**
+ * The sim's plan of a host change or release, from what the simulated agents and controller did
+ * inside the operation's transaction: the store change, the agent's wiring, the controller's
+ * record, each leaf push, the state record. Every step's undo is the transaction's rollback, so a
+ * failure at any step (the FABRICCTL_FAIL_STEP hook included) leaves the store as before.
+ */
+function simPlan(
+  operation: PortPlan['operation'],
+  subject: string,
+  what: {store: string; hosts: string[]; leaves: string[]; removed?: string[]},
+): PortPlan {
+  const undo = 'rolled back with the transaction'
+  const steps: PlanStep[] = [
+    {id: 'store', kind: 'store', action: what.store, undo},
+    ...(what.removed ?? []).map((d): PlanStep => ({
+      id: `host-unwire:${d}`,
+      kind: 'host',
+      action: `remove ${d} from br-int`,
+      undo,
+    })),
+    ...what.hosts.map((h): PlanStep => ({
+      id: `host-wire:${h}`,
+      kind: 'host',
+      action: `OVS agent on ${h} wires the device on br-int`,
+      undo,
+    })),
+    {id: 'controller', kind: 'controller', action: "the controller records the port's host", undo},
+    ...what.leaves.map((l): PlanStep => ({
+      id: `leaf:${l}`,
+      kind: 'leaf',
+      action: `push ${l} to its desired state`,
+      undo,
+    })),
+    {id: 'record', kind: 'record', action: 'record the underlay and overlay planes', undo},
+  ]
+  return planDoc(operation, subject, steps, what.leaves)
+}
+
+/** Inside the transaction: fail at the step the hook names; the rollback undoes the steps before it. */
+function runInjected(plan: PortPlan): void {
+  for (const [k, st] of plan.steps.entries()) {
+    if (!injected('FABRICCTL_FAIL_STEP', plan.operation, st.id)) continue
+    const e = injectedFailure('step', plan.operation, st.id)
+    const before = plan.steps.slice(0, k).map(x => ({id: x.id, action: x.action}))
+    throw new FabricError({
+      code: e.code,
+      message: `${plan.operation} ${plan.subject} failed at step ${st.id}: ${e.message}${before.length ? ` The ${before.length} applied step${before.length === 1 ? ' was' : 's were'} undone (transaction rolled back): nothing changed.` : ' Nothing had been applied.'}`,
+      value: plan.subject,
+      hint: e.hint,
+      details: {
+        applied: before,
+        compensated: [...before].reverse(),
+        failed: {id: st.id, action: st.action, error: e.message, code: e.code},
+        leftChanged: [],
+      },
+      exitCode: EXIT.CHECK_FAILED,
+    })
   }
 }
 

@@ -1,4 +1,5 @@
 import type {PlaneState, Port} from '../model/types.js'
+import type {PortPlan} from './plan.js'
 
 /**
  * The port service: allocate, bind, migrate, release, show, list, labels and IPAM, the same
@@ -79,6 +80,8 @@ export interface LeafTouchDoc {
 }
 
 export interface AllocateResult {
+  /** The ordered steps (each with its undo): what --dry-run prints and what the real run executed. */
+  plan?: PortPlan
   dryRun: boolean
   policy: string
   candidates: NetworkUsage[]
@@ -89,6 +92,8 @@ export interface AllocateResult {
 }
 
 export interface BindResultDoc {
+  /** The ordered steps (each with its undo): what --dry-run prints and what the real run executed. */
+  plan?: PortPlan
   dryRun: boolean
   port: PortView
   before: {host: string | null; state: string}
@@ -107,6 +112,8 @@ export interface MigrateSide {
 }
 
 export interface MigrateResult {
+  /** The ordered steps (each with its undo): what --dry-run prints and what the real run executed. */
+  plan?: PortPlan
   dryRun: boolean
   changed: boolean
   port: PortView
@@ -117,6 +124,8 @@ export interface MigrateResult {
 }
 
 export interface ReleaseResult {
+  /** The ordered steps (each with its undo): what --dry-run prints and what the real run executed. */
+  plan?: PortPlan
   dryRun: boolean
   released: {id: string; name: string; ip: string; network: string; host: string | null; device: string | null}[]
   leaves: LeafTouchDoc[]
@@ -124,6 +133,8 @@ export interface ReleaseResult {
 
 export interface PortDetail {
   port: PortView
+  /** Where the overlay plane is recorded (and so where `state` reads it from). */
+  overlayRecord: 'store' | 'data_plane_status' | 'port-tag' | 'none'
   network: {
     name: string
     id: string
