@@ -111,16 +111,33 @@ describe('sim: the plan and failure injection at every step', () => {
     const hosts = fx.store.hosts({az: 'az1'}).filter(h => h.role !== 'baremetal')
     const [h1, h2] = [hosts[0]!.name, hosts.at(-1)!.name]
     expect((await fx.cli('port', 'allocate', '--network', 'prod-a', '--name', 'race-1', '--json')).exitCode).toBe(0)
-    const [a, b] = await Promise.all([
-      fx.cli('port', 'bind', 'race-1', '--host', h1, '--json'),
-      fx.cli('port', 'bind', 'race-1', '--host', h2, '--json'),
-    ])
-    expect([a.exitCode === 0 || a.exitCode === 1, b.json?.error?.code]).toEqual([true, 'PORT_BOUND_ELSEWHERE'])
+    // Two real processes at once (in-process runs are serialised).
+    const rs = await Promise.all(
+      [h1, h2].map(h =>
+        runCliProcess(['port', 'bind', 'race-1', '--host', h, '--json'], {home: fx.home, timeoutMs: 120_000}),
+      ),
+    )
+    const won = rs.filter(r => r.exitCode === 0 || r.exitCode === 1)
+    const refused = rs.filter(r => r.json?.error?.code === 'PORT_BOUND_ELSEWHERE')
+    expect([won.length, refused.length]).toEqual([1, 1])
+    const winner = won[0]!.json.host as string
+    const loser = winner === h1 ? h2 : h1
     expect(
       fx.store.db
         .prepare('SELECT o.host FROM ovs_ports o JOIN ports p ON p.id = o.port_id WHERE p.name = ?')
         .all('race-1'),
-    ).toEqual([{host: h1}])
+    ).toEqual([{host: winner}])
+    // The loser's leaf interfaces carry the port's network only if another prod-a port was already on that host.
+    const vlan = fx.store.network('prod-a')!.vlan
+    const carries = (h: string) =>
+      fx.store.controllerHostMap(h).some(m => {
+        const row = fx.store.db.prepare('SELECT running FROM leaf_configs WHERE leaf = ?').get(m.leaf) as {
+          running: string
+        }
+        return ((JSON.parse(row.running).interfaces?.[m.interface]?.vlans ?? []) as number[]).includes(vlan)
+      })
+    expect(carries(winner)).toBe(true)
+    expect(carries(loser)).toBe(fx.store.portsOnHost(loser).some(p => p.network === 'prod-a'))
   })
 })
 
