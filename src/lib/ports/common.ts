@@ -146,7 +146,8 @@ export function planFill(nets: NetworkUsage[], count: number): {network: Network
 }
 
 export function usageText(n: NetworkUsage): string {
-  return `${n.name} (${n.used}/${n.total} used, ${n.free} free${n.exhausted ? ', exhausted' : ''})`
+  // "exhausted" is said only when it is not plain from the counts (held full by a fault).
+  return `${n.name} (${n.used}/${n.total} used, ${n.free} free${n.exhausted && n.used < n.total ? ', exhausted' : ''})`
 }
 
 /** All networks of a label (or the one network) are full: name the label, the networks tried and their usage. */
