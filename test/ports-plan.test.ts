@@ -105,6 +105,30 @@ describe('sim: the plan and failure injection at every step', () => {
     expect(matrix.length).toBeGreaterThan(16)
   })
 
+  it('--max-changes gates the leaf pushes inside a port operation: refused (exit 4) naming the leaf and the count, nothing applied', async () => {
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    // A host with no suba-prod port: binding one there must add the VLAN (and maybe the VNI) on its leaves.
+    const host = fx.store
+      .hosts({az: 'az1'})
+      .find(h => h.role !== 'baremetal' && !fx.store.portsOnHost(h.name).some(p => p.network === 'suba-prod'))!.name
+    expect((await fx.cli('port', 'allocate', '--network', 'suba-prod', '--name', 'gate-1', '--json')).exitCode).toBe(0)
+    const before = fingerprint(fx)
+    const dry = await fx.cli('port', 'bind', 'gate-1', '--host', host, '--dry-run', '--json')
+    expect(dry.json.plan.leaves.length).toBeGreaterThan(0)
+    const r = await fx.cli('port', 'bind', 'gate-1', '--host', host, '--max-changes', '0', '--json')
+    expect(r.exitCode).toBe(4)
+    expect(r.json.error.code).toBe('LEAF_TOO_MANY_CHANGES')
+    expect(dry.json.plan.leaves).toContain(r.json.error.details.leaf)
+    expect(r.json.error.details.changes).toBeGreaterThan(0)
+    expect(r.json.error.message).toContain(r.json.error.details.leaf)
+    expect(fingerprint(fx)).toBe(before)
+    // Within the gate it goes through.
+    const ok = await fx.cli('port', 'bind', 'gate-1', '--host', host, '--max-changes', '50', '--json')
+    expect([0, 1]).toContain(ok.exitCode)
+    expect(ok.json.port.host).toBe(host)
+  })
+
   it('two binds of the same port to different hosts: one wins, the other is refused, no leaf has both', async () => {
     const fx = await buildFabric()
     onTestFinished(() => fx.cleanup())

@@ -245,3 +245,18 @@ export function groupByLabel(usage: NetworkUsage[]): UsageRow[] {
   }
   return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name)).map(r => ({...r, azs: r.azs.sort()}))
 }
+
+/**
+ * The leaf gate of port operations, the same as `leaf push --max-changes`: a port operation whose
+ * push to one leaf would make more changes than allowed is refused (exit 4), naming the leaf and the count.
+ */
+export function leafGateError(leaf: string, changes: number, max: number, applied: boolean): FabricError {
+  return new FabricError({
+    code: 'LEAF_TOO_MANY_CHANGES',
+    message: `The push to leaf ${leaf} would make ${changes} changes; --max-changes is ${max}. ${applied ? 'The steps already applied were undone.' : 'Nothing was applied.'}`,
+    value: {leaf, changes, maxChanges: max},
+    hint: `Review them with \`fabricctl leaf diff ${leaf}\` (the port's change included), then raise --max-changes.`,
+    details: {leaf, changes, maxChanges: max},
+    exitCode: EXIT.REFUSED,
+  })
+}

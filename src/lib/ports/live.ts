@@ -17,6 +17,7 @@ import {
   exhaustedError,
   groupByLabel,
   LABEL_POLICY,
+  leafGateError,
   NETWORK_POLICY,
   networkUsage,
   parseStateFilter,
@@ -32,6 +33,7 @@ import type {
   AllocateRequest,
   AllocateResult,
   BindResultDoc,
+  ChangeOptions,
   IpamCheckItem,
   IpamCheckResult,
   LabelChange,
@@ -124,12 +126,16 @@ export class LivePortService implements PortService {
     const {configurePortLeaves} = await import('../leaf/overlay.js')
     // The overlay is recorded by the plan's record step (where the deployment allows), not by the leaf path.
     const o = await configurePortLeaves(this.fabric, {portId, host, previousHost}, {record: false, push: this.push})
+    const refused = o.leaves.find(l => l.status === 'refused')
+    // The gate refused a leaf: a step failure, so the plan undoes what was applied (exit 4, naming the leaf and the count).
+    if (refused && this.push.maxChanges !== undefined)
+      throw leafGateError(refused.leaf, refused.changes.length, this.push.maxChanges, true)
     return {leaves: o.leaves.map(touchFromPush), reasons: o.reasons, overlay: o.overlay}
   }
 
   /** The leaf gates of port operations: the same push options as `leaf push` (--max-changes). */
   private push: {force?: boolean; maxChanges?: number} = {force: true}
-  setLeafGate(maxChanges: number | undefined): void {
+  private setLeafGate(maxChanges: number | undefined): void {
     this.push = maxChanges === undefined ? {force: true} : {maxChanges}
   }
 
@@ -358,6 +364,7 @@ export class LivePortService implements PortService {
   // --- allocate -----------------------------------------------------------------------------
   async allocate(req: AllocateRequest): Promise<AllocateResult> {
     const names = requestedNames(req)
+    this.setLeafGate(req.maxChanges)
     const host = req.host === undefined ? undefined : this.host(req.host)
     let nets: LiveNet[]
     if (req.network !== undefined) {
@@ -726,7 +733,8 @@ export class LivePortService implements PortService {
     return (this.ctx.inventory.hosts.find(h => h.name === host)?.nics ?? []).map(n => `${n.leaf}:${n.interface}`)
   }
 
-  async bind(ref: string, hostName: string, opts: {dryRun: boolean}): Promise<BindResultDoc> {
+  async bind(ref: string, hostName: string, opts: ChangeOptions): Promise<BindResultDoc> {
+    this.setLeafGate(opts.maxChanges)
     const p = await this.resolvePort(ref)
     const host = this.host(hostName)
     const cur = p['binding:host_id'] || null
@@ -771,7 +779,8 @@ export class LivePortService implements PortService {
       : `overlay recorded in ${overlayRecord === 'port-tag' ? 'a port tag (no data_plane_status extension)' : 'data_plane_status'}`
   }
 
-  async migrate(ref: string, toHost: string, opts: {dryRun: boolean}): Promise<MigrateResult> {
+  async migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult> {
+    this.setLeafGate(opts.maxChanges)
     const p = await this.resolvePort(ref)
     const host = this.host(toHost)
     await this.checkAz(p, host)
@@ -836,7 +845,8 @@ export class LivePortService implements PortService {
     }
   }
 
-  async release(refs: readonly string[], opts: {dryRun: boolean}): Promise<ReleaseResult> {
+  async release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult> {
+    this.setLeafGate(opts.maxChanges)
     const found = await mapLimit(refs, 8, ref => this.findPorts(ref))
     const missing: string[] = []
     const ports = new Map<string, NPort>()

@@ -16,6 +16,7 @@ import {
   exhaustedError,
   groupByLabel,
   LABEL_POLICY,
+  leafGateError,
   NETWORK_POLICY,
   networkUsage,
   parseStateFilter,
@@ -33,6 +34,7 @@ import type {
   AllocateRequest,
   AllocateResult,
   BindResultDoc,
+  ChangeOptions,
   IpamCheckItem,
   IpamCheckResult,
   LabelChange,
@@ -332,6 +334,7 @@ export class SimPortService implements PortService {
         hosts: [host.name],
         leaves: r.leaves.map(l => l.leaf),
       })
+      gateLeaves(r.leaves, req.maxChanges)
       runInjected(plan)
     }
     const createdIdx = new Map(toCreate.map((x, k) => [x.i, created[k]!]))
@@ -378,7 +381,7 @@ export class SimPortService implements PortService {
     }
   }
 
-  async bind(ref: string, hostName: string, opts: {dryRun: boolean}): Promise<BindResultDoc> {
+  async bind(ref: string, hostName: string, opts: ChangeOptions): Promise<BindResultDoc> {
     return this.run(opts.dryRun, () => {
       const port = this.resolvePort(ref)
       const host = this.host(hostName)
@@ -400,6 +403,7 @@ export class SimPortService implements PortService {
         leaves: r.leaves.map(l => l.leaf),
         removed: r.removed.filter(d => d.host !== host.name).map(d => `${d.device}@${d.host}`),
       })
+      gateLeaves(r.leaves, opts.maxChanges)
       runInjected(plan)
       return {
         plan,
@@ -414,7 +418,7 @@ export class SimPortService implements PortService {
     })
   }
 
-  async migrate(ref: string, toHost: string, opts: {dryRun: boolean}): Promise<MigrateResult> {
+  async migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult> {
     return this.run(opts.dryRun, () => {
       const port = this.resolvePort(ref)
       const host = this.host(toHost)
@@ -447,6 +451,7 @@ export class SimPortService implements PortService {
         leaves: r.leaves.map(l => l.leaf),
         removed: r.removed.map(d => `${d.device}@${d.host}`),
       })
+      gateLeaves(r.leaves, opts.maxChanges)
       runInjected(plan)
       const now = this.store.port(port.id)!
       if (now.ip !== port.ip || now.mac !== port.mac) throw new Error('migrate changed the IP or MAC') // invariant
@@ -464,7 +469,7 @@ export class SimPortService implements PortService {
     })
   }
 
-  async release(refs: readonly string[], opts: {dryRun: boolean}): Promise<ReleaseResult> {
+  async release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult> {
     return this.run(opts.dryRun, () => {
       const missing: string[] = []
       const ports = new Map<string, Port>()
@@ -494,6 +499,7 @@ export class SimPortService implements PortService {
           .filter(([, d]) => d)
           .map(([id, d]) => `${d}@${list.find(p => p.id === id)!.host}`),
       })
+      gateLeaves(r.leaves, opts.maxChanges)
       runInjected(plan)
       return {
         plan,
@@ -805,6 +811,15 @@ function simPlan(
     {id: 'record', kind: 'record', action: 'record the underlay and overlay planes', undo},
   ]
   return planDoc(operation, subject, steps, what.leaves)
+}
+
+/** Inside the transaction, after the simulated controller's pushes: a push beyond --max-changes refuses the whole operation (rolled back: nothing applied). */
+function gateLeaves(leaves: LeafTouch[], max: number | undefined): void {
+  if (max === undefined) return
+  for (const l of leaves) {
+    const n = l.result?.changes.length ?? 0
+    if (n > max) throw leafGateError(l.leaf, n, max, false)
+  }
 }
 
 /** Inside the transaction: fail at the step the hook names; the rollback undoes the steps before it. */

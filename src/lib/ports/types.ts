@@ -9,14 +9,20 @@ import type {PortPlan} from './plan.js'
 export interface PortService {
   readonly backend: 'sim' | 'live'
   allocate(req: AllocateRequest): Promise<AllocateResult>
-  bind(ref: string, host: string, opts: {dryRun: boolean}): Promise<BindResultDoc>
-  migrate(ref: string, toHost: string, opts: {dryRun: boolean}): Promise<MigrateResult>
-  release(refs: readonly string[], opts: {dryRun: boolean}): Promise<ReleaseResult>
+  bind(ref: string, host: string, opts: ChangeOptions): Promise<BindResultDoc>
+  migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult>
+  release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult>
   show(ref: string): Promise<PortDetail>
   list(filter: PortListFilter): Promise<PortPage>
   label(action: 'add' | 'remove', network: string, label: string, opts: {dryRun: boolean}): Promise<LabelChange>
   usage(by: 'network' | 'label'): Promise<UsageRow[]>
   check(): Promise<IpamCheckResult>
+}
+
+/** Options of a port change: a dry run prints the plan; `maxChanges` gates each leaf push as `leaf push --max-changes` does. */
+export interface ChangeOptions {
+  dryRun: boolean
+  maxChanges?: number
 }
 
 /** A port as the port commands print it: the model plus its `UNDERLAY_OVERLAY` state. */
@@ -37,6 +43,8 @@ export interface AllocateRequest {
   ip?: string
   failIfExists: boolean
   dryRun: boolean
+  /** The leaf gate (`--max-changes`) for allocate --host. */
+  maxChanges?: number
   /** An interrupt (SIGINT/SIGTERM): live batches stop posting and undo what they created (the batch stays all-or-nothing). */
   shouldStop?: () => boolean
 }
