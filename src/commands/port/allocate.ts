@@ -43,7 +43,8 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
       default: false,
     }),
     'max-changes': Flags.integer({
-      description: 'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
+      description:
+        'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
       min: 0,
     }),
     'dry-run': Flags.boolean({

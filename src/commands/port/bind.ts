@@ -25,7 +25,8 @@ Exit 1 when the port does not end ACTIVE_ACTIVE. PORT is a name, id or IP.`
   static override flags = {
     host: Flags.string({description: 'Host to bind to.', required: true}),
     'max-changes': Flags.integer({
-      description: 'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
+      description:
+        'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
       min: 0,
     }),
     'dry-run': Flags.boolean({

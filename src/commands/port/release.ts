@@ -21,7 +21,8 @@ PORT is a name, id or IP. Exit 3 when the ports were released but cleaning a lea
   static override args = {port: Args.string({description: 'Port name, id or IP (several allowed).', required: true})}
   static override flags = {
     'max-changes': Flags.integer({
-      description: 'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
+      description:
+        'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
       min: 0,
     }),
     'dry-run': Flags.boolean({description: 'Show what would be released; change nothing.', default: false}),
