@@ -289,6 +289,25 @@ describe('live: failure injection at every step, compensation, exit 3 when an un
   }
 })
 
+describe('live: release, whose delete cannot be undone', () => {
+  it('a failure before the delete changes nothing; a failure after it is exit 3 with the deleted port reported', async () => {
+    neutron.extensions = new Set(['binding', 'standard-attr-tag'])
+    const p = neutron.addPort({name: 'rel-1', network_id: 'n1', ip: '10.9.0.40', 'binding:host_id': 'h1'})
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    const dry = await live().release(['rel-1'], {dryRun: true})
+    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-delete', 'leaves:h1'])
+    process.env.FABRICCTL_FAIL_STEP = 'release:neutron-delete'
+    const e1 = await rejected(live().release(['rel-1'], {dryRun: false}))
+    expect([e1.code, e1.exitCode, e1.details.compensated]).toEqual(['INJECTED_FAILURE', 1, []])
+    expect(neutron.ports.has(p.id)).toBe(true)
+    process.env.FABRICCTL_FAIL_STEP = 'release:leaves:h1'
+    const e2 = await rejected(live().release(['rel-1'], {dryRun: false}))
+    expect([e2.code, e2.exitCode]).toEqual(['PORT_OPERATION_PARTIAL', 3])
+    expect(e2.details.leftChanged.map((s: any) => s.id)).toEqual(['neutron-delete'])
+    expect(neutron.ports.has(p.id)).toBe(false)
+  })
+})
+
 describe('live: two migrates of the same port at once', () => {
   it('the second PUT carries If-Match: the loser is refused (exit 4) and changed nothing', async () => {
     neutron.extensions = new Set(['binding', 'standard-attr-tag', 'revision-if-match'])
