@@ -1,5 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
+import {LiveIpam} from '../src/lib/backends/live/ipam.js'
+import type {FabricHandle} from '../src/lib/fabric.js'
 import {LivePortService} from '../src/lib/ports/live.js'
 import type {FabricError} from '../src/lib/cli/errors.js'
 import {buildFabric} from './helpers/fabric-builder.js'
@@ -21,7 +23,17 @@ beforeAll(async () => {
 })
 afterAll(() => neutron.close())
 
-const live = () => new LivePortService({backend: 'live', context: neutron.ctx(), reader: {} as never, close() {}})
+const live = () => {
+  const context = neutron.ctx('fixes')
+  const fabric: Extract<FabricHandle, {backend: 'live'}> = {
+    backend: 'live',
+    context,
+    reader: {} as never,
+    ipam: new LiveIpam(context, () => fabric),
+    close() {},
+  }
+  return new LivePortService(fabric)
+}
 
 describe('exhausted at 100% use', () => {
   it('sim: a network filled to its last address is exhausted in ipam usage and in allocate candidates', async () => {
@@ -94,5 +106,33 @@ describe('the hint of an ambiguous port reference', () => {
       )) as FabricError
     expect(e.code).toBe('PORT_AMBIGUOUS')
     expect(e.hint).toContain('name or id')
+  })
+})
+
+describe('one wording of the shared rules', () => {
+  it('HOST_AZ_MISMATCH (live bind) and "already on host" (live migrate) read as the sim writes them', async () => {
+    neutron.networks.push({id: 'n2', name: 'net-z', tags: [], subnets: ['s2'], availability_zone_hints: ['az2']})
+    neutron.subnets.push({id: 's2', network_id: 'n2', cidr: '10.8.0.0/24', gateway_ip: '10.8.0.1', ip_version: 4})
+    const z = neutron.addPort({name: 'z-1', network_id: 'n2', ip: '10.8.0.5'})
+    const a = neutron.addPort({name: 'a-1', network_id: 'n1', ip: '10.9.0.6', 'binding:host_id': 'h1'})
+    onTestFinished(() => (neutron.ports.delete(z.id), neutron.ports.delete(a.id)))
+    const e = (await live()
+      .bind('z-1', 'h1', {dryRun: false})
+      .then(
+        () => expect.unreachable('bind succeeded'),
+        (x: unknown) => x,
+      )) as FabricError
+    expect([e.code, e.exitCode, e.message]).toEqual([
+      'HOST_AZ_MISMATCH',
+      2,
+      "Host h1 is in az1 but port z-1's network net-z is in az2.",
+    ])
+    expect(e.hint).toContain('pick a host in az2 (`fabricctl host list --az az2`)')
+    expect(neutron.ports.get(z.id)!['binding:host_id']).toBe('')
+    const m = await live().migrate('a-1', 'h1', {dryRun: false})
+    expect(m.changed).toBe(false)
+    expect(m.reasons).toEqual([
+      'port a-1 is already on h1; nothing to move (to re-run the agent and controller, use `fabricctl port bind`)',
+    ])
   })
 })

@@ -260,3 +260,28 @@ export function leafGateError(leaf: string, changes: number, max: number, applie
     exitCode: EXIT.REFUSED,
   })
 }
+
+/** HOST_AZ_MISMATCH, one wording for both backends: a host outside the AZ of the network (or of --az). */
+export function hostAzMismatch(
+  host: {name: string; az: string},
+  against: {network: string; az: string; port?: string} | {flagAz: string},
+): FabricError {
+  if ('flagAz' in against)
+    return usageError(
+      'HOST_AZ_MISMATCH',
+      `Host ${host.name} is in ${host.az}, not in --az ${against.flagAz}.`,
+      against.flagAz,
+      "Drop --az (the host's AZ is used) or pick a host in that AZ.",
+    )
+  return usageError(
+    'HOST_AZ_MISMATCH',
+    `Host ${host.name} is in ${host.az} but ${against.port ? `port ${against.port}'s network` : 'network'} ${against.network} is in ${against.az}.`,
+    host.name,
+    `A network lives in one AZ (a port keeps its IP only there): pick a host in ${against.az} (\`fabricctl host list --az ${against.az}\`)${against.port ? '' : ", or a network in the host's AZ"}.`,
+  )
+}
+
+/** The "already on that host" outcome of a migrate, one wording for both backends. */
+export function alreadyOnHost(port: string, host: string): string {
+  return `port ${port} is already on ${host}; nothing to move (to re-run the agent and controller, use \`fabricctl port bind\`)`
+}

@@ -16,6 +16,8 @@ import {
   ambiguousPort,
   exhaustedError,
   groupByLabel,
+  alreadyOnHost,
+  hostAzMismatch,
   LABEL_POLICY,
   leafGateError,
   NETWORK_POLICY,
@@ -369,22 +371,10 @@ export class LivePortService implements PortService {
     let nets: LiveNet[]
     if (req.network !== undefined) {
       const n = await this.net(req.network)
-      if (host && host.az !== n.az)
-        throw usageError(
-          'HOST_AZ_MISMATCH',
-          `Host ${host.name} is in ${host.az} but network ${n.name} is in ${n.az}.`,
-          host.name,
-          "Pick a host in the network's AZ.",
-        )
+      if (host && host.az !== n.az) throw hostAzMismatch(host, {network: n.name, az: n.az})
       nets = [n]
     } else {
-      if (req.az !== undefined && host && host.az !== req.az)
-        throw usageError(
-          'HOST_AZ_MISMATCH',
-          `Host ${host.name} is in ${host.az}, not in --az ${req.az}.`,
-          req.az,
-          'Drop --az or pick a host in that AZ.',
-        )
+      if (req.az !== undefined && host && host.az !== req.az) throw hostAzMismatch(host, {flagAz: req.az})
       const az = req.az ?? host?.az
       const tagged = new Set((await this.api.networks({tags: req.label})).map(n => n.id))
       nets = (await this.nets()).filter(n => tagged.has(n.id) && (az === undefined || n.az === az))
@@ -719,12 +709,7 @@ export class LivePortService implements PortService {
   private async checkAz(p: NPort, host: {name: string; az: string}): Promise<void> {
     const net = (await this.nets()).find(n => n.id === p.network_id)
     if (net && net.az !== host.az) {
-      throw usageError(
-        'HOST_AZ_MISMATCH',
-        `Host ${host.name} is in ${host.az} but port ${p.name}'s network ${net.name} is in ${net.az}.`,
-        host.name,
-        `Pick a host in ${net.az}.`,
-      )
+      throw hostAzMismatch(host, {network: net.name, az: net.az, port: p.name})
     }
   }
 
@@ -800,7 +785,7 @@ export class LivePortService implements PortService {
         before,
         after: before,
         leaves: [],
-        reasons: [`port ${p.name} is already on ${host.name}`],
+        reasons: [alreadyOnHost(p.name, host.name)],
       }
     }
     const out: {leaves?: Awaited<ReturnType<LivePortService['configureLeaves']>>} = {}

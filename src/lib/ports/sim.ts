@@ -15,6 +15,8 @@ import {
   ambiguousPort,
   exhaustedError,
   groupByLabel,
+  alreadyOnHost,
+  hostAzMismatch,
   LABEL_POLICY,
   leafGateError,
   NETWORK_POLICY,
@@ -125,12 +127,7 @@ export class SimPortService implements PortService {
           this.store.networks().map(x => x.name),
         )
       if (host && host.az !== net.az) {
-        throw usageError(
-          'HOST_AZ_MISMATCH',
-          `Host ${host.name} is in ${host.az} but network ${net.name} is in ${net.az}.`,
-          host.name,
-          "Pick a host in the network's AZ, or a network in the host's AZ.",
-        )
+        throw hostAzMismatch(host, {network: net.name, az: net.az})
       }
       return [net]
     }
@@ -144,12 +141,7 @@ export class SimPortService implements PortService {
           .join(', ')}.`,
       )
     if (req.az !== undefined && host && host.az !== req.az) {
-      throw usageError(
-        'HOST_AZ_MISMATCH',
-        `Host ${host.name} is in ${host.az}, not in --az ${req.az}.`,
-        req.az,
-        "Drop --az (the host's AZ is used) or pick a host in that AZ.",
-      )
+      throw hostAzMismatch(host, {flagAz: req.az})
     }
     const az = req.az ?? host?.az
     const nets = this.store.networks({label: req.label, az})
@@ -372,12 +364,7 @@ export class SimPortService implements PortService {
   private checkAz(port: Port, host: Host): void {
     const net = this.store.network(port.network)
     if (net && net.az !== host.az) {
-      throw usageError(
-        'HOST_AZ_MISMATCH',
-        `Host ${host.name} is in ${host.az} but port ${port.name}'s network ${net.name} is in ${net.az}.`,
-        host.name,
-        `A port keeps its IP only inside its network's AZ: pick a host in ${net.az} (\`fabricctl host list --az ${net.az}\`).`,
-      )
+      throw hostAzMismatch(host, {network: net.name, az: net.az, port: port.name})
     }
   }
 
@@ -439,9 +426,7 @@ export class SimPortService implements PortService {
           before,
           after: before,
           leaves: [],
-          reasons: [
-            `port ${port.name} is already on ${host.name}; nothing to move (to re-run the agent and controller, use \`fabricctl port bind\`)`,
-          ],
+          reasons: [alreadyOnHost(port.name, host.name)],
         }
       }
       const r = bindPorts(this.store, [port], host.name)
