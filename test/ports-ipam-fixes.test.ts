@@ -81,7 +81,7 @@ describe('the hint of an ambiguous port reference', () => {
   it('a name held by two ports asks for the id, not for "the name instead of the IP"', async () => {
     const a = neutron.addPort({name: 'web-1', network_id: 'n1', ip: '10.9.0.2'})
     const b = neutron.addPort({name: 'web-1', network_id: 'n1', ip: '10.9.0.3'})
-    onTestFinished(() => (neutron.ports.delete(a.id), neutron.ports.delete(b.id)))
+    onTestFinished(() => void (neutron.ports.delete(a.id), neutron.ports.delete(b.id)))
     const e = (await live()
       .show('web-1')
       .then(
@@ -97,7 +97,7 @@ describe('the hint of an ambiguous port reference', () => {
   it('an IP held by two ports still asks for the name or id', async () => {
     const a = neutron.addPort({name: 'x-1', network_id: 'n1', ip: '10.9.0.4'})
     const b = neutron.addPort({name: 'x-2', network_id: 'n1', ip: '10.9.0.4'})
-    onTestFinished(() => (neutron.ports.delete(a.id), neutron.ports.delete(b.id)))
+    onTestFinished(() => void (neutron.ports.delete(a.id), neutron.ports.delete(b.id)))
     const e = (await live()
       .show('10.9.0.4')
       .then(
@@ -115,7 +115,7 @@ describe('one wording of the shared rules', () => {
     neutron.subnets.push({id: 's2', network_id: 'n2', cidr: '10.8.0.0/24', gateway_ip: '10.8.0.1', ip_version: 4})
     const z = neutron.addPort({name: 'z-1', network_id: 'n2', ip: '10.8.0.5'})
     const a = neutron.addPort({name: 'a-1', network_id: 'n1', ip: '10.9.0.6', 'binding:host_id': 'h1'})
-    onTestFinished(() => (neutron.ports.delete(z.id), neutron.ports.delete(a.id)))
+    onTestFinished(() => void (neutron.ports.delete(z.id), neutron.ports.delete(a.id)))
     const e = (await live()
       .bind('z-1', 'h1', {dryRun: false})
       .then(
