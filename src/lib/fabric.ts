@@ -3,6 +3,7 @@ import type {Faults} from './seam/faults.js'
 import type {Inventory} from './seam/inventory.js'
 import type {StateRecorder} from './seam/states.js'
 import type {FabricStore} from './store/fabric-store.js'
+import type {Ipam} from './seam/ipam.js'
 
 /**
  * Which backend serves a fabric, and how it reads what it shows: for envelopes and display ONLY.
@@ -33,7 +34,8 @@ export interface Fabric {
    * as many as the caller asks for.
    */
   readonly maxConcurrency?: number
-  // seam: ipam (i12) — find ports, atomic batch create, bind, unbind, delete, tag
+  /** IPAM: find ports, atomic batch create, bind, unbind, delete, tag; the server's extensions. */
+  readonly ipam: Ipam
   // seam: hostProbe (i11e) — HostFacts per host, gathered once per host per command
   // seam: leafDrivers (i13) — open(leaf) -> driver, used by leaf, diagnose and trace
   close(): void
@@ -48,8 +50,8 @@ export type FabricReader = Inventory
  * every owner has moved; new code takes a `Fabric`.
  */
 export type FabricHandle =
-  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: Inventory; close(): void}
-  | {backend: 'live'; context: LiveContext; reader: Inventory; close(): void}
+  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: Inventory; ipam: Ipam; close(): void}
+  | {backend: 'live'; context: LiveContext; reader: Inventory; ipam: Ipam; close(): void}
 
 /** What `openFabric` returns: the seam plus the deprecated handle fields. */
 export type OpenFabric = Fabric & FabricHandle

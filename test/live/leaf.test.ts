@@ -180,7 +180,7 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
     // the port bind path: push the port's leaves and record the overlay state on the Neutron port
     const out = await configurePortLeaves(
-      {backend: 'live', context: ctx, reader: liveReader(ctx), close() {}},
+      {backend: 'live', context: ctx, reader: liveReader(ctx), ipam: undefined as never, close() {}}, // ipam: not used by the leaf path
       {portId, host: 'lab-h9'},
     )
     expect(out.overlay).toBe('ACTIVE')

@@ -44,6 +44,11 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
       default: false,
     }),
     ...capacityFlags,
+    'max-changes': Flags.integer({
+      description:
+        'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
+      min: 0,
+    }),
     'dry-run': Flags.boolean({
       description: 'Show the network and IPs that would be used; change nothing.',
       default: false,
@@ -105,6 +110,7 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
         ip: flags.ip,
         failIfExists: flags['fail-if-exists'],
         dryRun: flags['dry-run'],
+        maxChanges: flags['max-changes'],
         shouldStop: () => watch.signal !== undefined,
       })
       await new Promise(resolve => setImmediate(resolve)) // a signal that arrived during a synchronous batch is handled now

@@ -24,6 +24,11 @@ Exit 1 when the port does not end ACTIVE_ACTIVE. PORT is a name, id or IP.`
   static override args = {port: Args.string({description: 'Port name, id or IP.', required: true})}
   static override flags = {
     host: Flags.string({description: 'Host to bind to.', required: true}),
+    'max-changes': Flags.integer({
+      description:
+        'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
+      min: 0,
+    }),
     'dry-run': Flags.boolean({
       description: 'Show what would happen (state, device, leaves); change nothing.',
       default: false,
@@ -34,7 +39,7 @@ Exit 1 when the port does not end ACTIVE_ACTIVE. PORT is a name, id or IP.`
     const {args, flags} = await this.parse(PortBind)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    const r = await svc.bind(args.port, flags.host, {dryRun: flags['dry-run']})
+    const r = await svc.bind(args.port, flags.host, {dryRun: flags['dry-run'], maxChanges: flags['max-changes']})
     this.emit({kind: 'PortBinding', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
       renderBinding(r),
     )

@@ -26,6 +26,11 @@ ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed. PORT is a nam
   static override flags = {
     'to-host': Flags.string({description: 'Destination host (same AZ).', required: true}),
     ...capacityFlags,
+    'max-changes': Flags.integer({
+      description:
+        'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
+      min: 0,
+    }),
     'dry-run': Flags.boolean({description: 'Show the move (state, leaves) without changing anything.', default: false}),
   }
 
@@ -40,7 +45,10 @@ ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed. PORT is a nam
         ...(port.host ? [{network: port.network, host: port.host, count: -1}] : []),
       ]
     })
-    const r = await svc.migrate(args.port, flags['to-host'], {dryRun: flags['dry-run']})
+    const r = await svc.migrate(args.port, flags['to-host'], {
+      dryRun: flags['dry-run'],
+      maxChanges: flags['max-changes'],
+    })
     this.emit({kind: 'PortMigration', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
       renderMigration(r),
     )

@@ -20,6 +20,11 @@ PORT is a name, id or IP. Exit 3 when the ports were released but cleaning a lea
   static override strict = false
   static override args = {port: Args.string({description: 'Port name, id or IP (several allowed).', required: true})}
   static override flags = {
+    'max-changes': Flags.integer({
+      description:
+        'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
+      min: 0,
+    }),
     'dry-run': Flags.boolean({description: 'Show what would be released; change nothing.', default: false}),
   }
 
@@ -27,7 +32,7 @@ PORT is a name, id or IP. Exit 3 when the ports were released but cleaning a lea
     const {argv, flags} = await this.parse(PortRelease)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    const r = await svc.release(argv as string[], {dryRun: flags['dry-run']})
+    const r = await svc.release(argv as string[], {dryRun: flags['dry-run'], maxChanges: flags['max-changes']})
     this.emit({kind: 'PortRelease', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
       renderRelease(r),
     )

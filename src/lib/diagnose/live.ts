@@ -4,6 +4,7 @@ import {neutronRequest} from '../live/neutron/http.js'
 import {usableCount} from '../model/addressing.js'
 import type {LeafConfig, Nic, Topology} from '../model/types.js'
 import {livePlanes} from './states.js'
+import {recordedOverlay} from '../seam/ipam.js'
 import type {LeafEvidence, PortEvidence} from './types.js'
 
 /**
@@ -28,7 +29,9 @@ interface NPort {
   mac_address: string
   status: string
   data_plane_status?: string | null
+  tags?: string[]
   'binding:host_id'?: string | null
+  'binding:vif_type'?: string | null
   fixed_ips?: {subnet_id: string; ip_address: string}[]
   device_id?: string
   device_owner?: string
@@ -373,7 +376,12 @@ class LiveWorld {
       topology,
       recordAuthority: {
         underlay: agent.state === 'reported' ? 'agent' : 'none',
-        overlay: p.data_plane_status ? 'data_plane_status' : 'none',
+        overlay:
+          recordedOverlay(p).source === 'none'
+            ? 'none'
+            : recordedOverlay(p).source === 'port-tag'
+              ? 'port-tag'
+              : 'data_plane_status',
       },
       host: ih
         ? {

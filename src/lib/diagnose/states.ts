@@ -2,6 +2,7 @@ import type {LiveContext} from '../context/schema.js'
 import type {FabricHandle} from '../fabric.js'
 import type {PlaneState} from '../model/types.js'
 import type {FabricStore} from '../store/fabric-store.js'
+import {recordedPlanes} from '../seam/ipam.js'
 
 /** `port states`: the reference's port-state panel (Fig 8) — ports per UNDERLAY_OVERLAY state, grouped. */
 
@@ -97,15 +98,13 @@ interface NeutronPortLite {
   status: string
   data_plane_status?: string | null
   'binding:host_id'?: string | null
+  'binding:vif_type'?: string | null
+  tags?: string[]
 }
 
-/** Neutron's status → the underlay record; data_plane_status → the overlay record (unset: BUILD when bound, DOWN when not). */
+/** The recorded planes of a Neutron port: one reading for port show, port states and port diagnose (seam/ipam.ts). */
 export function livePlanes(p: NeutronPortLite): {underlay: PlaneState; overlay: PlaneState} {
-  const bound = Boolean(p['binding:host_id'])
-  const underlay = (['ACTIVE', 'BUILD', 'DOWN', 'ERROR'].includes(p.status) ? p.status : 'DOWN') as PlaneState
-  const dps = p.data_plane_status
-  const overlay: PlaneState =
-    dps === 'ACTIVE' ? 'ACTIVE' : dps === 'DOWN' ? (bound ? 'ERROR' : 'DOWN') : bound ? 'BUILD' : 'DOWN'
+  const {underlay, overlay} = recordedPlanes(p)
   return {underlay, overlay}
 }
 
@@ -115,7 +114,7 @@ export async function livePortStates(ctx: LiveContext, by: StatesBy): Promise<Po
     neutronRequest<{ports: NeutronPortLite[]}>(
       ctx,
       'GET',
-      '/v2.0/ports?fields=id&fields=network_id&fields=status&fields=data_plane_status&fields=binding:host_id',
+      '/v2.0/ports?fields=id&fields=network_id&fields=status&fields=data_plane_status&fields=binding:host_id&fields=binding:vif_type&fields=tags',
     ),
     neutronRequest<{networks: {id: string; name: string; availability_zone_hints?: string[]}[]}>(
       ctx,
@@ -153,7 +152,7 @@ export async function livePortStates(ctx: LiveContext, by: StatesBy): Promise<Po
     totals,
     new Date().toISOString(),
     [
-      'Underlay from Neutron status, overlay from data_plane_status (unset: BUILD when bound)',
+      'Underlay from Neutron status (binding_failed: ERROR), overlay from data_plane_status or the fabricctl-overlay port tag (unset: BUILD when bound)',
       by === 'leaf' ? LEAF_NOTE : null,
     ]
       .filter(Boolean)

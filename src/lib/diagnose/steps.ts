@@ -442,7 +442,7 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
     add(
       'overlay-state',
       'passed',
-      `Recorded ACTIVE${ev.recordAuthority.overlay === 'data_plane_status' ? ' (Neutron data_plane_status)' : ''}.`,
+      `Recorded ACTIVE${ev.recordAuthority.overlay === 'data_plane_status' ? ' (Neutron data_plane_status)' : ev.recordAuthority.overlay === 'port-tag' ? ' (fabricctl-overlay port tag)' : ''}.`,
       {recorded: p.overlay, source: ev.recordAuthority.overlay},
     )
   else {

@@ -38,7 +38,7 @@ export interface PortEvidence {
   }
   topology: Topology | null
   /** Who sets the recorded planes: `agent`/`controller` when present; `none` when nothing could set them (lab without agents). */
-  recordAuthority: {underlay: 'agent' | 'none'; overlay: 'controller' | 'data_plane_status' | 'none'}
+  recordAuthority: {underlay: 'agent' | 'none'; overlay: 'controller' | 'data_plane_status' | 'port-tag' | 'none'}
   /** Host facts; null when the port is unbound or the host is unknown. */
   host: null | HostEvidence
   ovs: null | OvsEvidence

@@ -28,7 +28,7 @@ export interface PortLeavesOutcome {
 export async function configurePortLeaves(
   fabric: FabricHandle,
   port: {portId: string; host: string | null; previousHost?: string | null},
-  opts: {record?: boolean} = {},
+  opts: {record?: boolean; push?: import('./engine.js').PushOptions} = {},
 ): Promise<PortLeavesOutcome> {
   const {openLeafService} = await import('./service.js')
   const svc = await openLeafService(fabric)
@@ -48,7 +48,7 @@ export async function configurePortLeaves(
     const all = [...new Set([...newLeaves, ...oldLeaves])]
     const leaves: PortLeavesOutcome['leaves'] = []
     for (const leaf of all) {
-      const r = await svc.push(leaf, {force: true})
+      const r = await svc.push(leaf, opts.push ?? {force: true}) // ports: the caller's gates (--max-changes)
       leaves.push({
         ...r,
         side: newLeaves.includes(leaf) && oldLeaves.includes(leaf) ? 'both' : newLeaves.includes(leaf) ? 'new' : 'old',

@@ -146,7 +146,8 @@ export function planFill(nets: NetworkUsage[], count: number): {network: Network
 }
 
 export function usageText(n: NetworkUsage): string {
-  return `${n.name} (${n.used}/${n.total} used, ${n.free} free${n.exhausted ? ', exhausted' : ''})`
+  // "exhausted" is said only when it is not plain from the counts (held full by a fault).
+  return `${n.name} (${n.used}/${n.total} used, ${n.free} free${n.exhausted && n.used < n.total ? ', exhausted' : ''})`
 }
 
 /** All networks of a label (or the one network) are full: name the label, the networks tried and their usage. */
@@ -202,12 +203,30 @@ export function validateLimit(limit: number): void {
 }
 
 export function ambiguousPort(ref: string, matches: {id: string; name: string; network: string}[]): FabricError {
+  // The hint depends on what was given: an IP held on several networks, or a name Neutron holds twice.
+  const hint = isValidIpv4(ref)
+    ? 'The IP is held on several networks: use the port name or id instead.'
+    : `Names are not unique in Neutron: use the port id (${matches.map(m => m.id).join(' or ')}); \`fabricctl ipam check\` lists every duplicate name.`
   return usageError(
     'PORT_AMBIGUOUS',
     `"${ref}" matches ${matches.length} ports: ${matches.map(m => `${m.name} (${m.network}, ${m.id})`).join(', ')}.`,
     ref,
-    'Use the port name or id instead of the IP.',
+    hint,
   )
+}
+
+/**
+ * A network is exhausted when it has no free address left: at 100% use, or held full by a fault (sim).
+ * One rule for both backends and for every view (allocate candidates, `ipam usage`).
+ */
+export function networkUsage(
+  n: {name: string; az: string; cidr: string; labels: string[]},
+  used: number,
+  total: number,
+  heldFull = false,
+): NetworkUsage {
+  const free = heldFull ? 0 : Math.max(0, total - used)
+  return {name: n.name, az: n.az, cidr: n.cidr, labels: n.labels, used, total, free, exhausted: heldFull || free === 0}
 }
 
 export function groupByLabel(usage: NetworkUsage[]): UsageRow[] {
@@ -225,4 +244,44 @@ export function groupByLabel(usage: NetworkUsage[]): UsageRow[] {
     }
   }
   return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name)).map(r => ({...r, azs: r.azs.sort()}))
+}
+
+/**
+ * The leaf gate of port operations, the same as `leaf push --max-changes`: a port operation whose
+ * push to one leaf would make more changes than allowed is refused (exit 4), naming the leaf and the count.
+ */
+export function leafGateError(leaf: string, changes: number, max: number, applied: boolean): FabricError {
+  return new FabricError({
+    code: 'LEAF_TOO_MANY_CHANGES',
+    message: `The push to leaf ${leaf} would make ${changes} changes; --max-changes is ${max}. ${applied ? 'The steps already applied were undone.' : 'Nothing was applied.'}`,
+    value: {leaf, changes, maxChanges: max},
+    hint: `Review them with \`fabricctl leaf diff ${leaf}\` (the port's change included), then raise --max-changes.`,
+    details: {leaf, changes, maxChanges: max},
+    exitCode: EXIT.REFUSED,
+  })
+}
+
+/** HOST_AZ_MISMATCH, one wording for both backends: a host outside the AZ of the network (or of --az). */
+export function hostAzMismatch(
+  host: {name: string; az: string},
+  against: {network: string; az: string; port?: string} | {flagAz: string},
+): FabricError {
+  if ('flagAz' in against)
+    return usageError(
+      'HOST_AZ_MISMATCH',
+      `Host ${host.name} is in ${host.az}, not in --az ${against.flagAz}.`,
+      against.flagAz,
+      "Drop --az (the host's AZ is used) or pick a host in that AZ.",
+    )
+  return usageError(
+    'HOST_AZ_MISMATCH',
+    `Host ${host.name} is in ${host.az} but ${against.port ? `port ${against.port}'s network` : 'network'} ${against.network} is in ${against.az}.`,
+    host.name,
+    `A network lives in one AZ (a port keeps its IP only there): pick a host in ${against.az} (\`fabricctl host list --az ${against.az}\`)${against.port ? '' : ", or a network in the host's AZ"}.`,
+  )
+}
+
+/** The "already on that host" outcome of a migrate, one wording for both backends. */
+export function alreadyOnHost(port: string, host: string): string {
+  return `port ${port} is already on ${host}; nothing to move (to re-run the agent and controller, use \`fabricctl port bind\`)`
 }

@@ -3,12 +3,7 @@ import type {PortService} from './types.js'
 
 export type * from './types.js'
 
-/** The port service for a fabric: the store-backed simulation or Neutron, loaded lazily. */
+/** The port service for a fabric: its IPAM member's port engine (the store-backed simulation or Neutron), loaded lazily. */
 export async function portService(fabric: FabricHandle): Promise<PortService> {
-  if (fabric.backend === 'sim') {
-    const {SimPortService} = await import('./sim.js')
-    return new SimPortService(fabric.store)
-  }
-  const {LivePortService} = await import('./live.js')
-  return new LivePortService(fabric)
+  return fabric.ipam.portService()
 }

@@ -9,12 +9,19 @@ import {mapLimit, type NPort, NeutronApi} from '../live/neutron/api.js'
 import {neutronErrorType, neutronStatus} from '../live/neutron/http.js'
 import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../model/addressing.js'
 import type {PlaneState} from '../model/types.js'
+import type {LiveIpam} from '../backends/live/ipam.js'
+import {recordedOverlay, recordedPlanes} from '../seam/ipam.js'
+import {type ExecStep, executePlan, type PlanStep, planDoc} from './plan.js'
 import {
   ambiguousPort,
   exhaustedError,
   groupByLabel,
+  alreadyOnHost,
+  hostAzMismatch,
   LABEL_POLICY,
+  leafGateError,
   NETWORK_POLICY,
+  networkUsage,
   parseStateFilter,
   planFill,
   policyOrder,
@@ -28,6 +35,7 @@ import type {
   AllocateRequest,
   AllocateResult,
   BindResultDoc,
+  ChangeOptions,
   IpamCheckItem,
   IpamCheckResult,
   LabelChange,
@@ -62,34 +70,9 @@ interface LiveNet {
   l2Vni: number | null
 }
 
-/**
- * Neutron's state is one status; fabricctl's is two planes. Unbound: DOWN_DOWN. Bound and
- * ACTIVE: ACTIVE_ACTIVE. binding:vif_type binding_failed (no live agent/mechanism driver could
- * bind on that host): ERROR_BUILD. ERROR: ERROR_ERROR. Otherwise BUILD_BUILD. The overlay plane
- * is then taken from data_plane_status when fabricctl recorded one (a verified leaf push):
- * ACTIVE, or ERROR for DOWN on a bound port.
- */
+/** The one reading of a Neutron port's recorded planes (seam/ipam.ts), shared with `port states` and `port diagnose`. */
 export function liveState(p: NPort): {underlay: PlaneState; overlay: PlaneState} {
-  if (!p['binding:host_id']) return {underlay: 'DOWN', overlay: 'DOWN'}
-  const underlay: PlaneState =
-    p.status === 'ACTIVE'
-      ? 'ACTIVE'
-      : p.status === 'ERROR'
-        ? 'ERROR'
-        : p['binding:vif_type'] === 'binding_failed'
-          ? 'ERROR'
-          : 'BUILD'
-  const recorded = p.data_plane_status
-  const overlay: PlaneState =
-    recorded === 'ACTIVE'
-      ? 'ACTIVE'
-      : recorded === 'DOWN'
-        ? 'ERROR'
-        : p.status === 'ACTIVE'
-          ? 'ACTIVE'
-          : p.status === 'ERROR'
-            ? 'ERROR'
-            : 'BUILD'
+  const {underlay, overlay} = recordedPlanes(p)
   return {underlay, overlay}
 }
 
@@ -141,15 +124,93 @@ export class LivePortService implements PortService {
     portId: string,
     host: string | null,
     previousHost: string | null,
-    record = true,
-  ): Promise<{leaves: LeafTouchDoc[]; reasons: string[]; port?: NPort}> {
+  ): Promise<{leaves: LeafTouchDoc[]; reasons: string[]; overlay: PlaneState}> {
     const {configurePortLeaves} = await import('../leaf/overlay.js')
-    const o = await configurePortLeaves(this.fabric, {portId, host, previousHost}, {record})
-    return {
-      leaves: o.leaves.map(touchFromPush),
-      reasons: o.reasons,
-      port: record ? await this.api.port(portId) : undefined,
+    // The overlay is recorded by the plan's record step (where the deployment allows), not by the leaf path.
+    const o = await configurePortLeaves(this.fabric, {portId, host, previousHost}, {record: false, push: this.push})
+    const refused = o.leaves.find(l => l.status === 'refused')
+    // The gate refused a leaf: a step failure, so the plan undoes what was applied (exit 4, naming the leaf and the count).
+    if (refused && this.push.maxChanges !== undefined)
+      throw leafGateError(refused.leaf, refused.changes.length, this.push.maxChanges, true)
+    return {leaves: o.leaves.map(touchFromPush), reasons: o.reasons, overlay: o.overlay}
+  }
+
+  /** The leaf gates of port operations: the same push options as `leaf push` (--max-changes). */
+  private push: {force?: boolean; maxChanges?: number} = {force: true}
+  private setLeafGate(maxChanges: number | undefined): void {
+    this.push = maxChanges === undefined ? {force: true} : {maxChanges}
+  }
+
+  private get ipam(): LiveIpam {
+    return this.fabric.ipam as LiveIpam
+  }
+
+  /**
+   * The steps of a host change (bind or migrate) of port `p` from `from` to `to`, each with its undo:
+   * Neutron's binding (conditional on the revision read, where Neutron supports If-Match), the host
+   * wiring expected (the host's own agent/CNI does it: nothing to undo here), the leaves of both
+   * hosts, and the overlay record.
+   */
+  private hostChangeSteps(
+    op: 'bind' | 'migrate',
+    p: NPort,
+    from: string | null,
+    to: string,
+    out: {leaves?: Awaited<ReturnType<LivePortService['configureLeaves']>>},
+  ): ExecStep[] {
+    const before = recordedOverlay(p).value
+    const revert = async () => {
+      await this.ipam.update(p.id, {'binding:host_id': from ?? ''})
     }
+    const leaves = [...new Set([...this.leafNames(to), ...this.leafNames(from)])]
+    return [
+      {
+        id: 'neutron-bind',
+        kind: 'neutron',
+        action: `PUT /v2.0/ports/${p.id} binding:host_id=${to}${p.revision_number !== undefined ? ` (If-Match revision_number=${p.revision_number} where supported)` : ''}`,
+        undo: `PUT binding:host_id=${from ?? '""'}`,
+        apply: async () => {
+          await this.ipam.bind(p.id, to, {ifRevision: p.revision_number ?? null})
+        },
+        compensate: revert,
+      },
+      {
+        id: 'host-wiring',
+        kind: 'host',
+        action: `expect the OVS agent on ${to} to wire the port's device (Neutron status reports it)${from ? `; ${from}'s device is removed by its own agent` : ''}`,
+        undo: null,
+        apply: () => {},
+      },
+      {
+        id: 'leaves',
+        kind: 'leaf',
+        action: `push ${leaves.length ? leaves.join(', ') : '(no leaf in the inventory)'} to the desired state (${to}'s interfaces get the network${from ? `, ${from}'s lose it` : ''})`,
+        undo: `restore the binding to ${from ?? 'no host'} and push the same leaves again`,
+        apply: async () => {
+          out.leaves = await this.configureLeaves(p.id, to, from)
+        },
+        compensate: async () => {
+          await revert()
+          await this.configureLeaves(p.id, from, to)
+        },
+      },
+      {
+        id: 'record-overlay',
+        kind: 'record',
+        action:
+          'record the verified overlay plane on the Neutron port (data_plane_status, else a port tag, else nowhere)',
+        undo: `put back the recorded overlay (${before ?? 'none'})`,
+        apply: async () => {
+          await this.ipam.recordOverlay(p.id, out.leaves?.overlay ?? 'ERROR')
+        },
+        compensate: () => this.ipam.restoreOverlay(p.id, before),
+      },
+    ].map(s => ({...s, kind: s.kind as PlanStep['kind']}))
+  }
+
+  private leafNames(host: string | null): string[] {
+    if (!host) return []
+    return [...new Set((this.ctx.inventory.hosts.find(h => h.name === host)?.nics ?? []).map(n => n.leaf))]
   }
 
   // --- lookups ------------------------------------------------------------------------------
@@ -240,16 +301,7 @@ export class LivePortService implements PortService {
     }
     return nets.map(n => {
       const a = avail.get(n.id) ?? {used: 0, total: 0}
-      return {
-        name: n.name,
-        az: n.az,
-        cidr: n.cidr,
-        labels: n.labels,
-        used: a.used,
-        total: a.total,
-        free: Math.max(0, a.total - a.used),
-        exhausted: false,
-      }
+      return networkUsage(n, a.used, a.total)
     })
   }
 
@@ -314,26 +366,15 @@ export class LivePortService implements PortService {
   // --- allocate -----------------------------------------------------------------------------
   async allocate(req: AllocateRequest): Promise<AllocateResult> {
     const names = requestedNames(req)
+    this.setLeafGate(req.maxChanges)
     const host = req.host === undefined ? undefined : this.host(req.host)
     let nets: LiveNet[]
     if (req.network !== undefined) {
       const n = await this.net(req.network)
-      if (host && host.az !== n.az)
-        throw usageError(
-          'HOST_AZ_MISMATCH',
-          `Host ${host.name} is in ${host.az} but network ${n.name} is in ${n.az}.`,
-          host.name,
-          "Pick a host in the network's AZ.",
-        )
+      if (host && host.az !== n.az) throw hostAzMismatch(host, {network: n.name, az: n.az})
       nets = [n]
     } else {
-      if (req.az !== undefined && host && host.az !== req.az)
-        throw usageError(
-          'HOST_AZ_MISMATCH',
-          `Host ${host.name} is in ${host.az}, not in --az ${req.az}.`,
-          req.az,
-          'Drop --az or pick a host in that AZ.',
-        )
+      if (req.az !== undefined && host && host.az !== req.az) throw hostAzMismatch(host, {flagAz: req.az})
       const az = req.az ?? host?.az
       const tagged = new Set((await this.api.networks({tags: req.label})).map(n => n.id))
       nets = (await this.nets()).filter(n => tagged.has(n.id) && (az === undefined || n.az === az))
@@ -487,11 +528,49 @@ export class LivePortService implements PortService {
     let leaves: LeafTouchDoc[] = []
     const fresh = [...created.values()].filter(p => !adopted.has(p.name))
     if (req.host && fresh.length > 0) {
-      const r = await this.configureLeaves(fresh[0]!.id, req.host, null)
-      leaves = r.leaves
-      const overlay = r.port ? liveState(r.port).overlay : 'ERROR'
-      const {setPortDataPlaneStatus} = await import('../leaf/live.js')
-      await mapLimit(fresh.slice(1), CONCURRENCY, p => setPortDataPlaneStatus(this.ctx, p.id, overlay))
+      const host = req.host
+      let r: Awaited<ReturnType<LivePortService['configureLeaves']>> | undefined
+      const ids = fresh.map(p => p.id)
+      const undoCreate = async () => {
+        const left = await this.deleteQuietly(ids)
+        if (left.length > 0) throw new Error(`Neutron refused to delete ${left.join(', ')}`)
+      }
+      // The batch was created bound (one atomic bulk per network): the steps after it, each undone by deleting the batch.
+      await executePlan('allocate', `${fresh.length} port(s) on ${host}`, [
+        {
+          id: 'neutron-create',
+          kind: 'neutron',
+          action: `POST /v2.0/ports (${fresh.length} port(s), binding:host_id=${host}), done`,
+          undo: `DELETE the ${fresh.length} created port(s)`,
+          apply: () => {},
+          compensate: undoCreate,
+        },
+        {
+          id: 'leaves',
+          kind: 'leaf',
+          action: `push ${this.leafNames(host).join(', ') || '(no leaf in the inventory)'} to the desired state`,
+          undo: 'push the same leaves again once the ports are deleted',
+          apply: async () => {
+            r = await this.configureLeaves(fresh[0]!.id, host, null)
+          },
+          compensate: async () => {
+            await undoCreate()
+            await this.configureLeaves(fresh[0]!.id, null, host)
+          },
+        },
+        {
+          id: 'record-overlay',
+          kind: 'record',
+          action: 'record the verified overlay plane on each new port',
+          undo: null,
+          apply: async () => {
+            const res = await mapLimit(fresh, CONCURRENCY, p => this.ipam.recordOverlay(p.id, r?.overlay ?? 'ERROR'))
+            const bad = res.find(x => x.status === 'rejected')
+            if (bad) throw (bad as PromiseRejectedResult).reason
+          },
+        },
+      ])
+      leaves = r!.leaves
       for (const p of fresh) created.set(p.name, await this.api.port(p.id))
     }
     const ex = await existingDocs()
@@ -630,12 +709,7 @@ export class LivePortService implements PortService {
   private async checkAz(p: NPort, host: {name: string; az: string}): Promise<void> {
     const net = (await this.nets()).find(n => n.id === p.network_id)
     if (net && net.az !== host.az) {
-      throw usageError(
-        'HOST_AZ_MISMATCH',
-        `Host ${host.name} is in ${host.az} but port ${p.name}'s network ${net.name} is in ${net.az}.`,
-        host.name,
-        `Pick a host in ${net.az}.`,
-      )
+      throw hostAzMismatch(host, {network: net.name, az: net.az, port: p.name})
     }
   }
 
@@ -644,7 +718,8 @@ export class LivePortService implements PortService {
     return (this.ctx.inventory.hosts.find(h => h.name === host)?.nics ?? []).map(n => `${n.leaf}:${n.interface}`)
   }
 
-  async bind(ref: string, hostName: string, opts: {dryRun: boolean}): Promise<BindResultDoc> {
+  async bind(ref: string, hostName: string, opts: ChangeOptions): Promise<BindResultDoc> {
+    this.setLeafGate(opts.maxChanges)
     const p = await this.resolvePort(ref)
     const host = this.host(hostName)
     const cur = p['binding:host_id'] || null
@@ -658,28 +733,39 @@ export class LivePortService implements PortService {
     }
     await this.checkAz(p, host)
     const before = {host: cur, state: (await this.view(p)).state}
+    const out: {leaves?: Awaited<ReturnType<LivePortService['configureLeaves']>>} = {}
+    const steps = this.hostChangeSteps('bind', p, cur, host.name, out)
+    const plan = planDoc('bind', p.name || p.id, steps, [
+      ...new Set([...this.leafNames(host.name), ...this.leafNames(cur)]),
+    ])
     if (opts.dryRun) {
-      const reasons = [
-        `would set binding:host_id=${host.name}`,
-        `would configure leaf interfaces ${this.leavesOf(host.name).join(', ') || '(none in the inventory)'}`,
-      ]
-      return {dryRun: true, port: await this.view(p), before, host: host.name, device: null, leaves: [], reasons}
+      const reasons = plan.steps.map(st => `would ${st.action}`)
+      return {dryRun: true, port: await this.view(p), before, host: host.name, device: null, leaves: [], reasons, plan}
     }
-    await this.api.updatePort(p.id, {'binding:host_id': host.name})
-    const leaves = await this.configureLeaves(p.id, host.name, null)
-    const after = leaves.port!
+    await executePlan('bind', p.name || p.id, steps)
+    const after = await this.api.port(p.id)
     return {
       dryRun: false,
       port: await this.view(after),
       before,
       host: host.name,
       device: null,
-      leaves: leaves.leaves,
-      reasons: [...stateReasons(after), ...leaves.reasons],
+      leaves: out.leaves!.leaves,
+      reasons: [...stateReasons(after), ...out.leaves!.reasons, await this.recordNote()],
+      plan,
     }
   }
 
-  async migrate(ref: string, toHost: string, opts: {dryRun: boolean}): Promise<MigrateResult> {
+  /** Where this deployment records the overlay, for the result's reasons. */
+  private async recordNote(): Promise<string> {
+    const {overlayRecord} = await this.ipam.capabilities()
+    return overlayRecord === 'none'
+      ? 'overlay not recorded: this Neutron has neither data_plane_status nor standard-attr-tag (`port diagnose` reads the leaves)'
+      : `overlay recorded in ${overlayRecord === 'port-tag' ? 'a port tag (no data_plane_status extension)' : 'data_plane_status'}`
+  }
+
+  async migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult> {
+    this.setLeafGate(opts.maxChanges)
     const p = await this.resolvePort(ref)
     const host = this.host(toHost)
     await this.checkAz(p, host)
@@ -699,9 +785,14 @@ export class LivePortService implements PortService {
         before,
         after: before,
         leaves: [],
-        reasons: [`port ${p.name} is already on ${host.name}`],
+        reasons: [alreadyOnHost(p.name, host.name)],
       }
     }
+    const out: {leaves?: Awaited<ReturnType<LivePortService['configureLeaves']>>} = {}
+    const steps = this.hostChangeSteps('migrate', p, before.host, host.name, out)
+    const plan = planDoc('migrate', p.name || p.id, steps, [
+      ...new Set([...this.leafNames(host.name), ...this.leafNames(before.host)]),
+    ])
     if (opts.dryRun) {
       return {
         dryRun: true,
@@ -710,12 +801,12 @@ export class LivePortService implements PortService {
         before,
         after: {...before, host: host.name, state: 'BUILD_BUILD'},
         leaves: [],
-        reasons: [`would set binding:host_id=${host.name}`],
+        reasons: plan.steps.map(st => `would ${st.action}`),
+        plan,
       }
     }
-    await this.api.updatePort(p.id, {'binding:host_id': host.name})
-    const leaves = await this.configureLeaves(p.id, host.name, before.host)
-    const after = leaves.port!
+    await executePlan('migrate', p.name || p.id, steps)
+    const after = await this.api.port(p.id)
     const a = await side(after)
     if (a.ip !== before.ip || a.mac !== before.mac) {
       throw new FabricError({
@@ -726,19 +817,21 @@ export class LivePortService implements PortService {
         exitCode: EXIT.CHECK_FAILED,
       })
     }
-    const reasons = [...stateReasons(after), ...leaves.reasons]
+    const reasons = [...stateReasons(after), ...out.leaves!.reasons, await this.recordNote()]
     return {
       dryRun: false,
       changed: true,
       port: await this.view(after),
       before,
       after: a,
-      leaves: leaves.leaves,
+      leaves: out.leaves!.leaves,
       reasons,
+      plan,
     }
   }
 
-  async release(refs: readonly string[], opts: {dryRun: boolean}): Promise<ReleaseResult> {
+  async release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult> {
+    this.setLeafGate(opts.maxChanges)
     const found = await mapLimit(refs, 8, ref => this.findPorts(ref))
     const missing: string[] = []
     const ports = new Map<string, NPort>()
@@ -774,27 +867,46 @@ export class LivePortService implements PortService {
         device: null,
       })),
     )
-    if (!opts.dryRun) {
-      const failed = await this.deleteQuietly(list.map(p => p.id))
-      if (failed.length > 0) {
-        throw new FabricError({
-          code: 'RELEASE_PARTIAL',
-          message: `Released ${list.length - failed.length} of ${list.length} ports; Neutron refused to delete ${failed.join(', ')}.`,
-          value: failed,
-          hint: 'Run the release again for those ids.',
-          details: {released: released.filter(r => !failed.includes(r.id)), failed},
-          exitCode: EXIT.PARTIAL,
-        })
-      }
-    }
-    if (opts.dryRun) return {dryRun: true, released, leaves: []}
-    // Clean the leaves of the hosts the released ports were on (nothing to record: the ports are gone).
+    const hosts = [...new Set(released.map(r => r.host).filter((h): h is string => h !== null))]
     const touched: LeafTouchDoc[] = []
-    for (const host of new Set(released.map(r => r.host).filter((h): h is string => h !== null))) {
-      const r = await this.configureLeaves(released.find(x => x.host === host)!.id, null, host, false)
-      for (const t of r.leaves) if (!touched.some(x => x.leaf === t.leaf)) touched.push(t)
-    }
-    return {dryRun: false, released, leaves: touched}
+    const subject = list.length === 1 ? list[0]!.name || list[0]!.id : `${list.length} ports`
+    const steps: ExecStep[] = [
+      {
+        id: 'neutron-delete',
+        kind: 'neutron',
+        action: `DELETE /v2.0/ports/{id} for ${released.map(r => r.name || r.id).join(', ')}`,
+        // A deleted Neutron port cannot be brought back with its id: what is left changed is reported.
+        undo: 'impossible: a deleted Neutron port cannot be re-created with its id',
+        apply: async () => {
+          const failed = await this.deleteQuietly(list.map(p => p.id))
+          if (failed.length > 0) {
+            throw new FabricError({
+              code: 'RELEASE_PARTIAL',
+              message: `Released ${list.length - failed.length} of ${list.length} ports; Neutron refused to delete ${failed.join(', ')}.`,
+              value: failed,
+              hint: 'Run the release again for those ids.',
+              details: {released: released.filter(r => !failed.includes(r.id)), failed},
+              exitCode: EXIT.PARTIAL,
+            })
+          }
+        },
+      },
+      // Clean the leaves of the hosts the released ports were on (nothing to record: the ports are gone).
+      ...hosts.map((host): ExecStep => ({
+        id: `leaves:${host}`,
+        kind: 'leaf',
+        action: `push ${this.leafNames(host).join(', ') || '(no leaf in the inventory)'}: ${host}'s interfaces lose what no port needs any more`,
+        undo: null,
+        apply: async () => {
+          const r = await this.configureLeaves(released.find(x => x.host === host)!.id, null, host)
+          for (const t of r.leaves) if (!touched.some(x => x.leaf === t.leaf)) touched.push(t)
+        },
+      })),
+    ]
+    const plan = planDoc('release', subject, steps, [...new Set(hosts.flatMap(h => this.leafNames(h)))])
+    if (opts.dryRun) return {dryRun: true, released, leaves: [], plan}
+    await executePlan('release', subject, steps)
+    return {dryRun: false, released, leaves: touched, plan}
   }
 
   // --- reads --------------------------------------------------------------------------------
@@ -803,6 +915,7 @@ export class LivePortService implements PortService {
     const n = (await this.nets()).find(x => x.id === p.network_id)
     return {
       port: await this.view(p),
+      overlayRecord: (await this.ipam.capabilities()).overlayRecord,
       network: n
         ? {
             name: n.name,
@@ -893,7 +1006,7 @@ export class LivePortService implements PortService {
         used: u.used,
         free: u.free,
         total: u.total,
-        exhausted: 0,
+        exhausted: u.exhausted ? 1 : 0,
       }))
     return groupByLabel(usage)
   }

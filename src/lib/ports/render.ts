@@ -11,6 +11,7 @@ import type {
   ReleaseResult,
   UsageRow,
 } from './types.js'
+import type {PortPlan} from './plan.js'
 
 /** Human renderings of the port, label and ipam results (the commands stay thin). */
 
@@ -23,6 +24,22 @@ export function leavesTable(leaves: LeafTouchDoc[]): string {
     {header: 'side', get: l => l.side},
     {header: 'result', get: l => (l.ok ? (l.changed ? 'configured' : 'unchanged') : `FAILED: ${l.error ?? l.cause}`)},
   ])
+}
+
+/** The plan: ordered steps, each with its undo (what --dry-run shows is what the real run executes). */
+export function planLines(plan: PortPlan | undefined, dryRun: boolean): string[] {
+  if (!plan) return []
+  return [
+    '',
+    `${dryRun ? 'plan' : 'executed plan'} (${plan.steps.length} steps; leaves: ${plan.leaves.join(', ') || 'none'}):`,
+    ...plan.steps.map((st, i) => `  ${i + 1}. [${st.kind}] ${st.action}${st.undo ? ` (undo: ${st.undo})` : ''}`),
+  ]
+}
+
+/** A dry run pushes nothing: name the leaves the real run will push instead of "none". */
+function leavesOrPlanned(leaves: LeafTouchDoc[], dryRun: boolean, plan: PortPlan | undefined): string {
+  if (dryRun && leaves.length === 0 && plan) return `leaves it will push: ${plan.leaves.join(', ') || 'none'}`
+  return leavesTable(leaves)
 }
 
 export function renderAllocation(r: AllocateResult): string {
@@ -41,8 +58,9 @@ export function renderAllocation(r: AllocateResult): string {
     ]),
   ]
   if (r.ports.length > shown.length) lines.push(`… and ${r.ports.length - shown.length} more (use --json for all)`)
-  if (r.leaves.length > 0) lines.push('', leavesTable(r.leaves))
+  if (r.leaves.length > 0 || r.plan) lines.push('', leavesOrPlanned(r.leaves, r.dryRun, r.plan))
   for (const p of shown) if (p.reasons && p.state !== 'ACTIVE_ACTIVE') lines.push(`${p.name}: ${p.reasons.join('; ')}`)
+  lines.push(...planLines(r.plan, r.dryRun))
   return lines.join('\n')
 }
 
@@ -55,9 +73,10 @@ export function renderBinding(r: BindResultDoc): string {
       ['state', `${r.before.state} → ${r.port.state}`],
     ]),
     '',
-    leavesTable(r.leaves),
+    leavesOrPlanned(r.leaves, r.dryRun, r.plan),
     '',
     ...r.reasons.map(x => `- ${x}`),
+    ...planLines(r.plan, r.dryRun),
   ].join('\n')
 }
 
@@ -79,9 +98,10 @@ export function renderMigration(r: MigrateResult): string {
       ],
     ),
     '',
-    leavesTable(r.leaves),
+    leavesOrPlanned(r.leaves, r.dryRun, r.plan),
     '',
     ...r.reasons.map(x => `- ${x}`),
+    ...planLines(r.plan, r.dryRun),
   ].join('\n')
 }
 
@@ -96,7 +116,8 @@ export function renderRelease(r: ReleaseResult): string {
       {header: 'device removed', get: p => p.device},
     ]),
     '',
-    leavesTable(r.leaves),
+    leavesOrPlanned(r.leaves, r.dryRun, r.plan),
+    ...planLines(r.plan, r.dryRun),
   ].join('\n')
 }
 
@@ -106,6 +127,16 @@ export function renderDetail(d: PortDetail): string {
     ['name', p.name],
     ['id', p.id],
     ['state', p.state],
+    [
+      'overlay record',
+      d.overlayRecord === 'none'
+        ? 'none: this Neutron has neither data_plane_status nor standard-attr-tag; the overlay shows BUILD until `port diagnose` reads the leaves'
+        : d.overlayRecord === 'port-tag'
+          ? 'port tag fabricctl-overlay:* (this Neutron has no data_plane_status)'
+          : d.overlayRecord === 'store'
+            ? 'the simulated controller'
+            : 'Neutron data_plane_status',
+    ],
     ['ip', p.ip],
     ['mac', p.mac],
     ['network', p.network],

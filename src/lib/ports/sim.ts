@@ -15,8 +15,12 @@ import {
   ambiguousPort,
   exhaustedError,
   groupByLabel,
+  alreadyOnHost,
+  hostAzMismatch,
   LABEL_POLICY,
+  leafGateError,
   NETWORK_POLICY,
+  networkUsage,
   parseStateFilter,
   planFill,
   policyOrder,
@@ -26,11 +30,13 @@ import {
   validateLimit,
   view,
 } from './common.js'
+import {injected, injectedFailure, planDoc, type PlanStep, type PortPlan} from './plan.js'
 import type {
   AllocatedPort,
   AllocateRequest,
   AllocateResult,
   BindResultDoc,
+  ChangeOptions,
   IpamCheckItem,
   IpamCheckResult,
   LabelChange,
@@ -100,21 +106,14 @@ export class SimPortService implements PortService {
 
   private usageOf(nets: Network[]): NetworkUsage[] {
     const count = this.store.sql('SELECT count(*) AS n FROM ports WHERE network = ?')
-    return nets.map(n => {
-      const used = (count.get(n.name) as {n: number}).n
-      const total = usableCount(n.cidr)
-      const exhausted = hasFault(this.store, 'network-exhausted', n.name)
-      return {
-        name: n.name,
-        az: n.az,
-        cidr: n.cidr,
-        labels: n.labels,
-        used,
-        total,
-        free: exhausted ? 0 : Math.max(0, total - used),
-        exhausted,
-      }
-    })
+    return nets.map(n =>
+      networkUsage(
+        n,
+        (count.get(n.name) as {n: number}).n,
+        usableCount(n.cidr),
+        hasFault(this.store, 'network-exhausted', n.name),
+      ),
+    )
   }
 
   private candidates(req: AllocateRequest, host: Host | undefined): Network[] {
@@ -128,12 +127,7 @@ export class SimPortService implements PortService {
           this.store.networks().map(x => x.name),
         )
       if (host && host.az !== net.az) {
-        throw usageError(
-          'HOST_AZ_MISMATCH',
-          `Host ${host.name} is in ${host.az} but network ${net.name} is in ${net.az}.`,
-          host.name,
-          "Pick a host in the network's AZ, or a network in the host's AZ.",
-        )
+        throw hostAzMismatch(host, {network: net.name, az: net.az})
       }
       return [net]
     }
@@ -147,12 +141,7 @@ export class SimPortService implements PortService {
           .join(', ')}.`,
       )
     if (req.az !== undefined && host && host.az !== req.az) {
-      throw usageError(
-        'HOST_AZ_MISMATCH',
-        `Host ${host.name} is in ${host.az}, not in --az ${req.az}.`,
-        req.az,
-        "Drop --az (the host's AZ is used) or pick a host in that AZ.",
-      )
+      throw hostAzMismatch(host, {flagAz: req.az})
     }
     const az = req.az ?? host?.az
     const nets = this.store.networks({label: req.label, az})
@@ -327,10 +316,18 @@ export class SimPortService implements PortService {
 
     let leaves: LeafTouchDoc[] = []
     const reasons = new Map<string, string[]>()
+    let plan: PortPlan | undefined
     if (host && created.length > 0) {
       const r = bindPorts(this.store, created, host.name)
       leaves = r.leaves.map(touchDoc)
       for (const o of r.outcomes) reasons.set(o.portId, o.reasons)
+      plan = simPlan('allocate', `${created.length} port(s) on ${host.name}`, {
+        store: `create ${created.length} port(s) bound to ${host.name}`,
+        hosts: [host.name],
+        leaves: r.leaves.map(l => l.leaf),
+      })
+      gateLeaves(r.leaves, req.maxChanges)
+      runInjected(plan)
     }
     const createdIdx = new Map(toCreate.map((x, k) => [x.i, created[k]!]))
     const ports: AllocatedPort[] = names.map((n, i) => {
@@ -352,6 +349,7 @@ export class SimPortService implements PortService {
       }
     })
     return {
+      ...(plan ? {plan} : {}),
       dryRun: req.dryRun,
       policy: req.label ? LABEL_POLICY : NETWORK_POLICY,
       candidates: usage,
@@ -366,16 +364,11 @@ export class SimPortService implements PortService {
   private checkAz(port: Port, host: Host): void {
     const net = this.store.network(port.network)
     if (net && net.az !== host.az) {
-      throw usageError(
-        'HOST_AZ_MISMATCH',
-        `Host ${host.name} is in ${host.az} but port ${port.name}'s network ${net.name} is in ${net.az}.`,
-        host.name,
-        `A port keeps its IP only inside its network's AZ: pick a host in ${net.az} (\`fabricctl host list --az ${net.az}\`).`,
-      )
+      throw hostAzMismatch(host, {network: net.name, az: net.az, port: port.name})
     }
   }
 
-  async bind(ref: string, hostName: string, opts: {dryRun: boolean}): Promise<BindResultDoc> {
+  async bind(ref: string, hostName: string, opts: ChangeOptions): Promise<BindResultDoc> {
     return this.run(opts.dryRun, () => {
       const port = this.resolvePort(ref)
       const host = this.host(hostName)
@@ -391,7 +384,16 @@ export class SimPortService implements PortService {
       const before = {host: port.host, state: `${port.underlay}_${port.overlay}`}
       const r = bindPorts(this.store, [port], host.name)
       const o = r.outcomes[0]!
+      const plan = simPlan('bind', port.name, {
+        store: `set ${port.name}'s host to ${host.name}`,
+        hosts: [host.name],
+        leaves: r.leaves.map(l => l.leaf),
+        removed: r.removed.filter(d => d.host !== host.name).map(d => `${d.device}@${d.host}`),
+      })
+      gateLeaves(r.leaves, opts.maxChanges)
+      runInjected(plan)
       return {
+        plan,
         dryRun: opts.dryRun,
         port: view(this.store.port(port.id)!),
         before,
@@ -403,7 +405,7 @@ export class SimPortService implements PortService {
     })
   }
 
-  async migrate(ref: string, toHost: string, opts: {dryRun: boolean}): Promise<MigrateResult> {
+  async migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult> {
     return this.run(opts.dryRun, () => {
       const port = this.resolvePort(ref)
       const host = this.host(toHost)
@@ -424,16 +426,23 @@ export class SimPortService implements PortService {
           before,
           after: before,
           leaves: [],
-          reasons: [
-            `port ${port.name} is already on ${host.name}; nothing to move (to re-run the agent and controller, use \`fabricctl port bind\`)`,
-          ],
+          reasons: [alreadyOnHost(port.name, host.name)],
         }
       }
       const r = bindPorts(this.store, [port], host.name)
+      const plan = simPlan('migrate', port.name, {
+        store: `set ${port.name}'s host from ${port.host ?? 'none'} to ${host.name} (same IP and MAC)`,
+        hosts: [host.name],
+        leaves: r.leaves.map(l => l.leaf),
+        removed: r.removed.map(d => `${d.device}@${d.host}`),
+      })
+      gateLeaves(r.leaves, opts.maxChanges)
+      runInjected(plan)
       const now = this.store.port(port.id)!
       if (now.ip !== port.ip || now.mac !== port.mac) throw new Error('migrate changed the IP or MAC') // invariant
       const reasons = [...r.removed.map(d => `removed ${d.device} from br-int of ${d.host}`), ...r.outcomes[0]!.reasons]
       return {
+        plan,
         dryRun: opts.dryRun,
         changed: true,
         port: view(now),
@@ -445,7 +454,7 @@ export class SimPortService implements PortService {
     })
   }
 
-  async release(refs: readonly string[], opts: {dryRun: boolean}): Promise<ReleaseResult> {
+  async release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult> {
     return this.run(opts.dryRun, () => {
       const missing: string[] = []
       const ports = new Map<string, Port>()
@@ -467,7 +476,18 @@ export class SimPortService implements PortService {
       const list = [...ports.values()]
       const devices = new Map(list.map(p => [p.id, this.store.ovsPortOf(p.id)?.device ?? null]))
       const r = deletePorts(this.store, list)
+      const plan = simPlan('release', list.length === 1 ? list[0]!.name : `${list.length} ports`, {
+        store: `delete ${list.map(p => p.name).join(', ')}`,
+        hosts: [],
+        leaves: r.leaves.map(l => l.leaf),
+        removed: [...devices.entries()]
+          .filter(([, d]) => d)
+          .map(([id, d]) => `${d}@${list.find(p => p.id === id)!.host}`),
+      })
+      gateLeaves(r.leaves, opts.maxChanges)
+      runInjected(plan)
       return {
+        plan,
         dryRun: opts.dryRun,
         released: list.map(p => ({
           id: p.id,
@@ -490,6 +510,7 @@ export class SimPortService implements PortService {
     const ctl = this.store.controllerPort(port.id)
     return {
       port: view(port),
+      overlayRecord: 'store',
       network: net
         ? {
             name: net.name,
@@ -736,6 +757,75 @@ export class SimPortService implements PortService {
       }
     }
     return out
+  }
+}
+
+/**
+ * The sim's plan of a host change or release, from what the simulated agents and controller did
+ * inside the operation's transaction: the store change, the agent's wiring, the controller's
+ * record, each leaf push, the state record. Every step's undo is the transaction's rollback, so a
+ * failure at any step (the FABRICCTL_FAIL_STEP hook included) leaves the store as before.
+ */
+function simPlan(
+  operation: PortPlan['operation'],
+  subject: string,
+  what: {store: string; hosts: string[]; leaves: string[]; removed?: string[]},
+): PortPlan {
+  const undo = 'rolled back with the transaction'
+  const steps: PlanStep[] = [
+    {id: 'store', kind: 'store', action: what.store, undo},
+    ...(what.removed ?? []).map((d): PlanStep => ({
+      id: `host-unwire:${d}`,
+      kind: 'host',
+      action: `remove ${d} from br-int`,
+      undo,
+    })),
+    ...what.hosts.map((h): PlanStep => ({
+      id: `host-wire:${h}`,
+      kind: 'host',
+      action: `OVS agent on ${h} wires the device on br-int`,
+      undo,
+    })),
+    {id: 'controller', kind: 'controller', action: "the controller records the port's host", undo},
+    ...what.leaves.map((l): PlanStep => ({
+      id: `leaf:${l}`,
+      kind: 'leaf',
+      action: `push ${l} to its desired state`,
+      undo,
+    })),
+    {id: 'record', kind: 'record', action: 'record the underlay and overlay planes', undo},
+  ]
+  return planDoc(operation, subject, steps, what.leaves)
+}
+
+/** Inside the transaction, after the simulated controller's pushes: a push beyond --max-changes refuses the whole operation (rolled back: nothing applied). */
+function gateLeaves(leaves: LeafTouch[], max: number | undefined): void {
+  if (max === undefined) return
+  for (const l of leaves) {
+    const n = l.result?.changes.length ?? 0
+    if (n > max) throw leafGateError(l.leaf, n, max, false)
+  }
+}
+
+/** Inside the transaction: fail at the step the hook names; the rollback undoes the steps before it. */
+function runInjected(plan: PortPlan): void {
+  for (const [k, st] of plan.steps.entries()) {
+    if (!injected('FABRICCTL_FAIL_STEP', plan.operation, st.id)) continue
+    const e = injectedFailure('step', plan.operation, st.id)
+    const before = plan.steps.slice(0, k).map(x => ({id: x.id, action: x.action}))
+    throw new FabricError({
+      code: e.code,
+      message: `${plan.operation} ${plan.subject} failed at step ${st.id}: ${e.message}${before.length ? ` The ${before.length} applied step${before.length === 1 ? ' was' : 's were'} undone (transaction rolled back): nothing changed.` : ' Nothing had been applied.'}`,
+      value: plan.subject,
+      hint: e.hint,
+      details: {
+        applied: before,
+        compensated: [...before].reverse(),
+        failed: {id: st.id, action: st.action, error: e.message, code: e.code},
+        leftChanged: [],
+      },
+      exitCode: EXIT.CHECK_FAILED,
+    })
   }
 }
 

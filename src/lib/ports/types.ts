@@ -1,4 +1,5 @@
 import type {PlaneState, Port} from '../model/types.js'
+import type {PortPlan} from './plan.js'
 
 /**
  * The port service: allocate, bind, migrate, release, show, list, labels and IPAM, the same
@@ -8,14 +9,20 @@ import type {PlaneState, Port} from '../model/types.js'
 export interface PortService {
   readonly backend: 'sim' | 'live'
   allocate(req: AllocateRequest): Promise<AllocateResult>
-  bind(ref: string, host: string, opts: {dryRun: boolean}): Promise<BindResultDoc>
-  migrate(ref: string, toHost: string, opts: {dryRun: boolean}): Promise<MigrateResult>
-  release(refs: readonly string[], opts: {dryRun: boolean}): Promise<ReleaseResult>
+  bind(ref: string, host: string, opts: ChangeOptions): Promise<BindResultDoc>
+  migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult>
+  release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult>
   show(ref: string): Promise<PortDetail>
   list(filter: PortListFilter): Promise<PortPage>
   label(action: 'add' | 'remove', network: string, label: string, opts: {dryRun: boolean}): Promise<LabelChange>
   usage(by: 'network' | 'label'): Promise<UsageRow[]>
   check(): Promise<IpamCheckResult>
+}
+
+/** Options of a port change: a dry run prints the plan; `maxChanges` gates each leaf push as `leaf push --max-changes` does. */
+export interface ChangeOptions {
+  dryRun: boolean
+  maxChanges?: number
 }
 
 /** A port as the port commands print it: the model plus its `UNDERLAY_OVERLAY` state. */
@@ -36,6 +43,8 @@ export interface AllocateRequest {
   ip?: string
   failIfExists: boolean
   dryRun: boolean
+  /** The leaf gate (`--max-changes`) for allocate --host. */
+  maxChanges?: number
   /** An interrupt (SIGINT/SIGTERM): live batches stop posting and undo what they created (the batch stays all-or-nothing). */
   shouldStop?: () => boolean
 }
@@ -79,6 +88,8 @@ export interface LeafTouchDoc {
 }
 
 export interface AllocateResult {
+  /** The ordered steps (each with its undo): what --dry-run prints and what the real run executed. */
+  plan?: PortPlan
   dryRun: boolean
   policy: string
   candidates: NetworkUsage[]
@@ -89,6 +100,8 @@ export interface AllocateResult {
 }
 
 export interface BindResultDoc {
+  /** The ordered steps (each with its undo): what --dry-run prints and what the real run executed. */
+  plan?: PortPlan
   dryRun: boolean
   port: PortView
   before: {host: string | null; state: string}
@@ -107,6 +120,8 @@ export interface MigrateSide {
 }
 
 export interface MigrateResult {
+  /** The ordered steps (each with its undo): what --dry-run prints and what the real run executed. */
+  plan?: PortPlan
   dryRun: boolean
   changed: boolean
   port: PortView
@@ -117,6 +132,8 @@ export interface MigrateResult {
 }
 
 export interface ReleaseResult {
+  /** The ordered steps (each with its undo): what --dry-run prints and what the real run executed. */
+  plan?: PortPlan
   dryRun: boolean
   released: {id: string; name: string; ip: string; network: string; host: string | null; device: string | null}[]
   leaves: LeafTouchDoc[]
@@ -124,6 +141,8 @@ export interface ReleaseResult {
 
 export interface PortDetail {
   port: PortView
+  /** Where the overlay plane is recorded (and so where `state` reads it from). */
+  overlayRecord: 'store' | 'data_plane_status' | 'port-tag' | 'none'
   network: {
     name: string
     id: string

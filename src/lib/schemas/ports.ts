@@ -29,27 +29,37 @@ const allocatedPort = z.object({
 const migrateSide = z.object({host: z.string().nullable(), ip: z.string(), mac: z.string(), state, device: z.string().nullable()})
 
 const common = {context: z.string(), backend: z.enum(['sim', 'live'])}
+const planStep = z.object({
+  id: z.string().describe('stable step id (the failure-injection hook names it)'),
+  kind: z.enum(['neutron', 'store', 'host', 'controller', 'leaf', 'record']),
+  action: z.string(), undo: z.string().nullable().describe('what undoes the step; null when nothing needs undoing'),
+})
+const plan = z.object({
+  operation: z.enum(['bind', 'migrate', 'release', 'allocate']), subject: z.string(), steps: z.array(planStep),
+  leaves: z.array(z.string()).describe('the leaves the operation pushes'),
+}).optional().describe('the ordered steps: what --dry-run prints is what the real run executes')
+const overlayRecord = z.enum(['store', 'data_plane_status', 'port-tag', 'none']).describe('where the overlay plane is recorded: the sim store, Neutron data_plane_status, a fabricctl-overlay port tag (no data_plane_status), or nowhere')
 
 export const portSchemas = {
   PortAllocation: doc('PortAllocation', {
     ...common, dryRun: z.boolean(), policy: z.string(), candidates: z.array(networkUsage), ports: z.array(allocatedPort),
     created: z.number().int(), existing: z.number().int(), leaves: z.array(leafTouch),
-    interrupted,
+    interrupted, plan,
   }),
   PortBinding: doc('PortBinding', {
     ...common, dryRun: z.boolean(), port: portView, before: z.object({host: z.string().nullable(), state}), host: z.string(), device: z.string().nullable(),
-    leaves: z.array(leafTouch), reasons: z.array(z.string()),
+    leaves: z.array(leafTouch), reasons: z.array(z.string()), plan,
   }),
   PortMigration: doc('PortMigration', {
-    ...common, dryRun: z.boolean(), changed: z.boolean(), port: portView, before: migrateSide, after: migrateSide, leaves: z.array(leafTouch), reasons: z.array(z.string()),
+    ...common, dryRun: z.boolean(), changed: z.boolean(), port: portView, before: migrateSide, after: migrateSide, leaves: z.array(leafTouch), reasons: z.array(z.string()), plan,
   }),
   PortRelease: doc('PortRelease', {
     ...common, dryRun: z.boolean(),
     released: z.array(z.object({id: z.string(), name: z.string(), ip: z.string(), network: z.string(), host: z.string().nullable(), device: z.string().nullable()})),
-    leaves: z.array(leafTouch),
+    leaves: z.array(leafTouch), plan,
   }),
   PortDetail: doc('PortDetail', {
-    ...common, port: portView,
+    ...common, port: portView, overlayRecord,
     network: z.object({name: z.string(), id: z.string(), az: z.string(), cidr: z.string(), gateway: z.string(), vlan: z.number().int(), l2Vni: z.number().int().nullable(), labels: z.array(z.string())}).nullable(),
     evidence: z.object({
       device: z.object({host: z.string(), device: z.string(), localVlan: z.number().int(), ofport: z.number().int()}).nullable(),

@@ -3,22 +3,24 @@ import type {OpenFabric} from '../../fabric.js'
 import {liveFaults} from './faults.js'
 import {LIVE_INFO} from './info.js'
 import {liveInventory} from './inventory.js'
+import {LiveIpam} from './ipam.js'
 import {liveStates} from './states.js'
 
 /** The live fabric: Neutron over HTTP, hosts and leaves over SSH (clients opened on first use). */
 export function liveFabric(context: LiveContext): OpenFabric {
   const inventory = liveInventory(context)
-  return {
+  const fabric: OpenFabric = {
     context,
     info: LIVE_INFO,
     inventory,
     states: liveStates(context),
     ...(liveFaults ? {faults: liveFaults} : {}),
-    // seam: ipam (i12)
+    ipam: new LiveIpam(context, () => fabric),
     // seam: hostProbe (i11e)
     // seam: leafDrivers (i13)
     backend: 'live',
     reader: inventory,
     close: () => {},
   }
+  return fabric
 }

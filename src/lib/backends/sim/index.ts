@@ -3,6 +3,7 @@ import type {OpenFabric} from '../../fabric.js'
 import type {FabricStore} from '../../store/fabric-store.js'
 import {simFaults} from './faults.js'
 import {SIM_INFO} from './info.js'
+import {SimIpam} from './ipam.js'
 import {simInventory} from './inventory.js'
 import {simStates} from './states.js'
 
@@ -16,7 +17,7 @@ export function simFabric(context: ContextConfig, store: FabricStore): OpenFabri
     states: simStates(store),
     faults: simFaults(store),
     maxConcurrency: 1,
-    // seam: ipam (i12)
+    ipam: new SimIpam(store),
     // seam: hostProbe (i11e)
     // seam: leafDrivers (i13)
     backend: 'sim',

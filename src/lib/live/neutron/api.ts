@@ -33,6 +33,10 @@ export interface NPort {
   updated_at?: string
   /** The data_plane_status extension: where fabricctl records the overlay plane (ACTIVE | DOWN | null). */
   data_plane_status?: string | null
+  /** standard-attr-tag: where fabricctl records the overlay when data_plane_status is missing. */
+  tags?: string[]
+  /** standard-attr-revisions: bumped on every change; `If-Match: revision_number=N` (revision-if-match) makes a PUT conditional. */
+  revision_number?: number
 }
 export interface NAvailability {
   network_id: string
@@ -47,8 +51,14 @@ const q = (params: [string, string][]) =>
 export class NeutronApi {
   constructor(readonly ctx: LiveContext) {}
 
-  req<T>(method: string, path: string, body?: unknown, opts?: NeutronCallOptions): Promise<T> {
-    return neutronRequest<T>(this.ctx, method, path, body, {}, opts)
+  req<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: NeutronCallOptions,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    return neutronRequest<T>(this.ctx, method, path, body, headers, opts)
   }
 
   async networks(filter: {tags?: string; ids?: string[]} = {}): Promise<NNetwork[]> {
