@@ -49,8 +49,14 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   let options: Parameters<typeof core.run>[1] = import.meta.url
   if (ownCommand(args, new Set(pjson.fabricctlCommands ?? []))) {
     const root = fileURLToPath(new URL('.', import.meta.url))
-    // The package.json oclif would read, minus the core plugins (see ownCommand).
-    options = await core.Config.load({root, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}} as never})
+    // The package.json oclif would read, minus the core plugins (see ownCommand). No user or dev plugins either:
+    // fabricctl ships no plugin installer, so the data dir's package.json oclif would look for cannot exist.
+    options = await core.Config.load({
+      root,
+      pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}} as never,
+      userPlugins: false,
+      devPlugins: false,
+    })
   }
   // As bin/run.js does for dist/: errors that escape oclif are printed the fabricctl way (cli/entry.ts).
   await core
