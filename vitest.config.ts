@@ -16,7 +16,19 @@ export default defineConfig({
     reporters: ['default', './test/helpers/skip-summary-reporter.ts'],
     projects: [
       // The fast loop (`npm run test:unit`): commands run in-process (test/helpers/cli.ts), small fabrics.
-      {extends: true, test: {name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/live/**', 'test/scale/**']}},
+      // isolate: false — one worker process runs many files, so the oclif Config, the dist/ module graph, the
+      // native store module and the fabric builder's generated fabric are loaded once per worker, not once per file
+      // (about half the tier's CPU). Two workers even on 2 cores: much of the tier waits on child processes.
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/live/**', 'test/scale/**'],
+          isolate: false,
+          maxWorkers: 2,
+        },
+      },
       // Several processes at once, the seed-profile fabric (43,600 ports) and 100K-port paging: big by
       // nature, so a longer bound per test (a loaded 2-core machine runs 8 processes at a fraction of their speed).
       {extends: true, test: {name: 'scale', include: ['test/scale/**/*.test.ts'], testTimeout: 300_000}},

@@ -59,6 +59,36 @@ describe('bundled build', () => {
     expect(chunks).not.toMatch(/function Database\(filenameGiven/) // better-sqlite3's own source is not inlined
   })
 
+  it("skips oclif's core plugins only for fabricctl's own commands without --help, and drops oclif's engine check", async () => {
+    const pjson = JSON.parse(fs.readFileSync(path.join(OUT, 'package.json'), 'utf8'))
+    const rootManifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8'))
+    expect(pjson.fabricctlCommands).toEqual(Object.keys(rootManifest.commands).sort())
+    expect(pjson.oclif.plugins).toEqual(['@oclif/plugin-help', '@oclif/plugin-autocomplete'])
+    const {ownCommand} = await import(pathToFileURL(path.join(ROOT, 'dist', 'bundle-main.js')).href)
+    const ids = new Set(['host:list', 'sim:fault:list', 'port:allocate'])
+    const cases: [string[], boolean][] = [
+      [['host', 'list', '--json'], true],
+      [['sim', 'fault', 'list', '--json', '--context', 'sim'], true],
+      [['port', 'allocate', 'extra-arg'], true], // oclif reports the extra argument itself
+      [['host', 'list', '--help'], false],
+      [['host', 'list', '-h'], false],
+      [['help', 'host', 'list'], false],
+      [['autocomplete', 'bash'], false],
+      [['hots', 'list'], false], // unknown: the did-you-mean path loads everything
+      [['host'], false], // a topic: its help
+      [['sim', 'fault'], false],
+      [[], false],
+    ]
+    for (const [argv, want] of cases) expect([argv, ownCommand(argv, ids)]).toEqual([argv, want])
+    // The check (which reads this env var) is in oclif's source, and gone from every chunk of the bundle.
+    const oclifIndex = fs.readFileSync(path.join(ROOT, 'node_modules', '@oclif', 'core', 'lib', 'index.js'), 'utf8')
+    expect(oclifIndex).toMatch(/^checkNodeVersion\(\);$/m)
+    const withCheck = fs
+      .readdirSync(path.join(OUT, 'chunks'))
+      .filter(f => fs.readFileSync(path.join(OUT, 'chunks', f), 'utf8').includes('OCLIF_DISABLE_ENGINE_WARNING'))
+    expect(withCheck).toEqual([])
+  })
+
   it('prints the version and help without importing a command', async () => {
     const v = await runBundled(['--version'])
     expect(v.exitCode).toBe(0)
@@ -73,6 +103,11 @@ describe('bundled build', () => {
     expect(h.exitCode).toBe(0)
     expect(h.stdout).toMatch(/Allocate ports/)
     expect(h.stdout).toMatch(/EXIT CODES/) // the project's help class, loaded from the bundle
+    // The root help still lists the core plugins' commands (they are loaded on every help path).
+    const root = await runBundled(['--help'])
+    expect(root.exitCode).toBe(0)
+    expect(root.stdout).toMatch(/^ {2}autocomplete\b/m)
+    expect(root.stdout).toMatch(/^ {2}help\b/m)
   })
 
   it('runs store commands (better-sqlite3 external) and finds data/ (audit catalogue)', async () => {

@@ -4,9 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-// Real processes: each run starts with no secrets registered and no store handle held open (a tmpfs
-// must unmount), as a user's command does.
-import {makeHome, runCliProcess as runCli, type TestHome} from './helpers/cli.js'
+// The tmpfs tests run real processes: each starts with no store handle held open (the tmpfs must unmount), as
+// a user's command does. `context use` only edits a file: in-process.
+import {makeHome, runCli as runInProcess, runCliProcess as runCli, type TestHome} from './helpers/cli.js'
 
 let home: TestHome
 beforeEach(() => {
@@ -33,20 +33,20 @@ describe('context use', () => {
     ].join('\n')
     fs.writeFileSync(real, text, {mode: 0o640})
     fs.symlinkSync(real, path.join(home.dir, 'config.yaml'))
-    const r = await runCli(['context', 'use', 'lab', '--json'], {home})
+    const r = await runInProcess(['context', 'use', 'lab', '--json'], {home})
     expect(r.exitCode, r.stderr).toBe(0)
     expect(fs.lstatSync(path.join(home.dir, 'config.yaml')).isSymbolicLink()).toBe(true)
     const after = fs.readFileSync(real, 'utf8')
     expect(after).toBe(text.replace('current-context: sim   # the default', 'current-context: lab   # the default'))
     expect(fs.statSync(real).mode & 0o777).toBe(0o640)
     expect(fs.readdirSync(realDir)).toEqual(['config.yaml'])
-    expect((await runCli(['context', 'list', '--json'], {home})).json.current).toBe('lab')
+    expect((await runInProcess(['context', 'list', '--json'], {home})).json.current).toBe('lab')
   })
 
   it('adds current-context to a file without one, keeping its comments and writing no defaults', async () => {
     const file = path.join(home.dir, 'config.yaml')
     fs.writeFileSync(file, '# team fabrics\ncontexts:\n  - name: lab # ours\n    backend: sim\n')
-    const r = await runCli(['context', 'use', 'lab'], {home})
+    const r = await runInProcess(['context', 'use', 'lab'], {home})
     expect(r.exitCode, r.stderr).toBe(0)
     const after = fs.readFileSync(file, 'utf8')
     expect(after).toContain('# team fabrics')

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {Console} from 'node:console'
+import {createRequire} from 'node:module'
 import {Readable} from 'node:stream'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import {execa} from 'execa'
@@ -30,6 +31,21 @@ export interface RunOptions {
   /** Text on the command's stdin (otherwise stdin is empty, as with `</dev/null`). */
   input?: string
   timeoutMs?: number
+  /**
+   * In-process only: called just before the command runs, inside the runner's queue (e.g. to reset the
+   * process-wide state a fresh process would start without; see `importDist`).
+   */
+  beforeRun?: () => unknown
+}
+
+/**
+ * Import a built dist/ module (path relative to dist/, e.g. 'lib/cli/redact.js') as the same module instance the
+ * in-process commands use: oclif loads commands with Node's own `import()`, while an `import()` written in a test
+ * file goes through vitest's module runner and would give a second, unrelated copy of the module's state.
+ */
+export function importDist<T = any>(rel: string): T {
+  // Node's own loader (require of an ES module, Node >= 20.19): it shares the ES module cache with import().
+  return createRequire(import.meta.url)(path.join(ROOT, 'dist', rel)) as T
 }
 
 export function makeHome(prefix = 'fabricctl-test-'): TestHome {
@@ -175,6 +191,7 @@ async function runInProcess(o: Oclif, args: string[], opts: RunOptions): Promise
   let exitCode: number | undefined
   let timer: NodeJS.Timeout | undefined
   try {
+    await opts.beforeRun?.()
     for (const [k, v] of Object.entries({...opts.home?.env, ...opts.env})) process.env[k] = v
     process.argv = [process.execPath, BIN, ...args]
     process.exitCode = undefined
