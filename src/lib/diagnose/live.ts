@@ -1,5 +1,6 @@
 import {notFound, usageError} from '../cli/errors.js'
 import type {LiveContext} from '../context/schema.js'
+import {ovsdbMap, ovsdbScalar, parseOvsdbList} from '../backends/live/parse/ovsdb.js'
 import {neutronRequest} from '../live/neutron/http.js'
 import {usableCount} from '../model/addressing.js'
 import type {LeafConfig, Nic, Topology} from '../model/types.js'
@@ -68,14 +69,6 @@ interface HostRead {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const v4Of = (p: NPort) => p.fixed_ips?.find(f => /^\d+\.\d+\.\d+\.\d+$/.test(f.ip_address))?.ip_address ?? ''
 
-/** OVS's JSON: ["map", [[k, v]...]] / ["set", [...]] / scalar. */
-function ovsMap(v: unknown): Record<string, string> {
-  return Array.isArray(v) && v[0] === 'map' ? Object.fromEntries(v[1] as [string, string][]) : {}
-}
-function ovsScalar(v: unknown): number | null {
-  return typeof v === 'number' ? v : null
-}
-
 function sections(out: string): Map<string, string> {
   const m = new Map<string, string>()
   const marks = [...out.matchAll(/^@@([a-z-]+)@@$/gm)]
@@ -101,21 +94,23 @@ export function parseHostRead(stdout: string): HostRead {
   const devices: HostRead['devices'] = new Map()
   let ovsdbOk = true
   try {
-    const iface = JSON.parse(s.get('iface') ?? '') as {data: unknown[][]}
-    const port = JSON.parse(s.get('port') ?? '') as {data: unknown[][]}
-    const tags = new Map(port.data.map(r => [r[0] as string, ovsScalar(r[1])]))
+    const iface = parseOvsdbList(s.get('iface') ?? '')
+    const port = parseOvsdbList(s.get('port') ?? '')
+    const tags = new Map(port.map(r => [String(r.name), ovsdbScalar(r.tag)]))
     const brInt = new Set(
       (s.get('brint') ?? '')
         .split('\n')
         .map(x => x.trim())
         .filter(Boolean),
     )
-    for (const r of iface.data) {
-      const name = r[0] as string
+    for (const r of iface) {
+      const name = String(r.name)
+      const ofport = ovsdbScalar(r.ofport)
+      const tag = tags.get(name)
       devices.set(name, {
-        portId: ovsMap(r[1])['iface-id'] ?? null,
-        ofport: ovsScalar(r[2]),
-        tag: tags.get(name) ?? null,
+        portId: ovsdbMap(r.external_ids)['iface-id'] ?? null,
+        ofport: typeof ofport === 'number' ? ofport : null,
+        tag: typeof tag === 'number' ? tag : null,
         onBrInt: brInt.has(name),
       })
     }

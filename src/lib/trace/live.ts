@@ -5,6 +5,14 @@ import {ANYCAST_GATEWAY_MAC, emptyLeafConfig, type LeafConfig} from '../model/ty
 import {neutronRequest} from '../live/neutron/http.js'
 import type {SshSession, SshTarget} from '../live/ssh.js'
 import {DEFAULT_BRIDGES} from './bridges.js'
+import {
+  type BondShow,
+  type DpifPort,
+  parseBondShow,
+  parseDatapathActions,
+  parseDpifShow,
+  parseOvsdbList,
+} from '../backends/live/parse/index.js'
 import type {
   AttachmentEvidence,
   EndpointEvidence,
@@ -104,106 +112,9 @@ async function resolveLivePort(ctx: LiveContext, ref: string, which: string): Pr
 
 // --- parsing command output (exported for tests) ------------------------------------------------
 
-/** `ovs-vsctl --format=json list ...`: rows as objects; OVSDB maps/sets unwrapped. */
-export function parseOvsJson(text: string): Record<string, unknown>[] {
-  const doc = JSON.parse(text) as {data: unknown[][]; headings: string[]}
-  const value = (v: unknown): unknown => {
-    if (Array.isArray(v) && v[0] === 'map')
-      return Object.fromEntries((v[1] as [string, unknown][]).map(([k, x]) => [k, value(x)]))
-    if (Array.isArray(v) && v[0] === 'set')
-      return (v[1] as unknown[]).length === 0 ? null : (v[1] as unknown[]).map(value)
-    if (Array.isArray(v) && v[0] === 'uuid') return v[1]
-    return v
-  }
-  return doc.data.map(row => Object.fromEntries(doc.headings.map((h, i) => [h, value(row[i])])))
-}
-
-export interface DpifPort {
-  bridge: string
-  name: string
-  ofport: number | null
-  dp: number | null
-}
-
-/** `ovs-appctl dpif/show`: each bridge's ports with OpenFlow and datapath numbers. */
-export function parseDpif(text: string): DpifPort[] {
-  const out: DpifPort[] = []
-  let bridge = ''
-  for (const line of text.split('\n')) {
-    const br = /^ {2}(\S+):\s*$/.exec(line)
-    if (br) {
-      bridge = br[1]!
-      continue
-    }
-    const p = /^ {4}(\S+) (\d+|none)\/(\d+|none):/.exec(line)
-    if (p && bridge)
-      out.push({
-        bridge,
-        name: p[1]!,
-        ofport: p[2] === 'none' ? null : Number(p[2]),
-        dp: p[3] === 'none' ? null : Number(p[3]),
-      })
-  }
-  return out
-}
-
-export interface BondInfo {
-  name: string
-  mode: string
-  members: {name: string; enabled: boolean; active: boolean}[]
-}
-
-/** `ovs-appctl bond/show`. */
-export function parseBondShow(text: string): BondInfo[] {
-  const out: BondInfo[] = []
-  let cur: BondInfo | undefined
-  let member: BondInfo['members'][number] | undefined
-  for (const line of text.split('\n')) {
-    const b = /^---- (\S+) ----/.exec(line)
-    if (b) {
-      out.push((cur = {name: b[1]!, mode: '', members: []}))
-      member = undefined
-      continue
-    }
-    if (!cur) continue
-    const mode = /^bond_mode: (\S+)/.exec(line)
-    if (mode) cur.mode = mode[1]!
-    const m = /^(?:member|slave) (\S+): (enabled|disabled)/.exec(line)
-    if (m) cur.members.push((member = {name: m[1]!, enabled: m[2] === 'enabled', active: false}))
-    if (member && /^\s+active (member|slave)\s*$/.test(line)) member.active = true
-  }
-  return out
-}
-
-/** The outputs of a `Datapath actions:` line, in order, with the VLAN tag each frame leaves with. */
-export function parseDatapathActions(
-  trace: string,
-): {line: string; drop: boolean; outputs: {dp: number; vlan: number | null}[]} | null {
-  const line = /^Datapath actions: (.*)$/m.exec(trace)?.[1]?.trim()
-  if (line === undefined) return null
-  const outputs: {dp: number; vlan: number | null}[] = []
-  let vlan: number | null = null
-  // Split on commas outside parentheses.
-  const tokens: string[] = []
-  let depth = 0
-  let cur = ''
-  for (const ch of line) {
-    if (ch === '(') depth++
-    if (ch === ')') depth--
-    if (ch === ',' && depth === 0) {
-      tokens.push(cur.trim())
-      cur = ''
-    } else cur += ch
-  }
-  if (cur.trim()) tokens.push(cur.trim())
-  for (const t of tokens) {
-    const push = /^push_vlan\(vid=(\d+)/.exec(t)
-    if (push) vlan = Number(push[1])
-    else if (t === 'pop_vlan') vlan = null
-    else if (/^\d+$/.test(t)) outputs.push({dp: Number(t), vlan})
-  }
-  return {line, drop: line === 'drop' || outputs.length === 0, outputs}
-}
+// The one parser per command output lives in backends/live/parse (re-exported for the tests that import them here).
+export {parseDatapathActions, parseDpifShow as parseDpif} from '../backends/live/parse/index.js'
+export type {DpifPort} from '../backends/live/parse/index.js'
 
 export interface LeafFacts {
   evpnVnis: Set<number>
@@ -316,7 +227,7 @@ interface HostFacts {
   interfaces: Record<string, unknown>[]
   ports: Record<string, unknown>[]
   dpif: DpifPort[]
-  bonds: BondInfo[]
+  bonds: BondShow[]
   links: {ifname: string; flags?: string[]}[]
   ovsRunning: boolean
 }
@@ -331,10 +242,10 @@ async function readHost(s: SshSession): Promise<HostFacts> {
       return d
     }
   }
-  const dp = parseDpif(dpif)
+  const dp = parseDpifShow(dpif)
   return {
-    interfaces: safe(() => parseOvsJson(ifs), []),
-    ports: safe(() => parseOvsJson(ports), []),
+    interfaces: safe(() => parseOvsdbList(ifs), []),
+    ports: safe(() => parseOvsdbList(ports), []),
     dpif: dp,
     bonds: parseBondShow(bond),
     links: safe(() => JSON.parse(links) as {ifname: string; flags?: string[]}[], []),
