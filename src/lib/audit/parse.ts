@@ -77,10 +77,13 @@ export function parseBondShow(text: string): Map<string, Map<string, boolean>> {
 }
 
 /** /proc/net/bonding/<bond>: members with MII status and speed. */
-export function parseProcBonding(
-  text: string,
-): {name: string; members: {name: string; up: boolean; speedMbps: number | null}[]}[] {
-  const out: {name: string; members: {name: string; up: boolean; speedMbps: number | null}[]}[] = []
+export function parseProcBonding(text: string): {
+  name: string
+  mode: string | null
+  activeMember: string | null
+  members: {name: string; up: boolean; speedMbps: number | null}[]
+}[] {
+  const out: ReturnType<typeof parseProcBonding> = []
   for (const block of text.split(/^==> /m).filter(Boolean)) {
     const name = /^\/proc\/net\/bonding\/(\S+)/.exec(block)?.[1]
     if (!name) continue
@@ -91,7 +94,9 @@ export function parseProcBonding(
       const speed = /Speed:\s*(\d+)\s*Mbps/.exec(part)?.[1]
       members.push({name: n, up: mii === 'up', speedMbps: speed ? Number(speed) : null})
     }
-    out.push({name, members})
+    const mode = /^Bonding Mode:\s*(.+)$/m.exec(block)?.[1]?.trim() ?? null
+    const active = /^Currently Active Slave:\s*(\S+)/m.exec(block)?.[1]
+    out.push({name, mode, activeMember: active && active !== 'None' ? active : null, members})
   }
   return out
 }
