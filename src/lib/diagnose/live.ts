@@ -3,7 +3,7 @@ import type {LiveContext} from '../context/schema.js'
 import {ovsdbMap, ovsdbScalar, parseOvsdbList} from '../backends/live/parse/ovsdb.js'
 import {neutronRequest} from '../live/neutron/http.js'
 import {usableCount} from '../model/addressing.js'
-import type {LeafConfig, Nic, Topology} from '../model/types.js'
+import type {LeafConfig, Topology} from '../model/types.js'
 import {livePlanes} from './states.js'
 import type {LeafEvidence, PortEvidence} from './types.js'
 
@@ -30,6 +30,7 @@ interface NPort {
   status: string
   data_plane_status?: string | null
   'binding:host_id'?: string | null
+  'binding:vif_type'?: string | null
   fixed_ips?: {subnet_id: string; ip_address: string}[]
   device_id?: string
   device_owner?: string
@@ -130,12 +131,13 @@ export function parseHostRead(stdout: string): HostRead {
 }
 
 /** Everything read once: Neutron's lists, the hosts and leaves needed, over SSH in parallel. */
-class LiveWorld {
+export class LiveWorld {
   readonly now = new Date().toISOString()
   private readonly portNet: Map<string, string>
   private readonly hostNet: Set<string>
   private readonly byIp = new Map<string, NPort[]>()
-  private constructor(
+  /** Public for tests: a world built from recorded Neutron and host reads, without the network. */
+  constructor(
     private readonly ctx: LiveContext,
     readonly ports: NPort[],
     private readonly nets: Map<
@@ -274,21 +276,30 @@ class LiveWorld {
         heartbeatAt: a ? `${a.heartbeat_timestamp.replace(' ', 'T').replace(/Z?$/, '')}Z` : null,
       }
     }
-    const nics: Nic[] = (ih?.nics ?? []).map(n => ({
+    const nics: NonNullable<PortEvidence['host']>['nics'] = (ih?.nics ?? []).map(n => ({
       name: n.name,
       switch: n.leaf,
       interface: n.interface,
       speedMbps: n.speedMbps,
-      up: hr?.links.get(n.name) ?? true,
+      up: hr?.links.get(n.name) ?? null,
     }))
     // OVS: the device whose iface-id is this port, on br-int.
     let ovs: PortEvidence['ovs'] = null
     if (ih && hr?.readable && hr.ovsdbOk && ih.role !== 'baremetal') {
       const portNet = this.portNet
       const mine = [...hr.devices].find(([, d]) => d.portId === p.id && d.onBrInt && d.ofport !== -1)
+      // Devices that are Neutron ports (their iface-id is a port Neutron lists); the rest on br-int are unmanaged.
       const others = [...hr.devices].filter(
-        ([name, d]) => d.onBrInt && d.portId && d.portId !== p.id && name !== mine?.[0],
+        ([name, d]) => d.onBrInt && d.portId && d.portId !== p.id && name !== mine?.[0] && portNet.has(d.portId),
       )
+      const unmanaged = [...hr.devices]
+        .filter(
+          ([name, d]) =>
+            d.onBrInt && name !== mine?.[0] && (!d.portId || (d.portId !== p.id && !portNet.has(d.portId))),
+        )
+        .map(([name]) => name)
+        .filter(name => name !== 'br-int' && name !== 'int-br-bond' && !name.startsWith('patch-'))
+        .sort()
       const networkTags = [
         ...new Set(
           others.filter(([, d]) => portNet.get(d.portId!) === p.network_id && d.tag !== null).map(([, d]) => d.tag!),
@@ -300,7 +311,7 @@ class LiveWorld {
               ...new Set(
                 others
                   .filter(([, d]) => d.tag === mine[1].tag)
-                  .map(([, d]) => this.nets.get(portNet.get(d.portId!) ?? '')?.name ?? portNet.get(d.portId!) ?? '?'),
+                  .map(([, d]) => this.nets.get(portNet.get(d.portId!)!)?.name ?? portNet.get(d.portId!)!),
               ),
             ].sort()
           : []
@@ -309,6 +320,7 @@ class LiveWorld {
         elsewhere: [],
         networkTags,
         tagNetworks,
+        unmanaged,
         source: `ovs-vsctl on ${ih.name} (other hosts not searched)`,
       }
     }
@@ -350,6 +362,7 @@ class LiveWorld {
         mac: p.mac_address,
         host: hostName,
         instanceHost: instance?.host ?? null,
+        vifType: p['binding:vif_type'] ?? null,
         ...planes,
       },
       traces: [],
