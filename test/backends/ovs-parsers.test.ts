@@ -147,3 +147,17 @@ describe('ofproto/trace (recorded)', () => {
     expect(t.datapath!.outputs.map(o => o.dp)).toEqual([1])
   })
 })
+
+describe("trace's wire VLAN comes from the installed flows (recorded dump-flows)", () => {
+  it('a frame for local VLAN 1 is expected with segment VLAN 101 (the agent flow), not an assumed VLAN', async () => {
+    const {wireVlanCandidates} = await import('../../src/lib/trace/live.js')
+    const tr = vlanTranslations(parseDumpFlows(fx('dump-flows.br-int.txt')))
+    // The network's VLAN in Neutron may differ from what the flows do (here 555): the flows come first.
+    expect(wireVlanCandidates(undefined, tr, 1, 555)).toEqual([101, null, 555])
+    // Traced from the source on the same network: exactly what its flows put on the wire, nothing guessed.
+    expect(wireVlanCandidates(101, tr, 1, 555)).toEqual([101])
+    expect(wireVlanCandidates(null, tr, 1, 555)).toEqual([null])
+    // No translation flow for this local VLAN: untagged, then the network's VLAN.
+    expect(wireVlanCandidates(undefined, tr, 7, 300)).toEqual([null, 300])
+  })
+})
