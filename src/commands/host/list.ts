@@ -36,7 +36,15 @@ export default class HostList extends FabricCommand {
           {header: 'ovs', get: h => h.ovsVersion ?? 'none'},
           {header: 'kernel', get: h => h.kernel.version},
           {header: 'nics', get: h => h.nics.map(n => `${n.name}→${n.switch}:${n.interface}`).join(' ')},
-          {header: 'agent', get: h => (h.agentAlive ? 'alive' : this.style.red(`down since ${h.agentHeartbeatAt}`))},
+          {
+            header: 'agent',
+            get: h =>
+              h.agentAlive === null
+                ? 'unknown'
+                : h.agentAlive
+                  ? 'alive'
+                  : this.style.red(`down since ${h.agentHeartbeatAt ?? 'unknown'}`),
+          },
         ],
         {empty: 'No hosts match.'},
       ),

@@ -20,6 +20,8 @@ export default class HostShow extends FabricCommand {
         'List hosts with `fabricctl host list`.',
         (await fabric.reader.hosts()).map(h => h.name),
       )
+    /** A fact the backend could not read: `unknown (why)`, never a default. */
+    const unknown = (k: keyof NonNullable<typeof host.unknown>) => `unknown (${host.unknown?.[k] ?? 'not read'})`
     const instances = fabric.backend === 'sim' ? fabric.store.portsOnHost(host.name).length : null
     this.emit({kind: 'Host', schemaVersion: 1, context: fabric.context.name, host, ports: instances}, () =>
       [
@@ -29,13 +31,20 @@ export default class HostShow extends FabricCommand {
           ['role', host.role],
           ['address', host.address],
           ['ovs', host.ovsVersion ?? 'none (bare metal)'],
-          ['ovs running', host.ovsRunning],
+          ['ovs running', host.ovsRunning ?? unknown('ovsRunning')],
           ['plugging', host.plugging],
           ['bond', host.bond],
           ['kernel', host.kernel.version],
           ['bpffs mounted', host.kernel.bpffsMounted ?? 'unknown'],
           ['bpf jit', host.kernel.jitEnabled ?? 'unknown'],
-          ['agent', host.agentAlive ? 'alive' : `down, last heartbeat ${host.agentHeartbeatAt}`],
+          [
+            'agent',
+            host.agentAlive === null
+              ? unknown('agentAlive')
+              : host.agentAlive
+                ? 'alive'
+                : `down, last heartbeat ${host.agentHeartbeatAt ?? 'unknown'}`,
+          ],
           ['ports', instances],
         ]),
         '',
@@ -44,7 +53,7 @@ export default class HostShow extends FabricCommand {
           {header: 'switch', get: n => n.switch},
           {header: 'interface', get: n => n.interface},
           {header: 'speed', get: n => `${n.speedMbps / 1000}G`},
-          {header: 'link', get: n => (n.up ? 'up' : 'down')},
+          {header: 'link', get: n => (n.up === null ? unknown('nics') : n.up ? 'up' : 'down')},
         ]),
       ].join('\n'),
     )

@@ -389,7 +389,7 @@ export async function liveEvidence(
           plugging: e.invHost.plugging,
           ovsPresent: e.invHost.role !== 'baremetal',
           ovsRunning: facts.ovsRunning,
-          agentAlive: agent ? agent.alive : true,
+          agentAlive: agent ? agent.alive : null,
           agentHeartbeatAt: agent?.heartbeat_timestamp ?? null,
           bond: bond?.name ?? 'bond0',
           nics: e.invHost.nics.map(n => ({
