@@ -2,6 +2,7 @@ import type {ContextConfig, LiveContext} from './context/schema.js'
 import type {Az, Host, Network, Switch, Tenant} from './model/types.js'
 import type {HostFilter, NetworkFilter, SwitchFilter} from './store/fabric-store.js'
 import type {FabricStore} from './store/fabric-store.js'
+import type {HostProbe} from './seam/host-probe.js' // seam: hostProbe
 
 /**
  * Read access to a fabric, whichever backend serves it. Commands hold one of these and never ask
@@ -16,9 +17,12 @@ export interface FabricReader {
   networks(filter?: NetworkFilter): Promise<Network[]>
 }
 
-export type FabricHandle =
+export type FabricHandle = (
   | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: FabricReader; close(): void}
   | {backend: 'live'; context: LiveContext; reader: FabricReader; close(): void}
+) & {
+  readonly hostProbe: HostProbe // seam: hostProbe
+}
 
 export function simReader(store: FabricStore): FabricReader {
   return {
@@ -35,8 +39,23 @@ export async function openFabric(context: ContextConfig, notice: (msg: string) =
   if (context.backend === 'sim') {
     const {openSimFabric} = await import('./sim/store-file.js')
     const store = await openSimFabric(context.name, notice)
-    return {backend: 'sim', context, store, reader: simReader(store), close: () => store.close()}
+    const {simHostProbe} = await import('./backends/sim/host-probe.js') // seam: hostProbe
+    return {
+      backend: 'sim',
+      context,
+      store,
+      reader: simReader(store),
+      hostProbe: simHostProbe(store), // seam: hostProbe
+      close: () => store.close(),
+    }
   }
   const {liveReader} = await import('./live/reader.js')
-  return {backend: 'live', context, reader: liveReader(context), close: () => {}}
+  const {liveHostProbe} = await import('./backends/live/host-probe.js') // seam: hostProbe
+  return {
+    backend: 'live',
+    context,
+    reader: liveReader(context),
+    hostProbe: liveHostProbe(context), // seam: hostProbe
+    close: () => {},
+  }
 }
