@@ -40,7 +40,7 @@ const hints = {
   name: 'h1',
   az: 'az1',
   address: '127.0.0.1',
-  role: 'vm' as const,
+  role: 'hypervisor' as const,
   cabling: [
     {nic: 'eth0', switch: 'leaf-a', interface: 'swp1'},
     {nic: 'eth1', switch: 'leaf-b', interface: 'swp1'},
