@@ -191,6 +191,8 @@ describe('parsers (real output)', () => {
     expect(proc).toEqual([
       {
         name: 'bond0',
+        mode: 'active-backup',
+        activeMember: null,
         members: [
           {name: 'eth0', up: true, speedMbps: 25000},
           {name: 'eth1', up: false, speedMbps: null},

@@ -30,6 +30,7 @@ const live = () => {
     context,
     reader: {} as never,
     ipam: new LiveIpam(context, () => fabric),
+    hostProbe: undefined as never, // not used by the port paths
     close() {},
   }
   return new LivePortService(fabric)

@@ -181,6 +181,7 @@ function liveFabric(name: string): FabricHandle {
     context,
     reader: {} as never,
     ipam: new LiveIpam(context, () => fabric),
+    hostProbe: undefined as never, // not used by the port paths
     close() {},
   }
   return fabric

@@ -512,7 +512,8 @@ describe('evidence the simulated faults cannot produce (pure computation)', () =
 
 describe('live evidence parsers (on output recorded from the lab hosts and leaves)', () => {
   it('ofproto/trace datapath actions, dpif/show and bond/show', async () => {
-    const {parseBondShow, parseDatapathActions, parseDpif} = await import('../src/lib/trace/live.js')
+    const {parseDatapathActions, parseDpif} = await import('../src/lib/trace/live.js')
+    const {parseBondShow} = await import('../src/lib/backends/live/parse/index.js')
     const acts = parseDatapathActions(
       'Final flow: unchanged\nMegaflow: recirc_id=0,eth,ip,in_port=2\nDatapath actions: 2,1,push_vlan(vid=1,pcp=0),4,pop_vlan,6\n',
     )
@@ -550,9 +551,12 @@ describe('live evidence parsers (on output recorded from the lab hosts and leave
       {
         name: 'bond0',
         mode: 'active-backup',
+        lacpStatus: null,
+        lacpFallbackAb: null,
+        activeMember: 'eth1',
         members: [
-          {name: 'eth0', enabled: true, active: false},
-          {name: 'eth1', enabled: true, active: true},
+          {name: 'eth0', enabled: true, active: false, mayEnable: true},
+          {name: 'eth1', enabled: true, active: true, mayEnable: true},
         ],
       },
     ])

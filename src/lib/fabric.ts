@@ -3,6 +3,7 @@ import type {Faults} from './seam/faults.js'
 import type {Inventory} from './seam/inventory.js'
 import type {StateRecorder} from './seam/states.js'
 import type {FabricStore} from './store/fabric-store.js'
+import type {HostProbe} from './seam/host-probe.js'
 import type {Ipam} from './seam/ipam.js'
 
 /**
@@ -36,7 +37,8 @@ export interface Fabric {
   readonly maxConcurrency?: number
   /** IPAM: find ports, atomic batch create, bind, unbind, delete, tag; the server's extensions. */
   readonly ipam: Ipam
-  // seam: hostProbe (i11e) — HostFacts per host, gathered once per host per command
+  /** Host facts, gathered once per host per command (one SSH session and one batched script live). */
+  readonly hostProbe: HostProbe
   // seam: leafDrivers (i13) — open(leaf) -> driver, used by leaf, diagnose and trace
   close(): void
 }
@@ -50,8 +52,8 @@ export type FabricReader = Inventory
  * every owner has moved; new code takes a `Fabric`.
  */
 export type FabricHandle =
-  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: Inventory; ipam: Ipam; close(): void}
-  | {backend: 'live'; context: LiveContext; reader: Inventory; ipam: Ipam; close(): void}
+  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: Inventory; ipam: Ipam; hostProbe: HostProbe; close(): void}
+  | {backend: 'live'; context: LiveContext; reader: Inventory; ipam: Ipam; hostProbe: HostProbe; close(): void}
 
 /** What `openFabric` returns: the seam plus the deprecated handle fields. */
 export type OpenFabric = Fabric & FabricHandle

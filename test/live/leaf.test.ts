@@ -13,6 +13,7 @@ import {LeafDriverError} from '../../src/lib/leaf/driver.js'
 import type {FrrRaw} from '../../src/lib/leaf/frr/driver.js'
 import {configurePortLeaves} from '../../src/lib/leaf/overlay.js'
 import {liveLeafService} from '../../src/lib/leaf/service-live.js'
+import {liveHostProbe} from '../../src/lib/backends/live/host-probe.js'
 import {liveReader} from '../../src/lib/live/reader.js'
 import {runCli} from '../helpers/cli.js'
 import {assertMatchesSchema} from '../helpers/schema.js'
@@ -180,7 +181,7 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
     // the port bind path: push the port's leaves and record the overlay state on the Neutron port
     const out = await configurePortLeaves(
-      {backend: 'live', context: ctx, reader: liveReader(ctx), ipam: undefined as never, close() {}}, // ipam: not used by the leaf path
+      {backend: 'live', context: ctx, reader: liveReader(ctx), ipam: undefined as never, hostProbe: liveHostProbe(ctx), close() {}}, // ipam, hostProbe: not used by the leaf path
       {portId, host: 'lab-h9'},
     )
     expect(out.overlay).toBe('ACTIVE')

@@ -1,10 +1,10 @@
 import zlib from 'node:zlib'
 
 import type {HostRole} from '../model/types.js'
+import {parseBondShow, parseLacpShow, type BondShow, type LacpShow} from '../backends/live/parse/index.js'
 import {deriveInstances} from './hops.js'
 import {
   bpffsMounted,
-  parseBondShow,
   parseBpftoolProbe,
   parseIpLink,
   parseIptablesSave,
@@ -13,7 +13,7 @@ import {
   parseProcBonding,
   parseSpeeds,
 } from './parse.js'
-import type {EvidenceSource, HostEvidence, LinkInfo, NicEvidence} from './types.js'
+import type {BondEvidence, EvidenceSource, HostEvidence, LinkInfo, NicEvidence} from './types.js'
 
 export interface ProbeResult {
   stdout: string
@@ -52,6 +52,7 @@ export const PROBES = {
   ovsPorts: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,interfaces,bond_mode list Port',
   ovsInterfaces: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,type,ofport,error,options list Interface',
   ovsBond: 'ovs-appctl --timeout=5 bond/show',
+  ovsLacp: 'ovs-appctl --timeout=5 lacp/show',
   links: 'ip -j -d link show',
   iptables: 'iptables-save',
   speeds:
@@ -138,9 +139,12 @@ export async function collectEvidence(
       probeErrors.push({probe: 'ovsTables', message: `unparseable ovs-vsctl JSON: ${(error as Error).message}`})
     }
   }
-  const bondStates = parseBondShow(ok('ovsBond') ?? '')
+  const bondShow = ok('ovsBond') === null ? null : parseBondShow(ok('ovsBond')!)
+  const lacpShow = ok('ovsLacp') === null ? null : parseLacpShow(ok('ovsLacp')!)
   if (tables)
-    for (const b of tables.bonds) for (const m of b.members) m.enabled = bondStates.get(b.name)?.get(m.name) ?? null
+    for (const b of tables.bonds)
+      for (const m of b.members)
+        m.enabled = bondShow?.find(x => x.name === b.name)?.members.find(x => x.name === m.name)?.enabled ?? null
 
   // --- links, iptables --------------------------------------------------------------------
   let links: LinkInfo[] | null = null
@@ -157,10 +161,31 @@ export async function collectEvidence(
   // --- bond and NICs ----------------------------------------------------------------------
   const ovsBond = tables?.bonds.find(b => b.bridge === 'br-bond') ?? tables?.bonds[0]
   const linuxBond = linuxBonds[0]
-  const bond = ovsBond
-    ? {name: ovsBond.name, kind: 'ovs' as const, members: ovsBond.members.map(m => m.name)}
+  const bond: BondEvidence | null = ovsBond
+    ? ovsBondEvidence(
+        ovsBond.name,
+        ovsBond.members.map(m => m.name),
+        bondShow,
+        lacpShow,
+        why(results.get('ovsBond')),
+        why(results.get('ovsLacp')),
+      )
     : linuxBond
-      ? {name: linuxBond.name, kind: 'linux' as const, members: linuxBond.members.map(m => m.name)}
+      ? {
+          name: linuxBond.name,
+          kind: 'linux' as const,
+          members: linuxBond.members.map(m => m.name),
+          mode: linuxBond.mode,
+          lacp: null,
+          lacpFallbackAb: null,
+          lacpDefaulted: null,
+          activeMember: linuxBond.activeMember,
+          unknown: {
+            ...(linuxBond.mode ? {} : {mode: '/proc/net/bonding names no mode'}),
+            lacp: 'LACP of a Linux bond is not read',
+            ...(linuxBond.activeMember ? {} : {activeMember: '/proc/net/bonding names no active member'}),
+          },
+        }
       : null
   const linkBy = new Map((links ?? []).map(l => [l.name, l]))
   const nics: NicEvidence[] | null = bond
@@ -183,7 +208,11 @@ export async function collectEvidence(
       : null
 
   // --- instances --------------------------------------------------------------------------
-  const active = nics?.find(n => n.up) ?? nics?.[0]
+  // The path of an instance leaves through the member the bond names as active (not the first one that is up).
+  const active =
+    (bond?.activeMember ? nics?.find(n => n.name === bond.activeMember) : undefined) ??
+    nics?.find(n => n.up) ??
+    nics?.[0]
   const instances = tables
     ? deriveInstances(tables.interfaces, links, rules, {
         bond: bond?.name,
@@ -285,5 +314,38 @@ function kernelConfig(r: ProbeResult | undefined): {
     }
   } catch (error) {
     return {config: null, source, error: `${source}: cannot decompress: ${(error as Error).message}`}
+  }
+}
+
+/** An OVS bond's mode, LACP state and active member, from bond/show and lacp/show (null with the reason when unread). */
+export function ovsBondEvidence(
+  name: string,
+  members: string[],
+  bondShow: BondShow[] | null,
+  lacpShow: LacpShow[] | null,
+  bondWhy: string,
+  lacpWhy: string,
+): BondEvidence {
+  const b = bondShow?.find(x => x.name === name)
+  const l = lacpShow?.find(x => x.name === name)
+  const unknown: BondEvidence['unknown'] = {}
+  const noBond = bondShow === null ? `ovs-appctl bond/show failed: ${bondWhy}` : `bond/show does not list ${name}`
+  if (!b) unknown.mode = unknown.lacp = unknown.activeMember = noBond
+  const status = b?.lacpStatus
+  const lacp = status === 'off' || status === 'configured' || status === 'negotiated' ? status : null
+  if (b && lacp === null) unknown.lacp = `bond/show printed lacp_status "${status ?? ''}"`
+  if (b && !b.activeMember) unknown.activeMember = 'bond/show names no active member (every member disabled)'
+  const lacpDefaulted = lacp === 'off' ? [] : l ? l.members.filter(m => m.state !== 'current').map(m => m.name) : null
+  if (lacp !== 'off' && lacp !== null && lacpShow === null) unknown.lacp ??= `ovs-appctl lacp/show failed: ${lacpWhy}`
+  return {
+    name,
+    kind: 'ovs',
+    members,
+    mode: b?.mode || null,
+    lacp,
+    lacpFallbackAb: b?.lacpFallbackAb ?? null,
+    lacpDefaulted,
+    activeMember: b?.activeMember ?? null,
+    unknown,
   }
 }

@@ -1,29 +1,13 @@
-import type {LinkInfo, OvsBond, OvsInterface} from './types.js'
+import {parseBondShow as parseBondShowFull, parseIpLink, parseOvsdbList} from '../backends/live/parse/index.js'
+import type {OvsBond, OvsInterface} from './types.js'
 
 /**
  * Parsers of what the hosts print. Pure: text in, facts out, so they are tested against real
  * captured output and shared by the local and SSH sources.
  */
 
-type OvsdbValue = unknown
-function decodeOvsdb(v: OvsdbValue): unknown {
-  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string') {
-    const [tag, body] = v as [string, unknown]
-    if (tag === 'uuid' || tag === 'named-uuid') return body
-    if (tag === 'set') return (body as unknown[]).map(decodeOvsdb)
-    if (tag === 'map')
-      return Object.fromEntries(
-        (body as [unknown, unknown][]).map(([k, val]) => [String(decodeOvsdb(k)), decodeOvsdb(val)]),
-      )
-  }
-  return v
-}
-
-/** `ovs-vsctl -f json list TABLE` → rows keyed by column heading. */
-export function parseOvsdbList(text: string): Record<string, unknown>[] {
-  const doc = JSON.parse(text) as {headings: string[]; data: unknown[][]}
-  return doc.data.map(row => Object.fromEntries(doc.headings.map((h, i) => [h, decodeOvsdb(row[i])])))
-}
+/** `ovs-vsctl -f json list TABLE` → rows keyed by column heading (the one OVSDB decoder). */
+export {parseOvsdbList}
 
 const asList = (v: unknown): string[] =>
   Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === '' ? [] : [String(v)]
@@ -87,28 +71,19 @@ export function parseOvsTables(
   return {bridges: outBridges, interfaces, bonds}
 }
 
-/** `ovs-appctl bond/show`: member states per bond ("member X: enabled", "slave X: disabled" before 2.15). */
+/** `ovs-appctl bond/show`: member states per bond (the one bond/show parser, reduced to enabled/disabled). */
 export function parseBondShow(text: string): Map<string, Map<string, boolean>> {
-  const out = new Map<string, Map<string, boolean>>()
-  let current: Map<string, boolean> | undefined
-  for (const line of text.split('\n')) {
-    const head = /^----\s*(\S+)\s*----/.exec(line)
-    if (head) {
-      current = new Map()
-      out.set(head[1]!, current)
-      continue
-    }
-    const m = /^(?:member|slave)\s+([^:]+):\s*(enabled|disabled)/.exec(line)
-    if (m && current) current.set(m[1]!.trim(), m[2] === 'enabled')
-  }
-  return out
+  return new Map(parseBondShowFull(text).map(b => [b.name, new Map(b.members.map(m => [m.name, m.enabled]))]))
 }
 
 /** /proc/net/bonding/<bond>: members with MII status and speed. */
-export function parseProcBonding(
-  text: string,
-): {name: string; members: {name: string; up: boolean; speedMbps: number | null}[]}[] {
-  const out: {name: string; members: {name: string; up: boolean; speedMbps: number | null}[]}[] = []
+export function parseProcBonding(text: string): {
+  name: string
+  mode: string | null
+  activeMember: string | null
+  members: {name: string; up: boolean; speedMbps: number | null}[]
+}[] {
+  const out: ReturnType<typeof parseProcBonding> = []
   for (const block of text.split(/^==> /m).filter(Boolean)) {
     const name = /^\/proc\/net\/bonding\/(\S+)/.exec(block)?.[1]
     if (!name) continue
@@ -119,32 +94,15 @@ export function parseProcBonding(
       const speed = /Speed:\s*(\d+)\s*Mbps/.exec(part)?.[1]
       members.push({name: n, up: mii === 'up', speedMbps: speed ? Number(speed) : null})
     }
-    out.push({name, members})
+    const mode = /^Bonding Mode:\s*(.+)$/m.exec(block)?.[1]?.trim() ?? null
+    const active = /^Currently Active Slave:\s*(\S+)/m.exec(block)?.[1]
+    out.push({name, mode, activeMember: active && active !== 'None' ? active : null, members})
   }
   return out
 }
 
-/** `ip -j -d link show`. */
-export function parseIpLink(text: string): LinkInfo[] {
-  const rows = JSON.parse(text) as {
-    ifname: string
-    flags?: string[]
-    operstate?: string
-    master?: string
-    link?: string
-    linkinfo?: {info_kind?: string}
-  }[]
-  return rows.map(r => ({
-    name: r.ifname,
-    kind: r.linkinfo?.info_kind ?? null,
-    master: r.master ?? null,
-    peer: r.linkinfo?.info_kind === 'veth' && r.link && !/^if\d+$/.test(r.link) ? r.link : null,
-    up:
-      (r.flags ?? []).includes('UP') &&
-      (r.operstate === 'UP' || (r.operstate === 'UNKNOWN' && (r.flags ?? []).includes('LOWER_UP'))),
-    operstate: r.operstate ?? null,
-  }))
-}
+/** `ip -j -d link show` (the one ip-link parser). */
+export {parseIpLink}
 
 /** "NAME SPEED" lines from /sys/class/net/ * /speed ("-" or -1 when unreadable). */
 export function parseSpeeds(text: string): Map<string, number | null> {

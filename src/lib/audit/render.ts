@@ -104,7 +104,7 @@ export function renderAudit(
     for (const h of r.hosts) {
       out.push(
         '',
-        `${s.bold(h.host)}  ${colourVerdict(h.verdict, s)}  ${[h.az, h.address, h.facts?.ovsVersion ? `ovs ${h.facts.ovsVersion}` : null, h.facts?.kernel ? `kernel ${h.facts.kernel}` : null, `${h.elapsedMs} ms`].filter(Boolean).join('  ')}`,
+        `${s.bold(h.host)}  ${colourVerdict(h.verdict, s)}  ${[h.az, h.address, h.facts?.ovsVersion ? `ovs ${h.facts.ovsVersion}` : null, h.facts?.kernel ? `kernel ${h.facts.kernel}` : null, bondText(h), `${h.elapsedMs} ms`].filter(Boolean).join('  ')}`,
       )
       if (h.failure) {
         out.push(`  ${s.red(h.failure.code)}: ${h.failure.message}`)
@@ -122,4 +122,12 @@ export function renderAudit(
     out.push('', '(--verbose shows every finding with its evidence and remediation.)')
   }
   return out.join('\n')
+}
+
+/** "bond0 balance-tcp, LACP configured, active eth0"; unknown facts as "unknown (why)". */
+function bondText(h: HostAudit): string | null {
+  const b = h.facts?.bond
+  if (!b || (b.mode === null && b.lacp === null && b.activeMember === null && h.source === 'sim')) return null
+  const show = (v: string | null, k: 'mode' | 'lacp' | 'activeMember') => v ?? `unknown (${b.unknown[k] ?? 'not read'})`
+  return `${b.name} ${show(b.mode, 'mode')}, LACP ${show(b.lacp, 'lacp')}, active ${show(b.activeMember, 'activeMember')}`
 }

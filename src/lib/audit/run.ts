@@ -2,10 +2,9 @@ import os from 'node:os'
 
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT, type ExitCode} from '../cli/exit-codes.js'
-import {beforeUnit, pacing} from '../cli/interrupt.js'
-import type {ContextConfig, LiveContext} from '../context/schema.js'
+import type {ContextConfig} from '../context/schema.js'
 import type {FabricHandle} from '../fabric.js'
-import type {Host} from '../model/types.js'
+import type {HostProbe} from '../seam/host-probe.js'
 import type {Catalogue} from './catalogue.js'
 import {auditEvidence, failedHost} from './checks/index.js'
 import {collectEvidence, type HostHints} from './collect.js'
@@ -110,12 +109,10 @@ export async function runAudit(
       )
     source = 'local'
     hosts = [await auditLocal(target.context, opts)]
-  } else if (target.context.backend === 'sim') {
-    source = 'sim'
-    hosts = await auditSim((await target.open()) as Extract<FabricHandle, {backend: 'sim'}>, opts)
   } else {
-    source = 'ssh'
-    hosts = await auditSsh(target.context, opts)
+    const probe = (await target.open()).hostProbe
+    source = probe.source
+    hosts = await auditWithProbe(probe, opts)
   }
   return {
     source,
@@ -210,30 +207,31 @@ function selectHosts<T extends {name: string; az: string}>(all: T[], opts: Audit
   return [...new Set(opts.hosts)].map(n => byName.get(n)!)
 }
 
-async function auditSim(fabric: Extract<FabricHandle, {backend: 'sim'}>, opts: AuditOptions): Promise<HostAudit[]> {
-  const {simEvidence} = await import('./sources/sim.js')
-  const hosts: Host[] = selectHosts(fabric.store.hosts(), opts, 'List hosts with `fabricctl host list`.')
-  opts.onPlan?.(hosts.map(h => h.name))
+/** Audit the fleet hosts through the fabric's host probe (sim store or SSH): facts in, audits out, streamed as they finish. */
+async function auditWithProbe(probe: HostProbe, opts: AuditOptions): Promise<HostAudit[]> {
+  const selected = selectHosts(await probe.hosts(), opts, probe.unknownHostHint)
+  opts.onPlan?.(selected.map(h => h.name))
   const retain = opts.retainHosts?.() ?? true
-  const out: HostAudit[] = []
-  // Batches keep memory flat on large fabrics and let the live view breathe between them.
-  const pace = pacing()
-  for (let i = 0; i < hosts.length && !opts.shouldStop?.(); i += 250) {
-    const batch = hosts.slice(i, i + 250)
-    const t0 = performance.now()
-    const evidence = simEvidence(fabric.store, batch)
-    const per = (performance.now() - t0) / Math.max(1, batch.length)
-    for (const e of evidence) {
-      if (pace) await beforeUnit(e.host)
-      if (opts.shouldStop?.()) break
-      const t1 = performance.now()
-      const audit = auditEvidence(e, opts.checks, opts.catalogue, per + performance.now() - t1)
-      if (retain) out.push(audit)
+  const audits: HostAudit[] = []
+  await probe.facts(
+    selected,
+    {concurrency: opts.concurrency, timeoutMs: opts.timeoutMs, shouldStop: opts.shouldStop, onStart: opts.onStart},
+    (r, i) => {
+      const t0 = performance.now()
+      const audit =
+        'facts' in r
+          ? auditEvidence(r.facts, opts.checks, opts.catalogue, r.elapsedMs + performance.now() - t0)
+          : failedHost(
+              {name: r.host.name, az: r.host.az, address: r.host.address},
+              probe.source,
+              {code: r.failure.code, message: r.failure.message, hint: r.failure.hint ?? undefined},
+              r.elapsedMs,
+            )
+      if (retain) audits[i] = audit
       opts.onHost?.(audit)
-    }
-    if (opts.onHost) await new Promise(resolve => setImmediate(resolve))
-  }
-  return out
+    },
+  )
+  return audits.filter(Boolean)
 }
 
 async function auditLocal(context: ContextConfig, opts: AuditOptions): Promise<HostAudit> {
@@ -241,7 +239,7 @@ async function auditLocal(context: ContextConfig, opts: AuditOptions): Promise<H
   const name = os.hostname()
   opts.onPlan?.([name])
   opts.onStart?.(name)
-  const inv = context.backend === 'live' ? context.inventory.hosts.find(h => h.name === name) : undefined
+  const inv = 'inventory' in context ? context.inventory.hosts.find(h => h.name === name) : undefined
   const hints: HostHints = {
     name,
     az: inv?.az ?? null,
@@ -294,64 +292,4 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   } finally {
     clearTimeout(timer)
   }
-}
-
-async function auditSsh(ctx: LiveContext, opts: AuditOptions): Promise<HostAudit[]> {
-  const inventory = ctx.inventory.hosts
-  if (inventory.length === 0) {
-    throw usageError(
-      'INVENTORY_EMPTY',
-      `Context "${ctx.name}" has no hosts in its inventory.`,
-      ctx.name,
-      'Add inventory.hosts to the context (docs/contexts.md), or use --local to audit this machine.',
-    )
-  }
-  const selected = selectHosts(
-    inventory,
-    opts,
-    `Hosts in context "${ctx.name}": ${inventory.map(h => h.name).join(', ')}.`,
-  )
-  const [{forEachTarget}, {sshRunner}] = await Promise.all([import('../live/ssh.js'), import('./sources/ssh.js')])
-  opts.onPlan?.(selected.map(h => h.name))
-  const audits: HostAudit[] = new Array(selected.length)
-  const targets = selected.map(h => ({name: h.name, address: h.address, port: h.port}))
-  await forEachTarget(
-    ctx,
-    targets,
-    opts.concurrency,
-    async session => {
-      const h = selected.find(x => x.name === session.target.name)!
-      const hints: HostHints = {
-        name: h.name,
-        az: h.az,
-        address: h.address,
-        role: h.role,
-        cabling: h.nics.map(n => ({nic: n.name, switch: n.leaf, interface: n.interface})),
-      }
-      return collectEvidence(sshRunner(session), hints, 'ssh', `ssh ${ctx.ssh.user}@${h.address}`)
-    },
-    {
-      timeoutMs: opts.timeoutMs,
-      shouldStop: opts.shouldStop,
-      onStart: t => opts.onStart?.(t.name),
-      onResult: (r, i) => {
-        const h = selected[i]!
-        const audit = r.result
-          ? auditEvidence(r.result, opts.checks, opts.catalogue, r.elapsedMs)
-          : failedHost(
-              {name: h.name, az: h.az, address: h.address},
-              'ssh',
-              {
-                code: r.error?.code ?? 'SSH_UNREACHABLE',
-                message: r.error?.message ?? 'unknown failure',
-                hint: r.error?.hint,
-              },
-              r.elapsedMs,
-            )
-        audits[i] = audit
-        opts.onHost?.(audit)
-      },
-    },
-  )
-  return audits.filter(Boolean)
 }

@@ -128,8 +128,31 @@ export interface HostEvidence {
       error: string | null
     } | null
   }
-  bond: {name: string; kind: 'ovs' | 'linux'; members: string[]} | null
+  bond: BondEvidence | null
   nics: NicEvidence[] | null
+}
+
+/**
+ * The host's uplink bond. For an OVS bond, mode, LACP and the active member come from
+ * `ovs-appctl bond/show` and `lacp/show`; each is null when it could not be read (with the reason
+ * in `unknown`), never assumed.
+ */
+export interface BondEvidence {
+  name: string
+  kind: 'ovs' | 'linux'
+  members: string[]
+  /** active-backup | balance-slb | balance-tcp (OVS); the Linux bonding mode (/proc/net/bonding). */
+  mode: string | null
+  /** off | configured (LACP on, never negotiated with a partner) | negotiated. */
+  lacp: 'off' | 'configured' | 'negotiated' | null
+  /** other_config:lacp-fallback-ab: with LACP not negotiated, the bond runs as active-backup. */
+  lacpFallbackAb: boolean | null
+  /** Members whose LACP partner never answered (lacp/show: defaulted or expired). */
+  lacpDefaulted: string[] | null
+  /** The member OVS names as active (carries traffic in active-backup, floods/receives broadcast in balance-*). */
+  activeMember: string | null
+  /** Why a null fact above is null. */
+  unknown: Partial<Record<'mode' | 'lacp' | 'activeMember', string>>
 }
 
 export interface CheckResult {
@@ -154,6 +177,13 @@ export interface HostAudit {
     kernel: string | null
     instances: {total: number; direct: number; qbr: number; maxPathHops: number | null} | null
     nics: NicEvidence[] | null
+    bond: {
+      name: string
+      mode: string | null
+      lacp: string | null
+      activeMember: string | null
+      unknown: Partial<Record<'mode' | 'lacp' | 'activeMember', string>>
+    } | null
   } | null
   instances: {device: string; plugging: 'direct' | 'qbr'; pathHops: number; iptablesRules: number | null}[] | null
 }

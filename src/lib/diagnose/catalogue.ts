@@ -39,6 +39,11 @@ export const CAUSES = {
     text: 'the port is gone from Neutron/the store, but traces of it remain (controller, OVS, inventory)',
   },
   'port-unbound': {step: 'port-bound', class: 'fault', text: 'the port has no host_id: nothing is wired for it'},
+  'binding-failed': {
+    step: 'port-bound',
+    class: 'fault',
+    text: 'Neutron could not bind the port on its host (binding:vif_type binding_failed or unbound): no mechanism driver took it, nothing wires it',
+  },
   'host-unknown': {step: 'host-known', class: 'fault', text: 'the port is bound to a host the inventory does not know'},
   'host-unreachable': {step: 'host-known', class: 'unreadable', text: 'the host could not be read over SSH'},
   'agent-down': {

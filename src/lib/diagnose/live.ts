@@ -1,8 +1,9 @@
 import {notFound, usageError} from '../cli/errors.js'
 import type {LiveContext} from '../context/schema.js'
+import {ovsdbMap, ovsdbScalar, parseOvsdbList} from '../backends/live/parse/ovsdb.js'
 import {neutronRequest} from '../live/neutron/http.js'
 import {usableCount} from '../model/addressing.js'
-import type {LeafConfig, Nic, Topology} from '../model/types.js'
+import type {LeafConfig, Topology} from '../model/types.js'
 import {livePlanes} from './states.js'
 import {recordedOverlay} from '../seam/ipam.js'
 import type {LeafEvidence, PortEvidence} from './types.js'
@@ -71,14 +72,6 @@ interface HostRead {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const v4Of = (p: NPort) => p.fixed_ips?.find(f => /^\d+\.\d+\.\d+\.\d+$/.test(f.ip_address))?.ip_address ?? ''
 
-/** OVS's JSON: ["map", [[k, v]...]] / ["set", [...]] / scalar. */
-function ovsMap(v: unknown): Record<string, string> {
-  return Array.isArray(v) && v[0] === 'map' ? Object.fromEntries(v[1] as [string, string][]) : {}
-}
-function ovsScalar(v: unknown): number | null {
-  return typeof v === 'number' ? v : null
-}
-
 function sections(out: string): Map<string, string> {
   const m = new Map<string, string>()
   const marks = [...out.matchAll(/^@@([a-z-]+)@@$/gm)]
@@ -104,21 +97,23 @@ export function parseHostRead(stdout: string): HostRead {
   const devices: HostRead['devices'] = new Map()
   let ovsdbOk = true
   try {
-    const iface = JSON.parse(s.get('iface') ?? '') as {data: unknown[][]}
-    const port = JSON.parse(s.get('port') ?? '') as {data: unknown[][]}
-    const tags = new Map(port.data.map(r => [r[0] as string, ovsScalar(r[1])]))
+    const iface = parseOvsdbList(s.get('iface') ?? '')
+    const port = parseOvsdbList(s.get('port') ?? '')
+    const tags = new Map(port.map(r => [String(r.name), ovsdbScalar(r.tag)]))
     const brInt = new Set(
       (s.get('brint') ?? '')
         .split('\n')
         .map(x => x.trim())
         .filter(Boolean),
     )
-    for (const r of iface.data) {
-      const name = r[0] as string
+    for (const r of iface) {
+      const name = String(r.name)
+      const ofport = ovsdbScalar(r.ofport)
+      const tag = tags.get(name)
       devices.set(name, {
-        portId: ovsMap(r[1])['iface-id'] ?? null,
-        ofport: ovsScalar(r[2]),
-        tag: tags.get(name) ?? null,
+        portId: ovsdbMap(r.external_ids)['iface-id'] ?? null,
+        ofport: typeof ofport === 'number' ? ofport : null,
+        tag: typeof tag === 'number' ? tag : null,
         onBrInt: brInt.has(name),
       })
     }
@@ -138,12 +133,13 @@ export function parseHostRead(stdout: string): HostRead {
 }
 
 /** Everything read once: Neutron's lists, the hosts and leaves needed, over SSH in parallel. */
-class LiveWorld {
+export class LiveWorld {
   readonly now = new Date().toISOString()
   private readonly portNet: Map<string, string>
   private readonly hostNet: Set<string>
   private readonly byIp = new Map<string, NPort[]>()
-  private constructor(
+  /** Public for tests: a world built from recorded Neutron and host reads, without the network. */
+  constructor(
     private readonly ctx: LiveContext,
     readonly ports: NPort[],
     private readonly nets: Map<
@@ -282,21 +278,30 @@ class LiveWorld {
         heartbeatAt: a ? `${a.heartbeat_timestamp.replace(' ', 'T').replace(/Z?$/, '')}Z` : null,
       }
     }
-    const nics: Nic[] = (ih?.nics ?? []).map(n => ({
+    const nics: NonNullable<PortEvidence['host']>['nics'] = (ih?.nics ?? []).map(n => ({
       name: n.name,
       switch: n.leaf,
       interface: n.interface,
       speedMbps: n.speedMbps,
-      up: hr?.links.get(n.name) ?? true,
+      up: hr?.links.get(n.name) ?? null,
     }))
     // OVS: the device whose iface-id is this port, on br-int.
     let ovs: PortEvidence['ovs'] = null
     if (ih && hr?.readable && hr.ovsdbOk && ih.role !== 'baremetal') {
       const portNet = this.portNet
       const mine = [...hr.devices].find(([, d]) => d.portId === p.id && d.onBrInt && d.ofport !== -1)
+      // Devices that are Neutron ports (their iface-id is a port Neutron lists); the rest on br-int are unmanaged.
       const others = [...hr.devices].filter(
-        ([name, d]) => d.onBrInt && d.portId && d.portId !== p.id && name !== mine?.[0],
+        ([name, d]) => d.onBrInt && d.portId && d.portId !== p.id && name !== mine?.[0] && portNet.has(d.portId),
       )
+      const unmanaged = [...hr.devices]
+        .filter(
+          ([name, d]) =>
+            d.onBrInt && name !== mine?.[0] && (!d.portId || (d.portId !== p.id && !portNet.has(d.portId))),
+        )
+        .map(([name]) => name)
+        .filter(name => name !== 'br-int' && name !== 'int-br-bond' && !name.startsWith('patch-'))
+        .sort()
       const networkTags = [
         ...new Set(
           others.filter(([, d]) => portNet.get(d.portId!) === p.network_id && d.tag !== null).map(([, d]) => d.tag!),
@@ -308,7 +313,7 @@ class LiveWorld {
               ...new Set(
                 others
                   .filter(([, d]) => d.tag === mine[1].tag)
-                  .map(([, d]) => this.nets.get(portNet.get(d.portId!) ?? '')?.name ?? portNet.get(d.portId!) ?? '?'),
+                  .map(([, d]) => this.nets.get(portNet.get(d.portId!)!)?.name ?? portNet.get(d.portId!)!),
               ),
             ].sort()
           : []
@@ -317,6 +322,7 @@ class LiveWorld {
         elsewhere: [],
         networkTags,
         tagNetworks,
+        unmanaged,
         source: `ovs-vsctl on ${ih.name} (other hosts not searched)`,
       }
     }
@@ -358,6 +364,7 @@ class LiveWorld {
         mac: p.mac_address,
         host: hostName,
         instanceHost: instance?.host ?? null,
+        vifType: p['binding:vif_type'] ?? null,
         ...planes,
       },
       traces: [],

@@ -315,6 +315,7 @@ class SimIndex {
         elsewhere: devices.filter(d => d.host !== host.name).map(d => d.host),
         networkTags,
         tagNetworks,
+        unmanaged: [],
         source: `sim ovs_ports of ${host.name}`,
       }
     }
@@ -338,6 +339,7 @@ class SimIndex {
         mac: p.mac,
         host: p.host,
         instanceHost: p.instance_host,
+        vifType: null,
         underlay: p.underlay,
         overlay: p.overlay,
       },

@@ -102,7 +102,20 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
     ipSteps(ev, add, clear)
     return finish(ev, steps, repairs)
   }
-  add('port-bound', 'passed', `Bound to ${p.host}.`, {hostId: p.host})
+  if (p.vifType === 'binding_failed' || p.vifType === 'unbound')
+    add(
+      'port-bound',
+      'failed',
+      `host_id is ${p.host}, but Neutron's binding is ${p.vifType} (binding:vif_type): no mechanism driver bound the port on that host, so no agent wires it. Check that ${p.host} runs the L2 agent Neutron expects (and that it is alive), then re-bind.`,
+      {hostId: p.host, vifType: p.vifType},
+      'binding-failed',
+      [bindRepair],
+    )
+  else
+    add('port-bound', 'passed', `Bound to ${p.host}${p.vifType ? ` (vif_type ${p.vifType})` : ''}.`, {
+      hostId: p.host,
+      vifType: p.vifType,
+    })
 
   // 3. host known --------------------------------------------------------------------------------
   const h = ev.host
@@ -211,8 +224,12 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
       ofport: d.ofport,
       networkTags: o.networkTags,
       tagNetworks: o.tagNetworks,
+      unmanaged: o.unmanaged,
       source: o.source,
     }
+    const unmanagedNote = o.unmanaged.length
+      ? ` ${o.unmanaged.length} other device(s) on br-int are not Neutron ports (unmanaged, not judged): ${o.unmanaged.slice(0, 5).join(', ')}${o.unmanaged.length > 5 ? ' …' : ''}.`
+      : ''
     const otherNets = o.tagNetworks.filter(n => n !== p.network)
     let wrong: string | null = null
     if (d.localVlan === null || d.localVlan === 0 || d.localVlan >= 4095)
@@ -226,7 +243,7 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
       add(
         'device-attached',
         'passed',
-        `Device ${d.name} on br-int (ofport ${d.ofport ?? '?'}), local VLAN ${d.localVlan}.`,
+        `Device ${d.name} on br-int (ofport ${d.ofport ?? '?'}), local VLAN ${d.localVlan}.${unmanagedNote}`,
         ev2,
       )
   }
@@ -300,6 +317,14 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
   const pushAll = (leaves: readonly string[]) => leaves.map(l => cmd('leaf', 'push', l))
   if (!spineLeaf) add('host-leaf-map', 'skipped', flat)
   else if (!h) add('host-leaf-map', 'skipped', noHost)
+  else if (!c.present)
+    // No controller, no map of its own to go stale: the cabling is all there is, and leaf-config proves the leaves carry it.
+    add(
+      'host-leaf-map',
+      'skipped',
+      `no controller map in this deployment (${c.mapSource}); leaf-config checks ${cabled.map(x => `${x.leaf}:${x.interface}`).join(', ') || 'the cabled interfaces'}`,
+      {hostMap: null, cabling: cabled, source: c.mapSource},
+    )
   else if (c.hostMap.length === 0) {
     add(
       'host-leaf-map',
@@ -310,13 +335,19 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
     )
   } else {
     const diffs: string[] = []
-    for (const x of cabled) {
-      const m = c.hostMap.find(y => y.leaf === x.leaf)
-      if (!m) diffs.push(`${x.leaf} ${x.interface} is cabled but not mapped`)
-      else if (m.interface !== x.interface) diffs.push(`${x.leaf}: mapped ${m.interface}, cabled ${x.interface}`)
+    // Compared as (leaf, interface) pairs: a host may have both NICs on one leaf.
+    const same = (a: {leaf: string; interface: string}, b: {leaf: string; interface: string}) =>
+      a.leaf === b.leaf && a.interface === b.interface
+    const unmapped = cabled.filter(x => !c.hostMap.some(m => same(m, x)))
+    const uncabled = c.hostMap.filter(m => !cabled.some(x => same(m, x)))
+    for (const x of unmapped) {
+      const m = uncabled.find(y => y.leaf === x.leaf)
+      if (m) {
+        diffs.push(`${x.leaf}: mapped ${m.interface}, cabled ${x.interface}`)
+        uncabled.splice(uncabled.indexOf(m), 1)
+      } else diffs.push(`${x.leaf} ${x.interface} is cabled but not mapped`)
     }
-    for (const m of c.hostMap)
-      if (!cabled.some(x => x.leaf === m.leaf)) diffs.push(`${m.leaf} ${m.interface} is mapped but not cabled`)
+    for (const m of uncabled) diffs.push(`${m.leaf} ${m.interface} is mapped but not cabled`)
     if (diffs.length) {
       add(
         'host-leaf-map',
@@ -339,9 +370,23 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
   if (!h) add('host-uplinks', 'skipped', noHost)
   else if (cabled.length === 0) add('host-uplinks', 'skipped', 'the host has no recorded uplinks')
   else {
-    const down = cabled.filter(x => !x.up)
+    const down = cabled.filter(x => x.up === false)
+    const unread = cabled.filter(x => x.up === null)
     const evd = {nics: cabled}
-    if (down.length === 0) add('host-uplinks', 'passed', `${cabled.map(x => x.nic).join(', ')} up.`, evd)
+    if (down.length === 0 && unread.length === cabled.length)
+      add('host-uplinks', 'skipped', `the link state of ${unread.map(x => x.nic).join(', ')} could not be read`, evd)
+    else if (down.length === 0)
+      add(
+        'host-uplinks',
+        'passed',
+        `${cabled
+          .filter(x => x.up)
+          .map(x => x.nic)
+          .join(
+            ', ',
+          )} up.${unread.length ? ` Link state of ${unread.map(x => x.nic).join(', ')} unknown (not read).` : ''}`,
+        evd,
+      )
     else {
       const what = down.map(x => `${x.nic} (→ ${x.leaf} ${x.interface})`).join(', ')
       const status: StepStatus = down.length === cabled.length ? 'failed' : 'warning'

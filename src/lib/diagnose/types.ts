@@ -21,6 +21,11 @@ export interface PortEvidence {
     host: string | null
     /** Host the port's instance is on, when known (suggests the bind repair). */
     instanceHost: string | null
+    /**
+     * Neutron's `binding:vif_type` (ovs, binding_failed, unbound…): evidence whether or not Neutron
+     * lists agents. null: not recorded by this backend (the simulated store has no binding details).
+     */
+    vifType: string | null
     underlay: PlaneState
     overlay: PlaneState
   }
@@ -63,7 +68,8 @@ export interface HostEvidence {
   error?: string
   agent: {state: 'reported' | 'none-registered' | 'not-checked'; heartbeatAt: string | null; note?: string}
   ovsRunning: boolean | null
-  nics: Nic[]
+  /** The host's uplinks; `up` null: the link state could not be read (never assumed up). */
+  nics: (Omit<Nic, 'up'> & {up: boolean | null})[]
 }
 
 export interface OvsEvidence {
@@ -73,8 +79,13 @@ export interface OvsEvidence {
   elsewhere: string[]
   /** Local VLAN tags other devices of the same network use on this host. */
   networkTags: number[]
-  /** Networks that other devices with the device's tag belong to. */
+  /** Networks that other devices with the device's tag belong to (Neutron ports only). */
   tagNetworks: string[]
+  /**
+   * Devices on br-int that are not Neutron ports (no iface-id, or one Neutron does not know): other
+   * software's, "unmanaged" — never a leak, never a wrong-VLAN reason.
+   */
+  unmanaged: string[]
   source: string
 }
 

@@ -21,12 +21,15 @@ interface NeutronSubnet {
 }
 
 const UNKNOWN = 'unknown'
+/** The inventory holds no host facts: they are read on the host (`fabricctl audit hosts HOST`), never assumed. */
+const NOT_READ = 'not read from the inventory; `fabricctl audit hosts HOST` reads it over SSH'
 const matchPrefix = (name: string, prefix?: string) => prefix === undefined || name.startsWith(prefix)
 
 /**
  * The live fabric's shape: hosts, leaves and spines from the context's inventory; networks from
- * Neutron, a network's tags read as its labels. Host facts the inventory does not hold (OVS,
- * kernel) are "unknown" here; `audit hosts` reads them over SSH.
+ * Neutron, a network's tags read as its labels. Host facts the inventory does not hold (OVS
+ * running, agent, NIC links, kernel) are null here with the reason in `unknown`, never a default;
+ * `audit hosts` reads them over SSH.
  */
 export function liveReader(ctx: LiveContext): FabricReader {
   const inv = ctx.inventory
@@ -75,8 +78,8 @@ export function liveReader(ctx: LiveContext): FabricReader {
           az: h.az,
           role: h.role,
           address: h.address,
-          ovsVersion: UNKNOWN,
-          ovsRunning: true,
+          ovsVersion: h.role === 'baremetal' ? null : UNKNOWN,
+          ovsRunning: null,
           plugging: h.plugging,
           bond: 'bond0',
           nics: h.nics.map(n => ({
@@ -84,11 +87,17 @@ export function liveReader(ctx: LiveContext): FabricReader {
             switch: n.leaf,
             interface: n.interface,
             speedMbps: n.speedMbps,
-            up: true,
+            up: null,
           })),
           kernel: {version: UNKNOWN, config: null, bpffsMounted: null, jitEnabled: null},
-          agentAlive: true,
-          agentHeartbeatAt: new Date().toISOString(),
+          agentAlive: null,
+          agentHeartbeatAt: null,
+          unknown: {
+            ...(h.role === 'baremetal' ? {} : {ovsVersion: NOT_READ, ovsRunning: NOT_READ}),
+            agentAlive: "not in the inventory; Neutron's /v2.0/agents has it (`fabricctl port diagnose` checks it)",
+            nics: NOT_READ,
+            kernel: NOT_READ,
+          },
         })),
     networks: async (f = {}) => {
       const [{networks}, {subnets}] = await Promise.all([

@@ -40,7 +40,8 @@ export interface Nic {
   switch: string
   interface: string
   speedMbps: number
-  up: boolean
+  /** null: the link state was not read (a live host's inventory; `audit hosts` reads it). */
+  up: boolean | null
 }
 
 export interface KernelInfo {
@@ -58,14 +59,18 @@ export interface Host {
   address: string | null
   /** null: no Open vSwitch on this host (bare metal). */
   ovsVersion: string | null
-  ovsRunning: boolean
+  /** null: not read (see `unknown`). */
+  ovsRunning: boolean | null
   plugging: Plugging
   bond: string
   nics: Nic[]
   kernel: KernelInfo
-  agentAlive: boolean
-  /** ISO time of the last agent heartbeat (now when alive). */
-  agentHeartbeatAt: string
+  /** null: not read (see `unknown`). */
+  agentAlive: boolean | null
+  /** ISO time of the last agent heartbeat (now when alive); null: not read. */
+  agentHeartbeatAt: string | null
+  /** Why a fact above is null (unknown, never a default): field name → reason. Absent when every fact was read. */
+  unknown?: Partial<Record<'ovsVersion' | 'ovsRunning' | 'agentAlive' | 'nics' | 'kernel', string>>
 }
 
 export interface Tenant {

@@ -32,6 +32,13 @@ export const auditHost = z.object({
     ovsVersion: z.string().nullable(), ovsRunning: z.boolean().nullable(), kernel: z.string().nullable(),
     instances: z.object({total: z.number().int(), direct: z.number().int(), qbr: z.number().int(), maxPathHops: z.number().int().nullable()}).nullable(),
     nics: z.array(nicFact).nullable(),
+    bond: z.object({
+      name: z.string(),
+      mode: z.string().nullable().describe('active-backup | balance-slb | balance-tcp (ovs-appctl bond/show); null: unknown, see unknown.mode'),
+      lacp: z.string().nullable().describe('off | configured (not negotiated) | negotiated; null: unknown'),
+      activeMember: z.string().nullable().describe('the member bond/show names as active; null: unknown or none'),
+      unknown: z.record(z.string(), z.string()).describe('why a null fact is null'),
+    }).nullable(),
   }).nullable(),
   instances: z.array(z.object({device: z.string(), plugging: z.enum(['direct', 'qbr']), pathHops: z.number().int(), iptablesRules: z.number().int().nullable()})).nullable(),
 })

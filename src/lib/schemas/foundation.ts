@@ -41,7 +41,7 @@ export const foundationSchemas = {
   LeafList: doc('LeafList', {context: z.string(), leaves: z.array(switchSchema.extend({hosts: z.number().int()}))}),
   Leaf: doc('Leaf', {
     context: z.string(), leaf: switchSchema,
-    hosts: z.array(z.object({host: z.string(), nic: z.string(), interface: z.string(), speedMbps: z.number().int(), up: z.boolean()})),
+    hosts: z.array(z.object({host: z.string(), nic: z.string(), interface: z.string(), speedMbps: z.number().int(), up: z.boolean().nullable().describe('null: not read')})),
     running: leafConfig.nullable(),
   }),
 }

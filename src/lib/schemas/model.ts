@@ -3,14 +3,15 @@ import {z} from 'zod'
 /** zod mirrors of the domain model (src/lib/model/types.ts), used to publish JSON Schemas of outputs. */
 export const planeState = z.enum(['DOWN', 'BUILD', 'ACTIVE', 'ERROR'])
 
-export const nic = z.object({name: z.string(), switch: z.string(), interface: z.string(), speedMbps: z.number().int(), up: z.boolean()})
+export const nic = z.object({name: z.string(), switch: z.string(), interface: z.string(), speedMbps: z.number().int(), up: z.boolean().nullable().describe('null: not read (see the host\'s unknown.nics)')})
 
 export const host = z.object({
   name: z.string(), az: z.string(), role: z.enum(['hypervisor', 'container', 'baremetal']), address: z.string().nullable(),
   ovsVersion: z.string().nullable().describe('null: no Open vSwitch (bare metal); "unknown" on a live host not yet audited'),
-  ovsRunning: z.boolean(), plugging: z.enum(['direct', 'qbr']), bond: z.string(), nics: z.array(nic),
+  ovsRunning: z.boolean().nullable().describe('null: not read (see unknown.ovsRunning)'), plugging: z.enum(['direct', 'qbr']), bond: z.string(), nics: z.array(nic),
   kernel: z.object({version: z.string(), config: z.record(z.string(), z.string()).nullable(), bpffsMounted: z.boolean().nullable(), jitEnabled: z.boolean().nullable()}),
-  agentAlive: z.boolean(), agentHeartbeatAt: z.string(),
+  agentAlive: z.boolean().nullable(), agentHeartbeatAt: z.string().nullable(),
+  unknown: z.record(z.string(), z.string()).optional().describe('why a null fact is null (field → reason); absent when every fact was read'),
 })
 
 /** A host's facts as `host show` prints them: a fact the backend did not read is null, and `unknown` says why. */

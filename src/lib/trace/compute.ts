@@ -389,7 +389,7 @@ function ovsDown(e: EndpointEvidence): Fail | null {
 }
 
 function agentDown(e: EndpointEvidence): Fail | null {
-  return e.host!.agentAlive
+  return e.host!.agentAlive !== false
     ? null
     : {
         cause: 'AGENT_DOWN',

@@ -5,6 +5,17 @@ import {ANYCAST_GATEWAY_MAC, emptyLeafConfig, type LeafConfig} from '../model/ty
 import {neutronRequest} from '../live/neutron/http.js'
 import type {SshSession, SshTarget} from '../live/ssh.js'
 import {DEFAULT_BRIDGES} from './bridges.js'
+import {
+  type BondShow,
+  type DpifPort,
+  parseBondShow,
+  parseDatapathActions,
+  parseDpifShow,
+  parseDumpFlows,
+  parseOvsdbList,
+  type VlanTranslation,
+  vlanTranslations,
+} from '../backends/live/parse/index.js'
 import type {
   AttachmentEvidence,
   EndpointEvidence,
@@ -23,8 +34,6 @@ import type {
  * `bridge -j link show`, `ip -j -d link show type vxlan`, `ip -j addr show type bridge`).
  */
 
-/** Without a VNI for a network anywhere in the evidence, the fabric's convention: VNI = base + VLAN (docs/trace.md). */
-export const LIVE_VNI_BASE = 10_000
 const SEP = '@@fabricctl-trace@@'
 
 interface NeutronPort {
@@ -104,106 +113,9 @@ async function resolveLivePort(ctx: LiveContext, ref: string, which: string): Pr
 
 // --- parsing command output (exported for tests) ------------------------------------------------
 
-/** `ovs-vsctl --format=json list ...`: rows as objects; OVSDB maps/sets unwrapped. */
-export function parseOvsJson(text: string): Record<string, unknown>[] {
-  const doc = JSON.parse(text) as {data: unknown[][]; headings: string[]}
-  const value = (v: unknown): unknown => {
-    if (Array.isArray(v) && v[0] === 'map')
-      return Object.fromEntries((v[1] as [string, unknown][]).map(([k, x]) => [k, value(x)]))
-    if (Array.isArray(v) && v[0] === 'set')
-      return (v[1] as unknown[]).length === 0 ? null : (v[1] as unknown[]).map(value)
-    if (Array.isArray(v) && v[0] === 'uuid') return v[1]
-    return v
-  }
-  return doc.data.map(row => Object.fromEntries(doc.headings.map((h, i) => [h, value(row[i])])))
-}
-
-export interface DpifPort {
-  bridge: string
-  name: string
-  ofport: number | null
-  dp: number | null
-}
-
-/** `ovs-appctl dpif/show`: each bridge's ports with OpenFlow and datapath numbers. */
-export function parseDpif(text: string): DpifPort[] {
-  const out: DpifPort[] = []
-  let bridge = ''
-  for (const line of text.split('\n')) {
-    const br = /^ {2}(\S+):\s*$/.exec(line)
-    if (br) {
-      bridge = br[1]!
-      continue
-    }
-    const p = /^ {4}(\S+) (\d+|none)\/(\d+|none):/.exec(line)
-    if (p && bridge)
-      out.push({
-        bridge,
-        name: p[1]!,
-        ofport: p[2] === 'none' ? null : Number(p[2]),
-        dp: p[3] === 'none' ? null : Number(p[3]),
-      })
-  }
-  return out
-}
-
-export interface BondInfo {
-  name: string
-  mode: string
-  members: {name: string; enabled: boolean; active: boolean}[]
-}
-
-/** `ovs-appctl bond/show`. */
-export function parseBondShow(text: string): BondInfo[] {
-  const out: BondInfo[] = []
-  let cur: BondInfo | undefined
-  let member: BondInfo['members'][number] | undefined
-  for (const line of text.split('\n')) {
-    const b = /^---- (\S+) ----/.exec(line)
-    if (b) {
-      out.push((cur = {name: b[1]!, mode: '', members: []}))
-      member = undefined
-      continue
-    }
-    if (!cur) continue
-    const mode = /^bond_mode: (\S+)/.exec(line)
-    if (mode) cur.mode = mode[1]!
-    const m = /^(?:member|slave) (\S+): (enabled|disabled)/.exec(line)
-    if (m) cur.members.push((member = {name: m[1]!, enabled: m[2] === 'enabled', active: false}))
-    if (member && /^\s+active (member|slave)\s*$/.test(line)) member.active = true
-  }
-  return out
-}
-
-/** The outputs of a `Datapath actions:` line, in order, with the VLAN tag each frame leaves with. */
-export function parseDatapathActions(
-  trace: string,
-): {line: string; drop: boolean; outputs: {dp: number; vlan: number | null}[]} | null {
-  const line = /^Datapath actions: (.*)$/m.exec(trace)?.[1]?.trim()
-  if (line === undefined) return null
-  const outputs: {dp: number; vlan: number | null}[] = []
-  let vlan: number | null = null
-  // Split on commas outside parentheses.
-  const tokens: string[] = []
-  let depth = 0
-  let cur = ''
-  for (const ch of line) {
-    if (ch === '(') depth++
-    if (ch === ')') depth--
-    if (ch === ',' && depth === 0) {
-      tokens.push(cur.trim())
-      cur = ''
-    } else cur += ch
-  }
-  if (cur.trim()) tokens.push(cur.trim())
-  for (const t of tokens) {
-    const push = /^push_vlan\(vid=(\d+)/.exec(t)
-    if (push) vlan = Number(push[1])
-    else if (t === 'pop_vlan') vlan = null
-    else if (/^\d+$/.test(t)) outputs.push({dp: Number(t), vlan})
-  }
-  return {line, drop: line === 'drop' || outputs.length === 0, outputs}
-}
+// The one parser per command output lives in backends/live/parse (re-exported for the tests that import them here).
+export {parseDatapathActions, parseDpifShow as parseDpif} from '../backends/live/parse/index.js'
+export type {DpifPort} from '../backends/live/parse/index.js'
 
 export interface LeafFacts {
   evpnVnis: Set<number>
@@ -302,6 +214,7 @@ const HOST_SCRIPT = [
   'ovs-appctl --timeout=5 dpif/show',
   'ovs-appctl --timeout=5 bond/show',
   'ip -j link show',
+  `ovs-ofctl --timeout=5 dump-flows ${DEFAULT_BRIDGES.int}`,
 ].join(`; echo ${SEP}; `)
 
 const LEAF_SCRIPT = [
@@ -316,14 +229,16 @@ interface HostFacts {
   interfaces: Record<string, unknown>[]
   ports: Record<string, unknown>[]
   dpif: DpifPort[]
-  bonds: BondInfo[]
+  bonds: BondShow[]
   links: {ifname: string; flags?: string[]}[]
+  /** br-int's VLAN translations as installed (the OVS agent's `dl_vlan=<segment> → mod_vlan_vid:<local>`). */
+  brIntTranslations: VlanTranslation[]
   ovsRunning: boolean
 }
 
 async function readHost(s: SshSession): Promise<HostFacts> {
   const r = await s.exec(HOST_SCRIPT)
-  const [ifs = '', ports = '', dpif = '', bond = '', links = ''] = r.stdout.split(SEP)
+  const [ifs = '', ports = '', dpif = '', bond = '', links = '', flows = ''] = r.stdout.split(SEP)
   const safe = <T>(f: () => T, d: T): T => {
     try {
       return f()
@@ -331,13 +246,14 @@ async function readHost(s: SshSession): Promise<HostFacts> {
       return d
     }
   }
-  const dp = parseDpif(dpif)
+  const dp = parseDpifShow(dpif)
   return {
-    interfaces: safe(() => parseOvsJson(ifs), []),
-    ports: safe(() => parseOvsJson(ports), []),
+    interfaces: safe(() => parseOvsdbList(ifs), []),
+    ports: safe(() => parseOvsdbList(ports), []),
     dpif: dp,
     bonds: parseBondShow(bond),
     links: safe(() => JSON.parse(links) as {ifname: string; flags?: string[]}[], []),
+    brIntTranslations: vlanTranslations(parseDumpFlows(flows)),
     ovsRunning: dp.length > 0,
   }
 }
@@ -424,7 +340,7 @@ export async function liveEvidence(
         const vx = br && f.vxlans.find(v => v.master === br.name)
         if (vx) return vx.id
       }
-      return LIVE_VNI_BASE + vlan
+      return ctx.overlay.vniBase + vlan
     }
     const gwMac = (gw: string | null | undefined): string => {
       for (const f of readable) {
@@ -448,7 +364,7 @@ export async function liveEvidence(
       }
     })
     const catalogue = new Map(netEv.map(n => [n.l2Vni, {vlan: n.vlan, network: n.name}]))
-    const vlanOfVni = (vni: number) => catalogue.get(vni) ?? {vlan: vni - LIVE_VNI_BASE, network: ''}
+    const vlanOfVni = (vni: number) => catalogue.get(vni) ?? {vlan: vni - ctx.overlay.vniBase, network: ''}
 
     // --- agents: Neutron's OVS agent for the host, when one reports ----------------------------------
 
@@ -473,7 +389,7 @@ export async function liveEvidence(
           plugging: e.invHost.plugging,
           ovsPresent: e.invHost.role !== 'baremetal',
           ovsRunning: facts.ovsRunning,
-          agentAlive: agent ? agent.alive : true,
+          agentAlive: agent ? agent.alive : null,
           agentHeartbeatAt: agent?.heartbeat_timestamp ?? null,
           bond: bond?.name ?? 'bond0',
           nics: e.invHost.nics.map(n => ({
@@ -482,7 +398,8 @@ export async function liveEvidence(
             interface: n.interface,
             up: bond?.members.find(m => m.name === n.name)?.enabled ?? linkUp(n.name),
           })),
-          activeMember: bond?.mode === 'active-backup' ? (bond.members.find(m => m.active)?.name ?? null) : null,
+          // The member bond/show names as active (every mode names one; none when no member is enabled).
+          activeMember: bond?.activeMember ?? null,
           bridges: {...DEFAULT_BRIDGES},
         }
         if (host.ovsPresent) {
@@ -571,39 +488,46 @@ export async function liveEvidence(
             sameNet ? src.port.mac : gwMac(dst.network.gateway),
             dst.port.mac,
           )
-          let wireVlan: number | null = null
-          let t = await ofprotoTrace(
-            sessions.get(dst.host.name)!,
-            dst.host.bridges.bond,
-            `in_port=${inPort.ofport},${inMatch}`,
+          // The VLAN the frame arrives with, as the flows installed say: the source host's br-bond wrote it
+          // (its outbound ofproto/trace), and br-int here translates it to the device's local VLAN
+          // (dump-flows: in_port=<patch>,dl_vlan=<segment> → mod_vlan_vid:<local>). Untagged and the
+          // network's VLAN are tried last, for hosts without such flows.
+          const candidates = wireVlanCandidates(
+            sameNet ? src.attachment?.verdictOut?.wireVlan : undefined,
+            facts.brIntTranslations,
+            dst.attachment.brInt.localVlan,
+            dst.network.vlan,
           )
-          let acts = parseDatapathActions(t.text)
+          let wireVlan: number | null = null
+          let t: {cmd: string; text: string} | undefined
+          let acts: ReturnType<typeof parseDatapathActions> = null
           const delivers = (a: typeof acts) =>
             !!a && a.outputs.some(o => dpName(facts, o.dp) === dst.attachment!.brInt!.device)
-          if (!delivers(acts)) {
-            // The wire may be tagged with the network's VLAN rather than untagged: try that too.
-            const tagged = await ofprotoTrace(
+          for (const v of candidates) {
+            const tried = await ofprotoTrace(
               sessions.get(dst.host.name)!,
               dst.host.bridges.bond,
-              `in_port=${inPort.ofport},dl_vlan=${dst.network.vlan},${inMatch}`,
+              `in_port=${inPort.ofport},${v === null ? '' : `dl_vlan=${v},`}${inMatch}`,
             )
-            const ta = parseDatapathActions(tagged.text)
-            if (delivers(ta)) {
-              t = tagged
+            const ta = parseDatapathActions(tried.text)
+            if (!t || delivers(ta)) {
+              t = tried
               acts = ta
-              wireVlan = dst.network.vlan
+              wireVlan = v
             }
+            if (delivers(ta)) break
           }
           const outs = (acts?.outputs ?? []).map(o => ({...o, name: dpName(facts, o.dp)}))
           dst.attachment.verdictIn = {
-            ...verdictOf(acts, outs, delivers(acts), t.cmd, `to ${dst.attachment.brInt.device}`),
+            ...verdictOf(acts, outs, delivers(acts), t!.cmd, `to ${dst.attachment.brInt.device}`),
             ...(delivers(acts) ? {wireVlan} : {}),
           }
         }
       }
     }
-    // Both hosts answer at once (on one host, its SSH channels run side by side).
-    await Promise.all([outbound(), inbound()])
+    // Outbound first: the VLAN the source's flows put on the wire is what the destination's trace starts from.
+    await outbound()
+    await inbound()
 
     // --- switches ------------------------------------------------------------------------------
     const switches: SwitchEvidence[] = []
@@ -709,6 +633,26 @@ async function readHostsAndLeaves(ctx: LiveContext, hosts: (LiveContext['invento
     throw failed.reason
   }
   return {sessions, hostFacts, leafFacts, leafNames, agents: await agentsP}
+}
+
+/**
+ * The VLANs to try, in order, for a frame arriving at a host's bond: when the source host was traced
+ * on the same network, only the one its flows put on the wire (its outbound ofproto/trace; null =
+ * untagged); else each segment VLAN that this host's br-int flows translate into the device's local
+ * VLAN (dump-flows), then untagged, then the network's VLAN (hosts without such flows).
+ */
+export function wireVlanCandidates(
+  sourceWire: number | null | undefined,
+  brIntTranslations: VlanTranslation[],
+  localVlan: number,
+  networkVlan: number,
+): (number | null)[] {
+  // What the source's flows put on the wire is what arrives (same network, bridged end to end): only that.
+  if (sourceWire !== undefined) return [sourceWire]
+  const fromFlows = brIntTranslations.filter(x => x.toVlan === localVlan).map(x => x.fromVlan)
+  const out: (number | null)[] = []
+  for (const v of [...fromFlows, null, networkVlan]) if (!out.includes(v)) out.push(v)
+  return out
 }
 
 function verdictOf(

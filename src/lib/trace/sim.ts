@@ -145,11 +145,12 @@ function endpoint(store: FabricStore, tenants: Map<string, Tenant>, ref: string,
         role: h.role,
         plugging: h.plugging,
         ovsPresent: h.ovsVersion !== null,
-        ovsRunning: h.ovsRunning,
+        // The simulated store always records these (rows.ts): true/false, never null.
+        ovsRunning: h.ovsRunning === true,
         agentAlive: h.agentAlive,
         agentHeartbeatAt: h.agentHeartbeatAt,
         bond: h.bond,
-        nics: h.nics.map(n => ({name: n.name, switch: n.switch, interface: n.interface, up: n.up})),
+        nics: h.nics.map(n => ({name: n.name, switch: n.switch, interface: n.interface, up: n.up === true})),
         bridges: {...DEFAULT_BRIDGES},
       }
     : null

@@ -61,7 +61,8 @@ export interface HostEvidence {
   /** false on bare metal: no Open vSwitch at all. */
   ovsPresent: boolean
   ovsRunning: boolean
-  agentAlive: boolean
+  /** null: no agent reports for this host (Neutron lists none): not evidence either way. */
+  agentAlive: boolean | null
   agentHeartbeatAt: string | null
   bond: string
   nics: NicEvidence[]

@@ -88,6 +88,15 @@ export function auditEvidence(
           }
         : null,
       nics: e.nics,
+      bond: e.bond
+        ? {
+            name: e.bond.name,
+            mode: e.bond.mode,
+            lacp: e.bond.lacp,
+            activeMember: e.bond.activeMember,
+            unknown: e.bond.unknown,
+          }
+        : null,
     },
     instances: inst
       ? inst.map(i => ({device: i.device, plugging: i.plugging, pathHops: i.pathHops, iptablesRules: i.iptablesRules}))

@@ -23,6 +23,7 @@ export function checkNic(e: HostEvidence): Finding[] {
     )
   }
   const nics = e.nics ?? []
+  out.push(...bondMode(e))
   if (e.bond && e.bond.members.length < 2) {
     out.push(
       finding(
@@ -127,10 +128,75 @@ export function checkNic(e: HostEvidence): Finding[] {
         'nic',
         'ok',
         'info',
-        `Bond ${e.bond?.name}: ${nics.map(n => `${n.name} ${n.speedMbps! / 1000}G up → ${n.switch}${n.interface ? `:${n.interface}` : ''}`).join(', ')}.`,
+        `Bond ${e.bond?.name}${e.bond?.mode ? ` (${e.bond.mode}${e.bond.lacp && e.bond.lacp !== 'off' ? `, LACP ${e.bond.lacp}` : ''}${e.bond.activeMember ? `, active ${e.bond.activeMember}` : ''})` : ''}: ${nics.map(n => `${n.name} ${n.speedMbps! / 1000}G up → ${n.switch}${n.interface ? `:${n.interface}` : ''}`).join(', ')}.`,
         nics.map(n => ev(f.nics, `${n.name}: up, ${n.speedMbps} Mb/s, ${n.switch}:${n.interface}`)),
       ),
     )
   }
   return out
 }
+
+/**
+ * The OVS bond's own state (ovs-appctl bond/show, lacp/show): LACP configured but never negotiated
+ * with the switches (the leaf pair's MLAG/EVPN-MH port-channel is missing or misconfigured), and a
+ * bond that fell back to active-backup because of it.
+ */
+function bondMode(e: HostEvidence): Finding[] {
+  const b = e.bond
+  if (!b || b.kind !== 'ovs') return []
+  const f = e.from
+  const out: Finding[] = []
+  const shown = `${b.name}: bond_mode ${b.mode ?? '?'}, lacp_status ${b.lacp ?? '?'}, lacp_fallback_ab ${b.lacpFallbackAb ?? '?'}, active member ${b.activeMember ?? 'none'}`
+  if (b.lacp === 'configured') {
+    const defaulted = b.lacpDefaulted?.length ? ` (lacp/show: ${b.lacpDefaulted.join(', ')} defaulted, no partner)` : ''
+    out.push(
+      finding(
+        'nic',
+        'lacp-not-negotiated',
+        'error',
+        `Bond ${b.name} has LACP configured but not negotiated with the switches${defaulted}.`,
+        [
+          ev(f.bond, shown),
+          ...(b.lacpDefaulted?.length ? [ev(f.ovsLacp ?? f.bond, `defaulted: ${b.lacpDefaulted.join(', ')}`)] : []),
+        ],
+        `Configure the LACP port-channel on ${uplinks(e)} (LACP active, same key on both leaves of the pair), or set the bond to active-backup without LACP (\`ovs-vsctl set port ${b.name} lacp=off bond_mode=active-backup\`). Check with \`ovs-appctl lacp/show ${b.name}\`.`,
+      ),
+    )
+    if (b.lacpFallbackAb === true)
+      out.push(
+        finding(
+          'nic',
+          'bond-fallback',
+          'warning',
+          `Bond ${b.name} is in fallback: ${b.mode} without a negotiated LACP runs as active-backup${b.activeMember ? ` on ${b.activeMember} only` : ''}.`,
+          [ev(f.bond, shown)],
+          'Only one member carries traffic until LACP negotiates: fix LACP on the switch side (see lacp-not-negotiated).',
+        ),
+      )
+    else if (b.activeMember === null)
+      out.push(
+        finding(
+          'nic',
+          'bond-no-active-member',
+          'error',
+          `Bond ${b.name} has no active member: LACP is not negotiated and there is no fallback, so the bond carries nothing.`,
+          [ev(f.bond, shown)],
+          `Fix LACP on the switch side, or enable the fallback (\`ovs-vsctl set port ${b.name} other_config:lacp-fallback-ab=true\`).`,
+        ),
+      )
+  }
+  // Only where bond/show was asked (a source that does not model bond modes says so in bond.unknown).
+  if ((b.mode === null || b.lacp === null) && f.ovsBond !== undefined)
+    out.push(
+      unknown('nic', 'bond-mode-unknown', `Could not read the mode and LACP state of bond ${b.name}.`, [
+        ev(f.bond, b.unknown.mode ?? b.unknown.lacp ?? 'no answer'),
+      ]),
+    )
+  return out
+}
+
+const uplinks = (e: HostEvidence): string =>
+  (e.nics ?? [])
+    .filter(n => n.switch)
+    .map(n => `${n.switch}:${n.interface}`)
+    .join(' and ') || 'the leaf pair'

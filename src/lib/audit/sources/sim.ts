@@ -170,7 +170,23 @@ function hostEvidence(h: Host, ports: {device: string; ofport: number}[]): HostE
       bpftool: null,
     },
     // A bare-metal host's bond belongs to its instance; the host's NICs are still cabled and audited.
-    bond: h.nics.length ? {name: h.bond, kind: bareMetal ? 'linux' : 'ovs', members: h.nics.map(n => n.name)} : null,
+    bond: h.nics.length
+      ? {
+          name: h.bond,
+          kind: bareMetal ? 'linux' : 'ovs',
+          members: h.nics.map(n => n.name),
+          mode: null,
+          lacp: null,
+          lacpFallbackAb: null,
+          lacpDefaulted: null,
+          activeMember: null,
+          unknown: {
+            mode: 'the simulated fabric does not model bond modes',
+            lacp: 'the simulated fabric does not model LACP',
+            activeMember: 'the simulated fabric does not model an active member',
+          },
+        }
+      : null,
     nics: h.nics.map(n => ({name: n.name, speedMbps: n.speedMbps, up: n.up, switch: n.switch, interface: n.interface})),
   }
 }

@@ -1,5 +1,6 @@
 import type {LiveContext} from '../../context/schema.js'
 import type {OpenFabric} from '../../fabric.js'
+import {liveHostProbe} from './host-probe.js'
 import {liveFaults} from './faults.js'
 import {LIVE_INFO} from './info.js'
 import {liveInventory} from './inventory.js'
@@ -16,7 +17,7 @@ export function liveFabric(context: LiveContext): OpenFabric {
     states: liveStates(context),
     ...(liveFaults ? {faults: liveFaults} : {}),
     ipam: new LiveIpam(context, () => fabric),
-    // seam: hostProbe (i11e)
+    hostProbe: liveHostProbe(context),
     // seam: leafDrivers (i13)
     backend: 'live',
     reader: inventory,

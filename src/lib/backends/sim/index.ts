@@ -1,6 +1,7 @@
 import type {ContextConfig} from '../../context/schema.js'
 import type {OpenFabric} from '../../fabric.js'
 import type {FabricStore} from '../../store/fabric-store.js'
+import {simHostProbe} from './host-probe.js'
 import {simFaults} from './faults.js'
 import {SIM_INFO} from './info.js'
 import {SimIpam} from './ipam.js'
@@ -18,7 +19,7 @@ export function simFabric(context: ContextConfig, store: FabricStore): OpenFabri
     faults: simFaults(store),
     maxConcurrency: 1,
     ipam: new SimIpam(store),
-    // seam: hostProbe (i11e)
+    hostProbe: simHostProbe(store),
     // seam: leafDrivers (i13)
     backend: 'sim',
     store,
