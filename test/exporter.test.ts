@@ -10,6 +10,7 @@ import {render} from 'ink-testing-library'
 import {createElement} from 'react'
 
 import {simReader, type FabricHandle} from '../src/lib/fabric.js'
+import {simLeafDrivers} from '../src/lib/backends/sim/leaf-drivers.js'
 import {StatesView} from '../src/lib/diagnose/watch.js'
 import {verifiedPortStates} from '../src/lib/metrics/verified.js'
 import {injectFault} from '../src/lib/sim/faults.js'
@@ -207,6 +208,7 @@ describe('port states --verify (sim)', () => {
         context: {name: 'sim', backend: 'sim'} as never,
         store,
         reader: simReader(store),
+        leafDrivers: simLeafDrivers(store),
         close: () => {},
       }
       let calls = 0

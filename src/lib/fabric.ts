@@ -2,6 +2,7 @@ import type {ContextConfig, LiveContext} from './context/schema.js'
 import type {Az, Host, Network, Switch, Tenant} from './model/types.js'
 import type {HostFilter, NetworkFilter, SwitchFilter} from './store/fabric-store.js'
 import type {FabricStore} from './store/fabric-store.js'
+import type {LeafDriverRegistry} from './seam/leaf-drivers.js' // seam: leafDrivers
 
 /**
  * Read access to a fabric, whichever backend serves it. Commands hold one of these and never ask
@@ -17,8 +18,21 @@ export interface FabricReader {
 }
 
 export type FabricHandle =
-  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: FabricReader; close(): void}
-  | {backend: 'live'; context: LiveContext; reader: FabricReader; close(): void}
+  | {
+      backend: 'sim'
+      context: ContextConfig
+      store: FabricStore
+      reader: FabricReader
+      leafDrivers: LeafDriverRegistry // seam: leafDrivers
+      close(): void
+    }
+  | {
+      backend: 'live'
+      context: LiveContext
+      reader: FabricReader
+      leafDrivers: LeafDriverRegistry // seam: leafDrivers
+      close(): void
+    }
 
 export function simReader(store: FabricStore): FabricReader {
   return {
@@ -35,8 +49,23 @@ export async function openFabric(context: ContextConfig, notice: (msg: string) =
   if (context.backend === 'sim') {
     const {openSimFabric} = await import('./sim/store-file.js')
     const store = await openSimFabric(context.name, notice)
-    return {backend: 'sim', context, store, reader: simReader(store), close: () => store.close()}
+    const {simLeafDrivers} = await import('./backends/sim/leaf-drivers.js') // seam: leafDrivers
+    return {
+      backend: 'sim',
+      context,
+      store,
+      reader: simReader(store),
+      leafDrivers: simLeafDrivers(store), // seam: leafDrivers
+      close: () => store.close(),
+    }
   }
   const {liveReader} = await import('./live/reader.js')
-  return {backend: 'live', context, reader: liveReader(context), close: () => {}}
+  const {liveLeafDrivers} = await import('./backends/live/leaf-drivers.js') // seam: leafDrivers
+  return {
+    backend: 'live',
+    context,
+    reader: liveReader(context),
+    leafDrivers: liveLeafDrivers(context), // seam: leafDrivers
+    close: () => {},
+  }
 }

@@ -44,7 +44,7 @@ ${EXIT_CODES_HELP}`
       context: fabric.context.name,
       leaf: args.leaf,
       driver: leaf.driver,
-      source: fabric.backend === 'sim' ? ('cabling' as const) : ('neutron+inventory' as const),
+      source: fabric.leafDrivers.desiredSource,
       config: config!,
       text,
       rendered,

@@ -90,7 +90,7 @@ ${EXIT_CODES_HELP}`
       try {
         results = await mapLimit(
           targets,
-          fabric.backend === 'sim' ? 1 : flags.concurrency,
+          fabric.leafDrivers.serialPush ? 1 : flags.concurrency,
           async leaf => {
             // Lets the progress view draw between simulated (synchronous) pushes, and pending signals be seen.
             await beforeUnit(leaf)

@@ -27,7 +27,7 @@ export default class LeafShow extends FabricCommand {
       const nic = h.nics.find(n => n.switch === leaf.name)!
       return {host: h.name, nic: nic.name, interface: nic.interface, speedMbps: nic.speedMbps, up: nic.up}
     })
-    const running = fabric.backend === 'sim' ? (fabric.store.leafRunning(leaf.name) ?? null) : null
+    const running = await fabric.leafDrivers.recordedRunning(leaf.name)
     this.emit({kind: 'Leaf', schemaVersion: 1, context: fabric.context.name, leaf, hosts, running}, () =>
       [
         renderFields([

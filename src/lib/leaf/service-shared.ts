@@ -2,7 +2,7 @@ import {notFound, usageError} from '../cli/errors.js'
 import type {LeafConfig, Switch} from '../model/types.js'
 import {describeChange, diffLeafConfigs, leafConfigText, unifiedDiff} from './diff.js'
 import type {LeafDriver, LeafDriverError} from './driver.js'
-import type {LeafDiffResult} from './service.js'
+import type {LeafDiffResult} from '../seam/leaf-drivers.js'
 
 // Helpers both leaf services use (service-sim.ts, service-live.ts). They live apart from service.ts,
 // which loads those services with import(), so that the module graph has no cycle.

@@ -13,8 +13,8 @@ const data = workerData as {context: ContextConfig; options: GatherOptions}
 
 // Load what a gather needs before the first one is timed (a cold start costs seconds on a busy machine).
 const PRELOAD: Record<'sim' | 'live', string[]> = {
-  sim: ['../sim/store-file.js', '../diagnose/sim.js', '../leaf/service-sim.js', '../audit/sources/sim.js'],
-  live: ['../live/reader.js', '../diagnose/live.js', '../leaf/service-live.js', '../audit/sources/ssh.js'],
+  sim: ['../sim/store-file.js', '../diagnose/sim.js', '../backends/sim/leaf-service.js', '../audit/sources/sim.js'],
+  live: ['../live/reader.js', '../diagnose/live.js', '../backends/live/leaf-service.js', '../audit/sources/ssh.js'],
 }
 const common = [
   '../diagnose/states.js',

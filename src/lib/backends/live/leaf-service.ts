@@ -1,9 +1,9 @@
-import {notFound, usageError} from '../cli/errors.js'
-import type {LiveContext} from '../context/schema.js'
-import {neutronRequest} from '../live/neutron/http.js'
-import type {Switch} from '../model/types.js'
-import type {LeafDriver} from './driver.js'
-import {LeafDriverError} from './driver.js'
+import {notFound, usageError} from '../../cli/errors.js'
+import type {LiveContext} from '../../context/schema.js'
+import {neutronRequest} from '../../live/neutron/http.js'
+import type {Switch} from '../../model/types.js'
+import type {LeafDriver} from '../../leaf/driver.js'
+import {LeafDriverError} from '../../leaf/driver.js'
 import {
   type PushResult,
   type RollbackResult,
@@ -12,12 +12,12 @@ import {
   rollbackSteps,
   runAsync,
   verifySteps,
-} from './engine.js'
-import {FrrLeafDriver} from './frr/driver.js'
-import {desiredKernel, planKernel, spliceFrr} from './frr/native.js'
-import {FileSnapshotStore, LiveDesiredState} from './live.js'
-import type {LeafDiffResult, LeafService} from './service.js'
-import {diffWith, noTarget, pickTargets} from './service-shared.js'
+} from '../../leaf/engine.js'
+import {FrrLeafDriver} from '../../leaf/frr/driver.js'
+import {desiredKernel, planKernel, spliceFrr} from '../../leaf/frr/native.js'
+import {FileSnapshotStore, LiveDesiredState} from '../../leaf/live.js'
+import type {LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
+import {diffWith, noTarget, pickTargets} from '../../leaf/service-shared.js'
 
 /** The leaf capability on a live fabric: desired state from Neutron + inventory, leaves over SSH. */
 export function liveLeafService(
@@ -91,7 +91,6 @@ export function liveLeafService(
   const errOf = (e: LeafDriverError) => ({code: e.code, message: e.message, step: e.step, hint: e.hint})
   const driverOf = (leaf: string) => ctx.inventory.leaves.find(l => l.name === leaf)?.driver ?? 'frr'
   return {
-    backend: 'live',
     state: load,
     openDriver,
     leaves: async () => switches(),
@@ -195,7 +194,7 @@ export function liveLeafService(
         leaf,
         async d => {
           const running = await d.read()
-          const raw = running.snapshot.raw as import('./frr/driver.js').FrrRaw
+          const raw = running.snapshot.raw as import('../../leaf/frr/driver.js').FrrRaw
           if (raw.full) {
             const notes = [
               'profile: full (VRF per tenant, VLAN-aware bridge br0, 802.1Q-tagged host ports, symmetric IRB)',
