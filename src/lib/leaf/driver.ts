@@ -19,6 +19,8 @@ export interface LeafSnapshot {
 export interface RunningState {
   config: LeafConfig
   snapshot: LeafSnapshot
+  /** What the leaf carries that fabricctl does not manage (never changed; shown by `leaf diff`). */
+  unmanaged?: string[]
 }
 
 /** A push the driver has checked and is ready to apply; `plan` is what it will do, for --dry-run. */
@@ -62,6 +64,9 @@ export type LeafFailure =
   | 'LEAF_PROFILE_UNSUPPORTED'
   | 'LEAF_DRIVER_UNSUPPORTED'
   | 'LEAF_BASE_CONFIG_MISSING'
+  | 'LEAF_UNMANAGED'
+  | 'LEAF_LOCKED'
+  | 'LEAF_CONFIRM_UNSUPPORTED'
 
 /**
  * One interface for every kind of leaf (simulated, FRR over SSH, ...); the push engine and the

@@ -23,6 +23,8 @@ export function renderDiffs(results: LeafDiffResult[], s: Style): string {
   for (const r of results) {
     if (r.status === 'differs') out.push(...colourDiff(r.diff, s), '')
     else if (r.status === 'unreachable') out.push(`${s.yellow('unreachable')} ${r.leaf}: ${r.error?.message ?? ''}`, '')
+    if (r.unmanaged?.length)
+      out.push(`${r.leaf}: unmanaged (information; fabricctl leaves it alone):`, ...r.unmanaged.map(u => `  ${u}`), '')
   }
   const differ = results.filter(r => r.status === 'differs')
   const unreachable = results.filter(r => r.status === 'unreachable').length

@@ -45,7 +45,7 @@ export function noTarget(): never {
 export function diffWith(
   driver: LeafDriver,
   desired: LeafConfig,
-  read: () => Promise<{config: LeafConfig}> | {config: LeafConfig},
+  read: () => Promise<{config: LeafConfig; unmanaged?: string[]}> | {config: LeafConfig; unmanaged?: string[]},
 ): Promise<LeafDiffResult> {
   return (async () => {
     try {
@@ -56,6 +56,7 @@ export function diffWith(
         driver: driver.driver,
         status: changes.length === 0 ? ('in-sync' as const) : ('differs' as const),
         changes,
+        ...(running.unmanaged ? {unmanaged: running.unmanaged} : {}),
         summary: changes.map(describeChange),
         diff:
           changes.length === 0

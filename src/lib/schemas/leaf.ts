@@ -31,6 +31,7 @@ export const leafSchemas = {
     leaves: z.array(z.object({
       leaf: z.string(), driver: z.string(), status: z.enum(['in-sync', 'differs', 'unreachable']),
       changes: z.array(leafChange), summary: z.array(z.string()), diff: z.array(z.string()), error: error.optional(),
+      unmanaged: z.array(z.string()).optional().describe('what the leaf carries that fabricctl does not manage (information; never changed)'),
     })),
     totals: countsOf(['leaves', 'inSync', 'differ', 'unreachable', 'changes'] as const),
   }),

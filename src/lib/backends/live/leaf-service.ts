@@ -14,7 +14,6 @@ import {
   verifySteps,
 } from '../../leaf/engine.js'
 import {FrrLeafDriver} from '../../leaf/frr/driver.js'
-import {desiredKernel, planKernel, spliceFrr} from '../../leaf/frr/native.js'
 import {FileSnapshotStore, LiveDesiredState} from '../../leaf/live.js'
 import type {LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
 import {diffWith, noTarget, pickTargets} from '../../leaf/service-shared.js'
@@ -67,6 +66,10 @@ export function liveLeafService(
       vniBase: ctx.overlay.vniBase,
       tenants: ctx.overlay.tenants,
       rtAsn: ctx.overlay.routeTargetAsn,
+      scope: l.manage ?? ctx.overlay.manage,
+      naming: l.naming ?? ctx.overlay.naming,
+      remoteVteps: st.remoteVteps(leaf),
+      expectedMacs: st.macsBehind(leaf),
     })
   }
   /** Open a driver, run, close; a leaf that cannot be reached becomes a result, not an exception. */
@@ -217,8 +220,9 @@ export function liveLeafService(
           let frr = ''
           let kernel: string[] = []
           try {
-            frr = spliceFrr(Buffer.from(raw.runningB64, 'base64').toString('utf8'), want)
-            kernel = planKernel(raw.kernel, desiredKernel(want, l.vtep ?? '', (await load()).hostPorts(leaf)))
+            const r = (d as FrrLeafDriver).renderNative(want, running)
+            frr = r.frr
+            kernel = r.kernel
             notes.push('kernel: the commands that take the leaf from its running state to the desired one')
           } catch (error) {
             notes.push(`cannot render: ${(error as Error).message}`)
