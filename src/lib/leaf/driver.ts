@@ -86,7 +86,29 @@ export interface LeafDriver {
   verify(desired: LeafConfig): MaybePromise<VerifyReport>
   /** Put a snapshot back (rollback): converge the leaf to it, whatever state it is in now. */
   restore(snapshot: LeafSnapshot): MaybePromise<void>
+  /**
+   * Take the leaf's own lock for a push (held on the leaf, e.g. flock under /run), waiting up to waitMs.
+   * Resolves with the release; throws LeafDriverError(LEAF_LOCKED) naming the holder. Optional: a driver
+   * without it (the sim, whose store serialises pushes) is not locked.
+   */
+  lock?(waitMs: number): Promise<() => void>
+  /** Commit-confirm: arm a revert to `snapshot` on the leaf itself, fired after `seconds` unless confirmed. */
+  armRevert?(snapshot: LeafSnapshot, current: LeafSnapshot, seconds: number): Promise<PendingRevert>
+  /** Disarm the leaf's armed reverts (confirm); returns what was disarmed. */
+  confirm?(): Promise<PendingRevert[]>
+  /** The leaf's armed reverts. */
+  pending?(): Promise<PendingRevert[]>
   close(): void
+}
+
+/** A revert armed on a leaf by `leaf push --confirm-within`. */
+export interface PendingRevert {
+  id: string
+  leaf: string
+  armedAt: string
+  deadline: string
+  by: string
+  pid: number | null
 }
 
 /** Client-side record of known-good states, per leaf (FRR 8.4 has no commit/rollback of its own). */

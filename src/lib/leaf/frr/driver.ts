@@ -1,3 +1,5 @@
+import os from 'node:os'
+
 import type {LiveContext} from '../../context/schema.js'
 import type {SshSession} from '../../live/ssh.js'
 import type {LeafConfig} from '../../model/types.js'
@@ -6,6 +8,7 @@ import {
   type LeafDriver,
   LeafDriverError,
   type LeafSnapshot,
+  type PendingRevert,
   type PreparedPush,
   type RunningState,
   type VerifyCheck,
@@ -82,9 +85,16 @@ export interface FrrLeafOptions {
   remoteVteps?: ReadonlyMap<number, readonly string[]>
   /** Per VNI, MACs of Neutron ports on hosts behind this leaf (verify warns when one is not learned). */
   expectedMacs?: ReadonlyMap<number, readonly string[]>
+  /** Root of fabricctl's state directory on the leaf (default /run/fabricctl; tests use a private one). */
+  runRoot?: string
 }
 
 const FRR_RELOAD = '/usr/lib/frr/frr-reload.py'
+/**
+ * fabricctl's state on the leaf: the push lock and the armed commit-confirm reverts (tmpfs: gone at reboot).
+ * One directory per leaf name, so leaves that share a /run (namespaces on one machine) keep apart.
+ */
+const runDir = (leaf: string, root = '/run/fabricctl') => `${root}/leaf-${leaf.replaceAll(/[^A-Za-z0-9_.-]/g, '_')}`
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8')
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
@@ -112,12 +122,14 @@ export class FrrLeafDriver implements LeafDriver {
   readonly driver = 'frr'
   readonly leaf: string
   private profile?: LeafProfile
+  private readonly runDir: string
 
   private constructor(
     private readonly ssh: SshSession,
     private readonly o: FrrLeafOptions,
   ) {
     this.leaf = o.leaf.name
+    this.runDir = runDir(o.leaf.name, o.runRoot)
   }
 
   static async open(o: FrrLeafOptions): Promise<FrrLeafDriver> {
@@ -570,6 +582,127 @@ export class FrrLeafDriver implements LeafDriver {
     } finally {
       await this.run(`rm -f ${q(file)}`, 'cleanup').catch(() => undefined)
     }
+  }
+
+  /**
+   * The leaf's push lock: `flock` on /run/fabricctl/leaf.lock held by a shell on the leaf for as long as this
+   * SSH session keeps its stdin open (the client killed → the session ends → the lock is free). The holder
+   * (client host, pid, since) is written beside it, so a push that waited waitMs in vain can name it.
+   */
+  async lock(waitMs: number): Promise<() => void> {
+    const who = `host=${os.hostname()} pid=${process.pid} since=${new Date().toISOString()}`
+    const wait = Math.max(0, Math.ceil(waitMs / 1000))
+    const script = [
+      `d=${this.runDir}; mkdir -p "$d" || exit 90`,
+      'exec 9>>"$d/leaf.lock"',
+      `if ! flock -w ${wait} 9; then echo @@busy@@; cat "$d/leaf.lock.holder" 2>/dev/null; echo; echo @@end@@; exit 75; fi`,
+      `printf '%s\\n' ${q(who)} >"$d/leaf.lock.holder"`,
+      'echo @@locked@@',
+      'cat >/dev/null',
+      'rm -f "$d/leaf.lock.holder"',
+    ].join('\n')
+    let r
+    try {
+      r = await this.ssh.hold(script, out => out.includes('@@locked@@') || out.includes('@@end@@'), waitMs + 30_000)
+    } catch (error) {
+      throw new LeafDriverError('LEAF_UNREACHABLE', `${this.leaf}: taking the push lock: ${(error as Error).message}`, 'lock')
+    }
+    if (r.out.includes('@@locked@@')) return r.release
+    if (r.out.includes('@@busy@@')) {
+      const holder = r.out.split('@@busy@@')[1]!.split('@@end@@')[0]!.trim() || 'unknown holder'
+      throw new LeafDriverError(
+        'LEAF_LOCKED',
+        `Leaf ${this.leaf} is being pushed by another fabricctl (${holder}); waited ${wait} s, nothing was changed.`,
+        'lock',
+        'Wait for that push to finish and push again (or raise --lock-wait).',
+      )
+    }
+    throw new LeafDriverError(
+      'LEAF_UNREACHABLE',
+      `${this.leaf}: taking the push lock on the leaf failed (exit ${r.code}): ${r.out.trim().slice(0, 200)}`,
+      'lock',
+      'The leaf needs flock (util-linux) and a writable /run.',
+    )
+  }
+
+  /**
+   * Commit-confirm: a detached timer on the leaf (setsid; it survives this session) that, after `seconds`,
+   * takes the push lock and puts `target` back: kernel devices with all their attributes, FRR reloaded from
+   * the recorded running configuration, /etc/frr/frr.conf with its bytes, mode and owner.
+   */
+  async armRevert(target: LeafSnapshot, current: LeafSnapshot, seconds: number): Promise<PendingRevert> {
+    const raw = target.raw as FrrRaw
+    const now = current.raw as FrrRaw
+    if (raw.full || now.full)
+      throw new LeafDriverError('LEAF_CONFIRM_UNSUPPORTED', `${this.leaf}: commit-confirm covers native-profile leaves only.`, 'arm')
+    const owned = this.ownership(now)
+    const kernel = planKernel(now.kernel, raw.kernel, dev => !raw.kernel.names?.includes(dev) && this.deletable(now.kernel, owned, dev))
+    const id = `${new Date().toISOString().replaceAll(/[-:.]/g, '')}-${process.pid}`
+    const p = `${this.runDir}/pending/${id}`
+    const [mode, owner, group] = (raw.fileMeta ?? '').split(' ')
+    const revert = [
+      '#!/bin/sh',
+      `# fabricctl commit-confirm revert of ${this.leaf}, armed ${new Date().toISOString()}`,
+      ...kernel.map(c => `${c} || echo "failed: ${c.replaceAll('"', "'")}"`),
+      `printf %s ${q(b64(runningToFile(unb64(raw.runningB64))))} | base64 -d >${q(`${p}.frr`)}`,
+      `${FRR_RELOAD} --reload --stdout ${q(`${p}.frr`)} || echo "failed: frr-reload"`,
+      raw.fileB64 === null
+        ? 'rm -f /etc/frr/frr.conf'
+        : `printf %s ${q(raw.fileB64)} | base64 -d >/etc/frr/frr.conf${mode ? ` && chmod ${q(mode)} /etc/frr/frr.conf` : ''}${owner && group ? ` && chown ${q(`${owner}:${group}`)} /etc/frr/frr.conf` : ''}`,
+      `date -u +%FT%TZ >${q(`${p}.reverted`)}`,
+      `rm -f ${q(`${p}.json`)} ${q(`${p}.frr`)}`,
+    ].join('\n')
+    const rec: PendingRevert = {
+      id,
+      leaf: this.leaf,
+      armedAt: new Date().toISOString(),
+      deadline: new Date(Date.now() + seconds * 1000).toISOString(),
+      by: `host=${os.hostname()} pid=${process.pid}`,
+      pid: null,
+    }
+    const script = [
+      `mkdir -p ${this.runDir}/pending || exit 90`,
+      `cat >${q(`${p}.sh`)} <<'FABRICCTL_EOF'\n${revert}\nFABRICCTL_EOF`,
+      `setsid sh -c ${q(`sleep ${Math.max(1, Math.round(seconds))}; flock -w 120 ${this.runDir}/leaf.lock sh ${p}.sh >${p}.log 2>&1`)} </dev/null >/dev/null 2>&1 &`,
+      'pid=$!',
+      `printf '%s' ${q(JSON.stringify(rec))} | sed "s/\\"pid\\":null/\\"pid\\":$pid/" >${q(`${p}.json`)}`,
+      'echo "@@pid:$pid@@"',
+    ].join('\n')
+    const r = await this.run(script, 'arm commit-confirm')
+    const pid = /@@pid:(\d+)@@/.exec(r.stdout)
+    if (r.code !== 0 || !pid)
+      throw new LeafDriverError(
+        'LEAF_PUSH_FAILED',
+        `${this.leaf}: arming the commit-confirm revert failed (exit ${r.code}): ${r.stderr.trim().slice(0, 200)}`,
+        'arm commit-confirm',
+      )
+    return {...rec, pid: Number(pid[1])}
+  }
+
+  /** The reverts armed on the leaf (`/run/fabricctl/pending/*.json` whose timer still runs). */
+  async pending(): Promise<PendingRevert[]> {
+    const r = await this.run(
+      `for f in ${this.runDir}/pending/*.json; do [ -f "$f" ] && { cat "$f"; echo; }; done; true`,
+      'pending',
+    )
+    return r.stdout
+      .split('\n')
+      .filter(l => l.trim().startsWith('{'))
+      .map(l => JSON.parse(l) as PendingRevert)
+  }
+
+  /** Disarm every armed revert of the leaf: stop its timer (the whole session group), remove its files. */
+  async confirm(): Promise<PendingRevert[]> {
+    const armed = await this.pending()
+    if (armed.length === 0) return []
+    const cmds = armed.map(
+      a =>
+        `${a.pid ? `kill -TERM -- -${a.pid} 2>/dev/null; ` : ''}rm -f ${q(`${this.runDir}/pending/${a.id}.json`)} ${q(`${this.runDir}/pending/${a.id}.sh`)}`,
+    )
+    const r = await this.run(cmds.join('\n'), 'confirm')
+    if (r.code !== 0)
+      throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: disarming failed: ${r.stderr.trim()}`, 'confirm')
+    return armed
   }
 
   /** A device of the layout that a push may delete: a managed VNI's vxlan device or bridge, or one fabricctl marked. */
