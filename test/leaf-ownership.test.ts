@@ -1,7 +1,7 @@
 // Issue 13 on the FRR driver's native model, from device readings shaped like `ip -j -d addr show`:
 // layout from the devices (never names), ownership (what fabricctl manages, what it leaves alone),
 // attribute-complete restore plans, verify that verifies, and the engine's gates.
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, onTestFinished} from 'vitest'
 
 import {LeafDriverError, type LeafDriver, type RunningState} from '../src/lib/leaf/driver.js'
 import {pushSteps, runAsync} from '../src/lib/leaf/engine.js'
@@ -315,4 +315,36 @@ describe('engine gates', () => {
     expect(restored2).toEqual([])
     expect(r2.checks[0]?.ok).toBe(false)
   })
+})
+
+describe('commit-confirm and the new push flags on the simulated fabric', () => {
+  it('sim: push --confirm-within is refused (exit 4, nothing changed); leaf pending / confirm say nothing is armed', async () => {
+    const {buildFabric} = await import('./helpers/fabric-builder.js')
+    const {assertMatchesSchema} = await import('./helpers/schema.js')
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const leaf = 'az1-leaf01a'
+    fx.emptyLeaf(leaf)
+    const before = (await fx.cli('leaf', 'diff', leaf, '--json')).json
+    expect(before.leaves[0].changes.length).toBeGreaterThan(0)
+    const r = await fx.cli('leaf', 'push', leaf, '--confirm-within', '1m', '--json')
+    assertMatchesSchema(r.json)
+    expect(r.exitCode).toBe(4)
+    expect(r.json.leaves[0]).toMatchObject({status: 'refused', error: {code: 'LEAF_CONFIRM_UNSUPPORTED'}})
+    const after = (await fx.cli('leaf', 'diff', leaf, '--json')).json
+    expect(after.leaves[0].changes.length).toBe(before.leaves[0].changes.length)
+    const p = await fx.cli('leaf', 'pending', '--all', '--json')
+    assertMatchesSchema(p.json)
+    expect(p.exitCode).toBe(0)
+    expect(p.json.totals.pending).toBe(0)
+    const c = await fx.cli('leaf', 'confirm', leaf, '--json')
+    assertMatchesSchema(c.json)
+    expect(c.json.leaves[0].status).toBe('unsupported')
+    const bad = await fx.cli('leaf', 'push', leaf, '--confirm-within', 'soon', '--json')
+    expect(bad.exitCode).toBe(2)
+    // --no-verify and --lock-wait are accepted; the sim push applies
+    const ok = await fx.cli('leaf', 'push', leaf, '--no-verify', '--lock-wait', '5s', '--json')
+    expect(ok.exitCode).toBe(0)
+    expect(ok.json.leaves[0].status).toBe('applied')
+  }, 180_000)
 })

@@ -1,4 +1,4 @@
-import type {LeafDriver, SnapshotKind} from '../leaf/driver.js'
+import type {LeafDriver, PendingRevert, SnapshotKind} from '../leaf/driver.js'
 import type {LeafChange} from '../leaf/diff.js'
 import type {PushError, PushOptions, PushResult, RollbackResult, VerifyResult} from '../leaf/engine.js'
 import type {LeafConfig, PlaneState, Switch} from '../model/types.js'
@@ -54,7 +54,19 @@ export interface LeafService {
   push(leaf: string, opts: PushOptions): Promise<PushResult>
   verify(leaf: string): Promise<VerifyResult>
   rollback(leaf: string, to: SnapshotKind, opts: {dryRun?: boolean}): Promise<RollbackResult>
+  /** Commit-confirm: disarm the reverts armed on a leaf (`leaf confirm`). */
+  confirm(leaf: string): Promise<LeafConfirmResult>
+  /** Commit-confirm: the reverts armed on a leaf (`leaf pending`). */
+  pending(leaf: string): Promise<LeafConfirmResult>
   /** The driver's rendering of the desired state (FRR text and kernel commands), when it has one. */
   render(leaf: string): Promise<{driver: string; profile: string; frr: string; kernel: string[]; notes: string[]}>
   close(): void
+}
+
+export interface LeafConfirmResult {
+  leaf: string
+  driver: string
+  status: 'ok' | 'unsupported' | 'unreachable'
+  reverts: PendingRevert[]
+  error?: PushError
 }

@@ -15,7 +15,7 @@ import {
 } from '../../leaf/engine.js'
 import {FrrLeafDriver} from '../../leaf/frr/driver.js'
 import {FileSnapshotStore, LiveDesiredState} from '../../leaf/live.js'
-import type {LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
+import type {LeafConfirmResult, LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
 import {diffWith, noTarget, pickTargets} from '../../leaf/service-shared.js'
 
 /** The leaf capability on a live fabric: desired state from Neutron + inventory, leaves over SSH. */
@@ -189,6 +189,24 @@ export function liveLeafService(
         leaf,
         d => runAsync(rollbackSteps(d, snaps, to, o)),
         e => ({leaf, driver: driverOf(leaf), to, status: 'unreachable', changes: [], summary: [], error: errOf(e)}),
+      ),
+    confirm: async (leaf): Promise<LeafConfirmResult> =>
+      withDriver<LeafConfirmResult>(
+        leaf,
+        async d =>
+          d.confirm
+            ? {leaf, driver: d.driver, status: 'ok' as const, reverts: await d.confirm()}
+            : {leaf, driver: d.driver, status: 'unsupported' as const, reverts: []},
+        e => ({leaf, driver: driverOf(leaf), status: 'unreachable' as const, reverts: [], error: errOf(e)}),
+      ),
+    pending: async (leaf): Promise<LeafConfirmResult> =>
+      withDriver<LeafConfirmResult>(
+        leaf,
+        async d =>
+          d.pending
+            ? {leaf, driver: d.driver, status: 'ok' as const, reverts: await d.pending()}
+            : {leaf, driver: d.driver, status: 'unsupported' as const, reverts: []},
+        e => ({leaf, driver: driverOf(leaf), status: 'unreachable' as const, reverts: [], error: errOf(e)}),
       ),
     async render(leaf) {
       const want = (await load()).desired(leaf)

@@ -62,6 +62,9 @@ export function simLeafService(store: FabricStore): LeafService {
     verify: async leaf => runSync(verifySteps(new SimLeafDriver(store, leaf), desired(leaf))),
     rollback: async (leaf, to, opts) =>
       store.tx(() => runSync(rollbackSteps(new SimLeafDriver(store, leaf), snaps, to, opts))),
+    // The simulated leaf has no commit-confirm (its store serialises every push): nothing is ever armed.
+    confirm: async leaf => ({leaf, driver: 'sim', status: 'unsupported', reverts: []}),
+    pending: async leaf => ({leaf, driver: 'sim', status: 'unsupported', reverts: []}),
     async render(leaf) {
       const want = desired(leaf)
       const sw = store.switch(leaf)
