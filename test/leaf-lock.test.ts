@@ -29,7 +29,12 @@ function localShell() {
         let out = ''
         let settled = false
         const release = () => p.stdin.end()
-        const timer = setTimeout(() => !settled && ((settled = true), p.kill(), reject(new Error('timeout'))), timeoutMs)
+        const timer = setTimeout(() => {
+          if (settled) return
+          settled = true
+          p.kill()
+          reject(new Error('timeout'))
+        }, timeoutMs)
         p.stdout.on('data', d => {
           out += d
           if (!settled && ready(out)) {
@@ -40,7 +45,9 @@ function localShell() {
         })
         p.on('close', code => {
           clearTimeout(timer)
-          if (!settled) (settled = true), resolve({out, exited: true, code, release})
+          if (settled) return
+          settled = true
+          resolve({out, exited: true, code, release})
         })
       })
     },
@@ -72,7 +79,9 @@ describe('per-leaf push lock (flock on the leaf)', () => {
     const waited = Date.now() - t0
     expect(err).toBeInstanceOf(LeafDriverError)
     expect((err as LeafDriverError).code).toBe('LEAF_LOCKED')
-    expect((err as Error).message).toMatch(new RegExp(`another fabricctl \\(host=${os.hostname()} pid=${process.pid} since=`))
+    expect((err as Error).message).toMatch(
+      new RegExp(`another fabricctl \\(host=${os.hostname()} pid=${process.pid} since=`),
+    )
     expect(waited).toBeGreaterThanOrEqual(900) // it queued for the wait before giving up
     // a waiter that is still waiting when the holder lets go gets the lock (queue)
     const queued = b.lock(10_000)

@@ -49,7 +49,11 @@ const port = (ifname: string, master?: string): IpLink => ({ifname, flags: ['UP'
 // A leaf someone laid out by hand (br100 = VLAN 100, holding VNI 20500 no Neutron network backs, and
 // another server's port swp5), plus what fabricctl made earlier (marked) for VNI 10101 on swp1.
 const LINKS: IpLink[] = [
-  br('br100', {snoop: 0, address: '02:aa:00:00:01:00', addr_info: [{family: 'inet', local: '192.0.2.1', prefixlen: 24}]}),
+  br('br100', {
+    snoop: 0,
+    address: '02:aa:00:00:01:00',
+    addr_info: [{family: 'inet', local: '192.0.2.1', prefixlen: 24}],
+  }),
   vx('vxlan100', 20500, 'br100', {address: '6a:11:22:33:44:55'}),
   port('swp5', 'br100'),
   br('br10101', {ifalias: 'fabricctl: vni 10101', addr_info: [{family: 'inet', local: '10.1.1.1', prefixlen: 24}]}),
@@ -123,7 +127,9 @@ describe('layout discovery: from the devices, never from names', () => {
       master: 'br100',
     })
     expect(k.bridges.br100).toMatchObject({mcastSnooping: 0, acceptDad: '0', mac: '02:aa:00:00:01:00', alias: null})
-    expect(parseAcceptDad('/proc/sys/net/ipv6/conf/br100/accept_dad:0\n/proc/sys/net/ipv6/conf/all/accept_dad:1\n')).toEqual(
+    expect(
+      parseAcceptDad('/proc/sys/net/ipv6/conf/br100/accept_dad:0\n/proc/sys/net/ipv6/conf/all/accept_dad:1\n'),
+    ).toEqual(
       new Map([
         ['br100', '0'],
         ['all', '1'],
@@ -167,7 +173,8 @@ describe('ownership', () => {
     const k = kernel()
     const ports = [...HOST_PORTS, 'swp5']
     const own = ownershipOf(k, undefined, ports, vlanOf, [20500, 10101])
-    const needVni = () => desiredKernel(want([{vni: 20500, vlan: 500, gw: '192.0.2.1/24'}], {}), '10.0.0.11', ports, k, own)
+    const needVni = () =>
+      desiredKernel(want([{vni: 20500, vlan: 500, gw: '192.0.2.1/24'}], {}), '10.0.0.11', ports, k, own)
     expect(needVni).toThrow(UnmanagedConflict)
     expect(needVni).toThrow(/VNI 20500 exists on the leaf as vxlan100 in bridge br100/)
     const needPort = () =>
@@ -186,7 +193,14 @@ describe('ownership', () => {
     const scope = {vnis: [[20500, 20599]] as [number, number][], interfaces: ['swp5']}
     const own = ownershipOf(k, scope, HOST_PORTS, vlanOf, [20500, 10101])
     expect([...own.vnis]).toEqual([20500])
-    const w = desiredKernel(want([{vni: 20500, vlan: 500, gw: '192.0.2.1/24'}], {swp5: 500}), '10.0.0.11', HOST_PORTS, k, own, {scope})
+    const w = desiredKernel(
+      want([{vni: 20500, vlan: 500, gw: '192.0.2.1/24'}], {swp5: 500}),
+      '10.0.0.11',
+      HOST_PORTS,
+      k,
+      own,
+      {scope},
+    )
     expect(Object.keys(w.bridges)).toEqual(['br100'])
     expect(Object.keys(w.vxlans)).toEqual(['vxlan100'])
     expect(w.ports.swp5).toEqual({master: 'br100'})
@@ -203,7 +217,11 @@ describe('restore plans carry every attribute', () => {
       l.ifname === 'vxlan100'
         ? vx('vxlan100', 20500, 'br100', {address: '6a:99:99:99:99:99', inet6_addr_gen_mode: 'eui64', ns: false})
         : l.ifname === 'br100'
-          ? br('br100', {snoop: 1, address: '02:aa:00:00:01:00', addr_info: [{family: 'inet', local: '192.0.2.1', prefixlen: 24}]})
+          ? br('br100', {
+              snoop: 1,
+              address: '02:aa:00:00:01:00',
+              addr_info: [{family: 'inet', local: '192.0.2.1', prefixlen: 24}],
+            })
           : l,
     )
     const after = parseKernel(afterLinks, HOST_PORTS, new Map([['br100', '1']]))
@@ -229,7 +247,9 @@ describe('restore plans carry every attribute', () => {
       HOST_PORTS,
     )
     const plan = planKernel(gone, before, () => false)
-    expect(plan).toContain('ip link add vxlan100 address 6a:11:22:33:44:55 type vxlan id 20500 local 10.0.0.11 dstport 4789 nolearning')
+    expect(plan).toContain(
+      'ip link add vxlan100 address 6a:11:22:33:44:55 type vxlan id 20500 local 10.0.0.11 dstport 4789 nolearning',
+    )
     expect(plan).toContain('bridge link set dev vxlan100 learning off neigh_suppress on')
   })
 })
@@ -251,7 +271,10 @@ describe('verify means verified', () => {
       desired: d,
       kernel: k,
       owned: own,
-      evpn: {'10101': {vni: 10101, type: 'L2', vxlanIf: 'vxlan10101'}, '20500': {vni: 20500, type: 'L2', vxlanIf: 'vxlan100'}},
+      evpn: {
+        '10101': {vni: 10101, type: 'L2', vxlanIf: 'vxlan10101'},
+        '20500': {vni: 20500, type: 'L2', vxlanIf: 'vxlan100'},
+      },
       mac: () => ({numMacs: 1, macs: {'fa:16:3e:00:00:01': {type: 'local'}}}),
       bgp: {l2VpnEvpn: {peers: {'10.0.0.1': {state: 'Established'}}}},
       blink: [{ifname: 'swp1', master: 'br10101'}],

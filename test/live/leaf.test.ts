@@ -179,10 +179,7 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     expect(again.json.totals.unchanged).toBe(leaves().length)
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
     // the port bind path: push the port's leaves and record the overlay state on the Neutron port
-    const out = await configurePortLeaves(
-      {leafDrivers: liveLeafDrivers(ctx)},
-      {portId, host: 'lab-h9'},
-    )
+    const out = await configurePortLeaves({leafDrivers: liveLeafDrivers(ctx)}, {portId, host: 'lab-h9'})
     expect(out.overlay).toBe('ACTIVE')
     expect(out.dataPlaneStatus).toBe('ACTIVE')
     expect((await neutron('GET', `/v2.0/ports/${portId}`)).port.data_plane_status).toBe('ACTIVE')

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'

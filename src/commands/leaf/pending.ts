@@ -10,7 +10,10 @@ who armed it. Exit 0, or 3 when a leaf is unreachable.
 
 ${EXIT_CODES_HELP}`
 
-  static override examples = ['<%= config.bin %> leaf pending --all', '<%= config.bin %> leaf pending az1-leaf01a --json']
+  static override examples = [
+    '<%= config.bin %> leaf pending --all',
+    '<%= config.bin %> leaf pending az1-leaf01a --json',
+  ]
   static override args = {leaf: Args.string({description: 'Leaf name (or use --all).'})}
   static override flags = {
     all: Flags.boolean({description: 'Every leaf.', exclusive: ['leaf']}),

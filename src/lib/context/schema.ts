@@ -73,8 +73,14 @@ export const manageSchema = z.strictObject({
 })
 /** Names of devices fabricctl creates on a leaf; `{vni}` and `{vlan}` are replaced. */
 export const namingSchema = z.strictObject({
-  bridge: z.string().regex(/^[A-Za-z0-9_.{}-]+$/).default('br{vni}'),
-  vxlan: z.string().regex(/^[A-Za-z0-9_.{}-]+$/).default('vxlan{vni}'),
+  bridge: z
+    .string()
+    .regex(/^[A-Za-z0-9_.{}-]+$/)
+    .default('br{vni}'),
+  vxlan: z
+    .string()
+    .regex(/^[A-Za-z0-9_.{}-]+$/)
+    .default('vxlan{vni}'),
 })
 
 const nic = z.strictObject({

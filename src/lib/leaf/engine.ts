@@ -209,7 +209,11 @@ function* pushLocked(
   snaps.record(d.leaf, {lastKnownGood: report.running.snapshot, previous: running.snapshot})
   if (opts.confirmWithinS !== undefined && d.armRevert) {
     try {
-      const pending = (yield d.armRevert(running.snapshot, report.running.snapshot, opts.confirmWithinS)) as PendingRevert
+      const pending = (yield d.armRevert(
+        running.snapshot,
+        report.running.snapshot,
+        opts.confirmWithinS,
+      )) as PendingRevert
       return done({status: 'applied', pending})
     } catch (error) {
       // Without its safety net the change is not kept.

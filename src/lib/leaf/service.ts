@@ -1,12 +1,6 @@
 import type {LeafDriverRegistry, LeafService} from '../seam/leaf-drivers.js'
 import type {SnapshotStore} from './driver.js'
-import {
-  pushSteps,
-  rollbackSteps,
-  runAsync,
-  runSync,
-  verifySteps,
-} from './engine.js'
+import {pushSteps, rollbackSteps, runAsync, runSync, verifySteps} from './engine.js'
 
 export type {LeafDiffResult, LeafService} from '../seam/leaf-drivers.js'
 

@@ -210,7 +210,7 @@ export function liveLeafService(
       ),
     async render(leaf) {
       const want = (await load()).desired(leaf)
-      const l = leafInv(leaf)
+      leafInv(leaf)
       return withDriver(
         leaf,
         async d => {

@@ -17,9 +17,7 @@ export function simLeafDrivers(store: FabricStore): LeafDriverRegistry {
     },
     async leavesOfHost(host) {
       return [
-        ...new Set(
-          (store.host(host)?.nics ?? []).map(n => n.switch).filter(s => store.switch(s)?.role === 'leaf'),
-        ),
+        ...new Set((store.host(host)?.nics ?? []).map(n => n.switch).filter(s => store.switch(s)?.role === 'leaf')),
       ]
     },
     async recordOverlay(portId, overlay) {

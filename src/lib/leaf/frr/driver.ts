@@ -270,11 +270,7 @@ export class FrrLeafDriver implements LeafDriver {
     const s = sections(r.stdout)
     const runningB64 = s.get('running') ?? ''
     const fileRaw = s.get('file') ?? '-'
-    const kernel = parseKernel(
-      JSON.parse(s.get('links') || '[]'),
-      this.o.hostPorts,
-      parseAcceptDad(s.get('dad') ?? ''),
-    )
+    const kernel = parseKernel(JSON.parse(s.get('links') || '[]'), this.o.hostPorts, parseAcceptDad(s.get('dad') ?? ''))
     const meta = (s.get('meta') ?? '-').trim()
     const raw: FrrRaw = {
       runningB64,
@@ -605,7 +601,11 @@ export class FrrLeafDriver implements LeafDriver {
     try {
       r = await this.ssh.hold(script, out => out.includes('@@locked@@') || out.includes('@@end@@'), waitMs + 30_000)
     } catch (error) {
-      throw new LeafDriverError('LEAF_UNREACHABLE', `${this.leaf}: taking the push lock: ${(error as Error).message}`, 'lock')
+      throw new LeafDriverError(
+        'LEAF_UNREACHABLE',
+        `${this.leaf}: taking the push lock: ${(error as Error).message}`,
+        'lock',
+      )
     }
     if (r.out.includes('@@locked@@')) return r.release
     if (r.out.includes('@@busy@@')) {
@@ -634,9 +634,17 @@ export class FrrLeafDriver implements LeafDriver {
     const raw = target.raw as FrrRaw
     const now = current.raw as FrrRaw
     if (raw.full || now.full)
-      throw new LeafDriverError('LEAF_CONFIRM_UNSUPPORTED', `${this.leaf}: commit-confirm covers native-profile leaves only.`, 'arm')
+      throw new LeafDriverError(
+        'LEAF_CONFIRM_UNSUPPORTED',
+        `${this.leaf}: commit-confirm covers native-profile leaves only.`,
+        'arm',
+      )
     const owned = this.ownership(now)
-    const kernel = planKernel(now.kernel, raw.kernel, dev => !raw.kernel.names?.includes(dev) && this.deletable(now.kernel, owned, dev))
+    const kernel = planKernel(
+      now.kernel,
+      raw.kernel,
+      dev => !raw.kernel.names?.includes(dev) && this.deletable(now.kernel, owned, dev),
+    )
     const id = `${new Date().toISOString().replaceAll(/[-:.]/g, '')}-${process.pid}`
     const p = `${this.runDir}/pending/${id}`
     const [mode, owner, group] = (raw.fileMeta ?? '').split(' ')
@@ -853,7 +861,10 @@ export function nativeChecks(e: NativeEvidence): VerifyCheck[] {
   const checks: VerifyCheck[] = []
   const vnis = Object.values(e.desired.vnis).map(v => v.vni)
   const vxOf = (vni: number) => Object.values(e.kernel.vxlans).find(x => x.id === vni)
-  const evpn = (e.evpn && typeof e.evpn === 'object' ? e.evpn : {}) as Record<string, {vni: number; type?: string; vxlanIf?: string}>
+  const evpn = (e.evpn && typeof e.evpn === 'object' ? e.evpn : {}) as Record<
+    string,
+    {vni: number; type?: string; vxlanIf?: string}
+  >
   const l2 = new Map(
     Object.values(evpn)
       .filter(v => v && typeof v === 'object' && v.type !== 'L3')

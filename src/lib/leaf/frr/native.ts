@@ -113,7 +113,11 @@ export function parseAcceptDad(text: string): Map<string, string> {
  * From `ip -j -d addr show` (and accept_dad): the overlay layout. A bridge belongs to the layout when a
  * vxlan device is in it or fabricctl created it (alias); its VNI is the vxlan id, whatever its name.
  */
-export function parseKernel(links: IpLink[], hostPorts: readonly string[], acceptDad?: Map<string, string>): KernelState {
+export function parseKernel(
+  links: IpLink[],
+  hostPorts: readonly string[],
+  acceptDad?: Map<string, string>,
+): KernelState {
   const st: KernelState = {bridges: {}, vxlans: {}, ports: {}, names: links.map(l => l.ifname).sort()}
   const byName = new Map(links.map(l => [l.ifname, l]))
   const common = (l: IpLink): KDevAttrs => ({
@@ -266,13 +270,16 @@ export function ownershipOf(
       .filter(v => vnis.has(v.id) && v.master)
       .map(v => v.master!),
   )
-  for (const b of Object.values(k.bridges)) if ((b.alias ?? '').startsWith(MARK) && !declared) managedBridges.add(b.name)
+  for (const b of Object.values(k.bridges))
+    if ((b.alias ?? '').startsWith(MARK) && !declared) managedBridges.add(b.name)
   const ports = new Set<string>()
   const allowed = scope?.interfaces ? new Set(scope.interfaces) : new Set(hostPorts)
   for (const [p, v] of Object.entries(k.ports)) {
     if (allowed.has(p) && (v.master === null || managedBridges.has(v.master))) ports.add(p)
     else if (v.master && !managedBridges.has(v.master))
-      unmanaged.push(`port ${p} in bridge ${v.master} (${allowed.has(p) ? 'a bridge fabricctl does not manage' : 'not a managed interface'})`)
+      unmanaged.push(
+        `port ${p} in bridge ${v.master} (${allowed.has(p) ? 'a bridge fabricctl does not manage' : 'not a managed interface'})`,
+      )
   }
   return {vnis, ports, unmanaged, declared}
 }
@@ -345,11 +352,15 @@ export function desiredKernel(
   const st: KernelState = {bridges: {}, vxlans: {}, ports: {}}
   const conflicts: string[] = []
   const bridgeOfVni = new Map<number, string>()
-  const inUse = new Set(cur.names ?? [...Object.keys(cur.bridges), ...Object.keys(cur.vxlans), ...Object.keys(cur.ports)])
+  const inUse = new Set(
+    cur.names ?? [...Object.keys(cur.bridges), ...Object.keys(cur.vxlans), ...Object.keys(cur.ports)],
+  )
   for (const v of Object.values(desired.vnis)) {
     if (!v.gateway.address) throw new Error(`VNI ${v.vni} has no gateway address`)
     if (o.scope && !vniInScope(o.scope, v.vni, v.vlan)) {
-      conflicts.push(`VNI ${v.vni} (VLAN ${v.vlan}, network ${v.network || '?'}) is outside the scope the context declares for this leaf`)
+      conflicts.push(
+        `VNI ${v.vni} (VLAN ${v.vlan}, network ${v.network || '?'}) is outside the scope the context declares for this leaf`,
+      )
       continue
     }
     const have = Object.values(cur.vxlans).find(x => x.id === v.vni)
@@ -368,7 +379,10 @@ export function desiredKernel(
       (cur.vxlans[n] !== undefined && owned.vnis.has(cur.vxlans[n]!.id)) ||
       (cur.bridges[n] !== undefined && managedBridge(cur, owned, n))
     for (const n of [vxName, brName])
-      if (!mine(n)) conflicts.push(`VNI ${v.vni} needs device ${n}, a name the leaf already uses for a device fabricctl does not manage`)
+      if (!mine(n))
+        conflicts.push(
+          `VNI ${v.vni} needs device ${n}, a name the leaf already uses for a device fabricctl does not manage`,
+        )
     bridgeOfVni.set(v.vlan, brName)
     st.bridges[brName] = {
       name: brName,
@@ -427,8 +441,10 @@ function attrCmds(name: string, c: KDevAttrs | undefined, w: KDevAttrs): string[
   const out: string[] = []
   if (w.mac && w.mac !== c?.mac) out.push(`ip link set dev ${name} address ${w.mac}`)
   if (w.mtu !== undefined && w.mtu !== c?.mtu) out.push(`ip link set dev ${name} mtu ${w.mtu}`)
-  if (w.alias !== undefined && (w.alias ?? null) !== (c?.alias ?? null)) out.push(`ip link set dev ${name} alias ${q1(w.alias ?? '')}`)
-  if (w.addrgenmode && w.addrgenmode !== c?.addrgenmode) out.push(`ip link set dev ${name} addrgenmode ${w.addrgenmode}`)
+  if (w.alias !== undefined && (w.alias ?? null) !== (c?.alias ?? null))
+    out.push(`ip link set dev ${name} alias ${q1(w.alias ?? '')}`)
+  if (w.addrgenmode && w.addrgenmode !== c?.addrgenmode)
+    out.push(`ip link set dev ${name} addrgenmode ${w.addrgenmode}`)
   if (w.acceptDad !== undefined && w.acceptDad !== null && w.acceptDad !== c?.acceptDad)
     out.push(`sysctl -qw net.ipv6.conf.${name.replaceAll('.', '/')}.accept_dad=${w.acceptDad}`)
   return out
@@ -438,12 +454,18 @@ function attrCmds(name: string, c: KDevAttrs | undefined, w: KDevAttrs): string[
  * Commands that turn kernel state `cur` into `want`. Only devices in `want`, and devices of `cur`
  * that `deletable` allows (what fabricctl manages), are touched; every attribute `want` gives is set.
  */
-export function planKernel(cur: KernelState, want: KernelState, deletable: (dev: string) => boolean = () => true): string[] {
+export function planKernel(
+  cur: KernelState,
+  want: KernelState,
+  deletable: (dev: string) => boolean = () => true,
+): string[] {
   const cmds: string[] = []
   for (const b of Object.values(want.bridges)) {
     const c = cur.bridges[b.name]
     if (!c) {
-      cmds.push(`ip link add ${b.name}${b.mac ? ` address ${b.mac}` : ''} type bridge${b.mcastSnooping != null ? ` mcast_snooping ${b.mcastSnooping}` : ''}${b.stpState != null ? ` stp_state ${b.stpState}` : ''}`)
+      cmds.push(
+        `ip link add ${b.name}${b.mac ? ` address ${b.mac}` : ''} type bridge${b.mcastSnooping != null ? ` mcast_snooping ${b.mcastSnooping}` : ''}${b.stpState != null ? ` stp_state ${b.stpState}` : ''}`,
+      )
       cmds.push(...attrCmds(b.name, {mac: b.mac}, b))
       for (const a of b.addresses) cmds.push(`ip addr add ${a} dev ${b.name}`)
       if (b.up) cmds.push(`ip link set ${b.name} up`)
@@ -452,14 +474,16 @@ export function planKernel(cur: KernelState, want: KernelState, deletable: (dev:
     cmds.push(...attrCmds(b.name, c, b))
     if (b.mcastSnooping != null && b.mcastSnooping !== c.mcastSnooping)
       cmds.push(`ip link set dev ${b.name} type bridge mcast_snooping ${b.mcastSnooping}`)
-    if (b.stpState != null && b.stpState !== c.stpState) cmds.push(`ip link set dev ${b.name} type bridge stp_state ${b.stpState}`)
+    if (b.stpState != null && b.stpState !== c.stpState)
+      cmds.push(`ip link set dev ${b.name} type bridge stp_state ${b.stpState}`)
     for (const a of c.addresses) if (!b.addresses.includes(a)) cmds.push(`ip addr del ${a} dev ${b.name}`)
     for (const a of b.addresses) if (!c.addresses.includes(a)) cmds.push(`ip addr add ${a} dev ${b.name}`)
     if (b.up !== c.up) cmds.push(`ip link set ${b.name} ${b.up ? 'up' : 'down'}`)
   }
   const portAttrs = (v: KVxlan, c: KVxlan | undefined) => {
     const parts: string[] = []
-    if (v.portLearning != null && v.portLearning !== c?.portLearning) parts.push(`learning ${v.portLearning ? 'on' : 'off'}`)
+    if (v.portLearning != null && v.portLearning !== c?.portLearning)
+      parts.push(`learning ${v.portLearning ? 'on' : 'off'}`)
     if (v.neighSuppress != null && v.neighSuppress !== c?.neighSuppress)
       parts.push(`neigh_suppress ${v.neighSuppress ? 'on' : 'off'}`)
     if (parts.length) cmds.push(`bridge link set dev ${v.name} ${parts.join(' ')}`)
@@ -496,8 +520,10 @@ export function planKernel(cur: KernelState, want: KernelState, deletable: (dev:
     cmds.push(w.master ? `ip link set ${p} master ${w.master}` : `ip link set ${p} nomaster`)
     if (w.master) cmds.push(`ip link set ${p} up`)
   }
-  for (const v of Object.values(cur.vxlans)) if (!want.vxlans[v.name] && deletable(v.name)) cmds.push(`ip link del ${v.name}`)
-  for (const b of Object.values(cur.bridges)) if (!want.bridges[b.name] && deletable(b.name)) cmds.push(`ip link del ${b.name}`)
+  for (const v of Object.values(cur.vxlans))
+    if (!want.vxlans[v.name] && deletable(v.name)) cmds.push(`ip link del ${v.name}`)
+  for (const b of Object.values(cur.bridges))
+    if (!want.bridges[b.name] && deletable(b.name)) cmds.push(`ip link del ${b.name}`)
   return cmds
 }
 
@@ -520,7 +546,11 @@ export function runningToFile(running: string): string {
  * `vni` blocks under the default instance's `address-family l2vpn evpn` — replaced by the desired
  * ones. Everything else (underlay, neighbours, router-id) is the leaf's own and is kept as it runs.
  */
-export function spliceFrr(running: string, desired: LeafConfig, managed: (vni: number) => boolean = () => true): string {
+export function spliceFrr(
+  running: string,
+  desired: LeafConfig,
+  managed: (vni: number) => boolean = () => true,
+): string {
   const lines = runningToFile(running).replace(/\n$/, '').split('\n')
   const bgp = lines.findIndex(l => /^router bgp \d+\s*$/.test(l))
   if (bgp < 0)
