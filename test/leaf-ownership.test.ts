@@ -371,3 +371,21 @@ describe('commit-confirm and the new push flags on the simulated fabric', () => 
     expect(ok.json.leaves[0].status).toBe('applied')
   }, 180_000)
 })
+
+describe('context: manage scope and naming', () => {
+  it('ranges parse from "a-b", a number or [a, b]; naming defaults to br{vni}/vxlan{vni}; bad values are refused', async () => {
+    const {manageSchema, namingSchema} = await import('../src/lib/context/schema.js')
+    expect(manageSchema.parse({vnis: ['10000-19999', 20500, [30010, 30001]], interfaces: ['swp1']})).toEqual({
+      vnis: [
+        [10000, 19999],
+        [20500, 20500],
+        [30001, 30010],
+      ],
+      interfaces: ['swp1'],
+    })
+    expect(namingSchema.parse({})).toEqual({bridge: 'br{vni}', vxlan: 'vxlan{vni}'})
+    expect(manageSchema.safeParse({vnis: ['ten']}).success).toBe(false)
+    expect(manageSchema.safeParse({vrfs: ['x']}).success).toBe(false)
+    expect(namingSchema.safeParse({bridge: 'br {vni}'}).success).toBe(false)
+  })
+})

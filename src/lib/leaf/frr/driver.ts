@@ -478,11 +478,12 @@ export class FrrLeafDriver implements LeafDriver {
   }
 
   async verify(desired: LeafConfig): Promise<VerifyReport> {
-    const deadline = Date.now() + (this.o.settleMs ?? 8000)
+    // Remote VTEPs and EVPN sessions can take a few seconds to converge after a change: retry while failing.
+    const deadline = Date.now() + (this.o.settleMs ?? 20_000)
     for (let attempt = 1; ; attempt++) {
       const report = await this.verifyOnce(desired)
       const failing = report.checks.some(c => !c.ok && c.severity === 'error')
-      if (!failing || Date.now() >= deadline || attempt >= 40) return report
+      if (!failing || Date.now() >= deadline || attempt >= 60) return report
       await new Promise(r => setTimeout(r, 250))
     }
   }
