@@ -4,7 +4,7 @@ import {describeChange, diffLeafConfigs, leafConfigText, unifiedDiff} from './di
 import type {LeafDriver, LeafDriverError} from './driver.js'
 import type {LeafDiffResult} from '../seam/leaf-drivers.js'
 
-// Helpers both leaf services use (service-sim.ts, service-live.ts). They live apart from service.ts,
+// Helpers both leaf services use (backends/sim/leaf-service.ts, backends/live/leaf-service.ts). They live apart from service.ts,
 // which loads those services with import(), so that the module graph has no cycle.
 
 /** Shared target resolution: a leaf by name, every leaf, or the leaves of a port's host. */
