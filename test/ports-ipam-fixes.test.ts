@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
+import {liveLeafDrivers} from '../src/lib/backends/live/leaf-drivers.js'
 import {LiveIpam} from '../src/lib/backends/live/ipam.js'
 import type {FabricHandle} from '../src/lib/fabric.js'
 import {LivePortService} from '../src/lib/ports/live.js'
@@ -31,6 +32,7 @@ const live = () => {
     reader: {} as never,
     ipam: new LiveIpam(context, () => fabric),
     hostProbe: undefined as never, // not used by the port paths
+    leafDrivers: liveLeafDrivers(context),
     close() {},
   }
   return new LivePortService(fabric)

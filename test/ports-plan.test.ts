@@ -1,5 +1,6 @@
 import {afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
+import {liveLeafDrivers} from '../src/lib/backends/live/leaf-drivers.js'
 import {LiveIpam} from '../src/lib/backends/live/ipam.js'
 import type {FabricError} from '../src/lib/cli/errors.js'
 import {livePlanes} from '../src/lib/diagnose/states.js'
@@ -182,6 +183,7 @@ function liveFabric(name: string): FabricHandle {
     reader: {} as never,
     ipam: new LiveIpam(context, () => fabric),
     hostProbe: undefined as never, // not used by the port paths
+    leafDrivers: liveLeafDrivers(context),
     close() {},
   }
   return fabric

@@ -5,6 +5,7 @@ import type {StateRecorder} from './seam/states.js'
 import type {FabricStore} from './store/fabric-store.js'
 import type {HostProbe} from './seam/host-probe.js'
 import type {Ipam} from './seam/ipam.js'
+import type {LeafDriverRegistry} from './seam/leaf-drivers.js'
 
 /**
  * Which backend serves a fabric, and how it reads what it shows: for envelopes and display ONLY.
@@ -39,7 +40,8 @@ export interface Fabric {
   readonly ipam: Ipam
   /** Host facts, gathered once per host per command (one SSH session and one batched script live). */
   readonly hostProbe: HostProbe
-  // seam: leafDrivers (i13) — open(leaf) -> driver, used by leaf, diagnose and trace
+  /** Leaf drivers: open(leaf) -> driver, and the leaf service; used by leaf, ports, diagnose and trace. */
+  readonly leafDrivers: LeafDriverRegistry
   close(): void
 }
 
@@ -52,8 +54,8 @@ export type FabricReader = Inventory
  * every owner has moved; new code takes a `Fabric`.
  */
 export type FabricHandle =
-  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: Inventory; ipam: Ipam; hostProbe: HostProbe; close(): void}
-  | {backend: 'live'; context: LiveContext; reader: Inventory; ipam: Ipam; hostProbe: HostProbe; close(): void}
+  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: Inventory; ipam: Ipam; hostProbe: HostProbe; leafDrivers: LeafDriverRegistry; close(): void}
+  | {backend: 'live'; context: LiveContext; reader: Inventory; ipam: Ipam; hostProbe: HostProbe; leafDrivers: LeafDriverRegistry; close(): void}
 
 /** What `openFabric` returns: the seam plus the deprecated handle fields. */
 export type OpenFabric = Fabric & FabricHandle

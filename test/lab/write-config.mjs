@@ -150,6 +150,10 @@ const lines = [
   // The leaves' bridges already carry this anycast MAC: a push must keep it, not rewrite it.
   '    overlay:',
   `      anycastMac: "${topo.lab.anycastMac}"`,
+  // The lab's VNIs are the controller's (fabricctl's) own: declare them managed (issue 13), since the lab
+  // creates them unmarked. Hand-made configuration a test adds uses VNIs outside this range.
+  '      manage:',
+  '        vnis: ["10000-19999"]',
   // full profile: the tenant VRFs (a network's Neutron tag picks its VRF and L3 VNI)
   ...(topo.tenants
     ? [

@@ -12,7 +12,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {FrrRaw} from '../../src/lib/leaf/frr/driver.js'
-import {liveLeafService} from '../../src/lib/leaf/service-live.js'
+import {liveLeafService} from '../../src/lib/backends/live/leaf-service.js'
 import {loadConfig} from '../../src/lib/context/config.js'
 import type {LiveContext} from '../../src/lib/context/schema.js'
 import {runCli} from '../helpers/cli.js'

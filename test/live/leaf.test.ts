@@ -12,9 +12,8 @@ import type {LiveContext} from '../../src/lib/context/schema.js'
 import {LeafDriverError} from '../../src/lib/leaf/driver.js'
 import type {FrrRaw} from '../../src/lib/leaf/frr/driver.js'
 import {configurePortLeaves} from '../../src/lib/leaf/overlay.js'
-import {liveLeafService} from '../../src/lib/leaf/service-live.js'
-import {liveHostProbe} from '../../src/lib/backends/live/host-probe.js'
-import {liveReader} from '../../src/lib/live/reader.js'
+import {liveLeafService} from '../../src/lib/backends/live/leaf-service.js'
+import {liveLeafDrivers} from '../../src/lib/backends/live/leaf-drivers.js'
 import {runCli} from '../helpers/cli.js'
 import {assertMatchesSchema} from '../helpers/schema.js'
 import {LAB_CONFIG, type LabInventory, labSkipNote, labSsh, run, useLab} from './lab.js'
@@ -180,10 +179,7 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     expect(again.json.totals.unchanged).toBe(leaves().length)
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
     // the port bind path: push the port's leaves and record the overlay state on the Neutron port
-    const out = await configurePortLeaves(
-      {backend: 'live', context: ctx, reader: liveReader(ctx), ipam: undefined as never, hostProbe: liveHostProbe(ctx), close() {}}, // ipam, hostProbe: not used by the leaf path
-      {portId, host: 'lab-h9'},
-    )
+    const out = await configurePortLeaves({leafDrivers: liveLeafDrivers(ctx)}, {portId, host: 'lab-h9'})
     expect(out.overlay).toBe('ACTIVE')
     expect(out.dataPlaneStatus).toBe('ACTIVE')
     expect((await neutron('GET', `/v2.0/ports/${portId}`)).port.data_plane_status).toBe('ACTIVE')

@@ -13,7 +13,15 @@ back and verify, and record the result as last-known-good. A leaf that already m
 alone ("unchanged"). A failure part-way rolls the leaf back (to its last-known-good state) and says
 which step failed. FRR leaves: the candidate is checked with vtysh --dryrun and frr-reload.py --test
 before anything is applied; the FRR part is applied with frr-reload.py --reload, the kernel part
-(bridges, vxlan devices, host ports) with iproute2.
+(bridges, vxlan devices, host ports) with iproute2. Only what fabricctl manages on the leaf is changed
+(the context's \`manage\` scope; by default what fabricctl created); a desired state that needs anything
+else is refused (exit 4). A failed verify (EVPN sessions, VNIs and their remote VTEPs, bridge membership)
+rolls the leaf back unless --no-verify.
+
+Each leaf's push holds a lock on the leaf itself (flock under /run/fabricctl); a second push waits up to
+--lock-wait, then is refused (exit 4) naming the holder. --confirm-within DURATION arms a revert on the
+leaf that puts the pre-push state back (kernel devices, FRR, /etc/frr/frr.conf) unless
+\`fabricctl leaf confirm LEAF\` comes first; \`fabricctl leaf pending\` lists armed reverts.
 
 --max-changes is a safety gate: a push with more changes (over all targeted leaves) is refused
 (exit 4, nothing changed) unless --force. With --all, leaves are pushed --concurrency at a time;
@@ -24,6 +32,7 @@ one failed leaf does not stop the others (exit 3). A live progress view is shown
     '<%= config.bin %> leaf push az1-leaf01a --max-changes 10',
     '<%= config.bin %> leaf push --port checkout-az1-000012',
     '<%= config.bin %> leaf push --all --concurrency 8 --json',
+    '<%= config.bin %> leaf push az1-leaf01a --confirm-within 2m',
   ]
 
   static override args = {leaf: Args.string({description: 'Leaf name (or use --port / --all).'})}
@@ -40,11 +49,30 @@ one failed leaf does not stop the others (exit 3). A live progress view is shown
     }),
     force: Flags.boolean({description: 'Push even when --max-changes is exceeded.'}),
     concurrency: Flags.integer({description: 'Leaves pushed at once.', default: 4, min: 1, max: 64}),
+    'no-verify': Flags.boolean({
+      description: 'Keep the applied change even when verify fails (the failed checks are still reported).',
+    }),
+    'lock-wait': Flags.string({
+      description:
+        "How long to wait for the leaf's push lock when another push holds it (e.g. 30s, 2m); then refuse (exit 4).",
+      default: '30s',
+    }),
+    'confirm-within': Flags.string({
+      description:
+        'Commit-confirm: arm a revert on the leaf that restores the pre-push state after DURATION (e.g. 2m) unless `fabricctl leaf confirm LEAF` disarms it.',
+      helpValue: 'DURATION',
+    }),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(LeafPush)
     const started = performance.now()
+    const {parseDuration} = await import('../../lib/metrics/exporter.js')
+    const lockWaitMs = parseDuration(flags['lock-wait'], '--lock-wait', {minMs: 0, maxMs: 3_600_000})
+    const confirmWithinS =
+      flags['confirm-within'] === undefined
+        ? undefined
+        : parseDuration(flags['confirm-within'], '--confirm-within', {minMs: 5000, maxMs: 86_400_000}) / 1000
     const fabric = await this.openFabric(flags.context)
     const {openLeafService, mapLimit} = await import('../../lib/leaf/service.js')
     const {renderPush} = await import('../../lib/leaf/render.js')
@@ -83,7 +111,14 @@ one failed leaf does not stop the others (exit 3). A live progress view is shown
     if (!results) {
       const {startProgress} = await import('../../lib/leaf/progress.js')
       const progress = await startProgress(dryRun ? 'leaf push --dry-run' : 'leaf push', targets.length, true)
-      const opts = {dryRun, force: flags.force || targets.length > 1, maxChanges: max ?? undefined}
+      const opts = {
+        dryRun,
+        force: flags.force || targets.length > 1,
+        maxChanges: max ?? undefined,
+        noVerify: flags['no-verify'],
+        lockWaitMs,
+        confirmWithinS,
+      }
       // SIGINT/SIGTERM: no new leaf is started; a leaf in hand finishes (or its push rolls back); the rest is reported.
       watch = watchInterrupts('finishing the leaf push in hand, then reporting')
       try {

@@ -49,6 +49,40 @@ export const sshSchema = z.strictObject({
     .optional(),
 })
 
+/** A number range: `10100-10199`, a single number, or `[from, to]`. */
+const range = z
+  .union([
+    z.number().int().min(0),
+    z.string().regex(/^\d+(-\d+)?$/, 'a range like 100-199 or a number'),
+    z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+  ])
+  .transform((r): [number, number] => {
+    if (typeof r === 'number') return [r, r]
+    if (Array.isArray(r)) return [Math.min(r[0], r[1]), Math.max(r[0], r[1])]
+    const [a, b = a] = r.split('-').map(Number) as [number, number?]
+    return [Math.min(a, b!), Math.max(a, b!)]
+  })
+/**
+ * What fabricctl manages on a leaf (issue 13). Absent: only what fabricctl itself created (marked with
+ * the alias `fabricctl:`). Outside the scope nothing is changed or removed; a desired state that needs it is refused.
+ */
+export const manageSchema = z.strictObject({
+  vnis: z.array(range).optional(),
+  vlans: z.array(range).optional(),
+  interfaces: z.array(z.string().min(1)).optional(),
+})
+/** Names of devices fabricctl creates on a leaf; `{vni}` and `{vlan}` are replaced. */
+export const namingSchema = z.strictObject({
+  bridge: z
+    .string()
+    .regex(/^[A-Za-z0-9_.{}-]+$/)
+    .default('br{vni}'),
+  vxlan: z
+    .string()
+    .regex(/^[A-Za-z0-9_.{}-]+$/)
+    .default('vxlan{vni}'),
+})
+
 const nic = z.strictObject({
   name: z.string(),
   leaf: z.string(),
@@ -83,6 +117,10 @@ export const inventorySchema = z.strictObject({
         driver: z.string().default('frr'),
         vtep: z.string().optional(),
         asn: z.number().int().optional(),
+        /** What fabricctl manages on this leaf (overrides overlay.manage). */
+        manage: manageSchema.optional(),
+        /** Names of new devices on this leaf (overrides overlay.naming). */
+        naming: namingSchema.optional(),
       }),
     )
     .default([]),
@@ -130,6 +168,10 @@ export const overlaySchema = z.strictObject({
    * Neutron tags include `tag` belongs to `vrf` (kernel table `table`, L3 VNI `l3Vni` on bridge VLAN
    * `l3Vlan`). Absent: every gateway sits in the default VRF (native profile).
    */
+  /** What fabricctl manages on every leaf that declares no `manage` of its own. */
+  manage: manageSchema.optional(),
+  /** Names of new devices on every leaf that declares no `naming` of its own (default br{vni} / vxlan{vni}). */
+  naming: namingSchema.optional(),
   tenants: z
     .array(
       z.strictObject({

@@ -19,6 +19,8 @@ export interface LeafSnapshot {
 export interface RunningState {
   config: LeafConfig
   snapshot: LeafSnapshot
+  /** What the leaf carries that fabricctl does not manage (never changed; shown by `leaf diff`). */
+  unmanaged?: string[]
 }
 
 /** A push the driver has checked and is ready to apply; `plan` is what it will do, for --dry-run. */
@@ -62,6 +64,9 @@ export type LeafFailure =
   | 'LEAF_PROFILE_UNSUPPORTED'
   | 'LEAF_DRIVER_UNSUPPORTED'
   | 'LEAF_BASE_CONFIG_MISSING'
+  | 'LEAF_UNMANAGED'
+  | 'LEAF_LOCKED'
+  | 'LEAF_CONFIRM_UNSUPPORTED'
 
 /**
  * One interface for every kind of leaf (simulated, FRR over SSH, ...); the push engine and the
@@ -81,7 +86,29 @@ export interface LeafDriver {
   verify(desired: LeafConfig): MaybePromise<VerifyReport>
   /** Put a snapshot back (rollback): converge the leaf to it, whatever state it is in now. */
   restore(snapshot: LeafSnapshot): MaybePromise<void>
+  /**
+   * Take the leaf's own lock for a push (held on the leaf, e.g. flock under /run), waiting up to waitMs.
+   * Resolves with the release; throws LeafDriverError(LEAF_LOCKED) naming the holder. Optional: a driver
+   * without it (the sim, whose store serialises pushes) is not locked.
+   */
+  lock?(waitMs: number): Promise<() => void>
+  /** Commit-confirm: arm a revert to `snapshot` on the leaf itself, fired after `seconds` unless confirmed. */
+  armRevert?(snapshot: LeafSnapshot, current: LeafSnapshot, seconds: number): Promise<PendingRevert>
+  /** Disarm the leaf's armed reverts (confirm); returns what was disarmed. */
+  confirm?(): Promise<PendingRevert[]>
+  /** The leaf's armed reverts. */
+  pending?(): Promise<PendingRevert[]>
   close(): void
+}
+
+/** A revert armed on a leaf by `leaf push --confirm-within`. */
+export interface PendingRevert {
+  id: string
+  leaf: string
+  armedAt: string
+  deadline: string
+  by: string
+  pid: number | null
 }
 
 /** Client-side record of known-good states, per leaf (FRR 8.4 has no commit/rollback of its own). */

@@ -4,6 +4,7 @@ import {
   type LeafDriver,
   LeafDriverError,
   type LeafSnapshot,
+  type PendingRevert,
   type SnapshotKind,
   type SnapshotStore,
   type VerifyCheck,
@@ -40,6 +41,8 @@ export interface PushResult {
   /** After a failure: what the leaf was put back to (null: nothing had been applied; 'failed': the rollback failed too). */
   rolledBackTo?: SnapshotKind | 'pre-push' | 'failed' | null
   checks: VerifyCheck[]
+  /** Commit-confirm: the revert armed on the leaf (disarm with `leaf confirm`). */
+  pending?: PendingRevert
   durationMs: number
 }
 
@@ -47,6 +50,12 @@ export interface PushOptions {
   dryRun?: boolean
   maxChanges?: number
   force?: boolean
+  /** Keep an applied change even when verify fails (the checks are still reported). */
+  noVerify?: boolean
+  /** How long to wait for the leaf's lock (another push holds it) before refusing; default 30 s. */
+  lockWaitMs?: number
+  /** Commit-confirm: arm a revert on the leaf that fires after this many seconds unless `leaf confirm` disarms it. */
+  confirmWithinS?: number
 }
 
 function errOf(e: unknown, fallback: string): PushError {
@@ -55,7 +64,10 @@ function errOf(e: unknown, fallback: string): PushError {
   return {code: typeof fe.code === 'string' ? fe.code : fallback, message: fe.message ?? String(e), hint: fe.hint}
 }
 
-/** diff(desired, running) → [gate] → prepare → apply → verify → record last-known-good; roll back on failure. */
+/**
+ * lock → diff(desired, running) → [gate] → prepare → apply → verify → record last-known-good [→ arm the
+ * commit-confirm revert]; roll back on failure. The leaf's lock (when its driver has one) is held throughout.
+ */
 export function* pushSteps(
   d: LeafDriver,
   desired: LeafConfig,
@@ -63,6 +75,46 @@ export function* pushSteps(
   opts: PushOptions = {},
 ): Steps<PushResult> {
   const t0 = performance.now()
+  const refused = (error: PushError): PushResult => ({
+    leaf: d.leaf,
+    driver: d.driver,
+    status: 'refused',
+    changes: [],
+    summary: [],
+    plan: [],
+    inverse: [],
+    checks: [],
+    error,
+    durationMs: Math.round(performance.now() - t0),
+  })
+  if (opts.confirmWithinS !== undefined && !opts.dryRun && !d.armRevert)
+    return refused({
+      code: 'LEAF_CONFIRM_UNSUPPORTED',
+      message: `Leaf ${d.leaf} (driver ${d.driver}) cannot arm a revert on itself; nothing was changed.`,
+      hint: 'Push without --confirm-within.',
+    })
+  if (opts.dryRun || !d.lock) return yield* pushLocked(d, desired, snaps, opts, t0)
+  let release: () => void
+  try {
+    release = (yield d.lock(opts.lockWaitMs ?? 30_000)) as () => void
+  } catch (error) {
+    if (error instanceof LeafDriverError && error.code === 'LEAF_LOCKED') return refused(errOf(error, 'LEAF_LOCKED'))
+    return {...refused(errOf(error, 'LEAF_UNREACHABLE')), status: 'unreachable'}
+  }
+  try {
+    return yield* pushLocked(d, desired, snaps, opts, t0)
+  } finally {
+    release()
+  }
+}
+
+function* pushLocked(
+  d: LeafDriver,
+  desired: LeafConfig,
+  snaps: SnapshotStore,
+  opts: PushOptions,
+  t0: number,
+): Steps<PushResult> {
   const base = {
     leaf: d.leaf,
     driver: d.driver,
@@ -106,6 +158,9 @@ export function* pushSteps(
   try {
     prepared = (yield d.prepare(desired, running, changes)) as Awaited<ReturnType<LeafDriver['prepare']>>
   } catch (error) {
+    // A desired state that needs what fabricctl does not manage is refused by a safety gate (exit 4), nothing changed.
+    if (error instanceof LeafDriverError && error.code === 'LEAF_UNMANAGED')
+      return done({status: 'refused', error: errOf(error, 'LEAF_UNMANAGED')})
     return done({status: 'failed', error: errOf(error, 'LEAF_CANDIDATE_INVALID'), rolledBackTo: null})
   }
   base.plan = prepared.plan
@@ -144,7 +199,7 @@ export function* pushSteps(
   }
   base.checks = report.checks
   const failed = report.checks.filter(c => !c.ok && c.severity === 'error')
-  if (failed.length > 0) {
+  if (failed.length > 0 && !opts.noVerify) {
     return yield* rollback({
       code: 'LEAF_VERIFY_FAILED',
       step: 'verify',
@@ -152,6 +207,20 @@ export function* pushSteps(
     })
   }
   snaps.record(d.leaf, {lastKnownGood: report.running.snapshot, previous: running.snapshot})
+  if (opts.confirmWithinS !== undefined && d.armRevert) {
+    try {
+      const pending = (yield d.armRevert(
+        running.snapshot,
+        report.running.snapshot,
+        opts.confirmWithinS,
+      )) as PendingRevert
+      return done({status: 'applied', pending})
+    } catch (error) {
+      // Without its safety net the change is not kept.
+      snaps.record(d.leaf, {lastKnownGood: running.snapshot, previous: report.running.snapshot})
+      return yield* rollback({...errOf(error, 'LEAF_PUSH_FAILED'), step: 'arm commit-confirm'})
+    }
+  }
   return done({status: 'applied'})
 }
 

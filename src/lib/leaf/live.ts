@@ -14,6 +14,7 @@ interface NPort {
   id: string
   name: string
   network_id: string
+  mac_address?: string
   'binding:host_id'?: string | null
   status?: string
   data_plane_status?: string | null
@@ -113,6 +114,32 @@ export class LiveDesiredState {
   /** Leaves a host is cabled to. */
   leavesOfHost(host: string): string[] {
     return [...new Set(this.ctx.inventory.hosts.find(h => h.name === host)?.nics.map(n => n.leaf) ?? [])]
+  }
+
+  /** Per VNI, the VTEPs of the other leaves whose desired state carries it (what verify expects as remote VTEPs). */
+  remoteVteps(leaf: string): Map<number, string[]> {
+    const out = new Map<number, string[]>()
+    const mine = this.desired(leaf)
+    for (const other of this.ctx.inventory.leaves) {
+      if (other.name === leaf || !other.vtep) continue
+      const theirs = this.desired(other.name)
+      for (const v of Object.keys(mine.vnis))
+        if (theirs.vnis[v]) out.set(Number(v), [...(out.get(Number(v)) ?? []), other.vtep])
+    }
+    return out
+  }
+
+  /** Per VNI, the MACs of the Neutron ports bound to hosts cabled to this leaf. */
+  macsBehind(leaf: string): Map<number, string[]> {
+    const hosts = new Set(this.ctx.inventory.hosts.filter(h => h.nics.some(n => n.leaf === leaf)).map(h => h.name))
+    const byNetId = new Map([...this.networks.values()].map(n => [n.id, n]))
+    const out = new Map<number, string[]>()
+    for (const p of this.ports) {
+      const net = byNetId.get(p.network_id)
+      if (!net || net.l2Vni === null || !p.mac_address || !hosts.has(p['binding:host_id'] ?? '')) continue
+      out.set(net.l2Vni, [...(out.get(net.l2Vni) ?? []), p.mac_address.toLowerCase()])
+    }
+    return out
   }
 
   desired(leaf: string): LeafConfig {

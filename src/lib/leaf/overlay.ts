@@ -1,7 +1,6 @@
-import type {FabricHandle} from '../fabric.js'
 import type {PlaneState} from '../model/types.js'
+import type {LeafDriverRegistry} from '../seam/leaf-drivers.js'
 import type {PushResult} from './engine.js'
-import type {liveLeafService} from './service-live.js'
 
 export interface PortLeavesOutcome {
   /** The port's overlay plane after the push, from the verified result. */
@@ -26,25 +25,15 @@ export interface PortLeavesOutcome {
  * With `record: false` (a released port) nothing is recorded.
  */
 export async function configurePortLeaves(
-  fabric: FabricHandle,
+  fabric: {leafDrivers: LeafDriverRegistry},
   port: {portId: string; host: string | null; previousHost?: string | null},
   opts: {record?: boolean; push?: import('./engine.js').PushOptions} = {},
 ): Promise<PortLeavesOutcome> {
-  const {openLeafService} = await import('./service.js')
-  const svc = await openLeafService(fabric)
+  const reg = fabric.leafDrivers
+  const svc = await reg.service()
   try {
-    let newLeaves: string[] = []
-    let oldLeaves: string[] = []
-    if (fabric.backend === 'live') {
-      const st = await (svc as ReturnType<typeof liveLeafService>).state()
-      newLeaves = port.host ? st.leavesOfHost(port.host) : []
-      oldLeaves = port.previousHost ? st.leavesOfHost(port.previousHost) : []
-    } else {
-      const leavesOf = (h: string) =>
-        (fabric.store.host(h)?.nics ?? []).map(n => n.switch).filter(s => fabric.store.switch(s)?.role === 'leaf')
-      newLeaves = port.host ? leavesOf(port.host) : []
-      oldLeaves = port.previousHost ? leavesOf(port.previousHost) : []
-    }
+    const newLeaves = port.host ? await reg.leavesOfHost(port.host) : []
+    const oldLeaves = port.previousHost ? await reg.leavesOfHost(port.previousHost) : []
     const all = [...new Set([...newLeaves, ...oldLeaves])]
     const leaves: PortLeavesOutcome['leaves'] = []
     for (const leaf of all) {
@@ -75,14 +64,7 @@ export async function configurePortLeaves(
       reasons.push(`cleaning the previous host's leaf ${r.leaf} failed: ${r.error?.message ?? r.status}`)
     let dataPlaneStatus: 'ACTIVE' | 'DOWN' | null = null
     // record: false when the port is gone (release): only its previous host's leaves are cleaned.
-    if (opts.record === false) {
-      // nothing to record
-    } else if (fabric.backend === 'live') {
-      const {setPortDataPlaneStatus} = await import('./live.js')
-      dataPlaneStatus = await setPortDataPlaneStatus(fabric.context, port.portId, overlay)
-    } else {
-      fabric.store.setPortState(port.portId, null, overlay)
-    }
+    if (opts.record !== false) dataPlaneStatus = await reg.recordOverlay(port.portId, overlay)
     return {overlay, leaves, dataPlaneStatus, reasons}
   } finally {
     svc.close()

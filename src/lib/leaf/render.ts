@@ -23,6 +23,8 @@ export function renderDiffs(results: LeafDiffResult[], s: Style): string {
   for (const r of results) {
     if (r.status === 'differs') out.push(...colourDiff(r.diff, s), '')
     else if (r.status === 'unreachable') out.push(`${s.yellow('unreachable')} ${r.leaf}: ${r.error?.message ?? ''}`, '')
+    if (r.unmanaged?.length)
+      out.push(`${r.leaf}: unmanaged (information; fabricctl leaves it alone):`, ...r.unmanaged.map(u => `  ${u}`), '')
   }
   const differ = results.filter(r => r.status === 'differs')
   const unreachable = results.filter(r => r.status === 'unreachable').length
@@ -70,7 +72,7 @@ export function renderPush(
     )
   const detailed = results.length <= 20 || opts.dryRun ? results : results.filter(r => r.status !== 'unchanged')
   for (const r of detailed) {
-    const head = `${s.bold(r.leaf)}: ${colour(r.status)} — ${r.status === 'failed' ? (r.error?.message ?? 'failed') : r.status === 'unreachable' ? `${r.error?.message ?? ''} (nothing was changed)` : r.status === 'refused' ? `${r.changes.length} changes exceed --max-changes; nothing was changed` : STATUS_NOTE[r.status]}`
+    const head = `${s.bold(r.leaf)}: ${colour(r.status)} — ${r.status === 'failed' ? (r.error?.message ?? 'failed') : r.status === 'unreachable' ? `${r.error?.message ?? ''} (nothing was changed)` : r.status === 'refused' ? (r.error && r.error.code !== 'LEAF_TOO_MANY_CHANGES' ? r.error.message : `${r.changes.length} changes exceed --max-changes; nothing was changed`) : STATUS_NOTE[r.status]}`
     out.push(head)
     if (r.status === 'failed') {
       if (r.error?.step) out.push(`  failed at: ${r.error.step}`)
@@ -85,6 +87,14 @@ export function renderPush(
           .slice(0, 50)
           .map(l => `  ${r.status === 'applied' || r.status === 'planned' ? '' : '(not applied) '}${l}`),
         ...(r.summary.length > 50 ? [`  … ${r.summary.length - 50} more`] : []),
+      )
+    if (r.status === 'refused' && r.error?.hint && r.error.code !== 'LEAF_TOO_MANY_CHANGES')
+      out.push(`  what to do: ${r.error.hint}`)
+    if (r.pending)
+      out.push(
+        s.yellow(
+          `  commit-confirm: the leaf reverts to its pre-push state at ${r.pending.deadline} unless \`fabricctl leaf confirm ${r.leaf}\``,
+        ),
       )
     if (opts.dryRun && r.plan.length) out.push('  on the leaf:', ...r.plan.map(l => `    ${l}`))
     for (const c of r.checks.filter(c => !c.ok)) out.push(`  ${c.severity}: ${c.name}: ${c.detail}`)

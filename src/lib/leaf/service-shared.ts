@@ -2,9 +2,9 @@ import {notFound, usageError} from '../cli/errors.js'
 import type {LeafConfig, Switch} from '../model/types.js'
 import {describeChange, diffLeafConfigs, leafConfigText, unifiedDiff} from './diff.js'
 import type {LeafDriver, LeafDriverError} from './driver.js'
-import type {LeafDiffResult} from './service.js'
+import type {LeafDiffResult} from '../seam/leaf-drivers.js'
 
-// Helpers both leaf services use (service-sim.ts, service-live.ts). They live apart from service.ts,
+// Helpers both leaf services use (backends/sim/leaf-service.ts, backends/live/leaf-service.ts). They live apart from service.ts,
 // which loads those services with import(), so that the module graph has no cycle.
 
 /** Shared target resolution: a leaf by name, every leaf, or the leaves of a port's host. */
@@ -45,7 +45,7 @@ export function noTarget(): never {
 export function diffWith(
   driver: LeafDriver,
   desired: LeafConfig,
-  read: () => Promise<{config: LeafConfig}> | {config: LeafConfig},
+  read: () => Promise<{config: LeafConfig; unmanaged?: string[]}> | {config: LeafConfig; unmanaged?: string[]},
 ): Promise<LeafDiffResult> {
   return (async () => {
     try {
@@ -56,6 +56,7 @@ export function diffWith(
         driver: driver.driver,
         status: changes.length === 0 ? ('in-sync' as const) : ('differs' as const),
         changes,
+        ...(running.unmanaged ? {unmanaged: running.unmanaged} : {}),
         summary: changes.map(describeChange),
         diff:
           changes.length === 0

@@ -1,58 +1,12 @@
-import type {FabricHandle} from '../fabric.js'
-import type {LeafConfig, Switch} from '../model/types.js'
-import type {LeafChange} from './diff.js'
-import type {SnapshotKind, SnapshotStore} from './driver.js'
-import {
-  type PushError,
-  type PushOptions,
-  type PushResult,
-  type RollbackResult,
-  type VerifyResult,
-  pushSteps,
-  rollbackSteps,
-  runAsync,
-  runSync,
-  verifySteps,
-} from './engine.js'
+import type {LeafDriverRegistry, LeafService} from '../seam/leaf-drivers.js'
+import type {SnapshotStore} from './driver.js'
+import {pushSteps, rollbackSteps, runAsync, runSync, verifySteps} from './engine.js'
 
-/**
- * The leaf capability, whichever backend serves the fabric: desired state, drivers and snapshots
- * for the simulated store or for live leaves (FRR over SSH). Commands hold a `LeafService` and
- * never ask which backend it is.
- */
-export interface LeafDiffResult {
-  leaf: string
-  driver: string
-  status: 'in-sync' | 'differs' | 'unreachable'
-  changes: LeafChange[]
-  summary: string[]
-  /** Unified diff of the running configuration (---) against the desired one (+++). */
-  diff: string[]
-  error?: PushError
-}
+export type {LeafDiffResult, LeafService} from '../seam/leaf-drivers.js'
 
-export interface LeafService {
-  readonly backend: 'sim' | 'live'
-  leaves(): Promise<Switch[]>
-  /** Leaf names from a name, --all or --port. */
-  targets(sel: {leaf?: string; all?: boolean; port?: string}): Promise<string[]>
-  desired(leaf: string): Promise<LeafConfig>
-  diff(leaf: string): Promise<LeafDiffResult>
-  push(leaf: string, opts: PushOptions): Promise<PushResult>
-  verify(leaf: string): Promise<VerifyResult>
-  rollback(leaf: string, to: SnapshotKind, opts: {dryRun?: boolean}): Promise<RollbackResult>
-  /** The driver's rendering of the desired state (FRR text and kernel commands), when it has one. */
-  render(leaf: string): Promise<{driver: string; profile: string; frr: string; kernel: string[]; notes: string[]}>
-  close(): void
-}
-
-export async function openLeafService(fabric: FabricHandle): Promise<LeafService> {
-  if (fabric.backend === 'sim') {
-    const {simLeafService} = await import('./service-sim.js')
-    return simLeafService(fabric.store)
-  }
-  const {liveLeafService} = await import('./service-live.js')
-  return liveLeafService(fabric.context)
+/** The leaf capability of a fabric, whichever backend serves it (through the seam's leaf-driver registry). */
+export async function openLeafService(fabric: {leafDrivers: LeafDriverRegistry}): Promise<LeafService> {
+  return fabric.leafDrivers.service()
 }
 
 export {diffWith, noTarget, pickTargets} from './service-shared.js'

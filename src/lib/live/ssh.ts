@@ -162,6 +162,54 @@ export class SshSession {
     })
   }
 
+  /**
+   * Start a command whose stdin stays open until `release()` (or until this session ends): used to hold a
+   * lock on the remote side (`flock` … `cat >/dev/null`) for as long as the client lives. Resolves once
+   * `ready(stdout so far)` is true, or when the command exits first (`exited`), or rejects after timeoutMs.
+   */
+  hold(
+    command: string,
+    ready: (out: string) => boolean,
+    timeoutMs: number,
+  ): Promise<{out: string; exited: boolean; code: number | null; release(): void}> {
+    if (this.lost) return Promise.reject(new Error(`cannot run a command: ${this.lost}`))
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) return reject(err)
+        let out = ''
+        let settled = false
+        const release = () => {
+          try {
+            stream.end()
+          } catch {
+            // already closed
+          }
+        }
+        const timer = setTimeout(() => {
+          if (settled) return
+          settled = true
+          stream.close()
+          reject(new Error(`"${command.slice(0, 60)}" gave no answer within ${timeoutMs} ms`))
+        }, timeoutMs)
+        stream.on('data', (d: Buffer) => {
+          out += d.toString('utf8')
+          if (!settled && ready(out)) {
+            settled = true
+            clearTimeout(timer)
+            resolve({out, exited: false, code: null, release})
+          }
+        })
+        stream.stderr.on('data', () => {})
+        stream.on('close', (code: number | null | undefined) => {
+          clearTimeout(timer)
+          if (settled) return
+          settled = true
+          resolve({out, exited: true, code: code ?? null, release})
+        })
+      })
+    })
+  }
+
   close(): void {
     this.lost ??= 'connection closed'
     this.client.end()

@@ -17,14 +17,14 @@ const PRELOAD: Record<'sim' | 'live', string[]> = {
     '../backends/sim/index.js',
     '../sim/store-file.js',
     '../diagnose/sim.js',
-    '../leaf/service-sim.js',
+    '../backends/sim/leaf-service.js',
     '../audit/sources/sim.js',
   ],
   live: [
     '../backends/live/index.js',
     '../live/reader.js',
     '../diagnose/live.js',
-    '../leaf/service-live.js',
+    '../backends/live/leaf-service.js',
     '../audit/sources/ssh.js',
   ],
 }

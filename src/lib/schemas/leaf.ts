@@ -16,6 +16,9 @@ export const leafChange = z.discriminatedUnion('op', [
 ])
 
 const error = z.object({code: z.string(), message: z.string(), step: z.string().optional(), hint: z.string().optional()})
+const pendingRevert = z.object({
+  id: z.string(), leaf: z.string(), armedAt: z.string(), deadline: z.string(), by: z.string(), pid: z.number().int().nullable(),
+})
 const check = z.object({name: z.string(), ok: z.boolean(), severity: z.enum(['error', 'warning', 'info']), detail: z.string()})
 const countsOf = <T extends readonly [string, ...string[]]>(keys: T) => z.object(Object.fromEntries(keys.map(k => [k, z.number().int()])) as Record<T[number], z.ZodNumber>)
 
@@ -31,6 +34,7 @@ export const leafSchemas = {
     leaves: z.array(z.object({
       leaf: z.string(), driver: z.string(), status: z.enum(['in-sync', 'differs', 'unreachable']),
       changes: z.array(leafChange), summary: z.array(z.string()), diff: z.array(z.string()), error: error.optional(),
+      unmanaged: z.array(z.string()).optional().describe('what the leaf carries that fabricctl does not manage (information; never changed)'),
     })),
     totals: countsOf(['leaves', 'inSync', 'differ', 'unreachable', 'changes'] as const),
   }),
@@ -42,10 +46,26 @@ export const leafSchemas = {
       changes: z.array(leafChange), summary: z.array(z.string()), plan: z.array(z.string()), inverse: z.array(z.string()),
       error: error.optional(), rolledBackTo: z.enum(['last-known-good', 'previous', 'pre-push', 'failed']).nullable().optional(),
       checks: z.array(check), durationMs: z.number(),
+      pending: pendingRevert.optional().describe('--confirm-within: the revert armed on the leaf; disarm with `leaf confirm`'),
     })),
     totals: countsOf(['leaves', 'applied', 'unchanged', 'planned', 'refused', 'failed', 'unreachable', 'changes'] as const),
     elapsedMs: z.number(),
     interrupted,
+  }),
+  LeafConfirm: doc('LeafConfirm', {
+    context: z.string(),
+    leaves: z.array(z.object({
+      leaf: z.string(), driver: z.string(), status: z.enum(['ok', 'unsupported', 'unreachable']),
+      reverts: z.array(pendingRevert).describe('the reverts that were armed and are now disarmed'), error: error.optional(),
+    })),
+  }),
+  LeafPending: doc('LeafPending', {
+    context: z.string(),
+    leaves: z.array(z.object({
+      leaf: z.string(), driver: z.string(), status: z.enum(['ok', 'unsupported', 'unreachable']),
+      reverts: z.array(pendingRevert).describe('reverts armed on the leaf by `leaf push --confirm-within`'), error: error.optional(),
+    })),
+    totals: countsOf(['leaves', 'pending', 'unreachable'] as const),
   }),
   LeafVerify: doc('LeafVerify', {
     context: z.string(),

@@ -1,4 +1,4 @@
-import {type LeafPushOutcome, reconcileLeaves} from '../leaf/reconcile.js'
+import {type LeafPushOutcome, reconcileLeaves} from '../backends/sim/leaf-reconcile.js'
 import type {PlaneState, Port} from '../model/types.js'
 import type {FabricStore} from '../store/fabric-store.js'
 import {hasFault} from './faults.js'

@@ -1,5 +1,6 @@
 import type {LiveContext} from '../../context/schema.js'
 import type {OpenFabric} from '../../fabric.js'
+import {liveLeafDrivers} from './leaf-drivers.js'
 import {liveHostProbe} from './host-probe.js'
 import {liveFaults} from './faults.js'
 import {LIVE_INFO} from './info.js'
@@ -18,7 +19,7 @@ export function liveFabric(context: LiveContext): OpenFabric {
     ...(liveFaults ? {faults: liveFaults} : {}),
     ipam: new LiveIpam(context, () => fabric),
     hostProbe: liveHostProbe(context),
-    // seam: leafDrivers (i13)
+    leafDrivers: liveLeafDrivers(context),
     backend: 'live',
     reader: inventory,
     close: () => {},

@@ -1,6 +1,7 @@
 import type {ContextConfig} from '../../context/schema.js'
 import type {OpenFabric} from '../../fabric.js'
 import type {FabricStore} from '../../store/fabric-store.js'
+import {simLeafDrivers} from './leaf-drivers.js'
 import {simHostProbe} from './host-probe.js'
 import {simFaults} from './faults.js'
 import {SIM_INFO} from './info.js'
@@ -20,7 +21,7 @@ export function simFabric(context: ContextConfig, store: FabricStore): OpenFabri
     maxConcurrency: 1,
     ipam: new SimIpam(store),
     hostProbe: simHostProbe(store),
-    // seam: leafDrivers (i13)
+    leafDrivers: simLeafDrivers(store),
     backend: 'sim',
     store,
     reader: inventory,

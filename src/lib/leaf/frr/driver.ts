@@ -1,3 +1,5 @@
+import os from 'node:os'
+
 import type {LiveContext} from '../../context/schema.js'
 import type {SshSession} from '../../live/ssh.js'
 import type {LeafConfig} from '../../model/types.js'
@@ -6,6 +8,7 @@ import {
   type LeafDriver,
   LeafDriverError,
   type LeafSnapshot,
+  type PendingRevert,
   type PreparedPush,
   type RunningState,
   type VerifyCheck,
@@ -13,15 +16,23 @@ import {
 } from '../driver.js'
 import {
   type KernelState,
+  type ManageScope,
+  type Naming,
+  type Ownership,
+  UnmanagedConflict,
   type VniCatalogEntry,
+  MARK,
   desiredKernel,
+  managedBridge,
   nativeConfigOf,
+  ownershipOf,
+  parseAcceptDad,
+  parseFrrVnis,
   parseKernel,
   planKernel,
   runningToFile,
   spliceFrr,
   vxlanName,
-  bridgeName,
 } from './native.js'
 import {
   BRIDGE,
@@ -42,6 +53,10 @@ export interface FrrRaw {
   /** /etc/frr/frr.conf, base64 (null when the file does not exist). */
   fileB64: string | null
   kernel: KernelState
+  /** mode, owner and group of /etc/frr/frr.conf (`stat -c '%a %U %G'`), null when the file does not exist. */
+  fileMeta?: string | null
+  /** What the leaf carries that fabricctl does not manage (information for `leaf diff`). */
+  unmanaged?: string[]
   profile: LeafProfile
   /** Full-profile leaves managed with the full model (VRFs, br0, SVIs, tagged ports): the managed kernel devices. */
   full?: FullKernel
@@ -62,9 +77,24 @@ export interface FrrLeafOptions {
   tenants?: readonly FullTenant[]
   /** ASN of the route targets (context overlay.routeTargetAsn); default 65000. */
   rtAsn?: number
+  /** What fabricctl manages on this leaf (context `manage`); absent: only what it created (marked). */
+  scope?: ManageScope
+  /** Names of new devices (context `naming`); default br{vni} / vxlan{vni}. */
+  naming?: Naming
+  /** Per VNI, the VTEPs of the other leaves that carry it (verify: each must be a remote VTEP of the VNI). */
+  remoteVteps?: ReadonlyMap<number, readonly string[]>
+  /** Per VNI, MACs of Neutron ports on hosts behind this leaf (verify warns when one is not learned). */
+  expectedMacs?: ReadonlyMap<number, readonly string[]>
+  /** Root of fabricctl's state directory on the leaf (default /run/fabricctl; tests use a private one). */
+  runRoot?: string
 }
 
 const FRR_RELOAD = '/usr/lib/frr/frr-reload.py'
+/**
+ * fabricctl's state on the leaf: the push lock and the armed commit-confirm reverts (tmpfs: gone at reboot).
+ * One directory per leaf name, so leaves that share a /run (namespaces on one machine) keep apart.
+ */
+const runDir = (leaf: string, root = '/run/fabricctl') => `${root}/leaf-${leaf.replaceAll(/[^A-Za-z0-9_.-]/g, '_')}`
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8')
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
@@ -92,12 +122,14 @@ export class FrrLeafDriver implements LeafDriver {
   readonly driver = 'frr'
   readonly leaf: string
   private profile?: LeafProfile
+  private readonly runDir: string
 
   private constructor(
     private readonly ssh: SshSession,
     private readonly o: FrrLeafOptions,
   ) {
     this.leaf = o.leaf.name
+    this.runDir = runDir(o.leaf.name, o.runRoot)
   }
 
   static async open(o: FrrLeafOptions): Promise<FrrLeafDriver> {
@@ -183,6 +215,30 @@ export class FrrLeafDriver implements LeafDriver {
     }
   }
 
+  /** The candidate of a native leaf: FRR text and kernel commands from `running` (throws UnmanagedConflict or a message). */
+  renderNative(desired: LeafConfig, running: RunningState): {frr: string; kernel: string[]; inverse: string[]} {
+    const raw = running.snapshot.raw as FrrRaw
+    const owned = this.ownership(raw)
+    const want = desiredKernel(desired, this.o.leaf.vtep ?? '', this.o.hostPorts, raw.kernel, owned, {
+      naming: this.o.naming,
+      scope: this.o.scope,
+    })
+    const frr = spliceFrr(unb64(raw.runningB64), desired, vni => owned.vnis.has(vni))
+    const deletable = (dev: string) => this.deletable(raw.kernel, owned, dev)
+    return {frr, kernel: planKernel(raw.kernel, want, deletable), inverse: planKernel(want, raw.kernel, deletable)}
+  }
+
+  /** What fabricctl manages of a (native) leaf as read. */
+  ownership(raw: FrrRaw): Ownership {
+    return ownershipOf(
+      raw.kernel,
+      this.o.scope,
+      this.o.hostPorts,
+      vni => this.o.catalog.get(vni)?.vlan ?? vni - this.o.vniBase,
+      parseFrrVnis(unb64(raw.runningB64)).keys(),
+    )
+  }
+
   async read(): Promise<RunningState> {
     const profile = await this.detectProfile()
     const full = await this.fullMode()
@@ -193,6 +249,8 @@ export class FrrLeafDriver implements LeafDriver {
       'echo @@running@@; base64 -w0 "$t"; echo; rm -f "$t"',
       'echo @@file@@; if [ -f /etc/frr/frr.conf ]; then base64 -w0 /etc/frr/frr.conf; else printf -- -; fi; echo',
       'echo @@links@@; ip -j -d addr show',
+      'echo @@dad@@; grep -H . /proc/sys/net/ipv6/conf/*/accept_dad 2>/dev/null; true',
+      "echo @@meta@@; stat -c '%a %U %G' /etc/frr/frr.conf 2>/dev/null || echo -",
       ...(full
         ? [
             'echo @@bvlan@@; bridge -j vlan show 2>/dev/null; echo',
@@ -212,8 +270,15 @@ export class FrrLeafDriver implements LeafDriver {
     const s = sections(r.stdout)
     const runningB64 = s.get('running') ?? ''
     const fileRaw = s.get('file') ?? '-'
-    const kernel = parseKernel(JSON.parse(s.get('links') || '[]'), this.o.hostPorts)
-    const raw: FrrRaw = {runningB64, fileB64: fileRaw === '-' ? null : fileRaw, kernel, profile}
+    const kernel = parseKernel(JSON.parse(s.get('links') || '[]'), this.o.hostPorts, parseAcceptDad(s.get('dad') ?? ''))
+    const meta = (s.get('meta') ?? '-').trim()
+    const raw: FrrRaw = {
+      runningB64,
+      fileB64: fileRaw === '-' ? null : fileRaw,
+      fileMeta: meta === '-' || meta === '' ? null : meta,
+      kernel,
+      profile,
+    }
     let config: LeafConfig
     if (full) {
       const json = (k: string) => JSON.parse((s.get(k) ?? '').trim() || '[]')
@@ -233,9 +298,15 @@ export class FrrLeafDriver implements LeafDriver {
         this.o.rtAsn ?? 65_000,
       )
     } else {
-      config = nativeConfigOf(kernel, unb64(runningB64), this.o.catalog, this.o.vniBase)
+      const owned = this.ownership(raw)
+      raw.unmanaged = owned.unmanaged
+      config = nativeConfigOf(kernel, unb64(runningB64), this.o.catalog, this.o.vniBase, owned)
     }
-    return {config, snapshot: {driver: 'frr', leaf: this.leaf, takenAt: new Date().toISOString(), config, raw}}
+    return {
+      config,
+      snapshot: {driver: 'frr', leaf: this.leaf, takenAt: new Date().toISOString(), config, raw},
+      ...(raw.unmanaged ? {unmanaged: raw.unmanaged} : {}),
+    }
   }
 
   private async upload(text: string, kind: string): Promise<string> {
@@ -324,20 +395,26 @@ export class FrrLeafDriver implements LeafDriver {
         data: {kernelPlan: r.kernel, candidate: r.frr},
       }
     }
-    let want: KernelState
-    let candidate: string
+    let r: {frr: string; kernel: string[]; inverse: string[]}
     try {
-      want = desiredKernel(desired, this.o.leaf.vtep, this.o.hostPorts)
-      candidate = spliceFrr(unb64(raw.runningB64), desired)
+      r = this.renderNative(desired, running)
     } catch (error) {
+      if (error instanceof UnmanagedConflict)
+        throw new LeafDriverError(
+          'LEAF_UNMANAGED',
+          `${this.leaf}: the desired state needs configuration that fabricctl does not manage; nothing was changed: ${error.message}.`,
+          'ownership',
+          this.o.scope
+            ? "Widen the leaf's `manage` scope in the context (docs/contexts.md), or change the network data."
+            : "The leaf carries this configuration by hand. Declare it in the leaf's `manage` scope in the context to let fabricctl take it over (docs/contexts.md), or move it away.",
+        )
       throw new LeafDriverError(
         'LEAF_CANDIDATE_INVALID',
         `${this.leaf} (profile ${raw.profile === 'full' ? 'native; the kernel could do the full profile, but the context declares no overlay.tenants' : 'native'}): ${(error as Error).message}; nothing was applied.`,
         'render',
       )
     }
-    const kernelPlan = planKernel(raw.kernel, want)
-    const inverse = planKernel(want, raw.kernel)
+    const {frr: candidate, kernel: kernelPlan, inverse} = r
     const checked = await this.checkCandidate(candidate)
     return {
       plan: [
@@ -401,11 +478,12 @@ export class FrrLeafDriver implements LeafDriver {
   }
 
   async verify(desired: LeafConfig): Promise<VerifyReport> {
-    const deadline = Date.now() + (this.o.settleMs ?? 8000)
+    // Remote VTEPs and EVPN sessions can take a few seconds to converge after a change: retry while failing.
+    const deadline = Date.now() + (this.o.settleMs ?? 20_000)
     for (let attempt = 1; ; attempt++) {
       const report = await this.verifyOnce(desired)
       const failing = report.checks.some(c => !c.ok && c.severity === 'error')
-      if (!failing || Date.now() >= deadline || attempt >= 40) return report
+      if (!failing || Date.now() >= deadline || attempt >= 60) return report
       await new Promise(r => setTimeout(r, 250))
     }
   }
@@ -416,71 +494,32 @@ export class FrrLeafDriver implements LeafDriver {
     const vnis = Object.values(desired.vnis).map(v => v.vni)
     const script = [
       `echo @@evpn@@; vtysh -c 'show evpn vni json'`,
-      ...vnis.map(v => `echo @@mac-${v}@@; vtysh -c 'show evpn mac vni ${v} json'`),
+      ...vnis.flatMap(v => [
+        `echo @@vni-${v}@@; vtysh -c 'show evpn vni ${v} json'`,
+        `echo @@mac-${v}@@; vtysh -c 'show evpn mac vni ${v} json'`,
+      ]),
       `echo @@bgp@@; vtysh -c 'show bgp summary json'`,
-      'echo @@blink@@; bridge -j link',
+      'echo @@blink@@; bridge -j -d link',
       'echo @@bvlan@@; bridge -j vlan show',
     ].join('\n')
     const parse = await this.runSections(script)
-    const checks: VerifyCheck[] = [modelCheck(running, desired)]
-    const evpn = (parse('evpn') ?? {}) as Record<string, {vni: number; type?: string; vxlanIf?: string}>
-    const l2 = new Map(
-      Object.values(evpn)
-        .filter(v => v && typeof v === 'object' && v.type !== 'L3')
-        .map(v => [Number(v.vni), v]),
-    )
-    const missing = vnis.filter(v => !l2.has(v) || l2.get(v)!.vxlanIf !== vxlanName(v))
-    const extra = [...l2.keys()].filter(v => !desired.vnis[String(v)])
-    checks.push({
-      name: 'show evpn vni',
-      ok: missing.length === 0 && extra.length === 0,
-      severity: 'error',
-      detail:
-        missing.length === 0 && extra.length === 0
-          ? `zebra carries L2 VNIs ${[...l2.keys()].sort().join(',') || '(none)'}`
-          : `${missing.length ? `missing ${missing.join(',')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.join(',')}` : ''}`,
-    })
-    for (const v of vnis) {
-      const mac = parse(`mac-${v}`)
-      checks.push({
-        name: `show evpn mac vni ${v}`,
-        ok: mac !== null && typeof mac === 'object',
-        severity: 'info',
-        detail: mac && typeof mac === 'object' ? `${mac.numMacs ?? 0} MAC(s)` : 'no answer',
-      })
-    }
-    const blink = (parse('blink') ?? []) as {ifname: string; master?: string}[]
-    const wrongPorts = Object.entries(desired.interfaces)
-      .filter(([iface, i]) => {
-        const vni = Object.values(desired.vnis).find(v => v.vlan === i.vlans[0])?.vni
-        return blink.find(b => b.ifname === iface)?.master !== (vni === undefined ? undefined : bridgeName(vni))
-      })
-      .map(([iface]) => iface)
-    checks.push({
-      name: 'bridge link',
-      ok: wrongPorts.length === 0,
-      severity: 'error',
-      detail:
-        wrongPorts.length === 0
-          ? `${Object.keys(desired.interfaces).length} host port(s) in their VNI bridge`
-          : `not in the right bridge: ${wrongPorts.join(', ')}`,
-    })
-    const bvlan = parse('bvlan')
-    checks.push({
-      name: 'bridge vlan show',
-      ok: Array.isArray(bvlan),
-      severity: 'info',
-      detail: Array.isArray(bvlan) ? `${bvlan.length} bridge port(s) listed` : 'no answer',
-    })
-    const bgp = parse('bgp') ?? {}
-    const peers = Object.values((bgp.l2VpnEvpn?.peers ?? {}) as Record<string, {state?: string}>)
-    const est = peers.filter(p => p.state === 'Established').length
-    checks.push({
-      name: 'show bgp summary (l2vpn evpn)',
-      ok: est > 0,
-      severity: 'warning',
-      detail: `${est} of ${peers.length} EVPN session(s) established`,
-    })
+    const raw = running.snapshot.raw as FrrRaw
+    const checks: VerifyCheck[] = [
+      modelCheck(running, desired),
+      ...nativeChecks({
+        desired,
+        kernel: raw.kernel,
+        owned: this.ownership(raw),
+        evpn: parse('evpn'),
+        vni: v => parse(`vni-${v}`),
+        mac: v => parse(`mac-${v}`),
+        bgp: parse('bgp'),
+        blink: parse('blink'),
+        bvlan: parse('bvlan'),
+        remoteVteps: this.o.remoteVteps,
+        expectedMacs: this.o.expectedMacs,
+      }),
+    ]
     return {running, checks}
   }
 
@@ -505,8 +544,13 @@ export class FrrLeafDriver implements LeafDriver {
       await this.runKernel(planFull(nowRaw.full, raw.full, this.managedVrfs()), 'restore kernel')
     } else {
       const cur = nowRaw.kernel
-      // Ports first out of bridges that go away, then devices, then FRR: planKernel orders it.
-      await this.runKernel(planKernel(cur, raw.kernel), 'restore kernel')
+      // Every device of the snapshot back with every attribute it had; a device made since is removed only
+      // when it is fabricctl's (marked, or a managed VNI's). Bridges first, then vxlan devices, then ports.
+      const owned = this.ownership(nowRaw)
+      await this.runKernel(
+        planKernel(cur, raw.kernel, dev => !raw.kernel.names?.includes(dev) && this.deletable(cur, owned, dev)),
+        'restore kernel',
+      )
     }
     const text = runningToFile(unb64(raw.runningB64))
     const file = await this.upload(text, 'restore')
@@ -520,8 +564,11 @@ export class FrrLeafDriver implements LeafDriver {
           `${this.leaf}: frr-reload.py --reload of the recorded state failed (exit ${r.code}): ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`,
           'restore frr',
         )
+      const [mode, owner, group] = (raw.fileMeta ?? '').split(' ')
       const fileCmd =
-        raw.fileB64 === null ? 'rm -f /etc/frr/frr.conf' : `printf %s ${q(raw.fileB64)} | base64 -d >/etc/frr/frr.conf`
+        raw.fileB64 === null
+          ? 'rm -f /etc/frr/frr.conf'
+          : `printf %s ${q(raw.fileB64)} | base64 -d >/etc/frr/frr.conf${mode ? ` && chmod ${q(mode)} /etc/frr/frr.conf` : ''}${owner && group ? ` && chown ${q(`${owner}:${group}`)} /etc/frr/frr.conf` : ''}`
       const w = await this.run(fileCmd, 'restore /etc/frr/frr.conf')
       if (w.code !== 0)
         throw new LeafDriverError(
@@ -532,6 +579,146 @@ export class FrrLeafDriver implements LeafDriver {
     } finally {
       await this.run(`rm -f ${q(file)}`, 'cleanup').catch(() => undefined)
     }
+  }
+
+  /**
+   * The leaf's push lock: `flock` on /run/fabricctl/leaf.lock held by a shell on the leaf for as long as this
+   * SSH session keeps its stdin open (the client killed → the session ends → the lock is free). The holder
+   * (client host, pid, since) is written beside it, so a push that waited waitMs in vain can name it.
+   */
+  async lock(waitMs: number): Promise<() => void> {
+    const who = `host=${os.hostname()} pid=${process.pid} since=${new Date().toISOString()}`
+    const wait = Math.max(0, Math.ceil(waitMs / 1000))
+    const script = [
+      `d=${this.runDir}; mkdir -p "$d" || exit 90`,
+      'exec 9>>"$d/leaf.lock"',
+      `if ! flock -w ${wait} 9; then echo @@busy@@; cat "$d/leaf.lock.holder" 2>/dev/null; echo; echo @@end@@; exit 75; fi`,
+      `printf '%s\\n' ${q(who)} >"$d/leaf.lock.holder"`,
+      'echo @@locked@@',
+      'cat >/dev/null',
+      'rm -f "$d/leaf.lock.holder"',
+    ].join('\n')
+    let r
+    try {
+      r = await this.ssh.hold(script, out => out.includes('@@locked@@') || out.includes('@@end@@'), waitMs + 30_000)
+    } catch (error) {
+      throw new LeafDriverError(
+        'LEAF_UNREACHABLE',
+        `${this.leaf}: taking the push lock: ${(error as Error).message}`,
+        'lock',
+      )
+    }
+    if (r.out.includes('@@locked@@')) return r.release
+    if (r.out.includes('@@busy@@')) {
+      const holder = r.out.split('@@busy@@')[1]!.split('@@end@@')[0]!.trim() || 'unknown holder'
+      throw new LeafDriverError(
+        'LEAF_LOCKED',
+        `Leaf ${this.leaf} is being pushed by another fabricctl (${holder}); waited ${wait} s, nothing was changed.`,
+        'lock',
+        'Wait for that push to finish and push again (or raise --lock-wait).',
+      )
+    }
+    throw new LeafDriverError(
+      'LEAF_UNREACHABLE',
+      `${this.leaf}: taking the push lock on the leaf failed (exit ${r.code}): ${r.out.trim().slice(0, 200)}`,
+      'lock',
+      'The leaf needs flock (util-linux) and a writable /run.',
+    )
+  }
+
+  /**
+   * Commit-confirm: a detached timer on the leaf (setsid; it survives this session) that, after `seconds`,
+   * takes the push lock and puts `target` back: kernel devices with all their attributes, FRR reloaded from
+   * the recorded running configuration, /etc/frr/frr.conf with its bytes, mode and owner.
+   */
+  async armRevert(target: LeafSnapshot, current: LeafSnapshot, seconds: number): Promise<PendingRevert> {
+    const raw = target.raw as FrrRaw
+    const now = current.raw as FrrRaw
+    if (raw.full || now.full)
+      throw new LeafDriverError(
+        'LEAF_CONFIRM_UNSUPPORTED',
+        `${this.leaf}: commit-confirm covers native-profile leaves only.`,
+        'arm',
+      )
+    const owned = this.ownership(now)
+    const kernel = planKernel(
+      now.kernel,
+      raw.kernel,
+      dev => !raw.kernel.names?.includes(dev) && this.deletable(now.kernel, owned, dev),
+    )
+    const id = `${new Date().toISOString().replaceAll(/[-:.]/g, '')}-${process.pid}`
+    const p = `${this.runDir}/pending/${id}`
+    const [mode, owner, group] = (raw.fileMeta ?? '').split(' ')
+    const revert = [
+      '#!/bin/sh',
+      `# fabricctl commit-confirm revert of ${this.leaf}, armed ${new Date().toISOString()}`,
+      ...kernel.map(c => `${c} || echo "failed: ${c.replaceAll('"', "'")}"`),
+      `printf %s ${q(b64(runningToFile(unb64(raw.runningB64))))} | base64 -d >${q(`${p}.frr`)}`,
+      `${FRR_RELOAD} --reload --stdout ${q(`${p}.frr`)} || echo "failed: frr-reload"`,
+      raw.fileB64 === null
+        ? 'rm -f /etc/frr/frr.conf'
+        : `printf %s ${q(raw.fileB64)} | base64 -d >/etc/frr/frr.conf${mode ? ` && chmod ${q(mode)} /etc/frr/frr.conf` : ''}${owner && group ? ` && chown ${q(`${owner}:${group}`)} /etc/frr/frr.conf` : ''}`,
+      `date -u +%FT%TZ >${q(`${p}.reverted`)}`,
+      `rm -f ${q(`${p}.json`)} ${q(`${p}.frr`)}`,
+    ].join('\n')
+    const rec: PendingRevert = {
+      id,
+      leaf: this.leaf,
+      armedAt: new Date().toISOString(),
+      deadline: new Date(Date.now() + seconds * 1000).toISOString(),
+      by: `host=${os.hostname()} pid=${process.pid}`,
+      pid: null,
+    }
+    const script = [
+      `mkdir -p ${this.runDir}/pending || exit 90`,
+      `cat >${q(`${p}.sh`)} <<'FABRICCTL_EOF'\n${revert}\nFABRICCTL_EOF`,
+      `setsid sh -c ${q(`sleep ${Math.max(1, Math.round(seconds))}; flock -w 120 ${this.runDir}/leaf.lock sh ${p}.sh >${p}.log 2>&1`)} </dev/null >/dev/null 2>&1 &`,
+      'pid=$!',
+      `printf '%s' ${q(JSON.stringify(rec))} | sed "s/\\"pid\\":null/\\"pid\\":$pid/" >${q(`${p}.json`)}`,
+      'echo "@@pid:$pid@@"',
+    ].join('\n')
+    const r = await this.run(script, 'arm commit-confirm')
+    const pid = /@@pid:(\d+)@@/.exec(r.stdout)
+    if (r.code !== 0 || !pid)
+      throw new LeafDriverError(
+        'LEAF_PUSH_FAILED',
+        `${this.leaf}: arming the commit-confirm revert failed (exit ${r.code}): ${r.stderr.trim().slice(0, 200)}`,
+        'arm commit-confirm',
+      )
+    return {...rec, pid: Number(pid[1])}
+  }
+
+  /** The reverts armed on the leaf (`/run/fabricctl/pending/*.json` whose timer still runs). */
+  async pending(): Promise<PendingRevert[]> {
+    const r = await this.run(
+      `for f in ${this.runDir}/pending/*.json; do [ -f "$f" ] && { cat "$f"; echo; }; done; true`,
+      'pending',
+    )
+    return r.stdout
+      .split('\n')
+      .filter(l => l.trim().startsWith('{'))
+      .map(l => JSON.parse(l) as PendingRevert)
+  }
+
+  /** Disarm every armed revert of the leaf: stop its timer (the whole session group), remove its files. */
+  async confirm(): Promise<PendingRevert[]> {
+    const armed = await this.pending()
+    if (armed.length === 0) return []
+    const cmds = armed.map(
+      a =>
+        `${a.pid ? `kill -TERM -- -${a.pid} 2>/dev/null; ` : ''}rm -f ${q(`${this.runDir}/pending/${a.id}.json`)} ${q(`${this.runDir}/pending/${a.id}.sh`)}`,
+    )
+    const r = await this.run(cmds.join('\n'), 'confirm')
+    if (r.code !== 0)
+      throw new LeafDriverError('LEAF_PUSH_FAILED', `${this.leaf}: disarming failed: ${r.stderr.trim()}`, 'confirm')
+    return armed
+  }
+
+  /** A device of the layout that a push may delete: a managed VNI's vxlan device or bridge, or one fabricctl marked. */
+  private deletable(k: KernelState, owned: Ownership, dev: string): boolean {
+    if (k.vxlans[dev]) return owned.vnis.has(k.vxlans[dev]!.id) || (k.vxlans[dev]!.alias ?? '').startsWith(MARK)
+    if (k.bridges[dev]) return managedBridge(k, owned, dev)
+    return false
   }
 
   /** Run a script of `echo @@name@@; command` sections in one SSH exec; returns a parser of each section's JSON (null when absent or invalid). */
@@ -623,15 +810,7 @@ export class FrrLeafDriver implements LeafDriver {
           ? `kernel VRFs ${vrfs.map(v => `${v.name} (table ${v.table})`).join(', ') || '(none)'}`
           : `missing or wrong table: ${missingVrf.join(', ')}`,
     })
-    const bgp = parse('bgp') ?? {}
-    const peers = Object.values((bgp.l2VpnEvpn?.peers ?? {}) as Record<string, {state?: string}>)
-    const est = peers.filter(p => p.state === 'Established').length
-    checks.push({
-      name: 'show bgp summary (l2vpn evpn)',
-      ok: est > 0,
-      severity: 'warning',
-      detail: `${est} of ${peers.length} EVPN session(s) established`,
-    })
+    checks.push(evpnSessions(parse('bgp')))
     return {running, checks}
   }
 
@@ -657,6 +836,130 @@ export function reloadPlan(out: string): string[] {
 }
 
 export {b64, unb64}
+
+/** What a native leaf's verify reads, parsed (null where a command gave no JSON). */
+export interface NativeEvidence {
+  desired: LeafConfig
+  kernel: KernelState
+  owned: Ownership
+  evpn: unknown
+  vni: (vni: number) => unknown
+  mac: (vni: number) => unknown
+  bgp: unknown
+  blink: unknown
+  bvlan: unknown
+  remoteVteps?: ReadonlyMap<number, readonly string[]>
+  expectedMacs?: ReadonlyMap<number, readonly string[]>
+}
+
+/**
+ * The checks of a native leaf's verify, from FRR's and the kernel's own view: zebra carries each desired VNI
+ * on the VNI's vxlan device (found by its id); each VNI lists the other leaves carrying it as remote VTEPs;
+ * host ports sit in their VNI's bridge; every EVPN session to the spines is Established; the MACs of the
+ * ports behind the leaf are learned (a warning: a quiet instance has sent nothing yet).
+ */
+export function nativeChecks(e: NativeEvidence): VerifyCheck[] {
+  const checks: VerifyCheck[] = []
+  const vnis = Object.values(e.desired.vnis).map(v => v.vni)
+  const vxOf = (vni: number) => Object.values(e.kernel.vxlans).find(x => x.id === vni)
+  const evpn = (e.evpn && typeof e.evpn === 'object' ? e.evpn : {}) as Record<
+    string,
+    {vni: number; type?: string; vxlanIf?: string}
+  >
+  const l2 = new Map(
+    Object.values(evpn)
+      .filter(v => v && typeof v === 'object' && v.type !== 'L3')
+      .map(v => [Number(v.vni), v]),
+  )
+  const missing = vnis.filter(v => !l2.has(v) || l2.get(v)!.vxlanIf !== (vxOf(v)?.name ?? vxlanName(v)))
+  const extra = [...l2.keys()].filter(v => !e.desired.vnis[String(v)] && e.owned.vnis.has(v))
+  checks.push({
+    name: 'show evpn vni',
+    ok: missing.length === 0 && extra.length === 0,
+    severity: 'error',
+    detail:
+      missing.length === 0 && extra.length === 0
+        ? `zebra carries L2 VNIs ${[...l2.keys()].sort().join(',') || '(none)'}`
+        : `${missing.length ? `missing ${missing.join(',')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.join(',')}` : ''}`,
+  })
+  for (const v of vnis) {
+    const want = [...(e.remoteVteps?.get(v) ?? [])].sort()
+    const d = e.vni(v) as {remoteVteps?: (string | {ip?: string})[]; numRemoteVteps?: number} | null
+    const have = (Array.isArray(d?.remoteVteps) ? d!.remoteVteps : [])
+      .map(r => (typeof r === 'string' ? r : (r.ip ?? '')))
+      .filter(Boolean)
+      .sort()
+    const lacking = want.filter(x => !have.includes(x))
+    checks.push({
+      name: `remote VTEPs of VNI ${v}`,
+      ok: d !== null && lacking.length === 0,
+      severity: 'error',
+      detail:
+        d === null
+          ? 'no answer from `show evpn vni N json`'
+          : lacking.length === 0
+            ? `remote VTEPs ${have.join(',') || '(none)'}${want.length ? ` (expected ${want.join(',')})` : ''}`
+            : `missing remote VTEP(s) ${lacking.join(',')} (the other leaves carrying VNI ${v}); has ${have.join(',') || '(none)'}`,
+    })
+    const mac = e.mac(v) as {numMacs?: number; macs?: Record<string, unknown>} | null
+    const macs = Object.keys(mac?.macs ?? {}).map(m => m.toLowerCase())
+    const wantMacs = (e.expectedMacs?.get(v) ?? []).map(m => m.toLowerCase())
+    const notLearned = wantMacs.filter(m => !macs.includes(m))
+    checks.push({
+      name: `show evpn mac vni ${v}`,
+      ok: mac !== null && typeof mac === 'object' && notLearned.length === 0,
+      severity: 'warning',
+      detail:
+        mac === null
+          ? 'no answer'
+          : notLearned.length
+            ? `not learned: ${notLearned.join(', ')} (${mac.numMacs ?? macs.length} MAC(s) known)`
+            : `${mac.numMacs ?? macs.length} MAC(s)${wantMacs.length ? `, including the ${wantMacs.length} expected` : ''}`,
+    })
+  }
+  const blink = (Array.isArray(e.blink) ? e.blink : []) as {ifname: string; master?: string}[]
+  const wrongPorts = Object.entries(e.desired.interfaces)
+    .filter(([iface, i]) => {
+      const vni = Object.values(e.desired.vnis).find(v => v.vlan === i.vlans[0])?.vni
+      const br = vni === undefined ? undefined : (vxOf(vni)?.master ?? undefined)
+      return br === undefined || blink.find(b => b.ifname === iface)?.master !== br
+    })
+    .map(([iface]) => iface)
+  checks.push({
+    name: 'bridge link',
+    ok: wrongPorts.length === 0,
+    severity: 'error',
+    detail:
+      wrongPorts.length === 0
+        ? `${Object.keys(e.desired.interfaces).length} host port(s) in their VNI's bridge`
+        : `not in the bridge of their VNI: ${wrongPorts.join(', ')}`,
+  })
+  checks.push({
+    name: 'bridge vlan show',
+    ok: Array.isArray(e.bvlan),
+    severity: 'info',
+    detail: Array.isArray(e.bvlan) ? `${e.bvlan.length} bridge port(s) listed` : 'no answer',
+  })
+  checks.push(evpnSessions(e.bgp))
+  return checks
+}
+
+/** Every EVPN (l2vpn evpn) session of the leaf Established, and at least one: an error otherwise. */
+export function evpnSessions(bgp: unknown): VerifyCheck {
+  const b = (bgp && typeof bgp === 'object' ? bgp : {}) as {l2VpnEvpn?: {peers?: Record<string, {state?: string}>}}
+  const peers = Object.entries(b.l2VpnEvpn?.peers ?? {})
+  const down = peers.filter(([, p]) => p.state !== 'Established')
+  const est = peers.length - down.length
+  return {
+    name: 'show bgp summary (l2vpn evpn)',
+    ok: peers.length > 0 && down.length === 0,
+    severity: 'error',
+    detail:
+      peers.length === 0
+        ? 'no EVPN session configured or none answers'
+        : `${est} of ${peers.length} EVPN session(s) established${down.length ? `; not established: ${down.map(([ip, p]) => `${ip} (${p.state ?? '?'})`).join(', ')}` : ''}`,
+  }
+}
 
 /** The first verify check of either profile: the leaf read back equals the desired model. */
 function modelCheck(running: RunningState, desired: LeafConfig): VerifyCheck {

@@ -1,9 +1,9 @@
-import type {LeafConfig} from '../model/types.js'
-import {leafAttachments} from '../sim/generator.js'
-import type {FabricStore} from '../store/fabric-store.js'
-import {desiredLeafConfig} from './desired.js'
-import {type PushOptions, type PushResult, pushSteps, runSync} from './engine.js'
-import {SimLeafDriver, SimSnapshotStore} from './sim-driver.js'
+import type {LeafConfig} from '../../model/types.js'
+import {leafAttachments} from '../../sim/generator.js'
+import type {FabricStore} from '../../store/fabric-store.js'
+import {desiredLeafConfig} from '../../leaf/desired.js'
+import {type PushOptions, type PushResult, pushSteps, runSync} from '../../leaf/engine.js'
+import {SimLeafDriver, SimSnapshotStore} from './leaf-driver.js'
 
 export interface LeafPushOutcome {
   leaf: string

@@ -1,8 +1,8 @@
-import {type LeafConfig, emptyLeafConfig} from '../model/types.js'
-import {hasFault} from '../sim/faults.js'
-import type {FabricStore} from '../store/fabric-store.js'
-import {canonicalLeafConfig} from './desired.js'
-import {type LeafChange, applyLeafChanges, describeChange, diffLeafConfigs} from './diff.js'
+import {type LeafConfig, emptyLeafConfig} from '../../model/types.js'
+import {hasFault} from '../../sim/faults.js'
+import type {FabricStore} from '../../store/fabric-store.js'
+import {canonicalLeafConfig} from '../../leaf/desired.js'
+import {type LeafChange, applyLeafChanges, describeChange, diffLeafConfigs} from '../../leaf/diff.js'
 import {
   type LeafDriver,
   LeafDriverError,
@@ -12,7 +12,7 @@ import {
   type SnapshotKind,
   type SnapshotStore,
   type VerifyReport,
-} from './driver.js'
+} from '../../leaf/driver.js'
 
 /**
  * The simulated leaf: its running configuration is the `leaf_configs` row. It answers

@@ -1,13 +1,13 @@
-import {notFound, usageError} from '../cli/errors.js'
-import type {FabricStore} from '../store/fabric-store.js'
-import {type LeafConfig} from '../model/types.js'
-import {rollbackSteps, runSync, verifySteps} from './engine.js'
-import {bridgeName, desiredKernel, planKernel} from './frr/native.js'
-import {pushSimLeaf, simDesiredLeafConfig} from './reconcile.js'
-import type {LeafService} from './service.js'
-import {diffWith, noTarget, pickTargets} from './service-shared.js'
-import {SimLeafDriver, SimSnapshotStore} from './sim-driver.js'
-import {portNames} from '../store/names.js'
+import {notFound, usageError} from '../../cli/errors.js'
+import type {FabricStore} from '../../store/fabric-store.js'
+import {type LeafConfig} from '../../model/types.js'
+import {rollbackSteps, runSync, verifySteps} from '../../leaf/engine.js'
+import {bridgeName, desiredKernel, planKernel} from '../../leaf/frr/native.js'
+import {pushSimLeaf, simDesiredLeafConfig} from './leaf-reconcile.js'
+import type {LeafService} from '../../seam/leaf-drivers.js'
+import {diffWith, noTarget, pickTargets} from '../../leaf/service-shared.js'
+import {SimLeafDriver, SimSnapshotStore} from './leaf-driver.js'
+import {portNames} from '../../store/names.js'
 
 /** The leaf capability on the simulated fabric: desired state from the cabling (the truth). */
 export function simLeafService(store: FabricStore): LeafService {
@@ -18,7 +18,6 @@ export function simLeafService(store: FabricStore): LeafService {
   const desired = (leaf: string): LeafConfig => simDesiredLeafConfig(store, leaf, 'cabling', cache)
   const snaps = new SimSnapshotStore(store)
   return {
-    backend: 'sim',
     leaves: async () => store.switches({role: 'leaf'}),
     async targets(sel) {
       const picked = pickTargets(store.switches({role: 'leaf'}), sel)
@@ -63,6 +62,9 @@ export function simLeafService(store: FabricStore): LeafService {
     verify: async leaf => runSync(verifySteps(new SimLeafDriver(store, leaf), desired(leaf))),
     rollback: async (leaf, to, opts) =>
       store.tx(() => runSync(rollbackSteps(new SimLeafDriver(store, leaf), snaps, to, opts))),
+    // The simulated leaf has no commit-confirm (its store serialises every push): nothing is ever armed.
+    confirm: async leaf => ({leaf, driver: 'sim', status: 'unsupported', reverts: []}),
+    pending: async leaf => ({leaf, driver: 'sim', status: 'unsupported', reverts: []}),
     async render(leaf) {
       const want = desired(leaf)
       const sw = store.switch(leaf)

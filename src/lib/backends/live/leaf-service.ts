@@ -1,9 +1,9 @@
-import {notFound, usageError} from '../cli/errors.js'
-import type {LiveContext} from '../context/schema.js'
-import {neutronRequest} from '../live/neutron/http.js'
-import type {Switch} from '../model/types.js'
-import type {LeafDriver} from './driver.js'
-import {LeafDriverError} from './driver.js'
+import {notFound, usageError} from '../../cli/errors.js'
+import type {LiveContext} from '../../context/schema.js'
+import {neutronRequest} from '../../live/neutron/http.js'
+import type {Switch} from '../../model/types.js'
+import type {LeafDriver} from '../../leaf/driver.js'
+import {LeafDriverError} from '../../leaf/driver.js'
 import {
   type PushResult,
   type RollbackResult,
@@ -12,12 +12,11 @@ import {
   rollbackSteps,
   runAsync,
   verifySteps,
-} from './engine.js'
-import {FrrLeafDriver} from './frr/driver.js'
-import {desiredKernel, planKernel, spliceFrr} from './frr/native.js'
-import {FileSnapshotStore, LiveDesiredState} from './live.js'
-import type {LeafDiffResult, LeafService} from './service.js'
-import {diffWith, noTarget, pickTargets} from './service-shared.js'
+} from '../../leaf/engine.js'
+import {FrrLeafDriver} from '../../leaf/frr/driver.js'
+import {FileSnapshotStore, LiveDesiredState} from '../../leaf/live.js'
+import type {LeafConfirmResult, LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
+import {diffWith, noTarget, pickTargets} from '../../leaf/service-shared.js'
 
 /** The leaf capability on a live fabric: desired state from Neutron + inventory, leaves over SSH. */
 export function liveLeafService(
@@ -67,6 +66,10 @@ export function liveLeafService(
       vniBase: ctx.overlay.vniBase,
       tenants: ctx.overlay.tenants,
       rtAsn: ctx.overlay.routeTargetAsn,
+      scope: l.manage ?? ctx.overlay.manage,
+      naming: l.naming ?? ctx.overlay.naming,
+      remoteVteps: st.remoteVteps(leaf),
+      expectedMacs: st.macsBehind(leaf),
     })
   }
   /** Open a driver, run, close; a leaf that cannot be reached becomes a result, not an exception. */
@@ -91,7 +94,6 @@ export function liveLeafService(
   const errOf = (e: LeafDriverError) => ({code: e.code, message: e.message, step: e.step, hint: e.hint})
   const driverOf = (leaf: string) => ctx.inventory.leaves.find(l => l.name === leaf)?.driver ?? 'frr'
   return {
-    backend: 'live',
     state: load,
     openDriver,
     leaves: async () => switches(),
@@ -188,14 +190,32 @@ export function liveLeafService(
         d => runAsync(rollbackSteps(d, snaps, to, o)),
         e => ({leaf, driver: driverOf(leaf), to, status: 'unreachable', changes: [], summary: [], error: errOf(e)}),
       ),
+    confirm: async (leaf): Promise<LeafConfirmResult> =>
+      withDriver<LeafConfirmResult>(
+        leaf,
+        async d =>
+          d.confirm
+            ? {leaf, driver: d.driver, status: 'ok' as const, reverts: await d.confirm()}
+            : {leaf, driver: d.driver, status: 'unsupported' as const, reverts: []},
+        e => ({leaf, driver: driverOf(leaf), status: 'unreachable' as const, reverts: [], error: errOf(e)}),
+      ),
+    pending: async (leaf): Promise<LeafConfirmResult> =>
+      withDriver<LeafConfirmResult>(
+        leaf,
+        async d =>
+          d.pending
+            ? {leaf, driver: d.driver, status: 'ok' as const, reverts: await d.pending()}
+            : {leaf, driver: d.driver, status: 'unsupported' as const, reverts: []},
+        e => ({leaf, driver: driverOf(leaf), status: 'unreachable' as const, reverts: [], error: errOf(e)}),
+      ),
     async render(leaf) {
       const want = (await load()).desired(leaf)
-      const l = leafInv(leaf)
+      leafInv(leaf)
       return withDriver(
         leaf,
         async d => {
           const running = await d.read()
-          const raw = running.snapshot.raw as import('./frr/driver.js').FrrRaw
+          const raw = running.snapshot.raw as import('../../leaf/frr/driver.js').FrrRaw
           if (raw.full) {
             const notes = [
               'profile: full (VRF per tenant, VLAN-aware bridge br0, 802.1Q-tagged host ports, symmetric IRB)',
@@ -218,8 +238,9 @@ export function liveLeafService(
           let frr = ''
           let kernel: string[] = []
           try {
-            frr = spliceFrr(Buffer.from(raw.runningB64, 'base64').toString('utf8'), want)
-            kernel = planKernel(raw.kernel, desiredKernel(want, l.vtep ?? '', (await load()).hostPorts(leaf)))
+            const r = (d as FrrLeafDriver).renderNative(want, running)
+            frr = r.frr
+            kernel = r.kernel
             notes.push('kernel: the commands that take the leaf from its running state to the desired one')
           } catch (error) {
             notes.push(`cannot render: ${(error as Error).message}`)

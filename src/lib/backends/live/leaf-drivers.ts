@@ -1,0 +1,26 @@
+import type {LiveContext} from '../../context/schema.js'
+import type {LeafDriverRegistry} from '../../seam/leaf-drivers.js'
+
+/** The live leaf-driver registry: per-OS drivers over SSH (FRR), desired state from Neutron + inventory. */
+export function liveLeafDrivers(ctx: LiveContext): LeafDriverRegistry {
+  return {
+    serialPush: false,
+    desiredSource: 'neutron+inventory',
+    recordedRunning: async () => null,
+    async open(leaf) {
+      const {liveLeafService} = await import('./leaf-service.js')
+      return liveLeafService(ctx).openDriver(leaf)
+    },
+    async service() {
+      const {liveLeafService} = await import('./leaf-service.js')
+      return liveLeafService(ctx)
+    },
+    async leavesOfHost(host) {
+      return [...new Set(ctx.inventory.hosts.find(h => h.name === host)?.nics.map(n => n.leaf) ?? [])]
+    },
+    async recordOverlay(portId, overlay) {
+      const {setPortDataPlaneStatus} = await import('../../leaf/live.js')
+      return setPortDataPlaneStatus(ctx, portId, overlay)
+    },
+  }
+}
