@@ -51,7 +51,9 @@ async function waitAgents(url, hosts, timeoutS) {
     if (missing.length === 0) return
     await new Promise(r => setTimeout(r, 1000))
   }
-  throw new Error(`the Open vSwitch agent of ${missing.join(', ')} did not report alive in /v2.0/agents within ${timeoutS}s`)
+  throw new Error(
+    `the Open vSwitch agent of ${missing.join(', ')} did not report alive in /v2.0/agents within ${timeoutS}s`,
+  )
 }
 
 // prod profile: poll the seeded ports until Neutron itself says ACTIVE (the agents wired them)
@@ -62,10 +64,12 @@ async function waitActive(url, seedFile, timeoutS) {
   while (Date.now() < deadline) {
     const q = ports.map(p => `id=${p.id}`).join('&')
     const got = (await call(url, 'GET', `/v2.0/ports?${q}&fields=id&fields=status&fields=binding:vif_type`)).ports
-    notActive = ports.filter(p => got.find(g => g.id === p.id)?.status !== 'ACTIVE').map(p => {
-      const g = got.find(x => x.id === p.id)
-      return `${p.instance} (${g?.status ?? 'missing'}, vif_type ${g?.['binding:vif_type'] ?? '?'})`
-    })
+    notActive = ports
+      .filter(p => got.find(g => g.id === p.id)?.status !== 'ACTIVE')
+      .map(p => {
+        const g = got.find(x => x.id === p.id)
+        return `${p.instance} (${g?.status ?? 'missing'}, vif_type ${g?.['binding:vif_type'] ?? '?'})`
+      })
     if (notActive.length === 0) return
     await new Promise(r => setTimeout(r, 1000))
   }
@@ -154,7 +158,10 @@ try {
   else if (cmd === 'seed') await seed(rest[0], rest[1], rest[2])
   else if (cmd === 'wait-agents') await waitAgents(rest[0], rest[1].split(','), Number(rest[2] ?? 120))
   else if (cmd === 'wait-active') await waitActive(rest[0], rest[1], Number(rest[2] ?? 180))
-  else throw new Error(`usage: neutron.mjs wait URL TIMEOUT_S | seed URL TOPOLOGY.json OUT.json | wait-agents URL HOSTS TIMEOUT_S | wait-active URL SEED.json TIMEOUT_S (got ${cmd})`)
+  else
+    throw new Error(
+      `usage: neutron.mjs wait URL TIMEOUT_S | seed URL TOPOLOGY.json OUT.json | wait-agents URL HOSTS TIMEOUT_S | wait-active URL SEED.json TIMEOUT_S (got ${cmd})`,
+    )
 } catch (e) {
   process.stderr.write(`neutron.mjs: ${e.message}\n`)
   process.exit(1)

@@ -174,7 +174,12 @@ export function topology({hosts = 3, profile = 'native'} = {}) {
   if (prod) {
     leaves[0].handMade = {
       bridges: [
-        {name: 'br100', vlan: 100, ports: ['swp20'], server: {name: 'lab-srv1', ns: `${P}-srv1`, nic: 'eth0', ip: '198.19.100.20/24'}},
+        {
+          name: 'br100',
+          vlan: 100,
+          ports: ['swp20'],
+          server: {name: 'lab-srv1', ns: `${P}-srv1`, nic: 'eth0', ip: '198.19.100.20/24'},
+        },
       ],
       vnis: [{vni: 10150, bridge: 'br10150', vxlan: 'vxlan10150', routeTarget: `${LAB.fabricAsn}:10150`}],
     }

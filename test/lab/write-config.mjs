@@ -18,8 +18,13 @@ const neutronUrl = `http://127.0.0.1:${topo.lab.neutronPort}`
 const prod = topo.profile === 'prod'
 // prod: what up read back from the hosts once the agents had wired the ports (RUN/local-vlans:
 // "PORT_ID TAG"), and the devices on br-int that Neutron does not know (RUN/unknown-devices)
-const readLines = f => (existsSync(join(runDir, f)) ? readFileSync(join(runDir, f), 'utf8').trim().split('\n').filter(Boolean) : [])
-const localVlans = Object.fromEntries(readLines('local-vlans').map(l => l.split(' ')).map(([id, t]) => [id, Number(t)]))
+const readLines = f =>
+  existsSync(join(runDir, f)) ? readFileSync(join(runDir, f), 'utf8').trim().split('\n').filter(Boolean) : []
+const localVlans = Object.fromEntries(
+  readLines('local-vlans')
+    .map(l => l.split(' '))
+    .map(([id, t]) => [id, Number(t)]),
+)
 const unknownDevices = readLines('unknown-devices').map(l => {
   const [hid, device, ifaceId] = l.split(' ')
   return {host: topo.hosts.find(h => h.id === hid).name, device, ifaceId: ifaceId === '-' ? null : ifaceId}
@@ -88,7 +93,10 @@ const full = {
   ...(topo.tenants ? {tenants: topo.tenants} : {}),
   ...(prod
     ? {
-        rabbitmq: {url: `rabbit://guest:guest@127.0.0.1:${topo.lab.rabbitPort}/`, relaySocket: join(runDir, 'rabbitmq', 'amqp.sock')},
+        rabbitmq: {
+          url: `rabbit://guest:guest@127.0.0.1:${topo.lab.rabbitPort}/`,
+          relaySocket: join(runDir, 'rabbitmq', 'amqp.sock'),
+        },
         agents: {type: 'Open vSwitch agent', agentDownTime: 20, reportInterval: 5},
         // hand-made configuration on the shared leaf: not fabricctl's; tests check that it survives
         handMade: topo.leaves
@@ -192,57 +200,59 @@ const prodLines = () => [
     ...h.nics.map(n => `            - ${flow(pick(n, ['name', 'leaf', 'interface']))}`),
   ]),
 ]
-const lines = prod ? prodLines() : [
-  'apiVersion: fabricctl/v1',
-  'kind: Config',
-  `current-context: ${topo.lab.context ?? 'lab'}`,
-  'contexts:',
-  `  - name: ${topo.lab.context ?? 'lab'}`,
-  '    backend: live',
-  '    neutron:',
-  `      url: ${neutronUrl}`,
-  '      auth:',
-  '        type: noauth',
-  '        projectId: fake_project_id',
-  '      timeoutMs: 30000',
-  '    ssh:',
-  `      user: ${ssh.user}`,
-  `      identityFile: ${q(ssh.identityFile)}`,
-  `      knownHostsFile: ${q(ssh.knownHostsFile)}`,
-  '      strictHostKeyChecking: true',
-  `      connectTimeoutMs: ${ssh.connectTimeoutMs}`,
-  // The leaves' bridges already carry this anycast MAC: a push must keep it, not rewrite it.
-  '    overlay:',
-  `      anycastMac: "${topo.lab.anycastMac}"`,
-  // full profile: the tenant VRFs (a network's Neutron tag picks its VRF and L3 VNI)
-  ...(topo.tenants
-    ? [
-        '      tenants:',
-        ...topo.tenants.map(
-          t => `        - ${flow({tag: t.tag, vrf: t.vrf, table: t.table, l3Vni: t.l3vni, l3Vlan: t.l3vlan})}`,
-        ),
-      ]
-    : []),
-  '    inventory:',
-  '      azs:',
-  ...inventory.azs.map(a => `        - ${flow(a)}`),
-  '      spines:',
-  ...inventory.spines.map(s => `        - ${flow(s)}`),
-  '      leaves:',
-  ...inventory.leaves.map(l => `        - ${flow(l)}`),
-  '      hosts:',
-  ...inventory.hosts.flatMap(h => [
-    `        - name: ${h.name}`,
-    `          az: ${h.az}`,
-    `          address: ${h.address}`,
-    `          port: ${h.port}`,
-    `          plugging: ${h.plugging}`,
-    '          nics:',
-    ...h.nics.map(n => `            - ${flow(n)}`),
-  ]),
-  '      instances:',
-  ...inventory.instances.map(i => `        - ${flow(i)}`),
-]
+const lines = prod
+  ? prodLines()
+  : [
+      'apiVersion: fabricctl/v1',
+      'kind: Config',
+      `current-context: ${topo.lab.context ?? 'lab'}`,
+      'contexts:',
+      `  - name: ${topo.lab.context ?? 'lab'}`,
+      '    backend: live',
+      '    neutron:',
+      `      url: ${neutronUrl}`,
+      '      auth:',
+      '        type: noauth',
+      '        projectId: fake_project_id',
+      '      timeoutMs: 30000',
+      '    ssh:',
+      `      user: ${ssh.user}`,
+      `      identityFile: ${q(ssh.identityFile)}`,
+      `      knownHostsFile: ${q(ssh.knownHostsFile)}`,
+      '      strictHostKeyChecking: true',
+      `      connectTimeoutMs: ${ssh.connectTimeoutMs}`,
+      // The leaves' bridges already carry this anycast MAC: a push must keep it, not rewrite it.
+      '    overlay:',
+      `      anycastMac: "${topo.lab.anycastMac}"`,
+      // full profile: the tenant VRFs (a network's Neutron tag picks its VRF and L3 VNI)
+      ...(topo.tenants
+        ? [
+            '      tenants:',
+            ...topo.tenants.map(
+              t => `        - ${flow({tag: t.tag, vrf: t.vrf, table: t.table, l3Vni: t.l3vni, l3Vlan: t.l3vlan})}`,
+            ),
+          ]
+        : []),
+      '    inventory:',
+      '      azs:',
+      ...inventory.azs.map(a => `        - ${flow(a)}`),
+      '      spines:',
+      ...inventory.spines.map(s => `        - ${flow(s)}`),
+      '      leaves:',
+      ...inventory.leaves.map(l => `        - ${flow(l)}`),
+      '      hosts:',
+      ...inventory.hosts.flatMap(h => [
+        `        - name: ${h.name}`,
+        `          az: ${h.az}`,
+        `          address: ${h.address}`,
+        `          port: ${h.port}`,
+        `          plugging: ${h.plugging}`,
+        '          nics:',
+        ...h.nics.map(n => `            - ${flow(n)}`),
+      ]),
+      '      instances:',
+      ...inventory.instances.map(i => `        - ${flow(i)}`),
+    ]
 
 const write = (file, text) => {
   writeFileSync(file + '.tmp', text)
