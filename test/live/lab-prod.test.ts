@@ -82,26 +82,6 @@ describeOnLabs([lab!], 'production-shaped lab: real OVS agents, shared leaf, hos
     }
   }, 60_000) // 1 HTTP call
 
-  it("the agent set each instance's local VLAN and installed its own translation flows (br-int and br-bond)", async () => {
-    for (const h of hosts()) {
-      const intFlows = await sshOk(h.name, 'ovs-ofctl dump-flows br-int')
-      const bondFlows = await sshOk(h.name, 'ovs-ofctl dump-flows br-bond')
-      for (const i of h.instances!) {
-        const local = (i as any).localVlan as number
-        expect(local, `${i.name}: local VLAN recorded by up`).toBeGreaterThan(0)
-        const dev = inv().instances.find(x => x.name === i.name)!.device
-        expect((await sshOk(h.name, `ovs-vsctl get Port ${dev} tag`)).trim()).toBe(String(local))
-        // br-int: dl_vlan=<segment> -> mod_vlan_vid:<local>; br-bond: dl_vlan=<local> -> mod_vlan_vid:<segment>
-        expect(intFlows, `${h.name} br-int`).toMatch(
-          new RegExp(`in_port="?int-br-bond"?,dl_vlan=${i.vlan} actions=mod_vlan_vid:${local},`),
-        )
-        expect(bondFlows, `${h.name} br-bond`).toMatch(
-          new RegExp(`in_port="?phy-br-bond"?,dl_vlan=${local} actions=mod_vlan_vid:${i.vlan},`),
-        )
-      }
-    }
-  }, 210_000) // ~18 ssh calls
-
   it('the host shapes: LACP configured but not negotiated, both NICs on one leaf, mixed plugging, unknown devices', async () => {
     const h1 = await sshOk('lab-h1', 'ovs-appctl bond/show bond0; ovs-appctl lacp/show bond0')
     expect(h1).toMatch(/bond_mode: balance-tcp/)
