@@ -5,14 +5,17 @@ set -euo pipefail
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="$LAB_DIR/state/cache"  # downloads, the migrated Neutron database, the UML root image; kept across up/down
 LAB_NET_GUARD=198.19.0.0/16   # lab-internal addresses; unreachable from the root namespace
-# lab_profile native|full: the two labs coexist; each has its own state dir, namespace prefix,
-# management subnet, Neutron port and guard-route metric (see README "Full profile").
+# lab_profile native|full|prod: the three labs coexist; each has its own state dir, namespace prefix,
+# management subnet, Neutron port and guard-route metric (see README "Full profile", "Prod profile").
+# prod also has its own RabbitMQ (AMQP, Erlang distribution and epmd ports, all on 127.0.0.1).
 lab_profile() {
   LAB_PROFILE=$1
   case "$1" in
     native) STATE="$LAB_DIR/state"; NSP=fabl; NEUTRON_PORT=19696; MGMT_GW=198.18.0.1; GUARD_METRIC=0 ;;
     full) STATE="$LAB_DIR/state/full"; NSP=fabf; NEUTRON_PORT=19697; MGMT_GW=198.18.1.1; GUARD_METRIC=4242 ;;
-    *) echo "lab: --profile must be native or full, got '$1'" >&2; exit 2 ;;
+    prod) STATE="$LAB_DIR/state/prod"; NSP=fabp; NEUTRON_PORT=19698; MGMT_GW=198.18.2.1; GUARD_METRIC=4243
+      RABBIT_PORT=5673; RABBIT_DIST_PORT=25673; RABBIT_EPMD_PORT=4370 ;;
+    *) echo "lab: --profile must be native, full or prod, got '$1'" >&2; exit 2 ;;
   esac
   RUN="$STATE/run"          # everything of one lab instance; removed by down
   LOCK="$STATE/.lock"
@@ -74,6 +77,27 @@ adopt_pidfile() { # adopt_pidfile DAEMON_PIDFILE OUR_PIDFILE
   local pid; pid=$(head -n1 "$1" | tr -dc 0-9)
   [ -n "$pid" ] || die "empty pidfile $1"
   record_pid "$2" "$pid"
+}
+# record_descendants [FILE...]: every live descendant of the recorded processes (default: all
+# of $PIDS/*.pid) gets its own PID file child-<pid>.pid, so that it is ended by PID as well
+record_descendants() {
+  local f pid st c todo=() seen=" "
+  [ $# -gt 0 ] || set -- "$PIDS"/*.pid
+  for f in "$@"; do
+    [ -s "$f" ] || continue
+    read -r pid st <"$f" || continue
+    [ "$(proc_start "$pid")" = "$st" ] && todo+=("$pid")
+  done
+  while [ ${#todo[@]} -gt 0 ]; do
+    pid=${todo[0]}; todo=("${todo[@]:1}")
+    for c in $(pgrep -P "$pid" 2>/dev/null || true); do
+      case "$seen" in *" $c "*) continue ;; esac
+      seen="$seen$c "
+      st=$(proc_start "$c"); [ -n "$st" ] || continue
+      [ -e "$PIDS/child-$c.pid" ] || echo "$c $st" >"$PIDS/child-$c.pid"
+      todo+=("$c")
+    done
+  done
 }
 kill_recorded() { # kill_recorded FILE...   TERM, wait up to 5 s, then KILL
   local f pid st pids=()
@@ -194,9 +218,22 @@ lab_cleanup() {
   if [ -d "$RUN" ]; then
     # every PID file the lab wrote ("PID STARTTIME" format): neutron, postgres, sshd, ovs, frr, holders
     local pidfiles=()
+    # children of recorded processes (RabbitMQ's beam under its wrapper, the OVS agent's
+    # ovsdb-client monitor and privsep helper, socat's per-connection forks) are ended by PID too
+    [ "$LAB_PROFILE" != prod ] || [ ! -d "$PIDS" ] || record_descendants
     [ -d "$PIDS" ] && mapfile -t pidfiles < <(ls "$PIDS"/*.pid 2>/dev/null)
     [ ${#pidfiles[@]} -eq 0 ] || kill_recorded "${pidfiles[@]}"
     rm -rf "$STATE/last-pids"; [ -d "$PIDS" ] && cp -r "$PIDS" "$STATE/last-pids"
+  fi
+  # prod: a privsep-helper daemonizes away from its agent; it and anything else whose command line
+  # names this lab's node directories (agents, relays) is the lab's own: end it by PID
+  if [ "$LAB_PROFILE" = prod ] && [ -d "$RUN/nodes" ]; then
+    local strays=() p
+    for p in $(pgrep -f -- "$RUN/nodes/" 2>/dev/null || true); do [ "$p" = $$ ] || strays+=("$p"); done
+    if [ ${#strays[@]} -gt 0 ]; then
+      for p in "${strays[@]}"; do echo "$p $(proc_start "$p")" >"$PIDS/child-$p.pid" 2>/dev/null || true; done
+      kill_recorded $(printf "$PIDS/child-%s.pid " "${strays[@]}")
+    fi
   fi
   # any process still inside a lab namespace was started by the lab (or over its ssh): stop it
   local ns pids

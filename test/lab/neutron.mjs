@@ -2,6 +2,8 @@
 // Seeds the lab's Neutron: networks (VLAN segments, tags as labels), subnets, and one port per
 // instance bound to its host. Usage: node neutron.mjs seed URL TOPOLOGY.json OUT.json
 //        node neutron.mjs wait URL TIMEOUT_S
+//        node neutron.mjs wait-agents URL HOST1,HOST2,... TIMEOUT_S   (prod: every OVS agent alive)
+//        node neutron.mjs wait-active URL SEED.json TIMEOUT_S          (prod: every seeded port ACTIVE)
 import {readFileSync, writeFileSync} from 'node:fs'
 
 const HEADERS = {'content-type': 'application/json', 'x-project-id': 'fake_project_id'}
@@ -37,6 +39,41 @@ async function wait(url, timeoutS) {
     await new Promise(r => setTimeout(r, 250))
   }
   throw new Error(`neutron-server at ${url} did not answer GET /v2.0/networks within ${timeoutS}s (last: ${last})`)
+}
+
+// prod profile: poll /v2.0/agents until every host's Open vSwitch agent is alive (bounded)
+async function waitAgents(url, hosts, timeoutS) {
+  const deadline = Date.now() + timeoutS * 1000
+  let missing = hosts
+  while (Date.now() < deadline) {
+    const {agents} = await call(url, 'GET', '/v2.0/agents?agent_type=Open+vSwitch+agent')
+    missing = hosts.filter(h => !agents.some(a => a.host === h && a.alive === true))
+    if (missing.length === 0) return
+    await new Promise(r => setTimeout(r, 1000))
+  }
+  throw new Error(
+    `the Open vSwitch agent of ${missing.join(', ')} did not report alive in /v2.0/agents within ${timeoutS}s`,
+  )
+}
+
+// prod profile: poll the seeded ports until Neutron itself says ACTIVE (the agents wired them)
+async function waitActive(url, seedFile, timeoutS) {
+  const ports = JSON.parse(readFileSync(seedFile, 'utf8')).ports
+  const deadline = Date.now() + timeoutS * 1000
+  let notActive = []
+  while (Date.now() < deadline) {
+    const q = ports.map(p => `id=${p.id}`).join('&')
+    const got = (await call(url, 'GET', `/v2.0/ports?${q}&fields=id&fields=status&fields=binding:vif_type`)).ports
+    notActive = ports
+      .filter(p => got.find(g => g.id === p.id)?.status !== 'ACTIVE')
+      .map(p => {
+        const g = got.find(x => x.id === p.id)
+        return `${p.instance} (${g?.status ?? 'missing'}, vif_type ${g?.['binding:vif_type'] ?? '?'})`
+      })
+    if (notActive.length === 0) return
+    await new Promise(r => setTimeout(r, 1000))
+  }
+  throw new Error(`ports not ACTIVE after ${timeoutS}s: ${notActive.join(', ')}`)
 }
 
 async function seed(url, topoFile, outFile) {
@@ -119,7 +156,12 @@ const [cmd, ...rest] = process.argv.slice(2)
 try {
   if (cmd === 'wait') await wait(rest[0], Number(rest[1] ?? 60))
   else if (cmd === 'seed') await seed(rest[0], rest[1], rest[2])
-  else throw new Error(`usage: neutron.mjs wait URL TIMEOUT_S | seed URL TOPOLOGY.json OUT.json (got ${cmd})`)
+  else if (cmd === 'wait-agents') await waitAgents(rest[0], rest[1].split(','), Number(rest[2] ?? 120))
+  else if (cmd === 'wait-active') await waitActive(rest[0], rest[1], Number(rest[2] ?? 180))
+  else
+    throw new Error(
+      `usage: neutron.mjs wait URL TIMEOUT_S | seed URL TOPOLOGY.json OUT.json | wait-agents URL HOSTS TIMEOUT_S | wait-active URL SEED.json TIMEOUT_S (got ${cmd})`,
+    )
 } catch (e) {
   process.stderr.write(`neutron.mjs: ${e.message}\n`)
   process.exit(1)

@@ -3,6 +3,9 @@
 // Usage: node topology.mjs --hosts N --profile native|full   (prints JSON on stdout)
 // The full profile (leaves in User-Mode-Linux guests) coexists with the native lab: its own
 // namespace prefix (fabf-), management subnet (198.18.1.0/24), Neutron port and context name.
+// The prod profile (production-shaped: the real Neutron OVS agent on every host, RabbitMQ, a
+// shared leaf with hand-made configuration, the host shapes operators meet) is a third lab:
+// prefix fabp-, management 198.18.2.0/24, Neutron on 19698, context "lab" in its own state dir.
 // Used by `up` (through jq) and by write-config.mjs.
 
 export const LAB = {
@@ -32,13 +35,17 @@ export const TENANTS = [
 ].map(t => ({...t, routeTarget: `${LAB.fabricAsn}:${t.l3vni}`}))
 
 export function topology({hosts = 3, profile = 'native'} = {}) {
-  if (profile !== 'native' && profile !== 'full') throw new Error(`--profile must be native or full, got ${profile}`)
+  if (!['native', 'full', 'prod'].includes(profile))
+    throw new Error(`--profile must be native, full or prod, got ${profile}`)
   const full = profile === 'full'
-  const P = full ? 'fabf' : 'fabl'
-  const m = full ? '198.18.1' : '198.18.0'
+  const prod = profile === 'prod'
+  const P = full ? 'fabf' : prod ? 'fabp' : 'fabl'
+  const m = full ? '198.18.1' : prod ? '198.18.2' : '198.18.0'
   const lab = full
     ? {...LAB, mgmtBridge: 'fabf-mgmt', mgmtGateway: `${m}.1`, neutronPort: 19697, context: 'lab-full'}
-    : {...LAB, context: 'lab'}
+    : prod
+      ? {...LAB, mgmtBridge: 'fabp-mgmt', mgmtGateway: `${m}.1`, neutronPort: 19698, rabbitPort: 5673, context: 'lab'}
+      : {...LAB, context: 'lab'}
   if (!Number.isInteger(hosts) || hosts < 3 || hosts > LAB.maxHosts) {
     throw new Error(`--hosts must be an integer from 3 to ${LAB.maxHosts}, got ${hosts}`)
   }
@@ -91,8 +98,18 @@ export function topology({hosts = 3, profile = 'native'} = {}) {
     // lab-net3 has no ports.
     const network = NETWORKS[(i - 1) % 2]
     const netOf = k => (full ? NETWORKS[k - 1] : network)
-    const variant =
+    // prod: the host shapes operators meet (README "Prod profile"); every host runs the real OVS agent
+    const prodVariant =
       i === 1
+        ? {plugging: 'direct', ovs: 'system', bpffs: false, bond: {mode: 'balance-tcp', lacp: 'active'}}
+        : i === 2
+          ? {plugging: 'mixed', ovs: 'system', bpffs: false, bond: {mode: 'active-backup'}, unknownDevices: true}
+          : i === 3
+            ? {plugging: 'direct', ovs: 'system', bpffs: false, bond: {mode: 'active-backup'}, sameLeaf: true}
+            : {plugging: 'direct', ovs: 'system', bpffs: false, bond: {mode: 'active-backup'}}
+    const variant = prod
+      ? prodVariant
+      : i === 1
         ? {plugging: 'direct', ovs: 'system', bpffs: true}
         : i === 2
           ? {plugging: 'qbr', ovs: 'system', bpffs: false}
@@ -105,6 +122,8 @@ export function topology({hosts = 3, profile = 'native'} = {}) {
       interface: `swp${i}`,
       speedMbps: 10000,
     }))
+    // prod h3: both NICs on the same leaf (lab-leaf1 swp3 and swp13)
+    if (prod && variant.sameLeaf) nics[1] = {...nics[1], leaf: leaves[0].name, interface: `swp${i + 10}`}
     const host = {
       name: `lab-h${i}`,
       id: `h${i}`,
@@ -121,9 +140,13 @@ export function topology({hosts = 3, profile = 'native'} = {}) {
         name: `lab-h${i}-i${k}`,
         ns: `${P}-h${i}-i${k}`,
         network: netOf(k).name,
-        localVlan: full ? k : 1,
+        // prod: the OVS agent picks the local VLAN (up records it once the agent has wired the port)
+        ...(prod ? {} : {localVlan: full ? k : 1}),
+        // prod mixed plugging: the first instance through qbr (legacy), the second direct
+        ...(prod ? {plugging: variant.plugging === 'mixed' ? (k === 1 ? 'qbr' : 'direct') : variant.plugging} : {}),
       })),
     }
+    if (prod) delete host.localVlan
     hostList.push(host)
     for (const nic of nics) {
       const leaf = leaves.find(l => l.name === nic.leaf)
@@ -143,6 +166,22 @@ export function topology({hosts = 3, profile = 'native'} = {}) {
         leaf.ports.push({iface: nic.interface, host: host.name, hostNic: nic.name, vni: network.vni})
         if (!leaf.vnis.includes(network.vni)) leaf.vnis.push(network.vni)
       }
+    }
+  }
+  // prod: a leaf shared with hand-made configuration that no Neutron network backs (fabricctl
+  // must leave it alone): on lab-leaf1 a bridge named by VLAN, br100, with another (non-fabric)
+  // server's port swp20 in it, and VNI 10150 (br10150 + vxlan10150, an FRR vni stanza with RTs).
+  if (prod) {
+    leaves[0].handMade = {
+      bridges: [
+        {
+          name: 'br100',
+          vlan: 100,
+          ports: ['swp20'],
+          server: {name: 'lab-srv1', ns: `${P}-srv1`, nic: 'eth0', ip: '198.19.100.20/24'},
+        },
+      ],
+      vnis: [{vni: 10150, bridge: 'br10150', vxlan: 'vxlan10150', routeTarget: `${LAB.fabricAsn}:10150`}],
     }
   }
   const networks = full ? NETWORKS.map(n => ({...n, vrf: TENANTS.find(t => n.tags.includes(t.tag)).vrf})) : NETWORKS

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes STATE/inventory.json and STATE/fabricctl.yaml (docs/contexts.md format, context "lab").
 // Usage: node write-config.mjs TOPOLOGY.json SEED.json STATE_DIR RUN_DIR
-import {readFileSync, writeFileSync, renameSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync, renameSync} from 'node:fs'
 import {join} from 'node:path'
 
 const [topoFile, seedFile, stateDir, runDir] = process.argv.slice(2)
@@ -15,6 +15,20 @@ const ssh = {
   connectTimeoutMs: 10000,
 }
 const neutronUrl = `http://127.0.0.1:${topo.lab.neutronPort}`
+const prod = topo.profile === 'prod'
+// prod: what up read back from the hosts once the agents had wired the ports (RUN/local-vlans:
+// "PORT_ID TAG"), and the devices on br-int that Neutron does not know (RUN/unknown-devices)
+const readLines = f =>
+  existsSync(join(runDir, f)) ? readFileSync(join(runDir, f), 'utf8').trim().split('\n').filter(Boolean) : []
+const localVlans = Object.fromEntries(
+  readLines('local-vlans')
+    .map(l => l.split(' '))
+    .map(([id, t]) => [id, Number(t)]),
+)
+const unknownDevices = readLines('unknown-devices').map(l => {
+  const [hid, device, ifaceId] = l.split(' ')
+  return {host: topo.hosts.find(h => h.id === hid).name, device, ifaceId: ifaceId === '-' ? null : ifaceId}
+})
 
 const portOf = inst => seed.ports.find(p => p.instance === inst)
 const inventory = {
@@ -48,7 +62,7 @@ const inventory = {
         host: h.name,
         kind: 'container',
         portId: p.id,
-        device: h.plugging === 'qbr' ? `qvo${short}` : `tap${short}`,
+        device: (i.plugging ?? h.plugging) === 'qbr' ? `qvo${short}` : `tap${short}`,
         ip: p.ip,
         network: i.network,
       }
@@ -77,6 +91,20 @@ const full = {
     ...(topo.tenants ? {vrf: topo.networks.find(t => t.name === n.name).vrf} : {}),
   })),
   ...(topo.tenants ? {tenants: topo.tenants} : {}),
+  ...(prod
+    ? {
+        rabbitmq: {
+          url: `rabbit://guest:guest@127.0.0.1:${topo.lab.rabbitPort}/`,
+          relaySocket: join(runDir, 'rabbitmq', 'amqp.sock'),
+        },
+        agents: {type: 'Open vSwitch agent', agentDownTime: 20, reportInterval: 5},
+        // hand-made configuration on the shared leaf: not fabricctl's; tests check that it survives
+        handMade: topo.leaves
+          .filter(l => l.handMade)
+          .map(l => ({leaf: l.name, bridges: l.handMade.bridges, vnis: l.handMade.vnis})),
+        unknownDevices,
+      }
+    : {}),
   ...inventory,
   nodes: [
     ...topo.spines.map(s => ({name: s.name, role: 'spine', ns: s.ns, address: s.mgmt, links: s.links})),
@@ -111,7 +139,11 @@ const full = {
       localVlan: h.localVlan,
       bondActive: h.bondActive,
       ...(h.networks ? {networks: h.networks, tagged: true} : {}),
-      instances: h.instances.map(i => ({...i, ...portOf(i.name)})),
+      ...(prod ? {bond: h.bond, nics: h.nics, sameLeaf: !!h.sameLeaf} : {}),
+      instances: h.instances.map(i => {
+        const p = portOf(i.name)
+        return {...i, ...p, ...(prod ? {localVlan: localVlans[p.id] ?? null} : {})}
+      }),
     })),
   ],
 }
@@ -128,12 +160,16 @@ const flow = o =>
   `{ ${Object.entries(o)
     .map(([k, v]) => `${k}: ${q(v)}`)
     .join(', ')} }`
-const lines = [
+// prod: the context declares only what no device can tell (names, addresses, AZ, cabling, the
+// leaf driver); no vtep/asn (FRR knows), no plugging (OVS shows it), no NIC speeds (made up for
+// veths), no instances (Neutron's ports), no anycast MAC (the leaves' bridges carry it)
+const pick = (o, keys) => Object.fromEntries(keys.filter(k => o[k] !== undefined).map(k => [k, o[k]]))
+const prodLines = () => [
   'apiVersion: fabricctl/v1',
   'kind: Config',
-  `current-context: ${topo.lab.context ?? 'lab'}`,
+  `current-context: ${topo.lab.context}`,
   'contexts:',
-  `  - name: ${topo.lab.context ?? 'lab'}`,
+  `  - name: ${topo.lab.context}`,
   '    backend: live',
   '    neutron:',
   `      url: ${neutronUrl}`,
@@ -147,42 +183,81 @@ const lines = [
   `      knownHostsFile: ${q(ssh.knownHostsFile)}`,
   '      strictHostKeyChecking: true',
   `      connectTimeoutMs: ${ssh.connectTimeoutMs}`,
-  // The leaves' bridges already carry this anycast MAC: a push must keep it, not rewrite it.
-  '    overlay:',
-  `      anycastMac: "${topo.lab.anycastMac}"`,
-  // The lab's VNIs are the controller's (fabricctl's) own: declare them managed (issue 13), since the lab
-  // creates them unmarked. Hand-made configuration a test adds uses VNIs outside this range.
-  '      manage:',
-  '        vnis: ["10000-19999"]',
-  // full profile: the tenant VRFs (a network's Neutron tag picks its VRF and L3 VNI)
-  ...(topo.tenants
-    ? [
-        '      tenants:',
-        ...topo.tenants.map(
-          t => `        - ${flow({tag: t.tag, vrf: t.vrf, table: t.table, l3Vni: t.l3vni, l3Vlan: t.l3vlan})}`,
-        ),
-      ]
-    : []),
   '    inventory:',
   '      azs:',
   ...inventory.azs.map(a => `        - ${flow(a)}`),
   '      spines:',
-  ...inventory.spines.map(s => `        - ${flow(s)}`),
+  ...inventory.spines.map(s => `        - ${flow(pick(s, ['name', 'az', 'address']))}`),
   '      leaves:',
-  ...inventory.leaves.map(l => `        - ${flow(l)}`),
+  ...inventory.leaves.map(l => `        - ${flow(pick(l, ['name', 'az', 'pair', 'address', 'port', 'driver']))}`),
   '      hosts:',
   ...inventory.hosts.flatMap(h => [
     `        - name: ${h.name}`,
     `          az: ${h.az}`,
     `          address: ${h.address}`,
     `          port: ${h.port}`,
-    `          plugging: ${h.plugging}`,
     '          nics:',
-    ...h.nics.map(n => `            - ${flow(n)}`),
+    ...h.nics.map(n => `            - ${flow(pick(n, ['name', 'leaf', 'interface']))}`),
   ]),
-  '      instances:',
-  ...inventory.instances.map(i => `        - ${flow(i)}`),
 ]
+const lines = prod
+  ? prodLines()
+  : [
+      'apiVersion: fabricctl/v1',
+      'kind: Config',
+      `current-context: ${topo.lab.context ?? 'lab'}`,
+      'contexts:',
+      `  - name: ${topo.lab.context ?? 'lab'}`,
+      '    backend: live',
+      '    neutron:',
+      `      url: ${neutronUrl}`,
+      '      auth:',
+      '        type: noauth',
+      '        projectId: fake_project_id',
+      '      timeoutMs: 30000',
+      '    ssh:',
+      `      user: ${ssh.user}`,
+      `      identityFile: ${q(ssh.identityFile)}`,
+      `      knownHostsFile: ${q(ssh.knownHostsFile)}`,
+      '      strictHostKeyChecking: true',
+      `      connectTimeoutMs: ${ssh.connectTimeoutMs}`,
+      // The leaves' bridges already carry this anycast MAC: a push must keep it, not rewrite it.
+      '    overlay:',
+      `      anycastMac: "${topo.lab.anycastMac}"`,
+      // The lab's VNIs are the controller's (fabricctl's) own: declare them managed (issue 13), since the lab
+      // creates them unmarked. Hand-made configuration a test adds uses VNIs outside this range.
+      '      manage:',
+      '        vnis: ["10000-19999"]',
+      // full profile: the tenant VRFs (a network's Neutron tag picks its VRF and L3 VNI)
+      ...(topo.tenants
+        ? [
+            '      tenants:',
+            ...topo.tenants.map(
+              t => `        - ${flow({tag: t.tag, vrf: t.vrf, table: t.table, l3Vni: t.l3vni, l3Vlan: t.l3vlan})}`,
+            ),
+          ]
+        : []),
+      '    inventory:',
+      '      azs:',
+      ...inventory.azs.map(a => `        - ${flow(a)}`),
+      '      spines:',
+      ...inventory.spines.map(s => `        - ${flow(s)}`),
+      '      leaves:',
+      ...inventory.leaves.map(l => `        - ${flow(l)}`),
+      '      hosts:',
+      ...inventory.hosts.flatMap(h => [
+        `        - name: ${h.name}`,
+        `          az: ${h.az}`,
+        `          address: ${h.address}`,
+        `          port: ${h.port}`,
+        `          plugging: ${h.plugging}`,
+        '          nics:',
+        ...h.nics.map(n => `            - ${flow(n)}`),
+      ]),
+      '      instances:',
+      ...inventory.instances.map(i => `        - ${flow(i)}`),
+    ]
+
 const write = (file, text) => {
   writeFileSync(file + '.tmp', text)
   renameSync(file + '.tmp', file)

@@ -1,5 +1,5 @@
 // vitest globalSetup for the live project: brings the lab up once per run (or reuses a healthy
-// one) and, at the end, tears down every lab (native, full) this run started, unless
+// one) and, at the end, tears down every lab (native, full, prod) this run started, unless
 // FABRICCTL_LAB_KEEP=1 or another vitest run is still using it. After that it checks every profile
 // whose lab is not up (fabl-*, fabf-*, and the reserved fabp-*) for leftovers: namespaces, links,
 // mounts, guard routes, processes.
@@ -7,6 +7,10 @@
 // A lab that cannot come up must not stop the other tiers: setup never throws. It records the
 // reason in FABRICCTL_LAB_UP_ERROR (inherited by the test workers), and every live file then fails
 // with that reason (useLab), while the unit tier runs as usual.
+//
+// FABRICCTL_LAB_PROFILE lists the other profiles the run covers (e.g. `full,prod`; native always):
+// their labs come up on demand in the first file that needs them (useProfileLab / useLabMatrix in
+// lab.ts), and a prod lab stays up for the run's other files until this teardown.
 import fs from 'node:fs'
 import path from 'node:path'
 import {
@@ -16,6 +20,7 @@ import {
   LAB_UP_ERROR_ENV,
   labCannotRunReason,
   labLeftovers,
+  labProfilesWanted,
   run,
   useLab,
 } from './lab.js'
@@ -50,6 +55,8 @@ export async function setup(): Promise<void> {
     fs.mkdirSync(USERS, {recursive: true})
     fs.writeFileSync(userFile, owner)
     process.env.FABRICCTL_LAB_OWNER = owner
+    const profiles = labProfilesWanted() // throws on an unknown name in FABRICCTL_LAB_PROFILE
+    process.stderr.write(`[live] lab profiles this run covers: ${profiles.join(', ')}\n`)
     await useLab()
   } catch (error) {
     const msg = error instanceof Error ? error.message : String(error)

@@ -18,6 +18,7 @@ import {execFile} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {describe} from 'vitest'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const LAB_DIR = path.join(REPO_ROOT, 'test', 'lab')
@@ -54,7 +55,7 @@ export interface LabHost {
   az: string
   address: string
   port: number
-  plugging: 'direct' | 'qbr'
+  plugging: 'direct' | 'qbr' | 'mixed' // mixed: prod lab-h2 (one instance through qbr, one direct)
   nics: {name: string; leaf: string; interface: string; speedMbps: number}[]
 }
 export interface LabLeaf {
@@ -108,7 +109,7 @@ export interface LabNode {
 export interface LabInventory {
   kind: 'LabInventory'
   schemaVersion: 1
-  profile: 'native' | 'full'
+  profile: 'native' | 'full' | 'prod'
   stateDir: string
   runDir: string
   configFile: string
@@ -242,18 +243,16 @@ export function labSkipNote(): string {
 export const LAB_UP_ERROR_ENV = 'FABRICCTL_LAB_UP_ERROR'
 
 /** Bring a lab up with test/lab/up (which retries once, cleans up after a failure and keeps its logs), printing its progress. */
-export async function labUp(profile: 'native' | 'full'): Promise<void> {
-  const args = profile === 'full' ? ['--profile', 'full'] : []
+export async function labUp(profile: LabProfileName): Promise<void> {
+  const args = profile === 'native' ? [] : ['--profile', profile]
   process.stderr.write(`[live] bringing up the ${profile} lab (test/lab/up ${args.join(' ')}; progress below)\n`)
   const up = await run(path.join(LAB_DIR, 'up'), args, {timeoutMs: 1_500_000, progress: `[live:${profile}] `})
   if (up.exitCode !== 0) {
     // up cleans up after itself; make sure, so that a failed bring-up never leaves a lab behind
-    const down = await run(path.join(LAB_DIR, 'down'), profile === 'full' ? ['--profile', 'full'] : [], {
-      timeoutMs: 300_000,
-    })
+    const down = await run(path.join(LAB_DIR, 'down'), args, {timeoutMs: 300_000})
     const kept = /logs kept in (\S+)/.exec(up.stderr)?.[1]
     throw new Error(
-      `test/lab/up${profile === 'full' ? ' --profile full' : ''} failed (exit ${up.exitCode})${kept ? `; its logs are in ${kept}` : ''}` +
+      `test/lab/up${args.length ? ` ${args.join(' ')}` : ''} failed (exit ${up.exitCode})${kept ? `; its logs are in ${kept}` : ''}` +
         `${down.exitCode === 0 ? '' : `; test/lab/down after it: ${down.stderr.slice(-1000)}`}:\n${(up.stderr + up.stdout).slice(-4000)}`,
     )
   }
@@ -343,41 +342,127 @@ export async function labLeftovers(profile: LabProfileName = 'native'): Promise<
 // ---- the full-profile lab (test/lab/up --profile full): UML leaves, beside the native lab ----
 export const FULL_STATE = path.join(LAB_STATE, 'full')
 export const FULL_SSH_CONFIG = path.join(FULL_STATE, 'run', 'ssh', 'ssh_config')
+// ---- the prod-profile lab (test/lab/up --profile prod): real OVS agents, RabbitMQ, shared leaf ----
+export const PROD_STATE = path.join(LAB_STATE, 'prod')
+export const PROD_SSH_CONFIG = path.join(PROD_STATE, 'run', 'ssh', 'ssh_config')
+
+/**
+ * The lab profiles this run covers: native always, plus those FABRICCTL_LAB_PROFILE lists
+ * (comma- or space-separated, e.g. `full,prod`). An unknown name is an error (a typo must not
+ * silently run nothing).
+ */
+export function labProfilesWanted(): LabProfileName[] {
+  const raw = (process.env.FABRICCTL_LAB_PROFILE ?? '').split(/[\s,]+/).filter(Boolean)
+  const known = LAB_PROFILES.map(p => p.name) as string[]
+  const bad = raw.filter(r => !known.includes(r))
+  if (bad.length)
+    throw new Error(`FABRICCTL_LAB_PROFILE lists unknown lab profile(s) ${bad.join(', ')}; known: ${known.join(', ')}`)
+  return LAB_PROFILES.map(p => p.name).filter(n => n === 'native' || raw.includes(n))
+}
+
+/** State dir, config, SSH config and context of one profile's lab. */
+export function labPaths(profile: LabProfileName) {
+  const state = LAB_PROFILES.find(p => p.name === profile)!.state
+  return {
+    state,
+    inventory: path.join(state, 'inventory.json'),
+    config: path.join(state, 'fabricctl.yaml'),
+    sshConfig: path.join(state, 'run', 'ssh', 'ssh_config'),
+    context: profile === 'full' ? 'lab-full' : 'lab',
+  }
+}
 
 export interface FullLab<T> {
   /** Why this file's tests skip (null: they run). */
   skip: string | null
   inv: T | null
-  /** Take down the full lab if this call brought it up (not with FABRICCTL_LAB_KEEP=1). */
+  /** Take down the lab if this call brought it up (not with FABRICCTL_LAB_KEEP=1). */
   release(): Promise<void>
 }
 
 /**
- * The full lab for one test file: runs only with FABRICCTL_LAB_PROFILE=full; reuses a healthy full
- * lab or brings one up; a skip is a failure under FABRICCTL_REQUIRE_LIVE=1.
+ * A full or prod lab for one test file: runs only when FABRICCTL_LAB_PROFILE lists the profile;
+ * reuses a healthy lab of that profile or brings one up; a skip is a failure under
+ * FABRICCTL_REQUIRE_LIVE=1. release() takes down a full lab this call started; a prod lab this call
+ * started stays up for the run's other files when the live globalSetup owns the run (its teardown
+ * takes it down: state/prod/run/started-by), and is taken down otherwise.
  */
-export async function useFullLab<T = LabInventory>(what: string): Promise<FullLab<T>> {
-  const want = process.env.FABRICCTL_LAB_PROFILE === 'full'
-  const skip = want ? labCannotRunReason() : `set FABRICCTL_LAB_PROFILE=full to run the ${what} (UML leaves)`
+export async function useProfileLab<T = LabInventory>(profile: 'full' | 'prod', what: string): Promise<FullLab<T>> {
+  const want = labProfilesWanted().includes(profile)
+  const skip = want
+    ? labCannotRunReason()
+    : `set FABRICCTL_LAB_PROFILE=${profile} (or a list with it) to run the ${what}`
   if (skip && want && process.env.FABRICCTL_REQUIRE_LIVE === '1')
-    throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the full lab cannot run: ${skip}`)
+    throw new Error(`FABRICCTL_REQUIRE_LIVE=1 but the ${profile} lab cannot run: ${skip}`)
   if (skip) return {skip, inv: null, release: async () => {}}
   let startedHere = false
   const healthy =
-    (await run(path.join(LAB_DIR, 'status'), ['--profile', 'full', '--quiet'], {timeoutMs: 120_000})).exitCode === 0
+    (await run(path.join(LAB_DIR, 'status'), ['--profile', profile, '--quiet'], {timeoutMs: 120_000})).exitCode === 0
   if (!healthy) {
-    // labUp takes the full lab down again when up fails (before this file could own it), then throws
-    await labUp('full')
+    // labUp takes the lab down again when up fails (before this file could own it), then throws
+    await labUp(profile)
     startedHere = true
   }
+  const leaveToTeardown = profile === 'prod' && !!process.env.FABRICCTL_LAB_OWNER
   return {
     skip: null,
-    inv: JSON.parse(fs.readFileSync(path.join(FULL_STATE, 'inventory.json'), 'utf8')) as T,
+    inv: JSON.parse(fs.readFileSync(labPaths(profile).inventory, 'utf8')) as T,
     release: async () => {
-      if (!startedHere || process.env.FABRICCTL_LAB_KEEP === '1') return
-      const down = await run(path.join(LAB_DIR, 'down'), ['--profile', 'full'], {timeoutMs: 300_000})
+      if (!startedHere || leaveToTeardown || process.env.FABRICCTL_LAB_KEEP === '1') return
+      const down = await run(path.join(LAB_DIR, 'down'), ['--profile', profile], {timeoutMs: 300_000})
       if (down.exitCode !== 0)
-        throw new Error(`test/lab/down --profile full left things behind:\n${down.stderr.slice(-3000)}`)
+        throw new Error(`test/lab/down --profile ${profile} left things behind:\n${down.stderr.slice(-3000)}`)
     },
   }
+}
+
+/** The full lab for one test file (useProfileLab('full', what)). */
+export function useFullLab<T = LabInventory>(what: string): Promise<FullLab<T>> {
+  return useProfileLab<T>('full', what)
+}
+
+/** One profile's lab for a matrix test file: which profile, why it skips, its inventory and paths. */
+export interface MatrixLab<T = LabInventory> extends FullLab<T> {
+  profile: LabProfileName
+  paths: ReturnType<typeof labPaths>
+  /** Environment for a fabricctl process against this lab (FABRICCTL_CONFIG, FABRICCTL_CONTEXT). */
+  env: Record<string, string>
+}
+
+/**
+ * The labs a test file runs on, one per profile in `applies` (native via useLab, the others via
+ * useProfileLab); a profile the run does not cover is there with its skip reason, so the report
+ * says where the file did not run and why. Use with describeOnLabs.
+ */
+export async function useLabMatrix<T = LabInventory>(applies: LabProfileName[], what: string): Promise<MatrixLab<T>[]> {
+  const out: MatrixLab<T>[] = []
+  for (const profile of applies) {
+    const paths = labPaths(profile)
+    const env = {FABRICCTL_CONFIG: paths.config, FABRICCTL_CONTEXT: paths.context}
+    if (profile === 'native') {
+      const inv = await useLab()
+      out.push({
+        profile,
+        paths,
+        env,
+        skip: inv ? null : labSkipNote().replace(/^ \(skipped: |\)$/g, ''),
+        inv: inv as T | null,
+        release: async () => {},
+      })
+    } else {
+      out.push({profile, paths, env, ...(await useProfileLab<T>(profile, what))})
+    }
+  }
+  return out
+}
+
+/**
+ * describe() once per lab of the matrix; the title says which profile it ran on (or why it skipped):
+ *   describeOnLabs(labs, 'ports', lab => { it(..., async () => { ... lab.inv ... }) })
+ */
+export function describeOnLabs<T>(labs: MatrixLab<T>[], title: string, body: (lab: MatrixLab<T>) => void): void {
+  for (const lab of labs)
+    describe.skipIf(!!lab.skip)(`${title} [${lab.profile} lab]${lab.skip ? ` (skipped: ${lab.skip})` : ''}`, () =>
+      body(lab),
+    )
 }
