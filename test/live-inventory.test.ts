@@ -126,8 +126,10 @@ describe('live inventory', () => {
     expect(Object.keys(j.json.host.unknown).sort()).toEqual([
       'agentAlive',
       'agentHeartbeatAt',
+      'kernel',
       'nics.eth0.up',
       'ovsRunning',
+      'ovsVersion',
     ])
     expect(j.json.host.unknown.ovsRunning).toMatch(/audit hosts/)
     const t = await runCli(['host', 'show', 'h1', '--context', 'lab'], {home})

@@ -3,6 +3,7 @@ import type {Faults} from './seam/faults.js'
 import type {Inventory} from './seam/inventory.js'
 import type {StateRecorder} from './seam/states.js'
 import type {FabricStore} from './store/fabric-store.js'
+import type {EvidenceSources} from './seam/evidence.js'
 import type {HostProbe} from './seam/host-probe.js'
 import type {Ipam} from './seam/ipam.js'
 import type {LeafDriverRegistry} from './seam/leaf-drivers.js'
@@ -40,6 +41,8 @@ export interface Fabric {
   readonly ipam: Ipam
   /** Host facts, gathered once per host per command (one SSH session and one batched script live). */
   readonly hostProbe: HostProbe
+  /** What trace and diagnose read about ports and paths; the verdicts are computed above the seam. */
+  readonly evidence: EvidenceSources
   /** Leaf drivers: open(leaf) -> driver, and the leaf service; used by leaf, ports, diagnose and trace. */
   readonly leafDrivers: LeafDriverRegistry
   close(): void

@@ -42,10 +42,10 @@ describe('live host facts the inventory does not hold', () => {
   it('host show: unknown (why) in human output, null plus the reason in JSON', async () => {
     const r = await runCli(['host', 'show', 'h1', '--context', 'inv'], {home})
     expect(r.exitCode, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/ovs running:\s+unknown \(not read from the inventory/)
+    expect(r.stdout).toMatch(/ovs running:\s+unknown \(not in the inventory/)
     expect(r.stdout).toMatch(/agent:\s+unknown \(/)
     expect(r.stdout).not.toMatch(/\balive\b(?! from)/)
-    expect(r.stdout).toMatch(/eth0.*unknown \(not read/)
+    expect(r.stdout).toMatch(/eth0.*unknown \(not in the inventory/)
     expect(r.stdout).not.toMatch(/\bup\b\s*$/m)
     const j = await runCli(['host', 'show', 'h1', '--context', 'inv', '--json'], {home})
     assertMatchesSchema(j.json)

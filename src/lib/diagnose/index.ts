@@ -1,6 +1,6 @@
 import {EXIT, type ExitCode} from '../cli/exit-codes.js'
 import {usageError} from '../cli/errors.js'
-import type {FabricHandle} from '../fabric.js'
+import type {Fabric} from '../fabric.js'
 import {PLANE_STATES} from '../model/types.js'
 import {CAUSES, type CauseCode, type StepId} from './catalogue.js'
 import {diagnosePort} from './steps.js'
@@ -31,16 +31,8 @@ export function validateState(state: string | undefined): void {
   }
 }
 
-export async function diagnoseOne(fabric: FabricHandle, ref: string): Promise<Diagnosis> {
-  let ev: PortEvidence
-  if (fabric.backend === 'sim') {
-    const {simPortEvidence} = await import('./sim.js')
-    ev = simPortEvidence(fabric.store, ref)
-  } else {
-    const {livePortEvidence} = await import('./live.js')
-    ev = await livePortEvidence(fabric.context, ref)
-  }
-  return diagnosePort(ev)
+export async function diagnoseOne(fabric: Pick<Fabric, 'evidence'>, ref: string): Promise<Diagnosis> {
+  return diagnosePort(await fabric.evidence.port(ref))
 }
 
 export interface CauseGroup {
@@ -68,18 +60,11 @@ export interface DiagnoseAllResult {
   elapsedMs: number
 }
 
-export async function diagnoseAll(fabric: FabricHandle, scope: DiagnoseAllScope): Promise<DiagnoseAllResult> {
+export async function diagnoseAll(fabric: Pick<Fabric, 'evidence'>, scope: DiagnoseAllScope): Promise<DiagnoseAllResult> {
   validateState(scope.state)
   const state = scope.state?.toUpperCase()
   const started = performance.now()
-  let evidence: Iterable<PortEvidence>
-  if (fabric.backend === 'sim') {
-    const {simEvidenceStream} = await import('./sim.js')
-    evidence = simEvidenceStream(fabric.store, {az: scope.az, state})
-  } else {
-    const {liveAllEvidence} = await import('./live.js')
-    evidence = await liveAllEvidence(fabric.context, {az: scope.az, state})
-  }
+  const evidence: Iterable<PortEvidence> = await fabric.evidence.allPorts({az: scope.az, state})
   function* diagnosed(): Generator<Diagnosis> {
     for (const e of evidence) {
       const d = diagnosePort(e)

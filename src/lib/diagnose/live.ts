@@ -6,7 +6,7 @@ import {usableCount} from '../model/addressing.js'
 import type {LeafConfig, Topology} from '../model/types.js'
 import {livePlanes} from './states.js'
 import {recordedOverlay} from '../seam/ipam.js'
-import type {LeafEvidence, PortEvidence} from './types.js'
+import {type LeafEvidence, LIVE_ORIGIN, type PortEvidence} from './types.js'
 
 /**
  * The live evidence gatherer. What it reads, and what stands in for the parts a live fabric
@@ -354,6 +354,7 @@ export class LiveWorld {
     const ip = v4Of(p)
     return {
       backend: 'live',
+      origin: LIVE_ORIGIN,
       now: this.now,
       ref,
       port: {
@@ -505,6 +506,7 @@ export async function livePortEvidence(ctx: LiveContext, ref: string): Promise<P
       throw notFound('port', ref, 'Give a Neutron port name, id or IP; list ports with `fabricctl port list`.')
     return {
       backend: 'live',
+      origin: LIVE_ORIGIN,
       now: world.now,
       ref,
       port: null,

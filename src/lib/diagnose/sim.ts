@@ -3,7 +3,7 @@ import type {Host, LeafConfig, PlaneState, Topology} from '../model/types.js'
 import {usableCount} from '../model/addressing.js'
 import type {FabricStore} from '../store/fabric-store.js'
 import {toHost, type CablingRow, type HostRow} from '../store/rows.js'
-import type {LeafEvidence, PortEvidence} from './types.js'
+import {type LeafEvidence, type PortEvidence, SIM_ORIGIN} from './types.js'
 import {portNames} from '../store/names.js'
 
 /**
@@ -329,6 +329,7 @@ class SimIndex {
     const vrfKey = net?.vrf ?? p.network
     return {
       backend: 'sim',
+      origin: SIM_ORIGIN,
       now: this.now,
       ref,
       port: {
@@ -442,6 +443,7 @@ export function simPortEvidence(store: FabricStore, ref: string): PortEvidence {
       )
     return {
       backend: 'sim',
+      origin: SIM_ORIGIN,
       now: store.now(),
       ref,
       port: null,

@@ -1,4 +1,5 @@
 import type {LiveContext} from '../context/schema.js'
+import type {StateRecorder} from '../seam/states.js'
 import type {FabricHandle} from '../fabric.js'
 import type {PlaneState} from '../model/types.js'
 import type {FabricStore} from '../store/fabric-store.js'
@@ -160,6 +161,7 @@ export async function livePortStates(ctx: LiveContext, by: StatesBy): Promise<Po
   )
 }
 
-export async function portStates(fabric: FabricHandle, by: StatesBy): Promise<PortStatesResult> {
-  return fabric.backend === 'sim' ? simPortStates(fabric.store, by) : livePortStates(fabric.context, by)
+/** The recorded states, counted per group: whichever backend records them (`fabric.states`). */
+export async function portStates(fabric: {states: StateRecorder}, by: StatesBy): Promise<PortStatesResult> {
+  return fabric.states.portStates(by)
 }

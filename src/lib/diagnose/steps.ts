@@ -61,7 +61,7 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
     add(
       'port-exists',
       'failed',
-      `No port "${ev.ref}" in ${ev.backend === 'sim' ? 'the store' : 'Neutron'}; it is still seen in: ${ev.traces.join('; ') || 'nothing'}.`,
+      `No port "${ev.ref}" in ${ev.origin.ports}; it is still seen in: ${ev.traces.join('; ') || 'nothing'}.`,
       {traces: ev.traces},
       'port-not-found',
     )
@@ -123,7 +123,7 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
     add(
       'host-known',
       'failed',
-      `The port is bound to "${p.host}", which is not in the ${ev.backend === 'sim' ? 'fabric' : 'inventory'}.`,
+      `The port is bound to "${p.host}", which is not in the ${ev.origin.hosts}.`,
       {host: p.host},
       'host-unknown',
       p.instanceHost && p.instanceHost !== p.host ? [cmd('port', 'bind', p.name, '--host', p.instanceHost)] : [],
@@ -140,7 +140,7 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
     add(
       'host-known',
       'passed',
-      `Host ${h.name} (${h.role}) is known${ev.backend === 'live' ? ' and answered over SSH' : ''}.`,
+      `Host ${h.name} (${h.role}) is known${ev.origin.overSsh ? ' and answered over SSH' : ''}.`,
       {host: h.name, role: h.role},
     )
   }
@@ -189,7 +189,7 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
     add(
       'ovs-running',
       'failed',
-      `ovs-vswitchd is not running${ev.backend === 'live' ? ' (or does not answer ovs-appctl)' : ''} on ${h.name}: no device on it forwards. Start it (systemctl start openvswitch-switch).`,
+      `ovs-vswitchd is not running${ev.origin.overSsh ? ' (or does not answer ovs-appctl)' : ''} on ${h.name}: no device on it forwards. Start it (systemctl start openvswitch-switch).`,
       {ovsRunning: false},
       'ovs-down',
       clear('ovs-down', [h.name]),

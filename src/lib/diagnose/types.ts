@@ -6,8 +6,21 @@ import type {CauseCode, StepId} from './catalogue.js'
  * store; live: Neutron, SSH to the host and its leaves). The step logic (steps.ts) is a pure
  * function of this, so both backends share it.
  */
+/** Where a backend read its evidence, in the words the findings use. */
+export interface EvidenceOrigin {
+  /** Where ports are recorded: "the store", "Neutron". */
+  ports: string
+  /** What lists the hosts: "fabric", "inventory". */
+  hosts: string
+  /** Host facts were read on the host over SSH (so "not running" may also mean "does not answer"). */
+  overSsh: boolean
+}
+export const SIM_ORIGIN: EvidenceOrigin = {ports: 'the store', hosts: 'fabric', overSsh: false}
+export const LIVE_ORIGIN: EvidenceOrigin = {ports: 'Neutron', hosts: 'inventory', overSsh: true}
+
 export interface PortEvidence {
   backend: 'sim' | 'live'
+  origin: EvidenceOrigin
   /** ISO time the evidence was read (agent staleness is judged against it). */
   now: string
   ref: string

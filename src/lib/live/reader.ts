@@ -92,12 +92,6 @@ export function liveReader(ctx: LiveContext): FabricReader {
           kernel: {version: UNKNOWN, config: null, bpffsMounted: null, jitEnabled: null},
           agentAlive: null,
           agentHeartbeatAt: null,
-          unknown: {
-            ...(h.role === 'baremetal' ? {} : {ovsVersion: NOT_READ, ovsRunning: NOT_READ}),
-            agentAlive: "not in the inventory; Neutron's /v2.0/agents has it (`fabricctl port diagnose` checks it)",
-            nics: NOT_READ,
-            kernel: NOT_READ,
-          },
         })),
     networks: async (f = {}) => {
       const [{networks}, {subnets}] = await Promise.all([

@@ -1,5 +1,5 @@
 import {usageError} from '../cli/errors.js'
-import type {FabricHandle} from '../fabric.js'
+import type {Fabric} from '../fabric.js'
 import {computeTrace} from './compute.js'
 import type {FlowSpec, Proto, Trace} from './types.js'
 
@@ -41,12 +41,12 @@ export function flowSpec(opts: {proto?: string; sport?: number; dport?: number})
   return {proto, sport: opts.sport ?? DEFAULT_SPORT, dport: opts.dport ?? DEFAULT_DPORT[proto]}
 }
 
-/** Trace one flow on whichever backend the handle serves: gather evidence, then compute (pure). */
-export async function traceFlow(fabric: FabricHandle, srcRef: string, dstRef: string, spec: FlowSpec): Promise<Trace> {
-  if (fabric.backend === 'sim') {
-    const {simEvidence} = await import('./sim.js')
-    return computeTrace(simEvidence(fabric.store, fabric.context.name, srcRef, dstRef), spec)
-  }
-  const {liveEvidence} = await import('./live.js')
-  return computeTrace(await liveEvidence(fabric.context, srcRef, dstRef, spec), spec)
+/** Trace one flow: the backend gathers the evidence, the verdict is computed from it (pure). */
+export async function traceFlow(
+  fabric: Pick<Fabric, 'evidence'>,
+  srcRef: string,
+  dstRef: string,
+  spec: FlowSpec,
+): Promise<Trace> {
+  return computeTrace(await fabric.evidence.trace(srcRef, dstRef, spec), spec)
 }

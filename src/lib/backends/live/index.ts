@@ -1,5 +1,6 @@
 import type {LiveContext} from '../../context/schema.js'
 import type {OpenFabric} from '../../fabric.js'
+import {liveEvidence} from './evidence.js'
 import {liveLeafDrivers} from './leaf-drivers.js'
 import {liveHostProbe} from './host-probe.js'
 import {liveFaults} from './faults.js'
@@ -19,6 +20,7 @@ export function liveFabric(context: LiveContext): OpenFabric {
     ...(liveFaults ? {faults: liveFaults} : {}),
     ipam: new LiveIpam(context, () => fabric),
     hostProbe: liveHostProbe(context),
+    evidence: liveEvidence(context),
     leafDrivers: liveLeafDrivers(context),
     backend: 'live',
     reader: inventory,

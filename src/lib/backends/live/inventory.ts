@@ -23,6 +23,8 @@ const NOT_PROBED = 'not in the inventory; `fabricctl audit hosts HOST` reads it 
 
 function withUnknowns(h: InventoryHost): InventoryHost {
   const unknown: Record<string, string> = {
+    ...(h.role === 'baremetal' ? {} : {ovsVersion: NOT_PROBED}),
+    kernel: NOT_PROBED,
     ovsRunning: NOT_PROBED,
     agentAlive: NOT_PROBED,
     agentHeartbeatAt: NOT_PROBED,

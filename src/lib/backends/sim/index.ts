@@ -1,6 +1,7 @@
 import type {ContextConfig} from '../../context/schema.js'
 import type {OpenFabric} from '../../fabric.js'
 import type {FabricStore} from '../../store/fabric-store.js'
+import {simEvidence} from './evidence.js'
 import {simLeafDrivers} from './leaf-drivers.js'
 import {simHostProbe} from './host-probe.js'
 import {simFaults} from './faults.js'
@@ -21,6 +22,7 @@ export function simFabric(context: ContextConfig, store: FabricStore): OpenFabri
     maxConcurrency: 1,
     ipam: new SimIpam(store),
     hostProbe: simHostProbe(store),
+    evidence: simEvidence(context.name, store),
     leafDrivers: simLeafDrivers(store),
     backend: 'sim',
     store,
