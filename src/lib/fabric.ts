@@ -57,8 +57,25 @@ export type FabricReader = Inventory
  * every owner has moved; new code takes a `Fabric`.
  */
 export type FabricHandle =
-  | {backend: 'sim'; context: ContextConfig; store: FabricStore; reader: Inventory; ipam: Ipam; hostProbe: HostProbe; leafDrivers: LeafDriverRegistry; close(): void}
-  | {backend: 'live'; context: LiveContext; reader: Inventory; ipam: Ipam; hostProbe: HostProbe; leafDrivers: LeafDriverRegistry; close(): void}
+  | {
+      backend: 'sim'
+      context: ContextConfig
+      store: FabricStore
+      reader: Inventory
+      ipam: Ipam
+      hostProbe: HostProbe
+      leafDrivers: LeafDriverRegistry
+      close(): void
+    }
+  | {
+      backend: 'live'
+      context: LiveContext
+      reader: Inventory
+      ipam: Ipam
+      hostProbe: HostProbe
+      leafDrivers: LeafDriverRegistry
+      close(): void
+    }
 
 /** What `openFabric` returns: the seam plus the deprecated handle fields. */
 export type OpenFabric = Fabric & FabricHandle

@@ -3,7 +3,7 @@
 set -euo pipefail
 
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CACHE="$LAB_DIR/state/cache"  # downloads, the migrated Neutron database, the UML root image; kept across up/down
+CACHE="${FABRICCTL_LAB_CACHE:-$LAB_DIR/state/cache}"  # (FABRICCTL_LAB_CACHE: a cache kept outside the clone, e.g. by CI) downloads, the migrated Neutron database, the UML root image; kept across up/down
 LAB_NET_GUARD=198.19.0.0/16   # lab-internal addresses; unreachable from the root namespace
 # lab_profile native|full|prod: the three labs coexist; each has its own state dir, namespace prefix,
 # management subnet, Neutron port and guard-route metric (see README "Full profile", "Prod profile").

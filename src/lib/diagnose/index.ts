@@ -60,7 +60,10 @@ export interface DiagnoseAllResult {
   elapsedMs: number
 }
 
-export async function diagnoseAll(fabric: Pick<Fabric, 'evidence'>, scope: DiagnoseAllScope): Promise<DiagnoseAllResult> {
+export async function diagnoseAll(
+  fabric: Pick<Fabric, 'evidence'>,
+  scope: DiagnoseAllScope,
+): Promise<DiagnoseAllResult> {
   validateState(scope.state)
   const state = scope.state?.toUpperCase()
   const started = performance.now()

@@ -1,6 +1,5 @@
 import type {LiveContext} from '../context/schema.js'
 import type {StateRecorder} from '../seam/states.js'
-import type {FabricHandle} from '../fabric.js'
 import type {PlaneState} from '../model/types.js'
 import type {FabricStore} from '../store/fabric-store.js'
 import {recordedPlanes} from '../seam/ipam.js'

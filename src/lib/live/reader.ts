@@ -22,7 +22,6 @@ interface NeutronSubnet {
 
 const UNKNOWN = 'unknown'
 /** The inventory holds no host facts: they are read on the host (`fabricctl audit hosts HOST`), never assumed. */
-const NOT_READ = 'not read from the inventory; `fabricctl audit hosts HOST` reads it over SSH'
 const matchPrefix = (name: string, prefix?: string) => prefix === undefined || name.startsWith(prefix)
 
 /**
