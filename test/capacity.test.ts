@@ -3,28 +3,15 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BUILTIN_CLASSES} from '../src/lib/capacity/limits.js'
-import {openDb} from '../src/lib/store/db.js'
-import {FabricStore} from '../src/lib/store/fabric-store.js'
+import {type FabricStore} from '../src/lib/store/fabric-store.js'
 import {makeHome, runCli, type TestHome} from './helpers/cli.js'
-import {assertMatchesSchema} from './helpers/schema.js'
+import {simHome} from './helpers/sim-home.js'
 
 // leaf capacity (issue 17 §3): predicted table use per leaf, against limits by ASIC class, and the
 // --check-capacity gate of port allocate / migrate that refuses before anything is created.
 
 let home: TestHome
-const cli = async (...args: string[]) => {
-  const r = await runCli(args, {home})
-  if (r.json) assertMatchesSchema(r.json)
-  return r
-}
-const withStore = async <T>(fn: (s: FabricStore) => T): Promise<T> => {
-  const store = new FabricStore(await openDb(path.join(home.dir, 'sim.db')))
-  try {
-    return fn(store)
-  } finally {
-    store.close()
-  }
-}
+const {cli, withStore} = simHome(() => home)
 interface Row {
   leaf: string
   class: string | null

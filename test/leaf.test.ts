@@ -1,30 +1,17 @@
-import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
 import {diffLeafConfigs, leafConfigText, unifiedDiff} from '../src/lib/leaf/diff.js'
 import {pushSteps, runSync} from '../src/lib/leaf/engine.js'
 import {reconcileLeaves, simDesiredLeafConfig} from '../src/lib/backends/sim/leaf-reconcile.js'
 import {SimLeafDriver, SimSnapshotStore} from '../src/lib/backends/sim/leaf-driver.js'
-import {openDb} from '../src/lib/store/db.js'
-import {FabricStore} from '../src/lib/store/fabric-store.js'
+import {type FabricStore} from '../src/lib/store/fabric-store.js'
 import {makeHome, runCli, type TestHome} from './helpers/cli.js'
 import {buildFabric} from './helpers/fabric-builder.js'
 import {assertMatchesSchema} from './helpers/schema.js'
+import {simHome} from './helpers/sim-home.js'
 
 let home: TestHome
-const cli = async (...args: string[]) => {
-  const r = await runCli(args, {home})
-  if (r.json) assertMatchesSchema(r.json)
-  return r
-}
-const withStore = async <T>(fn: (s: FabricStore) => T): Promise<T> => {
-  const store = new FabricStore(await openDb(path.join(home.dir, 'sim.db')))
-  try {
-    return fn(store)
-  } finally {
-    store.close()
-  }
-}
+const {cli, withStore} = simHome(() => home)
 const LEAF = 'az1-leaf01a'
 
 /** A host behind LEAF, its interface there, and a network it has no port on (if any). */
