@@ -27,11 +27,16 @@ export default defineConfig({
           exclude: ['test/live/**', 'test/scale/**'],
           isolate: false,
           maxWorkers: 2,
+          // vitest runs projects with different maxWorkers in different groups: unit first, then the others
+          sequence: {groupOrder: 0},
         },
       },
       // Several processes at once, the seed-profile fabric (43,600 ports) and 100K-port paging: big by
       // nature, so a longer bound per test (a loaded 2-core machine runs 8 processes at a fraction of their speed).
-      {extends: true, test: {name: 'scale', include: ['test/scale/**/*.test.ts'], testTimeout: 300_000}},
+      {
+        extends: true,
+        test: {name: 'scale', include: ['test/scale/**/*.test.ts'], testTimeout: 300_000, sequence: {groupOrder: 1}},
+      },
       // Live files share one lab (and run the CLI as real processes: runCli reads FABRICCTL_TEST_RUNNER) and some of them break and restore parts of it: one file at a time.
       {
         extends: true,
@@ -40,6 +45,7 @@ export default defineConfig({
           include: ['test/live/**/*.test.ts'],
           env: {FABRICCTL_NO_BUNDLE: '1', FABRICCTL_TEST_RUNNER: 'process'},
           fileParallelism: false,
+          sequence: {groupOrder: 1},
           globalSetup: fs.existsSync(liveSetup) ? [liveSetup] : [],
         },
       },
