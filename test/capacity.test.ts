@@ -28,6 +28,30 @@ const writeLimits = (name: string, doc: unknown) => {
   return file
 }
 
+/** A limits file with one class per leaf, each with the limits `at` derives from the leaf's current counts. */
+async function limitsAtCurrent(
+  name: string,
+  leaves: readonly string[],
+  at: (c: Row['counts']) => {macs?: number; hostTable?: number},
+): Promise<{file: string}> {
+  const current = await rows()
+  const classes: Record<string, Record<string, unknown>> = {}
+  const map: Record<string, string> = {}
+  for (const l of leaves) {
+    const lim = at(current.find(r => r.leaf === l)!.counts)
+    classes[`at-${l}`] = {
+      description: 'at its current count',
+      macs: lim.macs ?? null,
+      hostTable: lim.hostTable ?? null,
+      vnis: null,
+      vrfs: null,
+      source: 'test',
+    }
+    map[l] = `at-${l}`
+  }
+  return {file: writeLimits(name, {schemaVersion: 1, classes, leaves: map})}
+}
+
 beforeAll(async () => {
   home = makeHome('fabricctl-capacity-')
   expect((await runCli(['sim', 'init', '--json'], {home})).exitCode).toBe(0)
@@ -123,22 +147,8 @@ describe('--check-capacity on port allocate and migrate', () => {
         .find(h => h.name === host)!
         .nics.map(n => n.switch),
     )
-    const current = await rows()
-    const classes: Record<string, unknown> = {}
-    const map: Record<string, string> = {}
-    for (const l of leaves) {
-      const macs = current.find(r => r.leaf === l)!.counts.macs
-      classes[`at-${l}`] = {
-        description: 'at its current count',
-        macs,
-        hostTable: null,
-        vnis: null,
-        vrfs: null,
-        source: 'test',
-      }
-      map[l] = `at-${l}`
-    }
-    return {host, network, leaves, file: writeLimits('tight.json', {schemaVersion: 1, classes, leaves: map})}
+    const {file} = await limitsAtCurrent('tight.json', leaves, c => ({macs: c.macs}))
+    return {host, network, leaves, file}
   }
   const portCount = async (network: string) =>
     ((await cli('port', 'list', '--network', network, '--limit', '10000', '--json')).json as {ports: unknown[]}).ports
@@ -214,22 +224,9 @@ describe('--check-capacity on port allocate and migrate', () => {
         }
       throw new Error('no two hosts of one AZ behind different leaf pairs')
     })
-    const current = await rows()
-    const classes: Record<string, unknown> = {}
-    const map: Record<string, string> = {}
-    for (const l of oldLeaves) {
-      const c = current.find(r => r.leaf === l)!.counts
-      classes[`at-${l}`] = {
-        description: 'host table at its current count',
-        macs: null,
-        hostTable: c.neighbors + c.hostRoutes,
-        vnis: null,
-        vrfs: null,
-        source: 'test',
-      }
-      map[l] = `at-${l}`
-    }
-    const file = writeLimits('host-table.json', {schemaVersion: 1, classes, leaves: map})
+    const {file} = await limitsAtCurrent('host-table.json', oldLeaves, c => ({
+      hostTable: c.neighbors + c.hostRoutes,
+    }))
     const r = await cli(
       'port',
       'migrate',
@@ -246,16 +243,9 @@ describe('--check-capacity on port allocate and migrate', () => {
     const after = ((await cli('port', 'show', mover.name, '--json')).json as {port: {host: string}}).port
     expect(after.host).toBe(mover.host)
     // and with room for one more route it goes through
-    const roomy = writeLimits('host-table-roomy.json', {
-      schemaVersion: 1,
-      classes: Object.fromEntries(
-        Object.entries(classes).map(([k, v]) => [
-          k,
-          {...(v as object), hostTable: (v as {hostTable: number}).hostTable + 1},
-        ]),
-      ),
-      leaves: map,
-    })
+    const {file: roomy} = await limitsAtCurrent('host-table-roomy.json', oldLeaves, c => ({
+      hostTable: c.neighbors + c.hostRoutes + 1,
+    }))
     const moved = await cli(
       'port',
       'migrate',

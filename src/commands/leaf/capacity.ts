@@ -39,11 +39,11 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(LeafCapacity)
-    const resolved = await this.context(flags.context)
+    const fabric = await this.openFabric(flags.context)
     const {chosenLimits, leafCapacity} = await import('../../lib/capacity/index.js')
     const {renderCapacity} = await import('../../lib/capacity/render.js')
-    const limits = await chosenLimits(flags.limits, resolved.context, resolved.file)
-    const fabric = await this.openFabric(flags.context)
+    const {context, file} = this.openedContext()
+    const limits = await chosenLimits(flags.limits, context, file)
     const {openLeafService} = await import('../../lib/leaf/service.js')
     const svc = await openLeafService(fabric)
     const leaves = await svc.targets({leaf: args.leaf, all: flags.all})

@@ -59,29 +59,27 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
     const {flags} = await this.parse(PortAllocate)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
+    const request = {
+      network: flags.network,
+      label: flags.label,
+      az: flags.az,
+      name: flags.name,
+      nameTemplate: flags['name-template'],
+      count: flags.count,
+      host: flags.host,
+      ip: flags.ip,
+      failIfExists: flags['fail-if-exists'],
+      dryRun: flags['dry-run'],
+      maxChanges: flags['max-changes'],
+    }
     // Unbound ports take no leaf table entries: the gate only has something to check with --host.
-    await capacityGate(fabric, await this.context(flags.context), flags, async () => {
+    await capacityGate(fabric, this.openedContext(), flags, async () => {
       if (!flags.host) return []
       const network = flags.network
         ? (await fabric.inventory.networks()).find(n => n.name === flags.network || n.id === flags.network)?.name
         : undefined
       // with --label the service picks the network: its plan (a dry run) says which
-      const planned =
-        network ??
-        (
-          await svc.allocate({
-            network: flags.network,
-            label: flags.label,
-            az: flags.az,
-            name: flags.name,
-            nameTemplate: flags['name-template'],
-            count: flags.count,
-            host: flags.host,
-            ip: flags.ip,
-            failIfExists: flags['fail-if-exists'],
-            dryRun: true,
-          })
-        ).ports.find(p => p.created)?.network
+      const planned = network ?? (await svc.allocate({...request, dryRun: true})).ports.find(p => p.created)?.network
       return planned ? [{network: planned, host: flags.host, count: flags.count}] : []
     })
     // SIGINT/SIGTERM: a batch is all-or-nothing. Before it starts, nothing is done; a simulated batch is one
@@ -99,20 +97,7 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
           exitCode: EXIT.INTERRUPTED,
         })
       }
-      r = await svc.allocate({
-        network: flags.network,
-        label: flags.label,
-        az: flags.az,
-        name: flags.name,
-        nameTemplate: flags['name-template'],
-        count: flags.count,
-        host: flags.host,
-        ip: flags.ip,
-        failIfExists: flags['fail-if-exists'],
-        dryRun: flags['dry-run'],
-        maxChanges: flags['max-changes'],
-        shouldStop: () => watch.signal !== undefined,
-      })
+      r = await svc.allocate({...request, shouldStop: () => watch.signal !== undefined})
       await new Promise(resolve => setImmediate(resolve)) // a signal that arrived during a synchronous batch is handled now
     } finally {
       watch.dispose()

@@ -38,7 +38,7 @@ ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed. PORT is a nam
     const {args, flags} = await this.parse(PortMigrate)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    await capacityGate(fabric, await this.context(flags.context), flags, async () => {
+    await capacityGate(fabric, this.openedContext(), flags, async () => {
       const {port} = await svc.show(args.port)
       return [
         {network: port.network, host: flags['to-host'], count: 1},

@@ -42,7 +42,12 @@ export function predictTables(shape: FabricShape, bound: BoundPorts): Map<string
   const perNetwork = new Map([...bound].map(([net, byHost]) => [net, sum(byHost.values())]))
   const netsOfHost = new Map<string, string[]>()
   for (const [net, byHost] of bound)
-    for (const [host, n] of byHost) if (n > 0) netsOfHost.set(host, [...(netsOfHost.get(host) ?? []), net])
+    for (const [host, n] of byHost) {
+      if (n <= 0) continue
+      const nets = netsOfHost.get(host)
+      if (nets) nets.push(net)
+      else netsOfHost.set(host, [net])
+    }
   const out = new Map<string, TableCounts>()
   for (const leaf of shape.leaves) {
     const attachments = shape.hosts.flatMap(h =>

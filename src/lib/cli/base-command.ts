@@ -48,6 +48,7 @@ export abstract class FabricCommand extends Command {
   protected jsonMode = false
   protected debugMode = false
   protected style: Style = makeStyle({noColor: true})
+  private opened?: ResolvedContext
   private fabric?: OpenFabric
   /** The context resolved last (for the envelope of a command that does not open the fabric). */
   private resolved?: ContextConfig
@@ -130,9 +131,15 @@ export abstract class FabricCommand extends Command {
 
   /** Open the fabric of the chosen context; closed automatically when the command ends. */
   protected async openFabric(contextFlag: string | undefined): Promise<OpenFabric> {
-    const {context} = await this.context(contextFlag)
-    this.fabric = await openFabric(context, msg => this.notice(msg))
+    this.opened = await this.context(contextFlag)
+    this.fabric = await openFabric(this.opened.context, msg => this.notice(msg))
     return this.fabric
+  }
+
+  /** The context `openFabric` resolved (its file included), without reading the file again. */
+  protected openedContext(): ResolvedContext {
+    if (!this.opened) throw new Error('openedContext() before openFabric()')
+    return this.opened
   }
 
   /** A line for a person, on stderr, so stdout stays clean for JSON and pipes. */

@@ -220,32 +220,14 @@ export function liveLeafService(
             const notes = [
               'profile: full (VRF per tenant, VLAN-aware bridge br0, 802.1Q-tagged host ports, symmetric IRB)',
             ]
-            let frr = ''
-            let kernel: string[] = []
-            try {
-              const r = (d as FrrLeafDriver).renderFull(want, running)
-              frr = r.frr
-              kernel = r.kernel
-              notes.push('kernel: the commands that take the leaf from its running state to the desired one')
-            } catch (error) {
-              notes.push(`cannot render: ${(error as Error).message}`)
-            }
-            return {driver: d.driver, profile: raw.profile, frr, kernel, notes}
+            const r = tryRender(() => (d as FrrLeafDriver).renderFull(want, running), notes)
+            return {driver: d.driver, profile: raw.profile, ...r, notes}
           }
           const notes: string[] = [
             `profile: native${raw.profile === 'full' ? ' (the kernel supports VRF and VLAN-aware bridges; declare the tenant VRFs in the context overlay.tenants to manage it with the full profile)' : ' (kernel has no VRF / 802.1Q / VLAN-aware bridge)'}`,
           ]
-          let frr = ''
-          let kernel: string[] = []
-          try {
-            const r = (d as FrrLeafDriver).renderNative(want, running)
-            frr = r.frr
-            kernel = r.kernel
-            notes.push('kernel: the commands that take the leaf from its running state to the desired one')
-          } catch (error) {
-            notes.push(`cannot render: ${(error as Error).message}`)
-          }
-          return {driver: d.driver, profile: raw.profile, frr, kernel, notes}
+          const r = tryRender(() => (d as FrrLeafDriver).renderNative(want, running), notes)
+          return {driver: d.driver, profile: raw.profile, ...r, notes}
         },
         e => {
           throw new LeafDriverError(e.code, e.message, e.step, e.hint)
@@ -262,4 +244,16 @@ export async function neutronPort(
   id: string,
 ): Promise<{id: string; 'binding:host_id'?: string | null; data_plane_status?: string | null}> {
   return (await neutronRequest<{port: {id: string}}>(ctx, 'GET', `/v2.0/ports/${encodeURIComponent(id)}`)).port
+}
+
+/** A profile's rendering, or empty with the reason in `notes` when the desired state cannot be rendered. */
+function tryRender(render: () => {frr: string; kernel: string[]}, notes: string[]): {frr: string; kernel: string[]} {
+  try {
+    const {frr, kernel} = render()
+    notes.push('kernel: the commands that take the leaf from its running state to the desired one')
+    return {frr, kernel}
+  } catch (error) {
+    notes.push(`cannot render: ${(error as Error).message}`)
+    return {frr: '', kernel: []}
+  }
 }
