@@ -1,11 +1,16 @@
 // Issue 13 on the FRR driver's native model, from device readings shaped like `ip -j -d addr show`:
 // layout from the devices (never names), ownership (what fabricctl manages, what it leaves alone),
 // attribute-complete restore plans, verify that verifies, and the engine's gates.
+import fs from 'node:fs'
+import path from 'node:path'
+
 import {describe, expect, it, onTestFinished} from 'vitest'
+
+import {ROOT} from './helpers/cli.js'
 
 import {LeafDriverError, type LeafDriver, type RunningState} from '../src/lib/leaf/driver.js'
 import {pushSteps, runAsync} from '../src/lib/leaf/engine.js'
-import {evpnSessions, nativeChecks} from '../src/lib/leaf/frr/driver.js'
+import {evpnSessions, nativeChecks, remoteVtepsOf} from '../src/lib/leaf/frr/driver.js'
 import {
   type IpLink,
   UnmanagedConflict,
@@ -282,9 +287,10 @@ describe('verify means verified', () => {
       remoteVteps: new Map([[10101, ['10.0.0.12']]]),
       expectedMacs: new Map([[10101, ['fa:16:3e:00:00:01']]]),
     }
-    const ok = nativeChecks({...base, vni: () => ({remoteVteps: [{ip: '10.0.0.12', flood: 'HER'}]})})
+    // FRR 8.4's own detail form (recorded): the list sits under numRemoteVteps
+    const ok = nativeChecks({...base, vni: () => ({vni: 10101, numRemoteVteps: ['10.0.0.12']})})
     expect(ok.filter(c => !c.ok)).toEqual([])
-    const bad = nativeChecks({...base, vni: () => ({remoteVteps: []})})
+    const bad = nativeChecks({...base, vni: () => ({vni: 10101, numRemoteVteps: []})})
     expect(bad.find(c => c.name === 'remote VTEPs of VNI 10101')).toMatchObject({ok: false, severity: 'error'})
     // the hand-made VNI 20500 in zebra is not "unexpected": fabricctl does not manage it
     expect(ok.find(c => c.name === 'show evpn vni')?.ok).toBe(true)
@@ -387,5 +393,19 @@ describe('context: manage scope and naming', () => {
     expect(manageSchema.safeParse({vnis: ['ten']}).success).toBe(false)
     expect(manageSchema.safeParse({vrfs: ['x']}).success).toBe(false)
     expect(namingSchema.safeParse({bridge: 'br {vni}'}).success).toBe(false)
+  })
+})
+
+describe('remote VTEPs as FRR 8.4 prints them (test/fixtures/frr, recorded on a lab leaf)', () => {
+  const fixture = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'frr', f), 'utf8'))
+  it('`show evpn vni json` lists them in remoteVteps; `show evpn vni N json` in numRemoteVteps', () => {
+    const summary = fixture('show-evpn-vni.json')
+    const detail = fixture('show-evpn-vni-10101.json')
+    expect(Array.isArray(detail.numRemoteVteps)).toBe(true)
+    expect(detail.remoteVteps).toBeUndefined()
+    expect(remoteVtepsOf(undefined, detail)).toEqual(['198.19.255.12'])
+    expect(remoteVtepsOf(summary['10101'], undefined)).toEqual(['198.19.255.12'])
+    expect(remoteVtepsOf(summary['10101'], detail)).toEqual(['198.19.255.12'])
+    expect(remoteVtepsOf({numRemoteVteps: 0}, null)).toEqual([])
   })
 })

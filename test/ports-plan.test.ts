@@ -5,6 +5,8 @@ import {LiveIpam} from '../src/lib/backends/live/ipam.js'
 import type {FabricError} from '../src/lib/cli/errors.js'
 import {livePlanes} from '../src/lib/diagnose/states.js'
 import type {FabricHandle} from '../src/lib/fabric.js'
+import type {NPort} from '../src/lib/live/neutron/api.js'
+import {basisOf, sameBasis} from '../src/lib/live/neutron/basis.js'
 import {LivePortService} from '../src/lib/ports/live.js'
 import {runCliProcess} from './helpers/cli.js'
 import {buildFabric} from './helpers/fabric-builder.js'
@@ -335,5 +337,70 @@ describe('live: two migrates of the same port at once', () => {
     expect(neutron.ports.get(p.id)!['binding:host_id']).toBe('h3')
     const put = neutron.calls.filter(c => c.method === 'PUT' && c.url.endsWith(p.id)).at(0)!
     expect(put.headers['if-match']).toBe('revision_number=1')
+  })
+})
+
+describe('live: a revision that moved without a change (ML2 retrying a failed binding bumps it)', () => {
+  it('is no concurrent change: the PUT is retried on the new revision and the migrate goes through', async () => {
+    neutron.extensions = new Set(['binding', 'standard-attr-tag', 'revision-if-match'])
+    const p = neutron.addPort({name: 'bump-1', network_id: 'n1', ip: '10.9.0.31', 'binding:host_id': 'h1'})
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    // As the lab's Neutron does for a binding_failed port: the revision moves, nothing a plan rests on does.
+    let bumped = 0
+    neutron.fail = (method, url) => {
+      if (bumped < 1 && method === 'PUT' && url.includes(p.id)) {
+        bumped++
+        neutron.ports.get(p.id)!.revision_number += 1
+      }
+      return undefined
+    }
+    const r = await live().migrate('bump-1', 'h2', {dryRun: false})
+    neutron.fail = undefined
+    expect(bumped).toBe(1)
+    expect(r.changed).toBe(true)
+    expect(neutron.ports.get(p.id)!['binding:host_id']).toBe('h2')
+    const puts = neutron.calls.filter(c => c.method === 'PUT' && c.url.endsWith(p.id))
+    expect(puts.slice(0, 2).map(c => c.headers['if-match'])).toEqual(['revision_number=1', 'revision_number=2'])
+  })
+})
+
+describe('live: binding a port again to its host (a repair) where Neutron re-binds before it checks If-Match', () => {
+  it('goes through on a fresh read of its basis (If-Match would never match)', async () => {
+    neutron.extensions = new Set(['binding', 'standard-attr-tag', 'revision-if-match'])
+    const p = neutron.addPort({name: 'rebind-1', network_id: 'n1', ip: '10.9.0.32', 'binding:host_id': 'h1'})
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    // ML2 with a failed binding: every PUT first re-binds (a new revision), so If-Match never matches.
+    neutron.fail = (method, url) => {
+      if (method === 'PUT' && url.endsWith(p.id)) neutron.ports.get(p.id)!.revision_number += 1
+      return undefined
+    }
+    try {
+      const r = await live().bind('rebind-1', 'h1', {dryRun: false})
+      expect(r.host).toBe('h1')
+      const put = neutron.calls.filter(c => c.method === 'PUT' && c.url.endsWith(p.id)).at(-1)!
+      expect(put.headers['if-match']).toBeUndefined()
+    } finally {
+      neutron.fail = undefined
+    }
+  })
+})
+
+describe('the basis of a port change plan', () => {
+  it('a revision alone is no change; host, IPs, MAC or device are', () => {
+    const port = {
+      id: 'p1',
+      network_id: 'n1',
+      mac_address: 'fa:16:3e:00:00:01',
+      fixed_ips: [{subnet_id: 's', ip_address: '10.0.0.5'}],
+      'binding:host_id': 'h1',
+      device_id: 'vm-1',
+      revision_number: 4,
+    } as unknown as NPort
+    const b = basisOf(port)
+    expect(sameBasis(b, {...port, revision_number: 9} as NPort)).toBe(true)
+    expect(sameBasis(b, {...port, 'binding:host_id': 'h2'} as NPort)).toBe(false)
+    expect(sameBasis(b, {...port, fixed_ips: [{subnet_id: 's', ip_address: '10.0.0.6'}]} as NPort)).toBe(false)
+    expect(sameBasis(b, {...port, mac_address: 'fa:16:3e:00:00:02'} as NPort)).toBe(false)
+    expect(sameBasis(b, {...port, device_id: ''} as NPort)).toBe(false)
   })
 })

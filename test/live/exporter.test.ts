@@ -51,7 +51,6 @@ describe.skipIf(skipReason !== null)(
       const r = await prom.query(expr)
       return r.length === 1 ? Number(r[0]!.value[1]) : undefined
     }
-    const notActive = () => value('sum(fabricctl_ports_verified{state="NOT_ACTIVE"})')
 
     it('every part gathers from the lab; promtool accepts the exposition; Prometheus has the series', async () => {
       const t0 = performance.now()
@@ -91,44 +90,33 @@ describe.skipIf(skipReason !== null)(
       )
     }, 300_000)
 
-    it('a leaf interface out of its bridge (drift) shows as broken ports by cause and a leaf in drift, then recovers', async () => {
+    it('a leaf interface out of its bridge (drift) shows as a leaf in drift, then recovers; ports are broken by their true cause', async () => {
       const inv = readLabInventory()!
       const inst = inv.instances.filter(i => i.host === inv.hosts.at(-1)!.name)[0]!
       const nic = inv.hosts.find(h => h.name === inst.host)!.nics[0]!
-      const baseline = await waitFor('a baseline', 60_000, notActive)
-      const driftBefore = await value(`fabricctl_leaf_status{leaf="${nic.leaf}",status="drift"}`)
+      const drift = () => value(`fabricctl_leaf_status{leaf="${nic.leaf}",status="drift"}`)
+      await waitFor('the leaf in sync', 60_000, async () => ((await drift()) === 0 ? true : undefined))
+      // This lab's Neutron has no mechanism driver (DESIGN §5): every bound port is binding_failed, and the
+      // exporter says so by cause, rather than counting them healthy.
+      expect(await value('sum(fabricctl_ports_broken{cause="binding-failed"})')).toBeGreaterThanOrEqual(
+        inv.instances.length,
+      )
       const master = JSON.parse(await ssh(nic.leaf, `bridge -j link show dev ${nic.interface}`))[0].master as string
       expect(master).toMatch(/^br\d+$/)
       const t0 = performance.now()
       try {
         await ssh(nic.leaf, `ip link set dev ${nic.interface} nomaster`)
-        await waitFor(
-          'the drift in Prometheus',
-          180_000,
-          async () => ((await notActive())! > baseline ? true : undefined),
-          500,
-        )
+        await waitFor('the drift in Prometheus', 180_000, async () => ((await drift()) === 1 ? true : undefined), 500)
         fig(
           `drift on ${nic.leaf} ${nic.interface} visible in Prometheus after ${Math.round(performance.now() - t0)} ms`,
         )
-        expect(await value(`fabricctl_leaf_status{leaf="${nic.leaf}",status="drift"}`)).toBe(1)
-        expect(await value('sum(fabricctl_ports_broken{cause="config-drift"})')).toBeGreaterThanOrEqual(1)
         expect(
           await value(`fabricctl_leaf_ports_verified{leaf="${nic.leaf}",state="NOT_ACTIVE"}`),
         ).toBeGreaterThanOrEqual(1)
       } finally {
         await ssh(nic.leaf, `ip link set dev ${nic.interface} master ${master}`)
       }
-      await waitFor(
-        'the repair in Prometheus',
-        180_000,
-        async () =>
-          (await notActive()) === baseline &&
-          (await value(`fabricctl_leaf_status{leaf="${nic.leaf}",status="drift"}`)) === driftBefore
-            ? true
-            : undefined,
-        500,
-      )
+      await waitFor('the repair in Prometheus', 180_000, async () => ((await drift()) === 0 ? true : undefined), 500)
     }, 420_000)
 
     it('stops cleanly on SIGTERM', async () => {

@@ -231,6 +231,7 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     expect((await neutron('GET', `/v2.0/ports/${portId}`)).port.data_plane_status).toBe('ACTIVE')
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
     const again = await cli('port', 'bind', portId!, '--host', 'lab-h9', '--json')
+    expect(again.json.leaves, again.stdout).toBeDefined()
     expect(again.json.leaves.map((l: any) => [l.leaf, l.ok, l.changed])).toEqual(leaves().map(l => [l, true, false]))
   }, 450_000) // 6 CLI runs, ~6 ssh/HTTP/process calls
 

@@ -463,8 +463,20 @@ async function readLeaves(
           tenants: ctx.overlay.tenants,
           rtAsn: ctx.overlay.routeTargetAsn,
         })
-        const running: LeafConfig = (await d.read()).config
-        out.set(name, {name, reachable: true, running, hasVrfs: Object.keys(running.vrfs).length > 0, source})
+        // What the port's traffic meets: the whole leaf, including what fabricctl does not manage.
+        const rs = await d.read()
+        const running: LeafConfig = rs.observed ?? rs.config
+        const unmanagedVnis = Object.values(running.vnis)
+          .filter(v => !rs.config.vnis[String(v.vni)])
+          .map(v => v.vni)
+        out.set(name, {
+          name,
+          reachable: true,
+          running,
+          unmanagedVnis,
+          hasVrfs: Object.keys(running.vrfs).length > 0,
+          source,
+        })
       } catch (error) {
         out.set(name, {name, reachable: false, error: (error as Error).message, running: null, hasVrfs: false, source})
       } finally {

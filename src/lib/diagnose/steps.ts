@@ -458,10 +458,17 @@ export function diagnosePort(ev: PortEvidence): Diagnosis {
       problems,
     }
     if (problems.length) {
-      const leaves = problems.map(x => x.leaf)
+      // A leaf whose VNI of this network was made outside fabricctl: a push would not touch it (refused), so no push repair.
+      const handMade = problems
+        .map(x => x.leaf)
+        .filter(l => net.l2Vni !== null && !!leafEv.find(e => e.name === l)?.unmanagedVnis?.includes(net.l2Vni))
+      const leaves = problems.map(x => x.leaf).filter(l => !handMade.includes(l))
       const what = problems.map(x => `${x.leaf}: ${x.missing.join(', ')}`).join('; ')
       const {cause, why} = overlayCause(p.overlay, ev.recordAuthority.overlay)
-      add('leaf-config', 'failed', `${what}. ${why}`, evd, cause, [
+      const byHand = handMade.length
+        ? ` On ${handMade.join(', ')} VNI ${net.l2Vni} is configured outside fabricctl (unmanaged, see \`fabricctl leaf diff\`): restore it there by hand, or add it to the context's manage: scope so that a push may repair it.`
+        : ''
+      add('leaf-config', 'failed', `${what}. ${why}${byHand}`, evd, cause, [
         ...leaves.flatMap(l => clear('push-fail', [l])),
         ...pushAll(leaves),
       ])

@@ -117,6 +117,8 @@ export interface LeafEvidence {
   reachable: boolean
   error?: string
   running: LeafConfig | null
+  /** VNIs the leaf carries that fabricctl does not manage (hand-made: a push would not touch them). */
+  unmanagedVnis?: number[]
   /** false when this leaf model has no tenant VRFs (native lab: gateway in the default VRF). */
   hasVrfs: boolean
   source: string

@@ -21,6 +21,11 @@ export interface RunningState {
   snapshot: LeafSnapshot
   /** What the leaf carries that fabricctl does not manage (never changed; shown by `leaf diff`). */
   unmanaged?: string[]
+  /**
+   * Everything the leaf carries, managed or not (`config` is only what fabricctl manages): what the
+   * traffic meets, for diagnose and trace. Absent when the driver's `config` already is all of it.
+   */
+  observed?: LeafConfig
 }
 
 /** A push the driver has checked and is ready to apply; `plan` is what it will do, for --dry-run. */

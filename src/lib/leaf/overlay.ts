@@ -1,6 +1,7 @@
 import type {PlaneState} from '../model/types.js'
 import type {LeafDriverRegistry} from '../seam/leaf-drivers.js'
 import type {PushResult} from './engine.js'
+import {mapLimit} from './service.js'
 
 export interface PortLeavesOutcome {
   /** The port's overlay plane after the push, from the verified result. */
@@ -35,14 +36,16 @@ export async function configurePortLeaves(
     const newLeaves = port.host ? await reg.leavesOfHost(port.host) : []
     const oldLeaves = port.previousHost ? await reg.leavesOfHost(port.previousHost) : []
     const all = [...new Set([...newLeaves, ...oldLeaves])]
-    const leaves: PortLeavesOutcome['leaves'] = []
-    for (const leaf of all) {
-      const r = await svc.push(leaf, opts.push ?? {force: true}) // ports: the caller's gates (--max-changes)
-      leaves.push({
+    // All at once, as `leaf push --all` does: a VNI new to several leaves only verifies (each leaf sees the
+    // others as remote VTEPs) once every one of them carries it, so one leaf after the other would fail the first.
+    const pushed = await mapLimit(all, all.length, leaf => svc.push(leaf, opts.push ?? {force: true})) // ports: the caller's gates (--max-changes)
+    const leaves: PortLeavesOutcome['leaves'] = pushed.map((r, i) => {
+      const leaf = all[i]!
+      return {
         ...r,
         side: newLeaves.includes(leaf) && oldLeaves.includes(leaf) ? 'both' : newLeaves.includes(leaf) ? 'new' : 'old',
-      })
-    }
+      }
+    })
     const ok = (r: PushResult) => r.status === 'applied' || r.status === 'unchanged'
     const failedNew = leaves.filter(r => r.side !== 'old' && !ok(r))
     const reasons: string[] = []

@@ -10,6 +10,7 @@ import {neutronErrorType, neutronStatus} from '../live/neutron/http.js'
 import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../model/addressing.js'
 import type {PlaneState} from '../model/types.js'
 import type {LiveIpam} from '../backends/live/ipam.js'
+import {basisOf} from '../live/neutron/basis.js'
 import {recordedOverlay, recordedPlanes} from '../seam/ipam.js'
 import {type ExecStep, executePlan, type PlanStep, planDoc} from './plan.js'
 import {
@@ -170,7 +171,7 @@ export class LivePortService implements PortService {
         action: `PUT /v2.0/ports/${p.id} binding:host_id=${to}${p.revision_number !== undefined ? ` (If-Match revision_number=${p.revision_number} where supported)` : ''}`,
         undo: `PUT binding:host_id=${from ?? '""'}`,
         apply: async () => {
-          await this.ipam.bind(p.id, to, {ifRevision: p.revision_number ?? null})
+          await this.ipam.bind(p.id, to, {ifRevision: p.revision_number ?? null, basis: basisOf(p)})
         },
         compensate: revert,
       },

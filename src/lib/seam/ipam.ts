@@ -42,6 +42,21 @@ export interface IpamPort {
 export interface IpamChangeOptions {
   /** Apply only if the port is still at this revision (If-Match); a mismatch is PORT_CHANGED_CONCURRENTLY. */
   ifRevision?: number | null
+  /**
+   * What the caller's plan rests on, as it read the port. Neutron moves a port's revision without a change
+   * anyone made (ML2 retries a failed binding on reads and updates: each retry bumps it), so a revision
+   * mismatch is only a concurrent change when one of these differs now; otherwise the update is retried
+   * on the new revision (bounded).
+   */
+  basis?: PortBasis
+}
+
+/** The facts of a port that a change plan rests on. */
+export interface PortBasis {
+  host: string | null
+  ips: string[]
+  mac: string
+  deviceId: string
 }
 
 export interface Ipam {

@@ -3,6 +3,7 @@ import {EXIT} from '../../cli/exit-codes.js'
 import type {LiveContext} from '../../context/schema.js'
 import type {FabricHandle} from '../../fabric.js'
 import {type NPort, NeutronApi} from '../../live/neutron/api.js'
+import {sameBasis} from '../../live/neutron/basis.js'
 import {neutronErrorType, neutronStatus} from '../../live/neutron/http.js'
 import type {PlaneState} from '../../model/types.js'
 import type {PortService} from '../../ports/types.js'
@@ -118,20 +119,39 @@ export class LiveIpam implements Ipam {
 
   /** PUT with If-Match when the deployment supports it and the caller read a revision. */
   async update(id: string, body: Record<string, unknown>, opts: IpamChangeOptions = {}): Promise<NPort> {
-    const conditional = opts.ifRevision != null && (await this.capabilities()).revisionIfMatch
-    try {
-      return (
-        await this.api.req<{port: NPort}>(
-          'PUT',
-          `/v2.0/ports/${encodeURIComponent(id)}`,
-          {port: body},
-          {},
-          conditional ? {'If-Match': `revision_number=${opts.ifRevision}`} : {},
-        )
-      ).port
-    } catch (error) {
-      if (neutronStatus(error) === 412) throw changedConcurrently(id, error)
-      throw error
+    let conditional = opts.ifRevision != null && (await this.capabilities()).revisionIfMatch
+    // Binding a port again to the host it has (a repair) changes nothing the plan rests on, and Neutron
+    // re-binds a failed binding before it checks If-Match (a new revision each time, so it never matches):
+    // check the basis on a fresh read instead, then PUT unconditionally.
+    if (
+      conditional &&
+      opts.basis &&
+      'binding:host_id' in body &&
+      (body['binding:host_id'] || null) === opts.basis.host
+    ) {
+      const now = await this.api.port(id)
+      if (!sameBasis(opts.basis, now)) throw changedConcurrently(id, new Error('the port changed since it was read'))
+      conditional = false
+    }
+    let revision = opts.ifRevision
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (
+          await this.api.req<{port: NPort}>(
+            'PUT',
+            `/v2.0/ports/${encodeURIComponent(id)}`,
+            {port: body},
+            {},
+            conditional ? {'If-Match': `revision_number=${revision}`} : {},
+          )
+        ).port
+      } catch (error) {
+        if (neutronStatus(error) !== 412) throw error
+        // The revision moved. Only a change to what the plan rests on is a concurrent change (see PortBasis).
+        const now = opts.basis && attempt < 4 ? await this.api.port(id) : null
+        if (!now || !sameBasis(opts.basis!, now)) throw changedConcurrently(id, error)
+        revision = now.revision_number ?? null
+      }
     }
   }
 

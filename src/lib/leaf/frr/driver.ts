@@ -280,6 +280,7 @@ export class FrrLeafDriver implements LeafDriver {
       profile,
     }
     let config: LeafConfig
+    let observed: LeafConfig | undefined
     if (full) {
       const json = (k: string) => JSON.parse((s.get(k) ?? '').trim() || '[]')
       raw.full = parseFullKernel(
@@ -301,11 +302,13 @@ export class FrrLeafDriver implements LeafDriver {
       const owned = this.ownership(raw)
       raw.unmanaged = owned.unmanaged
       config = nativeConfigOf(kernel, unb64(runningB64), this.o.catalog, this.o.vniBase, owned)
+      if (owned.unmanaged.length) observed = nativeConfigOf(kernel, unb64(runningB64), this.o.catalog, this.o.vniBase)
     }
     return {
       config,
       snapshot: {driver: 'frr', leaf: this.leaf, takenAt: new Date().toISOString(), config, raw},
       ...(raw.unmanaged ? {unmanaged: raw.unmanaged} : {}),
+      ...(observed ? {observed} : {}),
     }
   }
 
@@ -853,6 +856,19 @@ export interface NativeEvidence {
 }
 
 /**
+ * The remote VTEPs zebra floods a VNI to, from `show evpn vni json` (its entry: `remoteVteps`, a list) or
+ * `show evpn vni N json`, where FRR 8.4 puts the list under `numRemoteVteps` (test/fixtures/frr/).
+ */
+export function remoteVtepsOf(summary: unknown, detail: unknown): string[] {
+  const lists = [summary, detail].flatMap(o => {
+    const r = (o && typeof o === 'object' ? o : {}) as {remoteVteps?: unknown; numRemoteVteps?: unknown}
+    return [r.remoteVteps, r.numRemoteVteps].filter(Array.isArray) as unknown[][]
+  })
+  const ips = lists.flat().map(x => (typeof x === 'string' ? x : ((x as {ip?: string} | null)?.ip ?? '')))
+  return [...new Set(ips.filter(Boolean))].sort()
+}
+
+/**
  * The checks of a native leaf's verify, from FRR's and the kernel's own view: zebra carries each desired VNI
  * on the VNI's vxlan device (found by its id); each VNI lists the other leaves carrying it as remote VTEPs;
  * host ports sit in their VNI's bridge; every EVPN session to the spines is Established; the MACs of the
@@ -884,11 +900,8 @@ export function nativeChecks(e: NativeEvidence): VerifyCheck[] {
   })
   for (const v of vnis) {
     const want = [...(e.remoteVteps?.get(v) ?? [])].sort()
-    const d = e.vni(v) as {remoteVteps?: (string | {ip?: string})[]; numRemoteVteps?: number} | null
-    const have = (Array.isArray(d?.remoteVteps) ? d!.remoteVteps : [])
-      .map(r => (typeof r === 'string' ? r : (r.ip ?? '')))
-      .filter(Boolean)
-      .sort()
+    const d = e.vni(v)
+    const have = remoteVtepsOf(evpn[String(v)], d)
     const lacking = want.filter(x => !have.includes(x))
     checks.push({
       name: `remote VTEPs of VNI ${v}`,
