@@ -58,7 +58,13 @@ still wired. PORT is a name, id or IP.`
       description: "How long to wait for the MAC to leave the old host's leaf port (e.g. 10s, 0 to not wait).",
       default: 10_000,
     }),
-    timeout: timeoutFlag({description: 'Per exchange with the old host (read, remove a device).', defaultMs: 15_000}),
+    timeout: timeoutFlag({
+      description:
+        'Per exchange with the old host (read, remove a device): a duration, e.g. 15s or 1500ms; a bare number is ms.',
+      defaultMs: 15_000,
+      minMs: 100,
+      bare: 'ms',
+    }),
     'dry-run': Flags.boolean({description: 'Show the move (state, leaves) without changing anything.', default: false}),
   }
 

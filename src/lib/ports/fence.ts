@@ -3,7 +3,7 @@ import {EXIT} from '../cli/exit-codes.js'
 import type {Fabric} from '../fabric.js'
 import type {MacLocation} from '../leaf/driver.js'
 import type {PortDevice, PortDevicesResult, ProbeTarget} from '../seam/host-probe.js'
-import type {PlanStep} from './plan.js'
+import {injected, injectedFailure, type PlanStep} from './plan.js'
 import type {ChangeOptions, MigrateResult, PortService} from './types.js'
 
 /**
@@ -70,7 +70,7 @@ export interface FenceDoc {
     waitedMs: number
   }
   warnings: string[]
-  /** OLD_HOST_STILL_WIRED, OLD_HOST_MAC_ON_LEAF (each exit 3), OLD_HOST_UNREAD (a warning). */
+  /** OLD_HOST_STILL_WIRED, OLD_HOST_MAC_ON_LEAF, FENCE_STEP_FAILED (each exit 3), OLD_HOST_UNREAD (a warning). */
   codes: string[]
 }
 
@@ -170,6 +170,26 @@ export async function fencedMigrate(
     return {...r, fence}
   }
 
+  const steps = fenceSteps(port, oldHost, toHost, opts)
+  // The failure hook (FABRICCTL_FAIL_STEP=migrate:<id>) reaches the fence steps too.
+  const failAt = (st: PlanStep) =>
+    injected('FABRICCTL_FAIL_STEP', 'migrate', st.id) ? injectedFailure('step', 'migrate', st.id) : null
+  const readFailure = failAt(steps[0]!)
+  if (readFailure)
+    throw new FabricError({
+      code: readFailure.code,
+      message: `migrate ${port.name} failed at step ${steps[0]!.id}: ${readFailure.message} Nothing had been applied.`,
+      value: port.name,
+      hint: readFailure.hint,
+      details: {
+        applied: [],
+        compensated: [],
+        failed: {id: steps[0]!.id, action: steps[0]!.action, error: readFailure.message, code: readFailure.code},
+        leftChanged: [],
+      },
+      exitCode: EXIT.CHECK_FAILED,
+    })
+
   // 1. Before any change: the old host must be readable (or the operator accepts the risk).
   const pre = await readDevices(fabric, oldHost, port.id, opts.timeoutMs)
   fence.before.source = pre.source
@@ -192,8 +212,16 @@ export async function fencedMigrate(
     fence.before.devices = pre.devices.map(d => d.device)
   }
 
-  const r = await svc.migrate(ref, toHost, opts)
-  const steps = fenceSteps(port, oldHost, toHost, opts)
+  let r: MigrateResult
+  try {
+    r = await svc.migrate(ref, toHost, opts)
+  } catch (error) {
+    // A step of the move failed: the fence's read had been applied before it (a read: nothing to undo).
+    const d = (error as FabricError).details as {applied?: {id: string; action: string}[]} | undefined
+    if (error instanceof FabricError && Array.isArray(d?.applied))
+      d.applied.unshift({id: steps[0]!.id, action: steps[0]!.action})
+    throw error
+  }
   const plan = r.plan ? {...r.plan, steps: [steps[0]!, ...r.plan.steps, steps[1]!, steps[2]!]} : r.plan
   if (r.dryRun || !r.changed) {
     fence.status = r.dryRun ? 'planned' : 'not-applicable'
@@ -202,10 +230,20 @@ export async function fencedMigrate(
     return {...r, ...(plan ? {plan} : {}), fence}
   }
 
-  // 2. After the move: the old host again.
-  await fenceOldHost(fabric, fence, port, oldHost, opts)
-  // 3. The leaves.
-  await checkLeaves(fabric, fence, port.mac, oldHost, toHost, opts.leafWaitMs)
+  // 2. After the move: the old host again. 3. The leaves. The move cannot be undone from here: a
+  // failure of these steps is reported with what changed (exit 3), never hidden.
+  const unwireFailure = failAt(steps[1]!)
+  if (unwireFailure) {
+    fence.status = 'unknown'
+    fence.reason = `step ${steps[1]!.id} failed after the move: ${unwireFailure.message}`
+    fence.codes.push('FENCE_STEP_FAILED')
+  } else await fenceOldHost(fabric, fence, port, oldHost, opts)
+  const leavesFailure = failAt(steps[2]!)
+  if (leavesFailure) {
+    fence.leaves.status = 'unknown'
+    fence.leaves.reason = `step ${steps[2]!.id} failed after the move: ${leavesFailure.message}`
+    fence.codes.push('FENCE_STEP_FAILED')
+  } else await checkLeaves(fabric, fence, port.mac, oldHost, toHost, opts.leafWaitMs)
   if (fence.status === 'still-wired') fence.codes.push('OLD_HOST_STILL_WIRED')
   if (fence.status === 'unknown') fence.codes.push('OLD_HOST_UNREAD')
   if (fence.leaves.status === 'stale') fence.codes.push('OLD_HOST_MAC_ON_LEAF')
@@ -373,6 +411,7 @@ function whereOf(
 
 /** The exit code fencing asks for, after the move: 3 when the old host still carries the port or the MAC stays on its leaf port. */
 export function fenceExit(f: FenceDoc): number | null {
-  if (f.status === 'still-wired' || f.leaves.status === 'stale') return EXIT.PARTIAL
+  if (f.status === 'still-wired' || f.leaves.status === 'stale' || f.codes.includes('FENCE_STEP_FAILED'))
+    return EXIT.PARTIAL
   return null
 }

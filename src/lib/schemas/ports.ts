@@ -45,7 +45,7 @@ const fence = z.object({
     unread: z.array(z.object({leaf: z.string(), reason: z.string()})), waitedMs: z.number().int(),
   }),
   warnings: z.array(z.string()),
-  codes: z.array(z.string()).describe('OLD_HOST_STILL_WIRED, OLD_HOST_MAC_ON_LEAF (exit 3); OLD_HOST_UNREAD (warning)'),
+  codes: z.array(z.string()).describe('OLD_HOST_STILL_WIRED, OLD_HOST_MAC_ON_LEAF, FENCE_STEP_FAILED (exit 3); OLD_HOST_UNREAD (warning)'),
 }).describe('drift fencing: the same IP and MAC never live on two hosts (docs/ports.md)')
 
 const common = {context: z.string(), backend: z.enum(['sim', 'live'])}
