@@ -172,7 +172,9 @@ describe.skipIf(!lab)(`port migrate drift fencing on the lab${labSkipNote()}`, (
     const id = nodeId(h1)
     await stopSshd(id)
     try {
+      const t0 = performance.now()
       const r = await cli(['port', 'migrate', port.name, '--to-host', h2])
+      console.log(`[fence figures] refused migrate (old host's sshd stopped): ${Math.round(performance.now() - t0)} ms`)
       expect(r.exitCode).toBe(4)
       expect(r.json.error.code).toBe('OLD_HOST_UNREACHABLE')
       expect(r.json.error.message).toContain(h1)
@@ -192,7 +194,11 @@ describe.skipIf(!lab)(`port migrate drift fencing on the lab${labSkipNote()}`, (
     await plug(h1, ours, {'iface-id': port.id, 'attached-mac': port.mac, 'iface-status': 'active'})
     plugged.push({host: h1, dev: ours})
     expect(await devicesWith(h1, port.id)).toEqual([ours])
+    let t0 = performance.now()
     const r = await cli(['port', 'migrate', port.name, '--to-host', h2, '--fence-wait', '2s'])
+    console.log(
+      `[fence figures] migrate with the stale device removed: ${Math.round(performance.now() - t0)} ms (leaf check ${r.json.fence.leaves.waitedMs} ms, ${r.json.fence.leaves.seen.length} MAC entries seen)`,
+    )
     expect([0, 1], JSON.stringify(r.json?.fence)).toContain(r.exitCode) // 1: not ACTIVE_ACTIVE (no agent in the lab)
     expect(r.json.after).toMatchObject({host: h2, ip: port.ip, mac: port.mac})
     expect(r.json.fence.before).toMatchObject({read: true, devices: [ours]})
@@ -208,7 +214,9 @@ describe.skipIf(!lab)(`port migrate drift fencing on the lab${labSkipNote()}`, (
     const foreign = `ff${randomBytes(3).toString('hex')}`
     await plug(h2, foreign, {'iface-id': port.id})
     plugged.push({host: h2, dev: foreign})
+    t0 = performance.now()
     const back = await cli(['port', 'migrate', port.name, '--to-host', h1, '--fence-wait', '0'])
+    console.log(`[fence figures] migrate reporting OLD_HOST_STILL_WIRED: ${Math.round(performance.now() - t0)} ms`)
     expect(back.exitCode).toBe(3)
     expect(back.json.after.host).toBe(h1)
     expect(back.json.fence.status).toBe('still-wired')
