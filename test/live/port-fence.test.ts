@@ -197,7 +197,7 @@ describe.skipIf(!lab)(`port migrate drift fencing on the lab${labSkipNote()}`, (
     let t0 = performance.now()
     const r = await cli(['port', 'migrate', port.name, '--to-host', h2, '--fence-wait', '2s'])
     console.log(
-      `[fence figures] migrate with the stale device removed: ${Math.round(performance.now() - t0)} ms (leaf check ${r.json.fence.leaves.waitedMs} ms, ${r.json.fence.leaves.seen.length} MAC entries seen)`,
+      `[fence figures] migrate with the stale device removed: ${Math.round(performance.now() - t0)} ms (fence: read before ${r.json.fence.elapsedMs.before} ms, old host after ${r.json.fence.elapsedMs.oldHost} ms, leaves ${r.json.fence.elapsedMs.leaves} ms; ${r.json.fence.leaves.seen.length} MAC entries seen)`,
     )
     expect([0, 1], JSON.stringify(r.json?.fence)).toContain(r.exitCode) // 1: not ACTIVE_ACTIVE (no agent in the lab)
     expect(r.json.after).toMatchObject({host: h2, ip: port.ip, mac: port.mac})
@@ -216,7 +216,9 @@ describe.skipIf(!lab)(`port migrate drift fencing on the lab${labSkipNote()}`, (
     plugged.push({host: h2, dev: foreign})
     t0 = performance.now()
     const back = await cli(['port', 'migrate', port.name, '--to-host', h1, '--fence-wait', '0'])
-    console.log(`[fence figures] migrate reporting OLD_HOST_STILL_WIRED: ${Math.round(performance.now() - t0)} ms`)
+    console.log(
+      `[fence figures] migrate reporting OLD_HOST_STILL_WIRED: ${Math.round(performance.now() - t0)} ms (fence: ${JSON.stringify(back.json.fence.elapsedMs)})`,
+    )
     expect(back.exitCode).toBe(3)
     expect(back.json.after.host).toBe(h1)
     expect(back.json.fence.status).toBe('still-wired')

@@ -70,6 +70,8 @@ export interface FenceDoc {
     waitedMs: number
   }
   warnings: string[]
+  /** Time each part of the fence took: the read before the move, the old host after it (read, removals, read-back), the leaf check (reads and waits). */
+  elapsedMs: {before: number; oldHost: number; leaves: number}
   /** OLD_HOST_STILL_WIRED, OLD_HOST_MAC_ON_LEAF, FENCE_STEP_FAILED (each exit 3), OLD_HOST_UNREAD (a warning). */
   codes: string[]
 }
@@ -161,6 +163,7 @@ export async function fencedMigrate(
     devices: [],
     leaves: {status: 'not-checked', reason: null, mac: port.mac, seen: [], unread: [], waitedMs: 0},
     warnings: [],
+    elapsedMs: {before: 0, oldHost: 0, leaves: 0},
     codes: [],
   }
   if (oldHost === null || oldHost === toHost) {
@@ -191,7 +194,9 @@ export async function fencedMigrate(
     })
 
   // 1. Before any change: the old host must be readable (or the operator accepts the risk).
+  let t0 = performance.now()
   const pre = await readDevices(fabric, oldHost, port.id, opts.timeoutMs)
+  fence.elapsedMs.before = Math.round(performance.now() - t0)
   fence.before.source = pre.source
   if ('failure' in pre) {
     fence.before.reason = `${pre.failure.code}: ${pre.failure.message}`
@@ -237,13 +242,21 @@ export async function fencedMigrate(
     fence.status = 'unknown'
     fence.reason = `step ${steps[1]!.id} failed after the move: ${unwireFailure.message}`
     fence.codes.push('FENCE_STEP_FAILED')
-  } else await fenceOldHost(fabric, fence, port, oldHost, opts)
+  } else {
+    t0 = performance.now()
+    await fenceOldHost(fabric, fence, port, oldHost, opts)
+    fence.elapsedMs.oldHost = Math.round(performance.now() - t0)
+  }
   const leavesFailure = failAt(steps[2]!)
   if (leavesFailure) {
     fence.leaves.status = 'unknown'
     fence.leaves.reason = `step ${steps[2]!.id} failed after the move: ${leavesFailure.message}`
     fence.codes.push('FENCE_STEP_FAILED')
-  } else await checkLeaves(fabric, fence, port.mac, oldHost, toHost, opts.leafWaitMs)
+  } else {
+    t0 = performance.now()
+    await checkLeaves(fabric, fence, port.mac, oldHost, toHost, opts.leafWaitMs)
+    fence.elapsedMs.leaves = Math.round(performance.now() - t0)
+  }
   if (fence.status === 'still-wired') fence.codes.push('OLD_HOST_STILL_WIRED')
   if (fence.status === 'unknown') fence.codes.push('OLD_HOST_UNREAD')
   if (fence.leaves.status === 'stale') fence.codes.push('OLD_HOST_MAC_ON_LEAF')

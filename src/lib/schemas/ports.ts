@@ -42,9 +42,10 @@ const fence = z.object({
     status: z.enum(['clean', 'stale', 'unknown', 'not-checked']).describe("stale: the MAC is still learned on the old host's leaf port after the wait (exit 3)"),
     reason: z.string().nullable(), mac: z.string(),
     seen: z.array(z.object({leaf: z.string(), interface: z.string(), origin: z.enum(['local', 'remote']), vtep: z.string().nullable(), source: z.string(), where: z.enum(['new-host', 'old-host', 'other'])})),
-    unread: z.array(z.object({leaf: z.string(), reason: z.string()})), waitedMs: z.number().int(),
+    unread: z.array(z.object({leaf: z.string(), reason: z.string()})), waitedMs: z.number().int().describe('from the first read of the leaves to the last (reads and waits)'),
   }),
   warnings: z.array(z.string()),
+  elapsedMs: z.object({before: z.number().int(), oldHost: z.number().int(), leaves: z.number().int()}).describe('time each part of the fence took: the read before the move, the old host after it (read, removals, read-back), the leaf check (reads and waits)'),
   codes: z.array(z.string()).describe('OLD_HOST_STILL_WIRED, OLD_HOST_MAC_ON_LEAF, FENCE_STEP_FAILED (exit 3); OLD_HOST_UNREAD (warning)'),
 }).describe('drift fencing: the same IP and MAC never live on two hosts (docs/ports.md)')
 
