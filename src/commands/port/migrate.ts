@@ -3,6 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {EXIT} from '../../lib/cli/exit-codes.js'
 import {capacityFlags, capacityGate} from '../../lib/capacity/gate.js'
+import {parseDuration, timeoutFlag} from '../../lib/cli/flags.js'
+import {fencedMigrate, fenceExit} from '../../lib/ports/fence.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderMigration} from '../../lib/ports/render.js'
 
@@ -13,13 +15,27 @@ agent and controller react), the old host's leaf interfaces lose the network's V
 of it remains there, and the new host's leaf interfaces get it. The result shows the host, IP,
 MAC and state before and after, and every leaf touched.
 
+Drift fencing (the same IP and MAC never live on two hosts): before any change the old host's
+OVS is read for interfaces whose external_ids:iface-id is the port; after the move it is read
+again, and a device still carrying the iface-id is removed when it was plugged for this port (on
+br-int, with the port's iface-id and attached-mac), otherwise left and reported
+(OLD_HOST_STILL_WIRED, exit 3). Then the leaves of both hosts must learn the MAC only on the new
+host's interfaces (bridge fdb, EVPN MACs), waiting up to --fence-wait (OLD_HOST_MAC_ON_LEAF, exit 3).
+
+An old host that cannot be read refuses the move before anything changes (OLD_HOST_UNREACHABLE,
+exit 4). --fence-unreachable moves it anyway: use it only when the old host is known to be down
+or isolated; if it still runs, its device keeps the same IP and MAC live there (duplicate address,
+MAC flapping between leaf ports) until it is removed by hand.
+
 Refuses an unknown host, or one in another AZ (exit 2). Exit 1 when the port does not end
-ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed. PORT is a name, id or IP.`
+ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed, or fencing found the old host
+still wired. PORT is a name, id or IP.`
 
   static override examples = [
     '<%= config.bin %> port migrate checkout-7f9c --to-host az1-h0012',
     '<%= config.bin %> port migrate 10.16.0.23 --to-host az1-h0012 --dry-run',
     '<%= config.bin %> port migrate checkout-7f9c --to-host az1-h0012 --json',
+    '<%= config.bin %> port migrate checkout-7f9c --to-host az1-h0012 --fence-unreachable  # old host powered off',
   ]
 
   static override args = {port: Args.string({description: 'Port name, id or IP.', required: true})}
@@ -30,6 +46,24 @@ ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed. PORT is a nam
       description:
         'Refuse (exit 4, nothing applied) when the push to any one leaf would make more changes than this (as `leaf push --max-changes`).',
       min: 0,
+    }),
+    'fence-unreachable': Flags.boolean({
+      description:
+        'Move even when the old host cannot be read. Risk: if it still runs, the same IP and MAC stay live there until its device is removed.',
+      default: false,
+    }),
+    'fence-wait': Flags.custom<number>({
+      parse: async raw => parseDuration(raw, '--fence-wait', {minMs: 0, maxMs: 600_000, bare: 's'}),
+    })({
+      description: "How long to wait for the MAC to leave the old host's leaf port (e.g. 10s, 0 to not wait).",
+      default: 10_000,
+    }),
+    timeout: timeoutFlag({
+      description:
+        'Per exchange with the old host (read, remove a device): a duration, e.g. 15s or 1500ms; a bare number is ms.',
+      defaultMs: 15_000,
+      minMs: 100,
+      bare: 'ms',
     }),
     'dry-run': Flags.boolean({description: 'Show the move (state, leaves) without changing anything.', default: false}),
   }
@@ -45,15 +79,20 @@ ACTIVE_ACTIVE; exit 3 when it did but cleaning an old leaf failed. PORT is a nam
         ...(port.host ? [{network: port.network, host: port.host, count: -1}] : []),
       ]
     })
-    const r = await svc.migrate(args.port, flags['to-host'], {
+    const r = await fencedMigrate(fabric, svc, args.port, flags['to-host'], {
       dryRun: flags['dry-run'],
       maxChanges: flags['max-changes'],
+      fenceUnreachable: flags['fence-unreachable'],
+      timeoutMs: flags.timeout,
+      leafWaitMs: flags['fence-wait'],
     })
     this.emit({kind: 'PortMigration', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
       renderMigration(r),
     )
     if (r.dryRun) return
-    if (r.port.state !== 'ACTIVE_ACTIVE') this.finish(EXIT.CHECK_FAILED)
+    const fenced = fenceExit(r.fence)
+    if (fenced !== null) this.finish(EXIT.PARTIAL)
+    else if (r.port.state !== 'ACTIVE_ACTIVE') this.finish(EXIT.CHECK_FAILED)
     else if (r.leaves.some(l => !l.ok)) this.finish(EXIT.PARTIAL)
   }
 }

@@ -131,7 +131,7 @@ export const CAUSES = {
 export type CauseCode = keyof typeof CAUSES
 export const CAUSE_CODES = Object.keys(CAUSES) as CauseCode[]
 
-/** Each simulated fault kind and the cause code `diagnose` gives it (tests hold this to be one-to-one). */
+/** Each simulated fault kind and the cause code `diagnose` gives it, null for the migrate-only faults (tests hold the codes to be one-to-one). */
 export const FAULT_CAUSE = {
   'agent-down': 'agent-down',
   'ovs-down': 'ovs-down',
@@ -143,7 +143,11 @@ export const FAULT_CAUSE = {
   'push-fail': 'push-failed',
   'config-drift': 'config-drift',
   'network-exhausted': 'network-exhausted',
-} as const satisfies Record<string, CauseCode>
+  // Faults that change only what a later `port migrate` meets (drift fencing): nothing for diagnose to find before it.
+  'old-host-unreachable': null,
+  'stale-device': null,
+  'stale-foreign-device': null,
+} as const satisfies Record<string, CauseCode | null>
 
 /** Neutron's default agent_down_time: an agent that has not reported for longer is dead. */
 export const AGENT_STALE_AFTER_MS = 75_000

@@ -103,7 +103,29 @@ export interface LeafDriver {
   confirm?(): Promise<PendingRevert[]>
   /** The leaf's armed reverts. */
   pending?(): Promise<PendingRevert[]>
+  /**
+   * Where the leaf has learned a MAC (drift fencing, issue 17): its bridge FDB and EVPN MAC table.
+   * Optional: a driver without it leaves the leaf check unknown. Throws LeafDriverError(LEAF_UNREACHABLE).
+   */
+  macLocations?(mac: string, vni: number | null): MaybePromise<MacLocations>
   close(): void
+}
+
+/** One place a leaf has learned a MAC: a local interface (FDB / EVPN local) or a remote VTEP. */
+export interface MacLocation {
+  /** The leaf interface (local) or the VXLAN device (remote). */
+  interface: string
+  origin: 'local' | 'remote'
+  /** The remote VTEP, when remote and known. */
+  vtep: string | null
+  /** What said so: `bridge fdb`, `evpn mac vni N`, `sim: …`. */
+  source: string
+}
+
+export interface MacLocations {
+  entries: MacLocation[]
+  /** The commands or tables read. */
+  sources: string[]
 }
 
 /** A revert armed on a leaf by `leaf push --confirm-within`. */

@@ -1,3 +1,4 @@
+import type {FenceDoc} from './fence.js'
 import {renderFields, renderTable} from '../output/table.js'
 import type {
   AllocateResult,
@@ -80,7 +81,29 @@ export function renderBinding(r: BindResultDoc): string {
   ].join('\n')
 }
 
-export function renderMigration(r: MigrateResult): string {
+function fenceLines(f: FenceDoc | undefined): string[] {
+  if (!f) return []
+  const out = ['', `fencing (old host ${f.oldHost ?? '-'}): ${f.status}${f.reason ? ` — ${f.reason}` : ''}`]
+  if (f.before.reason) out.push(`  before the move: not read (${f.before.reason})`)
+  else if (f.before.read)
+    out.push(
+      `  before the move: ${f.before.devices.length ? f.before.devices.join(', ') : 'no device'} carried the iface-id`,
+    )
+  for (const d of f.devices)
+    out.push(
+      `  ${d.device} on ${d.bridge ?? 'no bridge'}: ${d.action}${d.ours ? '' : ` (${d.why})`}${d.error ? `: ${d.error}` : ''}`,
+    )
+  out.push(`leaves: ${f.leaves.status}${f.leaves.reason ? ` — ${f.leaves.reason}` : ''}`)
+  for (const x of f.leaves.seen)
+    out.push(
+      `  ${f.leaves.mac} on ${x.leaf}:${x.interface} (${x.origin}${x.vtep ? ` via ${x.vtep}` : ''}, ${x.where}; ${x.source})`,
+    )
+  for (const c of f.codes) out.push(`! ${c}`)
+  for (const w of f.warnings) out.push(`warning: ${w}`)
+  return out
+}
+
+export function renderMigration(r: MigrateResult & {fence?: FenceDoc}): string {
   return [
     `${dry(r.dryRun)}${r.changed ? `${r.dryRun ? 'would migrate' : 'migrated'} ${r.port.name}` : `${r.port.name}: nothing to do`}`,
     renderTable(
@@ -101,6 +124,7 @@ export function renderMigration(r: MigrateResult): string {
     leavesOrPlanned(r.leaves, r.dryRun, r.plan),
     '',
     ...r.reasons.map(x => `- ${x}`),
+    ...fenceLines(r.fence),
     ...planLines(r.plan, r.dryRun),
   ].join('\n')
 }

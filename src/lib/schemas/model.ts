@@ -49,7 +49,7 @@ export const leafConfig = z.object({
   interfaces: z.record(z.string(), z.object({vlans: z.array(z.number().int())})),
 })
 
-export const faultKind = z.enum(['agent-down', 'ovs-down', 'nic-down', 'device-missing', 'controller-missing-port', 'stale-host-map', 'leaf-unreachable', 'push-fail', 'config-drift', 'network-exhausted'])
+export const faultKind = z.enum(['agent-down', 'ovs-down', 'nic-down', 'device-missing', 'controller-missing-port', 'stale-host-map', 'leaf-unreachable', 'push-fail', 'config-drift', 'network-exhausted', 'old-host-unreachable', 'stale-device', 'stale-foreign-device'])
 
 /** Every output document starts with these. */
 export function doc<K extends string, S extends z.ZodRawShape>(kind: K, shape: S) {

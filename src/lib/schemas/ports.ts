@@ -28,6 +28,27 @@ const allocatedPort = z.object({
 
 const migrateSide = z.object({host: z.string().nullable(), ip: z.string(), mac: z.string(), state, device: z.string().nullable()})
 
+const fence = z.object({
+  oldHost: z.string().nullable(), newHost: z.string(), fenceUnreachable: z.boolean().describe('--fence-unreachable was given'),
+  before: z.object({read: z.boolean(), devices: z.array(z.string()), reason: z.string().nullable(), source: z.string().nullable()}).describe("the old host's devices carrying the port's iface-id, read before any change"),
+  status: z.enum(['clean', 'unwired', 'still-wired', 'unknown', 'not-applicable', 'planned']).describe("the old host after the move: no device left (clean), the port's device removed (unwired), a device still carries the iface-id (still-wired, exit 3), not readable (unknown, see reason)"),
+  reason: z.string().nullable(),
+  devices: z.array(z.object({
+    device: z.string(), bridge: z.string().nullable(), ofport: z.number().int().nullable(), attachedMac: z.string().nullable(),
+    ours: z.boolean().describe('plugged for this port: on br-int with its iface-id and attached-mac; only such a device is removed'), why: z.string(),
+    action: z.enum(['unplugged', 'left', 'unplug-failed', 'would-unplug', 'present-before']), error: z.string().optional(),
+  })),
+  leaves: z.object({
+    status: z.enum(['clean', 'stale', 'unknown', 'not-checked']).describe("stale: the MAC is still learned on the old host's leaf port after the wait (exit 3)"),
+    reason: z.string().nullable(), mac: z.string(),
+    seen: z.array(z.object({leaf: z.string(), interface: z.string(), origin: z.enum(['local', 'remote']), vtep: z.string().nullable(), source: z.string(), where: z.enum(['new-host', 'old-host', 'other'])})),
+    unread: z.array(z.object({leaf: z.string(), reason: z.string()})), waitedMs: z.number().int().describe('from the first read of the leaves to the last (reads and waits)'),
+  }),
+  warnings: z.array(z.string()),
+  elapsedMs: z.object({before: z.number().int(), oldHost: z.number().int(), leaves: z.number().int()}).describe('time each part of the fence took: the read before the move, the old host after it (read, removals, read-back), the leaf check (reads and waits)'),
+  codes: z.array(z.string()).describe('OLD_HOST_STILL_WIRED, OLD_HOST_MAC_ON_LEAF, FENCE_STEP_FAILED (exit 3); OLD_HOST_UNREAD (warning)'),
+}).describe('drift fencing: the same IP and MAC never live on two hosts (docs/ports.md)')
+
 const common = {context: z.string(), backend: z.enum(['sim', 'live'])}
 const planStep = z.object({
   id: z.string().describe('stable step id (the failure-injection hook names it)'),
@@ -51,7 +72,7 @@ export const portSchemas = {
     leaves: z.array(leafTouch), reasons: z.array(z.string()), plan,
   }),
   PortMigration: doc('PortMigration', {
-    ...common, dryRun: z.boolean(), changed: z.boolean(), port: portView, before: migrateSide, after: migrateSide, leaves: z.array(leafTouch), reasons: z.array(z.string()), plan,
+    ...common, dryRun: z.boolean(), changed: z.boolean(), port: portView, before: migrateSide, after: migrateSide, leaves: z.array(leafTouch), reasons: z.array(z.string()), plan, fence,
   }),
   PortRelease: doc('PortRelease', {
     ...common, dryRun: z.boolean(),

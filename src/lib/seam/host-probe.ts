@@ -40,4 +40,36 @@ export interface HostProbe {
     opts: HostProbeOptions,
     onResult: (r: HostProbeResult, index: number) => void | Promise<void>,
   ): Promise<void>
+  /** The port wiring of hosts (drift fencing): read the devices of a port, unplug one. */
+  readonly wiring: PortWiring
+}
+
+/**
+ * One OVS interface on a host whose `external_ids:iface-id` names a port, as read (never assumed):
+ * the bridge it is on and the external_ids the plugger (Nova/os-vif, a CNI, the fabric's agent) set.
+ */
+export interface PortDevice {
+  host: string
+  /** The Interface (and Port) name, e.g. tap…, qvo…. */
+  device: string
+  /** The bridge holding it; null when the Port is on no bridge. */
+  bridge: string | null
+  ofport: number | null
+  /** external_ids as read (iface-id, attached-mac, iface-status, vm-uuid, …). */
+  externalIds: Record<string, string>
+}
+
+export type PortDevicesResult =
+  | {host: string; devices: PortDevice[]; source: string}
+  | {host: string; failure: {code: string; message: string; hint: string | null}; source: string}
+
+/**
+ * What `port migrate`'s drift fencing needs of a host (issue 17): the devices carrying a port's
+ * iface-id, read in one short exchange (not the audit's full probe), and removing one device from
+ * its bridge. A host that cannot be read is a result with a code, not an exception.
+ */
+export interface PortWiring {
+  portDevices(host: ProbeTarget, portId: string, opts: {timeoutMs: number}): Promise<PortDevicesResult>
+  /** Remove `device` from its bridge, only if it still carries `portId`'s iface-id (checked in the same command). */
+  unplug(host: ProbeTarget, device: PortDevice, portId: string, opts: {timeoutMs: number}): Promise<void>
 }

@@ -267,7 +267,12 @@ export function bindPorts(store: FabricStore, ports: readonly Port[], host: stri
   )
   for (const p of ports) {
     if (p.host !== null && p.host !== host) {
-      removed.push(...agentUnwire(store, p.id, p.host))
+      // Faults for drift fencing (issue 17): the old host keeps the device (a stale plug, or a host cut off).
+      const keeps =
+        hasFault(store, 'stale-device', p.id) ||
+        hasFault(store, 'stale-foreign-device', p.id) ||
+        hasFault(store, 'old-host-unreachable', p.host)
+      if (!keeps) removed.push(...agentUnwire(store, p.id, p.host))
       for (const l of cache.controllerLeaves(p.host)) oldLeaves.add(l)
     }
     setHost.run(host, now, p.id)

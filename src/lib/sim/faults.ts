@@ -28,6 +28,18 @@ export const FAULT_KINDS = {
   'push-fail': {target: 'leaf', description: 'pushes to a leaf fail half-way'},
   'config-drift': {target: 'leaf', description: "a VLAN disappears from a host interface in a leaf's running config"},
   'network-exhausted': {target: 'network', description: 'a network has no free address left'},
+  'old-host-unreachable': {
+    target: 'host',
+    description: 'a host cannot be reached (its devices cannot be read or removed; its agent keeps what it wired)',
+  },
+  'stale-device': {
+    target: 'port',
+    description: "a migrate leaves the port's device (plugged by the agent) on the old host's br-int",
+  },
+  'stale-foreign-device': {
+    target: 'port',
+    description: "a migrate leaves a device with the port's iface-id on the old host that the agent did not plug",
+  },
 } as const satisfies Record<string, {target: TargetKind; description: string}>
 
 export type FaultKind = keyof typeof FAULT_KINDS
@@ -209,6 +221,9 @@ function applyWorldFault(store: FabricStore, kind: FaultKind, target: string, op
     case 'leaf-unreachable':
     case 'push-fail':
     case 'network-exhausted':
+    case 'old-host-unreachable':
+    case 'stale-device':
+    case 'stale-foreign-device':
       return null
   }
 }

@@ -7,6 +7,7 @@ import {
   type LeafDriver,
   LeafDriverError,
   type LeafSnapshot,
+  type MacLocations,
   type PreparedPush,
   type RunningState,
   type SnapshotKind,
@@ -101,6 +102,36 @@ export class SimLeafDriver implements LeafDriver {
   restore(snapshot: LeafSnapshot): void {
     this.reachable('restore')
     this.write(snapshot.config)
+  }
+
+  /**
+   * The simulated leaf learns a MAC on a host interface when a host cabled there holds a device of
+   * the port with that MAC on its br-int (OVS running) and the interface carries the network's VLAN
+   * in the leaf's running config. (The sim models no remote VTEP entries.)
+   */
+  macLocations(mac: string): MacLocations {
+    this.reachable('read')
+    const cfg = this.running()
+    const rows = this.store
+      .sql(
+        `SELECT c.interface AS interface, n.vlan AS vlan FROM ports p
+         JOIN ovs_ports o ON o.port_id = p.id
+         JOIN hosts h ON h.name = o.host
+         JOIN cabling c ON c.host = o.host AND c.switch = ?
+         JOIN networks n ON n.name = p.network
+         WHERE lower(p.mac) = lower(?) AND h.ovs_running = 1 AND c.up = 1
+         ORDER BY c.interface`,
+      )
+      .all(this.leaf, mac) as {interface: string; vlan: number}[]
+    const entries = rows
+      .filter(r => cfg.interfaces[r.interface]?.vlans.includes(r.vlan))
+      .map(r => ({
+        interface: r.interface,
+        origin: 'local' as const,
+        vtep: null,
+        source: 'sim: ovs_ports + cabling + running config',
+      }))
+    return {entries, sources: ['sim: ovs_ports + cabling + leaf_configs.running']}
   }
 
   close(): void {}

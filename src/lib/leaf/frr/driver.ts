@@ -8,6 +8,7 @@ import {
   type LeafDriver,
   LeafDriverError,
   type LeafSnapshot,
+  type MacLocations,
   type PendingRevert,
   type PreparedPush,
   type RunningState,
@@ -722,6 +723,21 @@ export class FrrLeafDriver implements LeafDriver {
     if (k.vxlans[dev]) return owned.vnis.has(k.vxlans[dev]!.id) || (k.vxlans[dev]!.alias ?? '').startsWith(MARK)
     if (k.bridges[dev]) return managedBridge(k, owned, dev)
     return false
+  }
+
+  /** Where this leaf learned `mac`: the kernel bridge FDB and zebra's EVPN MACs (one SSH exec). */
+  async macLocations(mac: string): Promise<MacLocations> {
+    const {parseBridgeFdb, parseEvpnMacAll} = await import('../../backends/live/parse/mac-table.js')
+    const script = [`echo @@fdb@@; bridge -j fdb show`, `echo @@evpn@@; vtysh -c 'show evpn mac vni all json'`].join(
+      '\n',
+    )
+    const r = await this.run(script, 'read')
+    const s = sections(r.stdout)
+    const entries = [...parseBridgeFdb(s.get('fdb') ?? '[]', mac), ...parseEvpnMacAll(s.get('evpn') ?? '{}', mac)]
+    return {
+      entries,
+      sources: [`${this.leaf}: bridge -j fdb show`, `${this.leaf}: vtysh -c 'show evpn mac vni all json'`],
+    }
   }
 
   /** Run a script of `echo @@name@@; command` sections in one SSH exec; returns a parser of each section's JSON (null when absent or invalid). */
