@@ -218,7 +218,21 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
 
   it("`port migrate` pushes the new and old hosts' leaves and records the overlay in data_plane_status", async () => {
     expect(portId).toBeDefined()
-    const m = await cli('port', 'migrate', portId!, '--to-host', 'lab-h9', '--json')
+    // lab-h8 and lab-h9 exist only as cabling (no machine answers at their address): the old host cannot be
+    // read, so the migrate is fenced only with --fence-unreachable (without it: OLD_HOST_UNREACHABLE, exit 4).
+    const refused = await cli('port', 'migrate', portId!, '--to-host', 'lab-h9', '--json')
+    expect([refused.exitCode, refused.json.error?.code], refused.stdout).toEqual([4, 'OLD_HOST_UNREACHABLE'])
+    const m = await cli(
+      'port',
+      'migrate',
+      portId!,
+      '--to-host',
+      'lab-h9',
+      '--fence-unreachable',
+      '--fence-wait',
+      '0',
+      '--json',
+    )
     // The lab's Neutron has no L2 agent, so the underlay is binding_failed (exit 1); the overlay is proven on the leaves.
     expect([0, 1], m.stdout).toContain(m.exitCode)
     expect(m.json).toMatchObject({changed: true, before: {host: 'lab-h8'}, after: {host: 'lab-h9'}})
