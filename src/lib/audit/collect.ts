@@ -50,7 +50,8 @@ export const PROBES = {
   ovsDaemon: 'ovs-appctl --timeout=5 version',
   ovsBridges: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,ports list Bridge',
   ovsPorts: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,interfaces,bond_mode list Port',
-  ovsInterfaces: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,type,ofport,error,options list Interface',
+  ovsInterfaces:
+    'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,type,ofport,error,options,external_ids list Interface',
   ovsBond: 'ovs-appctl --timeout=5 bond/show',
   ovsLacp: 'ovs-appctl --timeout=5 lacp/show',
   links: 'ip -j -d link show',

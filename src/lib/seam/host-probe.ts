@@ -40,4 +40,10 @@ export interface HostProbe {
     opts: HostProbeOptions,
     onResult: (r: HostProbeResult, index: number) => void | Promise<void>,
   ): Promise<void>
+  /**
+   * Optional: when each port's device was last seen on its host, for the ports whose device is gone and whose
+   * disappearance this backend recorded (the sim: a device-missing fault's time). A port it does not name: not known
+   * (a live host keeps no such history), and `ipam check` falls back to the port's age since binding.
+   */
+  deviceLastSeen?(portIds: readonly string[]): Promise<Map<string, string>>
 }
