@@ -35,7 +35,11 @@ Exit 1 when any check fails; 3 when none failed but some ports could not be chec
       description: 'Also report unbound ports unchanged for longer than this (off by default).',
     }),
     concurrency: concurrencyFlag({description: 'Hosts read at once.'}),
-    timeout: timeoutFlag({description: 'Per-host read timeout (e.g. 30s).', defaultMs: 30_000}),
+    timeout: timeoutFlag({
+      description: 'Per-host read budget: a duration, e.g. 30s or 1500ms; a bare number is ms.',
+      defaultMs: 30_000,
+      bare: 'ms',
+    }),
   }
 
   async run(): Promise<void> {

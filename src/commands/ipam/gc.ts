@@ -52,7 +52,11 @@ checked; 4 refused by --max-release (nothing released).`
     'report-file': Flags.string({char: 'o', description: 'Write the leaks found to this file (an IpamGcReport).'}),
     'dry-run': Flags.boolean({description: 'Print the plan; release nothing.', default: false}),
     concurrency: concurrencyFlag({description: 'Hosts read at once.'}),
-    timeout: timeoutFlag({description: 'Per-host read timeout (e.g. 30s).', defaultMs: 30_000}),
+    timeout: timeoutFlag({
+      description: 'Per-host read budget: a duration, e.g. 30s or 1500ms; a bare number is ms.',
+      defaultMs: 30_000,
+      bare: 'ms',
+    }),
   }
 
   async run(): Promise<void> {
