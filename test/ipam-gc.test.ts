@@ -206,6 +206,57 @@ describe('ipam gc', () => {
     ])
   })
 
+  it('re-checks just before each release: a device that came back after the scan is skipped, never released', async () => {
+    const fx = await fixture()
+    const id = await leak(fx, 'race-1', freshHosts(fx)[0]!.host, 20 * MIN)
+    const {simFabric} = await import('../src/lib/backends/sim/index.js')
+    const {runGc} = await import('../src/lib/ports/gc.js')
+    const {clearFaults} = await import('../src/lib/sim/faults.js')
+    const fabric = simFabric({name: 'sim', backend: 'sim'} as never, fx.store)
+    const probe = fabric.hostProbe
+    let reads = 0
+    // The real sim probe; between the scan's read (1st) and the re-check's read (2nd) the device is plugged back.
+    const racing = {
+      ...fabric,
+      hostProbe: {
+        ...probe,
+        facts: async (...a: Parameters<typeof probe.facts>) => {
+          if (++reads === 2) clearFaults(fx.store, 'all')
+          return probe.facts(...a)
+        },
+      },
+    }
+    const svc = await racing.ipam.portService()
+    const r = await runGc(
+      racing,
+      svc,
+      {from: 'scan', criteria: {graceMs: 15 * MIN, unboundOlderThanMs: null}, scope: {}},
+      {dryRun: false, maxRelease: 10, concurrency: 1, timeoutMs: 5000},
+    )
+    expect(reads).toBe(2)
+    expect(r.found.map(p => p.name)).toEqual(['race-1'])
+    expect(r.released).toEqual([])
+    expect(r.skipped).toEqual([{id, name: 'race-1', reason: expect.stringContaining('present again')}])
+    expect(fx.store.port(id)).toBeTruthy()
+  })
+
+  it('exit 3 when some releases failed after others succeeded, naming each; the failed port is as it was', async () => {
+    const fx = await fixture()
+    const rows = freshHosts(fx)
+    const a = rows[0]!
+    const b = rows.find(x => !x.leaf.startsWith(a.leaf.slice(0, -1)))!
+    const ida = await leak(fx, 'part-a', a.host, 20 * MIN)
+    const idb = await leak(fx, 'part-b', b.host, 20 * MIN)
+    // Fail the push of b's leaf inside b's release only (the sim rolls that release back).
+    const r = await fx.run(['ipam', 'gc', '--json'], {env: {FABRICCTL_FAIL_STEP: `release:leaf:${b.leaf}`}})
+    assertMatchesSchema(r.json)
+    expect(r.exitCode).toBe(3)
+    expect(r.json.released.map((p: any) => p.id)).toEqual([ida])
+    expect(r.json.failed).toEqual([{id: idb, name: 'part-b', code: 'INJECTED_FAILURE', error: expect.any(String)}])
+    expect(fx.store.port(ida)).toBeUndefined()
+    expect(fx.store.port(idb)).toBeTruthy()
+  })
+
   it('a bad report is exit 2 with what was wrong, and changes nothing', async () => {
     const fx = await fixture()
     const id = await leak(fx, 'kept-1', freshHosts(fx)[0]!.host, 20 * MIN)
