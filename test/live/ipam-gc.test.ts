@@ -77,7 +77,9 @@ describe.skipIf(!lab)(`ipam check / ipam gc on the lab${labSkipNote()}`, () => {
     await sh(host(), `ovs-vsctl del-port br-int ${leak!.dev}`)
     const young = await cli('ipam', 'check')
     expect(orphans(young)).not.toContain(leak!.name)
+    const c0 = performance.now()
     const now = await cli('ipam', 'check', '--grace', '0s')
+    console.log(`ipam check (live, ${lab!.hosts.length} hosts): ${Math.round(performance.now() - c0)} ms`)
     expect(now.exitCode).toBe(1)
     expect(orphans(now)).toContain(leak!.name)
     expect(orphans(now)).not.toContain(kept!.name)
@@ -93,12 +95,28 @@ describe.skipIf(!lab)(`ipam check / ipam gc on the lab${labSkipNote()}`, () => {
     expect(dry.json.plan.operation).toBe('release')
     expect((await neutron('GET', `/v2.0/ports/${leak!.id}`)).status).toBe(200)
 
+    // The host's leaf ports: each in its VNI's bridge (the lab's own ports of that network keep it there).
+    const nics = lab!.hosts[0]!.nics
+    const masters = async () =>
+      Promise.all(
+        nics.map(async n => {
+          const links = JSON.parse(await sh(n.leaf, 'bridge -j link')) as {ifname: string; master?: string}[]
+          return `${n.leaf}:${n.interface}@${links.find(l => l.ifname === n.interface)?.master ?? 'none'}`
+        }),
+      )
+    const before = await masters()
+    for (const m of before) expect(m).toMatch(/@br\d+$/)
     const t0 = performance.now()
     const gc = await cli('ipam', 'gc', '--older-than', '0s', '--name-prefix', tag)
     console.log(`ipam gc (1 port, live): ${Math.round(performance.now() - t0)} ms`)
     expect(gc.exitCode, JSON.stringify(gc.json)).toBe(0)
     expect(gc.json.released.map((p: any) => p.id)).toEqual([leak!.id])
     expect(gc.json.skipped).toEqual([])
+    // Its leaves were pushed by the release plan (the same code as `port release`); the host port stays in its
+    // bridge, because the lab's instances on that host still use the network (no lab host is without them).
+    expect(gc.json.leaves.map((l: any) => l.leaf).sort()).toEqual(nics.map(n => n.leaf).sort())
+    for (const l of gc.json.leaves) expect(l, JSON.stringify(l)).toMatchObject({ok: true})
+    expect(await masters()).toEqual(before)
     expect((await neutron('GET', `/v2.0/ports/${leak!.id}`)).status).toBe(404)
     // The port whose device is present, and the lab's own ports, are untouched.
     expect((await neutron('GET', `/v2.0/ports/${kept!.id}`)).body.port['binding:host_id']).toBe(host())

@@ -127,7 +127,7 @@ export async function readHostDevices(
     else out.set(n, {reason: `the fabric cannot probe host ${n} (${fabric.hostProbe.unknownHostHint})`})
   }
   if (targets.length === 0) return out
-  await fabric.hostProbe.facts(targets, {concurrency: opts.concurrency, timeoutMs: opts.timeoutMs}, r => {
+  await fabric.hostProbe.facts(targets, {concurrency: opts.concurrency, timeoutMs: opts.timeoutMs, facts: 'ovs'}, r => {
     if ('failure' in r) out.set(r.host.name, {reason: `host could not be read: ${r.failure.message}`})
     else out.set(r.host.name, devicesOf(r.facts))
   })

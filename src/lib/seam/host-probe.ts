@@ -21,6 +21,11 @@ export interface HostProbeOptions {
   /** Once true, no further host is started (SIGINT/SIGTERM). */
   shouldStop?: () => boolean
   onStart?: (host: string) => void
+  /**
+   * Which facts are needed: `all` (default), or `ovs` — only OVS (version, running, bridges, ports, interfaces with
+   * their iface-id); the others are left unknown ("did not run"). A backend whose facts cost nothing may read all.
+   */
+  facts?: 'all' | 'ovs'
 }
 
 export type HostProbeResult =
