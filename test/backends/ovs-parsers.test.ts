@@ -161,3 +161,15 @@ describe("trace's wire VLAN comes from the installed flows (recorded dump-flows)
     expect(wireVlanCandidates(undefined, tr, 7, 300)).toEqual([null, 300])
   })
 })
+
+describe('Interface external_ids:iface-id (recorded)', () => {
+  it('parseOvsTables gives each device the Neutron port its iface-id names; devices without one have none', async () => {
+    const {parseOvsTables} = await import('../../src/lib/audit/parse.js')
+    const t = parseOvsTables(fx('vsctl-list-bridge.json'), fx('vsctl-list-port.json'), fx('vsctl-list-interface.json'))
+    const byName = new Map(t.interfaces.map(i => [i.name, i.ifaceId ?? null]))
+    expect(byName.get('tapaaaaaaaa-aa')).toBe('aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa')
+    expect(byName.get('tapbbbbbbbb-bb')).toBe('bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb')
+    expect(byName.get('unmanaged0')).toBeNull()
+    expect(byName.get('int-br-bond')).toBeNull()
+  })
+})

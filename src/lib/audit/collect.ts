@@ -50,7 +50,8 @@ export const PROBES = {
   ovsDaemon: 'ovs-appctl --timeout=5 version',
   ovsBridges: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,ports list Bridge',
   ovsPorts: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,interfaces,bond_mode list Port',
-  ovsInterfaces: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,type,ofport,error,options list Interface',
+  ovsInterfaces:
+    'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,type,ofport,error,options,external_ids list Interface',
   ovsBond: 'ovs-appctl --timeout=5 bond/show',
   ovsLacp: 'ovs-appctl --timeout=5 lacp/show',
   links: 'ip -j -d link show',
@@ -67,6 +68,16 @@ export const PROBES = {
 } as const
 export type ProbeId = keyof typeof PROBES
 
+/** The probes that read a host's OVS devices (version, running, bridges, ports, interfaces): `facts: 'ovs'`. */
+export const OVS_PROBES: readonly ProbeId[] = [
+  'ovsTool',
+  'ovsDb',
+  'ovsDaemon',
+  'ovsBridges',
+  'ovsPorts',
+  'ovsInterfaces',
+]
+
 const NOT_FOUND = 127
 const firstLine = (s: string) => s.trim().split('\n')[0] ?? ''
 const why = (r: ProbeResult | undefined) =>
@@ -81,9 +92,13 @@ export async function collectEvidence(
   hints: HostHints,
   source: EvidenceSource,
   where: string,
+  /** Only these probes (the rest are reported as not run, so their facts are unknown); default: every probe. */
+  only?: readonly ProbeId[],
 ): Promise<HostEvidence> {
   const probeErrors: HostEvidence['probeErrors'] = []
-  const ids = Object.keys(PROBES) as ProbeId[]
+  const ids = only
+    ? (Object.keys(PROBES) as ProbeId[]).filter(id => only.includes(id))
+    : (Object.keys(PROBES) as ProbeId[])
   const results = (await runner.batch(Object.fromEntries(ids.map(id => [id, `${ENV} ${PROBES[id]}`])))) as Map<
     ProbeId,
     ProbeResult

@@ -57,7 +57,11 @@ export function parseOvsTables(
       const options = (
         i.options && typeof i.options === 'object' && !Array.isArray(i.options) ? i.options : {}
       ) as Record<string, string>
+      const ext = (
+        i.external_ids && typeof i.external_ids === 'object' && !Array.isArray(i.external_ids) ? i.external_ids : {}
+      ) as Record<string, string>
       return {
+        ...(ext['iface-id'] ? {ifaceId: String(ext['iface-id'])} : {}),
         name: String(i.name),
         type: scalar(i.type) ?? '',
         ofport: of === null ? null : Number(of),

@@ -44,6 +44,8 @@ export interface OvsInterface {
   port: string | null
   /** options:peer of a patch port. */
   peer: string | null
+  /** external_ids:iface-id: the Neutron port this device carries (absent: none set, or not read). */
+  ifaceId?: string
 }
 
 export interface OvsBond {

@@ -43,3 +43,13 @@ export const timeoutFlag = (opts: {
     parse: async raw =>
       parseDuration(raw, '--timeout', {minMs: opts.minMs ?? 100, maxMs: opts.maxMs ?? 86_400_000, bare: opts.bare}),
   })({description: opts.description, default: opts.defaultMs})
+
+/** A duration flag (`15m`, `0s`, `2h`, a bare number is seconds), parsed to milliseconds by `parseDuration`. */
+export const durationFlag = (
+  name: string,
+  opts: {description: string; defaultMs?: number; minMs?: number; maxMs?: number},
+) =>
+  Flags.custom<number>({
+    parse: async raw =>
+      parseDuration(raw, `--${name}`, {minMs: opts.minMs ?? 0, maxMs: opts.maxMs ?? 366 * 86_400_000}),
+  })({description: opts.description, ...(opts.defaultMs === undefined ? {} : {default: opts.defaultMs})})

@@ -12,6 +12,7 @@ import type {
   ReleaseResult,
   UsageRow,
 } from './types.js'
+import type {GcResult} from './gc.js'
 import type {PortPlan} from './plan.js'
 
 /** Human renderings of the port, label and ipam results (the commands stay thin). */
@@ -247,6 +248,61 @@ export function renderCheck(r: IpamCheckResult): string {
     for (const f of c.findings.slice(0, 20)) lines.push(`  - ${f.message}`)
     if (c.count > 20) lines.push(`  … ${c.count - 20} more (use --json)`)
   }
+  for (const c of r.checks) {
+    if (!c.unknown?.length) continue
+    lines.push('', `${c.name}: unknown (not checked, never reported as leaked):`)
+    for (const f of c.unknown.slice(0, 20)) lines.push(`  - ${f.message}`)
+    if ((c.unknownCount ?? 0) > 20) lines.push(`  … ${c.unknownCount! - 20} more (use --json)`)
+  }
   lines.push('', r.ok ? 'IPAM is consistent.' : 'IPAM has problems (exit 1).')
+  return lines.join('\n')
+}
+
+export function renderGc(r: GcResult): string {
+  const lines: string[] = []
+  const src = r.source === 'report' ? `report ${r.reportFile}` : 'scan'
+  lines.push(
+    `${dry(r.dryRun)}${r.found.length} leaked port${r.found.length === 1 ? '' : 's'} (${src}; grace ${r.criteria.graceMs / 1000}s${r.criteria.unboundOlderThanMs === null ? '' : `, unbound older than ${r.criteria.unboundOlderThanMs / 1000}s`})`,
+  )
+  if (r.found.length > 0)
+    lines.push(
+      renderTable(r.found, [
+        {header: 'name', get: p => p.name},
+        {header: 'ip', get: p => p.ip},
+        {header: 'host', get: p => p.host},
+        {header: 'kind', get: p => p.kind},
+        {header: 'since', get: p => `${p.since} (${p.sinceSource})`},
+      ]),
+    )
+  if (r.dryRun) {
+    lines.push(
+      '',
+      `would release ${r.released.length}:`,
+      ...r.released.map(p => `  - ${p.name} ${p.ip} on ${p.host ?? 'no host'}`),
+    )
+    lines.push(...planLines(r.plan, true))
+  } else {
+    lines.push(
+      '',
+      `released ${r.released.length}:`,
+      ...r.released.map(p => `  - ${p.name} ${p.ip} on ${p.host ?? 'no host'}`),
+    )
+    if (r.leaves.length) lines.push(leavesTable(r.leaves))
+  }
+  if (r.skipped.length)
+    lines.push(
+      '',
+      `skipped ${r.skipped.length} (re-checked, not released):`,
+      ...r.skipped.map(s => `  - ${s.name}: ${s.reason}`),
+    )
+  if (r.failed.length)
+    lines.push('', `FAILED ${r.failed.length}:`, ...r.failed.map(f => `  - ${f.name} (${f.id}): ${f.code}: ${f.error}`))
+  if (r.unknown.length)
+    lines.push(
+      '',
+      `unknown ${r.unknown.length} (host not readable, not released):`,
+      ...r.unknown.map(u => `  - ${u.name} on ${u.host}: ${u.reason}`),
+    )
+  if (r.reportFile && r.source === 'scan') lines.push('', `report written to ${r.reportFile}`)
   return lines.join('\n')
 }

@@ -212,12 +212,18 @@ export interface IpamCheckItem {
     | 'missing-controller-record'
     | 'stale-controller-record'
     | 'leaf-config-without-port'
+    | 'orphaned-port'
+    | 'unbound-past-age'
   description: string
-  status: 'ok' | 'failed' | 'skipped'
+  /** unknown: nothing found, but some subjects could not be read (listed in `unknown`). */
+  status: 'ok' | 'failed' | 'skipped' | 'unknown'
   reason?: string
   /** How many findings in all; `findings` lists at most the first 200. */
   count: number
   findings: IpamFinding[]
+  /** Subjects that could not be checked, each with the reason (at most the first 200; `unknownCount` in all). */
+  unknown?: IpamFinding[]
+  unknownCount?: number
 }
 
 export interface IpamCheckResult {

@@ -59,6 +59,19 @@ const plan = z.object({
   operation: z.enum(['bind', 'migrate', 'release', 'allocate']), subject: z.string(), steps: z.array(planStep),
   leaves: z.array(z.string()).describe('the leaves the operation pushes'),
 }).optional().describe('the ordered steps: what --dry-run prints is what the real run executes')
+const finding = z.object({subject: z.string(), message: z.string(), evidence: z.record(z.string(), z.unknown()).optional()})
+const leakCriteria = z.object({
+  graceMs: z.number().int().min(0).describe('an orphaned port is reported once its device has been missing this long'),
+  unboundOlderThanMs: z.number().int().min(0).nullable().describe('unbound ports unchanged this long are reported; null: off'),
+})
+const leakedPort = z.object({
+  id: z.string().min(1), name: z.string(), ip: z.string(), mac: z.string(), network: z.string(), host: z.string().nullable(),
+  kind: z.enum(['orphaned-port', 'unbound-past-age']),
+  since: z.string().describe('since when the port has been in this state (ISO 8601)'),
+  sinceSource: z.enum(['device-last-seen', 'port-updated-at']).describe('device-last-seen: when the backend last saw its device; port-updated-at: the port\'s last change (its binding), when the device\'s last sighting is not known'),
+  ageMs: z.number().int(), message: z.string(),
+})
+const unknownPort = z.object({id: z.string(), name: z.string(), host: z.string(), reason: z.string()})
 const overlayRecord = z.enum(['store', 'data_plane_status', 'port-tag', 'none']).describe('where the overlay plane is recorded: the sim store, Neutron data_plane_status, a fabricctl-overlay port tag (no data_plane_status), or nowhere')
 
 export const portSchemas = {
@@ -102,9 +115,29 @@ export const portSchemas = {
   IpamCheck: doc('IpamCheck', {
     ...common, ok: z.boolean(),
     checks: z.array(z.object({
-      name: z.enum(['duplicate-ips', 'duplicate-names', 'bad-addresses', 'unknown-hosts', 'missing-controller-record', 'stale-controller-record', 'leaf-config-without-port']),
-      description: z.string(), status: z.enum(['ok', 'failed', 'skipped']), reason: z.string().optional(), count: z.number().int(),
-      findings: z.array(z.object({subject: z.string(), message: z.string(), evidence: z.record(z.string(), z.unknown()).optional()})),
+      name: z.enum(['duplicate-ips', 'duplicate-names', 'bad-addresses', 'unknown-hosts', 'missing-controller-record', 'stale-controller-record', 'leaf-config-without-port', 'orphaned-port', 'unbound-past-age']),
+      description: z.string(), status: z.enum(['ok', 'failed', 'skipped', 'unknown']), reason: z.string().optional(), count: z.number().int(),
+      findings: z.array(finding),
+      unknown: z.array(finding).optional().describe('subjects that could not be checked (e.g. a host that could not be read), each with the reason'),
+      unknownCount: z.number().int().optional(),
     })),
+  }),
+  IpamGc: doc('IpamGc', {
+    ...common, dryRun: z.boolean(),
+    source: z.enum(['scan', 'report']).describe('scan: leaks found now; report: the ports of a --from-report file, each re-checked'),
+    reportFile: z.string().nullable().describe('the report written (-o) or read (--from-report)'),
+    criteria: leakCriteria,
+    found: z.array(leakedPort).describe('the leaked ports found (scan) or listed in the report'),
+    unknown: z.array(unknownPort).describe('ports whose host could not be read: never released'),
+    plan,
+    released: z.array(z.object({id: z.string(), name: z.string(), ip: z.string(), network: z.string(), host: z.string().nullable(), device: z.string().nullable()})),
+    skipped: z.array(z.object({id: z.string(), name: z.string(), reason: z.string()})).describe('re-checked and found no longer leaked (or not checkable): not released'),
+    failed: z.array(z.object({id: z.string(), name: z.string(), code: z.string(), error: z.string()})).describe('releases that failed; the port is as it was unless the error says otherwise'),
+    leaves: z.array(leafTouch),
+  }),
+  IpamGcReport: doc('IpamGcReport', {
+    context: z.string(), backend: z.enum(['sim', 'live']), generatedAt: z.string().describe('the fabric clock when the leaks were found'),
+    criteria: leakCriteria, scope: z.object({host: z.string().nullable(), namePrefix: z.string().nullable()}),
+    ports: z.array(leakedPort),
   }),
 }

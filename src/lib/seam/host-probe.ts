@@ -21,6 +21,11 @@ export interface HostProbeOptions {
   /** Once true, no further host is started (SIGINT/SIGTERM). */
   shouldStop?: () => boolean
   onStart?: (host: string) => void
+  /**
+   * Which facts are needed: `all` (default), or `ovs` — only OVS (version, running, bridges, ports, interfaces with
+   * their iface-id); the others are left unknown ("did not run"). A backend whose facts cost nothing may read all.
+   */
+  facts?: 'all' | 'ovs'
 }
 
 export type HostProbeResult =
@@ -42,6 +47,12 @@ export interface HostProbe {
   ): Promise<void>
   /** The port wiring of hosts (drift fencing): read the devices of a port, unplug one. */
   readonly wiring: PortWiring
+  /**
+   * Optional: when each port's device was last seen on its host, for the ports whose device is gone and whose
+   * disappearance this backend recorded (the sim: a device-missing fault's time). A port it does not name: not known
+   * (a live host keeps no such history), and `ipam check` falls back to the port's age since binding.
+   */
+  deviceLastSeen?(portIds: readonly string[]): Promise<Map<string, string>>
 }
 
 /**

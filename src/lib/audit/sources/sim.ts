@@ -26,12 +26,14 @@ export function simSecurityGroupRules(tap: string): string[] {
  */
 export function simEvidence(store: FabricStore, hosts: Host[]): HostEvidence[] {
   // One indexed lookup per host (primary key host, device): cheap for a batch of a large fabric.
-  const stmt = store.sql('SELECT device, ofport FROM ovs_ports WHERE host = ? ORDER BY ofport')
-  const portsBy = new Map(hosts.map(h => [h.name, stmt.all(h.name) as {device: string; ofport: number}[]]))
+  const stmt = store.sql('SELECT device, ofport, port_id FROM ovs_ports WHERE host = ? ORDER BY ofport')
+  const portsBy = new Map(
+    hosts.map(h => [h.name, stmt.all(h.name) as {device: string; ofport: number; port_id: string}[]]),
+  )
   return hosts.map(h => hostEvidence(h, portsBy.get(h.name) ?? []))
 }
 
-function hostEvidence(h: Host, ports: {device: string; ofport: number}[]): HostEvidence {
+function hostEvidence(h: Host, ports: {device: string; ofport: number; port_id?: string}[]): HostEvidence {
   const hasOvs = h.ovsVersion !== null
   const running = hasOvs && h.ovsRunning
   const from = {
@@ -88,6 +90,7 @@ function hostEvidence(h: Host, ports: {device: string; ofport: number}[]): HostE
         peer: null,
       })),
       ...ports.map(p => ({
+        ...(p.port_id ? {ifaceId: p.port_id} : {}),
         name: p.device,
         type: '',
         ofport: p.ofport,

@@ -12,6 +12,14 @@ export function simHostProbe(store: FabricStore): HostProbe {
     source: 'sim',
     unknownHostHint: 'List hosts with `fabricctl host list`.',
     hosts: async () => store.hosts(),
+    async deviceLastSeen(portIds) {
+      const want = new Set(portIds)
+      const rows = store.sql(`SELECT target, created_at FROM faults WHERE kind = 'device-missing'`).all() as {
+        target: string
+        created_at: string
+      }[]
+      return new Map(rows.filter(r => want.has(r.target)).map(r => [r.target, r.created_at]))
+    },
     async facts(targets, opts, onResult) {
       const {simEvidence} = await import('../../audit/sources/sim.js')
       const all = new Map(store.hosts().map(h => [h.name, h]))
