@@ -124,6 +124,37 @@ describe('bundled build', () => {
     assertMatchesSchema(alloc.json)
   })
 
+  it('reads, shows and writes a context file (yaml is reached from the bundle, as in a real deployment)', async () => {
+    // Every command with a context file went through a dynamic import('yaml'), which the bundle resolved to the
+    // package's CommonJS build: "o is not a function" on any live context. Written by `context use`, read back.
+    const file = home.env.FABRICCTL_CONFIG!
+    fs.writeFileSync(
+      file,
+      [
+        'apiVersion: fabricctl/v1',
+        'kind: Config',
+        'current-context: sim',
+        'contexts:',
+        '  - name: sim',
+        '    backend: sim',
+        '',
+      ].join('\n'),
+    )
+    try {
+      const list = await runBundled(['context', 'list', '--json'])
+      expect(list.exitCode, list.stderr).toBe(0)
+      assertMatchesSchema(list.json)
+      const show = await runBundled(['context', 'show', 'sim'])
+      expect(show.exitCode, show.stderr).toBe(0)
+      expect(show.stdout).toContain('backend: sim')
+      const use = await runBundled(['context', 'use', 'sim'])
+      expect(use.exitCode, use.stderr).toBe(0)
+      expect(fs.readFileSync(file, 'utf8')).toContain('current-context: sim')
+    } finally {
+      fs.rmSync(file, {force: true})
+    }
+  })
+
   it('reports a bad flag as a usage error (exit 2), as the unbundled CLI does', async () => {
     const r = await runBundled(['host', 'list', '--no-such-flag'])
     expect(r.exitCode).toBe(2)

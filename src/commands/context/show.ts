@@ -17,9 +17,9 @@ export default class ContextShow extends FabricCommand {
     const context = allContexts(await loadConfig(resolved.file)).find(c => c.name === name)
     if (!context) throw notFound('context', name, 'List contexts with `fabricctl context list`.')
     const shown = redactContext(context)
-    const {stringify} = await import('yaml')
+    const {toYamlText} = await import('../../lib/cli/safe-yaml.js')
     this.emit({kind: 'Context', schemaVersion: 1, current: name === resolved.context.name, context: shown}, () =>
-      stringify(shown).trimEnd(),
+      toYamlText(shown).trimEnd(),
     )
   }
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import {type Document, parseDocument} from 'yaml'
+import {type Document, parseDocument, stringify} from 'yaml'
 
 import {FabricError} from './errors.js'
 import {EXIT} from './exit-codes.js'
@@ -14,6 +14,18 @@ export const MAX_YAML_BYTES = 4 * 1024 * 1024
 export const MAX_YAML_ALIAS_COUNT = 100
 export const YAML_PARSE_OPTIONS = {prettyErrors: true} as const
 export const YAML_TOJS_OPTIONS = {maxAliasCount: MAX_YAML_ALIAS_COUNT} as const
+
+// `yaml` is reached only through this module, imported statically here: a dynamic `import('yaml')` in the
+// bundle resolves to the package's CommonJS build, whose namespace has no named exports (issue 16's bundle).
+/** Parse YAML text into a Document with the one set of parse options. */
+export function parseYamlDocument(text: string): Document.Parsed {
+  return parseDocument(text, YAML_PARSE_OPTIONS)
+}
+
+/** YAML text of a value (context files, `context show`). */
+export function toYamlText(value: unknown): string {
+  return stringify(value)
+}
 
 export interface YamlProblem {
   file: string

@@ -37,8 +37,8 @@ function badFile(file: string, message: string, value: unknown): FabricError {
 
 /** The single place the context file's YAML is parsed (and parse options are set). */
 export async function parseConfigText(text: string): Promise<Document.Parsed> {
-  const [{parseDocument}, {YAML_PARSE_OPTIONS}] = await Promise.all([import('yaml'), import('../cli/safe-yaml.js')])
-  return parseDocument(text, YAML_PARSE_OPTIONS)
+  const {parseYamlDocument} = await import('../cli/safe-yaml.js')
+  return parseYamlDocument(text)
 }
 
 /** safe-yaml's limits (size, alias count) apply; a directory in place of the file is a clear error. */
@@ -179,8 +179,8 @@ function writeAtomic(file: string, text: string): string {
  */
 export async function setCurrentContext(name: string, file = configFile()): Promise<string> {
   if (!fs.existsSync(file)) {
-    const {stringify} = await import('yaml')
-    return writeAtomic(file, stringify({...EMPTY_CONFIG, 'current-context': name}))
+    const {toYamlText} = await import('../cli/safe-yaml.js')
+    return writeAtomic(file, toYamlText({...EMPTY_CONFIG, 'current-context': name}))
   }
   const {doc, text} = await parseConfigFile(file)
   const node = doc.get('current-context', true) as {range?: [number, number, number]} | undefined
