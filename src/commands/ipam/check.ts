@@ -1,6 +1,6 @@
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {EXIT} from '../../lib/cli/exit-codes.js'
-import {concurrencyFlag, durationFlag, timeoutFlag} from '../../lib/cli/flags.js'
+import {durationFlag, hostReadFlags} from '../../lib/cli/flags.js'
 import {portService} from '../../lib/ports/index.js'
 import {DEFAULT_GRACE_MS, leakCheckItems, scanLeaks} from '../../lib/ports/leaks.js'
 import {renderCheck} from '../../lib/ports/render.js'
@@ -34,12 +34,7 @@ Exit 1 when any check fails; 3 when none failed but some ports could not be chec
     'unbound-older-than': durationFlag('unbound-older-than', {
       description: 'Also report unbound ports unchanged for longer than this (off by default).',
     }),
-    concurrency: concurrencyFlag({description: 'Hosts read at once.'}),
-    timeout: timeoutFlag({
-      description: 'Per-host read budget: a duration, e.g. 30s or 1500ms; a bare number is ms.',
-      defaultMs: 30_000,
-      bare: 'ms',
-    }),
+    ...hostReadFlags(),
   }
 
   async run(): Promise<void> {

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {FabricCommand} from '../../lib/cli/base-command.js'
 import {usageError} from '../../lib/cli/errors.js'
-import {concurrencyFlag, durationFlag, timeoutFlag} from '../../lib/cli/flags.js'
+import {durationFlag, hostReadFlags} from '../../lib/cli/flags.js'
 import {gcExitCode, runGc} from '../../lib/ports/gc.js'
 import {portService} from '../../lib/ports/index.js'
 import {DEFAULT_GRACE_MS} from '../../lib/ports/leaks.js'
@@ -51,12 +51,7 @@ checked; 4 refused by --max-release (nothing released).`
     }),
     'report-file': Flags.string({char: 'o', description: 'Write the leaks found to this file (an IpamGcReport).'}),
     'dry-run': Flags.boolean({description: 'Print the plan; release nothing.', default: false}),
-    concurrency: concurrencyFlag({description: 'Hosts read at once.'}),
-    timeout: timeoutFlag({
-      description: 'Per-host read budget: a duration, e.g. 30s or 1500ms; a bare number is ms.',
-      defaultMs: 30_000,
-      bare: 'ms',
-    }),
+    ...hostReadFlags(),
   }
 
   async run(): Promise<void> {

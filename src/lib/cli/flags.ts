@@ -53,3 +53,13 @@ export const durationFlag = (
     parse: async raw =>
       parseDuration(raw, `--${name}`, {minMs: opts.minMs ?? 0, maxMs: opts.maxMs ?? 366 * 86_400_000}),
   })({description: opts.description, ...(opts.defaultMs === undefined ? {} : {default: opts.defaultMs})})
+
+/** `--concurrency` and `--timeout` of the commands that read every host (`ipam check`, `ipam gc`). */
+export const hostReadFlags = () => ({
+  concurrency: concurrencyFlag({description: 'Hosts read at once.'}),
+  timeout: timeoutFlag({
+    description: 'Per-host read budget: a duration, e.g. 30s or 1500ms; a bare number is ms.',
+    defaultMs: 30_000,
+    bare: 'ms',
+  }),
+})
