@@ -4,6 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {makeHome, runCli, type TestHome} from './helpers/cli.js'
 import {assertMatchesSchema} from './helpers/schema.js'
+import {storeFingerprint} from './helpers/store-fingerprint.js'
 
 /**
  * Drift fencing of `port migrate` (issue 17 part 2) on the simulated fabric: the old host is read
@@ -19,13 +20,7 @@ const cli = async (...args: string[]) => {
   return r
 }
 const all = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).all(...args) as T[]
-const fingerprint = () =>
-  JSON.stringify([
-    all('SELECT * FROM ports ORDER BY id'),
-    all('SELECT * FROM ovs_ports ORDER BY host, device'),
-    all('SELECT * FROM controller_ports ORDER BY port_id'),
-    all('SELECT leaf, running FROM leaf_configs ORDER BY leaf'),
-  ])
+const fingerprint = () => storeFingerprint(db)
 const devicesOf = (portId: string) =>
   all<{host: string; device: string}>('SELECT host, device FROM ovs_ports WHERE port_id = ? ORDER BY host', portId)
 /** The leaf interfaces a host is cabled to, from the cabling table (not from the code under test). */

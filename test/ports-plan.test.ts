@@ -12,6 +12,7 @@ import {runCliProcess} from './helpers/cli.js'
 import {buildFabric} from './helpers/fabric-builder.js'
 import {type FakeNeutron, startFakeNeutron} from './helpers/fake-neutron.js'
 import {assertMatchesSchema} from './helpers/schema.js'
+import {storeFingerprint} from './helpers/store-fingerprint.js'
 
 /**
  * Issue 12: port changes as plans (dry run = plan, compensation at every step, the overlay recorded
@@ -32,12 +33,7 @@ afterEach(() => {
 
 // --- sim --------------------------------------------------------------------------------------
 describe('sim: the plan and failure injection at every step', () => {
-  const fingerprint = (fx: Awaited<ReturnType<typeof buildFabric>>) =>
-    JSON.stringify(
-      ['ports', 'ovs_ports', 'controller_ports', 'leaf_configs', 'network_labels'].map(t =>
-        fx.store.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all(),
-      ),
-    )
+  const fingerprint = (fx: Awaited<ReturnType<typeof buildFabric>>) => storeFingerprint(fx.store.db)
 
   it('dry run prints the plan the real run executes (bind, migrate, release, allocate --host)', async () => {
     const fx = await buildFabric()

@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 import {makeHome, runCli, type TestHome} from './helpers/cli.js'
 import {buildFabric} from './helpers/fabric-builder.js'
 import {assertMatchesSchema} from './helpers/schema.js'
+import {storeFingerprint} from './helpers/store-fingerprint.js'
 
 /** Port workflow on the simulated small fabric (one AZ, 4 leaves, 10 hosts), as a user runs it. */
 let home: TestHome
@@ -17,14 +18,7 @@ const cli = async (args: string[]) => {
 const one = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T
 const all = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).all(...args) as T[]
 const portCount = () => one<{n: number}>('SELECT count(*) AS n FROM ports').n
-const fingerprint = () =>
-  JSON.stringify([
-    all('SELECT * FROM ports ORDER BY id'),
-    all('SELECT * FROM ovs_ports ORDER BY host, device'),
-    all('SELECT * FROM controller_ports ORDER BY port_id'),
-    all('SELECT leaf, running FROM leaf_configs ORDER BY leaf'),
-    all('SELECT * FROM network_labels ORDER BY network, label'),
-  ])
+const fingerprint = () => storeFingerprint(db)
 const hostsByRole = (role: string) =>
   all<{name: string; plugging: string}>('SELECT name, plugging FROM hosts WHERE role = ? ORDER BY name', role)
 

@@ -1,6 +1,7 @@
 import {isFabricError} from '../cli/errors.js'
 import type {Fabric} from '../fabric.js'
 import type {HostFacts, ProbeTarget} from '../seam/host-probe.js'
+import type {Port} from '../model/types.js'
 import type {IpamCheckItem, PortService, PortView} from './types.js'
 
 /**
@@ -27,13 +28,8 @@ export interface LeakScope {
   namePrefix?: string
 }
 
-export interface LeakedPort {
-  id: string
-  name: string
-  ip: string
-  mac: string
-  network: string
-  host: string | null
+/** A port the leak checks found: the model port's identity, and why and since when it is leaked. */
+export interface LeakedPort extends Pick<Port, 'id' | 'name' | 'ip' | 'mac' | 'network' | 'host'> {
   kind: LeakKind
   /** Since when the port has been in this state, ISO 8601. */
   since: string
