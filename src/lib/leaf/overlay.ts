@@ -1,7 +1,6 @@
 import type {PlaneState} from '../model/types.js'
 import type {LeafDriverRegistry} from '../seam/leaf-drivers.js'
 import type {PushResult} from './engine.js'
-import {mapLimit} from './service.js'
 
 export interface PortLeavesOutcome {
   /** The port's overlay plane after the push, from the verified result. */
@@ -38,7 +37,7 @@ export async function configurePortLeaves(
     const all = [...new Set([...newLeaves, ...oldLeaves])]
     // All at once, as `leaf push --all` does: a VNI new to several leaves only verifies (each leaf sees the
     // others as remote VTEPs) once every one of them carries it, so one leaf after the other would fail the first.
-    const pushed = await mapLimit(all, all.length, leaf => svc.push(leaf, opts.push ?? {force: true})) // ports: the caller's gates (--max-changes)
+    const pushed = await Promise.all(all.map(leaf => svc.push(leaf, opts.push ?? {force: true}))) // ports: the caller's gates (--max-changes)
     const leaves: PortLeavesOutcome['leaves'] = pushed.map((r, i) => {
       const leaf = all[i]!
       return {

@@ -1,7 +1,7 @@
 import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import type {Fabric} from '../fabric.js'
-import type {MacLocation} from '../leaf/driver.js'
+import type {LeafDriver, MacLocation} from '../leaf/driver.js'
 import type {PortDevice, PortDevicesResult, ProbeTarget} from '../seam/host-probe.js'
 import {injected, injectedFailure, type PlanStep} from './plan.js'
 import type {ChangeOptions, MigrateResult, PortService} from './types.js'
@@ -348,27 +348,63 @@ async function checkLeaves(
     fence.leaves.reason = `no leaf is cabled to ${oldHost} or ${newHost}`
     return
   }
+  // Each leaf's driver (one SSH session) is opened once and read by every poll; the leaves are read at once.
+  // A leaf that could not be opened is tried again at the next poll.
+  const opened: OpenedLeaf[] = leaves.map(leaf => ({leaf}))
+  const open = async (o: OpenedLeaf) => {
+    try {
+      o.driver = await fabric.leafDrivers.open(o.leaf)
+    } catch (error) {
+      o.error = (error as Error).message
+    }
+  }
+  try {
+    await pollLeaves(fence, mac, oldHost, newHost, waitMs, leaves, opened, open, ifaceOwner)
+  } finally {
+    for (const o of opened) o.driver?.close()
+  }
+}
+
+interface OpenedLeaf {
+  leaf: string
+  driver?: LeafDriver
+  error?: string
+}
+
+async function pollLeaves(
+  fence: FenceDoc,
+  mac: string,
+  oldHost: string,
+  newHost: string,
+  waitMs: number,
+  leaves: string[],
+  opened: OpenedLeaf[],
+  open: (o: OpenedLeaf) => Promise<void>,
+  ifaceOwner: Map<string, string>,
+): Promise<void> {
   const started = performance.now()
   let firstStale: string | undefined
   for (;;) {
     const seen: LeafMacSeen[] = []
     const unread: {leaf: string; reason: string}[] = []
-    for (const leaf of leaves) {
-      let driver
-      try {
-        driver = await fabric.leafDrivers.open(leaf)
-        if (!driver.macLocations) {
-          unread.push({leaf, reason: `the ${driver.driver} driver cannot read learned MACs`})
-          continue
+    const reads = await Promise.all(
+      opened.map(async (o): Promise<{leaf: string; reason: string} | {leaf: string; entries: MacLocation[]}> => {
+        if (!o.driver) await open(o)
+        const {leaf, driver} = o
+        if (!driver) return {leaf, reason: o.error ?? 'not opened'}
+        if (!driver.macLocations) return {leaf, reason: `the ${driver.driver} driver cannot read learned MACs`}
+        try {
+          return {leaf, entries: dedupe((await driver.macLocations(mac, null)).entries)}
+        } catch (e) {
+          return {leaf, reason: (e as Error).message}
         }
-        const got = await driver.macLocations(mac, null)
-        for (const e of dedupe(got.entries))
-          seen.push({leaf, ...e, where: whereOf(ifaceOwner, leaf, e, oldHost, newHost)})
-      } catch (error) {
-        unread.push({leaf, reason: (error as Error).message})
-      } finally {
-        driver?.close()
-      }
+      }),
+    )
+    for (const r of reads) {
+      if ('reason' in r) unread.push({leaf: r.leaf, reason: r.reason})
+      else
+        for (const e of r.entries)
+          seen.push({leaf: r.leaf, ...e, where: whereOf(ifaceOwner, r.leaf, e, oldHost, newHost)})
     }
     fence.leaves.seen = seen
     fence.leaves.unread = unread
