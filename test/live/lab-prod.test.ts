@@ -185,3 +185,23 @@ describeOnLabs([lab!], 'production-shaped lab: real OVS agents, shared leaf, hos
     process.stderr.write(`[live:prod] fabricctl read commands' output kept in ${out}\n`)
   }, 240_000) // 3 CLI runs
 })
+
+// up -> checks -> down -> nothing left (fabp-* namespaces, RabbitMQ, agents and their privsep and
+// ovsdb-client children, socat relays, mounts) -> up again, on the prod lab: only when asked, as for the native
+// lab (lab.test.ts), because it takes the shared prod lab down for a few minutes.
+describeOnLabs([lab!], 'prod lab selftest (FABRICCTL_LAB_SELFTEST=1)', () => {
+  it.runIf(process.env.FABRICCTL_LAB_SELFTEST === '1')(
+    'test/lab/selftest --profile prod: up, checks, down leaves nothing behind, up again',
+    async () => {
+      const r = await run(`${LAB_DIR}/selftest`, ['--profile', 'prod'], {timeoutMs: 1_200_000})
+      expect(r.exitCode, (r.stdout + r.stderr).slice(-3000)).toBe(0)
+      process.stderr.write(
+        `[live:prod] ${r.stdout
+          .split('\n')
+          .filter(l => l.startsWith('selftest:'))
+          .join('; ')}\n`,
+      )
+    },
+    1_200_000, // 3 lab scripts: up (≤ 3 min warm, twice), down, under load
+  )
+})
