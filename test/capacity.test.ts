@@ -2,7 +2,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BUILTIN_CLASSES} from '../src/lib/capacity/limits.js'
+import type {BondEvidence} from '../src/lib/audit/types.js'
+import {parsePlatform} from '../src/lib/backends/live/parse/platform.js'
+import {BUILTIN_CLASSES, limitsFor} from '../src/lib/capacity/limits.js'
+import {localLeaves} from '../src/lib/capacity/placement.js'
+import type {Host} from '../src/lib/model/types.js'
 import {type FabricStore} from '../src/lib/store/fabric-store.js'
 import {makeHome, runCli, type TestHome} from './helpers/cli.js'
 import {simHome} from './helpers/sim-home.js'
@@ -258,5 +262,128 @@ describe('--check-capacity on port allocate and migrate', () => {
       '--json',
     )
     expect(moved.exitCode).toBe(0)
+  })
+})
+
+describe('leaf capacity: where a dual-homed host is local, from its bond', () => {
+  const host: Host = {
+    name: 'h1',
+    az: 'az1',
+    role: 'container',
+    address: null,
+    ovsVersion: null,
+    ovsRunning: null,
+    plugging: 'direct',
+    bond: 'bond0',
+    nics: [
+      {name: 'eth0', switch: 'leaf-a', interface: 'swp1', speedMbps: 1000, up: true},
+      {name: 'eth1', switch: 'leaf-b', interface: 'swp1', speedMbps: 1000, up: true},
+    ],
+    kernel: {version: 'x', config: null, bpffsMounted: null, jitEnabled: null},
+    agentAlive: null,
+    agentHeartbeatAt: null,
+  } as unknown as Host
+  const bond = (b: Partial<BondEvidence>): BondEvidence => ({
+    name: 'bond0',
+    kind: 'ovs',
+    members: ['eth0', 'eth1'],
+    mode: 'active-backup',
+    lacp: 'off',
+    lacpFallbackAb: null,
+    lacpDefaulted: [],
+    activeMember: 'eth1',
+    unknown: {},
+    ...b,
+  })
+  it('active-backup: local only on the active member’s leaf', () => {
+    expect(localLeaves(host, bond({}))).toEqual(new Set(['leaf-b']))
+    // a Linux bond names its mode as /proc/net/bonding does
+    expect(
+      localLeaves(host, bond({kind: 'linux', mode: 'fault-tolerance (active-backup)', activeMember: 'eth0'})),
+    ).toEqual(new Set(['leaf-a']))
+  })
+  it('LACP configured but never negotiated, with fallback to active-backup: the active member’s leaf', () => {
+    expect(localLeaves(host, bond({mode: 'balance-tcp', lacp: 'configured', lacpFallbackAb: true}))).toEqual(
+      new Set(['leaf-b']),
+    )
+  })
+  it('negotiated LACP spans both leaves', () => {
+    expect(localLeaves(host, bond({mode: 'balance-tcp', lacp: 'negotiated', activeMember: 'eth0'}))).toEqual(
+      new Set(['leaf-a', 'leaf-b']),
+    )
+  })
+  it('unknown with the reason, never a guess: no bond, no active member, unknown mode, hash-pinned MACs', () => {
+    expect(localLeaves(host, null)).toMatch(/no bond was read/)
+    expect(localLeaves(host, bond({activeMember: null, unknown: {activeMember: 'every member disabled'}}))).toMatch(
+      /every member disabled/,
+    )
+    expect(localLeaves(host, bond({mode: null, unknown: {mode: 'not modelled'}}))).toMatch(/not modelled/)
+    expect(localLeaves(host, bond({mode: 'balance-slb', lacp: 'off'}))).toMatch(/by hash/)
+    expect(localLeaves(host, bond({activeMember: 'eth9'}))).toMatch(/not a cabled NIC/)
+  })
+  it('the sim fabric models no bond modes: every leaf reports its hosts as placement unknown, with the reason', async () => {
+    const r = await cli('leaf', 'capacity', '--all', '--json')
+    const rows = (r.json as {leaves: {placementUnknown: {host: string; reason: string}[]}[]}).leaves
+    expect(rows.every(x => x.placementUnknown.length > 0)).toBe(true)
+    expect(rows[0]!.placementUnknown[0]!.reason).toMatch(/does not model bond modes/)
+    expect(r.stdout).not.toMatch(/placement unknown/) // --json: nothing but the document
+    const text = await cli('leaf', 'capacity', '--all')
+    expect(text.stdout).toMatch(/bond placement unknown on \d+ host\(s\)/)
+  })
+})
+
+describe('leaf capacity: limits keyed by the hardware model the leaf reports', () => {
+  it('reads ONIE machine.conf (onie_platform, else onie_machine), else DMI; a placeholder or nothing is unknown with the reason', () => {
+    const onie =
+      '/etc/machine.conf\nonie_version=2019.05\nonie_platform=x86_64-mlnx_msn2700-r0\nonie_machine=mlnx_msn2700\n'
+    expect(parsePlatform(onie, '')).toEqual({
+      model: 'x86_64-mlnx_msn2700-r0',
+      source: '/etc/machine.conf onie_platform',
+      reason: null,
+    })
+    expect(parsePlatform('/host/machine.conf\nonie_machine="accton_as7712_32x"\n', '')).toMatchObject({
+      model: 'accton_as7712_32x',
+      source: '/host/machine.conf onie_machine',
+    })
+    expect(parsePlatform('', 'SN2700\n')).toMatchObject({model: 'SN2700', source: '/sys/class/dmi/id/product_name'})
+    expect(parsePlatform('', 'To be filled by O.E.M.\n').reason).toMatch(/placeholder/)
+    expect(parsePlatform('', '')).toMatchObject({
+      model: null,
+      reason: expect.stringMatching(/no ONIE machine.conf.*no DMI/),
+    })
+  })
+  it('a leaf name entry overrides the model; a model glob maps the rest; an unknown model says why', () => {
+    const file = {
+      schemaVersion: 1 as const,
+      classes: {},
+      models: {'x86_64-mlnx_msn27*': 'spectrum-default', '*as7712*': 'tomahawk-default'},
+      leaves: {'leaf9*': 'helix4'},
+    }
+    const msn = {model: 'x86_64-mlnx_msn2700-r0', source: 'leaf1: /etc/machine.conf onie_platform'}
+    expect(limitsFor('leaf1', msn, file, 'f.yaml').className).toBe('spectrum-default')
+    expect(limitsFor('leaf91', msn, file, 'f.yaml').className).toBe('helix4')
+    expect(limitsFor('leaf2', {model: 'x86_64-accton_as7712_32x-r0', source: 's'}, file, 'f.yaml').className).toBe(
+      'tomahawk-default',
+    )
+    const other = limitsFor('leaf3', {model: 'x86_64-dell_s5248f-r0', source: 's'}, file, 'f.yaml')
+    expect(other).toMatchObject({
+      className: null,
+      reason: expect.stringMatching(/maps no class to this leaf's model "x86_64-dell_s5248f-r0"/),
+    })
+    const unread = limitsFor('leaf4', {model: null, reason: 'the leaf could not be read: timeout'}, file, 'f.yaml')
+    expect(unread).toMatchObject({
+      className: null,
+      reason: expect.stringMatching(/model is unknown: the leaf could not be read/),
+    })
+  })
+  it('on the sim, a file that maps only models leaves every leaf unknown with the reason, never a guessed class', async () => {
+    const file = writeLimits('by-model.json', {schemaVersion: 1, models: {'*': 'trident3-default'}})
+    const r = await cli('leaf', 'capacity', '--all', '--limits', file, '--json')
+    expect(r.exitCode).toBe(0)
+    for (const row of (r.json as {leaves: (Row & {model: {name: null; reason: string}})[]}).leaves) {
+      expect(row.class).toBeNull()
+      expect(row.model).toMatchObject({name: null, reason: 'the simulated fabric does not model switch hardware'})
+      expect(row.reason).toMatch(/model is unknown: the simulated fabric does not model switch hardware/)
+    }
   })
 })

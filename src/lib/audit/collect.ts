@@ -78,6 +78,9 @@ export const OVS_PROBES: readonly ProbeId[] = [
   'ovsInterfaces',
 ]
 
+/** The probes that read a host's bond (OVS or Linux: mode, LACP, active member) and its NICs: `facts: 'bond'`. */
+export const BOND_PROBES: readonly ProbeId[] = [...OVS_PROBES, 'ovsBond', 'ovsLacp', 'procBonding', 'links', 'speeds']
+
 const NOT_FOUND = 127
 const firstLine = (s: string) => s.trim().split('\n')[0] ?? ''
 const why = (r: ProbeResult | undefined) =>

@@ -3,7 +3,8 @@ import path from 'node:path'
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import type {OpenFabric} from '../fabric.js'
-import {type LeafLimits, type LimitsFile, limitOf, limitsFileSchema, limitsFor} from './limits.js'
+import {type LeafLimits, type LeafModel, type LimitsFile, limitOf, limitsFileSchema, limitsFor} from './limits.js'
+import {type PlacementUnknown, readPlacement} from './placement.js'
 import {type BoundPorts, type FabricShape, type TableCounts, addBound, predictTables} from './predict.js'
 
 export {BUILTIN_CLASSES} from './limits.js'
@@ -23,12 +24,16 @@ export interface TableUse {
 
 export interface LeafCapacity {
   leaf: string
+  /** The leaf's hardware model as the leaf reported it (read only when the limits file maps models). */
+  model: {name: string | null; source: string | null; reason: string | null}
   class: string | null
   /** Why no limits apply (no file, no mapping), when class is null. */
   reason: string | null
   counts: TableCounts
   tables: TableUse[]
   status: TableUse['status']
+  /** Hosts cabled to this leaf whose bond placement could not be read: their ports are counted local here. */
+  placementUnknown: PlacementUnknown[]
 }
 
 export interface CapacityOptions {
@@ -76,7 +81,14 @@ function use(table: Compared, used: number, limit: number | null, warnAt: number
 /** The leaf's status is its worst known table; unknown only when no table has a limit. */
 const RANK = {unknown: 0, ok: 1, warn: 2, full: 3} as const
 
-function report(leaf: string, counts: TableCounts, lim: LeafLimits, warnAt: number): LeafCapacity {
+function report(
+  leaf: string,
+  counts: TableCounts,
+  lim: LeafLimits,
+  warnAt: number,
+  model: LeafModel,
+  placementUnknown: PlacementUnknown[] = [],
+): LeafCapacity {
   const used: Record<Compared, number> = {
     macs: counts.macs,
     hostTable: counts.neighbors + counts.hostRoutes,
@@ -87,21 +99,77 @@ function report(leaf: string, counts: TableCounts, lim: LeafLimits, warnAt: numb
     use(t, used[t], lim.limits ? limitOf(lim.limits, t === 'hostTable' ? 'neighbors' : t) : null, warnAt),
   )
   const status = tables.reduce<TableUse['status']>((a, t) => (RANK[t.status] > RANK[a] ? t.status : a), 'unknown')
-  return {leaf, class: lim.className, reason: lim.limits ? null : lim.reason, counts, tables, status}
+  return {
+    leaf,
+    model:
+      model.model === null
+        ? {name: null, source: null, reason: model.reason}
+        : {name: model.model, source: model.source, reason: null},
+    class: lim.className,
+    reason: lim.limits ? null : lim.reason,
+    counts,
+    tables,
+    status,
+    placementUnknown,
+  }
+}
+
+/**
+ * The leaves' hardware models, read from the leaves (their drivers, at most 16 at once) only when
+ * the limits file maps models: a leaf that cannot be read is unknown with the reason.
+ */
+async function leafModels(
+  fabric: OpenFabric,
+  leaves: readonly string[],
+  file: LimitsFile | null,
+): Promise<Map<string, LeafModel>> {
+  const out = new Map<string, LeafModel>()
+  if (!file || Object.keys(file.models).length === 0) {
+    for (const l of leaves) out.set(l, {model: null, reason: 'not read: the limits file maps no models'})
+    return out
+  }
+  const {mapLimit} = await import('../leaf/service.js')
+  await mapLimit(leaves, 16, async leaf => {
+    try {
+      const d = await fabric.leafDrivers.open(leaf)
+      try {
+        const p = d.platform ? await d.platform() : null
+        if (!p) out.set(leaf, {model: null, reason: `the ${d.driver} driver cannot read a hardware model`})
+        else if (p.model === null) out.set(leaf, {model: null, reason: p.reason ?? 'the leaf names no model'})
+        else out.set(leaf, {model: p.model, source: `${leaf}: ${p.source ?? 'the leaf'}`})
+      } finally {
+        d.close()
+      }
+    } catch (error) {
+      out.set(leaf, {model: null, reason: `the leaf could not be read: ${(error as Error).message}`})
+    }
+  })
+  return out
 }
 
 /** `leaf capacity`: what the desired state puts in each leaf's tables, against the leaf's limits. */
 export async function leafCapacity(fabric: OpenFabric, opts: CapacityOptions): Promise<LeafCapacity[]> {
-  const [shape, bound] = await Promise.all([fabricShape(fabric), boundPorts(fabric)])
-  const predicted = predictTables(shape, bound)
-  return opts.leaves.map(leaf =>
-    report(
+  const [shape, bound, models] = await Promise.all([
+    fabricShape(fabric),
+    boundPorts(fabric),
+    leafModels(fabric, opts.leaves, opts.limits?.file ?? null),
+  ])
+  const {placement, unknown} = await readPlacement(fabric, shape.hosts)
+  const predicted = predictTables(shape, bound, placement)
+  const cabled = (leaf: string) =>
+    new Set(shape.hosts.filter(h => h.nics.some(n => n.switch === leaf)).map(h => h.name))
+  return opts.leaves.map(leaf => {
+    const here = cabled(leaf)
+    const model = models.get(leaf)!
+    return report(
       leaf,
       predicted.get(leaf)!,
-      limitsFor(leaf, opts.limits?.file ?? null, opts.limits?.name ?? null),
+      limitsFor(leaf, model, opts.limits?.file ?? null, opts.limits?.name ?? null),
       opts.warnAt,
-    ),
-  )
+      model,
+      unknown.filter(u => here.has(u.host)),
+    )
+  })
 }
 
 /** A change a port operation is about to make: `count` more (or, negative, fewer) bound ports of `network` on `host`. */
@@ -122,25 +190,35 @@ export async function checkCapacity(
   limits: {file: LimitsFile; name: string},
 ): Promise<void> {
   const [shape, bound] = await Promise.all([fabricShape(fabric), boundPorts(fabric)])
-  const before = predictTables(shape, bound)
+  const {placement} = await readPlacement(fabric, shape.hosts)
+  const before = predictTables(shape, bound, placement)
   for (const c of changes) addBound(bound, c.network, c.host, c.count)
-  const after = predictTables(shape, bound)
-  for (const leaf of shape.leaves) {
-    const lim = limitsFor(leaf.name, limits.file, limits.name)
+  const after = predictTables(shape, bound, placement)
+  // only the leaves the change grows can be pushed past a limit: read just their models
+  const grown = shape.leaves
+    .map(l => l.name)
+    .filter(l => {
+      const [b, a] = [before.get(l)!, after.get(l)!]
+      return (Object.keys(a) as (keyof TableCounts)[]).some(k => a[k] > b[k])
+    })
+  const models = await leafModels(fabric, grown, limits.file)
+  for (const leaf of grown) {
+    const model = models.get(leaf)!
+    const lim = limitsFor(leaf, model, limits.file, limits.name)
     if (!lim.limits) continue
-    const was = report(leaf.name, before.get(leaf.name)!, lim, 100)
-    const will = report(leaf.name, after.get(leaf.name)!, lim, 100)
+    const was = report(leaf, before.get(leaf)!, lim, 100, model)
+    const will = report(leaf, after.get(leaf)!, lim, 100, model)
     for (const t of will.tables) {
       const prev = was.tables.find(x => x.table === t.table)!
       if (t.limit !== null && t.used > t.limit && t.used > prev.used)
         throw new FabricError({
           code: 'LEAF_TABLE_FULL',
-          message: `Leaf ${leaf.name}'s ${t.table} table would hold ${t.used} entries, over its limit of ${t.limit} (${lim.className}); nothing was created.`,
-          value: {leaf: leaf.name, table: t.table, used: prev.used, wouldBe: t.used, limit: t.limit},
-          hint: `See \`fabricctl leaf capacity ${leaf.name}\`. Place the port on a host behind another leaf pair, release unused ports, or raise the limit in ${limits.name} if the hardware allows.`,
+          message: `Leaf ${leaf}'s ${t.table} table would hold ${t.used} entries, over its limit of ${t.limit} (${lim.className}); nothing was created.`,
+          value: {leaf: leaf, table: t.table, used: prev.used, wouldBe: t.used, limit: t.limit},
+          hint: `See \`fabricctl leaf capacity ${leaf}\`. Place the port on a host behind another leaf pair, release unused ports, or raise the limit in ${limits.name} if the hardware allows.`,
           exitCode: EXIT.REFUSED,
           details: {
-            leaf: leaf.name,
+            leaf: leaf,
             table: t.table,
             used: prev.used,
             wouldBe: t.used,

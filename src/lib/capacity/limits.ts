@@ -2,8 +2,9 @@ import {z} from 'zod'
 
 /**
  * Leaf hardware table limits, per switch ASIC class (and forwarding profile), and which leaf is
- * which class. fabricctl cannot read a leaf's ASIC from FRR on Linux, so the mapping comes from a
- * limits file the operator writes; the classes below ship with their published figures.
+ * which class. A leaf's ASIC is not something FRR on Linux reports, so a limits file the operator
+ * writes maps either the leaf's hardware model (read from the leaf: ONIE machine.conf, DMI) or the
+ * leaf's name to a class; the classes below ship with their published figures.
  */
 export const TABLES = ['macs', 'neighbors', 'hostRoutes', 'vnis', 'vrfs'] as const
 export type Table = (typeof TABLES)[number]
@@ -29,7 +30,12 @@ export const limitsFileSchema = z.object({
   schemaVersion: z.literal(1),
   /** Extra or overriding classes, by name. */
   classes: z.record(z.string(), limitClassSchema).default({}),
-  /** Leaf name, or a glob with `*`, to class name. The first match in file order wins. */
+  /**
+   * Hardware model as the leaf reports it (ONIE `onie_platform`/`onie_machine`, or DMI's product name),
+   * or a glob with `*`, to class name. The first match in file order wins.
+   */
+  models: z.record(z.string(), z.string()).default({}),
+  /** Leaf name, or a glob with `*`, to class name: overrides `models` for those leaves. The first match wins. */
   leaves: z.record(z.string(), z.string()).default({}),
 })
 export type LimitsFile = z.infer<typeof limitsFileSchema>
@@ -110,13 +116,39 @@ function globMatch(pattern: string, name: string): boolean {
 }
 const escapeRe = (s: string) => s.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&')
 
-/** Which limits apply to a leaf: the first `leaves` entry that matches it, else unknown with the reason. */
-export function limitsFor(leaf: string, file: LimitsFile | null, fileName: string | null): LeafLimits {
+/** The leaf's model as the leaf reported it, or why it is not known. */
+export type LeafModel = {model: string; source: string} | {model: null; reason: string}
+
+/**
+ * Which limits apply to a leaf: the first `leaves` entry matching its name, else the first `models`
+ * entry matching its model (read from the leaf), else unknown with the reason.
+ */
+export function limitsFor(
+  leaf: string,
+  model: LeafModel,
+  file: LimitsFile | null,
+  fileName: string | null,
+): LeafLimits {
   if (!file)
-    return {className: null, limits: null, reason: 'no limits file given (--limits FILE maps leaves to a class)'}
-  const entry = Object.entries(file.leaves).find(([pattern]) => globMatch(pattern, leaf))
-  if (!entry)
-    return {className: null, limits: null, reason: `${fileName ?? 'the limits file'} maps no class to this leaf`}
+    return {className: null, limits: null, reason: 'no limits file given (--limits FILE maps leaf models to a class)'}
+  const byName = Object.entries(file.leaves).find(([pattern]) => globMatch(pattern, leaf))
+  const byModel =
+    model.model === null ? undefined : Object.entries(file.models).find(([p]) => globMatch(p, model.model!))
+  const entry = byName ?? byModel
+  const name = fileName ?? 'the limits file'
+  if (!entry) {
+    if (model.model !== null)
+      return {
+        className: null,
+        limits: null,
+        reason: `${name} maps no class to this leaf's model "${model.model}" (${model.source})`,
+      }
+    return {
+      className: null,
+      limits: null,
+      reason: `${name} maps no class to this leaf by name, and its model is unknown: ${model.reason}`,
+    }
+  }
   const cls = file.classes[entry[1]] ?? BUILTIN_CLASSES[entry[1]]
   if (!cls) return {className: null, limits: null, reason: `class "${entry[1]}" is neither built in nor in the file`}
   return {className: entry[1], limits: cls}

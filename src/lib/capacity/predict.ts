@@ -1,5 +1,6 @@
 import {desiredLeafConfig} from '../leaf/desired.js'
-import type {Host, Network, Switch, Tenant} from '../model/types.js'
+import type {Placement} from './placement.js'
+import {type Host, type Network, type Switch, type Tenant, isTenantVrf} from '../model/types.js'
 
 /** Bound ports, counted by network and host: what the leaf tables are made of. */
 export type BoundPorts = Map<string, Map<string, number>>
@@ -9,7 +10,7 @@ export interface TableCounts {
   macs: number
   /** ARP/ND entries in those VNIs (EVPN ARP suppression keeps every port's IP↔MAC binding). */
   neighbors: number
-  /** /32 host routes in the leaf's VRFs: tenants' bound ports behind other leaves (symmetric IRB type-2 routes). */
+  /** /32 host routes in the leaf's VRFs: tenants' bound ports local on other leaves (symmetric IRB type-2 routes). */
   hostRoutes: number
   /** L2 VNIs plus the L3 VNIs of the VRFs. */
   vnis: number
@@ -33,12 +34,17 @@ export function addBound(bound: BoundPorts, network: string, host: string, n = 1
  * What the desired state implies in each leaf's tables. The VNIs and VRFs on a leaf are the
  * desired state's (leaf/desired.ts, from the hosts cabled to it); the entries are the ports
  * bound anywhere in those VNIs and VRFs. Remote VTEPs' router MACs and the anycast gateway's
- * own MAC are not counted (a handful per leaf, not per port).
+ * own MAC are not counted (a handful per leaf, not per port). A port is local on the leaves its
+ * host's `placement` names (an active-backup bond: the active member's leaf); a host of unknown
+ * placement is local on every leaf it is cabled to.
  */
-export function predictTables(shape: FabricShape, bound: BoundPorts): Map<string, TableCounts> {
+export function predictTables(shape: FabricShape, bound: BoundPorts, placement?: Placement): Map<string, TableCounts> {
   const networks = new Map(shape.networks.map(n => [n.name, n]))
   const tenants = new Map(shape.tenants.map(t => [t.name, t]))
-  const leavesOfHost = new Map(shape.hosts.map(h => [h.name, new Set(h.nics.map(n => n.switch))]))
+  // where each host's ports are local: read from its bond (placement), else every leaf it is cabled to
+  const leavesOfHost = new Map(
+    shape.hosts.map(h => [h.name, placement?.get(h.name) ?? new Set(h.nics.map(n => n.switch))]),
+  )
   const perNetwork = new Map([...bound].map(([net, byHost]) => [net, sum(byHost.values())]))
   const netsOfHost = new Map<string, string[]>()
   for (const [net, byHost] of bound)
@@ -58,7 +64,8 @@ export function predictTables(shape: FabricShape, bound: BoundPorts): Map<string
     const desired = desiredLeafConfig(attachments, networks, tenants)
     const l2 = Object.values(desired.vnis)
     const entries = l2.reduce((a, v) => a + (perNetwork.get(v.network) ?? 0), 0)
-    const vrfs = new Set(Object.keys(desired.vrfs))
+    // the default VRF (a live native fabric's) is no tenant VRF: no L3 VNI, no symmetric-IRB host routes
+    const vrfs = new Set(Object.keys(desired.vrfs).filter(isTenantVrf))
     let hostRoutes = 0
     for (const [netName, byHost] of bound) {
       const net = networks.get(netName)

@@ -3,6 +3,16 @@ import type {LeafChange} from './diff.js'
 
 export type MaybePromise<T> = T | Promise<T>
 
+/** A switch's hardware model, as the switch itself says it (never from its name or the inventory). */
+export interface LeafPlatform {
+  /** The model string (e.g. `x86_64-mlnx_msn2700-r0`); null when the leaf says none. */
+  model: string | null
+  /** Where it was read, e.g. `/etc/machine.conf onie_platform`. */
+  source: string | null
+  /** Why model is null. */
+  reason: string | null
+}
+
 /**
  * What a leaf is running, in a form the driver can put back exactly. `config` is the model view
  * (DESIGN §3) every command compares; `raw` is the driver's own evidence (FRR: the running
@@ -108,6 +118,11 @@ export interface LeafDriver {
    * Optional: a driver without it leaves the leaf check unknown. Throws LeafDriverError(LEAF_UNREACHABLE).
    */
   macLocations?(mac: string, vni: number | null): MaybePromise<MacLocations>
+  /**
+   * The leaf's hardware model as the leaf says it (ONIE machine.conf, DMI), for limits keyed by model
+   * (`leaf capacity`). Optional: a driver without it leaves the model unknown. Throws LeafDriverError(LEAF_UNREACHABLE).
+   */
+  platform?(): MaybePromise<LeafPlatform>
   close(): void
 }
 

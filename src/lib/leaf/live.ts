@@ -4,6 +4,7 @@ import path from 'node:path'
 import {dataDir} from '../cli/paths.js'
 import type {LiveContext} from '../context/schema.js'
 import {neutronRequest} from '../live/neutron/http.js'
+import {DEFAULT_VRF_TENANT, liveTenantOf, liveTenants} from '../live/tenants.js'
 import {parseCidr} from '../model/addressing.js'
 import {type LeafConfig, type Network, type Tenant} from '../model/types.js'
 import {canonicalLeafConfig, desiredLeafConfig} from './desired.js'
@@ -33,8 +34,6 @@ interface NSubnet {
   ip_version: number
 }
 
-const LIVE_TENANT: Tenant = {name: 'default', vrf: 'default', l3Vni: 0}
-
 /**
  * What a live fabric's leaves must carry, from Neutron (ports and their `binding:host_id`,
  * networks and their VLAN) and the context's inventory (which leaf interfaces each host is cabled
@@ -48,7 +47,7 @@ export class LiveDesiredState {
     readonly catalog: Map<number, VniCatalogEntry>,
     private readonly portsByHost: Map<string, Set<string>>,
     readonly ports: NPort[],
-    private readonly tenants: Map<string, Tenant> = new Map([[LIVE_TENANT.name, LIVE_TENANT]]),
+    private readonly tenants: Map<string, Tenant> = new Map([[DEFAULT_VRF_TENANT.name, DEFAULT_VRF_TENANT]]),
   ) {}
 
   static async load(ctx: LiveContext): Promise<LiveDesiredState> {
@@ -61,12 +60,7 @@ export class LiveDesiredState {
     const byId = new Map<string, Network>()
     const catalog = new Map<number, VniCatalogEntry>()
     // Full profile: a network's Neutron tag picks its tenant VRF (overlay.tenants); otherwise the default VRF.
-    const tenantDefs = ctx.overlay.tenants ?? []
-    const tenants = new Map<string, Tenant>([
-      [LIVE_TENANT.name, LIVE_TENANT],
-      ...tenantDefs.map(t => [t.vrf, {name: t.vrf, vrf: t.vrf, l3Vni: t.l3Vni}] as [string, Tenant]),
-    ])
-    const tenantOf = (n: NNetwork) => tenantDefs.find(t => (n.tags ?? []).includes(t.tag))?.vrf ?? LIVE_TENANT.name
+    const tenants = new Map<string, Tenant>(liveTenants(ctx).map(t => [t.name, t]))
     for (const n of networks) {
       const sub = v4.get(n.id)
       const vlan = n['provider:network_type'] === 'vlan' ? (n['provider:segmentation_id'] ?? null) : null
@@ -77,7 +71,7 @@ export class LiveDesiredState {
         id: n.id,
         name,
         az: '',
-        tenant: tenantOf(n),
+        tenant: liveTenantOf(ctx, n.tags),
         cidr: sub.cidr,
         gateway: sub.gateway_ip!,
         vlan,
@@ -149,7 +143,7 @@ export class LiveDesiredState {
         .map(n => ({interface: n.interface, networks: [...(this.portsByHost.get(h.name) ?? [])]})),
     )
     const cfg = desiredLeafConfig(attachments, this.networks, this.tenants)
-    delete cfg.vrfs[LIVE_TENANT.vrf] // the default VRF is no tenant VRF (native profile: no VRFs at all)
+    delete cfg.vrfs[DEFAULT_VRF_TENANT.vrf] // the default VRF is no tenant VRF (native profile: no VRFs at all)
     for (const v of Object.values(cfg.vnis)) {
       v.routeTarget = `${this.ctx.overlay.routeTargetAsn}:${v.vni}`
       v.gateway = {

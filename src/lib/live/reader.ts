@@ -2,6 +2,7 @@ import type {LiveContext} from '../context/schema.js'
 import type {FabricReader} from '../fabric.js'
 import type {Host, Network, Switch} from '../model/types.js'
 import {neutronRequest} from './neutron/http.js'
+import {liveTenantOf, liveTenants} from './tenants.js'
 
 interface NeutronNetwork {
   id: string
@@ -35,7 +36,7 @@ export function liveReader(ctx: LiveContext): FabricReader {
   const defaultAz = inv.azs[0]?.name ?? 'default'
   return {
     azs: async () => inv.azs.map(a => ({name: a.name, topology: a.topology})),
-    tenants: async () => [],
+    tenants: async () => liveTenants(ctx),
     switches: async (f = {}) => {
       const all: Switch[] = [
         ...inv.spines.map(s => ({
@@ -105,7 +106,7 @@ export function liveReader(ctx: LiveContext): FabricReader {
             id: n.id,
             name: n.name || n.id,
             az: n.availability_zone_hints?.[0] ?? defaultAz,
-            tenant: 'default',
+            tenant: liveTenantOf(ctx, n.tags),
             cidr: sub?.cidr ?? '',
             gateway: sub?.gateway_ip ?? '',
             vlan: n['provider:network_type'] === 'vlan' ? (n['provider:segmentation_id'] ?? 0) : 0,

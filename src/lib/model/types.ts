@@ -79,6 +79,10 @@ export interface Tenant {
   l3Vni: number
 }
 
+/** The default VRF: no tenant VRF (no L3 VNI, no table of its own); a live native fabric's gateways sit in it. */
+export const DEFAULT_VRF = 'default'
+export const isTenantVrf = (vrf: string): boolean => vrf !== DEFAULT_VRF
+
 export interface Network {
   id: string
   name: string

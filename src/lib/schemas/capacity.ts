@@ -18,6 +18,9 @@ export const capacitySchemas = {
     leaves: z.array(
       z.object({
         leaf: z.string(),
+        model: z
+          .object({name: z.string().nullable(), source: z.string().nullable(), reason: z.string().nullable()})
+          .describe('the hardware model as the leaf reported it (ONIE machine.conf, DMI); read only when the limits file maps models'),
         class: z.string().nullable(),
         reason: z.string().nullable().describe('why no limits apply, when class is null'),
         counts: z.object({
@@ -29,6 +32,9 @@ export const capacitySchemas = {
         }),
         tables: z.array(tableUse),
         status,
+        placementUnknown: z
+          .array(z.object({host: z.string(), reason: z.string()}))
+          .describe("hosts cabled to this leaf whose bond placement could not be read: their ports are counted local on each of their leaves"),
       }),
     ),
     totals: z.object({leaves: z.number().int(), ok: z.number().int(), warn: z.number().int(), full: z.number().int(), unknown: z.number().int()}),

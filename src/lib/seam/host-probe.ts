@@ -23,9 +23,10 @@ export interface HostProbeOptions {
   onStart?: (host: string) => void
   /**
    * Which facts are needed: `all` (default), or `ovs` — only OVS (version, running, bridges, ports, interfaces with
-   * their iface-id); the others are left unknown ("did not run"). A backend whose facts cost nothing may read all.
+   * their iface-id); `bond` — OVS plus the bond (mode, LACP, active member) and NIC links; the others are left
+   * unknown ("did not run"). A backend whose facts cost nothing may read all.
    */
-  facts?: 'all' | 'ovs'
+  facts?: 'all' | 'ovs' | 'bond'
 }
 
 export type HostProbeResult =

@@ -25,7 +25,7 @@ export function liveHostProbe(ctx: LiveContext): HostProbe {
       return inventory.map(h => ({name: h.name, az: h.az, address: h.address}))
     },
     async facts(targets, opts, onResult) {
-      const [{forEachTarget}, {sshRunner}, {collectEvidence, OVS_PROBES}] = await Promise.all([
+      const [{forEachTarget}, {sshRunner}, {collectEvidence, OVS_PROBES, BOND_PROBES}] = await Promise.all([
         import('../../live/ssh.js'),
         import('../../audit/sources/ssh.js'),
         import('../../audit/collect.js'),
@@ -48,7 +48,7 @@ export function liveHostProbe(ctx: LiveContext): HostProbe {
             },
             'ssh',
             `ssh ${ctx.ssh.user}@${h.address}`,
-            opts.facts === 'ovs' ? OVS_PROBES : undefined,
+            opts.facts === 'ovs' ? OVS_PROBES : opts.facts === 'bond' ? BOND_PROBES : undefined,
           )
         },
         {

@@ -6,6 +6,7 @@ import {type LeafChange, applyLeafChanges, describeChange, diffLeafConfigs} from
 import {
   type LeafDriver,
   LeafDriverError,
+  type LeafPlatform,
   type LeafSnapshot,
   type MacLocations,
   type PreparedPush,
@@ -102,6 +103,12 @@ export class SimLeafDriver implements LeafDriver {
   restore(snapshot: LeafSnapshot): void {
     this.reachable('restore')
     this.write(snapshot.config)
+  }
+
+  /** The sim's switches have no hardware: the model is unknown, and says so. */
+  platform(): LeafPlatform {
+    this.reachable('read')
+    return {model: null, source: null, reason: 'the simulated fabric does not model switch hardware'}
   }
 
   /**

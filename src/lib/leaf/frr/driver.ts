@@ -6,6 +6,7 @@ import type {LeafConfig} from '../../model/types.js'
 import {type LeafChange, describeChange, diffLeafConfigs} from '../diff.js'
 import {
   type LeafDriver,
+  type LeafPlatform,
   LeafDriverError,
   type LeafSnapshot,
   type MacLocations,
@@ -738,6 +739,12 @@ export class FrrLeafDriver implements LeafDriver {
       entries,
       sources: [`${this.leaf}: bridge -j fdb show`, `${this.leaf}: vtysh -c 'show evpn mac vni all json'`],
     }
+  }
+
+  async platform(): Promise<LeafPlatform> {
+    const {PLATFORM_SCRIPT, parsePlatform} = await import('../../backends/live/parse/platform.js')
+    const s = sections((await this.run(PLATFORM_SCRIPT, 'read')).stdout)
+    return parsePlatform(s.get('onie') ?? '', s.get('dmi') ?? '')
   }
 
   /** Run a script of `echo @@name@@; command` sections in one SSH exec; returns a parser of each section's JSON (null when absent or invalid). */
