@@ -185,6 +185,18 @@ describe('ownership', () => {
     const needPort = () =>
       desiredKernel(want([{vni: 10101, vlan: 101, gw: '10.1.1.1/24'}], {swp5: 101}), '10.0.0.11', ports, k, own)
     expect(needPort).toThrow(/interface swp5 is in bridge br100, which fabricctl does not manage/)
+    // a hand-made port that would need two VLANs is refused as unmanaged, not by the one-VLAN-per-port limit
+    const twoVlans = want(
+      [
+        {vni: 10101, vlan: 101, gw: '10.1.1.1/24'},
+        {vni: 10102, vlan: 102, gw: '10.1.2.1/24'},
+      ],
+      {},
+    )
+    twoVlans.interfaces.swp5 = {vlans: [101, 102]}
+    const needTwo = () => desiredKernel(twoVlans, '10.0.0.11', ports, k, own)
+    expect(needTwo).toThrow(UnmanagedConflict)
+    expect(needTwo).toThrow(/interface swp5 is in bridge br100/)
     // a new device whose template name is taken by a device fabricctl does not own
     const taken = () =>
       desiredKernel(want([{vni: 30100, vlan: 100, gw: '10.3.1.1/24'}], {}), '10.0.0.11', ports, k, own, {

@@ -404,16 +404,18 @@ export function desiredKernel(
   }
   const managedPorts = owned?.ports ?? new Set(hostPorts)
   for (const p of hostPorts) if (managedPorts.has(p) || !cur.ports[p]) st.ports[p] = {master: null}
+  // Ownership first: a port configured by hand is refused as unmanaged (LEAF_UNMANAGED) whatever else is
+  // wrong with it; only then does the native layout's one-VLAN-per-port limit apply.
+  const tooManyVlans: string[] = []
   for (const [iface, i] of Object.entries(desired.interfaces)) {
-    if (i.vlans.length > 1) {
-      throw new Error(
-        `interface ${iface} must carry VLANs ${i.vlans.join(',')}, but the native profile has untagged host ports (one VLAN per port); the hosts behind it need a leaf with a VLAN-aware bridge`,
-      )
-    }
     if (owned && cur.ports[iface] && !owned.ports.has(iface)) {
       conflicts.push(
         `interface ${iface} ${cur.ports[iface].master ? `is in bridge ${cur.ports[iface].master}, which fabricctl does not manage` : 'is not an interface the context lets fabricctl manage'}`,
       )
+      continue
+    }
+    if (i.vlans.length > 1) {
+      tooManyVlans.push(`interface ${iface} must carry VLANs ${i.vlans.join(',')}`)
       continue
     }
     const br = bridgeOfVni.get(i.vlans[0]!)
@@ -424,6 +426,10 @@ export function desiredKernel(
     st.ports[iface] = {master: br}
   }
   if (conflicts.length) throw new UnmanagedConflict(conflicts)
+  if (tooManyVlans.length)
+    throw new Error(
+      `${tooManyVlans.join('; ')}, but the native profile has untagged host ports (one VLAN per port); the hosts behind it need a leaf with a VLAN-aware bridge`,
+    )
   return st
 }
 
