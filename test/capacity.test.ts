@@ -359,18 +359,23 @@ describe('leaf capacity: limits keyed by the hardware model the leaf reports', (
       models: {'x86_64-mlnx_msn27*': 'spectrum-default', '*as7712*': 'tomahawk-default'},
       leaves: {'leaf9*': 'helix4'},
     }
-    const msn = {model: 'x86_64-mlnx_msn2700-r0', source: 'leaf1: /etc/machine.conf onie_platform'}
+    const msn = {model: 'x86_64-mlnx_msn2700-r0', source: 'leaf1: /etc/machine.conf onie_platform', reason: null}
     expect(limitsFor('leaf1', msn, file, 'f.yaml').className).toBe('spectrum-default')
     expect(limitsFor('leaf91', msn, file, 'f.yaml').className).toBe('helix4')
-    expect(limitsFor('leaf2', {model: 'x86_64-accton_as7712_32x-r0', source: 's'}, file, 'f.yaml').className).toBe(
-      'tomahawk-default',
-    )
-    const other = limitsFor('leaf3', {model: 'x86_64-dell_s5248f-r0', source: 's'}, file, 'f.yaml')
+    expect(
+      limitsFor('leaf2', {model: 'x86_64-accton_as7712_32x-r0', source: 's', reason: null}, file, 'f.yaml').className,
+    ).toBe('tomahawk-default')
+    const other = limitsFor('leaf3', {model: 'x86_64-dell_s5248f-r0', source: 's', reason: null}, file, 'f.yaml')
     expect(other).toMatchObject({
       className: null,
       reason: expect.stringMatching(/maps no class to this leaf's model "x86_64-dell_s5248f-r0"/),
     })
-    const unread = limitsFor('leaf4', {model: null, reason: 'the leaf could not be read: timeout'}, file, 'f.yaml')
+    const unread = limitsFor(
+      'leaf4',
+      {model: null, source: null, reason: 'the leaf could not be read: timeout'},
+      file,
+      'f.yaml',
+    )
     expect(unread).toMatchObject({
       className: null,
       reason: expect.stringMatching(/model is unknown: the leaf could not be read/),

@@ -78,8 +78,8 @@ export const OVS_PROBES: readonly ProbeId[] = [
   'ovsInterfaces',
 ]
 
-/** The probes that read a host's bond (OVS or Linux: mode, LACP, active member) and its NICs: `facts: 'bond'`. */
-export const BOND_PROBES: readonly ProbeId[] = [...OVS_PROBES, 'ovsBond', 'ovsLacp', 'procBonding', 'links', 'speeds']
+/** The probes that read a host's bond (OVS or Linux: mode, LACP, active member): `facts: 'bond'`. */
+export const BOND_PROBES: readonly ProbeId[] = [...OVS_PROBES, 'ovsBond', 'ovsLacp', 'procBonding']
 
 const NOT_FOUND = 127
 const firstLine = (s: string) => s.trim().split('\n')[0] ?? ''

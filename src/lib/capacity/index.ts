@@ -3,7 +3,8 @@ import path from 'node:path'
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import type {OpenFabric} from '../fabric.js'
-import {type LeafLimits, type LeafModel, type LimitsFile, limitOf, limitsFileSchema, limitsFor} from './limits.js'
+import type {LeafPlatform} from '../leaf/driver.js'
+import {type LeafLimits, type LimitsFile, limitOf, limitsFileSchema, limitsFor} from './limits.js'
 import {type PlacementUnknown, readPlacement} from './placement.js'
 import {type BoundPorts, type FabricShape, type TableCounts, addBound, predictTables} from './predict.js'
 
@@ -86,7 +87,7 @@ function report(
   counts: TableCounts,
   lim: LeafLimits,
   warnAt: number,
-  model: LeafModel,
+  model: LeafPlatform,
   placementUnknown: PlacementUnknown[] = [],
 ): LeafCapacity {
   const used: Record<Compared, number> = {
@@ -101,10 +102,7 @@ function report(
   const status = tables.reduce<TableUse['status']>((a, t) => (RANK[t.status] > RANK[a] ? t.status : a), 'unknown')
   return {
     leaf,
-    model:
-      model.model === null
-        ? {name: null, source: null, reason: model.reason}
-        : {name: model.model, source: model.source, reason: null},
+    model: {name: model.model, source: model.source, reason: model.reason},
     class: lim.className,
     reason: lim.limits ? null : lim.reason,
     counts,
@@ -122,10 +120,11 @@ async function leafModels(
   fabric: OpenFabric,
   leaves: readonly string[],
   file: LimitsFile | null,
-): Promise<Map<string, LeafModel>> {
-  const out = new Map<string, LeafModel>()
+): Promise<Map<string, LeafPlatform>> {
+  const unknown = (reason: string): LeafPlatform => ({model: null, source: null, reason})
+  const out = new Map<string, LeafPlatform>()
   if (!file || Object.keys(file.models).length === 0) {
-    for (const l of leaves) out.set(l, {model: null, reason: 'not read: the limits file maps no models'})
+    for (const l of leaves) out.set(l, unknown('not read: the limits file maps no models'))
     return out
   }
   const {mapLimit} = await import('../leaf/service.js')
@@ -133,15 +132,13 @@ async function leafModels(
     try {
       const d = await fabric.leafDrivers.open(leaf)
       try {
-        const p = d.platform ? await d.platform() : null
-        if (!p) out.set(leaf, {model: null, reason: `the ${d.driver} driver cannot read a hardware model`})
-        else if (p.model === null) out.set(leaf, {model: null, reason: p.reason ?? 'the leaf names no model'})
-        else out.set(leaf, {model: p.model, source: `${leaf}: ${p.source ?? 'the leaf'}`})
+        const p = d.platform ? await d.platform() : unknown(`the ${d.driver} driver cannot read a hardware model`)
+        out.set(leaf, p.model === null ? p : {...p, source: `${leaf}: ${p.source}`})
       } finally {
         d.close()
       }
     } catch (error) {
-      out.set(leaf, {model: null, reason: `the leaf could not be read: ${(error as Error).message}`})
+      out.set(leaf, unknown(`the leaf could not be read: ${(error as Error).message}`))
     }
   })
   return out
@@ -214,11 +211,11 @@ export async function checkCapacity(
         throw new FabricError({
           code: 'LEAF_TABLE_FULL',
           message: `Leaf ${leaf}'s ${t.table} table would hold ${t.used} entries, over its limit of ${t.limit} (${lim.className}); nothing was created.`,
-          value: {leaf: leaf, table: t.table, used: prev.used, wouldBe: t.used, limit: t.limit},
+          value: {leaf, table: t.table, used: prev.used, wouldBe: t.used, limit: t.limit},
           hint: `See \`fabricctl leaf capacity ${leaf}\`. Place the port on a host behind another leaf pair, release unused ports, or raise the limit in ${limits.name} if the hardware allows.`,
           exitCode: EXIT.REFUSED,
           details: {
-            leaf: leaf,
+            leaf,
             table: t.table,
             used: prev.used,
             wouldBe: t.used,

@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import type {LeafPlatform} from '../leaf/driver.js'
+
 /**
  * Leaf hardware table limits, per switch ASIC class (and forwarding profile), and which leaf is
  * which class. A leaf's ASIC is not something FRR on Linux reports, so a limits file the operator
@@ -116,32 +118,29 @@ function globMatch(pattern: string, name: string): boolean {
 }
 const escapeRe = (s: string) => s.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&')
 
-/** The leaf's model as the leaf reported it, or why it is not known. */
-export type LeafModel = {model: string; source: string} | {model: null; reason: string}
-
 /**
  * Which limits apply to a leaf: the first `leaves` entry matching its name, else the first `models`
  * entry matching its model (read from the leaf), else unknown with the reason.
  */
 export function limitsFor(
   leaf: string,
-  model: LeafModel,
+  model: LeafPlatform,
   file: LimitsFile | null,
   fileName: string | null,
 ): LeafLimits {
   if (!file)
     return {className: null, limits: null, reason: 'no limits file given (--limits FILE maps leaf models to a class)'}
   const byName = Object.entries(file.leaves).find(([pattern]) => globMatch(pattern, leaf))
-  const byModel =
-    model.model === null ? undefined : Object.entries(file.models).find(([p]) => globMatch(p, model.model!))
+  const {model: reported} = model
+  const byModel = reported === null ? undefined : Object.entries(file.models).find(([p]) => globMatch(p, reported))
   const entry = byName ?? byModel
   const name = fileName ?? 'the limits file'
   if (!entry) {
-    if (model.model !== null)
+    if (reported !== null)
       return {
         className: null,
         limits: null,
-        reason: `${name} maps no class to this leaf's model "${model.model}" (${model.source})`,
+        reason: `${name} maps no class to this leaf's model "${reported}" (${model.source})`,
       }
     return {
       className: null,

@@ -1,6 +1,7 @@
 import type {BondEvidence} from '../audit/types.js'
 import type {OpenFabric} from '../fabric.js'
 import type {Host} from '../model/types.js'
+import {probeNamedHosts} from '../seam/host-probe.js'
 
 /**
  * Where a dual-homed host's ports are local: which of its leaves learns their MACs on a host port
@@ -49,27 +50,17 @@ export async function readPlacement(fabric: OpenFabric, hosts: readonly Host[]):
   const placement: Placement = new Map()
   const unknown: PlacementUnknown[] = []
   const multi = hosts.filter(h => new Set(h.nics.map(n => n.switch)).size > 1)
-  if (multi.length === 0) return {placement, unknown}
-  const byName = new Map(multi.map(h => [h.name, h]))
-  let targets: Awaited<ReturnType<OpenFabric['hostProbe']['hosts']>>
-  try {
-    targets = (await fabric.hostProbe.hosts()).filter(t => byName.has(t.name))
-  } catch (error) {
-    return {
-      placement,
-      unknown: multi.map(h => ({host: h.name, reason: `hosts cannot be probed: ${(error as Error).message}`})),
-    }
-  }
-  const read = new Set<string>()
-  await fabric.hostProbe.facts(targets, {concurrency: 16, timeoutMs: 30_000, facts: 'bond'}, r => {
-    read.add(r.host.name)
-    const h = byName.get(r.host.name)!
-    const where = 'failure' in r ? `host could not be read: ${r.failure.message}` : localLeaves(h, r.facts.bond)
+  const read = await probeNamedHosts(
+    fabric.hostProbe,
+    multi.map(h => h.name),
+    {concurrency: 16, timeoutMs: 30_000, facts: 'bond'},
+  )
+  for (const h of multi) {
+    const r = read.get(h.name)!
+    const where = 'facts' in r ? localLeaves(h, r.facts.bond) : r.reason
     if (typeof where === 'string') unknown.push({host: h.name, reason: where})
     else placement.set(h.name, where)
-  })
-  for (const h of multi)
-    if (!read.has(h.name)) unknown.push({host: h.name, reason: 'the fabric cannot probe this host'})
+  }
   unknown.sort((a, b) => a.host.localeCompare(b.host))
   return {placement, unknown}
 }

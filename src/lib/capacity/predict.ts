@@ -1,6 +1,6 @@
 import {desiredLeafConfig} from '../leaf/desired.js'
 import type {Placement} from './placement.js'
-import {type Host, type Network, type Switch, type Tenant, isTenantVrf} from '../model/types.js'
+import type {Host, Network, Switch, Tenant} from '../model/types.js'
 
 /** Bound ports, counted by network and host: what the leaf tables are made of. */
 export type BoundPorts = Map<string, Map<string, number>>
@@ -64,8 +64,7 @@ export function predictTables(shape: FabricShape, bound: BoundPorts, placement?:
     const desired = desiredLeafConfig(attachments, networks, tenants)
     const l2 = Object.values(desired.vnis)
     const entries = l2.reduce((a, v) => a + (perNetwork.get(v.network) ?? 0), 0)
-    // the default VRF (a live native fabric's) is no tenant VRF: no L3 VNI, no symmetric-IRB host routes
-    const vrfs = new Set(Object.keys(desired.vrfs).filter(isTenantVrf))
+    const vrfs = new Set(Object.keys(desired.vrfs))
     let hostRoutes = 0
     for (const [netName, byHost] of bound) {
       const net = networks.get(netName)

@@ -1,4 +1,11 @@
-import {ANYCAST_GATEWAY_MAC, type LeafConfig, type Network, type Tenant, emptyLeafConfig} from '../model/types.js'
+import {
+  ANYCAST_GATEWAY_MAC,
+  type LeafConfig,
+  type Network,
+  type Tenant,
+  emptyLeafConfig,
+  isTenantVrf,
+} from '../model/types.js'
 import {parseCidr} from '../model/addressing.js'
 
 /** Route target for an L2 VNI: one fabric-wide ASN keeps RTs stable when leaves are renumbered. */
@@ -42,7 +49,8 @@ export function desiredLeafConfig(
         routeTarget: routeTarget(net.l2Vni),
         gateway: {address: `${net.gateway}/${parseCidr(net.cidr).prefix}`, mac: ANYCAST_GATEWAY_MAC},
       }
-      config.vrfs[tenant.vrf] = {l3Vni: tenant.l3Vni}
+      // the default VRF (a live native fabric's gateways) is no tenant VRF: no L3 VNI to carry
+      if (isTenantVrf(tenant.vrf)) config.vrfs[tenant.vrf] = {l3Vni: tenant.l3Vni}
     }
     if (vlans.size > 0) config.interfaces[att.interface] = {vlans: [...vlans].sort((a, b) => a - b)}
   }

@@ -143,7 +143,6 @@ export class LiveDesiredState {
         .map(n => ({interface: n.interface, networks: [...(this.portsByHost.get(h.name) ?? [])]})),
     )
     const cfg = desiredLeafConfig(attachments, this.networks, this.tenants)
-    delete cfg.vrfs[DEFAULT_VRF_TENANT.vrf] // the default VRF is no tenant VRF (native profile: no VRFs at all)
     for (const v of Object.values(cfg.vnis)) {
       v.routeTarget = `${this.ctx.overlay.routeTargetAsn}:${v.vni}`
       v.gateway = {

@@ -1,6 +1,6 @@
 import {isFabricError} from '../cli/errors.js'
 import type {Fabric} from '../fabric.js'
-import type {HostFacts, ProbeTarget} from '../seam/host-probe.js'
+import {type HostFacts, probeNamedHosts} from '../seam/host-probe.js'
 import type {Port} from '../model/types.js'
 import type {IpamCheckItem, PortService, PortView} from './types.js'
 
@@ -107,28 +107,8 @@ export async function readHostDevices(
   names: readonly string[],
   opts: ProbeOptions,
 ): Promise<Map<string, HostDevices>> {
-  const out = new Map<string, HostDevices>()
-  if (names.length === 0) return out
-  const known = new Map<string, ProbeTarget>()
-  try {
-    for (const t of await fabric.hostProbe.hosts()) known.set(t.name, t)
-  } catch (error) {
-    for (const n of names) out.set(n, {reason: `hosts cannot be probed: ${(error as Error).message}`})
-    return out
-  }
-  const targets: ProbeTarget[] = []
-  for (const n of names) {
-    const t = known.get(n)
-    if (t) targets.push(t)
-    else out.set(n, {reason: `the fabric cannot probe host ${n} (${fabric.hostProbe.unknownHostHint})`})
-  }
-  if (targets.length === 0) return out
-  await fabric.hostProbe.facts(targets, {concurrency: opts.concurrency, timeoutMs: opts.timeoutMs, facts: 'ovs'}, r => {
-    if ('failure' in r) out.set(r.host.name, {reason: `host could not be read: ${r.failure.message}`})
-    else out.set(r.host.name, devicesOf(r.facts))
-  })
-  for (const t of targets) if (!out.has(t.name)) out.set(t.name, {reason: 'host was not read (probe stopped)'})
-  return out
+  const read = await probeNamedHosts(fabric.hostProbe, names, {...opts, facts: 'ovs'})
+  return new Map([...read].map(([name, r]) => [name, 'facts' in r ? devicesOf(r.facts) : {reason: r.reason}]))
 }
 
 const span = (ms: number): string =>

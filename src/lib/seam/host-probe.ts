@@ -23,7 +23,7 @@ export interface HostProbeOptions {
   onStart?: (host: string) => void
   /**
    * Which facts are needed: `all` (default), or `ovs` — only OVS (version, running, bridges, ports, interfaces with
-   * their iface-id); `bond` — OVS plus the bond (mode, LACP, active member) and NIC links; the others are left
+   * their iface-id); `bond` — OVS plus the bond (mode, LACP, active member); the others are left
    * unknown ("did not run"). A backend whose facts cost nothing may read all.
    */
   facts?: 'all' | 'ovs' | 'bond'
@@ -84,4 +84,39 @@ export interface PortWiring {
   portDevices(host: ProbeTarget, portId: string, opts: {timeoutMs: number}): Promise<PortDevicesResult>
   /** Remove `device` from its bridge, only if it still carries `portId`'s iface-id (checked in the same command). */
   unplug(host: ProbeTarget, device: PortDevice, portId: string, opts: {timeoutMs: number}): Promise<void>
+}
+
+/** One named host's probe outcome: its facts, or why there are none. */
+export type NamedHostFacts = {facts: HostFacts} | {reason: string}
+
+/**
+ * Probe the hosts named (one read each), for a capability that needs some hosts' facts by name: a
+ * host the fabric cannot probe, a failed read and a probe that stopped each become a reason.
+ */
+export async function probeNamedHosts(
+  probe: HostProbe,
+  names: readonly string[],
+  opts: HostProbeOptions,
+): Promise<Map<string, NamedHostFacts>> {
+  const out = new Map<string, NamedHostFacts>()
+  if (names.length === 0) return out
+  const known = new Map<string, ProbeTarget>()
+  try {
+    for (const t of await probe.hosts()) known.set(t.name, t)
+  } catch (error) {
+    for (const n of names) out.set(n, {reason: `hosts cannot be probed: ${(error as Error).message}`})
+    return out
+  }
+  const targets: ProbeTarget[] = []
+  for (const n of names) {
+    const t = known.get(n)
+    if (t) targets.push(t)
+    else out.set(n, {reason: `the fabric cannot probe host ${n} (${probe.unknownHostHint})`})
+  }
+  if (targets.length === 0) return out
+  await probe.facts(targets, opts, r => {
+    out.set(r.host.name, 'failure' in r ? {reason: `host could not be read: ${r.failure.message}`} : {facts: r.facts})
+  })
+  for (const t of targets) if (!out.has(t.name)) out.set(t.name, {reason: 'host was not read (probe stopped)'})
+  return out
 }
