@@ -1,11 +1,17 @@
-// Live leaf configuration against the lab's FRR leaves (test/lab): a Neutron port bound to a host
+// Live leaf configuration against each lab's FRR leaves (test/lab): a Neutron port bound to a host
 // cabled to both leaves makes them carry the VNI and the host port's bridge membership; migrate
 // moves it; rollback restores the previous running state byte for byte; a bad candidate is
 // rejected before anything is applied. Everything changed is put back in afterAll.
+// - native: fabricctl's own lab leaves; the context declares the overlay (VNI base, anycast MAC).
+// - prod: leaves laid out by hand, with configuration no Neutron network backs (a bridge named by VLAN
+//   with another server's port, a VNI of its own). The context declares no VTEPs and no anycast MAC (both
+//   are read from the leaves), and adopts the Neutron VNIs with `manage`; what is outside stays byte for
+//   byte as it was after every push, and a push that needs it is refused. Neutron has no data_plane_status,
+//   so the overlay is recorded in a port tag.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, expect, it} from 'vitest'
 
 import {loadConfig} from '../../src/lib/context/config.js'
 import type {LiveContext} from '../../src/lib/context/schema.js'
@@ -16,21 +22,33 @@ import {liveLeafService} from '../../src/lib/backends/live/leaf-service.js'
 import {liveLeafDrivers} from '../../src/lib/backends/live/leaf-drivers.js'
 import {runCli} from '../helpers/cli.js'
 import {assertMatchesSchema} from '../helpers/schema.js'
-import {LAB_CONFIG, type LabInventory, labSkipNote, labSsh, run, useLab} from './lab.js'
+import {describeOnLabs, type LabInventory, type MatrixLab, run, useLabMatrix} from './lab.js'
 
-const lab: LabInventory | null = await useLab()
+type HandMade = {
+  leaf: string
+  bridges: {name: string; ports: string[]}[]
+  vnis: {vni: number; bridge: string; vxlan: string}[]
+}
+type Inv = LabInventory & {handMade?: HandMade[]}
+const labs = await useLabMatrix<Inv>(['native', 'prod'], 'leaf tests on hand-made leaves')
+afterAll(async () => {
+  for (const l of labs) await l.release()
+}, 300_000)
 const HOSTS = [
   {name: 'lab-h9', iface: 'swp9'},
   {name: 'lab-h8', iface: 'swp8'},
 ] as const
 
-describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () => {
+describeOnLabs(labs, "leaf config on the lab's FRR leaves", (m: MatrixLab<Inv>) => {
+  const lab = m.inv
+  const labSsh = (node: string, command: string, timeoutMs = 30_000) =>
+    run('ssh', ['-n', '-F', m.paths.sshConfig, node, command], {timeoutMs})
   // created only when the tests run (a skipped file must not leave an empty directory behind)
   const dir = lab ? fs.mkdtempSync(path.join(os.tmpdir(), 'fabricctl-leaf-live-')) : ''
   const env = {
     FABRICCTL_HOME: dir,
     FABRICCTL_CONFIG: path.join(dir, 'config.yaml'),
-    FABRICCTL_CONTEXT: 'lab',
+    FABRICCTL_CONTEXT: m.paths.context,
     NO_COLOR: '1',
   }
   const cli = async (...args: string[]) => {
@@ -39,6 +57,34 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     return r
   }
   const leaves = () => lab!.leaves.map(l => l.name)
+  const handMade = lab?.handMade ?? []
+  /** The hand-made devices as the kernel and FRR hold them (prod): every push must leave them byte for byte. */
+  const handMadeState = async () => {
+    const out: Record<string, string> = {}
+    for (const h of handMade) {
+      const devs = [...h.bridges.flatMap(b => [b.name, ...b.ports]), ...h.vnis.flatMap(v => [v.bridge, v.vxlan])]
+      for (const d of devs)
+        out[`${h.leaf} ${d}`] = await sh(h.leaf, `ip -d -j link show dev ${d}; bridge -j link show dev ${d}`)
+      const running = await sh(h.leaf, `vtysh -c 'show running-config'`)
+      for (const v of h.vnis) out[`${h.leaf} frr vni ${v.vni}`] = frrVniBlock(running, v.vni)
+    }
+    return out
+  }
+  let handMadeBefore: Record<string, string> = {}
+  /** The `vni N` … `exit-vni` lines of an FRR running configuration. */
+  const frrVniBlock = (running: string, vni: number) => {
+    const lines = running.split('\n')
+    const from = lines.findIndex(l => l.trim() === `vni ${vni}`)
+    if (from < 0) return `no vni ${vni} block`
+    return lines.slice(from, lines.findIndex((l, k) => k > from && l.trim() === 'exit-vni') + 1).join('\n')
+  }
+  const expectHandMadeIntact = async () => expect(await handMadeState()).toEqual(handMadeBefore)
+  /** The overlay plane as recorded on the Neutron port: data_plane_status where Neutron has it, else fabricctl's port tag. */
+  const recordedOverlay = async (id: string) => {
+    const port = (await neutron('GET', `/v2.0/ports/${id}`)).port
+    if ('data_plane_status' in port) return port.data_plane_status as string | null
+    return ((port.tags ?? []) as string[]).find(t => t.startsWith('fabricctl-overlay:'))?.slice(18) ?? null
+  }
   const ns = (leaf: string) => lab!.nodes.find(n => n.name === leaf)!.ns
   const sh = async (leaf: string, cmd: string) => {
     const r = await labSsh(leaf, cmd)
@@ -71,12 +117,20 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
   const net3 = () => lab!.networks.find(n => n.name === 'lab-net3')!
 
   beforeAll(async () => {
-    // A context like the lab's, with the lab's anycast MAC and two extra hosts cabled to swp8/swp9 of both leaves.
-    const cfg = await loadConfig(LAB_CONFIG)
-    const labCtx = cfg.contexts.find(c => c.name === 'lab') as LiveContext
+    // A context like the lab's, with two extra hosts cabled to swp8/swp9 of both leaves. Native declares the
+    // lab's anycast MAC; on prod it is read from the leaves, and the VNIs of Neutron's networks are adopted.
+    const cfg = await loadConfig(m.paths.config)
+    const labCtx = cfg.contexts.find(c => c.name === m.paths.context) as LiveContext
+    const vnis = lab!.networks.map(n => n.vni)
     ctx = {
       ...labCtx,
-      overlay: {...labCtx.overlay, anycastMac: lab!.networks[0]!.anycastMac, vniBase: net3().vni - net3().vlan},
+      overlay: {
+        ...labCtx.overlay,
+        ...(handMade.length
+          ? {manage: {vnis: [[Math.min(...vnis), Math.max(...vnis)]]}}
+          : {anycastMac: lab!.networks[0]!.anycastMac}),
+        vniBase: net3().vni - net3().vlan,
+      },
       inventory: {
         ...labCtx.inventory,
         hosts: [
@@ -89,6 +143,16 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
             role: 'container' as const,
             plugging: 'direct' as const,
             nics: lab!.leaves.map((l, i) => ({name: `eth${i}`, leaf: l.name, interface: h.iface, speedMbps: 10_000})),
+          })),
+          // prod: a host cabled to the port of the hand-made bridge (another server's): fabricctl may not take it
+          ...handMade.slice(0, 1).map(h => ({
+            name: 'lab-h7',
+            az: lab!.azs[0]!.name,
+            address: '198.18.0.251',
+            port: 22,
+            role: 'container' as const,
+            plugging: 'direct' as const,
+            nics: [{name: 'eth0', leaf: h.leaf, interface: h.bridges[0]!.ports[0]!, speedMbps: 10_000}],
           })),
         ],
       },
@@ -127,6 +191,7 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
       d = await cli('leaf', 'diff', '--all', '--json')
     }
     expect(d.exitCode, `the lab's leaves must start in sync with Neutron: ${d.stdout.slice(0, 1500)}`).toBe(0)
+    handMadeBefore = await handMadeState()
   }, 300_000)
 
   afterAll(async () => {
@@ -182,7 +247,8 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     const out = await configurePortLeaves({leafDrivers: liveLeafDrivers(ctx)}, {portId, host: 'lab-h9'})
     expect(out.overlay).toBe('ACTIVE')
     expect(out.dataPlaneStatus).toBe('ACTIVE')
-    expect((await neutron('GET', `/v2.0/ports/${portId}`)).port.data_plane_status).toBe('ACTIVE')
+    expect(await recordedOverlay(portId)).toBe('ACTIVE')
+    await expectHandMadeIntact()
   }, 690_000) // 8 CLI runs, ~18 ssh/HTTP/process calls
 
   it('migrate moves the host port; rollback --to previous restores the previous running state byte for byte', async () => {
@@ -214,6 +280,7 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
     expect((await cli('leaf', 'diff', leaf)).exitCode).toBe(1) // back to before the migrate: differs from Neutron
     expect((await cli('leaf', 'push', leaf, '--json')).json.leaves[0].status).toBe('applied')
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
+    await expectHandMadeIntact()
   }, 930_000) // 10 CLI runs, ~30 ssh/HTTP/process calls
 
   it("`port migrate` pushes the new and old hosts' leaves and records the overlay in data_plane_status", async () => {
@@ -242,8 +309,9 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
       expect(await masterOf(leaf, 'swp9')).toBe(`br${net3().vni}`)
       expect(await masterOf(leaf, 'swp8')).toBeNull()
     }
-    expect((await neutron('GET', `/v2.0/ports/${portId}`)).port.data_plane_status).toBe('ACTIVE')
+    expect(await recordedOverlay(portId!)).toBe('ACTIVE')
     expect((await cli('leaf', 'verify', '--all')).exitCode).toBe(0)
+    await expectHandMadeIntact()
     const again = await cli('port', 'bind', portId!, '--host', 'lab-h9', '--json')
     expect(again.json.leaves, again.stdout).toBeDefined()
     expect(again.json.leaves.map((l: any) => [l.leaf, l.ok, l.changed])).toEqual(leaves().map(l => [l, true, false]))
@@ -280,4 +348,31 @@ describe.skipIf(!lab)(`leaf config on the lab's FRR leaves${labSkipNote()}`, () 
       d.close()
     }
   }, 60_000) // ~1 ssh/HTTP/process call
+
+  if (handMade.length)
+    it('a push that needs a port of a hand-made bridge is refused (LEAF_UNMANAGED, exit 4) and changes nothing', async () => {
+      const h = handMade[0]!
+      const leafState = async () =>
+        sh(h.leaf, `vtysh -c 'show running-config'; cat /etc/frr/frr.conf; ip -d -j link show; bridge -j link show`)
+      const before = await leafState()
+      const {port} = await neutron('POST', '/v2.0/ports', {
+        port: {
+          name: 'fabricctl-leaf-test-h7',
+          network_id: net3().id,
+          project_id: lab!.neutron.projectId,
+          'binding:host_id': 'lab-h7',
+        },
+      })
+      try {
+        const p = await cli('leaf', 'push', h.leaf, '--json')
+        expect(p.exitCode, p.stdout).toBe(4)
+        expect(p.json.leaves[0]).toMatchObject({leaf: h.leaf, status: 'refused'})
+        expect(JSON.stringify(p.json.leaves[0])).toContain('LEAF_UNMANAGED')
+        expect(JSON.stringify(p.json.leaves[0])).toContain(h.bridges[0]!.ports[0]!)
+        expect(await leafState()).toBe(before)
+        await expectHandMadeIntact()
+      } finally {
+        await neutron('DELETE', `/v2.0/ports/${port.id}`)
+      }
+    }, 150_000) // 1 CLI run, ~6 ssh/HTTP calls
 })

@@ -1,41 +1,47 @@
 import {randomBytes} from 'node:crypto'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, expect, it} from 'vitest'
 
 import {runCli} from '../helpers/cli.js'
 import {assertMatchesSchema} from '../helpers/schema.js'
-import {LAB_CONFIG, type LabInventory, labSkipNote, useLab} from './lab.js'
+import {describeOnLabs, type LabInventory, type MatrixLab, useLabMatrix} from './lab.js'
 
 /**
- * Ports against the lab's real Neutron. The test makes its own two small tagged networks (a
- * unique label, 3 addresses each) so exhaustion is quick and the lab's networks are untouched;
- * everything it creates is deleted in afterAll.
+ * Ports against each lab's real Neutron (native: no mechanism driver, so bindings fail; prod: the ML2
+ * openvswitch driver binds through the real OVS agents, and there is no data_plane_status extension).
+ * The test makes its own two small tagged networks (a unique label, 3 addresses each) so exhaustion
+ * is quick and the lab's networks are untouched; everything it creates is deleted in afterAll.
  */
-const lab: LabInventory | null = await useLab()
-const tag = `p5live-${randomBytes(3).toString('hex')}`
-const env = {FABRICCTL_CONFIG: LAB_CONFIG, FABRICCTL_CONTEXT: 'lab', NO_COLOR: '1'}
-const cli = async (args: string[]) => {
-  const r = await runCli([...args, '--json'], {env, timeoutMs: 180_000})
-  if (r.json) assertMatchesSchema(r.json)
-  return r
-}
+const labs = await useLabMatrix<LabInventory>(['native', 'prod'], 'ports tests against the Neutron without extras')
+afterAll(async () => {
+  for (const l of labs) await l.release()
+}, 300_000)
 
-async function neutron<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${lab!.neutron.url}${path}`, {
-    method,
-    headers: {'Content-Type': 'application/json', 'X-Project-Id': lab!.neutron.projectId},
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(60_000),
-  })
-  const text = await res.text()
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`)
-  return (text ? JSON.parse(text) : {}) as T
-}
+describeOnLabs(labs, "ports on the lab's Neutron", (matrix: MatrixLab<LabInventory>) => {
+  const lab = matrix.inv
+  const tag = `p5live-${randomBytes(3).toString('hex')}`
+  const env = {...matrix.env, NO_COLOR: '1'}
+  const cli = async (args: string[]) => {
+    const r = await runCli([...args, '--json'], {env, timeoutMs: 180_000})
+    if (r.json) assertMatchesSchema(r.json)
+    return r
+  }
 
-const nets: {id: string; name: string; cidr: string}[] = []
-const portsOn = async () =>
-  (await neutron<{ports: any[]}>('GET', `/v2.0/ports?${nets.map(n => `network_id=${n.id}`).join('&')}`)).ports
+  async function neutron<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${lab!.neutron.url}${path}`, {
+      method,
+      headers: {'Content-Type': 'application/json', 'X-Project-Id': lab!.neutron.projectId},
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(60_000),
+    })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`)
+    return (text ? JSON.parse(text) : {}) as T
+  }
 
-describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
+  const nets: {id: string; name: string; cidr: string}[] = []
+  const portsOn = async () =>
+    (await neutron<{ports: any[]}>('GET', `/v2.0/ports?${nets.map(n => `network_id=${n.id}`).join('&')}`)).ports
+
   beforeAll(async () => {
     const physnet = lab!.networks[0]!.physnet
     for (const k of [1, 2]) {
@@ -74,12 +80,22 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
 
   it('allocates by label (a Neutron tag) and returns the same port for the same name', async () => {
     const r = await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`, '--host', lab!.hosts[0]!.name])
-    // Bound at creation; the lab has no L2 agent, so Neutron reports binding_failed (underlay ERROR). The host's
-    // leaves are pushed, but a native-profile leaf port carries one untagged VLAN and this host already has one:
-    // the push is refused before anything is applied, and the overlay is recorded as ERROR. Not ACTIVE_ACTIVE: exit 1.
+    // Bound at creation. Native: no L2 agent, so Neutron reports binding_failed (underlay ERROR). Prod: the OVS
+    // agent's mechanism driver binds it (vif_type ovs), and nothing is plugged yet, so Neutron says DOWN (underlay
+    // BUILD). The host's leaves are pushed, but a native-profile leaf port carries one untagged VLAN and this host
+    // already has one: the push is refused before anything is applied, and the overlay is recorded as ERROR. Not
+    // ACTIVE_ACTIVE: exit 1.
     expect(r.exitCode).toBe(1)
     const p = r.json.ports[0]
-    expect(p).toMatchObject({name: `${tag}-pod-1`, created: true, host: lab!.hosts[0]!.name, state: 'ERROR_ERROR'})
+    const bound = (await neutron('GET', `/v2.0/ports/${p.id}`)).port
+    const underlay = bound['binding:vif_type'] === 'binding_failed' ? 'ERROR' : 'BUILD'
+    expect(bound.status).toBe('DOWN')
+    expect(p).toMatchObject({
+      name: `${tag}-pod-1`,
+      created: true,
+      host: lab!.hosts[0]!.name,
+      state: `${underlay}_ERROR`,
+    })
     expect(r.json.leaves.map((l: any) => l.leaf).sort()).toEqual(lab!.leaves.map(l => l.name).sort())
     for (const l of r.json.leaves)
       expect(l).toMatchObject({ok: false, changed: false, error: expect.stringMatching(/native profile/)})
@@ -92,7 +108,7 @@ describe.skipIf(!lab)(`ports on the lab's Neutron${labSkipNote()}`, () => {
       (await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`, '--fail-if-exists'])).exitCode,
     ).toBe(4)
     const shown = await cli(['port', 'show', p.ip])
-    expect(shown.json.port).toMatchObject({id: p.id, neutron: {vifType: 'binding_failed'}})
+    expect(shown.json.port).toMatchObject({id: p.id, neutron: {vifType: bound['binding:vif_type']}})
   }, 570_000) // 8 CLI runs, ~6 ssh/HTTP/process calls
 
   it('bulk: --count N in one request, all or nothing; a bulk that cannot fit creates nothing', async () => {

@@ -4,6 +4,7 @@ import {ovsdbMap, ovsdbScalar, parseOvsdbList} from '../backends/live/parse/ovsd
 import {neutronRequest} from '../live/neutron/http.js'
 import {usableCount} from '../model/addressing.js'
 import type {LeafConfig, Topology} from '../model/types.js'
+import type {LeafDriverRegistry} from '../seam/leaf-drivers.js'
 import {livePlanes} from './states.js'
 import {recordedOverlay} from '../seam/ipam.js'
 import {type LeafEvidence, LIVE_ORIGIN, type PortEvidence} from './types.js'
@@ -166,6 +167,7 @@ export class LiveWorld {
 
   static async load(
     ctx: LiveContext,
+    drivers: LeafOpener,
     select: (ports: NPort[]) => {hosts: string[]; azs: string[]; networks: string[]},
   ): Promise<{world: LiveWorld}> {
     const [{ports}, {networks}, {subnets}, agents] = await Promise.all([
@@ -207,7 +209,7 @@ export class LiveWorld {
         const r = await s.exec(HOST_SCRIPT, {timeoutMs: 20_000})
         return parseHostRead(r.stdout)
       }),
-      readLeaves(ctx, leafNames, nets),
+      readLeaves(drivers, leafNames),
       Promise.all(
         want.networks.map(async id => {
           try {
@@ -423,46 +425,18 @@ export class LiveWorld {
   }
 }
 
-/** Read the leaves with the leaf capability's FRR driver; an unreachable leaf becomes evidence, not an exception. */
-async function readLeaves(
-  ctx: LiveContext,
-  names: string[],
-  nets: Map<string, {name: string; vlan: number | null}>,
-): Promise<Map<string, LeafEvidence>> {
-  const {FrrLeafDriver} = await import('../leaf/frr/driver.js')
-  const catalog = new Map<number, {vlan: number; network: string}>()
-  for (const n of nets.values())
-    if (n.vlan !== null) catalog.set(ctx.overlay.vniBase + n.vlan, {vlan: n.vlan, network: n.name})
+/** How diagnose reaches leaves: the fabric's leaf-driver registry (the same drivers, scope and catalogue as `leaf diff`). */
+export type LeafOpener = Pick<LeafDriverRegistry, 'open'>
+
+/** Read the leaves through the leaf-driver registry; an unreachable or unsupported leaf becomes evidence, not an exception. */
+async function readLeaves(drivers: LeafOpener, names: string[]): Promise<Map<string, LeafEvidence>> {
   const out = new Map<string, LeafEvidence>()
   await Promise.all(
     names.map(async name => {
-      const l = ctx.inventory.leaves.find(x => x.name === name)!
-      const hostPorts = ctx.inventory.hosts
-        .flatMap(h => h.nics.filter(n => n.leaf === name).map(n => n.interface))
-        .sort()
-      const source = `FRR + kernel on ${name} over SSH (show running-config, ip -j -d addr)`
-      if (l.driver !== 'frr') {
-        out.set(name, {
-          name,
-          reachable: false,
-          error: `driver "${l.driver}" is not supported (frr only)`,
-          running: null,
-          hasVrfs: false,
-          source,
-        })
-        return
-      }
-      let d: Awaited<ReturnType<typeof FrrLeafDriver.open>> | undefined
+      const source = `the leaf's driver on ${name} over SSH (FRR show running-config, ip -j -d link/addr)`
+      let d: Awaited<ReturnType<LeafOpener['open']>> | undefined
       try {
-        d = await FrrLeafDriver.open({
-          ctx,
-          leaf: {name, address: l.address, port: l.port, vtep: l.vtep ?? null},
-          hostPorts,
-          catalog,
-          vniBase: ctx.overlay.vniBase,
-          tenants: ctx.overlay.tenants,
-          rtAsn: ctx.overlay.routeTargetAsn,
-        })
+        d = await drivers.open(name)
         // What the port's traffic meets: the whole leaf, including what fabricctl does not manage.
         const rs = await d.read()
         const running: LeafConfig = rs.observed ?? rs.config
@@ -493,9 +467,9 @@ function findPort(ports: NPort[], ref: string): NPort[] {
   return byName.length ? byName : ports.filter(p => v4Of(p) === ref)
 }
 
-export async function livePortEvidence(ctx: LiveContext, ref: string): Promise<PortEvidence> {
+export async function livePortEvidence(ctx: LiveContext, drivers: LeafOpener, ref: string): Promise<PortEvidence> {
   let picked: NPort | undefined
-  const {world} = await LiveWorld.load(ctx, ports => {
+  const {world} = await LiveWorld.load(ctx, drivers, ports => {
     const m = findPort(ports, ref)
     if (m.length > 1)
       throw usageError(
@@ -542,12 +516,16 @@ export async function livePortEvidence(ctx: LiveContext, ref: string): Promise<P
   return world.evidence(ref, picked)
 }
 
-export async function liveAllEvidence(ctx: LiveContext, scope: {az?: string; state?: string}): Promise<PortEvidence[]> {
+export async function liveAllEvidence(
+  ctx: LiveContext,
+  drivers: LeafOpener,
+  scope: {az?: string; state?: string},
+): Promise<PortEvidence[]> {
   if (scope.az && !ctx.inventory.azs.some(a => a.name === scope.az))
     throw notFound('AZ', scope.az, 'List AZs with `fabricctl topology show`.')
   let selected: NPort[] = []
   const hostAz = new Map(ctx.inventory.hosts.map(h => [h.name, h.az]))
-  const {world} = await LiveWorld.load(ctx, ports => {
+  const {world} = await LiveWorld.load(ctx, drivers, ports => {
     selected = ports.filter(p => {
       if (p.device_owner?.startsWith('network:')) return false // DHCP, router interfaces: not instance ports
       const {underlay, overlay} = livePlanes(p)

@@ -11,7 +11,11 @@ import type {LeafConfig, PlaneState, Switch} from '../model/types.js'
  * which backend they hold. Implementations: `backends/sim/leaf-drivers.ts`, `backends/live/leaf-drivers.ts`.
  */
 export interface LeafDriverRegistry {
-  /** The driver of one leaf; the caller closes it. Throws LeafDriverError (LEAF_UNREACHABLE, LEAF_DRIVER_UNSUPPORTED). */
+  /**
+   * The driver of one leaf; the caller closes it. Throws LeafDriverError (LEAF_UNREACHABLE, LEAF_DRIVER_UNSUPPORTED).
+   * Live: the Neutron state behind the drivers (catalogue, host ports, expected MACs) is read at the registry's
+   * first open and shared by every later one; open after a port change, or use a new fabric.
+   */
   open(leaf: string): Promise<LeafDriver>
   /** The leaf capability (desired state, diff, push, verify, rollback); one per command, closed by the caller. */
   service(): Promise<LeafService>

@@ -12,6 +12,7 @@ import {liveStates} from './states.js'
 /** The live fabric: Neutron over HTTP, hosts and leaves over SSH (clients opened on first use). */
 export function liveFabric(context: LiveContext): OpenFabric {
   const inventory = liveInventory(context)
+  const leafDrivers = liveLeafDrivers(context)
   const fabric: OpenFabric = {
     context,
     info: LIVE_INFO,
@@ -20,8 +21,8 @@ export function liveFabric(context: LiveContext): OpenFabric {
     ...(liveFaults ? {faults: liveFaults} : {}),
     ipam: new LiveIpam(context, () => fabric),
     hostProbe: liveHostProbe(context),
-    evidence: liveEvidence(context),
-    leafDrivers: liveLeafDrivers(context),
+    evidence: liveEvidence(context, leafDrivers),
+    leafDrivers,
     backend: 'live',
     reader: inventory,
     close: () => {},

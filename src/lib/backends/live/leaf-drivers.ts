@@ -3,13 +3,15 @@ import type {LeafDriverRegistry} from '../../seam/leaf-drivers.js'
 
 /** The live leaf-driver registry: per-OS drivers over SSH (FRR), desired state from Neutron + inventory. */
 export function liveLeafDrivers(ctx: LiveContext): LeafDriverRegistry {
+  // One leaf service per registry (per command): Neutron's desired state is read once for every leaf opened.
+  let opener: Promise<{openDriver(leaf: string): ReturnType<LeafDriverRegistry['open']>}> | undefined
   return {
     serialPush: false,
     desiredSource: 'neutron+inventory',
     recordedRunning: async () => null,
     async open(leaf) {
-      const {liveLeafService} = await import('./leaf-service.js')
-      return liveLeafService(ctx).openDriver(leaf)
+      opener ??= import('./leaf-service.js').then(m => m.liveLeafService(ctx))
+      return (await opener).openDriver(leaf)
     },
     async service() {
       const {liveLeafService} = await import('./leaf-service.js')
