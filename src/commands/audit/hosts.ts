@@ -12,7 +12,7 @@ export default class AuditHosts extends FabricCommand {
   static override description = [
     "Checks each host (the simulated fabric, this machine with --local, or the context's inventory over SSH):",
     '  ovs      OVS version against the known-bug catalogue (data/ovs-known-bugs.yaml + --catalogue), running, interfaces attached (ofport)',
-    '  bridges  br-int/br-bond/patch pair/bond; per instance direct (tap → br-int, 18-hop paths) or qbr/qvb/qvo (24-hop paths) and its iptables rules',
+    '  bridges  br-int/br-bond/patch pair/bond; per instance direct (tap → br-int, 18-hop paths) or qbr/qvb/qvo (24-hop paths) and its iptables rules; devices the OVS agent put on the dead VLAN (tag 4095) apart, not as instances',
     "  bpf      kernel ≥ 4.8 (error) / 4.14 (warning) / 5.10 (info, today's Cilium), kernel config flags, bpffs, JIT, bpftool probe",
     '  nic      bond members up, speed (1G is legacy), cabled to two different switches',
     'Anything that cannot be read is reported as unknown, never as a pass. The host verdict is its worst finding.',

@@ -49,7 +49,7 @@ export const PROBES = {
   ovsDb: 'ovs-vsctl --timeout=5 get Open_vSwitch . ovs_version',
   ovsDaemon: 'ovs-appctl --timeout=5 version',
   ovsBridges: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,ports list Bridge',
-  ovsPorts: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,interfaces,bond_mode list Port',
+  ovsPorts: 'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,interfaces,tag,bond_mode list Port',
   ovsInterfaces:
     'ovs-vsctl --timeout=5 -f json --columns=_uuid,name,type,ofport,error,options,external_ids list Interface',
   ovsBond: 'ovs-appctl --timeout=5 bond/show',

@@ -1,4 +1,4 @@
-import type {InstancePlug, LinkInfo, OvsInterface} from './types.js'
+import type {DeadVlanDevice, InstancePlug, LinkInfo, OvsInterface} from './types.js'
 
 /**
  * Hop counting (DESIGN.md §1), per end: instance vNIC, tap/veth host end, [qbr, qvb, qvo], br-int,
@@ -37,6 +37,27 @@ export function plug(
   return {device, plugging, chain, pathHops: 2 * chain.length, linuxBridge, iptablesRules}
 }
 
+/**
+ * The Neutron OVS agent's dead VLAN (DEAD_VLAN_TAG in neutron): the Port tag it sets, with a drop flow,
+ * on a br-int device it cannot bind (unknown iface-id, port not bound to this host, ...).
+ */
+export const DEAD_VLAN_TAG = 4095
+
+/** A br-int port that could be an instance's: not a patch, not internal, not the bridge itself. */
+const instanceCandidate = (i: OvsInterface) =>
+  i.bridge === 'br-int' && i.type !== 'patch' && i.type !== 'internal' && i.name !== 'br-int'
+
+/** On the dead VLAN: its tag was read and is 4095 (a tag not read is unknown, never dead). */
+const onDeadVlan = (i: OvsInterface) => i.tag === DEAD_VLAN_TAG
+
+/** br-int devices the agent quarantined on the dead VLAN: listed apart, not instances. */
+export function deadVlanDevices(interfaces: OvsInterface[]): DeadVlanDevice[] {
+  return interfaces
+    .filter(i => instanceCandidate(i) && onDeadVlan(i))
+    .map(i => ({device: i.name, ifaceId: i.ifaceId ?? null}))
+    .sort((a, b) => a.device.localeCompare(b.device))
+}
+
 /** Neutron names devices prefix + the first 11 characters of the port id; chains use the first 10. */
 function portStem(device: string): string | null {
   const m = /^(?:tap|qvo|qvb|qbr)([0-9a-f-]{10,})$/i.exec(device)
@@ -54,7 +75,8 @@ export function countRules(rules: string[], devices: string[]): number {
  * Which br-int ports are instances and how they are plugged, from OVS interfaces, `ip -d link`
  * and iptables. A br-int port that is a veth whose peer sits in a Linux bridge is qbr plugging
  * (the bridge's other member is the instance's tap); any other non-patch, non-internal port is a
- * direct tap/veth. Without link data the Neutron names decide (qvo… → qbr).
+ * direct tap/veth. Without link data the Neutron names decide (qvo… → qbr). A device on the dead
+ * VLAN (tag 4095) is not an instance (see `deadVlanDevices`).
  */
 export function deriveInstances(
   interfaces: OvsInterface[],
@@ -66,7 +88,7 @@ export function deriveInstances(
   const bridgesLinux = new Set((links ?? []).filter(l => l.kind === 'bridge').map(l => l.name))
   const out: InstancePlug[] = []
   for (const i of interfaces) {
-    if (i.bridge !== 'br-int' || i.type === 'patch' || i.type === 'internal' || i.name === 'br-int') continue
+    if (!instanceCandidate(i) || onDeadVlan(i)) continue
     const link = byName.get(i.name)
     let peerName = link?.peer ?? null
     if (!peerName && /^qvo/.test(i.name)) peerName = `qvb${i.name.slice(3)}`

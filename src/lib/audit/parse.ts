@@ -1,4 +1,10 @@
-import {parseBondShow as parseBondShowFull, parseIpLink, parseOvsdbList} from '../backends/live/parse/index.js'
+import {
+  type OvsdbRow,
+  ovsdbScalar,
+  parseBondShow as parseBondShowFull,
+  parseIpLink,
+  parseOvsdbList,
+} from '../backends/live/parse/index.js'
 import type {OvsBond, OvsInterface} from './types.js'
 
 /**
@@ -14,7 +20,14 @@ const asList = (v: unknown): string[] =>
 const scalar = (v: unknown): string | null =>
   Array.isArray(v) ? (v.length > 0 ? String(v[0]) : null) : v === undefined || v === null ? null : String(v)
 
-/** Join Bridge, Port and Interface tables: every interface with its bridge and port; bonds (ports with several interfaces). */
+/** A Port row's `tag`: the VLAN; null: none (empty set); undefined: the column was not read (unknown). */
+function portTag(p: OvsdbRow): number | null | undefined {
+  if (!('tag' in p)) return undefined
+  const v = ovsdbScalar(p.tag)
+  return v === null ? null : typeof v === 'number' && Number.isInteger(v) ? v : undefined
+}
+
+/** Join Bridge, Port and Interface tables: every interface with its bridge, port and the port's tag; bonds (ports with several interfaces). */
 export function parseOvsTables(
   bridgeJson: string,
   portJson: string,
@@ -36,12 +49,12 @@ export function parseOvsTables(
       return {name: String(b.name), ports: names.sort()}
     })
     .sort((a, b) => a.name.localeCompare(b.name))
-  const portOfIface = new Map<string, {port: string; bridge: string | null}>()
+  const portOfIface = new Map<string, {port: string; bridge: string | null; tag: number | null | undefined}>()
   const bonds: OvsBond[] = []
   for (const p of ports) {
     const members = asList(p.interfaces)
     for (const u of members)
-      portOfIface.set(u, {port: String(p.name), bridge: bridgeOfPort.get(String(p._uuid)) ?? null})
+      portOfIface.set(u, {port: String(p.name), bridge: bridgeOfPort.get(String(p._uuid)) ?? null, tag: portTag(p)})
     if (members.length > 1 || (scalar(p.bond_mode) ?? '') !== '') {
       bonds.push({
         name: String(p.name),
@@ -60,8 +73,10 @@ export function parseOvsTables(
       const ext = (
         i.external_ids && typeof i.external_ids === 'object' && !Array.isArray(i.external_ids) ? i.external_ids : {}
       ) as Record<string, string>
+      const tag = where?.tag
       return {
         ...(ext['iface-id'] ? {ifaceId: String(ext['iface-id'])} : {}),
+        ...(tag !== undefined ? {tag} : {}),
         name: String(i.name),
         type: scalar(i.type) ?? '',
         ofport: of === null ? null : Number(of),

@@ -46,6 +46,19 @@ export interface OvsInterface {
   peer: string | null
   /** external_ids:iface-id: the Neutron port this device carries (absent: none set, or not read). */
   ifaceId?: string
+  /**
+   * Its Port's OVSDB `tag` (the local VLAN; 4095 is the OVS agent's dead VLAN): null when the port has
+   * none; absent when it was not read (no tag column, the interface in no Port row, a source that does not
+   * model it). Absent is unknown: such a device is never called dead.
+   */
+  tag?: number | null
+}
+
+/** A br-int device the OVS agent quarantined on the dead VLAN (Port tag 4095): not an instance. */
+export interface DeadVlanDevice {
+  device: string
+  /** external_ids:iface-id, the Neutron port it claims to carry (null: none set). */
+  ifaceId: string | null
 }
 
 export interface OvsBond {
@@ -178,6 +191,8 @@ export interface HostAudit {
     ovsRunning: boolean | null
     kernel: string | null
     instances: {total: number; direct: number; qbr: number; maxPathHops: number | null} | null
+    /** br-int devices on the dead VLAN (tag 4095), not counted in `instances`; null: OVS not read. */
+    deadVlanDevices: DeadVlanDevice[] | null
     nics: NicEvidence[] | null
     bond: {
       name: string

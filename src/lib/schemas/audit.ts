@@ -30,7 +30,12 @@ export const auditHost = z.object({
   findings: z.array(finding),
   facts: z.object({
     ovsVersion: z.string().nullable(), ovsRunning: z.boolean().nullable(), kernel: z.string().nullable(),
-    instances: z.object({total: z.number().int(), direct: z.number().int(), qbr: z.number().int(), maxPathHops: z.number().int().nullable()}).nullable(),
+    instances: z.object({total: z.number().int(), direct: z.number().int(), qbr: z.number().int(), maxPathHops: z.number().int().nullable()}).nullable()
+      .describe('br-int instance ports; devices on the dead VLAN (tag 4095) are not counted'),
+    deadVlanDevices: z.array(z.object({
+      device: z.string(),
+      ifaceId: z.string().nullable().describe("the device's external_ids:iface-id; null: none set"),
+    })).nullable().describe('br-int devices the OVS agent put on the dead VLAN (Port tag 4095): not instances (finding bridges.dead-vlan-devices); a tag not read is never dead; null: OVS not read'),
     nics: z.array(nicFact).nullable(),
     bond: z.object({
       name: z.string(),

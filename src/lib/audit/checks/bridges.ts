@@ -1,12 +1,16 @@
-import {PATH_HOPS} from '../hops.js'
+import {DEAD_VLAN_TAG, deadVlanDevices, PATH_HOPS} from '../hops.js'
 import type {Finding, HostEvidence} from '../types.js'
 import {ev, finding, sample, unknown} from './util.js'
+
+/** Dead-VLAN devices named one per evidence item, up to this many. */
+const MAX_DEAD_SHOWN = 20
 
 /**
  * bridges: the host's OVS layout (br-int, br-bond, the int-br-bond/phy-br-bond patch pair, the
  * bond on br-bond) and, per instance, direct (tap → br-int) or Linux-bridge (tap → qbr → qvb ⇄ qvo
  * → br-int) plugging: 18 vs 24 hops per instance-to-instance path, and the iptables rules that
- * the Linux bridges exist for.
+ * the Linux bridges exist for. A br-int device on the Neutron OVS agent's dead VLAN (tag 4095) is no
+ * instance: it is reported apart (`bridges.dead-vlan-devices`).
  */
 export function checkBridges(e: HostEvidence): Finding[] {
   const o = e.ovs
@@ -110,13 +114,37 @@ export function checkBridges(e: HostEvidence): Finding[] {
     )
   }
 
+  const dead = deadVlanDevices(o.interfaces)
+  if (dead.length > 0) {
+    const shown = dead.slice(0, MAX_DEAD_SHOWN)
+    const first = dead[0]!
+    out.push(
+      finding(
+        'bridges',
+        'dead-vlan-devices',
+        'warning',
+        `${dead.length} device(s) on br-int are on the dead VLAN (tag ${DEAD_VLAN_TAG}): the OVS agent could not bind them and drops their traffic; not counted as instances: ${sample(dead.map(d => d.device))}.`,
+        [
+          ...shown.map(d => ev(f.ovsPorts, `${d.device}: tag ${DEAD_VLAN_TAG}, iface-id ${d.ifaceId ?? '(none set)'}`)),
+          ...(dead.length > shown.length ? [ev(f.ovsPorts, `… and ${dead.length - shown.length} more`)] : []),
+        ],
+        `The Neutron OVS agent quarantined them (unknown iface-id, or the Neutron port is not bound to this host). Check each port's binding in Neutron (${first.ifaceId ? `\`openstack port show ${first.ifaceId} -c binding:host_id -c binding:vif_type -c status\`` : 'the device has no iface-id: no Neutron port claims it'}) and the agent's log (\`journalctl -u neutron-openvswitch-agent\`); if it is a leftover, unplug it (\`ovs-vsctl del-port br-int ${first.device}\`).`,
+      ),
+    )
+  }
+
   const inst = e.instances ?? []
   const qbr = inst.filter(i => i.plugging === 'qbr')
   const direct = inst.filter(i => i.plugging === 'direct')
   if (inst.length === 0) {
     out.push(
       finding('bridges', 'no-instances', 'info', 'No instance ports on br-int.', [
-        ev(f.instances, 'br-int has no tap/qvo ports'),
+        ev(
+          f.instances,
+          dead.length > 0
+            ? `br-int has no instance ports (${dead.length} on the dead VLAN)`
+            : 'br-int has no tap/qvo ports',
+        ),
       ]),
     )
   }

@@ -1,4 +1,5 @@
 import type {Catalogue} from '../catalogue.js'
+import {deadVlanDevices} from '../hops.js'
 import {
   type CheckId,
   type CheckResult,
@@ -87,6 +88,7 @@ export function auditEvidence(
             maxPathHops: inst.length ? Math.max(...inst.map(i => i.pathHops)) : null,
           }
         : null,
+      deadVlanDevices: e.ovs.interfaces ? deadVlanDevices(e.ovs.interfaces) : null,
       nics: e.nics,
       bond: e.bond
         ? {

@@ -26,14 +26,20 @@ export function simSecurityGroupRules(tap: string): string[] {
  */
 export function simEvidence(store: FabricStore, hosts: Host[]): HostEvidence[] {
   // One indexed lookup per host (primary key host, device): cheap for a batch of a large fabric.
-  const stmt = store.sql('SELECT device, ofport, port_id FROM ovs_ports WHERE host = ? ORDER BY ofport')
-  const portsBy = new Map(
-    hosts.map(h => [h.name, stmt.all(h.name) as {device: string; ofport: number; port_id: string}[]]),
-  )
+  const stmt = store.sql('SELECT device, ofport, port_id, local_vlan FROM ovs_ports WHERE host = ? ORDER BY ofport')
+  const portsBy = new Map(hosts.map(h => [h.name, stmt.all(h.name) as SimOvsPort[]]))
   return hosts.map(h => hostEvidence(h, portsBy.get(h.name) ?? []))
 }
 
-function hostEvidence(h: Host, ports: {device: string; ofport: number; port_id?: string}[]): HostEvidence {
+/** One row of the simulated agents' ovs_ports: local_vlan is the device's Port tag (4095 when br-int is full). */
+interface SimOvsPort {
+  device: string
+  ofport: number
+  port_id?: string
+  local_vlan: number
+}
+
+function hostEvidence(h: Host, ports: SimOvsPort[]): HostEvidence {
   const hasOvs = h.ovsVersion !== null
   const running = hasOvs && h.ovsRunning
   const from = {
@@ -43,6 +49,7 @@ function hostEvidence(h: Host, ports: {device: string; ofport: number; port_id?:
     ovsDaemon: 'sim: hosts.ovs_version + ovs_running',
     ovsRunning: 'sim: hosts.ovs_running',
     ovsBridges: 'sim: ovs_ports',
+    ovsPorts: 'sim: ovs_ports.local_vlan',
     ovsInterfaces: 'sim: ovs_ports',
     instances: 'sim: ovs_ports',
     iptables: 'sim: Neutron iptables_hybrid rules for qbr ports',
@@ -91,6 +98,8 @@ function hostEvidence(h: Host, ports: {device: string; ofport: number; port_id?:
       })),
       ...ports.map(p => ({
         ...(p.port_id ? {ifaceId: p.port_id} : {}),
+        // The agent's local VLAN is the Port tag (sim/agents.ts gives 4095, the dead VLAN, when br-int is full).
+        tag: p.local_vlan,
         name: p.device,
         type: '',
         ofport: p.ofport,
