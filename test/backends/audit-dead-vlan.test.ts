@@ -108,6 +108,17 @@ describe('audit: devices on the dead VLAN', () => {
     expect(a.findings.map(x => x.id)).not.toContain('bridges.dead-vlan-devices')
   })
 
+  it('an untagged device where the others carry local VLANs: the agent did not wire it (a trunk of every VLAN), still counted', async () => {
+    const a = await audit('vsctl-list-port.dead-vlan.json')
+    const f = a.findings.find(x => x.id === 'bridges.untagged-devices')!
+    expect(f).toMatchObject({check: 'bridges', severity: 'warning', unknown: false})
+    expect(f.evidence).toEqual([{source: `h2: ${PROBES.ovsPorts}`, value: 'unmanaged0: no tag, iface-id (none set)'}])
+    expect(a.instances!.map(i => i.device)).toContain('unmanaged0')
+    // the tag column not read: nothing is known to be untagged
+    const unread = await audit('vsctl-list-port.dead-vlan.no-tag.json')
+    expect(unread.findings.map(x => x.id)).not.toContain('bridges.untagged-devices')
+  })
+
   it('OVS not read: dead-VLAN devices unknown (null), not an empty list', async () => {
     const e = await collectEvidence(
       {batch: async cmds => new Map(Object.keys(cmds).map(id => [id, failed('ovsdb not answering')]))},

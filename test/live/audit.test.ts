@@ -81,20 +81,32 @@ describeOnLabs(labs, 'fabricctl audit hosts on the live lab', (lab: MatrixLab<In
   }, 90_000) // ~6 ssh/HTTP/process calls
 
   it('counts as instances the Neutron devices on br-int, as plugged: 24 hops through qbr (with its iptables rules), 18 direct', async () => {
+    let untaggedSeen = 0
     for (const host of labHosts()) {
       const h = report.hosts.find((x: any) => x.host === host.name)
       // every br-int port with its OVSDB tag and iface-id, as the host's OVSDB holds them
       const rows = (
         await ssh(
           host.name,
-          'for p in $(ovs-vsctl list-ports br-int); do echo "$p $(ovs-vsctl get Port $p tag) $(ovs-vsctl --if-exists get Interface $p external_ids:iface-id)"; done',
+          'for p in $(ovs-vsctl list-ports br-int); do echo "$p|$(ovs-vsctl get Port $p tag)|$(ovs-vsctl get Interface $p type)|$(ovs-vsctl --if-exists get Interface $p external_ids:iface-id)"; done',
         )
       )
         .split('\n')
         .filter(Boolean)
-        .map(l => l.split(' '))
+        .map(l => l.split('|'))
       // an instance: a device with an iface-id that the agent did not quarantine on the dead VLAN 4095
-      const inst = rows.filter(([, tag, id]) => id && id !== '[]' && tag !== '4095').map(([name]) => name!)
+      const inst = rows.filter(([, tag, , id]) => id && tag !== '4095').map(([name]) => name!)
+      const devices = rows.filter(([, , type]) => type !== 'patch' && type !== 'internal')
+      expect(
+        h.facts.deadVlanDevices.map((d: any) => d.device),
+        host.name,
+      ).toEqual(devices.filter(([, tag]) => tag === '4095').map(([n]) => n))
+      // untagged beside tagged ones: the agent did not wire it (OVS: a trunk of every VLAN on br-int)
+      const tagged = devices.some(([, tag]) => /^\d+$/.test(tag!) && tag !== '4095')
+      const untagged = tagged ? devices.filter(([, tag]) => tag === '[]').map(([n]) => n!) : []
+      const untaggedFinding = h.findings.find((f: any) => f.id === 'bridges.untagged-devices')
+      expect(untaggedFinding?.evidence.map((e: any) => e.value.split(':')[0]) ?? [], host.name).toEqual(untagged.sort())
+      untaggedSeen += untagged.length
       const qvo = inst.filter(p => p.startsWith('qvo'))
       expect(h.facts.instances, host.name).toMatchObject({
         total: inst.length,
@@ -118,6 +130,8 @@ describeOnLabs(labs, 'fabricctl audit hosts on the live lab', (lab: MatrixLab<In
           /one end \(12 hops\): .*→ qbr\S+ → qvb\S+ → qvo\S+ → br-int → int-br-bond → phy-br-bond → br-bond → bond0 → eth\d → lab-leaf\d:swp\d+$/,
         )
     }
+    // prod plugs a device with an iface-id Neutron does not know: the agent leaves it untagged
+    if (lab.inv!.unknownDevices?.some(d => d.ifaceId)) expect(untaggedSeen).toBeGreaterThan(0)
     expect(
       labHosts().some(h => h.plugging !== 'direct'),
       'each lab has a host plugging through qbr',

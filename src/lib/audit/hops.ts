@@ -58,6 +58,23 @@ export function deadVlanDevices(interfaces: OvsInterface[]): DeadVlanDevice[] {
     .sort((a, b) => a.device.localeCompare(b.device))
 }
 
+/**
+ * br-int devices without a VLAN tag (read: the Port has none) on a host whose other br-int devices carry
+ * local VLAN tags, i.e. where the OVS agent's wiring is the local-VLAN model: the agent tags every port it
+ * wires, so it did not wire these (Neutron does not know the iface-id, or it was never asked), and OVS makes
+ * an untagged port a trunk of every VLAN on the bridge. Hosts where no device is tagged (OVN, flow-based
+ * controllers) give none: untagged is their normal.
+ */
+export function untaggedDevices(interfaces: OvsInterface[]): DeadVlanDevice[] {
+  const candidates = interfaces.filter(instanceCandidate)
+  const tagged = candidates.some(i => typeof i.tag === 'number' && i.tag > 0 && i.tag < DEAD_VLAN_TAG)
+  if (!tagged) return []
+  return candidates
+    .filter(i => i.tag === null)
+    .map(i => ({device: i.name, ifaceId: i.ifaceId ?? null}))
+    .sort((a, b) => a.device.localeCompare(b.device))
+}
+
 /** Neutron names devices prefix + the first 11 characters of the port id; chains use the first 10. */
 function portStem(device: string): string | null {
   const m = /^(?:tap|qvo|qvb|qbr)([0-9a-f-]{10,})$/i.exec(device)

@@ -1,4 +1,4 @@
-import {DEAD_VLAN_TAG, deadVlanDevices, PATH_HOPS} from '../hops.js'
+import {DEAD_VLAN_TAG, deadVlanDevices, PATH_HOPS, untaggedDevices} from '../hops.js'
 import type {Finding, HostEvidence} from '../types.js'
 import {ev, finding, sample, unknown} from './util.js'
 
@@ -132,6 +132,21 @@ export function checkBridges(e: HostEvidence): Finding[] {
       ),
     )
   }
+
+  const untagged = untaggedDevices(o.interfaces)
+  if (untagged.length > 0)
+    out.push(
+      finding(
+        'bridges',
+        'untagged-devices',
+        'warning',
+        `${untagged.length} device(s) on br-int carry no VLAN tag while the others carry local VLANs: the OVS agent did not wire them, and OVS makes an untagged port a trunk of every VLAN on br-int: ${sample(untagged.map(d => d.device))}.`,
+        untagged
+          .slice(0, MAX_DEAD_SHOWN)
+          .map(d => ev(f.ovsPorts, `${d.device}: no tag, iface-id ${d.ifaceId ?? '(none set)'}`)),
+        `The agent tags each port it wires with its network's local VLAN. Check that Neutron knows the iface-id and binds it to this host (${untagged[0]!.ifaceId ? `\`openstack port show ${untagged[0]!.ifaceId}\`` : 'no iface-id is set: no Neutron port claims it'}) and the agent's log; unplug a leftover (\`ovs-vsctl del-port br-int ${untagged[0]!.device}\`).`,
+      ),
+    )
 
   const inst = e.instances ?? []
   const qbr = inst.filter(i => i.plugging === 'qbr')
