@@ -329,7 +329,7 @@ describeOnLabs(labs, "leaf config on the lab's FRR leaves", (m: MatrixLab<Inv>) 
         network: 'bogus',
         vrf: 'default',
         routeTarget: '65000:10199\n  this-is-not-a-command',
-        gateway: {address: '198.19.99.1/24', mac: ctx.overlay.anycastMac},
+        gateway: {address: '198.19.99.1/24', mac: ctx.overlay.anycastMac!},
       }
       const err = await Promise.resolve(d.prepare(desired, running, [])).then(
         () => null,

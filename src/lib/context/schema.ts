@@ -158,11 +158,14 @@ export const overlaySchema = z.strictObject({
   vniBase: z.number().int().min(0).default(10_000),
   /** EVPN route target of a VNI = routeTargetAsn:VNI. */
   routeTargetAsn: z.number().int().positive().default(65_000),
-  /** The distributed anycast gateway's MAC, the same on every leaf. */
+  /**
+   * The distributed anycast gateway's MAC, the same on every leaf. Absent: read from the gateways the
+   * leaves carry (they must agree); a push that must create a gateway while it is unknown is refused.
+   */
   anycastMac: z
     .string()
     .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address like 00:00:5e:00:01:01')
-    .default('00:00:5e:00:01:01'),
+    .optional(),
   /**
    * Tenant VRFs for full-profile leaves (VRF + VLAN-aware bridge + symmetric IRB): a network whose
    * Neutron tags include `tag` belongs to `vrf` (kernel table `table`, L3 VNI `l3Vni` on bridge VLAN

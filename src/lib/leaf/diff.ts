@@ -95,6 +95,9 @@ export function sameLeafConfig(a: LeafConfig, b: LeafConfig): boolean {
   return JSON.stringify(canonicalLeafConfig(a)) === JSON.stringify(canonicalLeafConfig(b))
 }
 
+/** A field's value in a change line; a gateway MAC that is not known ('') reads "unknown". */
+const shown = (f: string, v: unknown) => (f === 'gateway.mac' && v === '' ? 'unknown' : String(v))
+
 /** One line per change, for plans and reports. */
 export function describeChange(ch: LeafChange): string {
   switch (ch.op) {
@@ -103,7 +106,7 @@ export function describeChange(ch: LeafChange): string {
     case 'remove-vni':
       return `remove VNI ${ch.vni} (VLAN ${ch.from.vlan}, ${ch.from.network})`
     case 'change-vni':
-      return `change VNI ${ch.vni}: ${ch.fields.map(f => `${f} ${String(vniField(ch.from, f as never))} → ${String(vniField(ch.to, f as never))}`).join(', ')}`
+      return `change VNI ${ch.vni}: ${ch.fields.map(f => `${f} ${shown(f, vniField(ch.from, f as never))} → ${shown(f, vniField(ch.to, f as never))}`).join(', ')}`
     case 'add-vrf':
       return `add VRF ${ch.vrf} (L3 VNI ${ch.to.l3Vni})`
     case 'remove-vrf':
@@ -129,7 +132,7 @@ export function leafConfigText(c: LeafConfig): string[] {
       `  network ${v.network}`,
       `  vrf ${v.vrf}`,
       `  route-target ${v.routeTarget}`,
-      `  anycast-gateway ${v.gateway.address} mac ${v.gateway.mac}`,
+      `  anycast-gateway ${v.gateway.address} mac ${v.gateway.mac || 'unknown'}`,
     )
   }
   for (const [name, i] of Object.entries(cfg.interfaces)) {

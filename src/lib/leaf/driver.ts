@@ -82,6 +82,8 @@ export type LeafFailure =
   | 'LEAF_UNMANAGED'
   | 'LEAF_LOCKED'
   | 'LEAF_CONFIRM_UNSUPPORTED'
+  /** A fact the push needs (VTEP address, anycast gateway MAC) could not be read from the devices: refused, nothing changed. */
+  | 'LEAF_FACT_UNKNOWN'
 
 /**
  * One interface for every kind of leaf (simulated, FRR over SSH, ...); the push engine and the

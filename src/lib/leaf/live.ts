@@ -110,15 +110,23 @@ export class LiveDesiredState {
     return [...new Set(this.ctx.inventory.hosts.find(h => h.name === host)?.nics.map(n => n.leaf) ?? [])]
   }
 
-  /** Per VNI, the VTEPs of the other leaves whose desired state carries it (what verify expects as remote VTEPs). */
-  remoteVteps(leaf: string): Map<number, string[]> {
+  /**
+   * Per VNI, the VTEPs of the other leaves whose desired state carries it (what verify expects as remote VTEPs).
+   * `vtepOf` gives a leaf's VTEP as read from its devices (default: the inventory's `vtep:`); a leaf whose VTEP
+   * is unknown (null) is left out.
+   */
+  remoteVteps(
+    leaf: string,
+    vtepOf: (leaf: string) => string | null = l => this.ctx.inventory.leaves.find(x => x.name === l)?.vtep ?? null,
+  ): Map<number, string[]> {
     const out = new Map<number, string[]>()
     const mine = this.desired(leaf)
     for (const other of this.ctx.inventory.leaves) {
-      if (other.name === leaf || !other.vtep) continue
+      const vtep = other.name === leaf ? null : vtepOf(other.name)
+      if (!vtep) continue
       const theirs = this.desired(other.name)
       for (const v of Object.keys(mine.vnis))
-        if (theirs.vnis[v]) out.set(Number(v), [...(out.get(Number(v)) ?? []), other.vtep])
+        if (theirs.vnis[v]) out.set(Number(v), [...(out.get(Number(v)) ?? []), vtep])
     }
     return out
   }
@@ -136,7 +144,11 @@ export class LiveDesiredState {
     return out
   }
 
-  desired(leaf: string): LeafConfig {
+  /**
+   * The leaf's desired state. Gateway MACs are `gatewayMac` (default: the declared overlay.anycastMac); with
+   * none (the fabric's MAC is unknown) they are '' — the caller keeps the MACs of the gateways the leaf carries.
+   */
+  desired(leaf: string, gatewayMac: string | null = this.ctx.overlay.anycastMac ?? null): LeafConfig {
     const attachments = this.ctx.inventory.hosts.flatMap(h =>
       h.nics
         .filter(n => n.leaf === leaf)
@@ -147,7 +159,7 @@ export class LiveDesiredState {
       v.routeTarget = `${this.ctx.overlay.routeTargetAsn}:${v.vni}`
       v.gateway = {
         address: `${this.networks.get(v.network)!.gateway}/${parseCidr(this.networks.get(v.network)!.cidr).prefix}`,
-        mac: this.ctx.overlay.anycastMac.toLowerCase(),
+        mac: (gatewayMac ?? '').toLowerCase(),
       }
     }
     return canonicalLeafConfig(cfg)

@@ -5,6 +5,7 @@ import {ANYCAST_GATEWAY_MAC, emptyLeafConfig, type LeafConfig} from '../model/ty
 import {neutronRequest} from '../live/neutron/http.js'
 import type {SshSession, SshTarget} from '../live/ssh.js'
 import {DEFAULT_BRIDGES} from './bridges.js'
+import {vtepOf} from '../leaf/facts.js'
 import {
   type BondShow,
   type DpifPort,
@@ -342,11 +343,16 @@ export async function liveEvidence(
       }
       return ctx.overlay.vniBase + vlan
     }
+    // The gateway's MAC (the routed frame's destination in the host traces): read from the leaf bridge that
+    // holds the gateway, else the declared overlay.anycastMac; with neither, the trace has to assume one (said).
+    let gwMacAssumed: string | undefined
     const gwMac = (gw: string | null | undefined): string => {
       for (const f of readable) {
         const br = f.bridges.find(b => gw && b.addresses.some(a => a.split('/')[0] === gw))
         if (br?.mac) return br.mac
       }
+      if (ctx.overlay.anycastMac) return ctx.overlay.anycastMac.toLowerCase()
+      gwMacAssumed = gw ?? ''
       return ANYCAST_GATEWAY_MAC
     }
     const netEv = ends.map(e => {
@@ -532,18 +538,25 @@ export async function liveEvidence(
     // --- switches ------------------------------------------------------------------------------
     const switches: SwitchEvidence[] = []
     const warnings: string[] = []
+    if (gwMacAssumed !== undefined)
+      warnings.push(
+        `the MAC of gateway ${gwMacAssumed || '?'} is unknown (no leaf read carries it, no overlay.anycastMac declared): the host traces assumed ${ANYCAST_GATEWAY_MAC}`,
+      )
     for (const name of leafNames) {
       const l = inv.leaves.find(x => x.name === name)
       const f = leafFacts.get(name)
       if (!l) continue
       const reachable = !!f && !(f instanceof Error)
       if (f instanceof Error) warnings.push(`leaf ${name} could not be read over SSH: ${f.message}`)
+      // The VTEP as the leaf's VXLAN devices use it (checked against a declared one); unknown: null, with the reason.
+      const vt = reachable ? vtepOf((f as LeafFacts).vxlans, l.vtep) : {vtep: l.vtep ?? null}
+      if ('reason' in vt) warnings.push(`leaf ${name}: VTEP unknown: ${vt.reason}`)
       switches.push({
         name,
         role: 'leaf',
         az: l.az,
         pair: l.pair ?? null,
-        vtep: l.vtep ?? (reachable ? ((f as LeafFacts).vxlans[0]?.local ?? null) : null),
+        vtep: vt.vtep,
         reachable,
         healthy: reachable,
         running: reachable ? leafConfigOf(f as LeafFacts, vlanOfVni) : null,

@@ -1,7 +1,7 @@
 import {notFound, usageError} from '../../cli/errors.js'
 import type {LiveContext} from '../../context/schema.js'
 import {neutronRequest} from '../../live/neutron/http.js'
-import type {Switch} from '../../model/types.js'
+import type {LeafConfig, Switch} from '../../model/types.js'
 import type {LeafDriver} from '../../leaf/driver.js'
 import {LeafDriverError} from '../../leaf/driver.js'
 import {
@@ -13,10 +13,20 @@ import {
   runAsync,
   verifySteps,
 } from '../../leaf/engine.js'
-import {FrrLeafDriver} from '../../leaf/frr/driver.js'
+import {type Known, type Unknown, anycastMacOf, keepRunningGatewayMacs, vtepOf} from '../../leaf/facts.js'
+import {FrrLeafDriver, type FrrLeafOptions, type FrrRaw} from '../../leaf/frr/driver.js'
 import {FileSnapshotStore, LiveDesiredState} from '../../leaf/live.js'
 import type {LeafConfirmResult, LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
 import {diffWith, noTarget, pickTargets} from '../../leaf/service-shared.js'
+
+/** What the live leaf service read from the leaves themselves (facts the inventory does not declare). */
+interface FabricFacts {
+  mac: Known<'mac'> | Unknown<'mac'>
+  /** The running model of every leaf that could be read. */
+  running: Map<string, LeafConfig>
+  /** Each leaf's VTEP as its VXLAN devices use it (null: unknown or unreadable). */
+  vteps: Map<string, string | null>
+}
 
 /** The leaf capability on a live fabric: desired state from Neutron + inventory, leaves over SSH. */
 export function liveLeafService(
@@ -48,7 +58,7 @@ export function liveLeafService(
       address: l.address,
       driver: l.driver,
     }))
-  const openDriver = async (leaf: string): Promise<LeafDriver> => {
+  const baseOptions = async (leaf: string): Promise<FrrLeafOptions> => {
     const l = leafInv(leaf)
     if (l.driver !== 'frr')
       throw new LeafDriverError(
@@ -58,7 +68,7 @@ export function liveLeafService(
         'Set driver: frr for FRR leaves; other network operating systems need their own driver.',
       )
     const st = await load()
-    return FrrLeafDriver.open({
+    return {
       ctx,
       leaf: {name: l.name, address: l.address, port: l.port, vtep: l.vtep ?? null},
       hostPorts: st.hostPorts(leaf),
@@ -68,8 +78,59 @@ export function liveLeafService(
       rtAsn: ctx.overlay.routeTargetAsn,
       scope: l.manage ?? ctx.overlay.manage,
       naming: l.naming ?? ctx.overlay.naming,
-      remoteVteps: st.remoteVteps(leaf),
+    }
+  }
+  // Facts the inventory does not declare are read from the leaves, once per service: each leaf's VTEP (the
+  // local address of its VXLAN devices) and the anycast gateway MAC (the MAC of the gateways they carry).
+  let fabric: Promise<FabricFacts> | undefined
+  const needFabric = !ctx.overlay.anycastMac || ctx.inventory.leaves.some(l => !l.vtep)
+  const readFabric = () =>
+    (fabric ??= (async (): Promise<FabricFacts> => {
+      const reads = await Promise.all(
+        ctx.inventory.leaves.map(async l => {
+          let d: FrrLeafDriver | undefined
+          try {
+            d = await FrrLeafDriver.open(await baseOptions(l.name))
+            const running = await d.read()
+            const raw = running.snapshot.raw as FrrRaw
+            // The gateways the leaf carries, managed by fabricctl or not (the MAC is the fabric's either way).
+            const config = running.observed ?? running.config
+            return {leaf: l.name, config, vtep: vtepOf(Object.values(raw.kernel.vxlans), l.vtep).vtep}
+          } catch {
+            return {leaf: l.name, config: null, vtep: null}
+          } finally {
+            d?.close()
+          }
+        }),
+      )
+      const ok = reads.filter((r): r is {leaf: string; config: LeafConfig; vtep: string | null} => r.config !== null)
+      return {
+        mac: anycastMacOf(
+          ok,
+          ctx.overlay.anycastMac,
+          reads.filter(r => r.config === null).map(r => r.leaf),
+        ),
+        running: new Map(ok.map(r => [r.leaf, r.config])),
+        vteps: new Map(reads.map(r => [r.leaf, r.vtep])),
+      }
+    })())
+  /** The leaf's desired state, its gateway MAC declared or read from the leaves (unknown: '' where the leaf has no gateway yet). */
+  const desiredOf = async (leaf: string): Promise<LeafConfig> => {
+    const st = await load()
+    if (ctx.overlay.anycastMac) return st.desired(leaf)
+    const f = await readFabric()
+    if (f.mac.mac !== null) return st.desired(leaf, f.mac.mac)
+    return keepRunningGatewayMacs(st.desired(leaf, null), f.running.get(leaf))
+  }
+  const openDriver = async (leaf: string): Promise<LeafDriver> => {
+    const o = await baseOptions(leaf)
+    const st = await load()
+    const f = needFabric ? await readFabric() : undefined
+    return FrrLeafDriver.open({
+      ...o,
+      remoteVteps: st.remoteVteps(leaf, f ? l => f.vteps.get(l) ?? null : undefined),
       expectedMacs: st.macsBehind(leaf),
+      ...(f && f.mac.mac === null ? {anycastMacUnknown: f.mac.reason} : {}),
     })
   }
   /** Open a driver, run, close; a leaf that cannot be reached becomes a result, not an exception. */
@@ -131,10 +192,10 @@ export function liveLeafService(
     },
     desired: async leaf => {
       leafInv(leaf)
-      return (await load()).desired(leaf)
+      return await desiredOf(leaf)
     },
     diff: async (leaf): Promise<LeafDiffResult> => {
-      const want = (await load()).desired(leaf)
+      const want = await desiredOf(leaf)
       return withDriver(
         leaf,
         d => diffWith(d, want, () => d.read()),
@@ -150,7 +211,7 @@ export function liveLeafService(
       )
     },
     push: async (leaf, o): Promise<PushResult> => {
-      const want = (await load()).desired(leaf)
+      const want = await desiredOf(leaf)
       return withDriver(
         leaf,
         d => runAsync(pushSteps(d, want, snaps, o)),
@@ -169,7 +230,7 @@ export function liveLeafService(
       )
     },
     verify: async (leaf): Promise<VerifyResult> => {
-      const want = (await load()).desired(leaf)
+      const want = await desiredOf(leaf)
       return withDriver(
         leaf,
         d => runAsync(verifySteps(d, want)),
@@ -209,7 +270,7 @@ export function liveLeafService(
         e => ({leaf, driver: driverOf(leaf), status: 'unreachable' as const, reverts: [], error: errOf(e)}),
       ),
     async render(leaf) {
-      const want = (await load()).desired(leaf)
+      const want = await desiredOf(leaf)
       leafInv(leaf)
       return withDriver(
         leaf,

@@ -47,6 +47,7 @@ import {
   planFull,
   spliceFrrFull,
 } from './full.js'
+import {ANYCAST_HINT, VTEP_HINT, unknownGatewayMacs, vtepOf} from '../facts.js'
 
 /** The FRR leaf's raw state, kept byte for byte in snapshots. */
 export interface FrrRaw {
@@ -89,6 +90,11 @@ export interface FrrLeafOptions {
   expectedMacs?: ReadonlyMap<number, readonly string[]>
   /** Root of fabricctl's state directory on the leaf (default /run/fabricctl; tests use a private one). */
   runRoot?: string
+  /**
+   * Why the fabric's anycast gateway MAC is unknown (not declared, not readable from the leaves); the desired
+   * gateways this leaf does not carry yet then have MAC '' and a push that must create one is refused.
+   */
+  anycastMacUnknown?: string
 }
 
 const FRR_RELOAD = '/usr/lib/frr/frr-reload.py'
@@ -201,15 +207,9 @@ export class FrrLeafDriver implements LeafDriver {
   renderFull(desired: LeafConfig, running: RunningState): {frr: string; kernel: string[]; inverse: string[]} {
     const raw = running.snapshot.raw as FrrRaw
     if (!raw.full) throw new Error('the leaf was read without the full model')
-    if (!this.o.leaf.vtep) throw new Error(`leaf ${this.leaf} has no vtep address in the inventory`)
-    const want = desiredFullKernel(desired, this.o.leaf.vtep, this.o.hostPorts, this.o.tenants ?? [], raw.full)
-    const frr = spliceFrrFull(
-      unb64(raw.runningB64),
-      desired,
-      this.o.tenants ?? [],
-      this.o.rtAsn ?? 65_000,
-      this.o.leaf.vtep,
-    )
+    const vtep = this.facts(desired, raw)
+    const want = desiredFullKernel(desired, vtep, this.o.hostPorts, this.o.tenants ?? [], raw.full)
+    const frr = spliceFrrFull(unb64(raw.runningB64), desired, this.o.tenants ?? [], this.o.rtAsn ?? 65_000, vtep)
     return {
       frr,
       kernel: planFull(raw.full, want, this.managedVrfs()),
@@ -221,13 +221,40 @@ export class FrrLeafDriver implements LeafDriver {
   renderNative(desired: LeafConfig, running: RunningState): {frr: string; kernel: string[]; inverse: string[]} {
     const raw = running.snapshot.raw as FrrRaw
     const owned = this.ownership(raw)
-    const want = desiredKernel(desired, this.o.leaf.vtep ?? '', this.o.hostPorts, raw.kernel, owned, {
+    const vtep = this.facts(desired, raw)
+    const want = desiredKernel(desired, vtep, this.o.hostPorts, raw.kernel, owned, {
       naming: this.o.naming,
       scope: this.o.scope,
     })
     const frr = spliceFrr(unb64(raw.runningB64), desired, vni => owned.vnis.has(vni))
     const deletable = (dev: string) => this.deletable(raw.kernel, owned, dev)
     return {frr, kernel: planKernel(raw.kernel, want, deletable), inverse: planKernel(want, raw.kernel, deletable)}
+  }
+
+  /**
+   * The leaf's VTEP as its VXLAN devices use it (checked against a declared `vtep:`), and the gateway MACs the
+   * desired state needs. Throws LEAF_FACT_UNKNOWN when the desired state needs a fact that cannot be read
+   * (nothing is guessed). A desired state with no VNI and no VRF needs no VTEP ('' then).
+   */
+  facts(desired: LeafConfig, raw: FrrRaw): string {
+    const needed = Object.keys(desired.vnis).length > 0 || Object.keys(desired.vrfs).length > 0
+    const v = vtepOf(Object.values(raw.kernel.vxlans), this.o.leaf.vtep)
+    if (v.vtep === null && needed)
+      throw new LeafDriverError(
+        'LEAF_FACT_UNKNOWN',
+        `Leaf ${this.leaf}: its VTEP address could not be read: ${v.reason}; nothing was changed.`,
+        'render',
+        VTEP_HINT,
+      )
+    const noMac = unknownGatewayMacs(desired)
+    if (noMac.length)
+      throw new LeafDriverError(
+        'LEAF_FACT_UNKNOWN',
+        `Leaf ${this.leaf}: the anycast gateway MAC is unknown (${this.o.anycastMacUnknown ?? 'not given'}), and VNI ${noMac.join(', ')} need${noMac.length === 1 ? 's' : ''} a gateway this leaf does not carry yet; nothing was changed.`,
+        'render',
+        ANYCAST_HINT,
+      )
+    return v.vtep ?? ''
   }
 
   /** What fabricctl manages of a (native) leaf as read. */
@@ -364,18 +391,13 @@ export class FrrLeafDriver implements LeafDriver {
 
   async prepare(desired: LeafConfig, running: RunningState, changes: readonly LeafChange[]): Promise<PreparedPush> {
     const raw = running.snapshot.raw as FrrRaw
-    if (!this.o.leaf.vtep)
-      throw new LeafDriverError(
-        'LEAF_CANDIDATE_INVALID',
-        `Leaf ${this.leaf} has no vtep address in the inventory.`,
-        'render',
-        'Add `vtep:` to the leaf in the context inventory.',
-      )
+    this.facts(desired, raw)
     if (raw.full) {
       let r
       try {
         r = this.renderFull(desired, running)
       } catch (error) {
+        if (error instanceof LeafDriverError) throw error
         throw new LeafDriverError(
           'LEAF_CANDIDATE_INVALID',
           `${this.leaf} (profile full): ${(error as Error).message}; nothing was applied.`,
@@ -404,6 +426,7 @@ export class FrrLeafDriver implements LeafDriver {
     try {
       r = this.renderNative(desired, running)
     } catch (error) {
+      if (error instanceof LeafDriverError) throw error
       if (error instanceof UnmanagedConflict)
         throw new LeafDriverError(
           'LEAF_UNMANAGED',
