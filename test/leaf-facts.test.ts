@@ -9,7 +9,8 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {diffLeafConfigs} from '../src/lib/leaf/diff.js'
-import {LeafDriverError, type RunningState} from '../src/lib/leaf/driver.js'
+import {type LeafDriver, LeafDriverError, type RunningState} from '../src/lib/leaf/driver.js'
+import {pushSteps, runAsync} from '../src/lib/leaf/engine.js'
 import {anycastMacOf, keepRunningGatewayMacs, unknownGatewayMacs, vtepOf} from '../src/lib/leaf/facts.js'
 import {type FrrLeafOptions, type FrrRaw, FrrLeafDriver} from '../src/lib/leaf/frr/driver.js'
 import {type FullTenant, fullConfigOf, parseFullKernel} from '../src/lib/leaf/frr/full.js'
@@ -342,5 +343,40 @@ describe('live desired state: the gateway MAC as declared, or none', () => {
     })
     expect(state(undefined).desired('lab-leaf1').vnis['10101']!.gateway).toEqual({address: '198.19.1.1/24', mac: ''})
     expect(state(undefined).desired('lab-leaf1', ANYCAST).vnis['10101']!.gateway.mac).toBe(ANYCAST)
+  })
+})
+
+describe('push engine: an unreadable fact is a refusal (exit 4), nothing changed', () => {
+  it('the real driver’s prepare refuses LEAF_FACT_UNKNOWN; the engine reports `refused` with the reason and hint', async () => {
+    const running = nativeRunning([nport('swp1'), nport('swp2'), nport('swp3')])
+    const real = driver()
+    // the recorded reading stands in for the SSH read; everything after it is the real driver and engine
+    const d: LeafDriver = {
+      driver: real.driver,
+      leaf: real.leaf,
+      read: async () => running,
+      prepare: (want, r, changes) => real.prepare(want, r, changes),
+      apply: async () => {
+        throw new Error('must not apply')
+      },
+      verify: async () => {
+        throw new Error('must not verify')
+      },
+      restore: async () => {
+        throw new Error('must not restore')
+      },
+      close: () => undefined,
+    }
+    const want: LeafConfig = {
+      vnis: {10101: vni(10_101, 101, 'lab-net1', '198.19.1.1/24', ANYCAST)},
+      vrfs: {},
+      interfaces: {swp1: {vlans: [101]}},
+    }
+    const snaps = {get: () => undefined, record: () => undefined}
+    const r = await runAsync(pushSteps(d, want, snaps, {dryRun: true}))
+    expect(r.status).toBe('refused')
+    expect(r.error).toMatchObject({code: 'LEAF_FACT_UNKNOWN', step: 'render'})
+    expect(r.error!.message).toMatch(/VTEP address could not be read: the leaf has no VXLAN device/)
+    expect(r.error!.hint).toMatch(/vtep:/)
   })
 })

@@ -158,7 +158,8 @@ function* pushLocked(
   try {
     prepared = (yield d.prepare(desired, running, changes)) as Awaited<ReturnType<LeafDriver['prepare']>>
   } catch (error) {
-    // A desired state that needs what fabricctl does not manage is refused by a safety gate (exit 4), nothing changed.
+    // A desired state that needs what fabricctl does not manage, or a fact it could not read from the leaf (VTEP,
+    // anycast gateway MAC), is refused by a safety gate (exit 4), nothing changed.
     if (error instanceof LeafDriverError && (error.code === 'LEAF_UNMANAGED' || error.code === 'LEAF_FACT_UNKNOWN'))
       return done({status: 'refused', error: errOf(error, error.code)})
     return done({status: 'failed', error: errOf(error, 'LEAF_CANDIDATE_INVALID'), rolledBackTo: null})
