@@ -228,6 +228,19 @@ describe('FRR driver: VTEP read from the devices when the inventory declares non
     }
   })
 
+  it('native profile: a hand-made VXLAN device with another local address does not count when fabricctl’s agree', () => {
+    const handMade: IpLink = {...nvx('vx20500', 20_500, 'br100', '192.0.2.9'), ifalias: undefined}
+    const bridge: IpLink = {...nbr('br100', null, '02:aa:00:00:01:00'), ifalias: undefined}
+    const running = nativeRunning([...NATIVE_LINKS, bridge, handMade])
+    const d = driver()
+    expect(d.vtepRead(running.snapshot.raw as FrrRaw)).toMatchObject({vtep: LAB_VTEP})
+    expect(d.renderNative(running.config, running).kernel).toEqual([])
+    // with none of its own yet, every VXLAN device of the leaf is read (here: the hand-made one)
+    expect(driver().vtepRead(nativeRunning([bridge, handMade]).snapshot.raw as FrrRaw)).toMatchObject({
+      vtep: '192.0.2.9',
+    })
+  })
+
   it('a desired state with no VNI needs no VTEP (removing everything still renders)', () => {
     const running = nativeRunning([nport('swp1'), nport('swp2'), nport('swp3')])
     expect(driver().renderNative({vnis: {}, vrfs: {}, interfaces: {}}, running).kernel).toEqual([])

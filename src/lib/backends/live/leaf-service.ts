@@ -13,7 +13,7 @@ import {
   runAsync,
   verifySteps,
 } from '../../leaf/engine.js'
-import {type Known, type Unknown, anycastMacOf, keepRunningGatewayMacs, vtepOf} from '../../leaf/facts.js'
+import {type Known, type Unknown, anycastMacOf, keepRunningGatewayMacs} from '../../leaf/facts.js'
 import {FrrLeafDriver, type FrrLeafOptions, type FrrRaw} from '../../leaf/frr/driver.js'
 import {FileSnapshotStore, LiveDesiredState} from '../../leaf/live.js'
 import type {LeafConfirmResult, LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
@@ -95,7 +95,7 @@ export function liveLeafService(
             const raw = running.snapshot.raw as FrrRaw
             // The gateways the leaf carries, managed by fabricctl or not (the MAC is the fabric's either way).
             const config = running.observed ?? running.config
-            return {leaf: l.name, config, vtep: vtepOf(Object.values(raw.kernel.vxlans), l.vtep).vtep}
+            return {leaf: l.name, config, vtep: d.vtepRead(raw).vtep}
           } catch {
             return {leaf: l.name, config: null, vtep: null}
           } finally {

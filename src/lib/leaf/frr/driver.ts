@@ -238,7 +238,7 @@ export class FrrLeafDriver implements LeafDriver {
    */
   facts(desired: LeafConfig, raw: FrrRaw): string {
     const needed = Object.keys(desired.vnis).length > 0 || Object.keys(desired.vrfs).length > 0
-    const v = vtepOf(Object.values(raw.kernel.vxlans), this.o.leaf.vtep)
+    const v = this.vtepRead(raw)
     if (v.vtep === null && needed)
       throw new LeafDriverError(
         'LEAF_FACT_UNKNOWN',
@@ -255,6 +255,22 @@ export class FrrLeafDriver implements LeafDriver {
         ANYCAST_HINT,
       )
     return v.vtep ?? ''
+  }
+
+  /**
+   * The VTEP as the leaf's VXLAN devices use it (`vtepOf`): the devices fabricctl manages (full profile: the
+   * `vxlan<VNI>` devices in br0; native: the managed VNIs' devices), or every VXLAN device of the leaf when it
+   * manages none yet; a declared `vtep:` is checked against them.
+   */
+  vtepRead(raw: FrrRaw): ReturnType<typeof vtepOf> {
+    const all = Object.values(raw.kernel.vxlans)
+    const managed = raw.full
+      ? Object.values(raw.full.vxlans).filter(v => v.master === BRIDGE)
+      : (() => {
+          const owned = this.ownership(raw)
+          return all.filter(v => owned.vnis.has(v.id))
+        })()
+    return vtepOf(managed.length ? managed : all, this.o.leaf.vtep)
   }
 
   /** What fabricctl manages of a (native) leaf as read. */
