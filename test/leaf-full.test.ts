@@ -21,7 +21,7 @@ import {
   routerMacFor,
   spliceFrrFull,
 } from '../src/lib/leaf/frr/full.js'
-import {runningToFile} from '../src/lib/leaf/frr/native.js'
+import {UnmanagedConflict, runningToFile} from '../src/lib/leaf/frr/native.js'
 import type {LeafConfig} from '../src/lib/model/types.js'
 
 const FX = JSON.parse(
@@ -136,6 +136,17 @@ describe('full profile: reading a real full-profile leaf', () => {
         '$2  vni 10102\n   route-target import 65000:10102\n   route-target export 65000:10102\n  exit-vni\n',
       ),
     )
+  })
+
+  it("a host port in a hand-made bridge is not br0's: never moved, and a desired state that needs it is refused (LEAF_UNMANAGED)", () => {
+    const k = running()
+    const cur: FullKernel = {...k, ports: {...k.ports, swp20: {master: 'br100', vlans: []}}}
+    const ports = [...HOST_PORTS, 'swp20']
+    const plan = planFull(cur, desiredFullKernel(LEAF1, VTEP, ports, TENANTS, cur), ['vrf-prod'])
+    expect(plan.join('\n')).not.toContain('swp20')
+    const need: LeafConfig = {...LEAF1, interfaces: {...LEAF1.interfaces, swp20: {vlans: [101]}}}
+    expect(() => desiredFullKernel(need, VTEP, ports, TENANTS, cur)).toThrow(UnmanagedConflict)
+    expect(() => desiredFullKernel(need, VTEP, ports, TENANTS, cur)).toThrow(/interface swp20 is in br100/)
   })
 
   it('a half-built VRF (no BGP VRF instance, or the L3 SVI outside the VRF) reads as L3 VNI 0; a missing anycast FDB entry as no gateway', () => {

@@ -150,7 +150,7 @@ describe('ownership', () => {
     expect([...own.vnis]).toEqual([10101])
     expect([...own.ports].sort()).toEqual(['swp1', 'swp2'])
     expect(own.unmanaged.join('\n')).toMatch(/VNI 20500: vxlan100 in bridge br100/)
-    expect(own.unmanaged.join('\n')).toMatch(/port swp5 in bridge br100/)
+    expect(own.unmanaged.join('\n')).toMatch(/port swp5 in br100/)
     const cfg = nativeConfigOf(k, FRR, CATALOG, 10_000, own)
     expect(Object.keys(cfg.vnis)).toEqual(['10101'])
     expect(Object.keys(cfg.interfaces)).toEqual(['swp1'])
@@ -184,7 +184,7 @@ describe('ownership', () => {
     expect(needVni).toThrow(/VNI 20500 exists on the leaf as vxlan100 in bridge br100/)
     const needPort = () =>
       desiredKernel(want([{vni: 10101, vlan: 101, gw: '10.1.1.1/24'}], {swp5: 101}), '10.0.0.11', ports, k, own)
-    expect(needPort).toThrow(/interface swp5 is in bridge br100, which fabricctl does not manage/)
+    expect(needPort).toThrow(/interface swp5 is in br100, which fabricctl does not manage/)
     // a hand-made port that would need two VLANs is refused as unmanaged, not by the one-VLAN-per-port limit
     const twoVlans = want(
       [
@@ -196,13 +196,33 @@ describe('ownership', () => {
     twoVlans.interfaces.swp5 = {vlans: [101, 102]}
     const needTwo = () => desiredKernel(twoVlans, '10.0.0.11', ports, k, own)
     expect(needTwo).toThrow(UnmanagedConflict)
-    expect(needTwo).toThrow(/interface swp5 is in bridge br100/)
+    expect(needTwo).toThrow(/interface swp5 is in br100/)
     // a new device whose template name is taken by a device fabricctl does not own
     const taken = () =>
       desiredKernel(want([{vni: 30100, vlan: 100, gw: '10.3.1.1/24'}], {}), '10.0.0.11', ports, k, own, {
         naming: {bridge: 'br{vlan}', vxlan: 'vx{vni}'},
       })
     expect(taken).toThrow(/needs device br100/)
+  })
+
+  it("a host port in a hand-made bridge without a VNI (a server's br20, found on the prod lab) is not free: never moved, needing it is refused", () => {
+    // prod lab: swp20 in br100, a plain VLAN bridge of another server (no vxlan device), cabled in the inventory
+    const links = [...LINKS, br('br20', {address: '02:aa:00:00:02:00'}), port('swp20', 'br20')]
+    const ports = [...HOST_PORTS, 'swp20']
+    const k = parseKernel(links, ports, new Map([['br100', '0']]))
+    expect(k.ports.swp20).toEqual({master: 'br20'})
+    const own = ownershipOf(k, undefined, ports, vlanOf, [20500, 10101])
+    expect(own.ports.has('swp20')).toBe(false)
+    expect(own.unmanaged).toContain('port swp20 in br20 (a master device fabricctl does not manage)')
+    // a push that does not need it leaves it where it is
+    const d = want([{vni: 10102, vlan: 102, gw: '10.1.2.1/24'}], {swp2: 102})
+    const plan = planKernel(k, desiredKernel(d, '10.0.0.11', ports, k, own), dev => dev.endsWith('10101'))
+    expect(plan.join('\n')).not.toMatch(/swp20|br20\b/)
+    // one that needs it is refused, naming it (before: `ip link set swp20 master br10102` took it from br20)
+    const need = () =>
+      desiredKernel(want([{vni: 10102, vlan: 102, gw: '10.1.2.1/24'}], {swp20: 102}), '10.0.0.11', ports, k, own)
+    expect(need).toThrow(UnmanagedConflict)
+    expect(need).toThrow(/interface swp20 is in br20, which fabricctl does not manage/)
   })
 
   it('a declared scope widens it: VNI 20500 in range is managed and keeps its devices (no rename); outside the range is refused', () => {

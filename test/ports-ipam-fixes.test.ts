@@ -32,7 +32,7 @@ const live = () => {
     reader: {} as never,
     ipam: new LiveIpam(context, () => fabric),
     hostProbe: undefined as never, // not used by the port paths
-    leafDrivers: liveLeafDrivers(context),
+    leafDrivers: liveLeafDrivers(context, {recordOverlay: (id, o) => fabric.ipam.recordOverlay(id, o)}),
     close() {},
   }
   return new LivePortService(fabric)

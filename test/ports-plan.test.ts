@@ -197,7 +197,7 @@ function liveFabric(name: string): FabricHandle {
     reader: {} as never,
     ipam: new LiveIpam(context, () => fabric),
     hostProbe: undefined as never, // not used by the port paths
-    leafDrivers: liveLeafDrivers(context),
+    leafDrivers: liveLeafDrivers(context, {recordOverlay: (id, o) => fabric.ipam.recordOverlay(id, o)}),
     close() {},
   }
   return fabric

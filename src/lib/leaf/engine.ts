@@ -1,4 +1,5 @@
 import type {LeafConfig} from '../model/types.js'
+import {withoutCarried} from './carried.js'
 import {type LeafChange, describeChange, diffLeafConfigs} from './diff.js'
 import {
   type LeafDriver,
@@ -135,7 +136,9 @@ function* pushLocked(
   } catch (error) {
     return done({status: 'unreachable', error: errOf(error, 'LEAF_UNREACHABLE')})
   }
-  const changes = diffLeafConfigs(running.config, desired)
+  // What hand-made configuration already carries as desired is not fabricctl's to push (nor a refusal).
+  const want = withoutCarried(running, desired).desired
+  const changes = diffLeafConfigs(running.config, want)
   base.changes = changes
   base.summary = changes.map(describeChange)
   if (changes.length === 0) {
@@ -156,7 +159,7 @@ function* pushLocked(
   }
   let prepared
   try {
-    prepared = (yield d.prepare(desired, running, changes)) as Awaited<ReturnType<LeafDriver['prepare']>>
+    prepared = (yield d.prepare(want, running, changes)) as Awaited<ReturnType<LeafDriver['prepare']>>
   } catch (error) {
     // A desired state that needs what fabricctl does not manage, or a fact it could not read from the leaf (VTEP,
     // anycast gateway MAC), is refused by a safety gate (exit 4), nothing changed.
@@ -253,7 +256,7 @@ export function* verifySteps(d: LeafDriver, desired: LeafConfig): Steps<VerifyRe
       error: errOf(error, 'LEAF_UNREACHABLE'),
     }
   }
-  const changes = diffLeafConfigs(report.running.config, desired)
+  const changes = diffLeafConfigs(report.running.config, withoutCarried(report.running, desired).desired)
   const bad = changes.length > 0 || report.checks.some(c => !c.ok && c.severity === 'error')
   return {
     ...base,

@@ -200,18 +200,3 @@ export class FileSnapshotStore implements SnapshotStore {
     write('last-known-good', snaps.lastKnownGood)
   }
 }
-
-/**
- * Record a port's overlay plane in Neutron through the `data_plane_status` extension
- * (PUT /v2.0/ports/{id} {"port": {"data_plane_status": "ACTIVE" | "DOWN"}}). Neutron accepts only
- * ACTIVE and DOWN there: an overlay in ERROR or BUILD is recorded as DOWN.
- */
-export async function setPortDataPlaneStatus(
-  ctx: LiveContext,
-  portId: string,
-  overlay: 'ACTIVE' | 'DOWN' | 'ERROR' | 'BUILD',
-): Promise<'ACTIVE' | 'DOWN'> {
-  const value = overlay === 'ACTIVE' ? 'ACTIVE' : 'DOWN'
-  await neutronRequest(ctx, 'PUT', `/v2.0/ports/${encodeURIComponent(portId)}`, {port: {data_plane_status: value}})
-  return value
-}

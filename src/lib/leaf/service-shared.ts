@@ -1,3 +1,4 @@
+import {carriedNote, withoutCarried} from './carried.js'
 import {notFound, usageError} from '../cli/errors.js'
 import type {LeafConfig, Switch} from '../model/types.js'
 import {describeChange, diffLeafConfigs, leafConfigText, unifiedDiff} from './diff.js'
@@ -42,28 +43,33 @@ export function noTarget(): never {
 }
 
 /** Run the engine's steps for one driver, sync or async alike. */
+/** What a diff needs of a leaf read: the managed view, and (when not all of it) what the leaf carries. */
+type LeafRead = {config: LeafConfig; unmanaged?: string[]; observed?: LeafConfig}
+
 export function diffWith(
   driver: LeafDriver,
   desired: LeafConfig,
-  read: () => Promise<{config: LeafConfig; unmanaged?: string[]}> | {config: LeafConfig; unmanaged?: string[]},
+  read: () => Promise<LeafRead> | LeafRead,
 ): Promise<LeafDiffResult> {
   return (async () => {
     try {
       const running = await read()
-      const changes = diffLeafConfigs(running.config, desired)
+      const {desired: want, carried} = withoutCarried(running, desired)
+      const changes = diffLeafConfigs(running.config, want)
+      const unmanaged = [...(running.unmanaged ?? []), ...carriedNote(carried)]
       return {
         leaf: driver.leaf,
         driver: driver.driver,
         status: changes.length === 0 ? ('in-sync' as const) : ('differs' as const),
         changes,
-        ...(running.unmanaged ? {unmanaged: running.unmanaged} : {}),
+        ...(running.unmanaged || carried.length ? {unmanaged} : {}),
         summary: changes.map(describeChange),
         diff:
           changes.length === 0
             ? []
             : unifiedDiff(
                 leafConfigText(running.config),
-                leafConfigText(desired),
+                leafConfigText(want),
                 `${driver.leaf} running`,
                 `${driver.leaf} desired`,
               ),

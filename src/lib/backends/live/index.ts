@@ -12,14 +12,15 @@ import {liveStates} from './states.js'
 /** The live fabric: Neutron over HTTP, hosts and leaves over SSH (clients opened on first use). */
 export function liveFabric(context: LiveContext): OpenFabric {
   const inventory = liveInventory(context)
-  const leafDrivers = liveLeafDrivers(context)
+  const ipam: LiveIpam = new LiveIpam(context, () => fabric)
+  const leafDrivers = liveLeafDrivers(context, ipam)
   const fabric: OpenFabric = {
     context,
     info: LIVE_INFO,
     inventory,
     states: liveStates(context),
     ...(liveFaults ? {faults: liveFaults} : {}),
-    ipam: new LiveIpam(context, () => fabric),
+    ipam,
     hostProbe: liveHostProbe(context),
     evidence: liveEvidence(context, leafDrivers),
     leafDrivers,

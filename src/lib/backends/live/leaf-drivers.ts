@@ -1,8 +1,13 @@
 import type {LiveContext} from '../../context/schema.js'
+import type {Ipam} from '../../seam/ipam.js'
 import type {LeafDriverRegistry} from '../../seam/leaf-drivers.js'
 
-/** The live leaf-driver registry: per-OS drivers over SSH (FRR), desired state from Neutron + inventory. */
-export function liveLeafDrivers(ctx: LiveContext): LeafDriverRegistry {
+/**
+ * The live leaf-driver registry: per-OS drivers over SSH (FRR), desired state from Neutron + inventory.
+ * The overlay plane is recorded through the fabric's IPAM, which knows where this Neutron can keep it
+ * (data_plane_status, a port tag, or nowhere).
+ */
+export function liveLeafDrivers(ctx: LiveContext, ipam: Pick<Ipam, 'recordOverlay'>): LeafDriverRegistry {
   // One leaf service per registry (per command): Neutron's desired state is read once for every leaf opened.
   let opener: Promise<{openDriver(leaf: string): ReturnType<LeafDriverRegistry['open']>}> | undefined
   return {
@@ -21,8 +26,7 @@ export function liveLeafDrivers(ctx: LiveContext): LeafDriverRegistry {
       return [...new Set(ctx.inventory.hosts.find(h => h.name === host)?.nics.map(n => n.leaf) ?? [])]
     },
     async recordOverlay(portId, overlay) {
-      const {setPortDataPlaneStatus} = await import('../../leaf/live.js')
-      return setPortDataPlaneStatus(ctx, portId, overlay)
+      return (await ipam.recordOverlay(portId, overlay)).value
     },
   }
 }

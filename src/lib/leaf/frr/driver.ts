@@ -1,3 +1,4 @@
+import {withoutCarried} from '../carried.js'
 import os from 'node:os'
 
 import type {LiveContext} from '../../context/schema.js'
@@ -405,6 +406,18 @@ export class FrrLeafDriver implements LeafDriver {
     }
   }
 
+  /** A desired state that needs what fabricctl does not manage: refused (exit 4), nothing changed. */
+  private unmanagedError(error: UnmanagedConflict): LeafDriverError {
+    return new LeafDriverError(
+      'LEAF_UNMANAGED',
+      `${this.leaf}: the desired state needs configuration that fabricctl does not manage; nothing was changed: ${error.message}.`,
+      'ownership',
+      this.o.scope
+        ? "Widen the leaf's `manage` scope in the context (docs/contexts.md), or change the network data."
+        : "The leaf carries this configuration by hand. Declare it in the leaf's `manage` scope in the context to let fabricctl take it over (docs/contexts.md), or move it away.",
+    )
+  }
+
   async prepare(desired: LeafConfig, running: RunningState, changes: readonly LeafChange[]): Promise<PreparedPush> {
     const raw = running.snapshot.raw as FrrRaw
     this.facts(desired, raw)
@@ -414,6 +427,7 @@ export class FrrLeafDriver implements LeafDriver {
         r = this.renderFull(desired, running)
       } catch (error) {
         if (error instanceof LeafDriverError) throw error
+        if (error instanceof UnmanagedConflict) throw this.unmanagedError(error)
         throw new LeafDriverError(
           'LEAF_CANDIDATE_INVALID',
           `${this.leaf} (profile full): ${(error as Error).message}; nothing was applied.`,
@@ -443,15 +457,7 @@ export class FrrLeafDriver implements LeafDriver {
       r = this.renderNative(desired, running)
     } catch (error) {
       if (error instanceof LeafDriverError) throw error
-      if (error instanceof UnmanagedConflict)
-        throw new LeafDriverError(
-          'LEAF_UNMANAGED',
-          `${this.leaf}: the desired state needs configuration that fabricctl does not manage; nothing was changed: ${error.message}.`,
-          'ownership',
-          this.o.scope
-            ? "Widen the leaf's `manage` scope in the context (docs/contexts.md), or change the network data."
-            : "The leaf carries this configuration by hand. Declare it in the leaf's `manage` scope in the context to let fabricctl take it over (docs/contexts.md), or move it away.",
-        )
+      if (error instanceof UnmanagedConflict) throw this.unmanagedError(error)
       throw new LeafDriverError(
         'LEAF_CANDIDATE_INVALID',
         `${this.leaf} (profile ${raw.profile === 'full' ? 'native; the kernel could do the full profile, but the context declares no overlay.tenants' : 'native'}): ${(error as Error).message}; nothing was applied.`,
@@ -1038,7 +1044,7 @@ export function evpnSessions(bgp: unknown): VerifyCheck {
 
 /** The first verify check of either profile: the leaf read back equals the desired model. */
 function modelCheck(running: RunningState, desired: LeafConfig): VerifyCheck {
-  const diff = diffLeafConfigs(running.config, desired)
+  const diff = diffLeafConfigs(running.config, withoutCarried(running, desired).desired)
   return {
     name: 'running-config',
     ok: diff.length === 0,

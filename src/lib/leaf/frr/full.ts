@@ -1,6 +1,14 @@
 import {type LeafConfig, emptyLeafConfig} from '../../model/types.js'
 import {canonicalLeafConfig} from '../desired.js'
-import {VXLAN_PORT, type VniCatalogEntry, parseFrrVnis, runningToFile, spliceFrr, vxlanName} from './native.js'
+import {
+  UnmanagedConflict,
+  VXLAN_PORT,
+  type VniCatalogEntry,
+  parseFrrVnis,
+  runningToFile,
+  spliceFrr,
+  vxlanName,
+} from './native.js'
 
 /**
  * The "full" leaf profile, for a kernel with VRF, 802.1Q and VLAN-aware bridges (the reference is
@@ -169,15 +177,17 @@ export function parseFullKernel(
   for (const l of links)
     if (l.master === BRIDGE && l.linkinfo?.info_kind !== 'vxlan' && !VXLAN_RE.test(l.ifname)) ports.add(l.ifname)
   for (const p of [...ports].sort()) {
-    const master = byName.get(p)?.master === BRIDGE ? BRIDGE : null
+    // the real master: a host port in another bridge, a bond or a VRF is not free (never moved, see desiredFullKernel)
+    const master = byName.get(p)?.master ?? null
     st.ports[p] = {
       master,
-      vlans: master
-        ? vlansOf(p)
-            .filter(v => !v.flags.includes('Egress Untagged'))
-            .map(v => v.vlan)
-            .sort(num)
-        : [],
+      vlans:
+        master === BRIDGE
+          ? vlansOf(p)
+              .filter(v => !v.flags.includes('Egress Untagged'))
+              .map(v => v.vlan)
+              .sort(num)
+          : [],
     }
   }
   for (const line of sysctlText.split('\n')) {
@@ -368,13 +378,25 @@ export function desiredFullKernel(
   }
   st.bridge.vlans = [...vlans].sort(num)
   if (!cur.bridge.exists && vlans.size === 0) st.bridge = {...cur.bridge}
-  for (const p of hostPorts) st.ports[p] = {master: null, vlans: []}
+  // A host port enslaved to something other than br0 is someone else's: kept as it is, and refused when needed.
+  const foreignMaster = (p: string) => {
+    const m = cur.ports[p]?.master
+    return m && m !== BRIDGE ? m : null
+  }
+  for (const p of hostPorts) st.ports[p] = foreignMaster(p) ? structuredClone(cur.ports[p]!) : {master: null, vlans: []}
   const l2 = new Set(Object.values(desired.vnis).map(v => v.vlan))
+  const conflicts: string[] = []
   for (const [iface, i] of Object.entries(desired.interfaces)) {
+    const theirs = foreignMaster(iface)
+    if (theirs) {
+      conflicts.push(`interface ${iface} is in ${theirs}, which fabricctl does not manage`)
+      continue
+    }
     const stray = i.vlans.filter(v => !l2.has(v))
     if (stray.length) throw new Error(`interface ${iface} carries VLAN ${stray.join(',')} but no VNI maps that VLAN`)
     st.ports[iface] = {master: BRIDGE, vlans: [...i.vlans].sort(num)}
   }
+  if (conflicts.length) throw new UnmanagedConflict(conflicts)
   return st
 }
 

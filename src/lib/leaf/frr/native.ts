@@ -167,10 +167,9 @@ export function parseKernel(
   const ports = new Set(hostPorts.filter(p => byName.has(p)))
   for (const l of links)
     if (l.master && bridgeNames.has(l.master) && l.linkinfo?.info_kind !== 'vxlan') ports.add(l.ifname)
-  for (const p of [...ports].sort()) {
-    const m = byName.get(p)?.master ?? null
-    st.ports[p] = {master: m && bridgeNames.has(m) ? m : null}
-  }
+  // A host port's real master, whatever it is (a VNI bridge, a hand-made bridge without a VNI such as a
+  // server's br100, a bond, a VRF): a port enslaved to a device fabricctl does not manage is not free.
+  for (const p of [...ports].sort()) st.ports[p] = {master: byName.get(p)?.master ?? null}
   return st
 }
 
@@ -278,7 +277,7 @@ export function ownershipOf(
     if (allowed.has(p) && (v.master === null || managedBridges.has(v.master))) ports.add(p)
     else if (v.master && !managedBridges.has(v.master))
       unmanaged.push(
-        `port ${p} in bridge ${v.master} (${allowed.has(p) ? 'a bridge fabricctl does not manage' : 'not a managed interface'})`,
+        `port ${p} in ${v.master} (${allowed.has(p) ? 'a master device fabricctl does not manage' : 'not a managed interface'})`,
       )
   }
   return {vnis, ports, unmanaged, declared}
@@ -410,7 +409,7 @@ export function desiredKernel(
   for (const [iface, i] of Object.entries(desired.interfaces)) {
     if (owned && cur.ports[iface] && !owned.ports.has(iface)) {
       conflicts.push(
-        `interface ${iface} ${cur.ports[iface].master ? `is in bridge ${cur.ports[iface].master}, which fabricctl does not manage` : 'is not an interface the context lets fabricctl manage'}`,
+        `interface ${iface} ${cur.ports[iface].master ? `is in ${cur.ports[iface].master}, which fabricctl does not manage` : 'is not an interface the context lets fabricctl manage'}`,
       )
       continue
     }
