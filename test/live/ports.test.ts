@@ -78,32 +78,34 @@ describeOnLabs(labs, "ports on the lab's Neutron", (matrix: MatrixLab<LabInvento
     for (const n of nets) await neutron('DELETE', `/v2.0/networks/${n.id}`).catch(() => {})
   })
 
+  // prod: the hosts' leaf ports sit in bridges laid out by hand, which fabricctl may not change
+  const handMadeLeaves = !!(lab as {handMade?: unknown[]} | null)?.handMade?.length
+
   it('allocates by label (a Neutron tag) and returns the same port for the same name', async () => {
     const r = await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`, '--host', lab!.hosts[0]!.name])
-    // Bound at creation. Native: no L2 agent, so Neutron reports binding_failed (underlay ERROR). Prod: the OVS
-    // agent's mechanism driver binds it (vif_type ovs), and nothing is plugged yet, so Neutron says DOWN (underlay
-    // BUILD). The host's leaves are pushed, but a native-profile leaf port carries one untagged VLAN and this host
-    // already has one (prod: in a bridge built by hand, which fabricctl may not change): the push is refused before
-    // anything is applied, and the overlay is recorded as ERROR. Not ACTIVE_ACTIVE: exit 1.
-    expect(r.exitCode).toBe(1)
-    const p = r.json.ports[0]
+    let p: any
+    if (handMadeLeaves) {
+      // The host's leaf port is in a bridge built by hand: the push is refused as `leaf push` refuses it
+      // (LEAF_UNMANAGED, exit 4) and the plan undoes the port it had created: Neutron holds no such port.
+      expect([r.exitCode, r.json.error?.code], r.stdout).toEqual([4, 'LEAF_UNMANAGED'])
+      expect(r.json.error.message).toMatch(/interface swp\d+ is in \S+, which fabricctl does not manage/)
+      expect((await neutron('GET', `/v2.0/ports?name=${tag}-pod-1`)).ports).toHaveLength(0)
+      const plain = await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`])
+      expect(plain.exitCode, plain.stdout).toBe(0)
+      p = plain.json.ports[0]
+      expect(p).toMatchObject({name: `${tag}-pod-1`, created: true, host: null})
+    } else {
+      // Bound at creation; no L2 agent, so Neutron reports binding_failed (underlay ERROR). The host's leaves are
+      // pushed, but a native-profile leaf port carries one untagged VLAN and this host already has one: the push is
+      // refused before anything is applied, and the overlay is recorded as ERROR. Not ACTIVE_ACTIVE: exit 1.
+      expect(r.exitCode).toBe(1)
+      p = r.json.ports[0]
+      expect(p).toMatchObject({name: `${tag}-pod-1`, created: true, host: lab!.hosts[0]!.name, state: 'ERROR_ERROR'})
+      expect(r.json.leaves.map((l: any) => l.leaf).sort()).toEqual(lab!.leaves.map(l => l.name).sort())
+      for (const l of r.json.leaves)
+        expect(l).toMatchObject({ok: false, changed: false, error: expect.stringMatching(/native profile/)})
+    }
     const bound = (await neutron('GET', `/v2.0/ports/${p.id}`)).port
-    const underlay = bound['binding:vif_type'] === 'binding_failed' ? 'ERROR' : 'BUILD'
-    expect(bound.status).toBe('DOWN')
-    expect(p).toMatchObject({
-      name: `${tag}-pod-1`,
-      created: true,
-      host: lab!.hosts[0]!.name,
-      state: `${underlay}_ERROR`,
-    })
-    expect(r.json.leaves.map((l: any) => l.leaf).sort()).toEqual(lab!.leaves.map(l => l.name).sort())
-    for (const l of r.json.leaves)
-      // native: the one-VLAN-per-port limit; prod: the host port sits in a bridge laid out by hand (ownership first)
-      expect(l).toMatchObject({
-        ok: false,
-        changed: false,
-        error: expect.stringMatching(/native profile|interface swp\d+ is in \S+, which fabricctl does not manage/),
-      })
     expect(nets.map(n => n.name)).toContain(p.network)
     const again = await cli(['port', 'allocate', '--label', tag, '--name', `${tag}-pod-1`])
     expect(again.exitCode).toBe(0)
@@ -151,22 +153,34 @@ describeOnLabs(labs, "ports on the lab's Neutron", (matrix: MatrixLab<LabInvento
     expect((await neutron('GET', `/v2.0/ports?name=${tag}-fixed`)).ports).toHaveLength(0)
   }, 120_000) // 1 CLI run, ~1 ssh/HTTP/process call
 
-  it('migrate keeps IP and MAC and moves binding:host_id', async () => {
+  it('migrate keeps IP and MAC and moves binding:host_id (prod: refused where the leaves are hand-made, Neutron unchanged)', async () => {
     const [h1, h2] = lab!.hosts
-    const before = (await cli(['port', 'show', `${tag}-pod-1`])).json.port
+    let before = (await cli(['port', 'show', `${tag}-pod-1`])).json.port
+    // prod: the port was created unbound; bind it the way the deployment's own tooling would, in Neutron
+    if (!before.host) {
+      await neutron('PUT', `/v2.0/ports/${before.id}`, {port: {'binding:host_id': h1!.name}})
+      before = (await cli(['port', 'show', `${tag}-pod-1`])).json.port
+    }
     const r = await cli(['port', 'migrate', `${tag}-pod-1`, '--to-host', h2!.name])
-    expect([0, 1]).toContain(r.exitCode) // 1: the lab's Neutron cannot bind (no agent), see the state
-    expect(r.json).toMatchObject({
-      changed: true,
-      before: {host: h1!.name, ip: before.ip, mac: before.mac},
-      after: {host: h2!.name, ip: before.ip, mac: before.mac},
-    })
     const p = (await neutron('GET', `/v2.0/ports/${before.id}`)).port
-    expect(p['binding:host_id']).toBe(h2!.name)
+    if (handMadeLeaves) {
+      // the new host's leaf port is hand-made: refused (exit 4) and the binding put back
+      expect([r.exitCode, r.json.error?.code], r.stdout).toEqual([4, 'LEAF_UNMANAGED'])
+      expect(p['binding:host_id']).toBe(h1!.name)
+    } else {
+      expect([0, 1]).toContain(r.exitCode) // 1: the lab's Neutron cannot bind (no agent), see the state
+      expect(r.json).toMatchObject({
+        changed: true,
+        before: {host: h1!.name, ip: before.ip, mac: before.mac},
+        after: {host: h2!.name, ip: before.ip, mac: before.mac},
+      })
+      expect(p['binding:host_id']).toBe(h2!.name)
+    }
     expect(p.fixed_ips[0].ip_address).toBe(before.ip)
     expect(p.mac_address).toBe(before.mac)
     expect((await cli(['port', 'migrate', `${tag}-pod-1`, '--to-host', 'no-such-host'])).exitCode).toBe(2)
-    expect((await cli(['port', 'bind', `${tag}-pod-1`, '--host', h1!.name])).json.error.code).toBe(
+    const other = p['binding:host_id'] === h1!.name ? h2! : h1!
+    expect((await cli(['port', 'bind', `${tag}-pod-1`, '--host', other.name])).json.error.code).toBe(
       'PORT_BOUND_ELSEWHERE',
     )
   }, 300_000) // 4 CLI runs, ~1 ssh/HTTP/process call

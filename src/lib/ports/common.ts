@@ -261,6 +261,22 @@ export function leafGateError(leaf: string, changes: number, max: number, applie
   })
 }
 
+/**
+ * The ownership gate of port operations, the same as `leaf push`: a port whose leaves would need
+ * configuration fabricctl does not manage (a hand-made bridge, a VNI outside the scope) is refused
+ * (exit 4), and the steps already applied are undone by the plan.
+ */
+export function leafOwnershipError(leaf: string, reason: string, hint: string | undefined): FabricError {
+  return new FabricError({
+    code: 'LEAF_UNMANAGED',
+    message: reason,
+    value: {leaf},
+    hint: hint ?? `See what the leaf carries by hand with \`fabricctl leaf diff ${leaf}\`.`,
+    details: {leaf},
+    exitCode: EXIT.REFUSED,
+  })
+}
+
 /** HOST_AZ_MISMATCH, one wording for both backends: a host outside the AZ of the network (or of --az). */
 export function hostAzMismatch(
   host: {name: string; az: string},

@@ -21,6 +21,7 @@ import {
   hostAzMismatch,
   LABEL_POLICY,
   leafGateError,
+  leafOwnershipError,
   NETWORK_POLICY,
   networkUsage,
   parseStateFilter,
@@ -130,7 +131,10 @@ export class LivePortService implements PortService {
     // The overlay is recorded by the plan's record step (where the deployment allows), not by the leaf path.
     const o = await configurePortLeaves(this.fabric, {portId, host, previousHost}, {record: false, push: this.push})
     const refused = o.leaves.find(l => l.status === 'refused')
-    // The gate refused a leaf: a step failure, so the plan undoes what was applied (exit 4, naming the leaf and the count).
+    // A gate refused a leaf (ownership, or --max-changes): a step failure, so the plan undoes what was applied
+    // (exit 4, naming the leaf and why), as `leaf push` would have refused it.
+    if (refused?.error?.code === 'LEAF_UNMANAGED')
+      throw leafOwnershipError(refused.leaf, refused.error.message, refused.error.hint)
     if (refused && this.push.maxChanges !== undefined)
       throw leafGateError(refused.leaf, refused.changes.length, this.push.maxChanges, true)
     return {leaves: o.leaves.map(touchFromPush), reasons: o.reasons, overlay: o.overlay}
