@@ -1,51 +1,15 @@
 // audit hosts: the bond's mode, LACP and active member, read from bond/show and lacp/show (outputs
 // recorded from a real Open vSwitch, test/fixtures/ovs), and the findings they give.
-import fs from 'node:fs'
-import path from 'node:path'
-
 import {describe, expect, it} from 'vitest'
 
 import {loadCatalogue} from '../../src/lib/audit/catalogue.js'
 import {auditEvidence} from '../../src/lib/audit/checks/index.js'
-import {collectEvidence, type ProbeResult, type Runner} from '../../src/lib/audit/collect.js'
+import {collectEvidence, type ProbeResult} from '../../src/lib/audit/collect.js'
+import {dualHomed, failed, ok, ovsFixture, recordedHost} from '../helpers/recorded-host.js'
 
-const fx = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/ovs', name), 'utf8')
-const ok = (stdout: string): ProbeResult => ({stdout, stderr: '', code: 0, raw: Buffer.from(stdout)})
-const failed = (stderr: string): ProbeResult => ({stdout: '', stderr, code: 1, raw: Buffer.alloc(0)})
-
-/** A host whose OVS printed the recorded tables, and the given bond/show and lacp/show. */
-function runner(bondShow: ProbeResult, lacpShow: ProbeResult): Runner {
-  return {
-    batch: async cmds => {
-      const out = new Map<string, ProbeResult>()
-      for (const id of Object.keys(cmds)) {
-        const r: Record<string, ProbeResult> = {
-          ovsTool: ok('ovs-vsctl (Open vSwitch) 3.1.0\n'),
-          ovsDb: ok('"3.1.0"\n'),
-          ovsDaemon: ok('ovs-vswitchd (Open vSwitch) 3.1.0\n'),
-          ovsBridges: ok(fx('vsctl-list-bridge.json')),
-          ovsPorts: ok(fx('vsctl-list-port.json')),
-          ovsInterfaces: ok(fx('vsctl-list-interface.json')),
-          ovsBond: bondShow,
-          ovsLacp: lacpShow,
-          speeds: ok('eth0 10000\neth1 10000\n'),
-        }
-        out.set(id, r[id] ?? failed(`${id}: not in this test`))
-      }
-      return out
-    },
-  }
-}
-const hints = {
-  name: 'h1',
-  az: 'az1',
-  address: '127.0.0.1',
-  role: 'hypervisor' as const,
-  cabling: [
-    {nic: 'eth0', switch: 'leaf-a', interface: 'swp1'},
-    {nic: 'eth1', switch: 'leaf-b', interface: 'swp1'},
-  ],
-}
+const fx = ovsFixture
+const runner = (bondShow: ProbeResult, lacpShow: ProbeResult) => recordedHost({ovsBond: bondShow, ovsLacp: lacpShow})
+const hints = dualHomed('h1')
 const audit = async (bond: ProbeResult, lacp: ProbeResult) =>
   auditEvidence(await collectEvidence(runner(bond, lacp), hints, 'ssh', 'h1'), ['nic'], loadCatalogue())
 const ids = (a: Awaited<ReturnType<typeof audit>>) => a.findings.map(f => f.id)

@@ -9,51 +9,26 @@ import {describe, expect, it, onTestFinished} from 'vitest'
 
 import {loadCatalogue} from '../../src/lib/audit/catalogue.js'
 import {auditEvidence} from '../../src/lib/audit/checks/index.js'
-import {collectEvidence, PROBES, type ProbeResult, type Runner} from '../../src/lib/audit/collect.js'
+import {collectEvidence, PROBES} from '../../src/lib/audit/collect.js'
 import {parseOvsTables} from '../../src/lib/audit/parse.js'
 import {simEvidence} from '../../src/lib/audit/sources/sim.js'
 import {generateFabric} from '../../src/lib/sim/generator.js'
 import {PROFILES} from '../../src/lib/sim/profiles.js'
 import {openDb} from '../../src/lib/store/db.js'
 import {FabricStore} from '../../src/lib/store/fabric-store.js'
+import {dualHomed, failed, ok, ovsFixture, recordedHost} from '../helpers/recorded-host.js'
 
-const fx = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/ovs', name), 'utf8')
-const ok = (stdout: string): ProbeResult => ({stdout, stderr: '', code: 0, raw: Buffer.from(stdout)})
-const failed = (stderr: string): ProbeResult => ({stdout: '', stderr, code: 1, raw: Buffer.alloc(0)})
+const fx = ovsFixture
 const DEAD = {device: 'tapdeadbeef0', ifaceId: '0badc0de-0000-0000-0000-000000000000'}
-
 /** A host whose OVS printed the recorded tables (the Port table with or without its tag column). */
-function runner(portTable: string): Runner {
-  return {
-    batch: async cmds => {
-      const out = new Map<string, ProbeResult>()
-      for (const id of Object.keys(cmds)) {
-        const r: Record<string, ProbeResult> = {
-          ovsTool: ok('ovs-vsctl (Open vSwitch) 3.1.0\n'),
-          ovsDb: ok('"3.1.0"\n'),
-          ovsDaemon: ok('ovs-vswitchd (Open vSwitch) 3.1.0\n'),
-          ovsBridges: ok(fx('vsctl-list-bridge.dead-vlan.json')),
-          ovsPorts: ok(fx(portTable)),
-          ovsInterfaces: ok(fx('vsctl-list-interface.dead-vlan.json')),
-          ovsBond: ok(fx('bond-show.active-backup.txt')),
-          speeds: ok('eth0 10000\neth1 10000\n'),
-        }
-        out.set(id, r[id] ?? failed(`${id}: not in this test`))
-      }
-      return out
-    },
-  }
-}
-const hints = {
-  name: 'h2',
-  az: 'az1',
-  address: '127.0.0.1',
-  role: 'hypervisor' as const,
-  cabling: [
-    {nic: 'eth0', switch: 'leaf-a', interface: 'swp1'},
-    {nic: 'eth1', switch: 'leaf-b', interface: 'swp1'},
-  ],
-}
+const runner = (portTable: string) =>
+  recordedHost({
+    ovsBridges: ok(fx('vsctl-list-bridge.dead-vlan.json')),
+    ovsPorts: ok(fx(portTable)),
+    ovsInterfaces: ok(fx('vsctl-list-interface.dead-vlan.json')),
+    ovsBond: ok(fx('bond-show.active-backup.txt')),
+  })
+const hints = dualHomed('h2')
 const audit = async (portTable: string) =>
   auditEvidence(await collectEvidence(runner(portTable), hints, 'ssh', 'h2'), ['bridges'], loadCatalogue())
 
