@@ -376,6 +376,24 @@ describe('engine gates', () => {
     expect(restored2).toEqual([])
     expect(r2.checks[0]?.ok).toBe(false)
   })
+  it('a failed push of a driver whose snapshots hold the whole leaf goes back to the pre-push state, not to an older last-known-good', async () => {
+    // the operator shut a BGP neighbor since the last push: restoring last-known-good would undo that
+    const lkg = {driver: 'fake', leaf: 'l1', takenAt: 'earlier', config: emptyLeafConfig(), raw: 'lkg'}
+    const restoredTo: unknown[] = []
+    const withLkg = {get: (_l: string, k: string) => (k === 'last-known-good' ? lkg : undefined), record: () => {}}
+    const mk = (failedPushRestores?: 'pre-push') => ({
+      ...fake({verifyOk: false}),
+      restore: async (s: unknown) => void restoredTo.push(s),
+      ...(failedPushRestores ? {failedPushRestores} : {}),
+    })
+    const r = await runAsync(pushSteps(mk('pre-push'), d, withLkg))
+    expect([r.status, r.rolledBackTo]).toEqual(['failed', 'pre-push'])
+    expect(restoredTo).toEqual([running.snapshot])
+    // a driver without it (the sim: its snapshots hold only what fabricctl manages) keeps last-known-good
+    const r2 = await runAsync(pushSteps(mk(), d, withLkg))
+    expect([r2.status, r2.rolledBackTo]).toEqual(['failed', 'last-known-good'])
+    expect(restoredTo[1]).toBe(lkg)
+  })
 })
 
 describe('commit-confirm and the new push flags on the simulated fabric', () => {

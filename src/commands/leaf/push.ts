@@ -10,8 +10,9 @@ export default class LeafPush extends FabricCommand {
   static override summary = 'Bring leaves to their desired state: diff, apply, verify, record last-known-good.'
   static override description = `For each leaf: read the running state, diff it against the desired state, apply the diff, read
 back and verify, and record the result as last-known-good. A leaf that already matches is left
-alone ("unchanged"). A failure part-way rolls the leaf back (to its last-known-good state) and says
-which step failed. FRR leaves: the candidate is checked with vtysh --dryrun and frr-reload.py --test
+alone ("unchanged"). A failure part-way rolls the leaf back and says which step failed: an FRR leaf to
+the state it ran just before the push (what others changed on it stays), the simulated one to its
+last-known-good state. FRR leaves: the candidate is checked with vtysh --dryrun and frr-reload.py --test
 before anything is applied; the FRR part is applied with frr-reload.py --reload, the kernel part
 (bridges, vxlan devices, host ports) with iproute2. Only what fabricctl manages on the leaf is changed
 (the context's \`manage\` scope; by default what fabricctl created); a desired state that needs anything

@@ -104,6 +104,14 @@ export interface LeafDriver {
   /** Put a snapshot back (rollback): converge the leaf to it, whatever state it is in now. */
   restore(snapshot: LeafSnapshot): MaybePromise<void>
   /**
+   * What a failed push (apply or verify) is rolled back to. `last-known-good` (the default: the sim, whose
+   * snapshots hold only what fabricctl manages): the last state fabricctl pushed and verified. `pre-push`:
+   * the state the leaf ran just before the push — for a driver whose snapshots hold the leaf's whole
+   * configuration (FRR: the running configuration), where an older snapshot would also undo what others
+   * changed since on a leaf fabricctl does not own alone (an operator's `neighbor … shutdown`, hand-made VNIs).
+   */
+  readonly failedPushRestores?: 'pre-push' | 'last-known-good'
+  /**
    * Take the leaf's own lock for a push (held on the leaf, e.g. flock under /run), waiting up to waitMs.
    * Resolves with the release; throws LeafDriverError(LEAF_LOCKED) naming the holder. Optional: a driver
    * without it (the sim, whose store serialises pushes) is not locked.

@@ -171,7 +171,9 @@ function* pushLocked(
   base.inverse = prepared.inverse
   if (opts.dryRun) return done({status: 'planned'})
 
-  const lkg = snaps.get(d.leaf, 'last-known-good')
+  // A failed push goes back to the last-known-good state, or (drivers whose snapshots hold the whole leaf
+  // configuration, and any leaf without one) to what it ran just before the push: see failedPushRestores.
+  const lkg = d.failedPushRestores === 'pre-push' ? undefined : snaps.get(d.leaf, 'last-known-good')
   const target: LeafSnapshot = lkg ?? running.snapshot
   const targetName = lkg ? ('last-known-good' as const) : ('pre-push' as const)
   const rollback = function* (cause: PushError): Steps<PushResult> {

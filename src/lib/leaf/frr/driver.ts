@@ -129,6 +129,8 @@ function sections(out: string): Map<string, string> {
  */
 export class FrrLeafDriver implements LeafDriver {
   readonly driver = 'frr'
+  /** Snapshots hold FRR's whole running configuration (what others own too): a failed push goes back to what ran before it. */
+  readonly failedPushRestores = 'pre-push' as const
   readonly leaf: string
   private profile?: LeafProfile
   private readonly runDir: string
