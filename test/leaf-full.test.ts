@@ -346,3 +346,75 @@ describe('full profile: rendering, against the lab reference (test/lab/full/rend
     )
   })
 })
+
+describe('full profile: ownership (issue 13) — what fabricctl does not manage on br0 is read, reported and left alone', () => {
+  // lab-leaf1 as fixture, plus hand-made configuration (the live test test/live/leaf-safety.test.ts makes
+  // the same on the full lab): a VNI outside the manage scope (vx20177, PVID of VLAN 177 on br0), a veth
+  // port hm177 tagged with VLAN 177, br0 self VLAN 177, and the VNI's FRR `vni 20177` block.
+  const HM_BLOCK = '  vni 20177\n   route-target import 65000:20177\n   route-target export 65000:20177\n  exit-vni\n'
+  const links = [
+    ...FX.links,
+    {ifname: 'hm177', flags: ['UP'], master: 'br0', linkinfo: {info_kind: 'veth', info_slave_kind: 'bridge'}},
+    {
+      ifname: 'vx20177',
+      flags: ['UP'],
+      master: 'br0',
+      linkinfo: {
+        info_kind: 'vxlan',
+        info_data: {id: 20177, local: VTEP, port: 4789, learning: false},
+        info_slave_data: {learning: false},
+      },
+    },
+  ]
+  const bvlan = [
+    ...FX.bvlan.map((b: any) => (b.ifname === 'br0' ? {...b, vlans: [...b.vlans, {vlan: 177}]} : b)),
+    {ifname: 'hm177', vlans: [{vlan: 177}]},
+    {ifname: 'vx20177', vlans: [{vlan: 177, flags: ['PVID', 'Egress Untagged']}]},
+  ]
+  const frrText = (FX.running as string).replace('  advertise-all-vni\n', `  advertise-all-vni\n${HM_BLOCK}`)
+  const inScope = (v: number) => v >= 10_000 && v <= 19_999
+  const scope = {vni: (v: number) => inScope(v)}
+  const k = parseFullKernel(links, bvlan, FX.fdb, FX.sysctl, HOST_PORTS, scope)
+
+  it('the hand-made devices and their VLAN are not part of the managed model; they are listed as unmanaged', () => {
+    expect(k.unmanaged).toEqual([
+      'VNI 20177: vx20177 in bridge br0 (VLAN 177) (outside the declared scope)',
+      'port hm177 in bridge br0 (not a managed interface)',
+    ])
+    expect(k.foreignVlans).toEqual([177])
+    const {unmanaged: _u, foreignVlans: _f, ...managed} = k
+    expect(managed).toEqual(running()) // the managed part reads as the leaf without the hand-made configuration
+    expect(fullConfigOf(k, frrText, CATALOG, 10_000, TENANTS, 65_000, inScope)).toEqual(LEAF1) // in sync
+    // without a scope (as before ownership) the hand-made port and VNI block were read as fabricctl's
+    const noScope = fullConfigOf(
+      parseFullKernel(links, bvlan, FX.fdb, FX.sysctl, HOST_PORTS),
+      frrText,
+      CATALOG,
+      10_000,
+      TENANTS,
+      65_000,
+    )
+    expect(diffLeafConfigs(noScope, LEAF1).map(c => c.op)).toEqual(['remove-vlan', 'remove-vni'])
+  })
+
+  it('a push next to it touches none of it: the kernel plan and the FRR candidate leave VLAN 177, hm177, vx20177 and vni 20177 alone', () => {
+    const desired = structuredClone(LEAF1)
+    desired.vnis['10103'] = vni(10103, 103, 'lab-net3', 'vrf-test', '198.19.3.1/24')
+    desired.vrfs['vrf-test'] = {l3Vni: 19002}
+    desired.interfaces.swp1 = {vlans: [101, 102, 103]}
+    delete desired.interfaces.swp3
+    const want = desiredFullKernel(desired, VTEP, HOST_PORTS, TENANTS, k)
+    const plan = [...planFull(k, want, ['vrf-prod', 'vrf-test']), ...planFull(want, k, ['vrf-prod', 'vrf-test'])]
+    expect(plan.filter(c => /177/.test(c))).toEqual([])
+    expect(plan.length).toBeGreaterThan(0)
+    expect(spliceFrrFull(frrText, desired, TENANTS, 65_000, VTEP, inScope)).toContain(HM_BLOCK)
+    expect(spliceFrrFull(frrText, LEAF1, TENANTS, 65_000, VTEP, inScope)).toContain(HM_BLOCK)
+  })
+
+  it('a desired VNI on the hand-made VLAN is refused as unmanaged (nothing applied)', () => {
+    const clash = structuredClone(LEAF1)
+    clash.vnis['10177'] = vni(10177, 177, 'lab-net9', 'vrf-prod', '198.19.9.1/24')
+    expect(() => desiredFullKernel(clash, VTEP, HOST_PORTS, TENANTS, k)).toThrow(UnmanagedConflict)
+    expect(() => desiredFullKernel(clash, VTEP, HOST_PORTS, TENANTS, k)).toThrow(/VLAN 177 of VNI 10177 is used on br0/)
+  })
+})

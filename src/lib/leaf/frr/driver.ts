@@ -35,6 +35,7 @@ import {
   planKernel,
   runningToFile,
   spliceFrr,
+  vniInScope,
   vxlanName,
 } from './native.js'
 import {
@@ -206,13 +207,24 @@ export class FrrLeafDriver implements LeafDriver {
     return (this.o.tenants ?? []).map(t => t.vrf)
   }
 
+  /** A VNI of a full-profile leaf is fabricctl's when it is in the context's `manage` scope (all, when none is declared). */
+  private fullVni(vni: number, vlan: number | null = null): boolean {
+    return vniInScope(this.o.scope, vni, vlan ?? this.o.catalog.get(vni)?.vlan ?? vni - this.o.vniBase)
+  }
+
   /** The candidate of a full-profile leaf: FRR text and the kernel commands from `running` (throws a message when it cannot be rendered). */
   renderFull(desired: LeafConfig, running: RunningState): {frr: string; kernel: string[]; inverse: string[]} {
     const raw = running.snapshot.raw as FrrRaw
     if (!raw.full) throw new Error('the leaf was read without the full model')
     const vtep = this.facts(desired, raw)
+    const outside = Object.values(desired.vnis)
+      .filter(v => !this.fullVni(v.vni, v.vlan))
+      .map(v => `VNI ${v.vni} (VLAN ${v.vlan}) is outside the declared scope`)
+    if (outside.length) throw new UnmanagedConflict(outside)
     const want = desiredFullKernel(desired, vtep, this.o.hostPorts, this.o.tenants ?? [], raw.full)
-    const frr = spliceFrrFull(unb64(raw.runningB64), desired, this.o.tenants ?? [], this.o.rtAsn ?? 65_000, vtep)
+    const frr = spliceFrrFull(unb64(raw.runningB64), desired, this.o.tenants ?? [], this.o.rtAsn ?? 65_000, vtep, vni =>
+      this.fullVni(vni),
+    )
     return {
       frr,
       kernel: planFull(raw.full, want, this.managedVrfs()),
@@ -337,14 +349,27 @@ export class FrrLeafDriver implements LeafDriver {
         json('fdb'),
         s.get('sysctl') ?? '',
         this.o.hostPorts,
+        {vni: (vni, vlan) => this.fullVni(vni, vlan), interfaces: this.o.scope?.interfaces},
       )
+      const running = unb64(runningB64)
+      const kernelVnis = new Set(
+        (JSON.parse(s.get('links') || '[]') as {linkinfo?: {info_kind?: string; info_data?: {id?: number}}}[])
+          .filter(l => l.linkinfo?.info_kind === 'vxlan')
+          .map(l => l.linkinfo?.info_data?.id ?? 0),
+      )
+      const frrOnly = [...parseFrrVnis(running).keys()]
+        .filter(v => !kernelVnis.has(v) && !this.fullVni(v))
+        .map(v => `VNI ${v}: FRR \`vni ${v}\` block (outside the declared scope)`)
+      const unmanaged = [...(raw.full.unmanaged ?? []), ...frrOnly]
+      if (unmanaged.length) raw.unmanaged = unmanaged
       config = fullConfigOf(
         raw.full,
-        unb64(runningB64),
+        running,
         this.o.catalog,
         this.o.vniBase,
         this.o.tenants ?? [],
         this.o.rtAsn ?? 65_000,
+        vni => this.fullVni(vni, Object.values(raw.full!.vxlans).find(v => v.id === vni)?.pvid ?? null),
       )
     } else {
       const owned = this.ownership(raw)
@@ -686,18 +711,21 @@ export class FrrLeafDriver implements LeafDriver {
   async armRevert(target: LeafSnapshot, current: LeafSnapshot, seconds: number): Promise<PendingRevert> {
     const raw = target.raw as FrrRaw
     const now = current.raw as FrrRaw
-    if (raw.full || now.full)
+    if (!raw.full !== !now.full)
       throw new LeafDriverError(
         'LEAF_CONFIRM_UNSUPPORTED',
-        `${this.leaf}: commit-confirm covers native-profile leaves only.`,
+        `${this.leaf}: the pre-push state was read with the ${raw.full ? 'full' : 'native'} model, the pushed one with the ${now.full ? 'full' : 'native'} one.`,
         'arm',
       )
-    const owned = this.ownership(now)
-    const kernel = planKernel(
-      now.kernel,
-      raw.kernel,
-      dev => !raw.kernel.names?.includes(dev) && this.deletable(now.kernel, owned, dev),
-    )
+    // the kernel part of the revert is the restore plan (full: back to the pre-push managed devices)
+    const kernel =
+      raw.full && now.full
+        ? planFull(now.full, raw.full, this.managedVrfs())
+        : planKernel(
+            now.kernel,
+            raw.kernel,
+            dev => !raw.kernel.names?.includes(dev) && this.deletable(now.kernel, this.ownership(now), dev),
+          )
     const id = `${new Date().toISOString().replaceAll(/[-:.]/g, '')}-${process.pid}`
     const p = `${this.runDir}/pending/${id}`
     const [mode, owner, group] = (raw.fileMeta ?? '').split(' ')
@@ -834,7 +862,8 @@ export class FrrLeafDriver implements LeafDriver {
       if (!z || z.tenantVrf !== vrf || z.vxlanIf !== vxlanName(v.l3Vni))
         bad.push(`L3 ${v.l3Vni} of ${vrf}${z ? ` (vrf ${z.tenantVrf})` : ' missing'}`)
     }
-    for (const v of l2.keys()) if (!desired.vnis[String(v)]) bad.push(`unexpected L2 ${v}`)
+    // a hand-made VNI outside the scope is not "unexpected": fabricctl does not manage it
+    for (const v of l2.keys()) if (!desired.vnis[String(v)] && this.fullVni(v)) bad.push(`unexpected L2 ${v}`)
     for (const [v, z] of l3)
       if (!Object.values(desired.vrfs).some(x => x.l3Vni === v) && this.managedVrfs().includes(z.tenantVrf ?? ''))
         bad.push(`unexpected L3 ${v}`)

@@ -71,6 +71,21 @@ export interface FullKernel {
   svis: Record<string, FSvi>
   ports: Record<string, {master: string | null; vlans: number[]}>
   sysctls: Record<string, string>
+  /**
+   * What the leaf carries that fabricctl does not manage (information, never changed): VXLAN devices of VNIs
+   * outside the context's `manage` scope, br0 members that are not managed host ports, and the br0 VLANs only
+   * those use (left out of `bridge.vlans`, with their SVIs). Absent when there is none.
+   */
+  unmanaged?: string[]
+  foreignVlans?: number[]
+}
+
+/** Which part of a full-profile leaf fabricctl manages (the context's `manage` scope; see docs/contexts.md). */
+export interface FullScope {
+  /** A VNI is fabricctl's (its VXLAN device, SVI, br0 VLAN and FRR `vni` block); `vlan`: its PVID on br0, when known. */
+  vni: (vni: number, vlan: number | null) => boolean
+  /** br0 members fabricctl may manage (default: the host ports of the inventory). */
+  interfaces?: readonly string[]
 }
 
 interface IpLink {
@@ -115,6 +130,7 @@ export function parseFullKernel(
   fdb: Fdb[],
   sysctlText: string,
   hostPorts: readonly string[],
+  scope?: FullScope,
 ): FullKernel {
   const vlansOf = (ifname: string) => {
     const out: {vlan: number; flags: string[]}[] = []
@@ -143,14 +159,25 @@ export function parseFullKernel(
         .sort(num),
     }
   }
+  const unmanaged: string[] = []
+  const foreign = new Set<number>() // br0 VLANs used by what fabricctl does not manage
   for (const l of links) {
     const kind = l.linkinfo?.info_kind
     const up = (l.flags ?? []).includes('UP')
     if (kind === 'vrf') st.vrfs[l.ifname] = {name: l.ifname, table: l.linkinfo?.info_data?.table ?? 0, up}
-    else if (kind === 'vxlan' && VXLAN_RE.test(l.ifname)) {
+    else if (kind === 'vxlan') {
       const d = l.linkinfo?.info_data ?? {}
       const pvid =
         vlansOf(l.ifname).find(v => v.flags.includes('PVID') && v.flags.includes('Egress Untagged'))?.vlan ?? null
+      // the layout from the device (its VNI), never from its name
+      if (scope && !scope.vni(d.id ?? 0, pvid)) {
+        unmanaged.push(
+          `VNI ${d.id ?? 0}: ${l.ifname}${l.master ? ` in bridge ${l.master}` : ''}${pvid !== null ? ` (VLAN ${pvid})` : ''} (outside the declared scope)`,
+        )
+        if (l.master === BRIDGE) for (const v of vlansOf(l.ifname)) foreign.add(v.vlan)
+        continue
+      }
+      if (!VXLAN_RE.test(l.ifname)) continue
       st.vxlans[l.ifname] = {
         name: l.ifname,
         id: d.id ?? 0,
@@ -173,9 +200,17 @@ export function parseFullKernel(
       st.svis[l.ifname] = {name: l.ifname, vlan, mac, master: l.master ?? null, addresses, up, fdbLocal}
     }
   }
+  const allowed = new Set(scope?.interfaces ?? hostPorts)
   const ports = new Set(hostPorts.filter(p => byName.has(p)))
   for (const l of links)
-    if (l.master === BRIDGE && l.linkinfo?.info_kind !== 'vxlan' && !VXLAN_RE.test(l.ifname)) ports.add(l.ifname)
+    if (l.master === BRIDGE && l.linkinfo?.info_kind !== 'vxlan' && !VXLAN_RE.test(l.ifname)) {
+      if (!scope || allowed.has(l.ifname)) ports.add(l.ifname)
+      else {
+        unmanaged.push(`port ${l.ifname} in bridge ${BRIDGE} (not a managed interface)`)
+        for (const v of vlansOf(l.ifname)) foreign.add(v.vlan)
+      }
+    }
+  if (scope) for (const p of [...ports]) if (!allowed.has(p)) ports.delete(p)
   for (const p of [...ports].sort()) {
     // the real master: a host port in another bridge, a bond or a VRF is not free (never moved, see desiredFullKernel)
     const master = byName.get(p)?.master ?? null
@@ -194,6 +229,19 @@ export function parseFullKernel(
     const m = /^(\S+)\s*=\s*(\S+)\s*$/.exec(line)
     if (m && FULL_SYSCTLS[m[1]!] !== undefined) st.sysctls[m[1]!] = m[2]!
   }
+  // A VLAN that only unmanaged devices use is theirs: out of br0's managed VLANs, its SVI left alone.
+  for (const v of Object.values(st.vxlans)) if (v.pvid !== null) foreign.delete(v.pvid)
+  for (const p of Object.values(st.ports)) for (const v of p.vlans) foreign.delete(v)
+  if (foreign.size) {
+    st.bridge.vlans = st.bridge.vlans.filter(v => !foreign.has(v))
+    for (const svi of Object.values(st.svis))
+      if (foreign.has(svi.vlan)) {
+        delete st.svis[svi.name]
+        unmanaged.push(`SVI ${svi.name} (VLAN ${svi.vlan}, not fabricctl's)`)
+      }
+    st.foreignVlans = [...foreign].sort(num)
+  }
+  if (unmanaged.length) st.unmanaged = unmanaged
   return st
 }
 
@@ -251,6 +299,7 @@ export function fullConfigOf(
   vniBase: number,
   tenants: readonly FullTenant[],
   rtAsn: number,
+  managedVni: (vni: number) => boolean = () => true,
 ): LeafConfig {
   const cfg = emptyLeafConfig()
   const rts = parseFrrVnis(frrText)
@@ -282,7 +331,7 @@ export function fullConfigOf(
   const vnis = new Set<number>([...rts.keys()])
   for (const vx of Object.values(k.vxlans)) vnis.add(vx.id)
   for (const vni of vnis) {
-    if (l3Vnis.has(vni)) continue
+    if (l3Vnis.has(vni) || !managedVni(vni)) continue
     const vx = vxById(vni)
     const vlan = vx?.pvid ?? catalog.get(vni)?.vlan ?? vni - vniBase
     const svi = k.svis[sviName(vlan)]
@@ -331,6 +380,10 @@ export function desiredFullKernel(
   const vlans = new Set<number>()
   const vx = (id: number, vlan: number) => {
     if (vlans.has(vlan)) throw new Error(`VLAN ${vlan} is used twice on the bridge (VNI ${id})`)
+    if (cur.foreignVlans?.includes(vlan))
+      throw new UnmanagedConflict([
+        `VLAN ${vlan} of VNI ${id} is used on ${BRIDGE} by configuration fabricctl does not manage`,
+      ])
     vlans.add(vlan)
     st.vxlans[vxlanName(id)] = {
       name: vxlanName(id),
@@ -534,8 +587,9 @@ export function spliceFrrFull(
   tenants: readonly FullTenant[],
   rtAsn: number,
   vtep: string,
+  managedVni: (vni: number) => boolean = () => true,
 ): string {
-  const base = spliceFrr(running, desired)
+  const base = spliceFrr(running, desired, managedVni)
   const lines = base.replace(/\n$/, '').split('\n')
   const managed = new Set<string>([...tenants.map(t => t.vrf), ...parseFrrTenants(base).vrfVni.keys()])
   const asn = /^router bgp (\d+)\s*$/.exec(lines.find(l => /^router bgp \d+\s*$/.test(l)) ?? '')?.[1]
