@@ -166,9 +166,20 @@ describeOnLabs(labs, 'leaf changes that are safe on a leaf fabricctl does not ow
     }
   }
   type Snap = Awaited<ReturnType<typeof snapshot>>
-  /** Where two snapshots differ (empty when equal), for a readable failure. */
+  /** Where two snapshots differ (empty when equal), for a readable failure: the part, and which devices or lines. */
   const delta = (a: Snap, b: Snap) =>
-    Object.keys(a).filter(k => JSON.stringify((a as any)[k]) !== JSON.stringify((b as any)[k]))
+    Object.keys(a)
+      .filter(k => JSON.stringify((a as any)[k]) !== JSON.stringify((b as any)[k]))
+      .map(k => {
+        const [x, y] = [(a as any)[k], (b as any)[k]]
+        if (!Array.isArray(x) || !Array.isArray(y)) return k
+        const key = (e: any) => (typeof e === 'string' ? e : String(e.ifname))
+        const ids = new Set([...x, ...y].map(key))
+        const differ = [...ids].filter(
+          id => JSON.stringify(x.filter(e => key(e) === id)) !== JSON.stringify(y.filter(e => key(e) === id)),
+        )
+        return `${k}: ${differ.join(', ')}`
+      })
 
   // ---- hand-made configuration (not fabricctl's) ----
   const HM_DEVS = full ? ['hm177', 'hm177p', 'vx20177'] : ['br177', 'hm177', 'hm177p', 'vx20177']
