@@ -383,9 +383,9 @@ export interface FullLab<T> {
 /**
  * A full or prod lab for one test file: runs only when FABRICCTL_LAB_PROFILE lists the profile;
  * reuses a healthy lab of that profile or brings one up; a skip is a failure under
- * FABRICCTL_REQUIRE_LIVE=1. release() takes down a full lab this call started; a prod lab this call
- * started stays up for the run's other files when the live globalSetup owns the run (its teardown
- * takes it down: state/prod/run/started-by), and is taken down otherwise.
+ * FABRICCTL_REQUIRE_LIVE=1. A lab this call started stays up for the run's other files when the live
+ * globalSetup owns the run (its teardown takes it down: state/<profile>/run/started-by); otherwise
+ * release() takes it down.
  */
 export async function useProfileLab<T = LabInventory>(profile: 'full' | 'prod', what: string): Promise<FullLab<T>> {
   const want = labProfilesWanted().includes(profile)
@@ -403,7 +403,9 @@ export async function useProfileLab<T = LabInventory>(profile: 'full' | 'prod', 
     await labUp(profile)
     startedHere = true
   }
-  const leaveToTeardown = profile === 'prod' && !!process.env.FABRICCTL_LAB_OWNER
+  // Under the live globalSetup (it owns the run) a lab this file started stays up for the run's other files
+  // (four files use the full lab: one bring-up instead of four, about 2 min each); its teardown takes it down.
+  const leaveToTeardown = !!process.env.FABRICCTL_LAB_OWNER
   return {
     skip: null,
     inv: JSON.parse(fs.readFileSync(labPaths(profile).inventory, 'utf8')) as T,
