@@ -1,4 +1,3 @@
-import {withoutCarried} from '../carried.js'
 import os from 'node:os'
 
 import type {LiveContext} from '../../context/schema.js'
@@ -49,6 +48,7 @@ import {
   planFull,
   spliceFrrFull,
 } from './full.js'
+import {withoutCarried} from '../carried.js'
 import {ANYCAST_HINT, VTEP_HINT, unknownGatewayMacs, vtepOf} from '../facts.js'
 
 /** The FRR leaf's raw state, kept byte for byte in snapshots. */
@@ -330,7 +330,8 @@ export class FrrLeafDriver implements LeafDriver {
     const s = sections(r.stdout)
     const runningB64 = s.get('running') ?? ''
     const fileRaw = s.get('file') ?? '-'
-    const kernel = parseKernel(JSON.parse(s.get('links') || '[]'), this.o.hostPorts, parseAcceptDad(s.get('dad') ?? ''))
+    const links = JSON.parse(s.get('links') || '[]')
+    const kernel = parseKernel(links, this.o.hostPorts, parseAcceptDad(s.get('dad') ?? ''))
     const meta = (s.get('meta') ?? '-').trim()
     const raw: FrrRaw = {
       runningB64,
@@ -343,20 +344,12 @@ export class FrrLeafDriver implements LeafDriver {
     let observed: LeafConfig | undefined
     if (full) {
       const json = (k: string) => JSON.parse((s.get(k) ?? '').trim() || '[]')
-      raw.full = parseFullKernel(
-        JSON.parse(s.get('links') || '[]'),
-        json('bvlan'),
-        json('fdb'),
-        s.get('sysctl') ?? '',
-        this.o.hostPorts,
-        {vni: (vni, vlan) => this.fullVni(vni, vlan), interfaces: this.o.scope?.interfaces},
-      )
+      raw.full = parseFullKernel(links, json('bvlan'), json('fdb'), s.get('sysctl') ?? '', this.o.hostPorts, {
+        vni: (vni, vlan) => this.fullVni(vni, vlan),
+        interfaces: this.o.scope?.interfaces,
+      })
       const running = unb64(runningB64)
-      const kernelVnis = new Set(
-        (JSON.parse(s.get('links') || '[]') as {linkinfo?: {info_kind?: string; info_data?: {id?: number}}}[])
-          .filter(l => l.linkinfo?.info_kind === 'vxlan')
-          .map(l => l.linkinfo?.info_data?.id ?? 0),
-      )
+      const kernelVnis = new Set(Object.values(kernel.vxlans).map(v => v.id))
       const frrOnly = [...parseFrrVnis(running).keys()]
         .filter(v => !kernelVnis.has(v) && !this.fullVni(v))
         .map(v => `VNI ${v}: FRR \`vni ${v}\` block (outside the declared scope)`)
@@ -447,7 +440,6 @@ export class FrrLeafDriver implements LeafDriver {
 
   async prepare(desired: LeafConfig, running: RunningState, changes: readonly LeafChange[]): Promise<PreparedPush> {
     const raw = running.snapshot.raw as FrrRaw
-    this.facts(desired, raw)
     if (raw.full) {
       let r
       try {
