@@ -3,6 +3,10 @@
 # guest.env, setup.sh (kernel side), frr/ (frr.conf, daemons, vtysh.conf), ssh/ (host key,
 # sshd_config, authorized_keys). Writes /lab/ready when sshd and FRR run, /lab/failed otherwise.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# glibc's string functions must not use AVX-512 registers in the guest: UML 6.1 saves only the
+# x87/SSE/AVX part of a process's FPU state (see uml-xstate.c), so threads sharing one host process
+# could see each other's zmm/opmask registers. The same for ssh sessions (sshd_config SetEnv).
+export GLIBC_TUNABLES=$GLIBC_TUNABLES_GUEST
 exec >/lab/init.log 2>&1
 set -x
 fail() { echo "fabl-init: $*" >&2; cp /var/log/frr/frr.log /lab/frr.log 2>/dev/null; ps -eo pid,stat,etime,args >/lab/ps.txt 2>&1; ls -l /run/frr >>/lab/ps.txt 2>&1; echo "$*" >/lab/failed; while :; do sleep 3600; done; }

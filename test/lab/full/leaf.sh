@@ -18,6 +18,22 @@ FULL_DIR="$LAB_DIR/full"
 UML_CACHE="$CACHE/uml"
 UML_MEM=${FABRICCTL_LAB_UML_MEM:-320M}
 UML_PKGS="frr,frr-pythontools,iproute2,openssh-server,kmod,procps,ethtool,iputils-ping,tcpdump"
+# glibc 2.36 tunables for every guest process: no AVX-512 string functions (guest-init.sh says why)
+GLIBC_TUNABLES_GUEST="glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX512ER,-AVX512PF"
+
+# full_xstate_shim: build the LD_PRELOAD shim that lets UML 6.1 run on hosts with a large XSAVE area
+# (AVX-512/AMX CPUs: without it the guest's init dies with "ptrace set fp regs failed, errno = 14"),
+# once per source into the cache. Sets UML_PRELOAD.
+full_xstate_shim() {
+  local key
+  key=$(sha256sum "$FULL_DIR/uml-xstate.c" | cut -c1-12)
+  UML_PRELOAD="$UML_CACHE/uml-xstate-$key.so"
+  [ -f "$UML_PRELOAD" ] && return 0
+  mkdir -p "$UML_CACHE"
+  cc -O2 -Wall -shared -fPIC -o "$UML_PRELOAD.tmp" "$FULL_DIR/uml-xstate.c" -ldl \
+    || die "building $FULL_DIR/uml-xstate.c failed (needs gcc)"
+  mv "$UML_PRELOAD.tmp" "$UML_PRELOAD"
+}
 
 # full_rootfs: the guest root image ($UML_IMG), built once into the cache with debootstrap
 # (Debian 12 minbase + FRR, sshd, iproute2) and mke2fs -d (no loop mount needed).
@@ -80,6 +96,7 @@ PrintLastLog no
 MaxStartups 100:30:200
 MaxSessions 64
 AcceptEnv LANG LC_*
+SetEnv GLIBC_TUNABLES=$GLIBC_TUNABLES_GUEST
 Subsystem sftp internal-sftp
 EOF
   # outer namespace: no addresses; each cable end bridged to the tap of one guest NIC
@@ -100,9 +117,9 @@ EOF
   done
   rm -f "$g/ready" "$g/failed"
   date +%s.%N >"$nd/boot-started"
-  setsid nsenter -t "$(holder_pid "$id")" -m -u -n -- linux.uml "mem=$UML_MEM" "umid=$NSP-$id" "uml_dir=$RUN/uml" \
+  setsid nsenter -t "$(holder_pid "$id")" -m -u -n -- env LD_PRELOAD="$UML_PRELOAD" linux.uml "mem=$UML_MEM" "umid=$NSP-$id" "uml_dir=$RUN/uml" \
     "ubd0=$nd/root.cow,$UML_IMG" root=/dev/ubda rw init=/sbin/fabl-init "fabl_dir=$g" \
-    con0=null,fd:1 con=null "${args[@]}" </dev/null >"$nd/uml-console.log" 2>&1 9>&- &
+    "GLIBC_TUNABLES_GUEST=$GLIBC_TUNABLES_GUEST" con0=null,fd:1 con=null "${args[@]}" </dev/null >"$nd/uml-console.log" 2>&1 9>&- &
   record_pid "$PIDS/uml-$id.pid" $!
 }
 
