@@ -12,12 +12,13 @@ import {diffLeafConfigs} from '../src/lib/leaf/diff.js'
 import {type LeafDriver, LeafDriverError, type RunningState} from '../src/lib/leaf/driver.js'
 import {pushSteps, runAsync} from '../src/lib/leaf/engine.js'
 import {anycastMacOf, keepRunningGatewayMacs, unknownGatewayMacs, vtepOf} from '../src/lib/leaf/facts.js'
-import {type FrrLeafOptions, type FrrRaw, FrrLeafDriver} from '../src/lib/leaf/frr/driver.js'
+import type {FrrLeafOptions, FrrRaw} from '../src/lib/leaf/frr/driver.js'
 import {type FullTenant, fullConfigOf, parseFullKernel} from '../src/lib/leaf/frr/full.js'
 import {type IpLink, nativeConfigOf, ownershipOf, parseKernel} from '../src/lib/leaf/frr/native.js'
 import {LiveDesiredState} from '../src/lib/leaf/live.js'
 import {DEFAULT_VRF_TENANT} from '../src/lib/live/tenants.js'
 import type {LeafConfig} from '../src/lib/model/types.js'
+import {offlineFrrDriver} from './helpers/frr-driver.js'
 
 const FX = JSON.parse(
   fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'leaf-full', 'lab-leaf1.json'), 'utf8'),
@@ -34,9 +35,8 @@ const HOST_PORTS = ['swp1', 'swp2', 'swp3']
 
 /** An FRR driver without a session: only what renders from a reading (no SSH) is called. */
 const driver = (o: Partial<FrrLeafOptions> & {vtep?: string | null} = {}) =>
-  new (FrrLeafDriver as unknown as new (ssh: unknown, o: FrrLeafOptions) => FrrLeafDriver)(null, {
-    ctx: undefined as never,
-    leaf: {name: 'lab-leaf1', address: '127.0.0.1', port: 22, vtep: o.vtep ?? null},
+  offlineFrrDriver({
+    vtep: o.vtep ?? null,
     hostPorts: HOST_PORTS,
     catalog: CATALOG,
     vniBase: 10_000,

@@ -22,7 +22,9 @@ import {
   spliceFrrFull,
 } from '../src/lib/leaf/frr/full.js'
 import {UnmanagedConflict, runningToFile} from '../src/lib/leaf/frr/native.js'
+import type {FrrRaw} from '../src/lib/leaf/frr/driver.js'
 import type {LeafConfig} from '../src/lib/model/types.js'
+import {recordedFullDriver} from './helpers/frr-driver.js'
 
 const FX = JSON.parse(
   fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'leaf-full', 'lab-leaf1.json'), 'utf8'),
@@ -273,12 +275,14 @@ describe('full profile: rendering, against the lab reference (test/lab/full/rend
       'ip link add vrf-test type vrf table 1002',
       'ip link set vrf-test up',
       `ip link add vxlan19002 type vxlan id 19002 local ${VTEP} dstport 4789 nolearning`,
+      "ip link set dev vxlan19002 alias 'fabricctl: vni 19002'", // created by fabricctl: marked
       'ip link set vxlan19002 master br0 addrgenmode none',
       'bridge link set dev vxlan19002 learning off',
       'bridge vlan add dev vxlan19002 vid 4002 pvid untagged',
       'bridge vlan add dev br0 vid 4002 self',
       'ip link set vxlan19002 up',
       `ip link add vxlan10103 type vxlan id 10103 local ${VTEP} dstport 4789 nolearning`,
+      "ip link set dev vxlan10103 alias 'fabricctl: vni 10103'", // created by fabricctl: marked
       'ip link set vxlan10103 master br0 addrgenmode none',
       'bridge link set dev vxlan10103 learning off',
       'bridge vlan add dev vxlan10103 vid 103 pvid untagged',
@@ -382,7 +386,8 @@ describe('full profile: ownership (issue 13) — what fabricctl does not manage 
       'port hm177 in bridge br0 (not a managed interface)',
     ])
     expect(k.foreignVlans).toEqual([177])
-    const {unmanaged: _u, foreignVlans: _f, ...managed} = k
+    expect(k.unmanagedVnis).toEqual([20177])
+    const {unmanaged: _u, foreignVlans: _f, unmanagedVnis: _v, ...managed} = k
     expect(managed).toEqual(running()) // the managed part reads as the leaf without the hand-made configuration
     expect(fullConfigOf(k, frrText, CATALOG, 10_000, TENANTS, 65_000, inScope)).toEqual(LEAF1) // in sync
     // without a scope (as before ownership) the hand-made port and VNI block were read as fabricctl's
@@ -416,5 +421,87 @@ describe('full profile: ownership (issue 13) — what fabricctl does not manage 
     clash.vnis['10177'] = vni(10177, 177, 'lab-net9', 'vrf-prod', '198.19.9.1/24')
     expect(() => desiredFullKernel(clash, VTEP, HOST_PORTS, TENANTS, k)).toThrow(UnmanagedConflict)
     expect(() => desiredFullKernel(clash, VTEP, HOST_PORTS, TENANTS, k)).toThrow(/VLAN 177 of VNI 10177 is used on br0/)
+  })
+})
+
+describe('full profile: nothing declared — fabricctl manages only what it created (issue 13)', () => {
+  // The recorded lab-leaf1 stands for a leaf someone else built: none of its devices carries fabricctl's
+  // mark. The driver reads it through its real read (a session answering from the recording).
+  const opts = {hostPorts: HOST_PORTS, catalog: CATALOG, vniBase: 10_000, tenants: TENANTS, vtep: VTEP}
+  const handMade = () => recordedFullDriver(FX, opts)
+  /** The same leaf as fabricctl builds it: the reference layout, every VXLAN device with its mark. */
+  const MARKED = {
+    ...FX,
+    links: FX.links.map((l: any) =>
+      l.linkinfo?.info_kind === 'vxlan' ? {...l, ifalias: `fabricctl: vni ${l.linkinfo.info_data.id}`} : l,
+    ),
+  }
+  const NEW_NET: LeafConfig = {
+    vnis: {10103: vni(10103, 103, 'lab-net3', 'vrf-test', '198.19.3.1/24')},
+    vrfs: {'vrf-test': {l3Vni: 19002}},
+    interfaces: {swp1: {vlans: [103]}},
+  }
+
+  it('reads every unmarked VNI, VRF and host-port VLAN as unmanaged, and models none of it', async () => {
+    const r = await handMade().read()
+    expect(r.config).toEqual({vnis: {}, vrfs: {}, interfaces: {}})
+    expect(r.unmanaged).toEqual(
+      expect.arrayContaining([
+        'VNI 10101: vxlan10101 in bridge br0 (VLAN 101) (not created by fabricctl)',
+        'VNI 10102: vxlan10102 in bridge br0 (VLAN 102) (not created by fabricctl)',
+        'VNI 19001: vxlan19001 in bridge br0 (VLAN 4001) (not created by fabricctl)',
+        "SVI vlan101 (VLAN 101, not fabricctl's)",
+        'VRF vrf-prod: holds vlan101, which fabricctl does not manage (the VRF is kept)',
+      ]),
+    )
+    const full = (r.snapshot.raw as FrrRaw).full!
+    expect(full.unmanagedVnis).toEqual([10101, 10102, 19001])
+    expect(full.ports.swp1).toEqual({master: 'br0', vlans: [], kept: [101, 102]})
+  })
+
+  it('a push of a new tenant network adds only marked devices: nothing that was there is changed or removed', async () => {
+    const d = handMade()
+    const running = await d.read()
+    const {kernel, inverse, frr} = d.renderFull(NEW_NET, running)
+    expect(kernel).toContain("ip link set dev vxlan10103 alias 'fabricctl: vni 10103'")
+    expect(kernel).toContain("ip link set dev vxlan19002 alias 'fabricctl: vni 19002'")
+    expect(kernel).toContain('bridge vlan add dev swp1 vid 103')
+    const existing = /vxlan1010[12]|vxlan19001|vlan10[12]\b|vlan4001|vrf-prod|swp[23]|vid (101|102|4001)\b/
+    expect(kernel.filter(c => existing.test(c))).toEqual([])
+    expect(kernel.filter(c => / del |nomaster/.test(c))).toEqual([])
+    // the inverse takes back exactly what the push adds
+    expect(inverse.filter(c => existing.test(c))).toEqual([])
+    // FRR: the hand-made VNIs' blocks, vrf-prod and its BGP instance stay as they run
+    const running0 = FX.running as string
+    for (const block of [
+      / {2}vni 10101\n(.*\n){3}/,
+      /vrf vrf-prod\n vni 19001\nexit-vrf\n/,
+      /router bgp 65011 vrf vrf-prod\n(.*\n)*?exit\n/,
+    ])
+      expect(frr).toContain(block.exec(running0)![0])
+    expect(frr).toContain('  vni 10103\n')
+  })
+
+  it('a desired state that needs a hand-made VNI is refused (LEAF_UNMANAGED), naming it', async () => {
+    const d = handMade()
+    const running = await d.read()
+    const e = (() => {
+      try {
+        d.renderFull(LEAF1, running)
+      } catch (error) {
+        return error as Error
+      }
+    })()
+    expect(e).toBeInstanceOf(UnmanagedConflict)
+    expect(e!.message).toContain('VNI 10101 (VLAN 101) is on the leaf but was not created by fabricctl')
+  })
+
+  it('the same leaf with fabricctl’s marks is fabricctl’s: read as the model, in sync with it', async () => {
+    const d = recordedFullDriver(MARKED, opts)
+    const running = await d.read()
+    expect(running.unmanaged).toBeUndefined()
+    expect(running.config).toEqual(LEAF1)
+    const r = d.renderFull(LEAF1, running)
+    expect(r.kernel).toEqual([])
   })
 })

@@ -53,6 +53,8 @@ sh.push(
 )
 const vxlan = (vni, vlan) => [
   `ip link add vxlan${vni} type vxlan id ${vni} local ${leaf.vtep} dstport 4789 nolearning`,
+  // fabricctl's mark: this is the layout fabricctl itself creates (its default scope manages only marked devices)
+  `ip link set dev vxlan${vni} alias 'fabricctl: vni ${vni}'`,
   `ip link set vxlan${vni} master br0 addrgenmode none`,
   `bridge link set dev vxlan${vni} learning off`,
   `bridge vlan add dev vxlan${vni} vid ${vlan} pvid untagged`,

@@ -33,6 +33,7 @@ import {
   parseKernel,
   planKernel,
   runningToFile,
+  shellQuote,
   spliceFrr,
   vniInScope,
   vxlanName,
@@ -43,6 +44,7 @@ import {
   type FullKernel,
   type FullTenant,
   desiredFullKernel,
+  fullScopeOf,
   fullConfigOf,
   parseFullKernel,
   planFull,
@@ -107,7 +109,7 @@ const FRR_RELOAD = '/usr/lib/frr/frr-reload.py'
 const runDir = (leaf: string, root = '/run/fabricctl') => `${root}/leaf-${leaf.replaceAll(/[^A-Za-z0-9_.-]/g, '_')}`
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8')
-const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+const q = shellQuote
 
 /** Split `@@name` sections of a multi-part command output. */
 function sections(out: string): Map<string, string> {
@@ -207,9 +209,31 @@ export class FrrLeafDriver implements LeafDriver {
     return (this.o.tenants ?? []).map(t => t.vrf)
   }
 
-  /** A VNI of a full-profile leaf is fabricctl's when it is in the context's `manage` scope (all, when none is declared). */
-  private fullVni(vni: number, vlan: number | null = null): boolean {
-    return vniInScope(this.o.scope, vni, vlan ?? this.o.catalog.get(vni)?.vlan ?? vni - this.o.vniBase)
+  /** Whether the context declares VNI or VLAN ranges for this leaf (else: only what fabricctl created is its). */
+  private scopeDeclared(): boolean {
+    return Boolean(this.o.scope && (this.o.scope.vnis || this.o.scope.vlans))
+  }
+
+  /** How a full-profile leaf's devices are judged fabricctl's as they are read (fullScopeOf). */
+  private fullScope() {
+    return fullScopeOf(
+      this.scopeDeclared(),
+      (vni, vlan) => vniInScope(this.o.scope, vni, vlan ?? this.o.catalog.get(vni)?.vlan ?? vni - this.o.vniBase),
+      this.o.scope?.interfaces,
+    )
+  }
+
+  /**
+   * Of a full-profile leaf as read: whether a VNI is fabricctl's. What the read found unmanaged never is;
+   * with a declared scope, the VNI must be in it; without one, a VNI not on the leaf at all is (it will be
+   * created, marked).
+   */
+  private fullOwned(raw: FrrRaw): (vni: number, vlan?: number | null) => boolean {
+    const theirs = new Set(raw.full?.unmanagedVnis ?? [])
+    const declared = this.scopeDeclared()
+    return (vni, vlan = null) =>
+      !theirs.has(vni) &&
+      (!declared || vniInScope(this.o.scope, vni, vlan ?? this.o.catalog.get(vni)?.vlan ?? vni - this.o.vniBase))
   }
 
   /** The candidate of a full-profile leaf: FRR text and the kernel commands from `running` (throws a message when it cannot be rendered). */
@@ -217,13 +241,27 @@ export class FrrLeafDriver implements LeafDriver {
     const raw = running.snapshot.raw as FrrRaw
     if (!raw.full) throw new Error('the leaf was read without the full model')
     const vtep = this.facts(desired, raw)
+    const owned = this.fullOwned(raw)
     const outside = Object.values(desired.vnis)
-      .filter(v => !this.fullVni(v.vni, v.vlan))
-      .map(v => `VNI ${v.vni} (VLAN ${v.vlan}) is outside the declared scope`)
+      .filter(v => !owned(v.vni, v.vlan))
+      .map(v =>
+        this.scopeDeclared()
+          ? `VNI ${v.vni} (VLAN ${v.vlan}) is outside the declared scope`
+          : `VNI ${v.vni} (VLAN ${v.vlan}) is on the leaf but was not created by fabricctl`,
+      )
     if (outside.length) throw new UnmanagedConflict(outside)
     const want = desiredFullKernel(desired, vtep, this.o.hostPorts, this.o.tenants ?? [], raw.full)
-    const frr = spliceFrrFull(unb64(raw.runningB64), desired, this.o.tenants ?? [], this.o.rtAsn ?? 65_000, vtep, vni =>
-      this.fullVni(vni),
+    const held = Object.values(raw.full.vrfs)
+      .filter(v => v.held)
+      .map(v => v.name)
+    const frr = spliceFrrFull(
+      unb64(raw.runningB64),
+      desired,
+      this.o.tenants ?? [],
+      this.o.rtAsn ?? 65_000,
+      vtep,
+      vni => owned(vni),
+      held,
     )
     return {
       frr,
@@ -344,17 +382,19 @@ export class FrrLeafDriver implements LeafDriver {
     let observed: LeafConfig | undefined
     if (full) {
       const json = (k: string) => JSON.parse((s.get(k) ?? '').trim() || '[]')
-      raw.full = parseFullKernel(links, json('bvlan'), json('fdb'), s.get('sysctl') ?? '', this.o.hostPorts, {
-        vni: (vni, vlan) => this.fullVni(vni, vlan),
-        interfaces: this.o.scope?.interfaces,
-      })
+      const scope = this.fullScope()
+      raw.full = parseFullKernel(links, json('bvlan'), json('fdb'), s.get('sysctl') ?? '', this.o.hostPorts, scope)
       const running = unb64(runningB64)
       const kernelVnis = new Set(Object.values(kernel.vxlans).map(v => v.id))
-      const frrOnly = [...parseFrrVnis(running).keys()]
-        .filter(v => !kernelVnis.has(v) && !this.fullVni(v))
-        .map(v => `VNI ${v}: FRR \`vni ${v}\` block (outside the declared scope)`)
-      const unmanaged = [...(raw.full.unmanaged ?? []), ...frrOnly]
+      // an FRR `vni` block without a VXLAN device carries no mark: fabricctl's only in a declared scope
+      const frrOnly = [...parseFrrVnis(running).keys()].filter(v => !kernelVnis.has(v) && !scope.vni(v, null, null))
+      if (frrOnly.length) raw.full.unmanagedVnis = [...(raw.full.unmanagedVnis ?? []), ...frrOnly].sort((a, b) => a - b)
+      const unmanaged = [
+        ...(raw.full.unmanaged ?? []),
+        ...frrOnly.map(v => `VNI ${v}: FRR \`vni ${v}\` block (${scope.why ?? 'outside the declared scope'})`),
+      ]
       if (unmanaged.length) raw.unmanaged = unmanaged
+      const owned = this.fullOwned(raw)
       config = fullConfigOf(
         raw.full,
         running,
@@ -362,7 +402,7 @@ export class FrrLeafDriver implements LeafDriver {
         this.o.vniBase,
         this.o.tenants ?? [],
         this.o.rtAsn ?? 65_000,
-        vni => this.fullVni(vni, Object.values(raw.full!.vxlans).find(v => v.id === vni)?.pvid ?? null),
+        vni => owned(vni, Object.values(raw.full!.vxlans).find(v => v.id === vni)?.pvid ?? null),
       )
     } else {
       const owned = this.ownership(raw)
@@ -855,7 +895,8 @@ export class FrrLeafDriver implements LeafDriver {
         bad.push(`L3 ${v.l3Vni} of ${vrf}${z ? ` (vrf ${z.tenantVrf})` : ' missing'}`)
     }
     // a hand-made VNI outside the scope is not "unexpected": fabricctl does not manage it
-    for (const v of l2.keys()) if (!desired.vnis[String(v)] && this.fullVni(v)) bad.push(`unexpected L2 ${v}`)
+    const owned = this.fullOwned(running.snapshot.raw as FrrRaw)
+    for (const v of l2.keys()) if (!desired.vnis[String(v)] && owned(v)) bad.push(`unexpected L2 ${v}`)
     for (const [v, z] of l3)
       if (!Object.values(desired.vrfs).some(x => x.l3Vni === v) && this.managedVrfs().includes(z.tenantVrf ?? ''))
         bad.push(`unexpected L3 ${v}`)

@@ -1,12 +1,15 @@
 import {type LeafConfig, emptyLeafConfig} from '../../model/types.js'
 import {canonicalLeafConfig} from '../desired.js'
 import {
+  MARK,
   UnmanagedConflict,
   VXLAN_PORT,
   type VniCatalogEntry,
   parseFrrVnis,
   runningToFile,
+  shellQuote,
   spliceFrr,
+  markOf,
   vxlanName,
 } from './native.js'
 
@@ -42,6 +45,8 @@ export interface FVrf {
   name: string
   table: number
   up: boolean
+  /** Something fabricctl does not manage is in it (a hand-made SVI): the VRF and its FRR blocks are kept. */
+  held?: boolean
 }
 export interface FVxlan {
   name: string
@@ -53,6 +58,8 @@ export interface FVxlan {
   master: string | null
   up: boolean
   pvid: number | null
+  /** Its ifalias, when it has one: `fabricctl: vni N` marks a device fabricctl created (set only on creation). */
+  alias?: string | null
 }
 export interface FSvi {
   name: string
@@ -69,7 +76,11 @@ export interface FullKernel {
   vrfs: Record<string, FVrf>
   vxlans: Record<string, FVxlan>
   svis: Record<string, FSvi>
-  ports: Record<string, {master: string | null; vlans: number[]}>
+  /**
+   * Host ports: `vlans` the managed VLANs they carry tagged; `kept` the VLANs of configuration fabricctl does
+   * not manage (a hand-made VNI's VLAN on the same port), never added or removed by fabricctl.
+   */
+  ports: Record<string, {master: string | null; vlans: number[]; kept?: number[]}>
   sysctls: Record<string, string>
   /**
    * What the leaf carries that fabricctl does not manage (information, never changed): VXLAN devices of VNIs
@@ -78,12 +89,19 @@ export interface FullKernel {
    */
   unmanaged?: string[]
   foreignVlans?: number[]
+  /** VNIs on the leaf (VXLAN devices, FRR-only `vni` blocks) that fabricctl does not manage. */
+  unmanagedVnis?: number[]
 }
 
 /** Which part of a full-profile leaf fabricctl manages (the context's `manage` scope; see docs/contexts.md). */
 export interface FullScope {
-  /** A VNI is fabricctl's (its VXLAN device, SVI, br0 VLAN and FRR `vni` block); `vlan`: its PVID on br0, when known. */
-  vni: (vni: number, vlan: number | null) => boolean
+  /**
+   * Whether a VNI on the leaf is fabricctl's (its VXLAN device, SVI, br0 VLAN and FRR `vni` block); `vlan`:
+   * its PVID on br0, when known; `alias`: its VXLAN device's ifalias (null: none).
+   */
+  vni: (vni: number, vlan: number | null, alias: string | null) => boolean
+  /** Why a VNI it refuses is not fabricctl's (the unmanaged list's wording). */
+  why?: string
   /** br0 members fabricctl may manage (default: the host ports of the inventory). */
   interfaces?: readonly string[]
 }
@@ -91,6 +109,7 @@ export interface FullScope {
 interface IpLink {
   ifname: string
   address?: string
+  ifalias?: string
   flags?: string[]
   master?: string
   link?: string
@@ -160,7 +179,9 @@ export function parseFullKernel(
     }
   }
   const unmanaged: string[] = []
+  const unmanagedVnis = new Set<number>()
   const foreign = new Set<number>() // br0 VLANs used by what fabricctl does not manage
+  const managedVlans = new Set<number>() // the PVIDs of the managed VXLAN devices: never foreign
   for (const l of links) {
     const kind = l.linkinfo?.info_kind
     const up = (l.flags ?? []).includes('UP')
@@ -170,13 +191,15 @@ export function parseFullKernel(
       const pvid =
         vlansOf(l.ifname).find(v => v.flags.includes('PVID') && v.flags.includes('Egress Untagged'))?.vlan ?? null
       // the layout from the device (its VNI), never from its name
-      if (scope && !scope.vni(d.id ?? 0, pvid)) {
+      if (scope && !scope.vni(d.id ?? 0, pvid, l.ifalias ?? null)) {
         unmanaged.push(
-          `VNI ${d.id ?? 0}: ${l.ifname}${l.master ? ` in bridge ${l.master}` : ''}${pvid !== null ? ` (VLAN ${pvid})` : ''} (outside the declared scope)`,
+          `VNI ${d.id ?? 0}: ${l.ifname}${l.master ? ` in bridge ${l.master}` : ''}${pvid !== null ? ` (VLAN ${pvid})` : ''} (${scope.why ?? 'outside the declared scope'})`,
         )
+        unmanagedVnis.add(d.id ?? 0)
         if (l.master === BRIDGE) for (const v of vlansOf(l.ifname)) foreign.add(v.vlan)
         continue
       }
+      if (pvid !== null) managedVlans.add(pvid)
       if (!VXLAN_RE.test(l.ifname)) continue
       st.vxlans[l.ifname] = {
         name: l.ifname,
@@ -188,6 +211,7 @@ export function parseFullKernel(
         master: l.master ?? null,
         up,
         pvid,
+        ...(l.ifalias ? {alias: l.ifalias} : {}),
       }
     } else if (kind === 'vlan' && l.link === BRIDGE && SVI_RE.test(l.ifname)) {
       const vlan = l.linkinfo?.info_data?.id ?? Number(SVI_RE.exec(l.ifname)![1])
@@ -211,27 +235,26 @@ export function parseFullKernel(
       }
     }
   if (scope) for (const p of [...ports]) if (!allowed.has(p)) ports.delete(p)
+  // A VLAN that only unmanaged devices use is theirs: kept on the host ports that carry it too.
+  for (const v of managedVlans) foreign.delete(v)
   for (const p of [...ports].sort()) {
     // the real master: a host port in another bridge, a bond or a VRF is not free (never moved, see desiredFullKernel)
     const master = byName.get(p)?.master ?? null
-    st.ports[p] = {
-      master,
-      vlans:
-        master === BRIDGE
-          ? vlansOf(p)
-              .filter(v => !v.flags.includes('Egress Untagged'))
-              .map(v => v.vlan)
-              .sort(num)
-          : [],
-    }
+    const tagged =
+      master === BRIDGE
+        ? vlansOf(p)
+            .filter(v => !v.flags.includes('Egress Untagged'))
+            .map(v => v.vlan)
+            .sort(num)
+        : []
+    const kept = tagged.filter(v => foreign.has(v))
+    st.ports[p] = {master, vlans: tagged.filter(v => !foreign.has(v)), ...(kept.length ? {kept} : {})}
   }
   for (const line of sysctlText.split('\n')) {
     const m = /^(\S+)\s*=\s*(\S+)\s*$/.exec(line)
     if (m && FULL_SYSCTLS[m[1]!] !== undefined) st.sysctls[m[1]!] = m[2]!
   }
-  // A VLAN that only unmanaged devices use is theirs: out of br0's managed VLANs, its SVI left alone.
-  for (const v of Object.values(st.vxlans)) if (v.pvid !== null) foreign.delete(v.pvid)
-  for (const p of Object.values(st.ports)) for (const v of p.vlans) foreign.delete(v)
+  // ... out of br0's managed VLANs, its SVI left alone.
   if (foreign.size) {
     st.bridge.vlans = st.bridge.vlans.filter(v => !foreign.has(v))
     for (const svi of Object.values(st.svis))
@@ -241,7 +264,14 @@ export function parseFullKernel(
       }
     st.foreignVlans = [...foreign].sort(num)
   }
+  const ours = new Set([...Object.keys(st.svis), ...Object.keys(st.vxlans)])
+  for (const l of links)
+    if (l.master && st.vrfs[l.master] && !ours.has(l.ifname) && l.linkinfo?.info_kind !== 'vrf') {
+      st.vrfs[l.master]!.held = true
+      unmanaged.push(`VRF ${l.master}: holds ${l.ifname}, which fabricctl does not manage (the VRF is kept)`)
+    }
   if (unmanaged.length) st.unmanaged = unmanaged
+  if (unmanagedVnis.size) st.unmanagedVnis = [...unmanagedVnis].sort(num)
   return st
 }
 
@@ -326,6 +356,7 @@ export function fullConfigOf(
       b.redistribute &&
       b.rtImport.includes(rt) &&
       b.rtExport.includes(rt)
+    if (!ok && k.vrfs[name]?.held) continue // someone else's VRF (hand-made devices in it): not in the model
     cfg.vrfs[name] = {l3Vni: ok ? l3! : 0}
   }
   const vnis = new Set<number>([...rts.keys()])
@@ -385,6 +416,7 @@ export function desiredFullKernel(
         `VLAN ${vlan} of VNI ${id} is used on ${BRIDGE} by configuration fabricctl does not manage`,
       ])
     vlans.add(vlan)
+    const had = cur.vxlans[vxlanName(id)]
     st.vxlans[vxlanName(id)] = {
       name: vxlanName(id),
       id,
@@ -395,6 +427,8 @@ export function desiredFullKernel(
       master: BRIDGE,
       up: true,
       pvid: vlan,
+      // a device fabricctl creates carries its mark; an existing one keeps its alias (or none)
+      ...(had ? (had.alias ? {alias: had.alias} : {}) : {alias: markOf(id)}),
     }
   }
   for (const [name, v] of Object.entries(desired.vrfs)) {
@@ -431,12 +465,21 @@ export function desiredFullKernel(
   }
   st.bridge.vlans = [...vlans].sort(num)
   if (!cur.bridge.exists && vlans.size === 0) st.bridge = {...cur.bridge}
+  // a VRF that holds someone else's devices stays as it is
+  for (const v of Object.values(cur.vrfs)) if (v.held && !st.vrfs[v.name]) st.vrfs[v.name] = {...v}
   // A host port enslaved to something other than br0 is someone else's: kept as it is, and refused when needed.
   const foreignMaster = (p: string) => {
     const m = cur.ports[p]?.master
     return m && m !== BRIDGE ? m : null
   }
-  for (const p of hostPorts) st.ports[p] = foreignMaster(p) ? structuredClone(cur.ports[p]!) : {master: null, vlans: []}
+  // A host port that carries VLANs of unmanaged configuration stays in br0 with them (`kept`).
+  const kept = (p: string) => (cur.ports[p]?.kept?.length ? {kept: [...cur.ports[p]!.kept!]} : undefined)
+  for (const p of hostPorts)
+    st.ports[p] = foreignMaster(p)
+      ? structuredClone(cur.ports[p]!)
+      : kept(p)
+        ? {master: BRIDGE, vlans: [], ...kept(p)}
+        : {master: null, vlans: []}
   const l2 = new Set(Object.values(desired.vnis).map(v => v.vlan))
   const conflicts: string[] = []
   for (const [iface, i] of Object.entries(desired.interfaces)) {
@@ -447,7 +490,7 @@ export function desiredFullKernel(
     }
     const stray = i.vlans.filter(v => !l2.has(v))
     if (stray.length) throw new Error(`interface ${iface} carries VLAN ${stray.join(',')} but no VNI maps that VLAN`)
-    st.ports[iface] = {master: BRIDGE, vlans: [...i.vlans].sort(num)}
+    st.ports[iface] = {master: BRIDGE, vlans: [...i.vlans].sort(num), ...kept(iface)}
   }
   if (conflicts.length) throw new UnmanagedConflict(conflicts)
   return st
@@ -484,6 +527,7 @@ export function planFull(cur: FullKernel, want: FullKernel, managedVrfs: readonl
   const vxAdd = (v: FVxlan) => {
     cmds.push(
       `ip link add ${v.name} type vxlan id ${v.id}${v.local ? ` local ${v.local}` : ''} dstport ${v.dstport}${v.learning ? '' : ' nolearning'}`,
+      ...(v.alias ? [`ip link set dev ${v.name} alias ${shellQuote(v.alias)}`] : []),
       `ip link set ${v.name} master ${BRIDGE} addrgenmode none`,
       `bridge link set dev ${v.name} learning ${v.bridgeLearning ? 'on' : 'off'}`,
     )
@@ -563,9 +607,24 @@ export function planFull(cur: FullKernel, want: FullKernel, managedVrfs: readonl
     for (const vlan of cur.bridge.vlans)
       if (!wb.vlans.includes(vlan)) cmds.push(`bridge vlan del dev ${BRIDGE} vid ${vlan} self`)
   for (const v of Object.values(cur.vrfs))
-    if (!want.vrfs[v.name] && managedVrfs.includes(v.name)) cmds.push(`ip link del ${v.name}`)
+    if (!want.vrfs[v.name] && !v.held && managedVrfs.includes(v.name)) cmds.push(`ip link del ${v.name}`)
   if (cur.bridge.exists && !wb.exists) cmds.push(`ip link del ${BRIDGE}`)
   return cmds
+}
+
+/**
+ * Which VNIs of a full-profile leaf fabricctl manages. Declared (`manage` with VNI or VLAN ranges): those in
+ * range. Nothing declared: only what fabricctl created, i.e. whose VXLAN device carries its mark
+ * (`fabricctl: vni N`); a hand-made device is never changed or removed.
+ */
+export function fullScopeOf(
+  declared: boolean,
+  inScope: (vni: number, vlan: number | null) => boolean,
+  interfaces?: readonly string[],
+): FullScope {
+  return declared
+    ? {vni: (vni, vlan) => inScope(vni, vlan), interfaces}
+    : {vni: (_vni, _vlan, alias) => (alias ?? '').startsWith(MARK), why: 'not created by fabricctl', interfaces}
 }
 
 /** Index of the line ending a top-level block that starts at `start` (`exit`/`exit-vrf`, or the next top-level line). */
@@ -588,10 +647,12 @@ export function spliceFrrFull(
   rtAsn: number,
   vtep: string,
   managedVni: (vni: number) => boolean = () => true,
+  heldVrfs: readonly string[] = [],
 ): string {
   const base = spliceFrr(running, desired, managedVni)
   const lines = base.replace(/\n$/, '').split('\n')
   const managed = new Set<string>([...tenants.map(t => t.vrf), ...parseFrrTenants(base).vrfVni.keys()])
+  for (const v of heldVrfs) if (!desired.vrfs[v]) managed.delete(v) // kept as it runs
   const asn = /^router bgp (\d+)\s*$/.exec(lines.find(l => /^router bgp \d+\s*$/.test(l)) ?? '')?.[1]
   const out: string[] = []
   const keptVrf = new Map<string, number>() // vrf name → index in out of its `vrf X` line (block kept for other content)

@@ -439,7 +439,8 @@ export function managedBridge(cur: KernelState, owned: Ownership, name: string):
   return vx.length > 0 || (!owned.declared && (cur.bridges[name]?.alias ?? '').startsWith(MARK))
 }
 
-const q1 = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+/** One shell word, single-quoted. */
+export const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
 
 /** Commands that set a device's attributes from `c` (current, or undefined for a new device) to `w`. */
 function attrCmds(name: string, c: KDevAttrs | undefined, w: KDevAttrs): string[] {
@@ -447,7 +448,7 @@ function attrCmds(name: string, c: KDevAttrs | undefined, w: KDevAttrs): string[
   if (w.mac && w.mac !== c?.mac) out.push(`ip link set dev ${name} address ${w.mac}`)
   if (w.mtu !== undefined && w.mtu !== c?.mtu) out.push(`ip link set dev ${name} mtu ${w.mtu}`)
   if (w.alias !== undefined && (w.alias ?? null) !== (c?.alias ?? null))
-    out.push(`ip link set dev ${name} alias ${q1(w.alias ?? '')}`)
+    out.push(`ip link set dev ${name} alias ${shellQuote(w.alias ?? '')}`)
   if (w.addrgenmode && w.addrgenmode !== c?.addrgenmode)
     out.push(`ip link set dev ${name} addrgenmode ${w.addrgenmode}`)
   if (w.acceptDad !== undefined && w.acceptDad !== null && w.acceptDad !== c?.acceptDad)
