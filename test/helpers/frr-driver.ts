@@ -4,9 +4,9 @@ import {type FrrLeafOptions, FrrLeafDriver} from '../../src/lib/leaf/frr/driver.
 
 export type OfflineDriverOptions = Omit<FrrLeafOptions, 'ctx' | 'leaf'> & {leaf?: string; vtep?: string | null}
 
-export function offlineFrrDriver(o: OfflineDriverOptions): FrrLeafDriver {
+export function offlineFrrDriver(o: OfflineDriverOptions, session: unknown = null): FrrLeafDriver {
   const {leaf = 'lab-leaf1', vtep = null, ...rest} = o
-  return new (FrrLeafDriver as unknown as new (ssh: unknown, o: FrrLeafOptions) => FrrLeafDriver)(null, {
+  return new (FrrLeafDriver as unknown as new (ssh: unknown, o: FrrLeafOptions) => FrrLeafDriver)(session, {
     ctx: undefined as never,
     leaf: {name: leaf, address: '127.0.0.1', port: 22, vtep},
     ...rest,
@@ -58,9 +58,5 @@ export function recordedFullLeafSession(rec: RecordedFullLeaf) {
 
 /** An FRR driver over a recorded full-profile leaf (reads only). */
 export function recordedFullDriver(rec: RecordedFullLeaf, o: OfflineDriverOptions): FrrLeafDriver {
-  const {leaf = 'lab-leaf1', vtep = null, ...rest} = o
-  return new (FrrLeafDriver as unknown as new (ssh: unknown, o: FrrLeafOptions) => FrrLeafDriver)(
-    recordedFullLeafSession(rec),
-    {ctx: undefined as never, leaf: {name: leaf, address: '127.0.0.1', port: 22, vtep}, ...rest},
-  )
+  return offlineFrrDriver(o, recordedFullLeafSession(rec))
 }
