@@ -505,3 +505,37 @@ describe('full profile: nothing declared — fabricctl manages only what it crea
     expect(r.kernel).toEqual([])
   })
 })
+
+describe('full profile: the layout is read from the devices, never from their names (issue 13)', () => {
+  // lab-leaf1 as someone else named it: VXLAN devices vx-<VNI>, SVIs irb<VLAN>. Same devices, same ids.
+  const rename = (j: unknown) =>
+    JSON.parse(
+      JSON.stringify(j)
+        .replace(/"vxlan(\d+)"/g, '"vx-$1"')
+        .replace(/"vlan(\d+)"/g, '"irb$1"'),
+    )
+  const OTHER = {...FX, links: rename(FX.links), bvlan: rename(FX.bvlan), fdb: rename(FX.fdb)}
+  const scope = {vnis: [[10_000, 19_999]] as [number, number][]}
+  const opts = {hostPorts: HOST_PORTS, catalog: CATALOG, vniBase: 10_000, tenants: TENANTS, vtep: VTEP, scope}
+
+  it('reads the same model as the lab’s names give, and is in sync with it', async () => {
+    expect(JSON.stringify(OTHER.links)).not.toMatch(/"vxlan\d+"|"vlan\d+"/)
+    const d = recordedFullDriver(OTHER, opts)
+    const running = await d.read()
+    expect(running.unmanaged).toBeUndefined()
+    expect(running.config).toEqual(LEAF1)
+    expect(d.renderFull(LEAF1, running).kernel).toEqual([])
+  })
+
+  it('a new VNI gets the context’s naming template; existing devices keep their names', async () => {
+    const d = recordedFullDriver(OTHER, {...opts, naming: {bridge: 'br{vni}', vxlan: 'vx-{vni}'}})
+    const running = await d.read()
+    const desired = structuredClone(LEAF1)
+    desired.vnis['10103'] = vni(10103, 103, 'lab-net3', 'vrf-prod', '198.19.3.1/24')
+    desired.interfaces.swp1 = {vlans: [101, 102, 103]}
+    const {kernel} = d.renderFull(desired, running)
+    expect(kernel).toContain(`ip link add vx-10103 type vxlan id 10103 local ${VTEP} dstport 4789 nolearning`)
+    expect(kernel).toContain('ip link add link br0 name vlan103 type vlan id 103')
+    expect(kernel.filter(c => /vxlan1|vx-1010[12]|irb/.test(c))).toEqual([])
+  })
+})

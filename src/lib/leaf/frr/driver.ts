@@ -45,6 +45,7 @@ import {
   type FullTenant,
   desiredFullKernel,
   fullScopeOf,
+  vxlanOf,
   fullConfigOf,
   parseFullKernel,
   planFull,
@@ -250,7 +251,14 @@ export class FrrLeafDriver implements LeafDriver {
           : `VNI ${v.vni} (VLAN ${v.vlan}) is on the leaf but was not created by fabricctl`,
       )
     if (outside.length) throw new UnmanagedConflict(outside)
-    const want = desiredFullKernel(desired, vtep, this.o.hostPorts, this.o.tenants ?? [], raw.full)
+    const want = desiredFullKernel(
+      desired,
+      vtep,
+      this.o.hostPorts,
+      this.o.tenants ?? [],
+      raw.full,
+      this.o.naming?.vxlan,
+    )
     const held = Object.values(raw.full.vrfs)
       .filter(v => v.held)
       .map(v => v.name)
@@ -884,14 +892,17 @@ export class FrrLeafDriver implements LeafDriver {
     const l3 = new Map(evpn.filter(v => v.type === 'L3').map(v => [Number(v.vni), v]))
     const wantL2 = Object.values(desired.vnis)
     const bad: string[] = []
+    // the VNI's device as the leaf carries it (found by its VXLAN id), whatever its name
+    const read = (running.snapshot.raw as FrrRaw).full
+    const vxName = (vni: number) => (read && vxlanOf(read, vni)?.name) ?? vxlanName(vni)
     for (const v of wantL2) {
       const z = l2.get(v.vni)
-      if (!z || z.vxlanIf !== vxlanName(v.vni) || z.tenantVrf !== v.vrf)
+      if (!z || z.vxlanIf !== vxName(v.vni) || z.tenantVrf !== v.vrf)
         bad.push(`L2 ${v.vni}${z ? ` (vrf ${z.tenantVrf}, ${z.vxlanIf})` : ' missing'}`)
     }
     for (const [vrf, v] of Object.entries(desired.vrfs)) {
       const z = l3.get(v.l3Vni)
-      if (!z || z.tenantVrf !== vrf || z.vxlanIf !== vxlanName(v.l3Vni))
+      if (!z || z.tenantVrf !== vrf || z.vxlanIf !== vxName(v.l3Vni))
         bad.push(`L3 ${v.l3Vni} of ${vrf}${z ? ` (vrf ${z.tenantVrf})` : ' missing'}`)
     }
     // a hand-made VNI outside the scope is not "unexpected": fabricctl does not manage it
@@ -920,8 +931,8 @@ export class FrrLeafDriver implements LeafDriver {
       if (miss.length) wrong.push(`${iface} lacks tagged VLAN ${miss.join(',')}`)
     }
     for (const v of wantL2)
-      if (!vlansOn(vxlanName(v.vni)).some(x => x.vlan === v.vlan && (x.flags ?? []).includes('PVID')))
-        wrong.push(`${vxlanName(v.vni)} is not PVID of VLAN ${v.vlan}`)
+      if (!vlansOn(vxName(v.vni)).some(x => x.vlan === v.vlan && (x.flags ?? []).includes('PVID')))
+        wrong.push(`${vxName(v.vni)} is not PVID of VLAN ${v.vlan}`)
     checks.push({
       name: 'bridge vlan show',
       ok: wrong.length === 0,

@@ -10,6 +10,7 @@ import {
   shellQuote,
   spliceFrr,
   markOf,
+  nameFor,
   vxlanName,
 } from './native.js'
 
@@ -138,8 +139,9 @@ interface Fdb {
   flags?: string[]
 }
 
-const SVI_RE = /^vlan(\d+)$/
-const VXLAN_RE = /^vxlan\d+$/
+/** The device of a VNI / the SVI of a VLAN, found by what it is (VXLAN id, 802.1Q id), whatever its name. */
+export const vxlanOf = (k: Pick<FullKernel, 'vxlans'>, vni: number) => Object.values(k.vxlans).find(v => v.id === vni)
+export const sviOf = (k: Pick<FullKernel, 'svis'>, vlan: number) => Object.values(k.svis).find(s => s.vlan === vlan)
 const num = (a: number, b: number) => a - b
 
 /** From `ip -j -d addr show`, `bridge -j vlan show`, `bridge -j fdb show dev br0` and `sysctl` lines. */
@@ -200,7 +202,6 @@ export function parseFullKernel(
         continue
       }
       if (pvid !== null) managedVlans.add(pvid)
-      if (!VXLAN_RE.test(l.ifname)) continue
       st.vxlans[l.ifname] = {
         name: l.ifname,
         id: d.id ?? 0,
@@ -213,8 +214,8 @@ export function parseFullKernel(
         pvid,
         ...(l.ifalias ? {alias: l.ifalias} : {}),
       }
-    } else if (kind === 'vlan' && l.link === BRIDGE && SVI_RE.test(l.ifname)) {
-      const vlan = l.linkinfo?.info_data?.id ?? Number(SVI_RE.exec(l.ifname)![1])
+    } else if (kind === 'vlan' && l.link === BRIDGE && l.linkinfo?.info_data?.id !== undefined) {
+      const vlan = l.linkinfo.info_data.id
       const mac = (l.address ?? '').toLowerCase()
       const addresses = (l.addr_info ?? [])
         .filter(a => a.family === 'inet')
@@ -227,7 +228,7 @@ export function parseFullKernel(
   const allowed = new Set(scope?.interfaces ?? hostPorts)
   const ports = new Set(hostPorts.filter(p => byName.has(p)))
   for (const l of links)
-    if (l.master === BRIDGE && l.linkinfo?.info_kind !== 'vxlan' && !VXLAN_RE.test(l.ifname)) {
+    if (l.master === BRIDGE && l.linkinfo?.info_kind !== 'vxlan') {
       if (!scope || allowed.has(l.ifname)) ports.add(l.ifname)
       else {
         unmanaged.push(`port ${l.ifname} in bridge ${BRIDGE} (not a managed interface)`)
@@ -335,14 +336,14 @@ export function fullConfigOf(
   const rts = parseFrrVnis(frrText)
   const {vrfVni, bgpVrf} = parseFrrTenants(frrText)
   const l3Vnis = new Set<number>([...vrfVni.values(), ...tenants.map(t => t.l3Vni)])
-  const vxById = (id: number) => Object.values(k.vxlans).find(v => v.id === id)
+  const vxById = (id: number) => vxlanOf(k, id)
   const inBridge = (vx: FVxlan | undefined) =>
     !!vx && vx.master === BRIDGE && vx.up && vx.pvid !== null && k.bridge.up && k.bridge.vlans.includes(vx.pvid)
   const names = new Set<string>([...vrfVni.keys(), ...tenants.map(t => t.vrf).filter(v => k.vrfs[v] || bgpVrf.has(v))])
   for (const name of names) {
     const l3 = vrfVni.get(name)
     const vx = l3 === undefined ? undefined : vxById(l3)
-    const svi = vx?.pvid ? k.svis[sviName(vx.pvid)] : undefined
+    const svi = vx?.pvid ? sviOf(k, vx.pvid) : undefined
     const b = bgpVrf.get(name)
     const rt = `${rtAsn}:${l3}`
     const ok =
@@ -365,7 +366,7 @@ export function fullConfigOf(
     if (l3Vnis.has(vni) || !managedVni(vni)) continue
     const vx = vxById(vni)
     const vlan = vx?.pvid ?? catalog.get(vni)?.vlan ?? vni - vniBase
-    const svi = k.svis[sviName(vlan)]
+    const svi = sviOf(k, vlan)
     const rt = rts.get(vni)
     const imp = rt ? [...new Set(rt.import)].sort().join(',') : ''
     const exp = rt ? [...new Set(rt.export)].sort().join(',') : ''
@@ -398,6 +399,7 @@ export function desiredFullKernel(
   hostPorts: readonly string[],
   tenants: readonly FullTenant[],
   cur: FullKernel,
+  vxlanTemplate?: string,
 ): FullKernel {
   const routerMac = cur.bridge.exists && cur.bridge.mac ? cur.bridge.mac : routerMacFor(vtep)
   const st: FullKernel = {
@@ -416,9 +418,11 @@ export function desiredFullKernel(
         `VLAN ${vlan} of VNI ${id} is used on ${BRIDGE} by configuration fabricctl does not manage`,
       ])
     vlans.add(vlan)
-    const had = cur.vxlans[vxlanName(id)]
-    st.vxlans[vxlanName(id)] = {
-      name: vxlanName(id),
+    // an existing device keeps its name; a new one is named by the context's template (default vxlan<VNI>)
+    const had = vxlanOf(cur, id)
+    const name = had?.name ?? (vxlanTemplate ? nameFor(vxlanTemplate, id, vlan) : vxlanName(id))
+    st.vxlans[name] = {
+      name,
       id,
       local: vtep,
       dstport: VXLAN_PORT,
@@ -438,8 +442,9 @@ export function desiredFullKernel(
       throw new Error(`VRF ${name} must carry L3 VNI ${v.l3Vni}, but overlay.tenants says ${t.l3Vni}`)
     st.vrfs[name] = {name, table: t.table, up: true}
     vx(t.l3Vni, t.l3Vlan)
-    st.svis[sviName(t.l3Vlan)] = {
-      name: sviName(t.l3Vlan),
+    const name3 = sviOf(cur, t.l3Vlan)?.name ?? sviName(t.l3Vlan)
+    st.svis[name3] = {
+      name: name3,
       vlan: t.l3Vlan,
       mac: routerMac,
       master: name,
@@ -453,8 +458,9 @@ export function desiredFullKernel(
     if (v.vrf !== 'default' && !desired.vrfs[v.vrf])
       throw new Error(`VNI ${v.vni} is in VRF ${v.vrf}, which the desired state does not carry`)
     vx(v.vni, v.vlan)
-    st.svis[sviName(v.vlan)] = {
-      name: sviName(v.vlan),
+    const name2 = sviOf(cur, v.vlan)?.name ?? sviName(v.vlan)
+    st.svis[name2] = {
+      name: name2,
       vlan: v.vlan,
       mac: v.gateway.mac.toLowerCase(),
       master: v.vrf === 'default' ? null : v.vrf,
