@@ -18,6 +18,10 @@ import {FrrLeafDriver, type FrrLeafOptions, type FrrRaw} from '../../leaf/frr/dr
 import {FileSnapshotStore, LiveDesiredState} from '../../leaf/live.js'
 import type {LeafConfirmResult, LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
 import {diffWith, noTarget, pickTargets} from '../../leaf/service-shared.js'
+import {mapLimit} from '../../leaf/service.js'
+
+/** Leaves read at once for the facts the inventory does not declare (as `--concurrency`'s default). */
+const FACT_READS_AT_ONCE = 8
 
 /** What the live leaf service read from the leaves themselves (facts the inventory does not declare). */
 interface FabricFacts {
@@ -86,23 +90,22 @@ export function liveLeafService(
   const needFabric = !ctx.overlay.anycastMac || ctx.inventory.leaves.some(l => !l.vtep)
   const readFabric = () =>
     (fabric ??= (async (): Promise<FabricFacts> => {
-      const reads = await Promise.all(
-        ctx.inventory.leaves.map(async l => {
-          let d: FrrLeafDriver | undefined
-          try {
-            d = await FrrLeafDriver.open(await baseOptions(l.name))
-            const running = await d.read()
-            const raw = running.snapshot.raw as FrrRaw
-            // The gateways the leaf carries, managed by fabricctl or not (the MAC is the fabric's either way).
-            const config = running.observed ?? running.config
-            return {leaf: l.name, config, vtep: d.vtepRead(raw).vtep}
-          } catch {
-            return {leaf: l.name, config: null, vtep: null}
-          } finally {
-            d?.close()
-          }
-        }),
-      )
+      // bounded: one SSH session per leaf, at most FACT_READS_AT_ONCE open at once (a fabric has hundreds)
+      const reads = await mapLimit(ctx.inventory.leaves, FACT_READS_AT_ONCE, async l => {
+        let d: FrrLeafDriver | undefined
+        try {
+          d = await FrrLeafDriver.open(await baseOptions(l.name))
+          const running = await d.read()
+          const raw = running.snapshot.raw as FrrRaw
+          // The gateways the leaf carries, managed by fabricctl or not (the MAC is the fabric's either way).
+          const config = running.observed ?? running.config
+          return {leaf: l.name, config, vtep: d.vtepRead(raw).vtep}
+        } catch {
+          return {leaf: l.name, config: null, vtep: null}
+        } finally {
+          d?.close()
+        }
+      })
       const ok = reads.filter((r): r is {leaf: string; config: LeafConfig; vtep: string | null} => r.config !== null)
       return {
         mac: anycastMacOf(
