@@ -563,14 +563,23 @@ export function* simEvidenceStream(store: FabricStore, scope: SimScope): Generat
   const azs = scope.az ? [scope.az] : store.azs().map(a => a.name)
   if (scope.az && !store.az(scope.az)) throw notFound('AZ', scope.az, 'List AZs with `fabricctl topology show`.')
   const [u, o] = scope.state ? scope.state.split('_') : [null, null]
+  // The instance's host (a repair hint) is looked up only for the ports that take the full path; with --az the
+  // AZ's networks drive the scan (their ports by index, then sorted) instead of every port in name order.
   const rows =
-    store.sql(`SELECT ${PORT_COLS} FROM ports p JOIN networks n ON n.name = p.network LEFT JOIN instances i ON i.name = p.instance
-    WHERE (@az IS NULL OR n.az = @az) AND (@u IS NULL OR p.underlay = @u) AND (@o IS NULL OR p.overlay = @o) ORDER BY p.name`)
+    store.sql(`SELECT p.id, p.name, p.network, p.ip, p.mac, p.host, p.instance, p.underlay, p.overlay FROM ports p JOIN networks n ON n.name = p.network
+    WHERE ${scope.az ? 'n.az = @az' : '@az IS NULL'} AND (@u IS NULL OR p.underlay = @u) AND (@o IS NULL OR p.overlay = @o) ORDER BY p.name`)
+  const instanceHost = store.sql('SELECT host FROM instances WHERE name = ?').pluck()
   const idx = new SimIndex(store, azs, null)
   // Rows are iterated, not materialised: one row and one evidence object alive at a time. A clean port (most of
   // a healthy fabric) is handed without its evidence object.
-  for (const r of rows.iterate({az: scope.az ?? null, u: u ?? null, o: o ?? null}) as IterableIterator<PortRowX>)
-    yield !scope.full && idx.clean(r) ? cleanEvidence(r, idx.nets.get(r.network)!.az) : idx.evidence(r.name, r)
+  for (const r of rows.iterate({az: scope.az ?? null, u: u ?? null, o: o ?? null}) as IterableIterator<PortRowX>) {
+    if (!scope.full && idx.clean(r)) yield cleanEvidence(r, idx.nets.get(r.network)!.az)
+    else {
+      r.instance_host =
+        r.instance === null ? null : ((instanceHost.get(r.instance) as string | null | undefined) ?? null)
+      yield idx.evidence(r.name, r)
+    }
+  }
 }
 
 function cleanEvidence(r: PortRowX, az: string): CleanPortEvidence {
