@@ -125,31 +125,34 @@ class SimIndex {
     }
     for (const r of hostRows) this.hosts.set(r.name, toHost(r, cabling.get(r.name) ?? [], this.now))
     // OVS devices on those hosts, with each device's network (for the local VLAN check).
-    const ovsRows = (
-      hostNames
-        ? hostRows.flatMap(r =>
-            store
-              .sql(
-                'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o LEFT JOIN ports p ON p.id = o.port_id WHERE o.host = ?',
-              )
-              .all(r.name),
-          )
-        : azs.flatMap(az =>
-            store
-              .sql(
-                'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o JOIN hosts h ON h.name = o.host LEFT JOIN ports p ON p.id = o.port_id WHERE h.az = ?',
-              )
-              .all(az),
-          )
-    ) as {host: string; device: string; port_id: string; local_vlan: number; ofport: number; network: string | null}[]
-    for (const o of ovsRows) {
-      if (!hostNames && !this.hosts.has(o.host)) continue
+    // Iterated, not materialised: one row alive at a time.
+    type OvsRow = {
+      host: string
+      device: string
+      port_id: string
+      local_vlan: number
+      ofport: number
+      network: string | null
+    }
+    const addOvs = (o: OvsRow) => {
+      if (!hostNames && !this.hosts.has(o.host)) return
       let l = this.ovsByPort.get(o.port_id)
       if (!l) this.ovsByPort.set(o.port_id, (l = []))
       l.push({host: o.host, device: o.device, localVlan: o.local_vlan, ofport: o.ofport})
-      if (o.network === null) continue
+      if (o.network === null) return
       bump(nested(nested(this.tagsByNet, o.host), o.network), o.local_vlan)
       bump(nested(nested(this.netsByTag, o.host), o.local_vlan), o.network)
+    }
+    if (hostNames) {
+      const q = store.sql(
+        'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o LEFT JOIN ports p ON p.id = o.port_id WHERE o.host = ?',
+      )
+      for (const r of hostRows) for (const o of q.iterate(r.name) as IterableIterator<OvsRow>) addOvs(o)
+    } else {
+      const q = store.sql(
+        'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o JOIN hosts h ON h.name = o.host LEFT JOIN ports p ON p.id = o.port_id WHERE h.az = ?',
+      )
+      for (const az of azs) for (const o of q.iterate(az) as IterableIterator<OvsRow>) addOvs(o)
     }
     // Controller tables.
     for (const m of store.sql('SELECT host, leaf, interface FROM controller_host_map ORDER BY host, leaf').all() as {
@@ -269,16 +272,20 @@ class SimIndex {
       l.push({id: d.id, name: d.name, network: d.network})
     }
     // The controller's ports: all of them in bulk, one lookup otherwise.
-    const ctlRows = hostNames
-      ? []
-      : (azs.flatMap(az =>
-          store
-            .sql(
-              'SELECT c.port_id, c.network, c.host, c.ip, c.mac FROM controller_ports c JOIN networks n ON n.name = c.network WHERE n.az = ?',
-            )
-            .all(az),
-        ) as {port_id: string; network: string; host: string | null; ip: string; mac: string}[])
-    for (const c of ctlRows) this.ctlPorts.set(c.port_id, {network: c.network, host: c.host, ip: c.ip, mac: c.mac})
+    if (!hostNames) {
+      const q = store.sql(
+        'SELECT c.port_id, c.network, c.host, c.ip, c.mac FROM controller_ports c JOIN networks n ON n.name = c.network WHERE n.az = ?',
+      )
+      for (const az of azs)
+        for (const c of q.iterate(az) as IterableIterator<{
+          port_id: string
+          network: string
+          host: string | null
+          ip: string
+          mac: string
+        }>)
+          this.ctlPorts.set(c.port_id, {network: c.network, host: c.host, ip: c.ip, mac: c.mac})
+    }
     this.bulk = !hostNames
   }
 
