@@ -7,7 +7,7 @@ import {groupDiagnoses} from '../src/lib/diagnose/index.js'
 import {simEvidenceStream} from '../src/lib/diagnose/sim.js'
 import {diagnosePort, verdictOf} from '../src/lib/diagnose/steps.js'
 import type {PortVerdict} from '../src/lib/diagnose/types.js'
-import {injectFault} from '../src/lib/sim/faults.js'
+import {FAULT_KIND_NAMES, injectFault} from '../src/lib/sim/faults.js'
 import {generateFabric} from '../src/lib/sim/generator.js'
 import {type AzPlan, type Profile, PROFILES} from '../src/lib/sim/profiles.js'
 import type {Topology} from '../src/lib/model/types.js'
@@ -103,7 +103,7 @@ describe('diagnose --all fast path', () => {
         'SELECT switch, interface FROM cabling WHERE host = ? ORDER BY nic LIMIT 1',
         host,
       )
-    // Faults through the simulator (as `sim fault inject`): hosts, ports, leaves, a network.
+    // Faults through the simulator (as `sim fault inject`), one of every kind: hosts, ports, leaves, a network.
     injectFault(store, 'agent-down', hosts[0]!)
     injectFault(store, 'ovs-down', hosts[1]!)
     injectFault(store, 'nic-down', hosts[2]!)
@@ -117,12 +117,17 @@ describe('diagnose --all fast path', () => {
     const drift = leafOf(driftHost)
     const vlan = one<{vlan: number}>('SELECT vlan FROM networks WHERE name = ?', others[3]!.network).vlan
     injectFault(store, 'config-drift', drift.switch, {interface: drift.interface, vlan})
+    injectFault(store, 'push-fail', leafOf(others[4]!.host).switch)
+    injectFault(store, 'old-host-unreachable', others[5]!.host)
+    injectFault(store, 'stale-device', others[6]!.name)
+    injectFault(store, 'stale-foreign-device', others[7]!.name)
     const lastAz = one<{az: string}>('SELECT az FROM hosts WHERE name = ?', others.at(-1)!.host).az
     const unreachable = one<{name: string}>(
       `SELECT name FROM switches WHERE role = 'leaf' AND az = ? ORDER BY name DESC LIMIT 1`,
       lastAz,
     ).name
     injectFault(store, 'leaf-unreachable', unreachable)
+    expect(new Set(store.sql('SELECT kind FROM faults').pluck().all())).toEqual(new Set(FAULT_KIND_NAMES))
     // Evidence changed without a fault row, on ports no fault names (nor their network, host or leaves): only the
     // fast path's own checks can see these. Each on its own host.
     const targets = new Set((store.sql('SELECT target FROM faults').pluck().all() as string[]).map(String))
