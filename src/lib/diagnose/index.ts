@@ -3,8 +3,8 @@ import {usageError} from '../cli/errors.js'
 import type {Fabric} from '../fabric.js'
 import {PLANE_STATES} from '../model/types.js'
 import {CAUSES, type CauseCode, type StepId} from './catalogue.js'
-import {diagnosePort} from './steps.js'
-import type {Diagnosis, PortEvidence} from './types.js'
+import {diagnosePort, verdictOf} from './steps.js'
+import type {CleanPortEvidence, Diagnosis, PortEvidence, PortVerdict} from './types.js'
 
 /**
  * `port diagnose`: gather evidence with the backend's gatherer (sim: the store; live: Neutron,
@@ -14,8 +14,8 @@ import type {Diagnosis, PortEvidence} from './types.js'
 export interface DiagnoseAllScope {
   az?: string
   state?: string
-  /** Called with every port's diagnosis as it is made (`port states --verify` and the exporter count them). */
-  onDiagnosis?: (d: Diagnosis) => void
+  /** Called with every port's verdict as it is made (`port states --verify` and the exporter count them). */
+  onDiagnosis?: (d: PortVerdict) => void
 }
 
 export function validateState(state: string | undefined): void {
@@ -67,10 +67,11 @@ export async function diagnoseAll(
   validateState(scope.state)
   const state = scope.state?.toUpperCase()
   const started = performance.now()
-  const evidence: Iterable<PortEvidence> = await fabric.evidence.allPorts({az: scope.az, state})
-  function* diagnosed(): Generator<Diagnosis> {
+  // A clean port (the gatherer's fast path) gets its verdict without the walk; every other port is walked.
+  const evidence: Iterable<PortEvidence | CleanPortEvidence> = await fabric.evidence.allPorts({az: scope.az, state})
+  function* diagnosed(): Generator<PortVerdict> {
     for (const e of evidence) {
-      const d = diagnosePort(e)
+      const d = verdictOf(e)
       scope.onDiagnosis?.(d)
       yield d
     }
@@ -78,7 +79,7 @@ export async function diagnoseAll(
   return {...groupDiagnoses(diagnosed()), elapsedMs: Math.round(performance.now() - started)}
 }
 
-export function groupDiagnoses(ds: Iterable<Diagnosis>): Omit<DiagnoseAllResult, 'elapsedMs'> {
+export function groupDiagnoses(ds: Iterable<PortVerdict>): Omit<DiagnoseAllResult, 'elapsedMs'> {
   const groups = new Map<CauseCode, CauseGroup>()
   const warnings = new Map<CauseCode, CauseGroup>()
   const put = (

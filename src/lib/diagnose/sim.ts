@@ -3,7 +3,9 @@ import type {Host, LeafConfig, PlaneState, Topology} from '../model/types.js'
 import {usableCount} from '../model/addressing.js'
 import type {FabricStore} from '../store/fabric-store.js'
 import {toHost, type CablingRow, type HostRow} from '../store/rows.js'
-import {type LeafEvidence, type PortEvidence, SIM_ORIGIN} from './types.js'
+import {AGENT_STALE_AFTER_MS} from './catalogue.js'
+import {leafConfigGaps} from './steps.js'
+import {type CleanPortEvidence, type LeafEvidence, type PortEvidence, SIM_ORIGIN} from './types.js'
 import {portNames} from '../store/names.js'
 
 /**
@@ -42,6 +44,8 @@ export interface SimScope {
   az?: string
   /** Only ports in this UNDERLAY_OVERLAY state. */
   state?: string
+  /** Build every port's full evidence, no fast path (the reference the fast path is tested against). */
+  full?: boolean
 }
 
 /** Index of everything diagnose reads, for a set of AZs. */
@@ -121,31 +125,34 @@ class SimIndex {
     }
     for (const r of hostRows) this.hosts.set(r.name, toHost(r, cabling.get(r.name) ?? [], this.now))
     // OVS devices on those hosts, with each device's network (for the local VLAN check).
-    const ovsRows = (
-      hostNames
-        ? hostRows.flatMap(r =>
-            store
-              .sql(
-                'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o LEFT JOIN ports p ON p.id = o.port_id WHERE o.host = ?',
-              )
-              .all(r.name),
-          )
-        : azs.flatMap(az =>
-            store
-              .sql(
-                'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o JOIN hosts h ON h.name = o.host LEFT JOIN ports p ON p.id = o.port_id WHERE h.az = ?',
-              )
-              .all(az),
-          )
-    ) as {host: string; device: string; port_id: string; local_vlan: number; ofport: number; network: string | null}[]
-    for (const o of ovsRows) {
-      if (!hostNames && !this.hosts.has(o.host)) continue
+    // Iterated, not materialised: one row alive at a time.
+    type OvsRow = {
+      host: string
+      device: string
+      port_id: string
+      local_vlan: number
+      ofport: number
+      network: string | null
+    }
+    const addOvs = (o: OvsRow) => {
+      if (!hostNames && !this.hosts.has(o.host)) return
       let l = this.ovsByPort.get(o.port_id)
       if (!l) this.ovsByPort.set(o.port_id, (l = []))
       l.push({host: o.host, device: o.device, localVlan: o.local_vlan, ofport: o.ofport})
-      if (o.network === null) continue
+      if (o.network === null) return
       bump(nested(nested(this.tagsByNet, o.host), o.network), o.local_vlan)
       bump(nested(nested(this.netsByTag, o.host), o.local_vlan), o.network)
+    }
+    if (hostNames) {
+      const q = store.sql(
+        'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o LEFT JOIN ports p ON p.id = o.port_id WHERE o.host = ?',
+      )
+      for (const r of hostRows) for (const o of q.iterate(r.name) as IterableIterator<OvsRow>) addOvs(o)
+    } else {
+      const q = store.sql(
+        'SELECT o.host, o.device, o.port_id, o.local_vlan, o.ofport, p.network FROM ovs_ports o JOIN hosts h ON h.name = o.host LEFT JOIN ports p ON p.id = o.port_id WHERE h.az = ?',
+      )
+      for (const az of azs) for (const o of q.iterate(az) as IterableIterator<OvsRow>) addOvs(o)
     }
     // Controller tables.
     for (const m of store.sql('SELECT host, leaf, interface FROM controller_host_map ORDER BY host, leaf').all() as {
@@ -265,16 +272,20 @@ class SimIndex {
       l.push({id: d.id, name: d.name, network: d.network})
     }
     // The controller's ports: all of them in bulk, one lookup otherwise.
-    const ctlRows = hostNames
-      ? []
-      : (azs.flatMap(az =>
-          store
-            .sql(
-              'SELECT c.port_id, c.network, c.host, c.ip, c.mac FROM controller_ports c JOIN networks n ON n.name = c.network WHERE n.az = ?',
-            )
-            .all(az),
-        ) as {port_id: string; network: string; host: string | null; ip: string; mac: string}[])
-    for (const c of ctlRows) this.ctlPorts.set(c.port_id, {network: c.network, host: c.host, ip: c.ip, mac: c.mac})
+    if (!hostNames) {
+      const q = store.sql(
+        'SELECT c.port_id, c.network, c.host, c.ip, c.mac FROM controller_ports c JOIN networks n ON n.name = c.network WHERE n.az = ?',
+      )
+      for (const az of azs)
+        for (const c of q.iterate(az) as IterableIterator<{
+          port_id: string
+          network: string
+          host: string | null
+          ip: string
+          mac: string
+        }>)
+          this.ctlPorts.set(c.port_id, {network: c.network, host: c.host, ip: c.ip, mac: c.mac})
+    }
     this.bulk = !hostNames
   }
 
@@ -380,6 +391,89 @@ class SimIndex {
     }
   }
 
+  /** Per host: the host-level conditions of a clean port hold (see `clean`). */
+  private readonly hostClean = new Map<string, boolean>()
+  /** Per host and network: every reachable leaf of the host carries the network on the host's interfaces. */
+  private readonly leafClean = new Map<string, boolean>()
+  /** Per network: free addresses left (usable minus used). */
+  private readonly free = new Map<string, number>()
+
+  /**
+   * The fast path of `--all`: true only when the index shows that `diagnosePort` would pass every step of this
+   * port with no warning, so that `cleanVerdict` gives what the full walk gives. It mirrors the pass conditions of
+   * steps.ts on the index, conservatively: whatever it does not prove clean (any fault naming the port, its
+   * network, host or leaves; a hierarchical AZ; several local VLANs of the network on the host…) takes the full path.
+   */
+  clean(p: PortRowX): boolean {
+    if (p.underlay !== 'ACTIVE' || p.overlay !== 'ACTIVE' || p.host === null) return false
+    const net = this.nets.get(p.network)
+    if (!net || net.topology === 'hierarchical' || net.l2Vni === null) return false
+    const host = this.hosts.get(p.host)
+    if (!host || !this.hostIsClean(host)) return false
+    const f = this.faultsByTarget
+    if (f.size > 0 && (f.has(p.id) || f.has(p.network))) return false
+    if (host.role !== 'baremetal') {
+      // device-attached: its device on this host with a usable tag, which no other network shares there and no
+      // other tag of its network contradicts.
+      const dev = this.ovsByPort.get(p.id)?.find(d => d.host === host.name)
+      if (!dev || !(dev.localVlan > 0 && dev.localVlan < 4095)) return false
+      const byNet = this.tagsByNet.get(host.name)?.get(p.network)
+      if (!byNet || byNet.size !== 1 || !byNet.has(dev.localVlan)) return false
+      const byTag = this.netsByTag.get(host.name)?.get(dev.localVlan)
+      if (!byTag || byTag.size !== 1) return false
+    }
+    // controller-port: the same record.
+    const c = this.ctlPorts.get(p.id)
+    if (!c || c.host !== p.host || c.ip !== p.ip || c.mac !== p.mac || c.network !== p.network) return false
+    // leaf-config, leftover-config (no warning), duplicate-ip, network-capacity (no warning).
+    if (!this.leafIsClean(host, net)) return false
+    const leftovers = this.leftovers.get(net.name)
+    if (leftovers && leftovers.length > 0) return false
+    if (this.dupes.size > 0 && this.dupes.has(`${net.vrf ?? p.network}\u0000${p.ip}`)) return false
+    let free = this.free.get(net.name)
+    if (free === undefined) this.free.set(net.name, (free = usableCount(net.cidr) - (this.used.get(net.name) ?? 0)))
+    return free > 0
+  }
+
+  /** host-known, agent-alive, ovs-running, host-leaf-map, host-uplinks, leaves-reachable: one answer per host. */
+  private hostIsClean(h: Host): boolean {
+    const known = this.hostClean.get(h.name)
+    if (known !== undefined) return known
+    const f = this.faultsByTarget
+    const nics = h.nics
+    const map = this.ctlMap.get(h.name) ?? []
+    const same = (a: {leaf: string; interface: string}, b: {switch: string; interface: string}) =>
+      a.leaf === b.switch && a.interface === b.interface
+    const ok =
+      !(f.size > 0 && (f.has(h.name) || nics.some(n => f.has(n.switch)))) &&
+      (h.role === 'baremetal' ||
+        (h.agentHeartbeatAt !== null &&
+          Date.parse(this.now) - Date.parse(h.agentHeartbeatAt) <= AGENT_STALE_AFTER_MS &&
+          h.ovsRunning === true)) &&
+      nics.length > 0 &&
+      nics.every(n => n.up === true && this.leaves.get(n.switch)?.reachable === true) &&
+      map.length > 0 &&
+      nics.every(n => map.some(m => same(m, n))) &&
+      map.every(m => nics.some(n => same(m, n)))
+    this.hostClean.set(h.name, ok)
+    return ok
+  }
+
+  private leafIsClean(h: Host, net: NetX): boolean {
+    const key = `${h.name}\u0000${net.name}`
+    let ok = this.leafClean.get(key)
+    if (ok !== undefined) return ok
+    ok = true
+    for (const leaf of new Set(h.nics.map(n => n.switch))) {
+      const running = this.leaves.get(leaf)?.running
+      if (!running) continue
+      const ifaces = h.nics.filter(n => n.switch === leaf).map(n => n.interface)
+      if (leafConfigGaps(running, ifaces, net, true).length > 0) ok = false
+    }
+    this.leafClean.set(key, ok)
+    return ok
+  }
+
   /** The faults naming any of these targets, in id order (as `SELECT … ORDER BY id` filtered by target). */
   private faultsFor(targets: string[]): {id: number; kind: string; target: string}[] {
     if (this.faultsByTarget.size === 0) return []
@@ -466,21 +560,40 @@ export function simPortEvidence(store: FabricStore, ref: string): PortEvidence {
   return idx.evidence(ref, p)
 }
 
-/** Evidence for every port of the scope, gathered in bulk. */
+/** Full evidence for every port of the scope, gathered in bulk (no fast path). */
 export function simAllEvidence(store: FabricStore, scope: SimScope): PortEvidence[] {
-  return [...simEvidenceStream(store, scope)]
+  return [...simEvidenceStream(store, {...scope, full: true})] as PortEvidence[]
 }
 
 /** The same, one port at a time: `--all` diagnoses and groups as it goes instead of holding 20,000 evidence objects. */
-export function* simEvidenceStream(store: FabricStore, scope: SimScope): Generator<PortEvidence> {
+export function* simEvidenceStream(store: FabricStore, scope: SimScope): Generator<PortEvidence | CleanPortEvidence> {
   const azs = scope.az ? [scope.az] : store.azs().map(a => a.name)
   if (scope.az && !store.az(scope.az)) throw notFound('AZ', scope.az, 'List AZs with `fabricctl topology show`.')
   const [u, o] = scope.state ? scope.state.split('_') : [null, null]
+  // The instance's host (a repair hint) is looked up only for the ports that take the full path; with --az the
+  // AZ's networks drive the scan (their ports by index, then sorted) instead of every port in name order.
   const rows =
-    store.sql(`SELECT ${PORT_COLS} FROM ports p JOIN networks n ON n.name = p.network LEFT JOIN instances i ON i.name = p.instance
-    WHERE (@az IS NULL OR n.az = @az) AND (@u IS NULL OR p.underlay = @u) AND (@o IS NULL OR p.overlay = @o) ORDER BY p.name`)
+    store.sql(`SELECT p.id, p.name, p.network, p.ip, p.mac, p.host, p.instance, p.underlay, p.overlay FROM ports p JOIN networks n ON n.name = p.network
+    WHERE ${scope.az ? 'n.az = @az' : '@az IS NULL'} AND (@u IS NULL OR p.underlay = @u) AND (@o IS NULL OR p.overlay = @o) ORDER BY p.name`)
+  const instanceHost = store.sql('SELECT host FROM instances WHERE name = ?').pluck()
   const idx = new SimIndex(store, azs, null)
-  // Rows are iterated, not materialised: one row and one evidence object alive at a time.
-  for (const r of rows.iterate({az: scope.az ?? null, u: u ?? null, o: o ?? null}) as IterableIterator<PortRowX>)
-    yield idx.evidence(r.name, r)
+  // Rows are iterated, not materialised: one row and one evidence object alive at a time. A clean port (most of
+  // a healthy fabric) is handed without its evidence object.
+  for (const r of rows.iterate({az: scope.az ?? null, u: u ?? null, o: o ?? null}) as IterableIterator<PortRowX>) {
+    if (!scope.full && idx.clean(r)) yield cleanEvidence(r, idx.nets.get(r.network)!.az)
+    else {
+      r.instance_host =
+        r.instance === null ? null : ((instanceHost.get(r.instance) as string | null | undefined) ?? null)
+      yield idx.evidence(r.name, r)
+    }
+  }
+}
+
+function cleanEvidence(r: PortRowX, az: string): CleanPortEvidence {
+  return {
+    clean: true,
+    ref: r.name,
+    port: {id: r.id, name: r.name, network: r.network, ip: r.ip, mac: r.mac, host: r.host!},
+    az,
+  }
 }

@@ -1,6 +1,15 @@
 import type {LeafConfig, PlaneState} from '../model/types.js'
 import {AGENT_STALE_AFTER_MS, CAUSES, type CauseCode, STEPS, type StepId} from './catalogue.js'
-import type {Diagnosis, Finding, PortEvidence, Step, StepStatus, Verdict} from './types.js'
+import type {
+  CleanPortEvidence,
+  Diagnosis,
+  Finding,
+  PortEvidence,
+  PortVerdict,
+  Step,
+  StepStatus,
+  Verdict,
+} from './types.js'
 
 /** Quote a command-line word only when it needs it. */
 export function shellWord(s: string): string {
@@ -644,6 +653,41 @@ function overlayCause(
   }
 }
 
+function passedVerdict(warnings: number): Verdict {
+  return {
+    state: 'ACTIVE_ACTIVE',
+    ok: true,
+    cause: null,
+    step: null,
+    message: `Every step passed: the port should pass traffic${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}.`,
+    repair: [],
+  }
+}
+
+const ACTIVE_ACTIVE = {underlay: 'ACTIVE', overlay: 'ACTIVE', state: 'ACTIVE_ACTIVE'} as const
+
+/**
+ * The verdict of a port the gatherer found clean (types.ts CleanPortEvidence): what `finish` makes of a walk in
+ * which every step passed and none warned, without the steps.
+ */
+export function cleanVerdict(c: CleanPortEvidence): PortVerdict {
+  const p = c.port
+  return {
+    ref: c.ref,
+    port: {id: p.id, name: p.name, network: p.network, ip: p.ip, mac: p.mac, host: p.host, az: c.az},
+    recorded: {...ACTIVE_ACTIVE},
+    evidence: {...ACTIVE_ACTIVE},
+    disagreement: null,
+    verdict: passedVerdict(0),
+    warnings: [],
+  }
+}
+
+/** `--all`: the fast verdict for a clean port, the full walk for any other. */
+export function verdictOf(e: PortEvidence | CleanPortEvidence): PortVerdict {
+  return 'clean' in e ? cleanVerdict(e) : diagnosePort(e)
+}
+
 function finish(ev: PortEvidence, steps: Step[], repairs: Map<StepId, string[]>): Diagnosis {
   const p = ev.port
   const failed = steps.find(s => s.status === 'failed')
@@ -652,14 +696,7 @@ function finish(ev: PortEvidence, steps: Step[], repairs: Map<StepId, string[]>)
     .map(s => ({cause: s.cause!, step: s.id, message: s.detail, repair: repairs.get(s.id) ?? []}))
   let verdict: Verdict
   if (!failed) {
-    verdict = {
-      state: 'ACTIVE_ACTIVE',
-      ok: true,
-      cause: null,
-      step: null,
-      message: `Every step passed: the port should pass traffic${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}.`,
-      repair: [],
-    }
+    verdict = passedVerdict(warnings.length)
   } else {
     const cls = CAUSES[failed.cause!].class
     verdict = {

@@ -73,6 +73,20 @@ export interface PortEvidence {
   simFaults: {id: number; kind: string; target: string}[]
 }
 
+/**
+ * The `--all` fast path: a port whose gatherer found, from its bulk index, that every step passes and nothing
+ * warns (recorded ACTIVE_ACTIVE, spine-leaf, no fault naming it or its network, host or leaves). The gatherer
+ * hands this instead of building the full evidence; `cleanVerdict` (steps.ts) turns it into exactly the
+ * verdict `diagnosePort` gives the full evidence (test/diagnose-fast-path.test.ts compares them port by port).
+ * Any doubt sends the port down the full path.
+ */
+export interface CleanPortEvidence {
+  clean: true
+  ref: string
+  port: {id: string; name: string; network: string; ip: string; mac: string; host: string}
+  az: string
+}
+
 export interface HostEvidence {
   name: string
   role: 'hypervisor' | 'container' | 'baremetal'
@@ -154,6 +168,9 @@ export interface Finding {
   message: string
   repair: string[]
 }
+
+/** What `--all` keeps of each port's diagnosis (grouping, `port states --verify`): all of it but the steps. */
+export type PortVerdict = Omit<Diagnosis, 'steps'>
 
 export interface Diagnosis {
   ref: string

@@ -1,7 +1,7 @@
 import type {OpenFabric} from '../fabric.js'
 import {diagnoseAll} from '../diagnose/index.js'
 import {summarise, UNBOUND, type PortStatesResult, type StatesBy} from '../diagnose/states.js'
-import type {Diagnosis} from '../diagnose/types.js'
+import type {PortVerdict} from '../diagnose/types.js'
 
 /**
  * Port states from evidence: every port diagnosed in bulk (diagnose's `--all` path, through its
@@ -73,7 +73,7 @@ export async function verifyPorts(fabric: OpenFabric, by: readonly StatesBy[]): 
     if (!g) m.set(key, (g = {recorded: {}, verified: emptyCounts()}))
     addTo(g, rec, v, cause)
   }
-  const onDiagnosis = (d: Diagnosis) => {
+  const onDiagnosis = (d: PortVerdict) => {
     const rec = d.recorded?.state ?? 'NONE'
     const v: VerifiedState = d.verdict.ok ? 'ACTIVE_ACTIVE' : d.verdict.state === 'UNKNOWN' ? 'UNKNOWN' : 'NOT_ACTIVE'
     const cause = d.verdict.cause

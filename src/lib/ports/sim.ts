@@ -5,7 +5,7 @@ import {EXIT} from '../cli/exit-codes.js'
 import {canonicalLeafConfig, desiredLeafConfig} from '../leaf/desired.js'
 import {cidrContains, ipToNum, isReserved, numToIp, parseCidr, usableCount} from '../model/addressing.js'
 import type {Host, LeafConfig, Network, Port} from '../model/types.js'
-import {bindPorts, controllerStore, deletePorts, type LeafTouch} from '../sim/agents.js'
+import {bindPorts, controllerStorer, deletePorts, type LeafTouch} from '../sim/agents.js'
 import {hasFault} from '../sim/faults.js'
 import {leafAttachments} from '../sim/generator.js'
 import type {FabricStore} from '../store/fabric-store.js'
@@ -58,7 +58,6 @@ class DryRun<T> {
 }
 
 const FINDINGS_MAX = 200
-const NAME_CHUNK = 500
 
 /**
  * The port service on the simulated fabric. Every mutation is one IMMEDIATE transaction
@@ -157,15 +156,14 @@ export class SimPortService implements PortService {
     return nets
   }
 
+  /** The ports that already have one of these names: one statement, the names passed as one JSON array. */
   private portsByName(names: string[]): Map<string, Port> {
     const out = new Map<string, Port>()
-    for (let i = 0; i < names.length; i += NAME_CHUNK) {
-      const chunk = names.slice(i, i + NAME_CHUNK)
-      const rows = this.store.db
-        .prepare(`SELECT * FROM ports WHERE name IN (${chunk.map(() => '?').join(',')})`)
-        .all(...chunk) as PortRow[]
-      for (const r of rows) out.set(r.name, toPort(r))
-    }
+    if (names.length === 0) return out
+    const rows = this.store
+      .sql('SELECT * FROM ports WHERE name IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(names)) as PortRow[]
+    for (const r of rows) out.set(r.name, toPort(r))
     return out
   }
 
@@ -239,7 +237,7 @@ export class SimPortService implements PortService {
       }
     }
     if (req.failIfExists && existing.size > 0) throw portExistsError([...existing.keys()])
-    const toCreate = names.map((n, i) => ({n, i})).filter(x => x.n === null || !existing.has(x.n))
+    const toCreate = names.filter(n => n === null || !existing.has(n))
     const usage = policyOrder(this.usageOf(nets))
     const byName = new Map(nets.map(n => [n.name, n]))
 
@@ -292,13 +290,14 @@ export class SimPortService implements PortService {
     const insert = this.store
       .sql(`INSERT INTO ports(id, name, network, ip, ip_num, mac, host, instance, underlay, overlay, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 'DOWN', 'DOWN', ?, ?)`)
+    const storeInController = controllerStorer(this.store)
     const created: Port[] = []
-    toCreate.forEach((x, k) => {
+    for (let k = 0; k < toCreate.length; k++) {
       const id = randomUUID()
       const pick = picks[k]!
       const p: Port = {
         id,
-        name: x.n ?? `port-${id.slice(0, 11)}`,
+        name: toCreate[k] ?? `port-${id.slice(0, 11)}`,
         network: pick.network.name,
         ip: numToIp(pick.ipNum),
         mac: nextMac(),
@@ -310,9 +309,9 @@ export class SimPortService implements PortService {
         updatedAt: now,
       }
       insert.run(p.id, p.name, p.network, p.ip, pick.ipNum, p.mac, now, now)
-      controllerStore(this.store, p)
+      storeInController(p)
       created.push(p)
-    })
+    }
 
     let leaves: LeafTouchDoc[] = []
     const reasons = new Map<string, string[]>()
@@ -329,11 +328,13 @@ export class SimPortService implements PortService {
       gateLeaves(r.leaves, req.maxChanges)
       runInjected(plan)
     }
-    const createdIdx = new Map(toCreate.map((x, k) => [x.i, created[k]!]))
-    const ports: AllocatedPort[] = names.map((n, i) => {
-      const fresh = createdIdx.get(i)
+    // toCreate keeps the names' order: the k-th name without an existing port is the k-th created.
+    let k = 0
+    const ports: AllocatedPort[] = names.map(n => {
+      const old = n === null ? undefined : existing.get(n)
+      const fresh = old ? undefined : created[k++]!
       // A created port is re-read only when the agents/controller ran on it (bound to a host); otherwise the row is what was inserted.
-      const p = fresh ? (host ? this.store.port(fresh.id)! : fresh) : existing.get(n!)!
+      const p = fresh ? (host ? this.store.port(fresh.id)! : fresh) : old!
       return {
         id: p.id,
         name: p.name,

@@ -1,4 +1,4 @@
-import type {PortEvidence} from '../diagnose/types.js'
+import type {CleanPortEvidence, PortEvidence} from '../diagnose/types.js'
 import type {FlowSpec, TraceEvidence} from '../trace/types.js'
 
 /**
@@ -11,6 +11,9 @@ export interface EvidenceSources {
   trace(srcRef: string, dstRef: string, spec: FlowSpec): Promise<TraceEvidence>
   /** Everything known about one port (name, id or IP). */
   port(ref: string): Promise<PortEvidence>
-  /** Every port in scope (an AZ, a recorded UNDERLAY_OVERLAY state), streamed where the backend can. */
-  allPorts(scope: {az?: string; state?: string}): Promise<Iterable<PortEvidence>>
+  /**
+   * Every port in scope (an AZ, a recorded UNDERLAY_OVERLAY state), streamed where the backend can. A backend
+   * that indexes its evidence in bulk may hand a port it checked clean as CleanPortEvidence (the fast path).
+   */
+  allPorts(scope: {az?: string; state?: string}): Promise<Iterable<PortEvidence | CleanPortEvidence>>
 }

@@ -232,11 +232,14 @@ export function agentUnwire(store: FabricStore, portId: string, host?: string): 
   return rows.map(r => ({host: r.host, device: r.device, portId: r.port_id}))
 }
 
-/** Step 3: Neutron sends a new port to the controller, which stores it. */
-export function controllerStore(store: FabricStore, port: Pick<Port, 'id' | 'network' | 'host' | 'ip' | 'mac'>): void {
-  store
-    .sql('INSERT OR REPLACE INTO controller_ports(port_id, network, host, ip, mac) VALUES (?, ?, ?, ?, ?)')
-    .run(port.id, port.network, port.host, port.ip, port.mac)
+/** Step 3: Neutron sends new ports to the controller, which stores them (the statement looked up once per batch). */
+export function controllerStorer(
+  store: FabricStore,
+): (port: Pick<Port, 'id' | 'network' | 'host' | 'ip' | 'mac'>) => void {
+  const ins = store.sql(
+    'INSERT OR REPLACE INTO controller_ports(port_id, network, host, ip, mac) VALUES (?, ?, ?, ?, ?)',
+  )
+  return port => void ins.run(port.id, port.network, port.host, port.ip, port.mac)
 }
 
 /** Neutron tells the controller about a host change; false when the controller has no record of the port. */
