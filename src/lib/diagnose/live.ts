@@ -3,7 +3,8 @@ import type {LiveContext} from '../context/schema.js'
 import {ovsdbMap, ovsdbScalar, parseOvsdbList} from '../backends/live/parse/ovsdb.js'
 import {neutronRequest} from '../live/neutron/http.js'
 import {usableCount} from '../model/addressing.js'
-import type {LeafConfig, Topology} from '../model/types.js'
+import type {Topology} from '../model/types.js'
+import {readLeavesThrough} from '../leaf/observe.js'
 import type {LeafDriverRegistry} from '../seam/leaf-drivers.js'
 import {livePlanes} from './states.js'
 import {recordedOverlay} from '../seam/ipam.js'
@@ -431,33 +432,26 @@ export type LeafOpener = Pick<LeafDriverRegistry, 'open'>
 /** Read the leaves through the leaf-driver registry; an unreachable or unsupported leaf becomes evidence, not an exception. */
 async function readLeaves(drivers: LeafOpener, names: string[]): Promise<Map<string, LeafEvidence>> {
   const out = new Map<string, LeafEvidence>()
-  await Promise.all(
-    names.map(async name => {
-      const source = `the leaf's driver on ${name} over SSH (FRR show running-config, ip -j -d link/addr)`
-      let d: Awaited<ReturnType<LeafOpener['open']>> | undefined
-      try {
-        d = await drivers.open(name)
-        // What the port's traffic meets: the whole leaf, including what fabricctl does not manage.
-        const rs = await d.read()
-        const running: LeafConfig = rs.observed ?? rs.config
-        const unmanagedVnis = Object.values(running.vnis)
-          .filter(v => !rs.config.vnis[String(v.vni)])
-          .map(v => v.vni)
-        out.set(name, {
-          name,
-          reachable: true,
-          running,
-          unmanagedVnis,
-          hasVrfs: Object.keys(running.vrfs).length > 0,
-          source,
-        })
-      } catch (error) {
-        out.set(name, {name, reachable: false, error: (error as Error).message, running: null, hasVrfs: false, source})
-      } finally {
-        d?.close()
-      }
-    }),
-  )
+  for (const [name, r] of await readLeavesThrough(drivers, names)) {
+    const source = `the leaf's driver on ${name} over SSH (FRR show running-config, ip -j -d link/addr)`
+    if (!r.reachable) {
+      out.set(name, {name, reachable: false, error: r.error, running: null, hasVrfs: false, source})
+      continue
+    }
+    // What the port's traffic meets: the whole leaf, including what fabricctl does not manage.
+    const running = r.observed
+    const unmanagedVnis = Object.values(running.vnis)
+      .filter(v => !r.running.config.vnis[String(v.vni)])
+      .map(v => v.vni)
+    out.set(name, {
+      name,
+      reachable: true,
+      running,
+      unmanagedVnis,
+      hasVrfs: Object.keys(running.vrfs).length > 0,
+      source,
+    })
+  }
   return out
 }
 
