@@ -413,6 +413,16 @@ export class FrrLeafDriver implements LeafDriver {
         this.o.rtAsn ?? 65_000,
         vni => owned(vni, Object.values(raw.full!.vxlans).find(v => v.id === vni)?.pvid ?? null),
       )
+      // What the traffic meets (diagnose, trace): the whole leaf, managed or not, read without the scope.
+      if (unmanaged.length)
+        observed = fullConfigOf(
+          parseFullKernel(links, json('bvlan'), json('fdb'), s.get('sysctl') ?? '', this.o.hostPorts),
+          running,
+          this.o.catalog,
+          this.o.vniBase,
+          this.o.tenants ?? [],
+          this.o.rtAsn ?? 65_000,
+        )
     } else {
       const owned = this.ownership(raw)
       raw.unmanaged = owned.unmanaged
