@@ -1,5 +1,5 @@
 // A live trace's fabric part read through the leaf drivers (issue 11): the leaves are the real FRR driver
-// over recorded command output (test/helpers/recorded-leaf.ts), laid out as fabricctl did not lay them out
+// over recorded command output (test/helpers/frr-driver.ts), laid out as fabricctl did not lay them out
 // (bridges not named br<VNI>, VXLAN devices not named vxlan<VNI>, made by hand), and as the full-profile
 // lab leaf recorded (test/fixtures/leaf-full/lab-leaf1.json: one VLAN-aware br0, the VLAN from bridge
 // membership). The VNI comes from the VXLAN device's id, the VLAN of a host port from the bridge it is in;
@@ -20,7 +20,7 @@ import {computeTrace} from '../src/lib/trace/compute.js'
 import {renderTraceDiagram, renderTraceTable} from '../src/lib/trace/render.js'
 import {gatewayMac, leafSwitches, networkVni, spineSwitches} from '../src/lib/trace/leaves.js'
 import type {EndpointEvidence, FlowSpec, NetworkEvidence, Trace, TraceEvidence} from '../src/lib/trace/types.js'
-import {type LeafRecording, recordedLeaf} from './helpers/recorded-leaf.js'
+import {type OfflineDriverOptions, type RecordedLeaf, recordedDriver} from './helpers/frr-driver.js'
 
 const TCP: FlowSpec = {proto: 'tcp', sport: 49_152, dport: 80}
 const GW_MAC = '02:00:5e:10:01:01'
@@ -72,7 +72,9 @@ const bgp = (state: string) => ({
   ipv4Unicast: {peers: {'10.255.0.1': {hostname: 'spine-1', state: 'Established'}}},
   l2VpnEvpn: {peers: {'10.255.0.1': {hostname: 'spine-1', state}}},
 })
-const handMade = (vtep: string, o: {swp1?: string | null; blueGw?: string | null} = {}): LeafRecording => ({
+/** A recording whose links are typed (`ip -j -d addr show` as the driver parses it). */
+type HandMade = Omit<RecordedLeaf, 'links'> & {links: IpLink[]}
+const handMade = (vtep: string, o: {swp1?: string | null; blueGw?: string | null} = {}): HandMade => ({
   links: [
     bridge('tenant-blue', o.blueGw === undefined ? '10.7.1.1' : o.blueGw),
     vxlan('vx-blue', 10_101, 'tenant-blue', vtep),
@@ -85,19 +87,19 @@ const handMade = (vtep: string, o: {swp1?: string | null; blueGw?: string | null
   bgp: bgp('Established'),
 })
 
-const opts = (name: string, vtep: string | null = null) => ({
-  leaf: {name, address: '127.0.0.1', port: 22, vtep},
+const opts = (leaf: string): OfflineDriverOptions => ({
+  leaf,
   hostPorts: ['swp1', 'swp2'],
   catalog: CATALOG,
   vniBase: 10_000,
 })
 
 /** A leaf-driver registry over recordings (the real FRR driver each time, as fabric.leafDrivers.open gives it). */
-const registry = (recs: Record<string, LeafRecording>, wrap: (d: LeafDriver) => LeafDriver = d => d) => ({
+const registry = (recs: Record<string, RecordedLeaf>, wrap: (d: LeafDriver) => LeafDriver = d => d) => ({
   async open(leaf: string) {
     const rec = recs[leaf]
     if (!rec) throw new Error(`leaf ${leaf} does not answer`)
-    return wrap(recordedLeaf(rec, opts(leaf)))
+    return wrap(recordedDriver(rec, opts(leaf)))
   },
 })
 
@@ -229,7 +231,7 @@ describe('trace through the leaf drivers, on leaves laid out by hand', () => {
     const FX = JSON.parse(
       fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'leaf-full', 'lab-leaf1.json'), 'utf8'),
     )
-    const rec: LeafRecording = {
+    const rec: RecordedLeaf = {
       links: FX.links,
       running: FX.running,
       bgp: bgp('Established'),
@@ -237,11 +239,13 @@ describe('trace through the leaf drivers, on leaves laid out by hand', () => {
     }
     const tenants = [{tag: 'prod-env', vrf: 'vrf-prod', table: 1001, l3Vni: 19_001, l3Vlan: 4001}]
     const reads = await readLeavesThrough(
-      {open: async leaf => recordedLeaf(rec, {...opts(leaf), hostPorts: ['swp1', 'swp2', 'swp3'], tenants})},
+      {open: async leaf => recordedDriver(rec, {...opts(leaf), hostPorts: ['swp1', 'swp2', 'swp3'], tenants})},
       ['lab-leaf1'],
       {peers: true},
     )
     const r = reads.get('lab-leaf1')!
+    // Nothing on it carries fabricctl's mark (nothing declared): none of it is managed, all of it is what the traffic meets.
+    expect(r.reachable && r.running.config.interfaces).toEqual({})
     expect(r.reachable && r.observed.interfaces.swp1).toEqual({vlans: [101, 102]})
     expect(networkVni(reads.values(), '198.19.1.1', 101)).toEqual({
       vni: 10_101,
