@@ -261,6 +261,28 @@ describe('trace through the leaf drivers, on leaves laid out by hand', () => {
       reads,
     )
     expect(sw.switches[0]).toMatchObject({vtep: '198.19.255.11', reachable: true})
+
+    // The same leaf with its devices renamed (not vxlan<VNI>, not vlan<VLAN>): the same model, read from the devices.
+    const renames: Record<string, string> = {vxlan10101: 'vx-a', vlan101: 'gw-blue', vxlan10102: 'tun-red'}
+    const renamed = JSON.parse(JSON.stringify({links: FX.links, bvlan: FX.bvlan}), (k, v) =>
+      (k === 'ifname' || k === 'master' || k === 'link') && typeof v === 'string' ? (renames[v] ?? v) : v,
+    )
+    const names = (renamed.links as {ifname: string}[]).map(l => l.ifname)
+    expect(names).toEqual(expect.arrayContaining(['vx-a', 'gw-blue', 'tun-red']))
+    expect(names).not.toContain('vxlan10101')
+    const again = await readLeavesThrough(
+      {
+        open: async leaf =>
+          recordedDriver(
+            {...rec, links: renamed.links, full: {...rec.full!, bvlan: renamed.bvlan}},
+            {...opts(leaf), hostPorts: ['swp1', 'swp2', 'swp3'], tenants},
+          ),
+      },
+      ['lab-leaf1'],
+    )
+    const a = again.get('lab-leaf1')!
+    expect(a.reachable && a.observed).toEqual(r.reachable && r.observed)
+    expect(networkVni(again.values(), '198.19.1.1', 101)).toMatchObject({vni: 10_101})
   })
 
   it('no leaf carries the network: l2Vni unknown (null, the reason), the leaf hop says what its config lacks', async () => {
