@@ -561,49 +561,4 @@ describe('live evidence parsers (on output recorded from the lab hosts and leave
       },
     ])
   })
-
-  it('a native FRR leaf as a running config: a port carries the VLAN of the VNI whose bridge it is in', async () => {
-    const {leafConfigOf, parseLeafFacts} = await import('../src/lib/trace/live.js')
-    const SEP = '@@fabricctl-trace@@'
-    const text = [
-      JSON.stringify({10101: {vni: 10101, type: 'L2'}, 10102: {vni: 10102, type: 'L2'}}),
-      JSON.stringify([
-        {ifname: 'swp1', master: 'br10101'},
-        {ifname: 'swp2', master: 'br10102'},
-        {ifname: 'swp3'},
-        {ifname: 'vxlan10101', master: 'br10101'},
-        {ifname: 'vxlan10102', master: 'br10102'},
-      ]),
-      JSON.stringify([
-        {
-          ifname: 'vxlan10101',
-          master: 'br10101',
-          flags: ['UP'],
-          linkinfo: {info_data: {id: 10101, local: '198.19.255.11'}},
-        },
-        {
-          ifname: 'vxlan10102',
-          master: 'br10102',
-          flags: ['UP'],
-          linkinfo: {info_data: {id: 10102, local: '198.19.255.11'}},
-        },
-      ]),
-      JSON.stringify([
-        {
-          ifname: 'br10101',
-          address: '44:38:39:FF:00:01',
-          addr_info: [{family: 'inet', local: '198.19.1.1', prefixlen: 24}],
-        },
-      ]),
-      JSON.stringify({
-        routerId: '198.19.255.11',
-        peers: {'198.19.254.0': {hostname: 'lab-spine1', state: 'Established'}},
-      }),
-    ].join(`\n${SEP}\n`)
-    const f = parseLeafFacts(text)
-    expect(f.evpnPeers).toEqual([{address: '198.19.254.0', hostname: 'lab-spine1', established: true}])
-    const cfg = leafConfigOf(f, vni => ({vlan: vni - 10_000, network: `net-${vni}`}))
-    expect(cfg.interfaces).toEqual({swp1: {vlans: [101]}, swp2: {vlans: [102]}})
-    expect(cfg.vnis['10101']).toMatchObject({vlan: 101, gateway: {address: '198.19.1.1/24', mac: '44:38:39:ff:00:01'}})
-  })
 })

@@ -23,12 +23,12 @@ export default class LeafList extends ResultCommand<'LeafList'> {
   async run(): Promise<ResultOf<'LeafList'>> {
     const {flags} = await this.parse(LeafList)
     const fabric = await this.openFabric(flags.context)
-    const switches = await fabric.reader.switches({
+    const switches = await fabric.inventory.switches({
       az: flags.az,
       namePrefix: flags.prefix,
       role: flags['all-roles'] ? undefined : 'leaf',
     })
-    const hosts = await fabric.reader.hosts({az: flags.az})
+    const hosts = await fabric.inventory.hosts({az: flags.az})
     const attached = new Map<string, number>()
     for (const h of hosts) for (const n of h.nics) attached.set(n.switch, (attached.get(n.switch) ?? 0) + 1)
     const leaves = switches.map(s => ({...s, hosts: attached.get(s.name) ?? 0}))

@@ -17,15 +17,15 @@ export default class LeafShow extends ResultCommand<'Leaf'> {
   async run(): Promise<ResultOf<'Leaf'>> {
     const {args, flags} = await this.parse(LeafShow)
     const fabric = await this.openFabric(flags.context)
-    const leaf = (await fabric.reader.switches()).find(s => s.name === args.name)
+    const leaf = (await fabric.inventory.switches()).find(s => s.name === args.name)
     if (!leaf)
       throw notFound(
         'leaf',
         args.name,
         'List leaves with `fabricctl leaf list`.',
-        (await fabric.reader.switches({role: 'leaf'})).map(s => s.name),
+        (await fabric.inventory.switches({role: 'leaf'})).map(s => s.name),
       )
-    const hosts = (await fabric.reader.hosts({leaf: leaf.name})).map(h => {
+    const hosts = (await fabric.inventory.hosts({leaf: leaf.name})).map(h => {
       const nic = h.nics.find(n => n.switch === leaf.name)!
       return {host: h.name, nic: nic.name, interface: nic.interface, speedMbps: nic.speedMbps, up: nic.up}
     })

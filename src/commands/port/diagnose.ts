@@ -76,7 +76,7 @@ Docs: docs/diagnose.md.`
           kind: 'PortDiagnosisReport',
           schemaVersion: 1,
           context: fabric.context.name,
-          backend: fabric.backend,
+          backend: fabric.info.backend,
           scope: {az: flags.az ?? null, state: flags.state?.toUpperCase() ?? null},
           ...r,
         },
@@ -87,7 +87,13 @@ Docs: docs/diagnose.md.`
     }
     const d = await lib.diagnoseOne(fabric, args.port!)
     this.emit(
-      {kind: 'PortDiagnosis', schemaVersion: 1, context: fabric.context.name, backend: fabric.backend, diagnosis: d},
+      {
+        kind: 'PortDiagnosis',
+        schemaVersion: 1,
+        context: fabric.context.name,
+        backend: fabric.info.backend,
+        diagnosis: d,
+      },
       () => render.renderDiagnosis(d, this.style),
     )
     this.finish(lib.diagnosisExit(d))

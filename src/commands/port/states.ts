@@ -117,14 +117,14 @@ recorded ACTIVE_ACTIVE but broken, and a table of broken ports by cause. Works w
     if ('verified' in r && r.verified) {
       const {renderVerified} = await import('../../lib/metrics/render.js')
       this.emit(
-        {kind: 'PortStates', schemaVersion: 1, context: fabric.context.name, backend: fabric.backend, ...r},
+        {kind: 'PortStates', schemaVersion: 1, context: fabric.context.name, backend: fabric.info.backend, ...r},
         () => renderVerified(r, {top: flags.top}, this.style),
       )
       return
     }
     const {renderTable} = await import('../../lib/output/table.js')
     this.emit(
-      {kind: 'PortStates', schemaVersion: 1, context: fabric.context.name, backend: fabric.backend, ...r},
+      {kind: 'PortStates', schemaVersion: 1, context: fabric.context.name, backend: fabric.info.backend, ...r},
       () => {
         const rows = flags.top ? r.groups.slice(0, flags.top) : r.groups
         const paint = (s: string, v: number | undefined) =>

@@ -33,7 +33,7 @@ export default class TopologyShow extends FabricCommand {
     const doc = await topologySummary(fabric, {az: flags.az})
     if (flags.az && doc.azs.length === 0) {
       const {notFound} = await import('../../lib/cli/errors.js')
-      throw notFound('AZ', flags.az, `Known AZs: ${(await fabric.reader.azs()).map(a => a.name).join(', ')}.`)
+      throw notFound('AZ', flags.az, `Known AZs: ${(await fabric.inventory.azs()).map(a => a.name).join(', ')}.`)
     }
     this.emit(doc, () => {
       const fmt = (r: Record<string, number> | null) =>

@@ -78,6 +78,9 @@ export const OVS_PROBES: readonly ProbeId[] = [
   'ovsInterfaces',
 ]
 
+/** The probes that read a host's port wiring (OVS devices plus its links: NIC link state, the instances' ends): `facts: 'wiring'`. */
+export const WIRING_PROBES: readonly ProbeId[] = [...OVS_PROBES, 'links']
+
 /** The probes that read a host's bond (OVS or Linux: mode, LACP, active member): `facts: 'bond'`. */
 export const BOND_PROBES: readonly ProbeId[] = [...OVS_PROBES, 'ovsBond', 'ovsLacp', 'procBonding']
 

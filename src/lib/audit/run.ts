@@ -3,7 +3,7 @@ import os from 'node:os'
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT, type ExitCode} from '../cli/exit-codes.js'
 import type {ContextConfig} from '../context/schema.js'
-import type {FabricHandle} from '../fabric.js'
+import type {Fabric} from '../fabric.js'
 import type {HostProbe} from '../seam/host-probe.js'
 import type {Catalogue} from './catalogue.js'
 import {auditEvidence, failedHost} from './checks/index.js'
@@ -84,7 +84,7 @@ export function parseChecks(raw: string | undefined): CheckId[] {
  * over SSH. The fabric is opened only when needed (--local never creates a simulated store).
  */
 export async function runAudit(
-  target: {context: ContextConfig; open: () => Promise<FabricHandle>},
+  target: {context: ContextConfig; open: () => Promise<Pick<Fabric, 'hostProbe'>>},
   opts: AuditOptions,
 ): Promise<AuditResult> {
   const started = performance.now()

@@ -1,10 +1,13 @@
 import {notFound, usageError} from '../cli/errors.js'
 import type {LiveContext} from '../context/schema.js'
-import {ovsdbMap, ovsdbScalar, parseOvsdbList} from '../backends/live/parse/ovsdb.js'
 import {neutronRequest} from '../live/neutron/http.js'
 import {usableCount} from '../model/addressing.js'
-import type {LeafConfig, Topology} from '../model/types.js'
+import type {Topology} from '../model/types.js'
+import {readLeavesThrough} from '../leaf/observe.js'
+import type {HostProbe, NamedHostFacts} from '../seam/host-probe.js'
+import {probeNamedHosts} from '../seam/host-probe.js'
 import type {LeafDriverRegistry} from '../seam/leaf-drivers.js'
+import {DEFAULT_BRIDGES} from '../trace/bridges.js'
 import {livePlanes} from './states.js'
 import {recordedOverlay} from '../seam/ipam.js'
 import {type LeafEvidence, LIVE_ORIGIN, type PortEvidence} from './types.js'
@@ -15,9 +18,10 @@ import {type LeafEvidence, LIVE_ORIGIN, type PortEvidence} from './types.js'
  * - the port, its binding, status (underlay record) and data_plane_status (overlay record):
  *   Neutron; agents and their heartbeats: Neutron's /v2.0/agents (none registered: the agent
  *   step is skipped and the recorded underlay is not evidence);
- * - the host over SSH: `ovs-appctl -t ovs-vswitchd version` (is it running and answering),
- *   `ovs-vsctl list Interface/Port` (iface-id, tag, ofport), `ovs-vsctl list-ports br-int`,
- *   `ip -j link show` (uplink NICs);
+ * - the host through the fabric's host probe (`fabric.hostProbe.facts`, `facts: 'wiring'`: one SSH
+ *   session and one batched script per host, the one OVSDB decoder): `ovs-appctl version` (is it
+ *   running and answering), `ovs-vsctl list Bridge/Port/Interface` (iface-id, tag, ofport, bridge),
+ *   `ip -j -d link show` (uplink NICs);
  * - there is no controller: the inventory's cabling is the host→leaf map, and each leaf proves
  *   it carries the host interface;
  * - the leaves over SSH with the leaf capability's FRR driver (running config → the model:
@@ -73,64 +77,37 @@ interface HostRead {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const v4Of = (p: NPort) => p.fixed_ips?.find(f => /^\d+\.\d+\.\d+\.\d+$/.test(f.ip_address))?.ip_address ?? ''
 
-function sections(out: string): Map<string, string> {
-  const m = new Map<string, string>()
-  const marks = [...out.matchAll(/^@@([a-z-]+)@@$/gm)]
-  marks.forEach((mk, i) =>
-    m.set(
-      mk[1]!,
-      out.slice(mk.index! + mk[0].length + 1, i + 1 < marks.length ? marks[i + 1]!.index! : out.length).trim(),
-    ),
-  )
-  return m
+/** Where diagnose reads a port's host and leaves: the fabric's host probe and leaf-driver registry. */
+export interface LiveSources {
+  leafDrivers: LeafOpener
+  hostProbe: HostProbe
 }
 
-const HOST_SCRIPT = [
-  'echo @@appctl@@; ovs-appctl -T 5 -t ovs-vswitchd version >/dev/null 2>&1; echo $?',
-  'echo @@iface@@; ovs-vsctl --timeout=5 --format=json --columns=name,external_ids,ofport list Interface 2>&1',
-  'echo @@port@@; ovs-vsctl --timeout=5 --format=json --columns=name,tag list Port 2>&1',
-  'echo @@brint@@; ovs-vsctl --timeout=5 list-ports br-int 2>&1',
-  'echo @@links@@; ip -j link show 2>/dev/null || echo []',
-].join('\n')
-
-export function parseHostRead(stdout: string): HostRead {
-  const s = sections(stdout)
+/**
+ * One host as diagnose uses it, from the host probe's facts (`facts: 'wiring'`: ovs-appctl version,
+ * ovs-vsctl list Bridge/Port/Interface, ip -j -d link, decoded by the one OVSDB decoder): the devices
+ * by name with their iface-id, ofport, local VLAN tag and whether they are on br-int; the links' state.
+ * A fact the probe did not read stays unknown (null), never a default.
+ */
+export function hostReadOf(r: NamedHostFacts): HostRead {
+  if ('reason' in r)
+    return {readable: false, error: r.reason, ovsRunning: null, devices: new Map(), ovsdbOk: false, links: new Map()}
+  const f = r.facts
   const devices: HostRead['devices'] = new Map()
-  let ovsdbOk = true
-  try {
-    const iface = parseOvsdbList(s.get('iface') ?? '')
-    const port = parseOvsdbList(s.get('port') ?? '')
-    const tags = new Map(port.map(r => [String(r.name), ovsdbScalar(r.tag)]))
-    const brInt = new Set(
-      (s.get('brint') ?? '')
-        .split('\n')
-        .map(x => x.trim())
-        .filter(Boolean),
-    )
-    for (const r of iface) {
-      const name = String(r.name)
-      const ofport = ovsdbScalar(r.ofport)
-      const tag = tags.get(name)
-      devices.set(name, {
-        portId: ovsdbMap(r.external_ids)['iface-id'] ?? null,
-        ofport: typeof ofport === 'number' ? ofport : null,
-        tag: typeof tag === 'number' ? tag : null,
-        onBrInt: brInt.has(name),
-      })
-    }
-  } catch {
-    ovsdbOk = false
+  for (const i of f.ovs.interfaces ?? [])
+    devices.set(i.name, {
+      portId: i.ifaceId ?? null,
+      ofport: i.ofport,
+      tag: typeof i.tag === 'number' ? i.tag : null,
+      onBrInt: i.bridge === DEFAULT_BRIDGES.int,
+    })
+  return {
+    readable: true,
+    ovsRunning: f.ovs.vswitchdRunning,
+    devices,
+    ovsdbOk: f.ovs.interfaces !== null,
+    links: new Map((f.links ?? []).map(l => [l.name, l.up])),
   }
-  const links = new Map<string, boolean>()
-  try {
-    for (const l of JSON.parse(s.get('links') || '[]') as {ifname: string; flags?: string[]; operstate?: string}[]) {
-      links.set(l.ifname, (l.flags ?? []).includes('LOWER_UP') && (l.flags ?? []).includes('UP'))
-    }
-  } catch {
-    /* no link info: uplinks unknown */
-  }
-  const appctl = (s.get('appctl') ?? '').trim()
-  return {readable: true, ovsRunning: appctl === '' ? null : appctl === '0', devices, ovsdbOk, links}
 }
 
 /** Everything read once: Neutron's lists, the hosts and leaves needed, over SSH in parallel. */
@@ -167,7 +144,7 @@ export class LiveWorld {
 
   static async load(
     ctx: LiveContext,
-    drivers: LeafOpener,
+    sources: LiveSources,
     select: (ports: NPort[]) => {hosts: string[]; azs: string[]; networks: string[]},
   ): Promise<{world: LiveWorld}> {
     const [{ports}, {networks}, {subnets}, agents] = await Promise.all([
@@ -199,17 +176,11 @@ export class LiveWorld {
     )
     const want = select(ports)
     const inv = ctx.inventory
-    const {forEachTarget} = await import('../live/ssh.js')
-    const hostTargets = inv.hosts
-      .filter(h => want.hosts.includes(h.name))
-      .map(h => ({name: h.name, address: h.address, port: h.port}))
+    const hostNames = inv.hosts.filter(h => want.hosts.includes(h.name)).map(h => h.name)
     const leafNames = inv.leaves.filter(l => want.azs.includes(l.az)).map(l => l.name)
     const [hostResults, leafResults, free] = await Promise.all([
-      forEachTarget(ctx, hostTargets, 8, async s => {
-        const r = await s.exec(HOST_SCRIPT, {timeoutMs: 20_000})
-        return parseHostRead(r.stdout)
-      }),
-      readLeaves(drivers, leafNames),
+      probeNamedHosts(sources.hostProbe, hostNames, {concurrency: 8, timeoutMs: 20_000, facts: 'wiring'}),
+      readLeaves(sources.leafDrivers, leafNames),
       Promise.all(
         want.networks.map(async id => {
           try {
@@ -229,20 +200,7 @@ export class LiveWorld {
         }),
       ),
     ])
-    const hostReads = new Map<string, HostRead>()
-    for (const r of hostResults) {
-      hostReads.set(
-        r.target.name,
-        r.result ?? {
-          readable: false,
-          error: r.error?.message ?? 'no answer',
-          ovsRunning: null,
-          devices: new Map(),
-          ovsdbOk: false,
-          links: new Map(),
-        },
-      )
-    }
+    const hostReads = new Map([...hostResults].map(([name, r]) => [name, hostReadOf(r)]))
     return {
       world: new LiveWorld(ctx, ports, nets, agents, hostReads, leafResults, new Map(free.filter(([, f]) => f >= 0))),
     }
@@ -431,33 +389,26 @@ export type LeafOpener = Pick<LeafDriverRegistry, 'open'>
 /** Read the leaves through the leaf-driver registry; an unreachable or unsupported leaf becomes evidence, not an exception. */
 async function readLeaves(drivers: LeafOpener, names: string[]): Promise<Map<string, LeafEvidence>> {
   const out = new Map<string, LeafEvidence>()
-  await Promise.all(
-    names.map(async name => {
-      const source = `the leaf's driver on ${name} over SSH (FRR show running-config, ip -j -d link/addr)`
-      let d: Awaited<ReturnType<LeafOpener['open']>> | undefined
-      try {
-        d = await drivers.open(name)
-        // What the port's traffic meets: the whole leaf, including what fabricctl does not manage.
-        const rs = await d.read()
-        const running: LeafConfig = rs.observed ?? rs.config
-        const unmanagedVnis = Object.values(running.vnis)
-          .filter(v => !rs.config.vnis[String(v.vni)])
-          .map(v => v.vni)
-        out.set(name, {
-          name,
-          reachable: true,
-          running,
-          unmanagedVnis,
-          hasVrfs: Object.keys(running.vrfs).length > 0,
-          source,
-        })
-      } catch (error) {
-        out.set(name, {name, reachable: false, error: (error as Error).message, running: null, hasVrfs: false, source})
-      } finally {
-        d?.close()
-      }
-    }),
-  )
+  for (const [name, r] of await readLeavesThrough(drivers, names)) {
+    const source = `the leaf's driver on ${name} over SSH (FRR show running-config, ip -j -d link/addr)`
+    if (!r.reachable) {
+      out.set(name, {name, reachable: false, error: r.error, running: null, hasVrfs: false, source})
+      continue
+    }
+    // What the port's traffic meets: the whole leaf, including what fabricctl does not manage.
+    const running = r.observed
+    const unmanagedVnis = Object.values(running.vnis)
+      .filter(v => !r.running.config.vnis[String(v.vni)])
+      .map(v => v.vni)
+    out.set(name, {
+      name,
+      reachable: true,
+      running,
+      unmanagedVnis,
+      hasVrfs: Object.keys(running.vrfs).length > 0,
+      source,
+    })
+  }
   return out
 }
 
@@ -467,9 +418,9 @@ function findPort(ports: NPort[], ref: string): NPort[] {
   return byName.length ? byName : ports.filter(p => v4Of(p) === ref)
 }
 
-export async function livePortEvidence(ctx: LiveContext, drivers: LeafOpener, ref: string): Promise<PortEvidence> {
+export async function livePortEvidence(ctx: LiveContext, sources: LiveSources, ref: string): Promise<PortEvidence> {
   let picked: NPort | undefined
-  const {world} = await LiveWorld.load(ctx, drivers, ports => {
+  const {world} = await LiveWorld.load(ctx, sources, ports => {
     const m = findPort(ports, ref)
     if (m.length > 1)
       throw usageError(
@@ -518,14 +469,14 @@ export async function livePortEvidence(ctx: LiveContext, drivers: LeafOpener, re
 
 export async function liveAllEvidence(
   ctx: LiveContext,
-  drivers: LeafOpener,
+  sources: LiveSources,
   scope: {az?: string; state?: string},
 ): Promise<PortEvidence[]> {
   if (scope.az && !ctx.inventory.azs.some(a => a.name === scope.az))
     throw notFound('AZ', scope.az, 'List AZs with `fabricctl topology show`.')
   let selected: NPort[] = []
   const hostAz = new Map(ctx.inventory.hosts.map(h => [h.name, h.az]))
-  const {world} = await LiveWorld.load(ctx, drivers, ports => {
+  const {world} = await LiveWorld.load(ctx, sources, ports => {
     selected = ports.filter(p => {
       if (p.device_owner?.startsWith('network:')) return false // DHCP, router interfaces: not instance ports
       const {underlay, overlay} = livePlanes(p)

@@ -1,5 +1,6 @@
 import type {LeafConfig} from '../model/types.js'
 import type {LeafChange} from './diff.js'
+import type {Known, Unknown} from './facts.js'
 
 export type MaybePromise<T> = T | Promise<T>
 
@@ -36,6 +37,22 @@ export interface RunningState {
    * traffic meets, for diagnose and trace. Absent when the driver's `config` already is all of it.
    */
   observed?: LeafConfig
+  /**
+   * Facts the driver read from the devices with the running state (never defaulted): the VTEP as the leaf's
+   * VXLAN devices use it (`vtepOf`), or unknown with the reason. Absent: the driver does not read them.
+   */
+  facts?: {vtep: Known<'vtep'> | Unknown<'vtep'>}
+}
+
+/** One EVPN (BGP l2vpn evpn) session of a leaf, as the leaf reports it. */
+export interface EvpnPeer {
+  /** The neighbor address. */
+  address: string
+  /** The peer's hostname, when it advertises one (BGP hostname capability). */
+  hostname: string | null
+  /** The BGP state as read (Established, Active, Idle, …). */
+  state: string | null
+  established: boolean
 }
 
 /** A push the driver has checked and is ready to apply; `plan` is what it will do, for --dry-run. */
@@ -133,6 +150,11 @@ export interface LeafDriver {
    * (`leaf capacity`). Optional: a driver without it leaves the model unknown. Throws LeafDriverError(LEAF_UNREACHABLE).
    */
   platform?(): MaybePromise<LeafPlatform>
+  /**
+   * The leaf's EVPN sessions as it reports them (trace: which spines carry traffic), and where that was read.
+   * Optional: a driver without it leaves the spines' health unknown. Throws LeafDriverError(LEAF_UNREACHABLE).
+   */
+  evpnPeers?(): MaybePromise<{peers: EvpnPeer[]; source: string}>
   close(): void
 }
 

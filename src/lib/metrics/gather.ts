@@ -1,4 +1,4 @@
-import type {OpenFabric} from '../fabric.js'
+import type {Fabric} from '../fabric.js'
 import type {VerifiedCounts} from './verified.js'
 
 /**
@@ -70,12 +70,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<PartOutcome<T>> {
   }
 }
 
-export async function gatherPorts(fabric: OpenFabric): Promise<PortsData> {
+export async function gatherPorts(fabric: Fabric): Promise<PortsData> {
   const {UNBOUND} = await import('../diagnose/states.js')
   const [az, leaf, switches] = await Promise.all([
     fabric.states.portStates('az'),
     fabric.states.portStates('leaf'),
-    fabric.reader.switches(),
+    fabric.inventory.switches(),
   ])
   const leafAz = new Map(switches.map(s => [s.name, s.az]))
   return {
@@ -88,7 +88,7 @@ export async function gatherPorts(fabric: OpenFabric): Promise<PortsData> {
   }
 }
 
-export async function gatherVerify(fabric: OpenFabric): Promise<VerifyData> {
+export async function gatherVerify(fabric: Fabric): Promise<VerifyData> {
   const {verifyPorts} = await import('./verified.js')
   const {UNBOUND} = await import('../diagnose/states.js')
   const r = await verifyPorts(fabric, ['az', 'leaf'])
@@ -101,7 +101,7 @@ export async function gatherVerify(fabric: OpenFabric): Promise<VerifyData> {
 }
 
 export async function gatherAudit(
-  fabric: OpenFabric,
+  fabric: Fabric,
   opts: {concurrency?: number; timeoutMs?: number; hosts?: string[]; az?: string} = {},
 ): Promise<AuditData> {
   const [{loadCatalogue}, {runAudit, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS}, {CHECK_IDS}] = await Promise.all([
@@ -136,7 +136,7 @@ export function auditData(s: import('../audit/run.js').AuditSummary): AuditData 
   }
 }
 
-export async function gatherLeaves(fabric: OpenFabric, concurrency = 8): Promise<LeavesData> {
+export async function gatherLeaves(fabric: Fabric, concurrency = 8): Promise<LeavesData> {
   const {openLeafService, mapLimit} = await import('../leaf/service.js')
   const svc = await openLeafService(fabric)
   try {
@@ -154,8 +154,8 @@ export async function gatherLeaves(fabric: OpenFabric, concurrency = 8): Promise
   }
 }
 
-export async function gather(fabric: OpenFabric, opts: GatherOptions): Promise<Snapshot> {
-  const snap: Snapshot = {context: fabric.context.name, backend: fabric.backend, at: new Date().toISOString()}
+export async function gather(fabric: Fabric, opts: GatherOptions): Promise<Snapshot> {
+  const snap: Snapshot = {context: fabric.context.name, backend: fabric.info.backend, at: new Date().toISOString()}
   // Sequential on purpose: a gather's cost is the sum of its parts, never a burst of all at once.
   for (const p of PARTS) {
     if (!opts.parts.includes(p)) continue

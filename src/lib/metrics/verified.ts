@@ -1,4 +1,4 @@
-import type {OpenFabric} from '../fabric.js'
+import type {Fabric} from '../fabric.js'
 import {diagnoseAll} from '../diagnose/index.js'
 import {summarise, UNBOUND, type PortStatesResult, type StatesBy} from '../diagnose/states.js'
 import type {PortVerdict} from '../diagnose/types.js'
@@ -59,7 +59,7 @@ function addTo(g: VerifiedGroup, recorded: string, verified: VerifiedState, caus
 }
 
 /** Diagnose every port once and count recorded and verified states for each grouping in `by`. */
-export async function verifyPorts(fabric: OpenFabric, by: readonly StatesBy[]): Promise<VerifyResult> {
+export async function verifyPorts(fabric: Fabric, by: readonly StatesBy[]): Promise<VerifyResult> {
   const started = performance.now()
   const [hosts, switches] = await Promise.all([fabric.inventory.hosts(), fabric.inventory.switches()])
   const hostLeaves = new Map(hosts.map(h => [h.name, [...new Set(h.nics.map(n => n.switch))]]))
@@ -110,7 +110,7 @@ export interface VerifiedStatesResult extends PortStatesResult {
 const LEAF_NOTE =
   'a port counts under every leaf its host is cabled to (both leaves of a pair), so group totals add up to more than the port total'
 
-export async function verifiedPortStates(fabric: OpenFabric, by: StatesBy): Promise<VerifiedStatesResult> {
+export async function verifiedPortStates(fabric: Fabric, by: StatesBy): Promise<VerifiedStatesResult> {
   const r = await verifyPorts(fabric, [by])
   const m = r.groups[by]!
   const rows = [...m].flatMap(([key, g]) => Object.entries(g.recorded).map(([state, count]) => ({key, state, count})))

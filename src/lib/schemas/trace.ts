@@ -28,6 +28,7 @@ const hop = z.object({
   cause: cause.nullable(),
   reason: z.string().nullable(),
   evidence: z.string().nullable(),
+  unknown: z.string().optional().describe('what this hop could not establish, and why (absent: nothing)'),
 })
 
 const endpoint = z.object({

@@ -23,10 +23,11 @@ export interface HostProbeOptions {
   onStart?: (host: string) => void
   /**
    * Which facts are needed: `all` (default), or `ovs` — only OVS (version, running, bridges, ports, interfaces with
-   * their iface-id); `bond` — OVS plus the bond (mode, LACP, active member); the others are left
-   * unknown ("did not run"). A backend whose facts cost nothing may read all.
+   * their iface-id); `wiring` — OVS plus the host's links (`ip -j -d link`: NIC link state, instance ends);
+   * `bond` — OVS plus the bond (mode, LACP, active member); the others are left unknown ("did not run").
+   * A backend whose facts cost nothing may read all.
    */
-  facts?: 'all' | 'ovs' | 'bond'
+  facts?: 'all' | 'ovs' | 'wiring' | 'bond'
 }
 
 export type HostProbeResult =

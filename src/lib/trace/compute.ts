@@ -28,6 +28,12 @@ interface Fail {
 /** A hop before numbering and verdict: the first failing check of this hop, if any, in `fail`. */
 type Draft = Omit<TraceHop, 'n' | 'status' | 'cause' | 'reason'> & {fail: Fail | null}
 
+/** The hop's `unknown`: the reasons given, joined; undefined when there is none. */
+function unknowns(...why: (string | null | false | undefined)[]): string | undefined {
+  const given = why.filter((w): w is string => !!w)
+  return given.length ? given.join('; ') : undefined
+}
+
 const NO_ENCAP: Encapsulation = {vlan: null, vni: null, vrf: null, outer: null}
 const vlanOnly = (vlan: number | null): Encapsulation => ({...NO_ENCAP, vlan})
 
@@ -42,7 +48,8 @@ class PathBuilder {
   complete = true
 
   add(d: Omit<Draft, 'fail' | 'evidence'> & {fail?: Fail | null; evidence?: string | null}): Draft {
-    const draft: Draft = {...d, fail: d.fail ?? null, evidence: d.evidence ?? null}
+    const {unknown, ...rest} = d
+    const draft: Draft = {...rest, fail: d.fail ?? null, evidence: d.evidence ?? null, ...(unknown ? {unknown} : {})}
     this.hops.push(draft)
     return draft
   }
@@ -341,7 +348,15 @@ function vlanMissing(s: SwitchEvidence, iface: string, e: EndpointEvidence): Fai
 }
 
 function vniMissing(s: SwitchEvidence, e: EndpointEvidence): Fail | null {
-  if (!s.running || s.role !== 'leaf' || e.network.l2Vni === null) return null
+  if (!s.running || s.role !== 'leaf') return null
+  // The leaves were read and none carries a VNI for the network: that is what this leaf's config says.
+  if (e.network.l2Vni === null)
+    return e.network.l2VniUnknown === undefined
+      ? null
+      : {
+          cause: 'LEAF_VNI_MISSING',
+          reason: `leaf ${s.name}'s running config has no L2 VNI for network ${e.network.name} (VLAN ${e.network.vlan}): ${e.network.l2VniUnknown}.`,
+        }
   const v = s.running.vnis[String(e.network.l2Vni)]
   if (v && v.vlan === e.network.vlan) return null
   return {
@@ -407,7 +422,7 @@ function notOnBrInt(e: EndpointEvidence): Fail | null {
 }
 
 function verdict(v: InHostVerdict | undefined, e: EndpointEvidence): Fail | null {
-  if (!v || v.ok) return null
+  if (!v || v.ok || v.unknown !== undefined) return null
   return {
     cause: 'OVS_FLOW_DROP',
     reason: `${e.host!.bridges.int} on ${e.host!.name} drops the frame: ${v.detail} (${v.source}).`,
@@ -493,6 +508,7 @@ function hostOut(b: PathBuilder, e: EndpointEvidence, key: string): NicEvidence 
           ? 'tag local VLAN ?'
           : `tag local VLAN ${lv} (ofport ${a!.brInt!.ofport}), to ${h.bridges.patchInt}`,
       evidence: verdictEvidence(a?.verdictOut) ?? 'ovs_ports (OVS agent wiring)',
+      unknown: a?.verdictOut?.unknown,
       fail: firstFail(ovsDown(e), notOnBrInt(e), agentDown(e), underlayNotActive(e), verdict(a?.verdictOut, e)),
     })
     b.add({
@@ -639,6 +655,7 @@ function hostIn(b: PathBuilder, e: EndpointEvidence, nic: NicEvidence): void {
     action:
       lv === null ? 'deliver to ?' : `untag local VLAN ${lv}, out ofport ${a!.brInt!.ofport} (${a!.brInt!.device})`,
     evidence: verdictEvidence(a?.verdictIn) ?? 'ovs_ports (OVS agent wiring)',
+    unknown: a?.verdictIn?.unknown,
     fail: firstFail(notOnBrInt(e), agentDown(e), underlayNotActive(e), verdict(a?.verdictIn, e)),
   })
   instanceDown(b, e, seg)
@@ -784,6 +801,7 @@ function localPath(b: PathBuilder, src: EndpointEvidence, dst: EndpointEvidence)
     encap: vlanOnly(lv),
     action: `bridge on local VLAN ${lv ?? '?'} to ${dst.attachment?.brInt?.device ?? '?'} (ofport ${dst.attachment?.brInt?.ofport ?? '?'})`,
     evidence: verdictEvidence(a?.verdictOut) ?? 'ovs_ports (OVS agent wiring)',
+    unknown: a?.verdictOut?.unknown,
     fail: firstFail(
       ovsDown(src),
       notOnBrInt(src),
@@ -867,6 +885,10 @@ function spineLeaf(
       ? `route in ${sn.vrf ?? 'the default VRF'} at the ${gw} → ${asym ? 'L2' : 'L3'} VNI ${vni ?? '?'}; VXLAN ${srcVtep} → ${dstVtep}`
       : `VLAN ${sn.vlan} → L2 VNI ${vni ?? '?'}; VXLAN ${srcVtep} → ${dstVtep}`,
     fail: firstFail(vniMissing(ingress, src), routed && vrfMissing(ingress, src), asym && vniMissing(ingress, dst)),
+    unknown: unknowns(
+      ingress.vtepUnknown && `the VTEP of ${ingress.name}: ${ingress.vtepUnknown}`,
+      egress.vtepUnknown && `the VTEP of ${egress.name}: ${egress.vtepUnknown}`,
+    ),
   })
 
   const spines = ev.switches.filter(s => s.role === 'spine' && s.az === ev.az.name)
@@ -906,6 +928,7 @@ function spineLeaf(
     segment: 'fabric',
     encap,
     action: `ECMP: spine ${idx + 1} of ${healthy.length} healthy (hash ${`0x${pick.hash.toString(16).padStart(8, '0')}`} of the outer 5-tuple), route to VTEP ${dstVtep}`,
+    unknown: unknowns(pick.chosen.healthUnknown && `the health of ${pick.chosen.name}: ${pick.chosen.healthUnknown}`),
   })
   b.add({
     node: egress.name,

@@ -1,11 +1,12 @@
 import {FabricError, notFound, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import type {LiveContext} from '../context/schema.js'
-import {ANYCAST_GATEWAY_MAC, emptyLeafConfig, type LeafConfig} from '../model/types.js'
 import {neutronRequest} from '../live/neutron/http.js'
 import type {SshSession, SshTarget} from '../live/ssh.js'
+import {type LeafReading, readLeavesThrough} from '../leaf/observe.js'
+import type {LeafDriverRegistry} from '../seam/leaf-drivers.js'
 import {DEFAULT_BRIDGES} from './bridges.js'
-import {vtepOf} from '../leaf/facts.js'
+import {gatewayMac, leafSwitches, networkVni, spineSwitches} from './leaves.js'
 import {
   type BondShow,
   type DpifPort,
@@ -31,8 +32,8 @@ import type {
  * Evidence for a trace from a live fabric: Neutron for the ports and networks, the hosts over SSH
  * (ovs-vsctl for the wiring, ovs-appctl dpif/show + bond/show, `ip -j link`, and
  * `ovs-appctl ofproto/trace` for the in-host verdict, its datapath ports mapped through dpif/show),
- * the leaves over SSH (FRR's `show evpn vni json` and `show bgp l2vpn evpn summary json`,
- * `bridge -j link show`, `ip -j -d link show type vxlan`, `ip -j addr show type bridge`).
+ * the leaves through the fabric's leaf drivers (`fabric.leafDrivers.open`: the driver's parsed model of
+ * what the leaf carries, its VTEP fact and its EVPN sessions; src/lib/trace/leaves.ts turns them into evidence).
  */
 
 const SEP = '@@fabricctl-trace@@'
@@ -118,95 +119,6 @@ async function resolveLivePort(ctx: LiveContext, ref: string, which: string): Pr
 export {parseDatapathActions, parseDpifShow as parseDpif} from '../backends/live/parse/index.js'
 export type {DpifPort} from '../backends/live/parse/index.js'
 
-export interface LeafFacts {
-  evpnVnis: Set<number>
-  vxlans: {name: string; id: number; master: string | null; local: string | null; up: boolean}[]
-  ports: {name: string; master: string | null}[]
-  bridges: {name: string; mac: string; addresses: string[]}[]
-  evpnPeers: {hostname: string | null; address: string; established: boolean}[]
-}
-
-/** The leaf commands' output, split on the separator. */
-export function parseLeafFacts(text: string): LeafFacts {
-  const [evpn = '', bridgeLinks = '', vxlan = '', bridges = '', bgp = ''] = text.split(SEP)
-  const json = <T>(s: string, dflt: T): T => {
-    try {
-      return s.trim() ? (JSON.parse(s) as T) : dflt
-    } catch {
-      return dflt
-    }
-  }
-  const evpnDoc = json<Record<string, {vni?: number}>>(evpn, {})
-  const vx = json<
-    {ifname: string; master?: string; flags?: string[]; linkinfo?: {info_data?: {id?: number; local?: string}}}[]
-  >(vxlan, [])
-  const links = json<{ifname: string; master?: string}[]>(bridgeLinks, [])
-  const brs = json<
-    {ifname: string; address?: string; addr_info?: {family: string; local: string; prefixlen: number}[]}[]
-  >(bridges, [])
-  const bgpDoc = json<Record<string, unknown>>(bgp, {})
-  const peersOf = (o: Record<string, unknown>): Record<string, {hostname?: string; state?: string}> | undefined =>
-    (o.peers as Record<string, {hostname?: string; state?: string}> | undefined) ??
-    ((o.l2VpnEvpn as Record<string, unknown> | undefined)?.peers as
-      Record<string, {hostname?: string; state?: string}> | undefined)
-  const vxNames = new Set(vx.map(v => v.ifname))
-  return {
-    evpnVnis: new Set(
-      Object.values(evpnDoc)
-        .map(v => v.vni)
-        .filter((v): v is number => typeof v === 'number'),
-    ),
-    vxlans: vx.map(v => ({
-      name: v.ifname,
-      id: v.linkinfo?.info_data?.id ?? 0,
-      master: v.master ?? null,
-      local: v.linkinfo?.info_data?.local ?? null,
-      up: (v.flags ?? []).includes('UP'),
-    })),
-    ports: links.filter(l => !vxNames.has(l.ifname)).map(l => ({name: l.ifname, master: l.master ?? null})),
-    bridges: brs.map(b => ({
-      name: b.ifname,
-      mac: (b.address ?? '').toLowerCase(),
-      addresses: (b.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`),
-    })),
-    evpnPeers: Object.entries(peersOf(bgpDoc) ?? {}).map(([address, p]) => ({
-      address,
-      hostname: p.hostname ?? null,
-      established: p.state === 'Established',
-    })),
-  }
-}
-
-/**
- * A leaf's running configuration in the model's terms: a VNI is on the leaf when FRR's EVPN has it
- * and its vxlan device sits in a bridge; a host interface carries a network's VLAN when it is a
- * member of that VNI's bridge (native profile: untagged ports, one bridge per VNI).
- */
-export function leafConfigOf(f: LeafFacts, vlanOfVni: (vni: number) => {vlan: number; network: string}): LeafConfig {
-  const cfg = emptyLeafConfig()
-  const byBridge = new Map<string, number>()
-  for (const v of f.vxlans) {
-    if (!v.master || !v.up || !f.evpnVnis.has(v.id)) continue
-    byBridge.set(v.master, v.id)
-    const br = f.bridges.find(b => b.name === v.master)
-    const m = vlanOfVni(v.id)
-    cfg.vnis[String(v.id)] = {
-      vni: v.id,
-      vlan: m.vlan,
-      network: m.network,
-      vrf: 'default',
-      routeTarget: '',
-      gateway: {address: br?.addresses[0] ?? '', mac: br?.mac ?? ''},
-    }
-  }
-  for (const p of f.ports) {
-    const vni = p.master ? byBridge.get(p.master) : undefined
-    if (vni === undefined) continue
-    ;(cfg.interfaces[p.name] ??= {vlans: []}).vlans.push(vlanOfVni(vni).vlan)
-  }
-  return cfg
-}
-
 // --- gathering ----------------------------------------------------------------------------------
 
 const HOST_SCRIPT = [
@@ -216,14 +128,6 @@ const HOST_SCRIPT = [
   'ovs-appctl --timeout=5 bond/show',
   'ip -j link show',
   `ovs-ofctl --timeout=5 dump-flows ${DEFAULT_BRIDGES.int}`,
-].join(`; echo ${SEP}; `)
-
-const LEAF_SCRIPT = [
-  "vtysh -c 'show evpn vni json'",
-  'bridge -j link show',
-  'ip -j -d link show type vxlan',
-  'ip -j addr show type bridge',
-  "vtysh -c 'show bgp l2vpn evpn summary json'",
 ].join(`; echo ${SEP}; `)
 
 interface HostFacts {
@@ -281,6 +185,7 @@ async function ofprotoTrace(s: SshSession, bridge: string, match: string): Promi
 
 export async function liveEvidence(
   ctx: LiveContext,
+  leafDrivers: Pick<LeafDriverRegistry, 'open'>,
   srcRef: string,
   dstRef: string,
   spec: FlowSpec,
@@ -313,7 +218,7 @@ export async function liveEvidence(
     )
   }
   const topology = inv.azs.find(a => a.name === azName)?.topology ?? 'spine-leaf'
-  const evidenceFromHosts = readHostsAndLeaves(ctx, ports.map(hostOf))
+  const evidenceFromHosts = readHostsAndLeaves(ctx, leafDrivers, ports.map(hostOf))
   evidenceFromHosts.catch(() => {})
   const [nets, subnets] = await netsP.catch(async (error: unknown) => {
     for (const sess of (await evidenceFromHosts.catch(() => null))?.sessions.values() ?? []) sess.close()
@@ -331,32 +236,16 @@ export async function liveEvidence(
       invHost: hostOf(port),
     }
   })
-  const {sessions, hostFacts, leafFacts, leafNames, agents} = await evidenceFromHosts
+  const {sessions, hostFacts, leafReads, leafNames, agents} = await evidenceFromHosts
   try {
-    // --- networks: VLAN from Neutron, VNI from the leaves (the bridge holding the gateway) ------------
-    const readable = [...leafFacts.values()].filter((f): f is LeafFacts => !(f instanceof Error))
-    const vniOfNet = (gw: string | null | undefined, vlan: number): number => {
-      for (const f of readable) {
-        const br = f.bridges.find(b => gw && b.addresses.some(a => a.split('/')[0] === gw))
-        const vx = br && f.vxlans.find(v => v.master === br.name)
-        if (vx) return vx.id
-      }
-      return ctx.overlay.vniBase + vlan
-    }
-    // The gateway's MAC (the routed frame's destination in the host traces): read from the leaf bridge that
-    // holds the gateway, else the declared overlay.anycastMac; with neither, the trace has to assume one (said).
-    let gwMacAssumed: string | undefined
-    const gwMac = (gw: string | null | undefined): string => {
-      for (const f of readable) {
-        const br = f.bridges.find(b => gw && b.addresses.some(a => a.split('/')[0] === gw))
-        if (br?.mac) return br.mac
-      }
-      if (ctx.overlay.anycastMac) return ctx.overlay.anycastMac.toLowerCase()
-      gwMacAssumed = gw ?? ''
-      return ANYCAST_GATEWAY_MAC
-    }
+    // --- networks: VLAN from Neutron, VNI from the leaves (the VNI holding the gateway, or on the VLAN) ----
+    const reads = [...leafReads.values()]
+    // The gateway's MAC (the routed frame's destination in the host traces): the leaf gateway's, else the
+    // fabric's anycast MAC (declared or read); unknown: the routed host traces are not run (said in the hop).
+    const gwMac = (gw: string | null | undefined) => gatewayMac(reads, gw, ctx.overlay.anycastMac)
     const netEv = ends.map(e => {
       const vlan = e.net['provider:network_type'] === 'vlan' ? (e.net['provider:segmentation_id'] ?? 0) : 0
+      const vni = networkVni(reads, e.subnet?.gateway_ip, vlan)
       return {
         name: e.net.name || e.net.id,
         az: azName,
@@ -364,13 +253,11 @@ export async function liveEvidence(
         vrf: null,
         l3Vni: null,
         vlan,
-        l2Vni: vniOfNet(e.subnet?.gateway_ip, vlan),
+        ...(vni.vni === null ? {l2Vni: null, l2VniUnknown: vni.reason} : {l2Vni: vni.vni}),
         cidr: e.subnet?.cidr ?? '',
         gateway: e.subnet?.gateway_ip ?? '',
       }
     })
-    const catalogue = new Map(netEv.map(n => [n.l2Vni, {vlan: n.vlan, network: n.name}]))
-    const vlanOfVni = (vni: number) => catalogue.get(vni) ?? {vlan: vni - ctx.overlay.vniBase, network: ''}
 
     // --- agents: Neutron's OVS agent for the host, when one reports ----------------------------------
 
@@ -453,16 +340,23 @@ export async function liveEvidence(
     const [src, dst] = endpoints as [EndpointEvidence, EndpointEvidence]
     const sameNet = src.network.name === dst.network.name
     const local = sameNet && src.port.host !== null && src.port.host === dst.port.host
-    const match = flowMatch(
-      spec,
-      src.port.ip,
-      dst.port.ip,
-      src.port.mac,
-      sameNet ? dst.port.mac : gwMac(src.network.gateway),
-    )
+    // A routed frame is addressed to the gateway's MAC; when it is unknown, the host trace is not run (not guessed).
+    const srcGwMac = sameNet ? null : gwMac(src.network.gateway)
+    const dstGwMac = sameNet ? null : gwMac(dst.network.gateway)
+    const notTraced = (bridge: string, reason: string): InHostVerdict => ({
+      ok: false,
+      unknown: `${bridge}'s verdict was not traced: ${reason}`,
+      detail: `not traced: ${reason}`,
+      source: `ovs-appctl ofproto/trace ${bridge} (not run)`,
+    })
     const dpName = (facts: HostFacts, dp: number) => facts.dpif.find(p => p.dp === dp)?.name ?? `dp${dp}`
     const outbound = async () => {
       if (src.attachment?.brInt && src.host) {
+        if (srcGwMac && srcGwMac.mac === null) {
+          src.attachment.verdictOut = notTraced(src.host.bridges.int, srcGwMac.reason)
+          return
+        }
+        const match = flowMatch(spec, src.port.ip, dst.port.ip, src.port.mac, srcGwMac?.mac ?? dst.port.mac)
         const facts = hostFacts.get(src.host.name)!
         const t = await ofprotoTrace(
           sessions.get(src.host.name)!,
@@ -486,14 +380,10 @@ export async function liveEvidence(
         const facts = hostFacts.get(dst.host.name)!
         const inNic = dst.host.activeMember ?? dst.host.nics.find(n => n.up)?.name
         const inPort = facts.dpif.find(p => p.bridge === dst.host!.bridges.bond && p.name === inNic)
-        if (inPort?.ofport != null) {
-          const inMatch = flowMatch(
-            spec,
-            src.port.ip,
-            dst.port.ip,
-            sameNet ? src.port.mac : gwMac(dst.network.gateway),
-            dst.port.mac,
-          )
+        if (inPort?.ofport != null && dstGwMac && dstGwMac.mac === null)
+          dst.attachment.verdictIn = notTraced(dst.host.bridges.bond, dstGwMac.reason)
+        else if (inPort?.ofport != null) {
+          const inMatch = flowMatch(spec, src.port.ip, dst.port.ip, dstGwMac?.mac ?? src.port.mac, dst.port.mac)
           // The VLAN the frame arrives with, as the flows installed say: the source host's br-bond wrote it
           // (its outbound ofproto/trace), and br-int here translates it to the device's local VLAN
           // (dump-flows: in_port=<patch>,dl_vlan=<segment> → mod_vlan_vid:<local>). Untagged and the
@@ -535,65 +425,23 @@ export async function liveEvidence(
     await outbound()
     await inbound()
 
-    // --- switches ------------------------------------------------------------------------------
-    const switches: SwitchEvidence[] = []
-    const warnings: string[] = []
-    if (gwMacAssumed !== undefined)
-      warnings.push(
-        `the MAC of gateway ${gwMacAssumed || '?'} is unknown (no leaf read carries it, no overlay.anycastMac declared): the host traces assumed ${ANYCAST_GATEWAY_MAC}`,
-      )
-    for (const name of leafNames) {
-      const l = inv.leaves.find(x => x.name === name)
-      const f = leafFacts.get(name)
-      if (!l) continue
-      const reachable = !!f && !(f instanceof Error)
-      if (f instanceof Error) warnings.push(`leaf ${name} could not be read over SSH: ${f.message}`)
-      // The VTEP as the leaf's VXLAN devices use it (checked against a declared one); unknown: null, with the reason.
-      const vt = reachable ? vtepOf((f as LeafFacts).vxlans, l.vtep) : {vtep: l.vtep ?? null}
-      if ('reason' in vt) warnings.push(`leaf ${name}: VTEP unknown: ${vt.reason}`)
-      switches.push({
-        name,
-        role: 'leaf',
-        az: l.az,
-        pair: l.pair ?? null,
-        vtep: vt.vtep,
-        reachable,
-        healthy: reachable,
-        running: reachable ? leafConfigOf(f as LeafFacts, vlanOfVni) : null,
-        runningSource: reachable
-          ? `${name}: vtysh show evpn vni json; bridge -j link show; ip -j -d link show type vxlan`
-          : undefined,
-      })
-    }
-    // A spine is healthy when a leaf we could read has an established EVPN session with it (by BGP hostname or address).
-    for (const s of inv.spines.filter(x => x.az === azName)) {
-      const sessionsSeen = readable
-        .flatMap(f => f.evpnPeers)
-        .filter(p => p.hostname === s.name || p.address === s.address || p.address === s.vtep)
-      const healthy = readable.length === 0 ? true : sessionsSeen.some(p => p.established)
-      switches.push({
-        name: s.name,
-        role: 'spine',
-        az: s.az,
-        pair: null,
-        vtep: s.vtep ?? null,
-        reachable: true,
-        healthy,
-        running: null,
-      })
-      if (!healthy)
-        warnings.push(
-          `spine ${s.name} has no established EVPN session with ${readable.length === 1 ? 'the leaf' : 'the leaves'} read: ECMP leaves it out.`,
-        )
-    }
+    // --- switches: the leaves as their drivers read them, the spines by the leaves' EVPN sessions ----------
+    const leavesEv = leafSwitches(inv.leaves, leafNames, leafReads)
+    const spinesEv = spineSwitches(inv.spines, azName, reads)
+    const switches: SwitchEvidence[] = [...leavesEv.switches, ...spinesEv.switches]
+    const warnings = [...leavesEv.warnings, ...spinesEv.warnings]
     return {backend: 'live', context: ctx.name, az: {name: azName, topology}, src, dst, switches, warnings}
   } finally {
     for (const s of sessions.values()) s.close()
   }
 }
 
-/** SSH to both hosts and the leaves they are cabled to, in parallel, plus Neutron's agents. */
-async function readHostsAndLeaves(ctx: LiveContext, hosts: (LiveContext['inventory']['hosts'][number] | undefined)[]) {
+/** SSH to both hosts, the leaves they are cabled to through their drivers, in parallel, plus Neutron's agents. */
+async function readHostsAndLeaves(
+  ctx: LiveContext,
+  leafDrivers: Pick<LeafDriverRegistry, 'open'>,
+  hosts: (LiveContext['inventory']['hosts'][number] | undefined)[],
+) {
   const inv = ctx.inventory
   const {SshSession} = await import('../live/ssh.js')
   const sessions = new Map<string, SshSession>()
@@ -603,9 +451,12 @@ async function readHostsAndLeaves(ctx: LiveContext, hosts: (LiveContext['invento
     return s
   }
   const hostNames = [...new Set(hosts.map(h => h?.name).filter((h): h is string => !!h))]
-  const leafNames = [...new Set(hosts.flatMap(h => h?.nics.map(n => n.leaf) ?? []))]
+  const leafNames = [...new Set(hosts.flatMap(h => h?.nics.map(n => n.leaf) ?? []))].filter(n =>
+    inv.leaves.some(l => l.name === n),
+  )
   const hostFacts = new Map<string, HostFacts>()
-  const leafFacts = new Map<string, LeafFacts | Error>()
+  // The leaves through the fabric's drivers (a leaf that cannot be read is a reading with the error).
+  let leafReads = new Map<string, LeafReading>()
   // Neutron's OVS agents (when any report), read while the SSH sessions open.
   const agentsP = neutronRequest<{
     agents: {host: string; alive: boolean; agent_type: string; heartbeat_timestamp?: string}[]
@@ -629,15 +480,8 @@ async function readHostsAndLeaves(ctx: LiveContext, hosts: (LiveContext['invento
         })
       }
     }),
-    ...leafNames.map(async name => {
-      const l = inv.leaves.find(x => x.name === name)
-      if (!l) return
-      try {
-        const s = await open({name, address: l.address, port: l.port})
-        leafFacts.set(name, parseLeafFacts((await s.exec(LEAF_SCRIPT)).stdout))
-      } catch (error) {
-        leafFacts.set(name, error as Error)
-      }
+    readLeavesThrough(leafDrivers, leafNames, {peers: true}).then(r => {
+      leafReads = r
     }),
   ])
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
@@ -645,7 +489,7 @@ async function readHostsAndLeaves(ctx: LiveContext, hosts: (LiveContext['invento
     for (const s of sessions.values()) s.close()
     throw failed.reason
   }
-  return {sessions, hostFacts, leafFacts, leafNames, agents: await agentsP}
+  return {sessions, hostFacts, leafReads, leafNames, agents: await agentsP}
 }
 
 /**

@@ -51,6 +51,8 @@ function resultLines(t: Trace, s: Style): string[] {
     lines.push(
       `  ECMP: ${t.ecmp.chosen ?? 'none'} of [${t.ecmp.candidates.join(', ')}] (outer udp src ${t.ecmp.outerUdpSrcPort}, hash ${t.ecmp.hash})`,
     )
+  for (const h of t.hops)
+    if (h.unknown) lines.push(`${s.yellow('unknown:')} hop ${h.n} (${h.node} ${h.device}): ${h.unknown}`)
   for (const w of t.warnings) lines.push(`${s.yellow('warning:')} ${w}`)
   return lines
 }
@@ -152,6 +154,7 @@ export function renderTraceDiagram(trace: Trace, s: Style, columns = 100): strin
       if (h.status === 'drop') {
         for (const l of wrap(`✗ ${h.cause}: ${h.reason}`, inner - 5)) out.push(row(s.red(`     ${l}`)))
       }
+      if (h.unknown) for (const l of wrap(`? unknown: ${h.unknown}`, inner - 5)) out.push(row(s.yellow(`     ${l}`)))
     }
     out.push(paint(`└${'─'.repeat(width - 2)}┘`))
   })

@@ -42,6 +42,8 @@ export interface NetworkEvidence {
   l3Vni: number | null
   vlan: number
   l2Vni: number | null
+  /** Why l2Vni is null (live: no leaf read carries a VNI for the network, or none could be read); never a default. */
+  l2VniUnknown?: string
   cidr: string
   gateway: string
 }
@@ -84,6 +86,11 @@ export interface InHostVerdict {
   source: string
   /** The 802.1Q tag on the wire at the bond member (null: untagged, e.g. a leaf with access ports); unset: not observed. */
   wireVlan?: number | null
+  /**
+   * Set when the verdict could not be established (e.g. the routed frame's destination MAC, the gateway's, is
+   * unknown): why. `ok` is then not evidence either way; the hop carries this as `unknown`.
+   */
+  unknown?: string
 }
 
 /** How one port is plugged into its host. */
@@ -122,10 +129,14 @@ export interface SwitchEvidence {
   az: string
   pair: string | null
   vtep: string | null
+  /** Why vtep is null (live: the leaf's VXLAN devices do not tell one, or disagree with the inventory). */
+  vtepUnknown?: string
   /** The leaf answers (management plane); false: it does not, its forwarding is not vouched for. */
   reachable: boolean
   /** A spine is healthy when it can carry traffic (see docs/trace.md for each backend's rule). */
   healthy: boolean
+  /** Set when the health could not be read (live: no leaf's EVPN sessions could be read): why. The switch is then not left out. */
+  healthUnknown?: string
   /** The leaf's running configuration; null when not known or not modelled (spines, access, core). */
   running: LeafConfig | null
   /** Where `running` came from (sim: the store; live: the commands run on the leaf). */
@@ -194,6 +205,8 @@ export interface TraceHop {
   reason: string | null
   /** Where the hop's facts come from (store table, command). */
   evidence: string | null
+  /** What this hop could not establish, and why (a fact not read is unknown, never assumed); absent: nothing. */
+  unknown?: string
 }
 
 /** Stable cause codes for a drop (docs/trace.md lists each with the fault that produces it). */

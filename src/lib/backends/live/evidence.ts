@@ -1,15 +1,23 @@
 import type {LiveContext} from '../../context/schema.js'
 import type {EvidenceSources} from '../../seam/evidence.js'
+import type {HostProbe} from '../../seam/host-probe.js'
 import type {LeafDriverRegistry} from '../../seam/leaf-drivers.js'
 
 /**
  * Trace and diagnose evidence from Neutron, the hosts over SSH and the leaves (modules loaded on first
- * use). Diagnose reads leaves through the fabric's leaf-driver registry, as `leaf diff` does.
+ * use). Trace and diagnose read leaves through the fabric's leaf-driver registry, as `leaf diff` does;
+ * diagnose reads hosts through the fabric's host probe, as audit does.
  */
-export function liveEvidence(ctx: LiveContext, leafDrivers: Pick<LeafDriverRegistry, 'open'>): EvidenceSources {
+export function liveEvidence(
+  ctx: LiveContext,
+  leafDrivers: Pick<LeafDriverRegistry, 'open'>,
+  hostProbe: HostProbe,
+): EvidenceSources {
   return {
-    trace: async (src, dst, spec) => (await import('../../trace/live.js')).liveEvidence(ctx, src, dst, spec),
-    port: async ref => (await import('../../diagnose/live.js')).livePortEvidence(ctx, leafDrivers, ref),
-    allPorts: async scope => (await import('../../diagnose/live.js')).liveAllEvidence(ctx, leafDrivers, scope),
+    trace: async (src, dst, spec) =>
+      (await import('../../trace/live.js')).liveEvidence(ctx, leafDrivers, src, dst, spec),
+    port: async ref => (await import('../../diagnose/live.js')).livePortEvidence(ctx, {leafDrivers, hostProbe}, ref),
+    allPorts: async scope =>
+      (await import('../../diagnose/live.js')).liveAllEvidence(ctx, {leafDrivers, hostProbe}, scope),
   }
 }

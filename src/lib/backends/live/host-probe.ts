@@ -25,11 +25,12 @@ export function liveHostProbe(ctx: LiveContext): HostProbe {
       return inventory.map(h => ({name: h.name, az: h.az, address: h.address}))
     },
     async facts(targets, opts, onResult) {
-      const [{forEachTarget}, {sshRunner}, {collectEvidence, OVS_PROBES, BOND_PROBES}] = await Promise.all([
-        import('../../live/ssh.js'),
-        import('../../audit/sources/ssh.js'),
-        import('../../audit/collect.js'),
-      ])
+      const [{forEachTarget}, {sshRunner}, {collectEvidence, OVS_PROBES, BOND_PROBES, WIRING_PROBES}] =
+        await Promise.all([
+          import('../../live/ssh.js'),
+          import('../../audit/sources/ssh.js'),
+          import('../../audit/collect.js'),
+        ])
       const selected = targets.map(t => inventory.find(h => h.name === t.name)!)
       await forEachTarget(
         ctx,
@@ -48,7 +49,7 @@ export function liveHostProbe(ctx: LiveContext): HostProbe {
             },
             'ssh',
             `ssh ${ctx.ssh.user}@${h.address}`,
-            opts.facts === 'ovs' ? OVS_PROBES : opts.facts === 'bond' ? BOND_PROBES : undefined,
+            {ovs: OVS_PROBES, wiring: WIRING_PROBES, bond: BOND_PROBES, all: undefined}[opts.facts ?? 'all'],
           )
         },
         {

@@ -14,6 +14,7 @@ export function liveFabric(context: LiveContext): OpenFabric {
   const inventory = liveInventory(context)
   const ipam: LiveIpam = new LiveIpam(context, () => fabric)
   const leafDrivers = liveLeafDrivers(context, ipam)
+  const hostProbe = liveHostProbe(context)
   const fabric: OpenFabric = {
     context,
     info: LIVE_INFO,
@@ -21,8 +22,8 @@ export function liveFabric(context: LiveContext): OpenFabric {
     states: liveStates(context),
     ...(liveFaults ? {faults: liveFaults} : {}),
     ipam,
-    hostProbe: liveHostProbe(context),
-    evidence: liveEvidence(context, leafDrivers),
+    hostProbe,
+    evidence: liveEvidence(context, leafDrivers, hostProbe),
     leafDrivers,
     backend: 'live',
     reader: inventory,

@@ -5,6 +5,7 @@ import type {SshSession} from '../../live/ssh.js'
 import type {LeafConfig} from '../../model/types.js'
 import {type LeafChange, describeChange, diffLeafConfigs} from '../diff.js'
 import {
+  type EvpnPeer,
   type LeafDriver,
   type LeafPlatform,
   LeafDriverError,
@@ -412,6 +413,16 @@ export class FrrLeafDriver implements LeafDriver {
         this.o.rtAsn ?? 65_000,
         vni => owned(vni, Object.values(raw.full!.vxlans).find(v => v.id === vni)?.pvid ?? null),
       )
+      // What the traffic meets (diagnose, trace): the whole leaf, managed or not, read without the scope.
+      if (unmanaged.length)
+        observed = fullConfigOf(
+          parseFullKernel(links, json('bvlan'), json('fdb'), s.get('sysctl') ?? '', this.o.hostPorts),
+          running,
+          this.o.catalog,
+          this.o.vniBase,
+          this.o.tenants ?? [],
+          this.o.rtAsn ?? 65_000,
+        )
     } else {
       const owned = this.ownership(raw)
       raw.unmanaged = owned.unmanaged
@@ -423,7 +434,32 @@ export class FrrLeafDriver implements LeafDriver {
       snapshot: {driver: 'frr', leaf: this.leaf, takenAt: new Date().toISOString(), config, raw},
       ...(raw.unmanaged ? {unmanaged: raw.unmanaged} : {}),
       ...(observed ? {observed} : {}),
+      facts: {vtep: this.vtepRead(raw)},
     }
+  }
+
+  /** The leaf's EVPN sessions: `show bgp summary json` (its l2VpnEvpn peers), parsed by `parseEvpnPeers`. */
+  async evpnPeers(): Promise<{peers: EvpnPeer[]; source: string}> {
+    const cmd = `vtysh -c 'show bgp summary json'`
+    const r = await this.run(cmd, 'read EVPN sessions')
+    if (r.code !== 0)
+      throw new LeafDriverError(
+        'LEAF_UNREACHABLE',
+        `${this.leaf}: ${cmd} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 300)}`,
+        'read EVPN sessions',
+        'Check that bgpd runs on the leaf and vtysh works as the SSH user.',
+      )
+    let doc: unknown
+    try {
+      doc = JSON.parse(r.stdout)
+    } catch (error) {
+      throw new LeafDriverError(
+        'LEAF_UNREACHABLE',
+        `${this.leaf}: ${cmd} printed no JSON (${(error as Error).message}): ${r.stdout.trim().slice(0, 200)}`,
+        'read EVPN sessions',
+      )
+    }
+    return {peers: parseEvpnPeers(doc), source: `${this.leaf}: ${cmd}`}
   }
 
   private async upload(text: string, kind: string): Promise<string> {
@@ -1100,11 +1136,25 @@ export function nativeChecks(e: NativeEvidence): VerifyCheck[] {
   return checks
 }
 
+/**
+ * The EVPN sessions of `show bgp summary json` (its `l2VpnEvpn.peers`; `show bgp l2vpn evpn summary json`
+ * puts them at the top level): the one parser of a leaf's BGP sessions (verify and trace).
+ */
+export function parseEvpnPeers(bgp: unknown): EvpnPeer[] {
+  type Peers = Record<string, {hostname?: string; state?: string}>
+  const b = (bgp && typeof bgp === 'object' ? bgp : {}) as {l2VpnEvpn?: {peers?: Peers}; peers?: Peers}
+  return Object.entries(b.l2VpnEvpn?.peers ?? b.peers ?? {}).map(([address, p]) => ({
+    address,
+    hostname: p.hostname ?? null,
+    state: p.state ?? null,
+    established: p.state === 'Established',
+  }))
+}
+
 /** Every EVPN (l2vpn evpn) session of the leaf Established, and at least one: an error otherwise. */
 export function evpnSessions(bgp: unknown): VerifyCheck {
-  const b = (bgp && typeof bgp === 'object' ? bgp : {}) as {l2VpnEvpn?: {peers?: Record<string, {state?: string}>}}
-  const peers = Object.entries(b.l2VpnEvpn?.peers ?? {})
-  const down = peers.filter(([, p]) => p.state !== 'Established')
+  const peers = parseEvpnPeers(bgp)
+  const down = peers.filter(p => !p.established)
   const est = peers.length - down.length
   return {
     name: 'show bgp summary (l2vpn evpn)',
@@ -1113,7 +1163,7 @@ export function evpnSessions(bgp: unknown): VerifyCheck {
     detail:
       peers.length === 0
         ? 'no EVPN session configured or none answers'
-        : `${est} of ${peers.length} EVPN session(s) established${down.length ? `; not established: ${down.map(([ip, p]) => `${ip} (${p.state ?? '?'})`).join(', ')}` : ''}`,
+        : `${est} of ${peers.length} EVPN session(s) established${down.length ? `; not established: ${down.map(p => `${p.address} (${p.state ?? '?'})`).join(', ')}` : ''}`,
   }
 }
 
