@@ -40,6 +40,12 @@ interface NSubnet {
  * to). A VLAN network maps to L2 VNI `overlay.vniBase + VLAN`; the native profile has no tenant
  * VRFs, so every gateway sits in the default VRF.
  */
+/** A port read as bound to `host` (null: unbound) for a planned change (see `LiveDesiredState.load`). */
+export interface PortAssumption {
+  portId: string
+  host: string | null
+}
+
 export class LiveDesiredState {
   private constructor(
     private readonly ctx: LiveContext,
@@ -50,12 +56,18 @@ export class LiveDesiredState {
     private readonly tenants: Map<string, Tenant> = new Map([[DEFAULT_VRF_TENANT.name, DEFAULT_VRF_TENANT]]),
   ) {}
 
-  static async load(ctx: LiveContext): Promise<LiveDesiredState> {
-    const [{ports}, {networks}, {subnets}] = await Promise.all([
+  /**
+   * Read Neutron. `assume` reads the named ports as bound to the given host (null: unbound): the desired state a
+   * planned port change would give, so its leaf pushes can be gated (dry run) before Neutron is changed.
+   */
+  static async load(ctx: LiveContext, assume: readonly PortAssumption[] = []): Promise<LiveDesiredState> {
+    const [{ports: read}, {networks}, {subnets}] = await Promise.all([
       neutronRequest<{ports: NPort[]}>(ctx, 'GET', '/v2.0/ports'),
       neutronRequest<{networks: NNetwork[]}>(ctx, 'GET', '/v2.0/networks'),
       neutronRequest<{subnets: NSubnet[]}>(ctx, 'GET', '/v2.0/subnets'),
     ])
+    const assumed = new Map(assume.map(a => [a.portId, a.host]))
+    const ports = read.map(p => (assumed.has(p.id) ? {...p, 'binding:host_id': assumed.get(p.id) ?? ''} : p))
     const v4 = new Map(subnets.filter(s => s.ip_version === 4 && s.gateway_ip).map(s => [s.network_id, s]))
     const byId = new Map<string, Network>()
     const catalog = new Map<number, VniCatalogEntry>()

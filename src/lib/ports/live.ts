@@ -12,12 +12,12 @@ import type {PlaneState} from '../model/types.js'
 import type {LiveIpam} from '../backends/live/ipam.js'
 import {basisOf} from '../live/neutron/basis.js'
 import {recordedOverlay, recordedPlanes} from '../seam/ipam.js'
-import {type ExecStep, executePlan, type PlanStep, planDoc} from './plan.js'
+import {type ExecStep, executePlan, type PlanStep, planDoc, type PortPlan} from './plan.js'
+import {type ChangePort, type HostChangeEngine, type LeafPreview, PortChangeService} from './service.js'
 import {
   ambiguousPort,
   exhaustedError,
   groupByLabel,
-  alreadyOnHost,
   hostAzMismatch,
   LABEL_POLICY,
   leafGateError,
@@ -43,7 +43,6 @@ import type {
   LabelChange,
   LeafTouchDoc,
   MigrateResult,
-  MigrateSide,
   NetworkUsage,
   PortDetail,
   PortListFilter,
@@ -76,6 +75,11 @@ interface LiveNet {
 export function liveState(p: NPort): {underlay: PlaneState; overlay: PlaneState} {
   const {underlay, overlay} = recordedPlanes(p)
   return {underlay, overlay}
+}
+
+/** What the leaves step of a host change did (filled in when it runs). */
+interface HostLeaves {
+  leaves?: {leaves: LeafTouchDoc[]; reasons: string[]; overlay: PlaneState}
 }
 
 /** What a leaf push did, as port results report it. */
@@ -161,7 +165,7 @@ export class LivePortService implements PortService {
     p: NPort,
     from: string | null,
     to: string,
-    out: {leaves?: Awaited<ReturnType<LivePortService['configureLeaves']>>},
+    out: HostLeaves,
   ): ExecStep[] {
     const before = recordedOverlay(p).value
     const revert = async () => {
@@ -710,55 +714,13 @@ export class LivePortService implements PortService {
     }
   }
 
-  // --- bind / migrate / release -------------------------------------------------------------
-  private async checkAz(p: NPort, host: {name: string; az: string}): Promise<void> {
-    const net = (await this.nets()).find(n => n.id === p.network_id)
-    if (net && net.az !== host.az) {
-      throw hostAzMismatch(host, {network: net.name, az: net.az, port: p.name})
-    }
-  }
-
-  private leavesOf(host: string | null): string[] {
-    if (!host) return []
-    return (this.ctx.inventory.hosts.find(h => h.name === host)?.nics ?? []).map(n => `${n.leaf}:${n.interface}`)
-  }
-
+  // --- bind / migrate (the rules: ports/service.ts) / release -------------------------------
   async bind(ref: string, hostName: string, opts: ChangeOptions): Promise<BindResultDoc> {
-    this.setLeafGate(opts.maxChanges)
-    const p = await this.resolvePort(ref)
-    const host = this.host(hostName)
-    const cur = p['binding:host_id'] || null
-    if (cur !== null && cur !== host.name) {
-      throw usageError(
-        'PORT_BOUND_ELSEWHERE',
-        `Port ${p.name} is bound to ${cur}, not ${host.name}.`,
-        ref,
-        `To move it keeping its IP and MAC, run \`fabricctl port migrate ${p.name || p.id} --to-host ${host.name}\`.`,
-      )
-    }
-    await this.checkAz(p, host)
-    const before = {host: cur, state: (await this.view(p)).state}
-    const out: {leaves?: Awaited<ReturnType<LivePortService['configureLeaves']>>} = {}
-    const steps = this.hostChangeSteps('bind', p, cur, host.name, out)
-    const plan = planDoc('bind', p.name || p.id, steps, [
-      ...new Set([...this.leafNames(host.name), ...this.leafNames(cur)]),
-    ])
-    if (opts.dryRun) {
-      const reasons = plan.steps.map(st => `would ${st.action}`)
-      return {dryRun: true, port: await this.view(p), before, host: host.name, device: null, leaves: [], reasons, plan}
-    }
-    await executePlan('bind', p.name || p.id, steps)
-    const after = await this.api.port(p.id)
-    return {
-      dryRun: false,
-      port: await this.view(after),
-      before,
-      host: host.name,
-      device: null,
-      leaves: out.leaves!.leaves,
-      reasons: [...stateReasons(after), ...out.leaves!.reasons, await this.recordNote()],
-      plan,
-    }
+    return new PortChangeService(this.hostChangeEngine()).bind(ref, hostName, opts)
+  }
+
+  async migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult> {
+    return new PortChangeService(this.hostChangeEngine()).migrate(ref, toHost, opts)
   }
 
   /** Where this deployment records the overlay, for the result's reasons. */
@@ -769,69 +731,94 @@ export class LivePortService implements PortService {
       : `overlay recorded in ${overlayRecord === 'port-tag' ? 'a port tag (no data_plane_status extension)' : 'data_plane_status'}`
   }
 
-  async migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult> {
-    this.setLeafGate(opts.maxChanges)
-    const p = await this.resolvePort(ref)
-    const host = this.host(toHost)
-    await this.checkAz(p, host)
-    const side = async (x: NPort): Promise<MigrateSide> => ({
-      host: x['binding:host_id'] || null,
-      ip: x.fixed_ips[0]?.ip_address ?? '',
-      mac: x.mac_address,
-      state: (await this.view(x)).state,
-      device: null,
-    })
-    const before = await side(p)
-    if (before.host === host.name) {
-      return {
-        dryRun: opts.dryRun,
-        changed: false,
-        port: await this.view(p),
-        before,
-        after: before,
-        leaves: [],
-        reasons: [alreadyOnHost(p.name, host.name)],
-      }
-    }
-    const out: {leaves?: Awaited<ReturnType<LivePortService['configureLeaves']>>} = {}
-    const steps = this.hostChangeSteps('migrate', p, before.host, host.name, out)
-    const plan = planDoc('migrate', p.name || p.id, steps, [
-      ...new Set([...this.leafNames(host.name), ...this.leafNames(before.host)]),
-    ])
-    if (opts.dryRun) {
-      return {
-        dryRun: true,
-        changed: true,
-        port: await this.view(p),
-        before,
-        after: {...before, host: host.name, state: 'BUILD_BUILD'},
-        leaves: [],
-        reasons: plan.steps.map(st => `would ${st.action}`),
-        plan,
-      }
-    }
-    await executePlan('migrate', p.name || p.id, steps)
-    const after = await this.api.port(p.id)
-    const a = await side(after)
-    if (a.ip !== before.ip || a.mac !== before.mac) {
-      throw new FabricError({
-        code: 'MIGRATE_ADDRESS_CHANGED',
-        message: `Neutron changed port ${p.name}'s address on migrate (${before.ip}/${before.mac} → ${a.ip}/${a.mac}).`,
-        value: p.id,
-        hint: 'Check the Neutron server; a host_id update must not touch fixed_ips or the MAC.',
-        exitCode: EXIT.CHECK_FAILED,
-      })
-    }
-    const reasons = [...stateReasons(after), ...out.leaves!.reasons, await this.recordNote()]
+  private async changePort(p: NPort): Promise<ChangePort> {
+    const v = await this.view(p)
     return {
-      dryRun: false,
-      changed: true,
-      port: await this.view(after),
-      before,
-      after: a,
-      leaves: out.leaves!.leaves,
-      reasons,
-      plan,
+      id: p.id,
+      name: p.name,
+      host: v.host,
+      ip: v.ip,
+      mac: v.mac,
+      view: v,
+      side: {host: v.host, ip: v.ip, mac: v.mac, state: v.state, device: null},
+    }
+  }
+
+  /**
+   * The leaf pushes a host change would make, before Neutron is changed: a dry-run push of each leaf of both
+   * hosts, its desired state read with the port assumed on the new host. Ownership refusals come back as
+   * such; the count is gated by the service. An unreachable leaf is no refusal here (the real push reports it).
+   */
+  private async previewLeaves(portId: string, to: string, from: string | null): Promise<LeafPreview[]> {
+    const leaves = [...new Set([...this.leafNames(to), ...this.leafNames(from)])]
+    if (leaves.length === 0) return []
+    const svc = await this.fabric.leafDrivers.service({assume: [{portId, host: to}]})
+    try {
+      const pushed = await Promise.all(leaves.map(leaf => svc.push(leaf, {dryRun: true, force: true})))
+      return pushed.map((r): LeafPreview => {
+        if (r.status === 'refused' && r.error?.code === 'LEAF_UNMANAGED')
+          return {leaf: r.leaf, changes: r.changes.length, refused: r.error}
+        return {leaf: r.leaf, changes: r.status === 'unreachable' ? null : r.changes.length}
+      })
+    } finally {
+      svc.close()
+    }
+  }
+
+  /**
+   * Neutron's primitives of a host change: the plan is `hostChangeSteps` (Neutron's binding with If-Match,
+   * the host wiring expected, the leaves, the overlay record) and the dry-run pushes of `previewLeaves`,
+   * read before any write; the apply executes those steps with their undos (`executePlan`).
+   */
+  private hostChangeEngine(): HostChangeEngine {
+    const raw = new Map<string, NPort>()
+    const pending = new WeakMap<PortPlan, {steps: ExecStep[]; out: HostLeaves}>()
+    return {
+      resolvePort: async ref => {
+        const p = await this.resolvePort(ref)
+        raw.set(p.id, p)
+        return this.changePort(p)
+      },
+      host: async name => this.host(name),
+      networkOf: async c => {
+        const net = (await this.nets()).find(n => n.id === raw.get(c.id)!.network_id)
+        return net ? {name: net.name, az: net.az} : null
+      },
+      plan: async c => {
+        this.setLeafGate(c.maxChanges)
+        const p = raw.get(c.port.id)!
+        const out: HostLeaves = {}
+        const steps = this.hostChangeSteps(c.operation, p, c.port.host, c.to.name, out)
+        const plan = planDoc(c.operation, p.name || p.id, steps, [
+          ...new Set([...this.leafNames(c.to.name), ...this.leafNames(c.port.host)]),
+        ])
+        pending.set(plan, {steps, out})
+        return {
+          plan,
+          leaves: await this.previewLeaves(p.id, c.to.name, c.port.host),
+          dryRun: {
+            port: c.port.view,
+            after: {...c.port.side, host: c.to.name, state: 'BUILD_BUILD'},
+            device: null,
+            leaves: [],
+            reasons: plan.steps.map(st => `would ${st.action}`),
+          },
+        }
+      },
+      apply: async (c, plan) => {
+        // Concurrency: Neutron's binding is conditional on the revision read (If-Match), so the rules hold at apply time.
+        const {steps, out} = pending.get(plan)!
+        await executePlan(c.operation, plan.subject, steps)
+        const after = await this.api.port(c.port.id)
+        const a = await this.changePort(after)
+        return {
+          port: a.view,
+          after: a.side,
+          device: null,
+          leaves: out.leaves!.leaves,
+          reasons: [...stateReasons(after), ...out.leaves!.reasons, await this.recordNote()],
+        }
+      },
     }
   }
 

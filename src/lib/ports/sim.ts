@@ -15,10 +15,8 @@ import {
   ambiguousPort,
   exhaustedError,
   groupByLabel,
-  alreadyOnHost,
   hostAzMismatch,
   LABEL_POLICY,
-  leafGateError,
   NETWORK_POLICY,
   networkUsage,
   parseStateFilter,
@@ -31,6 +29,15 @@ import {
   view,
 } from './common.js'
 import {injected, injectedFailure, planDoc, type PlanStep, type PortPlan} from './plan.js'
+import {
+  type ChangePort,
+  gateLeaves,
+  type HostChange,
+  type HostChangeEngine,
+  type HostChangeOutcome,
+  type LeafPreview,
+  PortChangeService,
+} from './service.js'
 import type {
   AllocatedPort,
   AllocateRequest,
@@ -42,7 +49,6 @@ import type {
   LabelChange,
   LeafTouchDoc,
   MigrateResult,
-  MigrateSide,
   NetworkUsage,
   PortDetail,
   PortListFilter,
@@ -325,7 +331,7 @@ export class SimPortService implements PortService {
         hosts: [host.name],
         leaves: r.leaves.map(l => l.leaf),
       })
-      gateLeaves(r.leaves, req.maxChanges)
+      gateLeaves(previews(r.leaves), req.maxChanges)
       runInjected(plan)
     }
     // toCreate keeps the names' order: the k-th name without an existing port is the k-th created.
@@ -361,98 +367,92 @@ export class SimPortService implements PortService {
     }
   }
 
-  // --- bind / migrate / release -------------------------------------------------------------
-  private checkAz(port: Port, host: Host): void {
-    const net = this.store.network(port.network)
-    if (net && net.az !== host.az) {
-      throw hostAzMismatch(host, {network: net.name, az: net.az, port: port.name})
-    }
-  }
-
+  // --- bind / migrate (the rules: ports/service.ts) / release -------------------------------
   async bind(ref: string, hostName: string, opts: ChangeOptions): Promise<BindResultDoc> {
-    return this.run(opts.dryRun, () => {
-      const port = this.resolvePort(ref)
-      const host = this.host(hostName)
-      if (port.host !== null && port.host !== host.name) {
-        throw usageError(
-          'PORT_BOUND_ELSEWHERE',
-          `Port ${port.name} is bound to ${port.host}, not ${host.name}.`,
-          ref,
-          `To move it keeping its IP and MAC, run \`fabricctl port migrate ${port.name} --to-host ${host.name}\`.`,
-        )
-      }
-      this.checkAz(port, host)
-      const before = {host: port.host, state: `${port.underlay}_${port.overlay}`}
-      const r = bindPorts(this.store, [port], host.name)
-      const o = r.outcomes[0]!
-      const plan = simPlan('bind', port.name, {
-        store: `set ${port.name}'s host to ${host.name}`,
-        hosts: [host.name],
-        leaves: r.leaves.map(l => l.leaf),
-        removed: r.removed.filter(d => d.host !== host.name).map(d => `${d.device}@${d.host}`),
-      })
-      gateLeaves(r.leaves, opts.maxChanges)
-      runInjected(plan)
-      return {
-        plan,
-        dryRun: opts.dryRun,
-        port: view(this.store.port(port.id)!),
-        before,
-        host: host.name,
-        device: o.wiring.device,
-        leaves: r.leaves.map(touchDoc),
-        reasons: o.reasons,
-      }
-    })
+    return new PortChangeService(this.hostChangeEngine()).bind(ref, hostName, opts)
   }
 
   async migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult> {
-    return this.run(opts.dryRun, () => {
-      const port = this.resolvePort(ref)
-      const host = this.host(toHost)
-      this.checkAz(port, host)
-      const side = (p: Port): MigrateSide => ({
+    return new PortChangeService(this.hostChangeEngine()).migrate(ref, toHost, opts)
+  }
+
+  private changePort(p: Port): ChangePort {
+    return {
+      id: p.id,
+      name: p.name,
+      host: p.host,
+      ip: p.ip,
+      mac: p.mac,
+      view: view(p),
+      side: {
         host: p.host,
         ip: p.ip,
         mac: p.mac,
         state: `${p.underlay}_${p.overlay}`,
         device: this.store.ovsPortOf(p.id)?.device ?? null,
-      })
-      const before = side(port)
-      if (port.host === host.name) {
-        return {
-          dryRun: opts.dryRun,
-          changed: false,
-          port: view(port),
-          before,
-          after: before,
-          leaves: [],
-          reasons: [alreadyOnHost(port.name, host.name)],
-        }
-      }
-      const r = bindPorts(this.store, [port], host.name)
-      const plan = simPlan('migrate', port.name, {
-        store: `set ${port.name}'s host from ${port.host ?? 'none'} to ${host.name} (same IP and MAC)`,
-        hosts: [host.name],
+      },
+    }
+  }
+
+  /**
+   * The sim's primitives of a host change. The simulated agents and controller run the whole change
+   * (store, wiring, controller record, leaf pushes, state record) in one IMMEDIATE transaction: the plan
+   * is that run rolled back, the apply the same run committed, with the service's validation and leaf
+   * gates run again inside it (another process may have changed the port in between).
+   */
+  private hostChangeEngine(): HostChangeEngine {
+    const portNow = (id: string): Port => {
+      const p = this.store.port(id)
+      if (!p) throw notFound('port', id, 'It was released meanwhile; list ports with `fabricctl port list`.')
+      return p
+    }
+    const change = (c: HostChange) => {
+      const port = portNow(c.port.id)
+      const r = bindPorts(this.store, [port], c.to.name)
+      const plan = simPlan(c.operation, port.name, {
+        store:
+          c.operation === 'bind'
+            ? `set ${port.name}'s host to ${c.to.name}`
+            : `set ${port.name}'s host from ${port.host ?? 'none'} to ${c.to.name} (same IP and MAC)`,
+        hosts: [c.to.name],
         leaves: r.leaves.map(l => l.leaf),
         removed: r.removed.map(d => `${d.device}@${d.host}`),
       })
-      gateLeaves(r.leaves, opts.maxChanges)
-      runInjected(plan)
+      const leaves = previews(r.leaves)
       const now = this.store.port(port.id)!
-      if (now.ip !== port.ip || now.mac !== port.mac) throw new Error('migrate changed the IP or MAC') // invariant
-      const reasons = [...r.removed.map(d => `removed ${d.device} from br-int of ${d.host}`), ...r.outcomes[0]!.reasons]
-      return {
-        plan,
-        dryRun: opts.dryRun,
-        changed: true,
+      const o = r.outcomes[0]!
+      const out: HostChangeOutcome = {
         port: view(now),
-        before,
-        after: side(now),
+        after: this.changePort(now).side,
+        device: o.wiring.device,
         leaves: r.leaves.map(touchDoc),
-        reasons,
+        reasons:
+          c.operation === 'bind'
+            ? o.reasons
+            : [...r.removed.map(d => `removed ${d.device} from br-int of ${d.host}`), ...o.reasons],
       }
-    })
+      return {plan, leaves, out}
+    }
+    return {
+      resolvePort: async ref => this.changePort(this.resolvePort(ref)),
+      host: async name => this.host(name),
+      networkOf: async p => {
+        const net = this.store.network(portNow(p.id).network)
+        return net ? {name: net.name, az: net.az} : null
+      },
+      plan: async c => {
+        const {plan, leaves, out} = this.run(true, () => change(c))
+        return {plan, leaves, dryRun: out}
+      },
+      apply: async (c, _plan, rules) =>
+        this.run(false, () => {
+          rules.validate(this.changePort(portNow(c.port.id)))
+          const {plan, leaves, out} = change(c)
+          rules.gate(leaves)
+          runInjected(plan)
+          return out
+        }),
+    }
   }
 
   async release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult> {
@@ -485,7 +485,7 @@ export class SimPortService implements PortService {
           .filter(([, d]) => d)
           .map(([id, d]) => `${d}@${list.find(p => p.id === id)!.host}`),
       })
-      gateLeaves(r.leaves, opts.maxChanges)
+      gateLeaves(previews(r.leaves), opts.maxChanges)
       runInjected(plan)
       return {
         plan,
@@ -799,13 +799,9 @@ function simPlan(
   return planDoc(operation, subject, steps, what.leaves)
 }
 
-/** Inside the transaction, after the simulated controller's pushes: a push beyond --max-changes refuses the whole operation (rolled back: nothing applied). */
-function gateLeaves(leaves: LeafTouch[], max: number | undefined): void {
-  if (max === undefined) return
-  for (const l of leaves) {
-    const n = l.result?.changes.length ?? 0
-    if (n > max) throw leafGateError(l.leaf, n, max, false)
-  }
+/** The leaf pushes the simulated controller made, as the shared gates read them (ports/service.ts `gateLeaves`). */
+function previews(leaves: readonly LeafTouch[]): LeafPreview[] {
+  return leaves.map(l => ({leaf: l.leaf, changes: l.result?.changes.length ?? 0}))
 }
 
 /** Inside the transaction: fail at the step the hook names; the rollback undoes the steps before it. */

@@ -17,8 +17,13 @@ export interface LeafDriverRegistry {
    * first open and shared by every later one; open after a port change, or use a new fabric.
    */
   open(leaf: string): Promise<LeafDriver>
-  /** The leaf capability (desired state, diff, push, verify, rollback); one per command, closed by the caller. */
-  service(): Promise<LeafService>
+  /**
+   * The leaf capability (desired state, diff, push, verify, rollback); one per command, closed by the caller.
+   * `assume`: the desired state as if these ports were bound there, for gating a planned port change with dry-run
+   * pushes before anything is applied (live). The sim plans its port changes inside a rolled-back transaction of
+   * its port engine and refuses `assume` (NOT_SUPPORTED) rather than ignore it.
+   */
+  service(opts?: {assume?: readonly {portId: string; host: string | null}[]}): Promise<LeafService>
   /** The leaves a host is cabled to (the inventory's / the store's cabling). */
   leavesOfHost(host: string): Promise<string[]>
   /** Whether pushes to several leaves must run one at a time (the sim's single store), not `--concurrency` at once. */

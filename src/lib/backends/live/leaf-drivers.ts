@@ -18,9 +18,9 @@ export function liveLeafDrivers(ctx: LiveContext, ipam: Pick<Ipam, 'recordOverla
       opener ??= import('./leaf-service.js').then(m => m.liveLeafService(ctx))
       return (await opener).openDriver(leaf)
     },
-    async service() {
+    async service(opts = {}) {
       const {liveLeafService} = await import('./leaf-service.js')
-      return liveLeafService(ctx)
+      return liveLeafService(ctx, {assume: opts.assume})
     },
     async leavesOfHost(host) {
       return [...new Set(ctx.inventory.hosts.find(h => h.name === host)?.nics.map(n => n.leaf) ?? [])]

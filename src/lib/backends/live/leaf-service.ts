@@ -15,7 +15,7 @@ import {
 } from '../../leaf/engine.js'
 import {type Known, type Unknown, anycastMacOf, keepRunningGatewayMacs} from '../../leaf/facts.js'
 import {FrrLeafDriver, type FrrLeafOptions, type FrrRaw} from '../../leaf/frr/driver.js'
-import {FileSnapshotStore, LiveDesiredState} from '../../leaf/live.js'
+import {FileSnapshotStore, LiveDesiredState, type PortAssumption} from '../../leaf/live.js'
 import type {LeafConfirmResult, LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
 import {diffWith, noTarget, pickTargets} from '../../leaf/service-shared.js'
 import {mapLimit} from '../../leaf/service.js'
@@ -35,10 +35,10 @@ interface FabricFacts {
 /** The leaf capability on a live fabric: desired state from Neutron + inventory, leaves over SSH. */
 export function liveLeafService(
   ctx: LiveContext,
-  opts: {snapshotsRoot?: string} = {},
+  opts: {snapshotsRoot?: string; assume?: readonly PortAssumption[]} = {},
 ): LeafService & {state(): Promise<LiveDesiredState>; openDriver(leaf: string): Promise<LeafDriver>} {
   let state: Promise<LiveDesiredState> | undefined
-  const load = () => (state ??= LiveDesiredState.load(ctx))
+  const load = () => (state ??= LiveDesiredState.load(ctx, opts.assume))
   const snaps = new FileSnapshotStore(ctx.name, opts.snapshotsRoot)
   const leafInv = (name: string) => {
     const l = ctx.inventory.leaves.find(x => x.name === name)

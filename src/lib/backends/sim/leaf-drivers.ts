@@ -1,3 +1,5 @@
+import {FabricError} from '../../cli/errors.js'
+import {EXIT} from '../../cli/exit-codes.js'
 import type {LeafDriverRegistry} from '../../seam/leaf-drivers.js'
 import type {FabricStore} from '../../store/fabric-store.js'
 
@@ -11,7 +13,16 @@ export function simLeafDrivers(store: FabricStore): LeafDriverRegistry {
       const {SimLeafDriver} = await import('./leaf-driver.js')
       return new SimLeafDriver(store, leaf)
     },
-    async service() {
+    async service(opts = {}) {
+      if (opts.assume?.length)
+        throw new FabricError({
+          code: 'NOT_SUPPORTED',
+          message:
+            'The simulated leaves take no assumed port bindings: the sim plans a port change in a rolled-back transaction.',
+          value: 'assume',
+          hint: 'Use the port engine (`fabric.ipam.portService()`) to plan a port change on the sim.',
+          exitCode: EXIT.USAGE,
+        })
       const {simLeafService} = await import('./leaf-service.js')
       return simLeafService(store)
     },

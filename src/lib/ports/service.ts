@@ -1,0 +1,199 @@
+import {FabricError, usageError} from '../cli/errors.js'
+import {EXIT} from '../cli/exit-codes.js'
+import {alreadyOnHost, hostAzMismatch, leafGateError, leafOwnershipError} from './common.js'
+import type {PortPlan} from './plan.js'
+import type {BindResultDoc, ChangeOptions, LeafTouchDoc, MigrateResult, MigrateSide, PortView} from './types.js'
+
+/**
+ * The one service above the backends for a port's host change (`port bind`, `port migrate`), issue 12:
+ * validate → plan → gate → dry run | apply (with compensation) → verify → result. The rules live here
+ * once: the port bound elsewhere, the host's AZ against the network's, "already on that host", the leaf
+ * gates (--max-changes and the ownership scope of `leaf push`) evaluated on the plan before its first
+ * step, and the migrate's address check. A backend gives only its primitives (`HostChangeEngine`):
+ * reading the port and host, planning the steps without applying them, and executing them.
+ */
+
+/** A port as the host-change rules need it, read by the backend. */
+export interface ChangePort {
+  id: string
+  name: string
+  host: string | null
+  ip: string
+  mac: string
+  /** How the port is printed now (its recorded state). */
+  view: PortView
+  /** The migrate's before/after side of it (host, IP, MAC, state, device). */
+  side: MigrateSide
+}
+
+export interface HostChange {
+  operation: 'bind' | 'migrate'
+  port: ChangePort
+  to: {name: string; az: string}
+  maxChanges?: number
+}
+
+/** One leaf's push as the planned change would make it, evaluated without changing the leaf. */
+export interface LeafPreview {
+  leaf: string
+  /** How many changes the push makes (null: the leaf could not be read; the real push reports it). */
+  changes: number | null
+  /** A safety gate that refuses the push whatever --max-changes says (ownership: LEAF_UNMANAGED, LEAF_FACT_UNKNOWN). */
+  refused?: {code: string; message: string; hint?: string}
+}
+
+/** What a host change left (or, for a dry run, would leave), as the backend reads it. */
+export interface HostChangeOutcome {
+  port: PortView
+  after: MigrateSide
+  device: string | null
+  leaves: LeafTouchDoc[]
+  reasons: string[]
+}
+
+export interface PlannedHostChange {
+  plan: PortPlan
+  leaves: LeafPreview[]
+  /** What a dry run reports: the port as the plan leaves it, as far as the backend can tell without applying. */
+  dryRun: HostChangeOutcome
+}
+
+/** The rules the service hands a backend's apply, for a backend whose apply is its own serialisation point (the sim's transaction). */
+export interface HostChangeRules {
+  /** The validation, run again on the port as read at apply time (throws). */
+  validate(port: ChangePort): void
+  /** The leaf gates, run again on the leaf pushes as applied (throws; exit 4). */
+  gate(leaves: LeafPreview[]): void
+}
+
+export interface HostChangeEngine {
+  resolvePort(ref: string): Promise<ChangePort>
+  host(name: string): Promise<{name: string; az: string}>
+  /** The network of a port with its AZ, or null when the backend cannot tell. */
+  networkOf(port: ChangePort): Promise<{name: string; az: string} | null>
+  /** The ordered steps and each leaf's push, evaluated without applying anything. */
+  plan(change: HostChange): Promise<PlannedHostChange>
+  /** Execute the steps of `plan` (a failure undoes the applied ones, or reports exactly what is left: exit 3). */
+  apply(change: HostChange, plan: PortPlan, rules: HostChangeRules): Promise<HostChangeOutcome>
+}
+
+export class PortChangeService {
+  constructor(private readonly engine: HostChangeEngine) {}
+
+  async bind(ref: string, hostName: string, opts: ChangeOptions): Promise<BindResultDoc> {
+    const port = await this.engine.resolvePort(ref)
+    const host = await this.engine.host(hostName)
+    const validate = (p: ChangePort) => boundElsewhere(p, host.name, ref)
+    validate(port)
+    await this.checkAz(port, host)
+    const before = {host: port.host, state: port.view.state}
+    const change: HostChange = {operation: 'bind', port, to: host, maxChanges: opts.maxChanges}
+    const {plan, out} = await this.run(change, opts, validate)
+    return {
+      plan,
+      dryRun: opts.dryRun,
+      port: out.port,
+      before,
+      host: host.name,
+      device: out.device,
+      leaves: out.leaves,
+      reasons: out.reasons,
+    }
+  }
+
+  async migrate(ref: string, toHost: string, opts: ChangeOptions): Promise<MigrateResult> {
+    const port = await this.engine.resolvePort(ref)
+    const host = await this.engine.host(toHost)
+    await this.checkAz(port, host)
+    const before = port.side
+    if (port.host === host.name)
+      return {
+        dryRun: opts.dryRun,
+        changed: false,
+        port: port.view,
+        before,
+        after: before,
+        leaves: [],
+        reasons: [alreadyOnHost(port.name || port.id, host.name)],
+      }
+    const change: HostChange = {operation: 'migrate', port, to: host, maxChanges: opts.maxChanges}
+    // At apply time the port must still be where the plan found it (the sim re-reads it in its transaction).
+    const validate = (p: ChangePort) => {
+      if (p.host !== port.host) throw movedMeanwhile(p, port.host)
+    }
+    const {plan, out} = await this.run(change, opts, validate)
+    if (!opts.dryRun) verifyAddress(port, out.after)
+    return {
+      plan,
+      dryRun: opts.dryRun,
+      changed: true,
+      port: out.port,
+      before,
+      after: out.after,
+      leaves: out.leaves,
+      reasons: out.reasons,
+    }
+  }
+
+  /** Plan, gate on the plan (before its first step), then print it (dry run) or execute it. */
+  private async run(
+    change: HostChange,
+    opts: ChangeOptions,
+    validate: (p: ChangePort) => void,
+  ): Promise<{plan: PortPlan; out: HostChangeOutcome}> {
+    const planned = await this.engine.plan(change)
+    const gate = (leaves: LeafPreview[]) => gateLeaves(leaves, opts.maxChanges)
+    gate(planned.leaves)
+    if (opts.dryRun) return {plan: planned.plan, out: planned.dryRun}
+    return {plan: planned.plan, out: await this.engine.apply(change, planned.plan, {validate, gate})}
+  }
+
+  private async checkAz(port: ChangePort, host: {name: string; az: string}): Promise<void> {
+    const net = await this.engine.networkOf(port)
+    if (net && net.az !== host.az) throw hostAzMismatch(host, {network: net.name, az: net.az, port: port.name})
+  }
+}
+
+/**
+ * The leaf gates of a port change, the same as `leaf push`: a leaf the change would need configuration on
+ * that fabricctl does not manage is refused (ownership), and so is a push of more than --max-changes.
+ * Both exit 4, naming the leaf; nothing has been applied when this runs on the plan.
+ */
+export function gateLeaves(leaves: readonly LeafPreview[], maxChanges: number | undefined): void {
+  for (const l of leaves) if (l.refused) throw leafOwnershipError(l.leaf, l.refused.message, l.refused.hint)
+  if (maxChanges === undefined) return
+  for (const l of leaves)
+    if (l.changes !== null && l.changes > maxChanges) throw leafGateError(l.leaf, l.changes, maxChanges, false)
+}
+
+function boundElsewhere(p: ChangePort, host: string, ref: string): void {
+  if (p.host !== null && p.host !== host)
+    throw usageError(
+      'PORT_BOUND_ELSEWHERE',
+      `Port ${p.name} is bound to ${p.host}, not ${host}.`,
+      ref,
+      `To move it keeping its IP and MAC, run \`fabricctl port migrate ${p.name || p.id} --to-host ${host}\`.`,
+    )
+}
+
+function movedMeanwhile(p: ChangePort, planned: string | null): FabricError {
+  return new FabricError({
+    code: 'PORT_CHANGED_CONCURRENTLY',
+    message: `Port ${p.name || p.id} moved to ${p.host ?? 'no host'} since this command read it on ${planned ?? 'no host'} (another bind or migrate won the race): nothing of this operation was applied.`,
+    value: p.id,
+    hint: 'Look at the port (`fabricctl port show`) and run the command again if it still applies.',
+    exitCode: EXIT.REFUSED,
+  })
+}
+
+/** A migrate keeps the port's IP and MAC; a backend that changed them is reported, not hidden. */
+function verifyAddress(before: ChangePort, after: MigrateSide): void {
+  if (after.ip === before.ip && after.mac === before.mac) return
+  throw new FabricError({
+    code: 'MIGRATE_ADDRESS_CHANGED',
+    message: `Neutron changed port ${before.name}'s address on migrate (${before.ip}/${before.mac} → ${after.ip}/${after.mac}).`,
+    value: before.id,
+    hint: 'Check the Neutron server; a host_id update must not touch fixed_ips or the MAC.',
+    exitCode: EXIT.CHECK_FAILED,
+  })
+}
