@@ -1,0 +1,256 @@
+import Database from 'better-sqlite3'
+import {afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
+
+import {LiveIpam} from '../src/lib/backends/live/ipam.js'
+import type {FabricError} from '../src/lib/cli/errors.js'
+import type {LiveContext} from '../src/lib/context/schema.js'
+import type {FabricHandle} from '../src/lib/fabric.js'
+import type {LeafChange} from '../src/lib/leaf/diff.js'
+import type {PushOptions, PushResult} from '../src/lib/leaf/engine.js'
+import {LivePortService} from '../src/lib/ports/live.js'
+import {SimPortService} from '../src/lib/ports/sim.js'
+import type {LeafDriverRegistry, LeafService} from '../src/lib/seam/leaf-drivers.js'
+import {buildFabric} from './helpers/fabric-builder.js'
+import {type FakeNeutron, startFakeNeutron} from './helpers/fake-neutron.js'
+import {storeFingerprint} from './helpers/store-fingerprint.js'
+
+/**
+ * Issue 12: bind and migrate run through one PortChangeService (src/lib/ports/service.ts) on both
+ * backends. The leaf gates (--max-changes, ownership) are evaluated on the plan before its first step,
+ * so a refusal changes nothing anywhere: no sim commit, no Neutron write, no leaf push.
+ */
+
+const rejected = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.unreachable('the operation succeeded'),
+    (e: unknown) => e as FabricError & {details: any},
+  )
+
+afterEach(() => {
+  delete process.env.FABRICCTL_FAIL_STEP
+  delete process.env.FABRICCTL_FAIL_UNDO
+})
+
+// --- sim --------------------------------------------------------------------------------------
+describe('sim: a leaf gate refusal commits nothing', () => {
+  it('bind and migrate beyond --max-changes: exit 4 naming the leaf, no write committed to the store', async () => {
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const svc = new SimPortService(fx.store)
+    // Another connection sees every commit of the store (PRAGMA data_version moves on each one).
+    const other = new Database(fx.file, {readonly: true})
+    onTestFinished(() => void other.close())
+    const version = () => other.pragma('data_version', {simple: true}) as number
+    const hosts = fx.store
+      .hosts({az: 'az1'})
+      .filter(h => h.role !== 'baremetal' && !fx.store.portsOnHost(h.name).some(p => p.network === 'suba-prod'))
+    const [h1, h2] = [hosts[0]!.name, hosts.at(-1)!.name]
+    await svc.allocate({network: 'suba-prod', name: 'gate-s', count: 1, dryRun: false, failIfExists: false})
+    for (const [op, run] of [
+      ['bind', () => svc.bind('gate-s', h1, {dryRun: false, maxChanges: 0})],
+      ['migrate', () => svc.migrate('gate-s', h2, {dryRun: false, maxChanges: 0})],
+    ] as const) {
+      if (op === 'migrate') await svc.bind('gate-s', h1, {dryRun: false})
+      const [fp, v] = [storeFingerprint(fx.store.db), version()]
+      const e = await rejected(run())
+      expect([e.code, e.exitCode], op).toEqual(['LEAF_TOO_MANY_CHANGES', 4])
+      expect(e.details.changes).toBeGreaterThan(0)
+      expect(e.message).toContain(e.details.leaf)
+      expect(e.message).toContain('Nothing was applied.')
+      expect(version(), `${op}: no commit`).toBe(v)
+      expect(storeFingerprint(fx.store.db)).toBe(fp)
+    }
+    // Within the gate the same migrate goes through.
+    const ok = await svc.migrate('gate-s', h2, {dryRun: false, maxChanges: 50})
+    expect(ok.after.host).toBe(h2)
+  })
+})
+
+// --- live -------------------------------------------------------------------------------------
+/**
+ * A leaf stand-in at the leaf seam (no FRR leaf runs in the unit tier): each leaf carries the ports Neutron
+ * binds to the hosts cabled to it; a push makes one change per port added or removed, and honours the
+ * gates (`--max-changes`, a leaf marked unmanaged refuses as the ownership gate does). It reads the loopback
+ * Neutron's ports, with the `assume` of a planned change applied, as the live desired state does.
+ */
+function standInLeaves(neutron: FakeNeutron, cabling: Record<string, string>) {
+  const running = new Map<string, string[]>()
+  const pushes: {leaf: string; dryRun: boolean; assume: {portId: string; host: string | null}[]}[] = []
+  const unmanaged = new Set<string>()
+  const desired = (leaf: string, assume: readonly {portId: string; host: string | null}[]) => {
+    const a = new Map(assume.map(x => [x.portId, x.host]))
+    return [...neutron.ports.values()]
+      .filter(p => {
+        const host = a.has(p.id) ? a.get(p.id) : p['binding:host_id']
+        return host ? cabling[host] === leaf : false
+      })
+      .map(p => p.id)
+      .sort()
+  }
+  const service = (assume: readonly {portId: string; host: string | null}[]): LeafService =>
+    ({
+      async push(leaf: string, o: PushOptions): Promise<PushResult> {
+        pushes.push({leaf, dryRun: Boolean(o.dryRun), assume: [...assume]})
+        const want = desired(leaf, assume)
+        const cur = running.get(leaf) ?? []
+        const changes = [
+          ...want.filter(x => !cur.includes(x)).map(id => ({op: 'add-port', id})),
+          ...cur.filter(x => !want.includes(x)).map(id => ({op: 'remove-port', id})),
+        ] as unknown as LeafChange[]
+        const base = {leaf, driver: 'stand-in', changes, summary: [], plan: [], inverse: [], checks: [], durationMs: 0}
+        if (unmanaged.has(leaf) && changes.length > 0)
+          return {
+            ...base,
+            status: 'refused',
+            error: {code: 'LEAF_UNMANAGED', message: `Leaf ${leaf} carries the VLAN by hand.`, hint: 'Adopt it.'},
+          }
+        if (o.dryRun) return {...base, status: changes.length ? 'planned' : 'unchanged'}
+        if (o.maxChanges !== undefined && changes.length > o.maxChanges && !o.force)
+          return {...base, status: 'refused', error: {code: 'LEAF_TOO_MANY_CHANGES', message: 'too many'}}
+        running.set(leaf, want)
+        return {...base, status: changes.length ? 'applied' : 'unchanged'}
+      },
+      close() {},
+    }) as unknown as LeafService
+  const registry = (ipam: () => FabricHandle['ipam']): LeafDriverRegistry => ({
+    serialPush: false,
+    desiredSource: 'neutron+inventory',
+    recordedRunning: async () => null,
+    open: async () => expect.unreachable('the port paths open no driver'),
+    service: async (o = {}) => service(o.assume ?? []),
+    leavesOfHost: async host => (cabling[host] ? [cabling[host]] : []),
+    recordOverlay: async (id, overlay) => (await ipam().recordOverlay(id, overlay)).value,
+  })
+  return {running, pushes, unmanaged, registry}
+}
+
+let neutron: FakeNeutron
+beforeAll(async () => {
+  neutron = await startFakeNeutron({extensions: ['binding', 'standard-attr-tag', 'revision-if-match']})
+  neutron.networks.push({id: 'n1', name: 'net-a', tags: [], subnets: ['s1'], availability_zone_hints: ['az1']})
+  neutron.subnets.push({id: 's1', network_id: 'n1', cidr: '10.9.0.0/24', gateway_ip: '10.9.0.1', ip_version: 4})
+})
+afterAll(() => neutron.close())
+
+let ctxN = 0
+/** A live port service over the loopback Neutron, hosts h1 and h2 cabled to leaf-a and leaf-b. */
+function liveWithLeaves() {
+  const cabling = {h1: 'leaf-a', h2: 'leaf-b'}
+  const leaves = standInLeaves(neutron, cabling)
+  const context = neutron.ctx(`svc-${++ctxN}`) as LiveContext
+  for (const h of context.inventory.hosts) h.nics = [{leaf: cabling[h.name as 'h1'], interface: 'swp1'} as never]
+  const fabric: FabricHandle = {
+    backend: 'live',
+    context,
+    reader: {} as never,
+    ipam: new LiveIpam(context, () => fabric),
+    hostProbe: undefined as never,
+    leafDrivers: leaves.registry(() => fabric.ipam),
+    close() {},
+  }
+  const svc = new LivePortService(fabric as Extract<FabricHandle, {backend: 'live'}>)
+  return {svc, leaves}
+}
+const writes = (from: number) => neutron.calls.slice(from).filter(c => c.method !== 'GET')
+
+describe('live: the leaf gates are evaluated on the plan, before Neutron is written', () => {
+  for (const op of ['bind', 'migrate'] as const) {
+    it(`${op} beyond --max-changes: exit 4 naming the leaf, Neutron received no PUT/POST/DELETE, no leaf pushed`, async () => {
+      const p = neutron.addPort({
+        name: `gate-${op}`,
+        network_id: 'n1',
+        ip: op === 'bind' ? '10.9.0.50' : '10.9.0.51',
+        ...(op === 'migrate' ? {'binding:host_id': 'h1'} : {}),
+      })
+      onTestFinished(() => void neutron.ports.delete(p.id))
+      const {svc, leaves} = liveWithLeaves()
+      if (op === 'migrate') leaves.running.set('leaf-a', [p.id])
+      const run = (maxChanges: number) =>
+        op === 'bind'
+          ? svc.bind(p.name, 'h2', {dryRun: false, maxChanges})
+          : svc.migrate(p.name, 'h2', {dryRun: false, maxChanges})
+      const mark = neutron.calls.length
+      const e = await rejected(run(0))
+      expect([e.code, e.exitCode]).toEqual(['LEAF_TOO_MANY_CHANGES', 4])
+      expect(['leaf-a', 'leaf-b']).toContain(e.details.leaf)
+      expect(e.details).toMatchObject({changes: 1, maxChanges: 0})
+      expect(e.message).toContain('Nothing was applied.')
+      expect(writes(mark)).toEqual([])
+      // Only dry-run pushes, each with the port assumed on the new host.
+      expect(leaves.pushes.length).toBeGreaterThan(0)
+      expect(leaves.pushes.every(x => x.dryRun && x.assume[0]?.portId === p.id && x.assume[0].host === 'h2')).toBe(true)
+      expect(neutron.ports.get(p.id)!['binding:host_id']).toBe(op === 'bind' ? '' : 'h1')
+      // Within the gate it goes through: Neutron bound, the new host's leaf carries the port, the old one's not.
+      const ok = await run(1)
+      expect(ok.port.host).toBe('h2')
+      expect(leaves.running.get('leaf-b')).toEqual([p.id])
+      expect(leaves.running.get('leaf-a') ?? []).toEqual([])
+    })
+  }
+
+  it('the ownership gate (LEAF_UNMANAGED) refuses a bind before Neutron is written, whatever --max-changes says', async () => {
+    const p = neutron.addPort({name: 'own-1', network_id: 'n1', ip: '10.9.0.52'})
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    const {svc, leaves} = liveWithLeaves()
+    leaves.unmanaged.add('leaf-b')
+    const mark = neutron.calls.length
+    const e = await rejected(svc.bind('own-1', 'h2', {dryRun: false}))
+    expect([e.code, e.exitCode, e.details.leaf]).toEqual(['LEAF_UNMANAGED', 4, 'leaf-b'])
+    expect(writes(mark)).toEqual([])
+    expect(leaves.pushes.every(x => x.dryRun)).toBe(true)
+  })
+
+  it('a dry run prints the plan, changes nothing, and is refused by the same gates', async () => {
+    const p = neutron.addPort({name: 'dry-1', network_id: 'n1', ip: '10.9.0.53', 'binding:host_id': 'h1'})
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    const {svc} = liveWithLeaves()
+    const mark = neutron.calls.length
+    const dry = await svc.migrate('dry-1', 'h2', {dryRun: true})
+    expect(dry.plan!.leaves.sort()).toEqual(['leaf-a', 'leaf-b'])
+    const e = await rejected(svc.migrate('dry-1', 'h2', {dryRun: true, maxChanges: 0}))
+    expect(e.code).toBe('LEAF_TOO_MANY_CHANGES')
+    expect(writes(mark)).toEqual([])
+  })
+})
+
+describe('live: a failure forced at each step of a migrate with leaves: Neutron and the leaves = before, or = the report', () => {
+  it('each step, then a failed undo (exit 3)', async () => {
+    const p = neutron.addPort({
+      name: 'inj-leaves',
+      network_id: 'n1',
+      ip: '10.9.0.54',
+      'binding:host_id': 'h1',
+      tags: ['fabricctl-overlay:ACTIVE'],
+    })
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    const {svc, leaves} = liveWithLeaves()
+    leaves.running.set('leaf-a', [p.id])
+    const state = () => ({
+      host: neutron.ports.get(p.id)!['binding:host_id'],
+      tags: [...neutron.ports.get(p.id)!.tags].sort(),
+      leafA: leaves.running.get('leaf-a') ?? [],
+      leafB: leaves.running.get('leaf-b') ?? [],
+    })
+    const before = state()
+    const dry = await svc.migrate(p.name, 'h2', {dryRun: true})
+    const steps = dry.plan!.steps.map(s => s.id)
+    const matrix: string[] = []
+    for (const id of steps) {
+      process.env.FABRICCTL_FAIL_STEP = `migrate:${id}`
+      const e = await rejected(svc.migrate(p.name, 'h2', {dryRun: false}))
+      expect([e.code, e.exitCode], id).toEqual(['INJECTED_FAILURE', 1])
+      expect(e.details.leftChanged).toEqual([])
+      expect(state(), `migrate at ${id}`).toEqual(before)
+      matrix.push(`migrate × ${id}: Neutron and leaves as before`)
+    }
+    expect(matrix).toHaveLength(4)
+    // The undo of the leaves fails after the record step failed: exit 3, and what is left is exactly the report.
+    process.env.FABRICCTL_FAIL_STEP = 'migrate:record-overlay'
+    process.env.FABRICCTL_FAIL_UNDO = 'migrate:leaves'
+    const e = await rejected(svc.migrate(p.name, 'h2', {dryRun: false}))
+    expect([e.code, e.exitCode]).toEqual(['PORT_OPERATION_PARTIAL', 3])
+    expect(e.details.leftChanged.map((s: {id: string}) => s.id)).toEqual(['leaves', 'neutron-bind'])
+    // Reported left changed: the binding on h2 and the leaves pushed for it.
+    expect(state()).toEqual({...before, host: 'h2', leafA: [], leafB: [p.id]})
+  })
+})
