@@ -213,6 +213,35 @@ describe('live: the leaf gates are evaluated on the plan, before Neutron is writ
   })
 })
 
+describe('live: release, whose delete cannot be undone, is gated before the delete', () => {
+  it('beyond --max-changes: exit 4 naming the leaf, no DELETE, the port and its leaf as before', async () => {
+    const p = neutron.addPort({name: 'rel-gate', network_id: 'n1', ip: '10.9.0.55', 'binding:host_id': 'h1'})
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    const {svc, leaves} = liveWithLeaves()
+    leaves.running.set('leaf-a', [p.id])
+    const mark = neutron.calls.length
+    const e = await rejected(svc.release(['rel-gate'], {dryRun: false, maxChanges: 0}))
+    expect([e.code, e.exitCode, e.details.leaf, e.details.changes]).toEqual(['LEAF_TOO_MANY_CHANGES', 4, 'leaf-a', 1])
+    expect(writes(mark)).toEqual([])
+    expect(neutron.ports.has(p.id)).toBe(true)
+    expect(leaves.running.get('leaf-a')).toEqual([p.id])
+    expect(leaves.pushes.every(x => x.dryRun && x.assume[0]?.host === null)).toBe(true)
+    // Within the gate: deleted, and the leaf lost it.
+    await svc.release(['rel-gate'], {dryRun: false, maxChanges: 1})
+    expect(neutron.ports.has(p.id)).toBe(false)
+    expect(leaves.running.get('leaf-a')).toEqual([])
+  })
+
+  it('one wording for a missing port on both backends (PORT_NOT_FOUND, nothing released)', async () => {
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const sim = await rejected(new SimPortService(fx.store).release(['no-such-port'], {dryRun: false}))
+    const {svc} = liveWithLeaves()
+    const live = await rejected(svc.release(['no-such-port'], {dryRun: false}))
+    expect([live.code, live.exitCode, live.message, live.hint]).toEqual([sim.code, sim.exitCode, sim.message, sim.hint])
+  })
+})
+
 describe('live: a failure forced at each step of a migrate with leaves: Neutron and the leaves = before, or = the report', () => {
   it('each step, then a failed undo (exit 3)', async () => {
     const p = neutron.addPort({

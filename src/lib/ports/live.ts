@@ -13,7 +13,14 @@ import type {LiveIpam} from '../backends/live/ipam.js'
 import {basisOf} from '../live/neutron/basis.js'
 import {recordedOverlay, recordedPlanes} from '../seam/ipam.js'
 import {type ExecStep, executePlan, type PlanStep, planDoc, type PortPlan} from './plan.js'
-import {type ChangePort, type HostChangeEngine, type LeafPreview, PortChangeService} from './service.js'
+import {
+  type ChangePort,
+  gateLeaves,
+  type HostChangeEngine,
+  type LeafPreview,
+  PortChangeService,
+  releaseTargets,
+} from './service.js'
 import {
   ambiguousPort,
   exhaustedError,
@@ -745,14 +752,17 @@ export class LivePortService implements PortService {
   }
 
   /**
-   * The leaf pushes a host change would make, before Neutron is changed: a dry-run push of each leaf of both
-   * hosts, its desired state read with the port assumed on the new host. Ownership refusals come back as
+   * The leaf pushes a port change would make, before Neutron is changed: a dry-run push of each leaf of the
+   * hosts, its desired state read with the ports assumed where the change puts them (null: gone or unbound). Ownership refusals come back as
    * such; the count is gated by the service. An unreachable leaf is no refusal here (the real push reports it).
    */
-  private async previewLeaves(portId: string, to: string, from: string | null): Promise<LeafPreview[]> {
-    const leaves = [...new Set([...this.leafNames(to), ...this.leafNames(from)])]
+  private async previewLeaves(
+    assume: {portId: string; host: string | null}[],
+    hosts: (string | null)[],
+  ): Promise<LeafPreview[]> {
+    const leaves = [...new Set(hosts.flatMap(h => this.leafNames(h)))]
     if (leaves.length === 0) return []
-    const svc = await this.fabric.leafDrivers.service({assume: [{portId, host: to}]})
+    const svc = await this.fabric.leafDrivers.service({assume})
     try {
       const pushed = await Promise.all(leaves.map(leaf => svc.push(leaf, {dryRun: true, force: true})))
       return pushed.map((r): LeafPreview => {
@@ -795,7 +805,7 @@ export class LivePortService implements PortService {
         pending.set(plan, {steps, out})
         return {
           plan,
-          leaves: await this.previewLeaves(p.id, c.to.name, c.port.host),
+          leaves: await this.previewLeaves([{portId: p.id, host: c.to.name}], [c.to.name, c.port.host]),
           dryRun: {
             port: c.port.view,
             after: {...c.port.side, host: c.to.name, state: 'BUILD_BUILD'},
@@ -825,30 +835,15 @@ export class LivePortService implements PortService {
   async release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult> {
     this.setLeafGate(opts.maxChanges)
     const found = await mapLimit(refs, 8, ref => this.findPorts(ref))
-    const missing: string[] = []
-    const ports = new Map<string, NPort>()
-    for (const [i, r] of found.entries()) {
-      if (r.status === 'rejected') throw r.reason
-      if (r.value.length === 0) missing.push(refs[i]!)
-      else if (r.value.length > 1)
-        throw ambiguousPort(
-          refs[i]!,
-          await Promise.all(
-            r.value.map(async p => ({id: p.id, name: p.name, network: await this.netName(p.network_id)})),
-          ),
-        )
-      else ports.set(r.value[0]!.id, r.value[0]!)
-    }
-    if (missing.length > 0) {
-      throw new FabricError({
-        code: 'PORT_NOT_FOUND',
-        message: `No port named ${missing.map(m => `"${m}"`).join(', ')}.`,
-        value: missing,
-        hint: 'Nothing was released. Give port names, ids or IPs.',
-        exitCode: EXIT.USAGE,
-      })
-    }
-    const list = [...ports.values()]
+    const netNames = new Map((await this.nets()).map(n => [n.id, n.name]))
+    const list = releaseTargets(
+      refs,
+      found.map(r => {
+        if (r.status === 'rejected') throw r.reason
+        return r.value
+      }),
+      p => netNames.get(p.network_id) ?? p.network_id,
+    )
     const released = await Promise.all(
       list.map(async p => ({
         id: p.id,
@@ -896,6 +891,14 @@ export class LivePortService implements PortService {
       })),
     ]
     const plan = planDoc('release', subject, steps, [...new Set(hosts.flatMap(h => this.leafNames(h)))])
+    // The leaf gates on the plan, before the delete (which cannot be undone): the leaves read without the ports.
+    gateLeaves(
+      await this.previewLeaves(
+        list.map(p => ({portId: p.id, host: null})),
+        hosts,
+      ),
+      opts.maxChanges,
+    )
     if (opts.dryRun) return {dryRun: true, released, leaves: [], plan}
     await executePlan('release', subject, steps)
     return {dryRun: false, released, leaves: touched, plan}

@@ -1,6 +1,6 @@
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
-import {alreadyOnHost, hostAzMismatch, leafGateError, leafOwnershipError} from './common.js'
+import {alreadyOnHost, ambiguousPort, hostAzMismatch, leafGateError, leafOwnershipError} from './common.js'
 import type {PortPlan} from './plan.js'
 import type {BindResultDoc, ChangeOptions, LeafTouchDoc, MigrateResult, MigrateSide, PortView} from './types.js'
 
@@ -196,4 +196,37 @@ function verifyAddress(before: ChangePort, after: MigrateSide): void {
     hint: 'Check the Neutron server; a host_id update must not touch fixed_ips or the MAC.',
     exitCode: EXIT.CHECK_FAILED,
   })
+}
+
+/**
+ * The ports a release names, one rule for both backends: every reference must name exactly one port
+ * (none: PORT_NOT_FOUND for all the missing ones at once, nothing released; several: PORT_AMBIGUOUS);
+ * a port named twice is released once. `found[i]` is what reference `refs[i]` matched.
+ */
+export function releaseTargets<P extends {id: string; name: string}>(
+  refs: readonly string[],
+  found: readonly P[][],
+  networkOf: (p: P) => string,
+): P[] {
+  const missing: string[] = []
+  const ports = new Map<string, P>()
+  for (const [i, ref] of refs.entries()) {
+    const ps = found[i]!
+    if (ps.length === 0) missing.push(ref)
+    else if (ps.length > 1)
+      throw ambiguousPort(
+        ref,
+        ps.map(p => ({id: p.id, name: p.name, network: networkOf(p)})),
+      )
+    else ports.set(ps[0]!.id, ps[0]!)
+  }
+  if (missing.length > 0)
+    throw new FabricError({
+      code: 'PORT_NOT_FOUND',
+      message: `No port named ${missing.map(m => `"${m}"`).join(', ')}.`,
+      value: missing,
+      hint: 'Nothing was released. Give port names, ids or IPs; list ports with `fabricctl port list`.',
+      exitCode: EXIT.USAGE,
+    })
+  return [...ports.values()]
 }

@@ -37,6 +37,7 @@ import {
   type HostChangeOutcome,
   type LeafPreview,
   PortChangeService,
+  releaseTargets,
 } from './service.js'
 import type {
   AllocatedPort,
@@ -457,24 +458,11 @@ export class SimPortService implements PortService {
 
   async release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult> {
     return this.run(opts.dryRun, () => {
-      const missing: string[] = []
-      const ports = new Map<string, Port>()
-      for (const ref of refs) {
-        const found = this.store.findPorts(ref)
-        if (found.length === 0) missing.push(ref)
-        else if (found.length > 1) throw ambiguousPort(ref, found)
-        else ports.set(found[0]!.id, found[0]!)
-      }
-      if (missing.length > 0) {
-        throw new FabricError({
-          code: 'PORT_NOT_FOUND',
-          message: `No port named ${missing.map(m => `"${m}"`).join(', ')}.`,
-          value: missing,
-          hint: 'Nothing was released. Give port names, ids or IPs; list ports with `fabricctl port list`.',
-          exitCode: EXIT.USAGE,
-        })
-      }
-      const list = [...ports.values()]
+      const list = releaseTargets(
+        refs,
+        refs.map(ref => this.store.findPorts(ref)),
+        p => p.network,
+      )
       const devices = new Map(list.map(p => [p.id, this.store.ovsPortOf(p.id)?.device ?? null]))
       const r = deletePorts(this.store, list)
       const plan = simPlan('release', list.length === 1 ? list[0]!.name : `${list.length} ports`, {
