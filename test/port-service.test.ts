@@ -7,9 +7,10 @@ import type {LiveContext} from '../src/lib/context/schema.js'
 import type {FabricHandle} from '../src/lib/fabric.js'
 import type {LeafChange} from '../src/lib/leaf/diff.js'
 import type {PushOptions, PushResult} from '../src/lib/leaf/engine.js'
+import {LiveDesiredState} from '../src/lib/leaf/live.js'
 import {LivePortService} from '../src/lib/ports/live.js'
 import {SimPortService} from '../src/lib/ports/sim.js'
-import type {LeafDriverRegistry, LeafService} from '../src/lib/seam/leaf-drivers.js'
+import type {LeafDriverRegistry, LeafService, PortAssumption} from '../src/lib/seam/leaf-drivers.js'
 import {buildFabric} from './helpers/fabric-builder.js'
 import {type FakeNeutron, startFakeNeutron} from './helpers/fake-neutron.js'
 import {storeFingerprint} from './helpers/store-fingerprint.js'
@@ -75,11 +76,15 @@ describe('sim: a leaf gate refusal commits nothing', () => {
  */
 function standInLeaves(neutron: FakeNeutron, cabling: Record<string, string>) {
   const running = new Map<string, string[]>()
-  const pushes: {leaf: string; dryRun: boolean; assume: {portId: string; host: string | null}[]}[] = []
+  const pushes: {leaf: string; dryRun: boolean; assume: PortAssumption[]}[] = []
   const unmanaged = new Set<string>()
-  const desired = (leaf: string, assume: readonly {portId: string; host: string | null}[]) => {
+  const desired = (leaf: string, assume: readonly PortAssumption[]) => {
     const a = new Map(assume.map(x => [x.portId, x.host]))
-    return [...neutron.ports.values()]
+    // Ports the change will create are assumed with their network (not yet in Neutron).
+    const planned = assume
+      .filter(x => x.networkId && !neutron.ports.has(x.portId))
+      .map(x => ({id: x.portId, 'binding:host_id': ''}))
+    return [...neutron.ports.values(), ...planned]
       .filter(p => {
         const host = a.has(p.id) ? a.get(p.id) : p['binding:host_id']
         return host ? cabling[host] === leaf : false
@@ -87,7 +92,7 @@ function standInLeaves(neutron: FakeNeutron, cabling: Record<string, string>) {
       .map(p => p.id)
       .sort()
   }
-  const service = (assume: readonly {portId: string; host: string | null}[]): LeafService =>
+  const service = (assume: readonly PortAssumption[]): LeafService =>
     ({
       async push(leaf: string, o: PushOptions): Promise<PushResult> {
         pushes.push({leaf, dryRun: Boolean(o.dryRun), assume: [...assume]})
@@ -239,6 +244,71 @@ describe('live: release, whose delete cannot be undone, is gated before the dele
     const {svc} = liveWithLeaves()
     const live = await rejected(svc.release(['no-such-port'], {dryRun: false}))
     expect([live.code, live.exitCode, live.message, live.hint]).toEqual([sim.code, sim.exitCode, sim.message, sim.hint])
+  })
+})
+
+describe('live: allocate --host is gated before the POST', () => {
+  it('beyond --max-changes: exit 4 naming the leaf, no POST; within it the batch is created bound and its leaf pushed', async () => {
+    const {svc, leaves} = liveWithLeaves()
+    neutron.availability.set('n1', {used: 10, total: 253})
+    onTestFinished(() => void neutron.availability.delete('n1'))
+    const mark = neutron.calls.length
+    const req = {network: 'net-a', name: 'alloc-gate', count: 1, host: 'h2', failIfExists: false, dryRun: false}
+    const e = await rejected(svc.allocate({...req, maxChanges: 0}))
+    expect([e.code, e.exitCode, e.details.leaf, e.details.changes]).toEqual(['LEAF_TOO_MANY_CHANGES', 4, 'leaf-b', 1])
+    expect(writes(mark)).toEqual([])
+    expect([...neutron.ports.values()].some(p => p.name === 'alloc-gate')).toBe(false)
+    expect(leaves.pushes.every(x => x.dryRun && x.assume[0]?.networkId === 'n1' && x.assume[0].host === 'h2')).toBe(
+      true,
+    )
+    onTestFinished(() => {
+      for (const p of neutron.ports.values()) if (p.name === 'alloc-gate') neutron.ports.delete(p.id)
+    })
+    const ok = await svc.allocate({...req, maxChanges: 1})
+    const id = ok.ports[0]!.id!
+    expect(neutron.ports.get(id)!['binding:host_id']).toBe('h2')
+    expect(leaves.running.get('leaf-b')).toEqual([id])
+  })
+})
+
+describe('live: the desired state of a planned change (LiveDesiredState.load with assume)', () => {
+  it('reads a port as bound where the change puts it, and a port to be created on its network', async () => {
+    neutron.networks.push({
+      id: 'nv',
+      name: 'net-v',
+      tags: [],
+      subnets: ['sv'],
+      availability_zone_hints: ['az1'],
+      'provider:network_type': 'vlan',
+      'provider:segmentation_id': 120,
+    } as never)
+    neutron.subnets.push({id: 'sv', network_id: 'nv', cidr: '10.12.0.0/24', gateway_ip: '10.12.0.1', ip_version: 4})
+    onTestFinished(() => {
+      neutron.networks.splice(
+        neutron.networks.findIndex(n => n.id === 'nv'),
+        1,
+      )
+      neutron.subnets.splice(
+        neutron.subnets.findIndex(n => n.id === 'sv'),
+        1,
+      )
+    })
+    const p = neutron.addPort({name: 'assume-1', network_id: 'nv', ip: '10.12.0.5', 'binding:host_id': 'h1'})
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    const context = neutron.ctx('assume') as LiveContext
+    context.inventory.hosts[0]!.nics = [{leaf: 'leaf-a', interface: 'swp1'} as never]
+    context.inventory.hosts[1]!.nics = [{leaf: 'leaf-b', interface: 'swp2'} as never]
+    context.overlay = {vniBase: 10_000, routeTargetAsn: 65_000} as never
+    const vlans = (st: LiveDesiredState, leaf: string) =>
+      Object.values(st.desired(leaf, '00:00:5e:00:01:01').interfaces).flatMap(i => i.vlans)
+    const now = await LiveDesiredState.load(context)
+    expect([vlans(now, 'leaf-a'), vlans(now, 'leaf-b')]).toEqual([[120], []])
+    const moved = await LiveDesiredState.load(context, [{portId: p.id, host: 'h2'}])
+    expect([vlans(moved, 'leaf-a'), vlans(moved, 'leaf-b')]).toEqual([[], [120]])
+    const gone = await LiveDesiredState.load(context, [{portId: p.id, host: null}])
+    expect(vlans(gone, 'leaf-a')).toEqual([])
+    const created = await LiveDesiredState.load(context, [{portId: 'planned:nv', host: 'h2', networkId: 'nv'}])
+    expect([vlans(created, 'leaf-a'), vlans(created, 'leaf-b')]).toEqual([[120], [120]])
   })
 })
 

@@ -10,7 +10,7 @@ import type {LiveContext} from '../../src/lib/context/schema.js'
  * (DESIGN.md §5): names not unique, unknown attributes refused with 400 (e.g. `data_plane_status`
  * when that extension is off), `revision_number` bumped on every change and `If-Match:
  * revision_number=N` answered 412 on a mismatch (when `revision-if-match` is on), port tags under
- * `standard-attr-tag`. `fail` makes one request answer an error, to drive failure injection.
+ * `standard-attr-tag`, the bulk create (POST /v2.0/ports; /24 subnets). `fail` makes one request answer an error, to drive failure injection.
  */
 export interface FakePort {
   id: string
@@ -159,6 +159,29 @@ export async function startFakeNeutron(opts: {extensions?: string[]} = {}): Prom
             (ips.length === 0 || p.fixed_ips.some(f => ips.includes(f.ip_address))),
         )
         return send(res, 200, {ports: list})
+      }
+      if (method === 'POST' && path === '/v2.0/ports') {
+        // The bulk create (atomic: all or none): the asked address, else the lowest free one of the network's subnet.
+        const bodies = (body.ports ?? [body.port]) as Record<string, any>[]
+        const taken = new Set([...fx.ports.values()].flatMap(p => p.fixed_ips.map(f => f.ip_address)))
+        const ips: string[] = []
+        for (const b of bodies) {
+          const sub = fx.subnets.find(x => x.network_id === b.network_id)
+          if (!sub) return err(res, 404, 'NetworkNotFound')
+          let ip = b.fixed_ips?.[0]?.ip_address as string | undefined
+          if (ip && (taken.has(ip) || ips.includes(ip))) return err(res, 409, 'IpAddressAlreadyAllocated')
+          const prefix = sub.cidr.split('.').slice(0, 3).join('.')
+          for (let n = 2; !ip && n < 255; n++) {
+            const c = `${prefix}.${n}`
+            if (c !== sub.gateway_ip && !taken.has(c) && !ips.includes(c)) ip = c
+          }
+          if (!ip) return err(res, 409, 'IpAddressGenerationFailure')
+          ips.push(ip)
+        }
+        const created = bodies.map((b, i) =>
+          fx.addPort({name: b.name, network_id: b.network_id, ip: ips[i]!, 'binding:host_id': b['binding:host_id']}),
+        )
+        return send(res, 201, body.ports ? {ports: created} : {port: created[0]})
       }
       const m = /^\/v2\.0\/ports\/([^/]+)(?:\/tags\/(.+))?$/.exec(path)
       if (m) {

@@ -10,6 +10,7 @@ import {type LeafConfig, type Network, type Tenant} from '../model/types.js'
 import {canonicalLeafConfig, desiredLeafConfig} from './desired.js'
 import type {LeafSnapshot, SnapshotKind, SnapshotStore} from './driver.js'
 import type {VniCatalogEntry} from './frr/native.js'
+import type {PortAssumption} from '../seam/leaf-drivers.js'
 
 interface NPort {
   id: string
@@ -40,12 +41,6 @@ interface NSubnet {
  * to). A VLAN network maps to L2 VNI `overlay.vniBase + VLAN`; the native profile has no tenant
  * VRFs, so every gateway sits in the default VRF.
  */
-/** A port read as bound to `host` (null: unbound) for a planned change (see `LiveDesiredState.load`). */
-export interface PortAssumption {
-  portId: string
-  host: string | null
-}
-
 export class LiveDesiredState {
   private constructor(
     private readonly ctx: LiveContext,
@@ -68,6 +63,17 @@ export class LiveDesiredState {
     ])
     const assumed = new Map(assume.map(a => [a.portId, a.host]))
     const ports = read.map(p => (assumed.has(p.id) ? {...p, 'binding:host_id': assumed.get(p.id) ?? ''} : p))
+    // A port the change will create (allocate --host): only its network and host shape the desired state.
+    for (const a of assume)
+      if (a.networkId && !read.some(p => p.id === a.portId))
+        ports.push({
+          id: a.portId,
+          name: '',
+          network_id: a.networkId,
+          mac_address: '',
+          status: 'DOWN',
+          'binding:host_id': a.host ?? '',
+        })
     const v4 = new Map(subnets.filter(s => s.ip_version === 4 && s.gateway_ip).map(s => [s.network_id, s]))
     const byId = new Map<string, Network>()
     const catalog = new Map<number, VniCatalogEntry>()

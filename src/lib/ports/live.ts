@@ -12,6 +12,7 @@ import type {PlaneState} from '../model/types.js'
 import type {LiveIpam} from '../backends/live/ipam.js'
 import {basisOf} from '../live/neutron/basis.js'
 import {recordedOverlay, recordedPlanes} from '../seam/ipam.js'
+import type {PortAssumption} from '../seam/leaf-drivers.js'
 import {type ExecStep, executePlan, type PlanStep, planDoc, type PortPlan} from './plan.js'
 import {
   type ChangePort,
@@ -473,6 +474,19 @@ export class LivePortService implements PortService {
     } else if (toCreate.length > 0 && !planFill(usage, toCreate.length)) {
       throw exhaustedError(req, toCreate.length, usage)
     }
+    // allocate --host: the leaf gates on the plan, before the POST (the ports assumed on the host, one per planned network).
+    if (req.host !== undefined && toCreate.length > 0) {
+      const planned = ipNet
+        ? [ipNet]
+        : (planFill(usage, toCreate.length) ?? []).map(st => nets.find(n => n.name === st.network.name)!)
+      gateLeaves(
+        await this.previewLeaves(
+          planned.map(n => ({portId: `planned:${n.id}`, host: req.host!, networkId: n.id})),
+          [req.host],
+        ),
+        req.maxChanges,
+      )
+    }
 
     const existingDocs = async (): Promise<Map<number, AllocatedPort>> => {
       const m = new Map<number, AllocatedPort>()
@@ -756,10 +770,7 @@ export class LivePortService implements PortService {
    * hosts, its desired state read with the ports assumed where the change puts them (null: gone or unbound). Ownership refusals come back as
    * such; the count is gated by the service. An unreachable leaf is no refusal here (the real push reports it).
    */
-  private async previewLeaves(
-    assume: {portId: string; host: string | null}[],
-    hosts: (string | null)[],
-  ): Promise<LeafPreview[]> {
+  private async previewLeaves(assume: PortAssumption[], hosts: (string | null)[]): Promise<LeafPreview[]> {
     const leaves = [...new Set(hosts.flatMap(h => this.leafNames(h)))]
     if (leaves.length === 0) return []
     const svc = await this.fabric.leafDrivers.service({assume})

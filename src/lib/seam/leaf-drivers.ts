@@ -23,7 +23,7 @@ export interface LeafDriverRegistry {
    * pushes before anything is applied (live). The sim plans its port changes inside a rolled-back transaction of
    * its port engine and refuses `assume` (NOT_SUPPORTED) rather than ignore it.
    */
-  service(opts?: {assume?: readonly {portId: string; host: string | null}[]}): Promise<LeafService>
+  service(opts?: {assume?: readonly PortAssumption[]}): Promise<LeafService>
   /** The leaves a host is cabled to (the inventory's / the store's cabling). */
   leavesOfHost(host: string): Promise<string[]>
   /** Whether pushes to several leaves must run one at a time (the sim's single store), not `--concurrency` at once. */
@@ -38,6 +38,14 @@ export interface LeafDriverRegistry {
    * (Belongs with the state recorder once that member lands; kept here so overlay.ts needs no backend test.)
    */
   recordOverlay(portId: string, overlay: PlaneState): Promise<'ACTIVE' | 'DOWN' | null>
+}
+
+/** A port read as bound to `host` (null: unbound or gone) for a planned port change. */
+export interface PortAssumption {
+  portId: string
+  host: string | null
+  /** For a port the change will create (not in the IPAM yet): its network. */
+  networkId?: string
 }
 
 export interface LeafDiffResult {

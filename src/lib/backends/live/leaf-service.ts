@@ -15,8 +15,8 @@ import {
 } from '../../leaf/engine.js'
 import {type Known, type Unknown, anycastMacOf, keepRunningGatewayMacs} from '../../leaf/facts.js'
 import {FrrLeafDriver, type FrrLeafOptions, type FrrRaw} from '../../leaf/frr/driver.js'
-import {FileSnapshotStore, LiveDesiredState, type PortAssumption} from '../../leaf/live.js'
-import type {LeafConfirmResult, LeafDiffResult, LeafService} from '../../seam/leaf-drivers.js'
+import {FileSnapshotStore, LiveDesiredState} from '../../leaf/live.js'
+import type {LeafConfirmResult, LeafDiffResult, LeafService, PortAssumption} from '../../seam/leaf-drivers.js'
 import {diffWith, noTarget, pickTargets} from '../../leaf/service-shared.js'
 import {mapLimit} from '../../leaf/service.js'
 
