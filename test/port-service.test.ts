@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3'
-import {afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
 import {LiveIpam} from '../src/lib/backends/live/ipam.js'
-import type {FabricError} from '../src/lib/cli/errors.js'
 import type {LiveContext} from '../src/lib/context/schema.js'
 import type {FabricHandle} from '../src/lib/fabric.js'
 import type {LeafChange} from '../src/lib/leaf/diff.js'
@@ -12,6 +11,7 @@ import {LivePortService} from '../src/lib/ports/live.js'
 import {SimPortService} from '../src/lib/ports/sim.js'
 import type {LeafDriverRegistry, LeafService, PortAssumption} from '../src/lib/seam/leaf-drivers.js'
 import {buildFabric} from './helpers/fabric-builder.js'
+import {clearFailureHooksAfterEach, rejected} from './helpers/port-plan.js'
 import {type FakeNeutron, startFakeNeutron} from './helpers/fake-neutron.js'
 import {storeFingerprint} from './helpers/store-fingerprint.js'
 
@@ -21,16 +21,7 @@ import {storeFingerprint} from './helpers/store-fingerprint.js'
  * so a refusal changes nothing anywhere: no sim commit, no Neutron write, no leaf push.
  */
 
-const rejected = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.unreachable('the operation succeeded'),
-    (e: unknown) => e as FabricError & {details: any},
-  )
-
-afterEach(() => {
-  delete process.env.FABRICCTL_FAIL_STEP
-  delete process.env.FABRICCTL_FAIL_UNDO
-})
+clearFailureHooksAfterEach()
 
 // --- sim --------------------------------------------------------------------------------------
 describe('sim: a leaf gate refusal commits nothing', () => {

@@ -1,8 +1,7 @@
-import {afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
 import {liveLeafDrivers} from '../src/lib/backends/live/leaf-drivers.js'
 import {LiveIpam} from '../src/lib/backends/live/ipam.js'
-import type {FabricError} from '../src/lib/cli/errors.js'
 import {livePlanes} from '../src/lib/diagnose/states.js'
 import type {FabricHandle} from '../src/lib/fabric.js'
 import type {NPort} from '../src/lib/live/neutron/api.js'
@@ -10,6 +9,7 @@ import {basisOf, sameBasis} from '../src/lib/live/neutron/basis.js'
 import {LivePortService} from '../src/lib/ports/live.js'
 import {runCliProcess} from './helpers/cli.js'
 import {buildFabric} from './helpers/fabric-builder.js'
+import {clearFailureHooksAfterEach, rejected} from './helpers/port-plan.js'
 import {type FakeNeutron, startFakeNeutron} from './helpers/fake-neutron.js'
 import {assertMatchesSchema} from './helpers/schema.js'
 import {storeFingerprint} from './helpers/store-fingerprint.js'
@@ -20,16 +20,7 @@ import {storeFingerprint} from './helpers/store-fingerprint.js'
  * Neutron on loopback (test/helpers/fake-neutron.ts) shaped as the deployments the lab does not have.
  */
 
-const rejected = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.unreachable('the operation succeeded'),
-    (e: unknown) => e as FabricError & {details: any},
-  )
-
-afterEach(() => {
-  delete process.env.FABRICCTL_FAIL_STEP
-  delete process.env.FABRICCTL_FAIL_UNDO
-})
+clearFailureHooksAfterEach()
 
 // --- sim --------------------------------------------------------------------------------------
 describe('sim: the plan and failure injection at every step', () => {
