@@ -262,6 +262,39 @@ describe('live: allocate --host is gated before the POST', () => {
   })
 })
 
+describe('allocate: the request checks say the same on both backends', () => {
+  it('LABEL_NOT_FOUND, IP_NOT_IN_NETWORKS, IP_RESERVED: same code, exit code and hint', async () => {
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const sim = new SimPortService(fx.store)
+    const {svc: live} = liveWithLeaves()
+    const simNet = fx.store.network('prod-a')!
+    const base = {count: 1, failIfExists: false, dryRun: true}
+    const cases = [
+      [
+        {...base, label: 'nope-env'},
+        {...base, label: 'nope-env'},
+      ],
+      [
+        {...base, network: 'prod-a', ip: '192.0.2.7'},
+        {...base, network: 'net-a', ip: '192.0.2.7'},
+      ],
+      [
+        {...base, network: 'prod-a', ip: simNet.gateway},
+        {...base, network: 'net-a', ip: '10.9.0.1'},
+      ],
+    ] as const
+    for (const [s, l] of cases) {
+      const a = await rejected(sim.allocate(s))
+      const b = await rejected(live.allocate(l))
+      // The hint's list of the labels there are differs by fabric; its wording does not.
+      const wording = (h: string | undefined) => h?.replace(/^Labels: [^.]*\./, 'Labels: …')
+      expect([b.code, b.exitCode, wording(b.hint)], a.code).toEqual([a.code, 2, wording(a.hint)])
+      if (a.code === 'LABEL_NOT_FOUND') expect(b.message).toBe(a.message)
+    }
+  })
+})
+
 describe('live: the desired state of a planned change (LiveDesiredState.load with assume)', () => {
   it('reads a port as bound where the change puts it, and a port to be created on its network', async () => {
     neutron.networks.push({

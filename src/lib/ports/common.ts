@@ -1,7 +1,7 @@
 import {describeChar, firstUnsafeChar, safeText} from '../output/safe.js'
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
-import {isValidIpv4} from '../model/addressing.js'
+import {cidrContains, isReserved, isValidIpv4} from '../model/addressing.js'
 import {PLANE_STATES, type Port, portState} from '../model/types.js'
 import type {AllocateRequest, NetworkUsage, PortView, UsageRow} from './types.js'
 
@@ -229,6 +229,20 @@ export function networkUsage(
   return {name: n.name, az: n.az, cidr: n.cidr, labels: n.labels, used, total, free, exhausted: heldFull || free === 0}
 }
 
+/** `ipam usage` rows, by network or by label, from the networks' usage: one shape on both backends. */
+export function usageRows(usage: NetworkUsage[], by: 'network' | 'label'): UsageRow[] {
+  if (by === 'label') return groupByLabel(usage)
+  return usage.map(u => ({
+    name: u.name,
+    azs: [u.az],
+    networks: [u.name],
+    used: u.used,
+    free: u.free,
+    total: u.total,
+    exhausted: u.exhausted ? 1 : 0,
+  }))
+}
+
 export function groupByLabel(usage: NetworkUsage[]): UsageRow[] {
   const rows = new Map<string, UsageRow>()
   for (const u of usage) {
@@ -300,4 +314,77 @@ export function hostAzMismatch(
 /** The "already on that host" outcome of a migrate, one wording for both backends. */
 export function alreadyOnHost(port: string, host: string): string {
   return `port ${port} is already on ${host}; nothing to move (to re-run the agent and controller, use \`fabricctl port bind\`)`
+}
+
+// --- allocate: the request checks, one wording for both backends ----------------------------------
+
+/** A batch that names the same port twice (NAMES_NOT_UNIQUE). */
+export function checkBatchNames(req: AllocateRequest, wanted: readonly string[]): void {
+  if (new Set(wanted).size !== wanted.length)
+    throw usageError(
+      'NAMES_NOT_UNIQUE',
+      'The batch names the same port twice.',
+      req.nameTemplate ?? req.name,
+      'Use {i} in --name-template so each name differs.',
+    )
+}
+
+/** A requested name held by a port outside the request's networks, or with another IP than --ip (PORT_NAME_CONFLICT). */
+export function checkExistingName(
+  req: AllocateRequest,
+  existing: {name: string; network: string; ips: string[]},
+  inCandidates: boolean,
+): void {
+  if (!inCandidates)
+    throw usageError(
+      'PORT_NAME_CONFLICT',
+      `Port "${existing.name}" already exists on network ${existing.network}, which is not ${req.label ? `a "${req.label}" network${req.az ? ` in ${req.az}` : ''}` : `network ${req.network}`}.`,
+      existing.name,
+      'Names are unique fabric-wide: release the old port first (`fabricctl port release NAME`) or use another name.',
+    )
+  if (req.ip !== undefined && !existing.ips.includes(req.ip))
+    throw usageError(
+      'PORT_NAME_CONFLICT',
+      `Port "${existing.name}" already exists with IP ${existing.ips[0] ?? '(none)'}, not ${req.ip}.`,
+      existing.name,
+      'Release it first to change its address, or drop --ip.',
+    )
+}
+
+/** The candidate network of an explicit --ip: the one whose CIDR holds it, never a reserved address (IP_NOT_IN_NETWORKS, IP_RESERVED). */
+export function networkForIp<N extends {name: string; cidr: string; gateway: string}>(
+  ip: string,
+  nets: readonly N[],
+): N {
+  const net = nets.find(n => n.cidr && cidrContains(n.cidr, ip))
+  if (!net)
+    throw usageError(
+      'IP_NOT_IN_NETWORKS',
+      `${ip} is in none of the candidate networks (${nets.map(n => `${n.name} ${n.cidr}`).join(', ')}).`,
+      ip,
+      'Give an address inside one of them.',
+    )
+  if (isReserved(net.cidr, net.gateway || '0.0.0.0', ip))
+    throw usageError(
+      'IP_RESERVED',
+      `${ip} is the network, broadcast or gateway address of ${net.name} (${net.cidr}, gateway ${net.gateway || 'none'}).`,
+      ip,
+      'Those addresses are never handed out; pick another.',
+    )
+  return net
+}
+
+/** No candidate network carries the label (LABEL_NOT_FOUND); `labels`: the labels there are, where the backend lists them. */
+export function labelNotFound(
+  label: string | undefined,
+  az: string | undefined,
+  labels: readonly string[],
+): FabricError {
+  const where = az ? ` in ${az}` : ''
+  return usageError(
+    'LABEL_NOT_FOUND',
+    `No network carries label "${label}"${where}.`,
+    label,
+    `Labels${where}: ${labels.join(', ') || '(none)'}. Add one with \`fabricctl network label add NET ${label}\`.`,
+  )
 }

@@ -24,19 +24,23 @@ import {
 } from './service.js'
 import {
   ambiguousPort,
+  checkBatchNames,
+  checkExistingName,
   exhaustedError,
-  groupByLabel,
   hostAzMismatch,
   LABEL_POLICY,
+  labelNotFound,
   leafGateError,
   leafOwnershipError,
   NETWORK_POLICY,
+  networkForIp,
   networkUsage,
   parseStateFilter,
   planFill,
   policyOrder,
   portExistsError,
   requestedNames,
+  usageRows,
   validateLabel,
   validateLimit,
 } from './common.js'
@@ -396,22 +400,15 @@ export class LivePortService implements PortService {
       const tagged = new Set((await this.api.networks({tags: req.label})).map(n => n.id))
       nets = (await this.nets()).filter(n => tagged.has(n.id) && (az === undefined || n.az === az))
       if (nets.length === 0)
-        throw usageError(
-          'LABEL_NOT_FOUND',
-          `No Neutron network carries tag "${req.label}"${az ? ` in ${az}` : ''}.`,
+        throw labelNotFound(
           req.label,
-          `Tag one with \`fabricctl network label add NET ${req.label}\`.`,
+          az,
+          [...new Set((await this.nets()).filter(n => az === undefined || n.az === az).flatMap(n => n.labels))].sort(),
         )
     }
     const netIds = new Set(nets.map(n => n.id))
     const wanted = names.filter((n): n is string => n !== null)
-    if (new Set(wanted).size !== wanted.length)
-      throw usageError(
-        'NAMES_NOT_UNIQUE',
-        'The batch names the same port twice.',
-        req.nameTemplate ?? req.name,
-        'Use {i} in --name-template so each name differs.',
-      )
+    checkBatchNames(req, wanted)
     const existing = new Map<string, NPort>()
     const byName = groupBy(await this.api.portsByName(wanted), p => p.name)
     for (const [name, ps] of byName) {
@@ -425,21 +422,11 @@ export class LivePortService implements PortService {
         })
       }
       const p = ps[0]!
-      if (!netIds.has(p.network_id)) {
-        throw usageError(
-          'PORT_NAME_CONFLICT',
-          `Port "${name}" already exists on network ${await this.netName(p.network_id)}, which is not ${req.label ? `a "${req.label}" network` : `network ${req.network}`}.`,
-          name,
-          'Release it first or use another name.',
-        )
-      }
-      if (req.ip !== undefined && !p.fixed_ips.some(f => f.ip_address === req.ip))
-        throw usageError(
-          'PORT_NAME_CONFLICT',
-          `Port "${name}" already exists with IP ${p.fixed_ips[0]?.ip_address}, not ${req.ip}.`,
-          name,
-          'Release it first, or drop --ip.',
-        )
+      checkExistingName(
+        req,
+        {name, network: await this.netName(p.network_id), ips: p.fixed_ips.map(f => f.ip_address)},
+        netIds.has(p.network_id),
+      )
       existing.set(name, p)
     }
     if (req.failIfExists && existing.size > 0) throw portExistsError([...existing.keys()])
@@ -456,21 +443,7 @@ export class LivePortService implements PortService {
     let ipNet: LiveNet | undefined
     if (req.ip !== undefined && toCreate.length > 0) {
       const ip = req.ip
-      ipNet = nets.find(n => n.cidr && cidrContains(n.cidr, ip))
-      if (!ipNet)
-        throw usageError(
-          'IP_NOT_IN_NETWORKS',
-          `${ip} is in none of the candidate networks (${nets.map(n => `${n.name} ${n.cidr}`).join(', ')}).`,
-          ip,
-          'Give an address inside one of them.',
-        )
-      if (isReserved(ipNet.cidr, ipNet.gateway || '0.0.0.0', ip))
-        throw usageError(
-          'IP_RESERVED',
-          `${ip} is the network, broadcast or gateway address of ${ipNet.name}.`,
-          ip,
-          'Pick another address.',
-        )
+      ipNet = networkForIp(ip, nets)
     } else if (toCreate.length > 0 && !planFill(usage, toCreate.length)) {
       throw exhaustedError(req, toCreate.length, usage)
     }
@@ -1003,18 +976,7 @@ export class LivePortService implements PortService {
   }
 
   async usage(by: 'network' | 'label'): Promise<UsageRow[]> {
-    const usage = await this.usageOf(await this.nets())
-    if (by === 'network')
-      return usage.map(u => ({
-        name: u.name,
-        azs: [u.az],
-        networks: [u.name],
-        used: u.used,
-        free: u.free,
-        total: u.total,
-        exhausted: u.exhausted ? 1 : 0,
-      }))
-    return groupByLabel(usage)
+    return usageRows(await this.usageOf(await this.nets()), by)
   }
 
   async check(): Promise<IpamCheckResult> {

@@ -3,7 +3,7 @@ import {randomUUID} from 'node:crypto'
 import {FabricError, notFound, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {canonicalLeafConfig, desiredLeafConfig} from '../leaf/desired.js'
-import {cidrContains, ipToNum, isReserved, numToIp, parseCidr, usableCount} from '../model/addressing.js'
+import {ipToNum, numToIp, parseCidr, usableCount} from '../model/addressing.js'
 import type {Host, LeafConfig, Network, Port} from '../model/types.js'
 import {bindPorts, controllerStorer, deletePorts, type LeafTouch} from '../sim/agents.js'
 import {hasFault} from '../sim/faults.js'
@@ -13,17 +13,21 @@ import {hostNames, portNames} from '../store/names.js'
 import {type PortRow, toPort} from '../store/rows.js'
 import {
   ambiguousPort,
+  checkBatchNames,
+  checkExistingName,
   exhaustedError,
-  groupByLabel,
   hostAzMismatch,
   LABEL_POLICY,
+  labelNotFound,
   NETWORK_POLICY,
+  networkForIp,
   networkUsage,
   parseStateFilter,
   planFill,
   policyOrder,
   portExistsError,
   requestedNames,
+  usageRows,
   validateLabel,
   validateLimit,
   view,
@@ -151,15 +155,8 @@ export class SimPortService implements PortService {
     }
     const az = req.az ?? host?.az
     const nets = this.store.networks({label: req.label, az})
-    if (nets.length === 0) {
-      const labels = [...new Set(this.store.networks({az}).flatMap(n => n.labels))].sort()
-      throw usageError(
-        'LABEL_NOT_FOUND',
-        `No network carries label "${req.label}"${az ? ` in ${az}` : ''}.`,
-        req.label,
-        `Labels${az ? ` in ${az}` : ''}: ${labels.join(', ') || '(none)'}. Add one with \`fabricctl network label add NET ${req.label}\`.`,
-      )
-    }
+    if (nets.length === 0)
+      throw labelNotFound(req.label, az, [...new Set(this.store.networks({az}).flatMap(n => n.labels))].sort())
     return nets
   }
 
@@ -217,32 +214,9 @@ export class SimPortService implements PortService {
     const nets = this.candidates(req, host)
     const netNames = new Set(nets.map(n => n.name))
     const wanted = names.filter((n): n is string => n !== null)
-    if (new Set(wanted).size !== wanted.length)
-      throw usageError(
-        'NAMES_NOT_UNIQUE',
-        'The batch names the same port twice.',
-        req.nameTemplate ?? req.name,
-        'Use {i} in --name-template so each name differs.',
-      )
+    checkBatchNames(req, wanted)
     const existing = this.portsByName(wanted)
-    for (const p of existing.values()) {
-      if (!netNames.has(p.network)) {
-        throw usageError(
-          'PORT_NAME_CONFLICT',
-          `Port "${p.name}" already exists on network ${p.network}, which is not ${req.label ? `a "${req.label}" network${req.az ? ` in ${req.az}` : ''}` : `network ${req.network}`}.`,
-          p.name,
-          'Names are unique fabric-wide: release the old port first (`fabricctl port release NAME`) or use another name.',
-        )
-      }
-      if (req.ip !== undefined && p.ip !== req.ip) {
-        throw usageError(
-          'PORT_NAME_CONFLICT',
-          `Port "${p.name}" already exists with IP ${p.ip}, not ${req.ip}.`,
-          p.name,
-          'Release it first to change its address, or drop --ip.',
-        )
-      }
-    }
+    for (const p of existing.values()) checkExistingName(req, {...p, ips: [p.ip]}, netNames.has(p.network))
     if (req.failIfExists && existing.size > 0) throw portExistsError([...existing.keys()])
     const toCreate = names.filter(n => n === null || !existing.has(n))
     const usage = policyOrder(this.usageOf(nets))
@@ -252,21 +226,7 @@ export class SimPortService implements PortService {
     const picks: {network: Network; ipNum: number}[] = []
     if (toCreate.length > 0 && req.ip !== undefined) {
       const ip = req.ip
-      const net = nets.find(n => cidrContains(n.cidr, ip))
-      if (!net)
-        throw usageError(
-          'IP_NOT_IN_NETWORKS',
-          `${ip} is in none of the candidate networks (${nets.map(n => `${n.name} ${n.cidr}`).join(', ')}).`,
-          ip,
-          'Give an address inside one of them.',
-        )
-      if (isReserved(net.cidr, net.gateway, ip))
-        throw usageError(
-          'IP_RESERVED',
-          `${ip} is the network, broadcast or gateway address of ${net.name} (${net.cidr}, gateway ${net.gateway}).`,
-          ip,
-          'Those addresses are never handed out; pick another.',
-        )
+      const net = networkForIp(ip, nets)
       const holder = this.store
         .sql('SELECT name FROM ports WHERE network = ? AND ip_num = ?')
         .get(net.name, ipToNum(ip)) as {name: string} | undefined
@@ -589,18 +549,7 @@ export class SimPortService implements PortService {
   }
 
   async usage(by: 'network' | 'label'): Promise<UsageRow[]> {
-    const usage = this.usageOf(this.store.networks())
-    if (by === 'network')
-      return usage.map(u => ({
-        name: u.name,
-        azs: [u.az],
-        networks: [u.name],
-        used: u.used,
-        free: u.free,
-        total: u.total,
-        exhausted: u.exhausted ? 1 : 0,
-      }))
-    return groupByLabel(usage)
+    return usageRows(this.usageOf(this.store.networks()), by)
   }
 
   async check(): Promise<IpamCheckResult> {
