@@ -262,6 +262,35 @@ describe('live: allocate --host is gated before the POST', () => {
   })
 })
 
+describe('live: allocate --host as a plan', () => {
+  it('the dry run prints the plan the real run executes; a failure at each step leaves Neutron and the leaves as before', async () => {
+    const {svc, leaves} = liveWithLeaves()
+    neutron.availability.set('n1', {used: 10, total: 253})
+    const mine = () => [...neutron.ports.values()].filter(p => p.name === 'alloc-plan')
+    onTestFinished(() => {
+      neutron.availability.delete('n1')
+      for (const p of mine()) neutron.ports.delete(p.id)
+    })
+    const req = {network: 'net-a', name: 'alloc-plan', count: 1, host: 'h2', failIfExists: false}
+    const dry = await svc.allocate({...req, dryRun: true})
+    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-create', 'leaves', 'record-overlay'])
+    const carried = () => ['leaf-a', 'leaf-b'].map(l => leaves.running.get(l) ?? [])
+    const before = carried()
+    for (const [k, step] of dry.plan!.steps.entries()) {
+      process.env.FABRICCTL_FAIL_STEP = `allocate:${step.id}`
+      const e = await rejected(svc.allocate({...req, dryRun: false}))
+      expect([e.code, e.exitCode], step.id).toEqual(['INJECTED_FAILURE', 1])
+      expect(e.details.compensated).toHaveLength(dry.plan!.steps.slice(0, k).filter(s => s.undo !== null).length)
+      expect(mine(), `allocate at ${step.id}`).toEqual([])
+      expect(carried(), `allocate at ${step.id}`).toEqual(before)
+    }
+    delete process.env.FABRICCTL_FAIL_STEP
+    const real = await svc.allocate({...req, dryRun: false})
+    expect(real.plan).toEqual(dry.plan)
+    expect(leaves.running.get('leaf-b')).toEqual([real.ports[0]!.id])
+  })
+})
+
 describe('allocate: the request checks say the same on both backends', () => {
   it('LABEL_NOT_FOUND, IP_NOT_IN_NETWORKS, IP_RESERVED: same code, exit code and hint', async () => {
     const fx = await buildFabric()

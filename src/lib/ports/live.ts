@@ -467,11 +467,75 @@ export class LivePortService implements PortService {
         if (n !== null && existing.has(n)) m.set(i, await this.allocated(existing.get(n)!, false))
       return m
     }
+    // allocate --host is a plan: the bulk create (bound), the host's leaves, the overlay record; each undone in reverse.
+    const made: {created: Map<string, NPort>; adopted: Map<string, NPort>; fresh: NPort[]} = {
+      created: new Map(),
+      adopted: new Map(),
+      fresh: [],
+    }
+    const create = async () => {
+      made.created = await this.createAll(
+        req,
+        toCreate.map(x => x.name),
+        usage,
+        nets,
+        ipNet,
+      )
+      made.adopted = await this.settleNameRace(made.created, wanted)
+      made.fresh = [...made.created.values()].filter(p => !made.adopted.has(p.name))
+    }
+    const onHost = req.host
+    let pushed: HostLeaves['leaves']
+    const undoCreate = async () => {
+      const left = await this.deleteQuietly(made.fresh.map(p => p.id))
+      if (left.length > 0) throw new Error(`Neutron refused to delete ${left.join(', ')}`)
+    }
+    const steps: ExecStep[] | undefined =
+      onHost === undefined || toCreate.length === 0
+        ? undefined
+        : [
+            {
+              id: 'neutron-create',
+              kind: 'neutron',
+              action: `POST /v2.0/ports (${toCreate.length} port(s), binding:host_id=${onHost}; one atomic bulk per network)`,
+              undo: `DELETE the created port(s)`,
+              apply: create,
+              compensate: undoCreate,
+            },
+            {
+              id: 'leaves',
+              kind: 'leaf',
+              action: `push ${this.leafNames(onHost).join(', ') || '(no leaf in the inventory)'} to the desired state`,
+              undo: 'push the same leaves again once the ports are deleted',
+              apply: async () => {
+                if (made.fresh.length > 0) pushed = await this.configureLeaves(made.fresh[0]!.id, onHost, null)
+              },
+              compensate: async () => {
+                await undoCreate()
+                if (made.fresh.length > 0) await this.configureLeaves(made.fresh[0]!.id, null, onHost)
+              },
+            },
+            {
+              id: 'record-overlay',
+              kind: 'record',
+              action: 'record the verified overlay plane on each new port',
+              undo: null,
+              apply: async () => {
+                const res = await mapLimit(made.fresh, CONCURRENCY, p =>
+                  this.ipam.recordOverlay(p.id, pushed?.overlay ?? 'ERROR'),
+                )
+                const bad = res.find(x => x.status === 'rejected')
+                if (bad) throw (bad as PromiseRejectedResult).reason
+              },
+            },
+          ]
+    const subject = `${toCreate.length} port(s) on ${onHost}`
+    const plan = steps ? planDoc('allocate', subject, steps, this.leafNames(onHost ?? null)) : undefined
     if (req.dryRun) {
-      const plan = ipNet
+      const fill = ipNet
         ? [{network: usage.find(u => u.name === ipNet!.name)!, count: 1}]
         : (planFill(usage, toCreate.length) ?? [])
-      const planned: string[] = plan.flatMap(s => Array.from({length: s.count}, () => s.network.name))
+      const planned: string[] = fill.flatMap(s => Array.from({length: s.count}, () => s.network.name))
       const ex = await existingDocs()
       const ports = names.map(
         (_, i): AllocatedPort =>
@@ -489,6 +553,7 @@ export class LivePortService implements PortService {
           },
       )
       return {
+        ...(plan ? {plan} : {}),
         dryRun: true,
         policy,
         candidates: usage,
@@ -499,83 +564,11 @@ export class LivePortService implements PortService {
       }
     }
 
-    const created = await this.createAll(
-      req,
-      toCreate.map(x => x.name),
-      usage,
-      nets,
-      ipNet,
-    )
-    // Close the name race: a rival creation of the same name that slipped in wins if it is older.
-    const adopted = new Map<string, NPort>()
-    if (wanted.length > 0) {
-      const after = groupBy(
-        await this.api.portsByName([...created.keys()].filter(n => wanted.includes(n))),
-        p => p.name,
-      )
-      const losers: string[] = []
-      for (const [name, ps] of after) {
-        if (ps.length < 2) continue
-        const winner = [...ps].sort(
-          (a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.id.localeCompare(b.id),
-        )[0]!
-        const mine = created.get(name)!
-        if (winner.id !== mine.id) {
-          losers.push(mine.id)
-          adopted.set(name, winner)
-        }
-      }
-      if (losers.length > 0) await this.deleteQuietly(losers)
-    }
-    // Bound at creation: configure the host's leaves once for the batch, then record each new port's overlay.
-    let leaves: LeafTouchDoc[] = []
-    const fresh = [...created.values()].filter(p => !adopted.has(p.name))
-    if (req.host && fresh.length > 0) {
-      const host = req.host
-      let r: Awaited<ReturnType<LivePortService['configureLeaves']>> | undefined
-      const ids = fresh.map(p => p.id)
-      const undoCreate = async () => {
-        const left = await this.deleteQuietly(ids)
-        if (left.length > 0) throw new Error(`Neutron refused to delete ${left.join(', ')}`)
-      }
-      // The batch was created bound (one atomic bulk per network): the steps after it, each undone by deleting the batch.
-      await executePlan('allocate', `${fresh.length} port(s) on ${host}`, [
-        {
-          id: 'neutron-create',
-          kind: 'neutron',
-          action: `POST /v2.0/ports (${fresh.length} port(s), binding:host_id=${host}), done`,
-          undo: `DELETE the ${fresh.length} created port(s)`,
-          apply: () => {},
-          compensate: undoCreate,
-        },
-        {
-          id: 'leaves',
-          kind: 'leaf',
-          action: `push ${this.leafNames(host).join(', ') || '(no leaf in the inventory)'} to the desired state`,
-          undo: 'push the same leaves again once the ports are deleted',
-          apply: async () => {
-            r = await this.configureLeaves(fresh[0]!.id, host, null)
-          },
-          compensate: async () => {
-            await undoCreate()
-            await this.configureLeaves(fresh[0]!.id, null, host)
-          },
-        },
-        {
-          id: 'record-overlay',
-          kind: 'record',
-          action: 'record the verified overlay plane on each new port',
-          undo: null,
-          apply: async () => {
-            const res = await mapLimit(fresh, CONCURRENCY, p => this.ipam.recordOverlay(p.id, r?.overlay ?? 'ERROR'))
-            const bad = res.find(x => x.status === 'rejected')
-            if (bad) throw (bad as PromiseRejectedResult).reason
-          },
-        },
-      ])
-      leaves = r!.leaves
-      for (const p of fresh) created.set(p.name, await this.api.port(p.id))
-    }
+    if (steps) await executePlan('allocate', subject, steps)
+    else await create()
+    const {created, adopted, fresh} = made
+    const leaves: LeafTouchDoc[] = pushed?.leaves ?? []
+    if (steps) for (const p of fresh) created.set(p.name, await this.api.port(p.id))
     const ex = await existingDocs()
     const ports: AllocatedPort[] = []
     for (const [i] of names.entries()) {
@@ -589,6 +582,7 @@ export class LivePortService implements PortService {
     }
     const createdCount = ports.filter(p => p.created).length
     return {
+      ...(plan ? {plan} : {}),
       dryRun: false,
       policy,
       candidates: usage,
@@ -597,6 +591,30 @@ export class LivePortService implements PortService {
       existing: names.length - createdCount,
       leaves,
     }
+  }
+
+  /**
+   * Close the name race after a create: a rival creation of the same name that slipped in wins if it is older
+   * (by created_at, then id); this call's port is deleted and the rival's adopted. Returns the adopted ones by name.
+   */
+  private async settleNameRace(created: Map<string, NPort>, wanted: string[]): Promise<Map<string, NPort>> {
+    const adopted = new Map<string, NPort>()
+    if (wanted.length === 0) return adopted
+    const after = groupBy(await this.api.portsByName([...created.keys()].filter(n => wanted.includes(n))), p => p.name)
+    const losers: string[] = []
+    for (const [name, ps] of after) {
+      if (ps.length < 2) continue
+      const winner = [...ps].sort(
+        (a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.id.localeCompare(b.id),
+      )[0]!
+      const mine = created.get(name)!
+      if (winner.id !== mine.id) {
+        losers.push(mine.id)
+        adopted.set(name, winner)
+      }
+    }
+    if (losers.length > 0) await this.deleteQuietly(losers)
+    return adopted
   }
 
   private async allocated(p: NPort, created: boolean): Promise<AllocatedPort> {

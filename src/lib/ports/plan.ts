@@ -168,7 +168,8 @@ async function compensate(
     message: `${operation} ${subject} failed at step ${failedStep.id}: ${failed.error}${compensated.length ? ` The ${compensated.length} applied step${compensated.length === 1 ? ' was' : 's were'} undone: nothing changed.` : ' Nothing had been applied.'}`,
     value: subject,
     hint: (error as {hint?: string}).hint ?? 'Fix the cause and run the command again.',
-    details: report as unknown as Record<string, unknown>,
+    // The failure's own details (e.g. IPAM_EXHAUSTED's networks) stay, next to the report.
+    details: {...(error instanceof FabricError ? error.details : undefined), ...report},
     // Exit 2 is "bad input, nothing changed"; a failed step is not bad input even when fully undone.
     exitCode: compensated.length === 0 && e.exitCode === EXIT.USAGE ? EXIT.USAGE : exitCode,
     cause: error,
