@@ -3,7 +3,7 @@ import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {cidrContains, isReserved, isValidIpv4} from '../model/addressing.js'
 import {PLANE_STATES, type Port, portState} from '../model/types.js'
-import type {AllocateRequest, NetworkUsage, PortView, UsageRow} from './types.js'
+import type {AllocateRequest, IpamCheckItem, NetworkUsage, PortView, UsageRow} from './types.js'
 
 /** Shared by both backends: input validation and the allocation policy, so sim and live agree. */
 
@@ -387,4 +387,37 @@ export function labelNotFound(
     label,
     `Labels${where}: ${labels.join(', ') || '(none)'}. Add one with \`fabricctl network label add NET ${label}\`.`,
   )
+}
+
+/** The AZ rule of `allocate --host`: the host must be in the named network's AZ, or in --az. */
+export function checkAllocateHostAz(
+  host: {name: string; az: string} | undefined,
+  against: {network: {name: string; az: string}} | {flagAz: string | undefined},
+): void {
+  if (!host) return
+  if ('network' in against) {
+    if (host.az !== against.network.az)
+      throw hostAzMismatch(host, {network: against.network.name, az: against.network.az})
+  } else if (against.flagAz !== undefined && host.az !== against.flagAz)
+    throw hostAzMismatch(host, {flagAz: against.flagAz})
+}
+
+/** Findings listed per `ipam check` item at most (the count says how many there are). */
+export const FINDINGS_MAX = 200
+
+/** One `ipam check` item, one shape on both backends: failed with findings, ok without, skipped with the reason. */
+export function checkItem(
+  name: IpamCheckItem['name'],
+  description: string,
+  findings: IpamCheckItem['findings'],
+  skipped?: string,
+): IpamCheckItem {
+  return {
+    name,
+    description,
+    status: skipped ? 'skipped' : findings.length > 0 ? 'failed' : 'ok',
+    ...(skipped ? {reason: skipped} : {}),
+    count: findings.length,
+    findings: findings.slice(0, FINDINGS_MAX),
+  }
 }

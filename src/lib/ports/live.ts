@@ -27,7 +27,8 @@ import {
   checkBatchNames,
   checkExistingName,
   exhaustedError,
-  hostAzMismatch,
+  checkAllocateHostAz,
+  checkItem,
   LABEL_POLICY,
   labelNotFound,
   leafGateError,
@@ -69,7 +70,6 @@ import type {
 export const BULK_MAX = 100
 const CONCURRENCY = 4
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const FINDINGS_MAX = 200
 
 interface LiveNet {
   id: string
@@ -392,10 +392,10 @@ export class LivePortService implements PortService {
     let nets: LiveNet[]
     if (req.network !== undefined) {
       const n = await this.net(req.network)
-      if (host && host.az !== n.az) throw hostAzMismatch(host, {network: n.name, az: n.az})
+      checkAllocateHostAz(host, {network: n})
       nets = [n]
     } else {
-      if (req.az !== undefined && host && host.az !== req.az) throw hostAzMismatch(host, {flagAz: req.az})
+      checkAllocateHostAz(host, {flagAz: req.az})
       const az = req.az ?? host?.az
       const tagged = new Set((await this.api.networks({tags: req.label})).map(n => n.id))
       nets = (await this.nets()).filter(n => tagged.has(n.id) && (az === undefined || n.az === az))
@@ -1022,15 +1022,7 @@ export class LivePortService implements PortService {
       description: string,
       findings: IpamCheckItem['findings'],
       skipped?: string,
-    ) =>
-      checks.push({
-        name,
-        description,
-        status: skipped ? 'skipped' : findings.length ? 'failed' : 'ok',
-        ...(skipped ? {reason: skipped} : {}),
-        count: findings.length,
-        findings: findings.slice(0, FINDINGS_MAX),
-      })
+    ) => checks.push(checkItem(name, description, findings, skipped))
     const netName = new Map(nets.map(n => [n.id, n]))
     const byIp = groupBy(
       all.flatMap(p => p.fixed_ips.map(f => ({ip: f.ip_address, p}))),

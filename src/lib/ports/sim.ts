@@ -16,7 +16,8 @@ import {
   checkBatchNames,
   checkExistingName,
   exhaustedError,
-  hostAzMismatch,
+  checkAllocateHostAz,
+  checkItem,
   LABEL_POLICY,
   labelNotFound,
   NETWORK_POLICY,
@@ -67,8 +68,6 @@ import type {
 class DryRun<T> {
   constructor(readonly value: T) {}
 }
-
-const FINDINGS_MAX = 200
 
 /**
  * The port service on the simulated fabric. Every mutation is one IMMEDIATE transaction
@@ -136,9 +135,7 @@ export class SimPortService implements PortService {
           'List networks with `fabricctl network list`.',
           this.store.networks().map(x => x.name),
         )
-      if (host && host.az !== net.az) {
-        throw hostAzMismatch(host, {network: net.name, az: net.az})
-      }
+      checkAllocateHostAz(host, {network: net})
       return [net]
     }
     if (req.az !== undefined && !this.store.az(req.az))
@@ -150,9 +147,7 @@ export class SimPortService implements PortService {
           .map(a => a.name)
           .join(', ')}.`,
       )
-    if (req.az !== undefined && host && host.az !== req.az) {
-      throw hostAzMismatch(host, {flagAz: req.az})
-    }
+    checkAllocateHostAz(host, {flagAz: req.az})
     const az = req.az ?? host?.az
     const nets = this.store.networks({label: req.label, az})
     if (nets.length === 0)
@@ -556,13 +551,7 @@ export class SimPortService implements PortService {
     const s = this.store
     const checks: IpamCheckItem[] = []
     const item = (name: IpamCheckItem['name'], description: string, all: IpamCheckItem['findings']): void => {
-      checks.push({
-        name,
-        description,
-        status: all.length > 0 ? 'failed' : 'ok',
-        count: all.length,
-        findings: all.slice(0, FINDINGS_MAX),
-      })
+      checks.push(checkItem(name, description, all))
     }
 
     const dups = s
