@@ -8,6 +8,7 @@ import type {LeafChange} from '../src/lib/leaf/diff.js'
 import type {PushOptions, PushResult} from '../src/lib/leaf/engine.js'
 import {LiveDesiredState} from '../src/lib/leaf/live.js'
 import {LivePortService} from '../src/lib/ports/live.js'
+import {type HostChangeEngine, PortChangeService} from '../src/lib/ports/service.js'
 import {SimPortService} from '../src/lib/ports/sim.js'
 import type {LeafDriverRegistry, LeafService, PortAssumption} from '../src/lib/seam/leaf-drivers.js'
 import {buildFabric} from './helpers/fabric-builder.js'
@@ -55,6 +56,33 @@ describe('sim: a leaf gate refusal commits nothing', () => {
     // Within the gate the same migrate goes through.
     const ok = await svc.migrate('gate-s', h2, {dryRun: false, maxChanges: 50})
     expect(ok.after.host).toBe(h2)
+  })
+})
+
+describe('sim: a rival change between the plan and the commit', () => {
+  it('a migrate whose port moved meanwhile is refused (PORT_CHANGED_CONCURRENTLY, exit 4) and commits nothing', async () => {
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const sim = new SimPortService(fx.store)
+    const hosts = fx.store.hosts({az: 'az1'}).filter(h => h.role !== 'baremetal')
+    const [h1, h2, h3] = [hosts[0]!.name, hosts[1]!.name, hosts.at(-1)!.name]
+    await sim.allocate({network: 'prod-a', name: 'race-m', count: 1, host: h1, dryRun: false, failIfExists: false})
+    // The rival migrate commits after this one planned (as another process would).
+    const engine = (sim as unknown as {hostChangeEngine(): HostChangeEngine}).hostChangeEngine()
+    let after = ''
+    const racing: HostChangeEngine = {
+      ...engine,
+      plan: async c => {
+        const planned = await engine.plan(c)
+        await sim.migrate('race-m', h3, {dryRun: false})
+        after = storeFingerprint(fx.store.db)
+        return planned
+      },
+    }
+    const e = await rejected(new PortChangeService(racing).migrate('race-m', h2, {dryRun: false}))
+    expect([e.code, e.exitCode]).toEqual(['PORT_CHANGED_CONCURRENTLY', 4])
+    expect(fx.store.findPorts('race-m')[0]!.host).toBe(h3)
+    expect(storeFingerprint(fx.store.db)).toBe(after)
   })
 })
 
