@@ -69,7 +69,6 @@ import type {
 /** Ports per Neutron bulk POST: bigger batches are several atomic bulks, made all-or-nothing by deleting what was created. */
 export const BULK_MAX = 100
 const CONCURRENCY = 4
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 interface LiveNet {
   id: string
@@ -348,17 +347,9 @@ export class LivePortService implements PortService {
     }
   }
 
-  private async findPorts(ref: string): Promise<NPort[]> {
-    if (UUID.test(ref)) {
-      try {
-        return [await this.api.port(ref)]
-      } catch (error) {
-        if (neutronStatus(error) === 404) return []
-        throw error
-      }
-    }
-    if (isValidIpv4(ref)) return this.api.ports([['fixed_ips', `ip_address=${ref}`]])
-    return this.api.ports([['name', ref]])
+  /** The ports a reference (id, IP or name) names: the IPAM member's one lookup. */
+  private findPorts(ref: string): Promise<NPort[]> {
+    return this.ipam.findRaw(ref)
   }
 
   private async resolvePort(ref: string): Promise<NPort> {

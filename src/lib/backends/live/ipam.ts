@@ -5,6 +5,7 @@ import type {FabricHandle} from '../../fabric.js'
 import {type NPort, NeutronApi} from '../../live/neutron/api.js'
 import {sameBasis} from '../../live/neutron/basis.js'
 import {neutronErrorType, neutronStatus} from '../../live/neutron/http.js'
+import {isValidIpv4} from '../../model/addressing.js'
 import type {PlaneState} from '../../model/types.js'
 import type {PortService} from '../../ports/types.js'
 import {
@@ -18,7 +19,6 @@ import {
 } from '../../seam/ipam.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
 
 /** Extensions per Neutron endpoint: read once per command; kept 30 s for in-process runs of several commands. */
 const EXT_TTL_MS = 30_000
@@ -93,7 +93,7 @@ export class LiveIpam implements Ipam {
         throw error
       }
     }
-    if (IPV4.test(ref)) return this.api.ports([['fixed_ips', `ip_address=${ref}`]])
+    if (isValidIpv4(ref)) return this.api.ports([['fixed_ips', `ip_address=${ref}`]])
     return this.api.ports([['name', ref]])
   }
 
