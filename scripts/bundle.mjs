@@ -17,6 +17,8 @@ import {fileURLToPath} from 'node:url'
 
 import * as esbuild from 'esbuild'
 
+import {compareIds} from './compare-ids.mjs'
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = path.join(ROOT, 'dist')
 // --outdir DIR (tests): another output directory; it must sit inside the package so node_modules resolves.
@@ -60,23 +62,40 @@ const zodLocalesEnOnly = {
   },
 }
 
+/** An esbuild plugin that rewrites one pattern in the files matching `filter`; the build fails if it is not there. */
+function sourcePatch(name, filter, pattern, replacement) {
+  return {
+    name,
+    setup(build) {
+      build.onLoad({filter}, async args => {
+        const text = await fs.promises.readFile(args.path, 'utf8')
+        if (!pattern.test(text)) throw new Error(`${name}: ${pattern} not found in ${args.path}`)
+        return {contents: text.replace(pattern, replacement), loader: 'js'}
+      })
+    },
+  }
+}
+
 // @oclif/core checks, when its index is first evaluated, that node satisfies *its own* engines range: that loads
 // semver and reads @oclif/core's package.json on every start (about 5% of a command's start-up). fabricctl's own
 // `engines` (engine-strict installs) already pins a newer node than oclif needs, so the bundle skips that check.
-const oclifNoEngineCheck = {
-  name: 'oclif-no-engine-check',
-  setup(build) {
-    build.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]index\.js$/}, async args => {
-      const text = await fs.promises.readFile(args.path, 'utf8')
-      const call = /^checkNodeVersion\(\);$/m
-      if (!call.test(text)) throw new Error(`oclif-no-engine-check: no checkNodeVersion() call in ${args.path}`)
-      return {
-        contents: text.replace(call, '/* checkNodeVersion(): skipped in the bundle (scripts/bundle.mjs) */'),
-        loader: 'js',
-      }
-    })
-  },
-}
+const oclifNoEngineCheck = sourcePatch(
+  'oclif-no-engine-check',
+  /[\\/]@oclif[\\/]core[\\/]lib[\\/]index\.js$/,
+  /^checkNodeVersion\(\);$/m,
+  '/* checkNodeVersion(): skipped in the bundle (scripts/bundle.mjs) */',
+)
+
+// Every oclif plugin sorts its command ids with localeCompare when it loads: the process's first localeCompare
+// builds ICU's collator locale set, ~70 M instructions (0.8x a bare `node -e 0`) on every start. For ids made of
+// a-z, ':' and '-' (all of fabricctl's and the core plugins') ICU's root order is the code-unit order (- < : < a-z,
+// checked by test/bundle.test.ts), so those are compared directly; any other id still goes through localeCompare.
+const oclifIdSortWithoutIcu = sourcePatch(
+  'oclif-id-sort-without-icu',
+  /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/,
+  /\.sort\(\(a, b\) => a\.id\.localeCompare\(b\.id\)\);/,
+  `.sort((cmp => (a, b) => cmp(a.id, b.id))(${compareIds}));`,
+)
 
 // The command path as ONE CommonJS file, bundle/fabricctl.cjs: bundle-main, @oclif/core, the help class and every
 // command (each behind a getter, initialised on first use: esbuild keeps a required ES module lazy), so that
@@ -137,7 +156,7 @@ const results = await Promise.all([
     stdin: {contents: entry, resolveDir: ROOT, sourcefile: 'fabricctl-entry.js', loader: 'js'},
     outfile: path.join(OUT, 'fabricctl.cjs'),
     format: 'cjs',
-    plugins: [zodLocalesEnOnly, oclifNoEngineCheck, inkModulesApart],
+    plugins: [zodLocalesEnOnly, oclifNoEngineCheck, oclifIdSortWithoutIcu, inkModulesApart],
     // The sources are ES modules: import.meta.url is this file's URL (data/ is found by walking up from it).
     define: {'import.meta.url': '__fabricImportMetaUrl'},
     banner: {js: "var __fabricImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
@@ -152,7 +171,7 @@ const results = await Promise.all([
     },
     outdir: OUT,
     format: 'esm',
-    plugins: [zodLocalesEnOnly, oclifNoEngineCheck],
+    plugins: [zodLocalesEnOnly, oclifNoEngineCheck, oclifIdSortWithoutIcu],
     banner: {
       js: "import {createRequire as __fabricRequire} from 'node:module';import {fileURLToPath as __fabricPath} from 'node:url';import {dirname as __fabricDir} from 'node:path';const require = __fabricRequire(import.meta.url);const __filename = __fabricPath(import.meta.url);const __dirname = __fabricDir(__filename);",
     },

@@ -104,6 +104,35 @@ describe('bundled build', () => {
     expect(withCheck).toEqual([])
   })
 
+  it("sorts command ids as oclif's localeCompare does, without ICU", async () => {
+    const {compareIds} = await import(pathToFileURL(path.join(ROOT, 'scripts', 'compare-ids.mjs')).href)
+    const rootManifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8'))
+    const plugins = ['@oclif/plugin-help', '@oclif/plugin-autocomplete'].flatMap(p =>
+      Object.keys(
+        JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', p, 'oclif.manifest.json'), 'utf8')).commands,
+      ),
+    )
+    // The ids shipped, and strings that tell the orders apart where ICU and code units differ (case, digits, '_').
+    const ids = [
+      ...Object.keys(rootManifest.commands),
+      ...plugins,
+      'a-b',
+      'a:b',
+      'ab',
+      'a',
+      'b:a',
+      'B',
+      'a1',
+      'a_b',
+      'é',
+    ]
+    const icu = [...ids].sort((a, b) => a.localeCompare(b))
+    expect([...ids].reverse().sort(compareIds)).toEqual(icu)
+    expect([...ids].sort(compareIds)).toEqual(icu)
+    // The patch is in the bundle (the build fails when oclif's sort is not where it was).
+    expect(fs.readFileSync(path.join(OUT, 'fabricctl.cjs'), 'utf8')).toContain('/^[a-z:-]*$/')
+  })
+
   it('prints the version and help without importing a command', async () => {
     const v = await runBundled(['--version'])
     expect(v.exitCode).toBe(0)
