@@ -58,7 +58,8 @@ function fnv1a(text: string): string {
  * only the top level. A cache that cannot be read or written is skipped without a word.
  */
 export function loadWithCodeCache(file: string, cache: string | undefined): unknown {
-  const source = fs.readFileSync(file, 'utf8')
+  // ASCII (scripts/bundle.mjs escapes the rest): latin1 makes the same string without decoding UTF-8.
+  const source = fs.readFileSync(file, 'latin1')
   let cachedData: Buffer | undefined
   if (cache)
     try {
@@ -88,9 +89,23 @@ function writeCache(script: vm.Script, cache: string): void {
     const tmp = `${cache}.${process.pid}.tmp`
     fs.writeFileSync(tmp, data)
     fs.renameSync(tmp, cache)
+    pruneCaches(path.dirname(cache), KEEP_CACHES)
   } catch {
     // not writable: the next start compiles again
   }
+}
+
+/** Caches kept per directory: one per bundle and node a user switches between; each rebuild makes a new one. */
+const KEEP_CACHES = 4
+
+/** Remove all but the `keep` newest bundle caches in `dir` (a cache is ~1 MB; every build or node upgrade adds one). */
+export function pruneCaches(dir: string, keep: number): void {
+  const caches = fs
+    .readdirSync(dir)
+    .filter(f => f.startsWith('bundle-') && f.endsWith('.v8cache'))
+    .map(f => ({file: path.join(dir, f), mtime: fs.statSync(path.join(dir, f)).mtimeMs}))
+    .sort((a, b) => b.mtime - a.mtime)
+  for (const old of caches.slice(keep)) fs.rmSync(old.file, {force: true})
 }
 
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {

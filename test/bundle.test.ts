@@ -58,6 +58,7 @@ describe('bundled build', () => {
       expect(fs.existsSync(path.join(OUT, ...cmd.relativePath))).toBe(true)
     const code = fs.readFileSync(path.join(OUT, 'fabricctl.cjs'), 'utf8')
     expect(code).toMatch(/__fabricImport\(["']better-sqlite3["']\)/)
+    expect(code).toMatch(/^[\0-\x7f]*$/) // ASCII: the loader reads it as latin1
     expect(code).not.toMatch(/function Database\(filenameGiven/) // better-sqlite3's own source is not inlined
     // ink (ESM with top-level await) is never require()d: the views that use it are ES modules beside the bundle.
     expect(code).not.toMatch(/require\(["'](ink|react)\b/)
@@ -252,5 +253,18 @@ describe('bundled build', () => {
     expect(cacheDir({XDG_CACHE_HOME: '/x/cache'})).toBe('/x/cache/fabricctl')
     expect(cacheDir({XDG_CACHE_HOME: 'relative'})).toBe(path.join(os.homedir(), '.cache', 'fabricctl'))
     expect(cacheDir({})).toBe(path.join(os.homedir(), '.cache', 'fabricctl'))
+  })
+
+  it('keeps the newest four bundle caches in the directory and nothing else is touched', async () => {
+    const {pruneCaches} = await import(pathToFileURL(path.join(ROOT, 'dist', 'bundle-loader.js')).href)
+    const dir = fs.mkdtempSync(path.join(home.dir, 'prune-'))
+    for (let i = 0; i < 6; i++) {
+      const f = path.join(dir, `bundle-${i}.v8cache`)
+      fs.writeFileSync(f, '')
+      fs.utimesSync(f, 1_700_000_000 + i, 1_700_000_000 + i)
+    }
+    fs.writeFileSync(path.join(dir, 'other.txt'), '')
+    pruneCaches(dir, 4)
+    expect(fs.readdirSync(dir).sort()).toEqual([2, 3, 4, 5].map(i => `bundle-${i}.v8cache`).concat('other.txt'))
   })
 })
