@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Bundled build (issue 16): esbuild over dist/ (tsc output) into bundle/.
 // - bundle/fabricctl.cjs: ONE CommonJS file with bundle-main, @oclif/core, zod, yaml, lib/ and every command (each
-//   initialised on first use), which bundle/main.js loads with a V8 code cache (src/bundle-loader.ts). Why CommonJS
+//   initialised on first use), which bundle/main.cjs loads with a V8 code cache (src/bundle-loader.ts). Why CommonJS
 //   and not ESM chunks: Node 20 caches no compiled ES module, and compiling them was ~40% of a command's start-up;
 //   the figures are in docs/benchmarks.md.
-// - bundle/main.js (the loader, node built-ins only) and bundle/metrics-worker.js (the exporter's gather thread,
-//   loaded by URL): ES modules of their own.
+// - bundle/main.cjs: the loader (node built-ins only), CommonJS like bin/run.js. bundle/metrics-worker.js (the
+//   exporter's gather thread, loaded by URL) and the ink views: ES modules of their own.
 // Native modules (better-sqlite3, ssh2 + cpu-features), typescript/ts-node (referenced by @oclif/core) and
 // ink/react/yoga (a wasm loader with top-level await) stay external and load from node_modules.
 // bundle/ is its own oclif root: bundle/package.json and bundle/oclif.manifest.json are the root ones, with
@@ -99,7 +99,7 @@ const oclifIdSortWithoutIcu = sourcePatch(
 
 // The command path as ONE CommonJS file, bundle/fabricctl.cjs: bundle-main, @oclif/core, the help class and every
 // command (each behind a getter, initialised on first use: esbuild keeps a required ES module lazy), so that
-// bundle/main.js (src/bundle-loader.ts) can load it through vm.Script with a V8 code cache. Node 20 caches no
+// bundle/main.cjs (src/bundle-loader.ts) can load it through vm.Script with a V8 code cache. Node 20 caches no
 // compiled ES modules, and compiling the ESM chunks was ~40% of a command's start-up (docs/benchmarks.md).
 // Modules that import ink/react statically (ink is ESM with top-level await: a CommonJS require() of it fails).
 // They import nothing else but types and are reached only by a dynamic import(), so in the CommonJS bundle that
@@ -136,6 +136,9 @@ const entry = [
   '}',
 ].join('\n')
 
+// The sources are ES modules: in a CommonJS output, import.meta.url is the output file's URL.
+const CJS_IMPORT_META = "var __fabricImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -157,18 +160,24 @@ const results = await Promise.all([
     outfile: path.join(OUT, 'fabricctl.cjs'),
     format: 'cjs',
     plugins: [zodLocalesEnOnly, oclifNoEngineCheck, oclifIdSortWithoutIcu, inkModulesApart],
-    // The sources are ES modules: import.meta.url is this file's URL (data/ is found by walking up from it).
+    // data/ is found by walking up from import.meta.url.
     define: {'import.meta.url': '__fabricImportMetaUrl'},
-    banner: {js: "var __fabricImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
+    banner: {js: CJS_IMPORT_META},
   }),
-  // The loader (bin/run.js imports it), the exporter's gather thread (loaded by URL) and the ink views: ES modules.
+  // The loader, which bin/run.js (CommonJS) requires: CommonJS too, so no ES module is loaded before the cache.
   esbuild.build({
     ...common,
-    entryPoints: {
-      main: path.join(DIST, 'bundle-loader.js'),
-      'metrics-worker': path.join(DIST, 'lib', 'metrics', 'worker.js'),
-      ...INK_MODULES,
-    },
+    entryPoints: {main: path.join(DIST, 'bundle-loader.js')},
+    outdir: OUT,
+    outExtension: {'.js': '.cjs'},
+    format: 'cjs',
+    define: {'import.meta.url': '__fabricImportMetaUrl'},
+    banner: {js: CJS_IMPORT_META},
+  }),
+  // The exporter's gather thread (loaded by URL) and the ink views: ES modules of their own.
+  esbuild.build({
+    ...common,
+    entryPoints: {'metrics-worker': path.join(DIST, 'lib', 'metrics', 'worker.js'), ...INK_MODULES},
     outdir: OUT,
     format: 'esm',
     plugins: [zodLocalesEnOnly, oclifNoEngineCheck, oclifIdSortWithoutIcu],
@@ -182,7 +191,7 @@ const bundleFile = path.join(OUT, 'fabricctl.cjs')
 // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING: the callback is not restored with the cache), and the working form is
 // experimental (a warning on stderr). So each import() left in the bundle (external packages: better-sqlite3, ssh2,
 // ink, react; @oclif/core's module loader) calls __fabricImport, which bundle-loader.ts passes in: an import() of
-// the loader's own module (bundle/main.js, in the same directory, so bare names resolve the same way).
+// the loader's own module (bundle/main.cjs, in the same directory, so bare names resolve the same way).
 const DYNAMIC_IMPORT = /(?<![\w$."'`])import\((?!\))/g
 // The loader reads the bundle as latin1: decoding 1.4 MB of UTF-8 was ~10% of a warm start. esbuild escapes
 // non-ASCII text except inside a few regular expressions (ansis: [\x1b\x9b]); \uXXXX means the same there.

@@ -1,4 +1,4 @@
-// bundle/main.js (scripts/bundle.mjs): what bin/run.js imports when bundle/ exists. It prints `--version` itself and
+// bundle/main.cjs (scripts/bundle.mjs, CommonJS): what bin/run.js requires when bundle/ exists. It prints `--version` itself and
 // otherwise loads the one CommonJS bundle (bundle/fabricctl.cjs: bundle-main, @oclif/core, every command) through
 // vm.Script with a V8 code cache, so that a warm start does not parse and compile @oclif/core and the command path
 // again (Node 20 has no compile cache for ES modules: module.enableCompileCache arrives in Node 22).

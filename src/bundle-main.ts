@@ -1,5 +1,5 @@
-// Entry of the bundled build's CommonJS bundle (scripts/bundle.mjs → bundle/fabricctl.cjs), which bundle/main.js
-// (bundle-loader.ts) loads with a V8 code cache; bin/run.js imports bundle/main.js when bundle/ exists.
+// Entry of the bundled build's CommonJS bundle (scripts/bundle.mjs → bundle/fabricctl.cjs), which bundle/main.cjs
+// (bundle-loader.ts) loads with a V8 code cache; bin/run.js requires bundle/main.cjs when bundle/ exists.
 // The bundle directory is its own oclif root (bundle/package.json + bundle/oclif.manifest.json, written by
 // scripts/bundle.mjs from the root ones), so oclif still finds every command through the manifest.
 import fs from 'node:fs'

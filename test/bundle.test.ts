@@ -16,9 +16,9 @@ let home: TestHome
 /** XDG_CACHE_HOME of every bundled run: the code cache (bundle-loader.ts) goes to CACHE/fabricctl, not ~/.cache. */
 let cacheHome: string
 
-/** Run fabricctl from the bundle in OUT: OUT/launch.mjs imports OUT/main.js, as bin/run.js does with bundle/. */
+/** Run fabricctl from the bundle in OUT: OUT/launch.cjs requires OUT/main.cjs, as bin/run.js does with bundle/. */
 async function runBundled(args: string[], env: Record<string, string> = {}) {
-  const r = await execa(process.execPath, [path.join(OUT, 'launch.mjs'), ...args], {
+  const r = await execa(process.execPath, [path.join(OUT, 'launch.cjs'), ...args], {
     env: {...home.env, XDG_CACHE_HOME: cacheHome, ...env},
     reject: false,
     cwd: ROOT,
@@ -38,8 +38,8 @@ beforeAll(async () => {
   cacheHome = path.join(home.dir, 'xdg-cache')
   await execa(process.execPath, [path.join(ROOT, 'scripts', 'bundle.mjs'), '--outdir', OUT], {cwd: ROOT})
   fs.writeFileSync(
-    path.join(OUT, 'launch.mjs'),
-    `const m = await import(${JSON.stringify(pathToFileURL(path.join(OUT, 'main.js')).href)})\nawait m.run(process.argv.slice(2))\n`,
+    path.join(OUT, 'launch.cjs'),
+    `require(${JSON.stringify(path.join(OUT, 'main.cjs'))}).run(process.argv.slice(2))\n`,
   )
 }, 120_000)
 afterAll(() => {
