@@ -113,10 +113,14 @@ export default tseslint.config(
     files: ['test/live/**'],
     rules: {'no-useless-assignment': 'warn', '@typescript-eslint/no-unused-vars': 'warn'},
   },
-  // CommonJS helper scripts (scripts/diag/*.cjs, preloaded with node -r): require and module are theirs.
+  // CommonJS: helper scripts (scripts/diag/*.cjs, preloaded with node -r) and bin/ (bin/package.json: a CommonJS
+  // entry skips node's ES module loader at start-up). require, module and __dirname are theirs.
   {
-    files: ['**/*.cjs'],
-    languageOptions: {sourceType: 'commonjs', globals: {...NODE_GLOBALS, require: 'readonly', module: 'writable'}},
+    files: ['**/*.cjs', 'bin/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {...NODE_GLOBALS, require: 'readonly', module: 'writable', __dirname: 'readonly'},
+    },
     rules: {'@typescript-eslint/no-require-imports': 'off'},
   },
 )

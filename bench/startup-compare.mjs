@@ -24,6 +24,7 @@ const cmds = [
   ['--help'],
   ['host', 'list', '--json'],
   ['port', 'list', '--json'],
+  ['context', 'list', '--json'],
   ['trace', 'booking-az1-000002', 'booking-az1-000012', '--json'],
 ]
 try {

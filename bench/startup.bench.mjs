@@ -59,7 +59,7 @@ export async function run(ctx) {
   if (init.status !== 0) throw new Error(`sim init failed: ${init.stderr}`)
   const only = process.env.BENCH_STARTUP_ONLY
   const rows = []
-  const bundled = fs.existsSync(path.join(path.dirname(BIN), '..', 'bundle', 'main.js'))
+  const bundled = fs.existsSync(path.join(path.dirname(BIN), '..', 'bundle', 'main.cjs'))
   for (const args of COMMANDS) {
     if (only && !args.join(' ').includes(only)) continue
     const r = pairedRatio(env, [BIN, ...args], ROUNDS)

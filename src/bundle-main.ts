@@ -1,4 +1,5 @@
-// Entry of the bundled build (scripts/bundle.mjs → bundle/main.js); bin/run.js imports it when bundle/ exists.
+// Entry of the bundled build's CommonJS bundle (scripts/bundle.mjs → bundle/fabricctl.cjs), which bundle/main.cjs
+// (bundle-loader.ts) loads with a V8 code cache; bin/run.js requires bundle/main.cjs when bundle/ exists.
 // The bundle directory is its own oclif root (bundle/package.json + bundle/oclif.manifest.json, written by
 // scripts/bundle.mjs from the root ones), so oclif still finds every command through the manifest.
 import fs from 'node:fs'
@@ -36,11 +37,6 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   const args = hoistGlobalFlags(argv)
   const pjsonFile = new URL('package.json', import.meta.url)
   const pjson = JSON.parse(fs.readFileSync(pjsonFile, 'utf8')) as BundlePjson
-  // `--version` alone prints oclif's user agent line without loading oclif (the same bytes: test/bundle.test.ts).
-  if (args.length === 1 && args[0] === '--version') {
-    process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
-    return
-  }
   const imported = await import('@oclif/core')
   // Bundled, a dynamic import of CommonJS @oclif/core yields its exports under `default`.
   const core = (imported as {run?: unknown}).run

@@ -125,7 +125,8 @@ function loadOclif(): Promise<Oclif> {
       if (!cmd && config.findTopic(id)) return showHelp([id])
       await config.runCommand(id, rest, cmd)
     }
-    const handleTopLevel = (err: Error, argv: string[]) => handleTopLevelError(err, argv, pathToFileURL(BIN).href)
+    const handleTopLevel = (err: Error, argv: string[]) =>
+      handleTopLevelError(err, argv, pathToFileURL(path.join(ROOT, 'package.json')).href)
     return {config, run, handleTopLevel}
   })()
   return oclif

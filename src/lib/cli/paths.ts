@@ -25,7 +25,7 @@ export function simDbPath(contextName: string, env: NodeJS.ProcessEnv = process.
 
 /**
  * A file shipped in the package's `data/` directory, found by walking up from the calling module
- * (dist/lib/…, src/lib/… or a chunk of the bundled build in bundle/chunks/), so every layout finds it.
+ * (dist/lib/…, src/lib/… or the bundled build's bundle/fabricctl.cjs), so every layout finds it.
  */
 export function shippedDataFile(name: string, fromUrl: string): string {
   let dir = path.dirname(fileURLToPath(fromUrl))

@@ -8,12 +8,11 @@ import {EXIT} from '../cli/exit-codes.js'
 import type {ContextConfig} from '../context/schema.js'
 import {failedSnapshot, PARTS, type GatherOptions, type Part, type Snapshot} from './gather.js'
 
-// The gather thread's module: beside this file in dist/; in the bundle (scripts/bundle.mjs) an entry of its own
-// at bundle/metrics-worker.js, while this code sits in bundle/chunks/.
+// The gather thread's module: beside this file in dist/; in the bundle (scripts/bundle.mjs) an entry of its own,
+// bundle/metrics-worker.js, beside bundle/fabricctl.cjs where this code sits.
 const GATHER_WORKER =
-  [new URL('worker.js', import.meta.url), new URL('../metrics-worker.js', import.meta.url)].find(u =>
-    fs.existsSync(u),
-  ) ?? new URL('worker.js', import.meta.url)
+  [new URL('worker.js', import.meta.url), new URL('metrics-worker.js', import.meta.url)].find(u => fs.existsSync(u)) ??
+  new URL('worker.js', import.meta.url)
 
 /**
  * `fabricctl exporter`: an HTTP server exposing the fabric's series (series.ts) for Prometheus.
