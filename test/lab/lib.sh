@@ -59,7 +59,8 @@ take_lock() {
 }
 
 # ---- processes: PID files hold "PID STARTTIME"; a PID is only signalled while its start time matches.
-proc_start() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null || true; }
+# the start time of a live process (empty once it is gone; a zombie, killed but not yet reaped, counts as gone)
+proc_start() { awk '$3 != "Z" {print $22}' "/proc/$1/stat" 2>/dev/null || true; }
 record_pid() { # record_pid FILE PID
   local st; st=$(proc_start "$2")
   [ -n "$st" ] || die "process $2 for $1 died right after start"
@@ -114,6 +115,14 @@ kill_recorded() { # kill_recorded FILE...   TERM, wait up to 5 s, then KILL
     sleep 0.2
   done
   for p in "${pids[@]}"; do [ "$(proc_start "${p%%:*}")" = "${p##*:}" ] && kill -KILL "${p%%:*}" 2>/dev/null || true; done
+  # a KILLed process is gone only once the kernel has torn it down (a many-threaded agent takes a moment):
+  # wait for that, bounded, so that the leftover check after a down does not see it half-dead
+  for i in $(seq 1 25); do
+    local left=0
+    for p in "${pids[@]}"; do [ "$(proc_start "${p%%:*}")" = "${p##*:}" ] && left=1; done
+    [ $left = 0 ] && return 0
+    sleep 0.2
+  done
 }
 
 # ---- nodes: each node is a netns $NSP-<id> (fabl-<id>, full profile fabf-<id>) plus a holder process (private mount + UTS namespace)
