@@ -100,29 +100,30 @@ record_descendants() {
     done
   done
 }
-kill_recorded() { # kill_recorded FILE...   TERM, wait up to 5 s, then KILL
-  local f pid st pids=()
+# wait_gone PID:START...  wait up to 5 s until none of these processes runs; 1 when some still does
+wait_gone() {
+  local i p left
+  for i in $(seq 1 25); do
+    left=0
+    for p in "$@"; do [ "$(proc_start "${p%%:*}")" = "${p##*:}" ] && left=1; done
+    [ $left = 0 ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+kill_recorded() { # kill_recorded FILE...   TERM, wait up to 5 s, then KILL and wait again
+  local f pid st p pids=()
   for f in "$@"; do
     [ -s "$f" ] || continue
     read -r pid st <"$f" || continue
     if [ "$(proc_start "$pid")" = "$st" ]; then kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid:$st"); fi
   done
-  local i p
-  for i in $(seq 1 25); do
-    local left=0
-    for p in "${pids[@]}"; do [ "$(proc_start "${p%%:*}")" = "${p##*:}" ] && left=1; done
-    [ $left = 0 ] && return 0
-    sleep 0.2
-  done
+  [ ${#pids[@]} -gt 0 ] || return 0
+  wait_gone "${pids[@]}" && return 0
   for p in "${pids[@]}"; do [ "$(proc_start "${p%%:*}")" = "${p##*:}" ] && kill -KILL "${p%%:*}" 2>/dev/null || true; done
   # a KILLed process is gone only once the kernel has torn it down (a many-threaded agent takes a moment):
-  # wait for that, bounded, so that the leftover check after a down does not see it half-dead
-  for i in $(seq 1 25); do
-    local left=0
-    for p in "${pids[@]}"; do [ "$(proc_start "${p%%:*}")" = "${p##*:}" ] && left=1; done
-    [ $left = 0 ] && return 0
-    sleep 0.2
-  done
+  # wait for that too, so that the leftover check after a down does not see it half-dead
+  wait_gone "${pids[@]}" || true
 }
 
 # ---- nodes: each node is a netns $NSP-<id> (fabl-<id>, full profile fabf-<id>) plus a holder process (private mount + UTS namespace)

@@ -216,13 +216,14 @@ export class FrrLeafDriver implements LeafDriver {
     return Boolean(this.o.scope && (this.o.scope.vnis || this.o.scope.vlans))
   }
 
+  /** Whether a VNI (its VLAN: as read, else the network's, else vniBase-derived) is in the declared `manage` ranges. */
+  private inDeclaredScope(vni: number, vlan: number | null): boolean {
+    return vniInScope(this.o.scope, vni, vlan ?? this.o.catalog.get(vni)?.vlan ?? vni - this.o.vniBase)
+  }
+
   /** How a full-profile leaf's devices are judged fabricctl's as they are read (fullScopeOf). */
   private fullScope() {
-    return fullScopeOf(
-      this.scopeDeclared(),
-      (vni, vlan) => vniInScope(this.o.scope, vni, vlan ?? this.o.catalog.get(vni)?.vlan ?? vni - this.o.vniBase),
-      this.o.scope?.interfaces,
-    )
+    return fullScopeOf(this.scopeDeclared(), (vni, vlan) => this.inDeclaredScope(vni, vlan), this.o.scope?.interfaces)
   }
 
   /**
@@ -233,9 +234,7 @@ export class FrrLeafDriver implements LeafDriver {
   private fullOwned(raw: FrrRaw): (vni: number, vlan?: number | null) => boolean {
     const theirs = new Set(raw.full?.unmanagedVnis ?? [])
     const declared = this.scopeDeclared()
-    return (vni, vlan = null) =>
-      !theirs.has(vni) &&
-      (!declared || vniInScope(this.o.scope, vni, vlan ?? this.o.catalog.get(vni)?.vlan ?? vni - this.o.vniBase))
+    return (vni, vlan = null) => !theirs.has(vni) && (!declared || this.inDeclaredScope(vni, vlan))
   }
 
   /** The candidate of a full-profile leaf: FRR text and the kernel commands from `running` (throws a message when it cannot be rendered). */
