@@ -7,7 +7,7 @@
 //    a create body is dropped so Neutron picks one, as fabricctl's own create lets it).
 // 3. Peer row: `openstack port create` (Debian's python3-openstackclient, auth type none) on the same network.
 // Goal: fabricctl within 1.3x the curl replay.
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -71,7 +71,11 @@ export async function run() {
     // 1. Record fabricctl's calls through the proxy (a copy of the context file pointing at it).
     const proxied = path.join(tmp, 'fabricctl.yaml')
     fs.writeFileSync(proxied, fs.readFileSync(config, 'utf8').replaceAll(url, proxy.url))
-    cli(['port', 'allocate', '--label', tag, '--name', `${tag}-rec`, '--json'], {...env, FABRICCTL_CONFIG: proxied})
+    // Asynchronously: the proxy answers from this process's event loop, which a spawnSync would block.
+    await cliAsync(['port', 'allocate', '--label', tag, '--name', `${tag}-rec`, '--json'], {
+      ...env,
+      FABRICCTL_CONFIG: proxied,
+    })
     const calls = proxy.calls.splice(0)
     if (calls.length === 0) throw new Error('the recording proxy saw no Neutron call')
 
@@ -120,8 +124,8 @@ export async function run() {
             'none',
             '--os-endpoint',
             url,
-            '--os-project-id',
-            project,
+            // No --os-project-id: the auth-type-none plugin refuses it; the lab's noauth Neutron puts the port in
+            // its default project, the one the bench's network belongs to.
             'port',
             'create',
             '--network',
@@ -172,6 +176,23 @@ export async function run() {
     for (const p of ports) await call('DELETE', `/v2.0/ports/${p.id}`).catch(() => {})
     await call('DELETE', `/v2.0/networks/${network.id}`).catch(() => {})
   }
+}
+
+/** Run fabricctl without blocking this process (the recording proxy lives in it); rejects on a non-zero exit. */
+function cliAsync(args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    child.stdout.on('data', d => (out += d))
+    child.stderr.on('data', d => (out += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000)
+    child.on('error', reject)
+    child.on('close', code => {
+      clearTimeout(timer)
+      if (code === 0) resolve()
+      else reject(new Error(`fabricctl ${args.join(' ')} exited ${code}: ${out.slice(0, 200)}`))
+    })
+  })
 }
 
 /** A create body with a fresh name, and without a fixed address (Neutron picks one). */

@@ -110,6 +110,10 @@ export async function collectEvidence(
     ProbeResult
   >
   for (const id of ids) if (!results.has(id)) probeErrors.push({probe: id, message: 'did not run'})
+  // A fact this command did not ask for is unknown with that reason, like one whose probe failed.
+  if (only)
+    for (const id of Object.keys(PROBES) as ProbeId[])
+      if (!only.includes(id)) probeErrors.push({probe: id, message: 'not read (this command reads fewer facts)'})
   const kcfg = kernelConfig(results.get('kconfig'))
   const ok = (id: ProbeId) => {
     const r = results.get(id)

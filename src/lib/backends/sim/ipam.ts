@@ -8,10 +8,6 @@ import type {FabricStore} from '../../store/fabric-store.js'
 /** What the simulated fabric behaves as: a Neutron with every extension fabricctl uses, the overlay in its own column. */
 const SIM_EXTENSIONS = ['binding', 'data-plane-status', 'network-ip-availability', 'standard-attr-tag']
 
-function ipamPort(p: Port): IpamPort {
-  return {id: p.id, name: p.name, networkId: p.network, ip: p.ip, mac: p.mac, host: p.host, revision: null}
-}
-
 /**
  * The IPAM member on the simulated store. The sim's port engine (`ports/sim.ts`) runs a whole
  * operation in one IMMEDIATE transaction with the simulated agents and controller; this member
@@ -25,13 +21,27 @@ export class SimIpam implements Ipam {
   }
 
   async findPorts(ref: string): Promise<IpamPort[]> {
-    return this.store.findPorts(ref).map(ipamPort)
+    return this.store.findPorts(ref).map(p => this.ipamPort(p))
   }
 
   async port(id: string): Promise<IpamPort> {
     const p = this.store.port(id)
     if (!p) throw notFound('port', id, 'List ports with `fabricctl port list`.')
-    return ipamPort(p)
+    return this.ipamPort(p)
+  }
+
+  /** A port as the seam returns it: its network by the network's id (as the inventory gives it), not its name. */
+  private ipamPort(p: Port): IpamPort {
+    // The store's foreign key guarantees the network row.
+    const networkId = this.store.network(p.network)!.id
+    return {id: p.id, name: p.name, networkId, ip: p.ip, mac: p.mac, host: p.host, revision: null}
+  }
+
+  /** The name (the store's key) of the network with this id. */
+  private networkName(networkId: string): string {
+    const row = this.store.sql('SELECT name FROM networks WHERE id = ?').get(networkId) as {name: string} | undefined
+    if (!row) throw notFound('network', networkId, 'List networks with `fabricctl network list`.')
+    return row.name
   }
 
   async createBatch(): Promise<IpamPort[]> {
@@ -60,10 +70,11 @@ export class SimIpam implements Ipam {
   }
 
   async tagNetwork(networkId: string, tag: string, action: 'add' | 'remove'): Promise<void> {
+    const network = this.networkName(networkId)
     this.store.tx(() =>
       action === 'add'
-        ? this.store.sql('INSERT OR IGNORE INTO network_labels(network, label) VALUES (?, ?)').run(networkId, tag)
-        : this.store.sql('DELETE FROM network_labels WHERE network = ? AND label = ?').run(networkId, tag),
+        ? this.store.sql('INSERT OR IGNORE INTO network_labels(network, label) VALUES (?, ?)').run(network, tag)
+        : this.store.sql('DELETE FROM network_labels WHERE network = ? AND label = ?').run(network, tag),
     )
   }
 

@@ -1,4 +1,4 @@
-import {FabricError} from '../../cli/errors.js'
+import {FabricError, notFound} from '../../cli/errors.js'
 import {EXIT} from '../../cli/exit-codes.js'
 import type {LeafDriverRegistry} from '../../seam/leaf-drivers.js'
 import type {FabricStore} from '../../store/fabric-store.js'
@@ -10,6 +10,17 @@ export function simLeafDrivers(store: FabricStore): LeafDriverRegistry {
     desiredSource: 'cabling',
     recordedRunning: async leaf => store.leafRunning(leaf) ?? null,
     async open(leaf) {
+      // As live: a leaf the fabric does not have is refused, never opened as an empty one.
+      if (store.switch(leaf)?.role !== 'leaf')
+        throw notFound(
+          'leaf',
+          leaf,
+          'List leaves with `fabricctl leaf list`.',
+          store
+            .switches()
+            .filter(s => s.role === 'leaf')
+            .map(s => s.name),
+        )
       const {SimLeafDriver} = await import('./leaf-driver.js')
       return new SimLeafDriver(store, leaf)
     },
