@@ -1,8 +1,7 @@
-import type {ContextConfig, LiveContext} from './context/schema.js'
+import type {ContextConfig} from './context/schema.js'
 import type {Faults} from './seam/faults.js'
 import type {Inventory} from './seam/inventory.js'
 import type {StateRecorder} from './seam/states.js'
-import type {FabricStore} from './store/fabric-store.js'
 import type {EvidenceSources} from './seam/evidence.js'
 import type {HostProbe} from './seam/host-probe.js'
 import type {Ipam} from './seam/ipam.js'
@@ -47,35 +46,3 @@ export interface Fabric {
   readonly leafDrivers: LeafDriverRegistry
   close(): void
 }
-
-/** @deprecated Use `Inventory` (src/lib/seam/inventory.ts). */
-export type FabricReader = Inventory
-
-/**
- * @deprecated The pre-seam handle: capability code not yet moved to `Fabric` members still picks
- * its implementation from `backend`/`store`. `openFabric` returns `Fabric & FabricHandle` until
- * every owner has moved; new code takes a `Fabric`.
- */
-export type FabricHandle =
-  | {
-      backend: 'sim'
-      context: ContextConfig
-      store: FabricStore
-      reader: Inventory
-      ipam: Ipam
-      hostProbe: HostProbe
-      leafDrivers: LeafDriverRegistry
-      close(): void
-    }
-  | {
-      backend: 'live'
-      context: LiveContext
-      reader: Inventory
-      ipam: Ipam
-      hostProbe: HostProbe
-      leafDrivers: LeafDriverRegistry
-      close(): void
-    }
-
-/** What `openFabric` returns: the seam plus the deprecated handle fields. */
-export type OpenFabric = Fabric & FabricHandle
