@@ -1,7 +1,7 @@
 import {LiveIpam} from '../../src/lib/backends/live/ipam.js'
 import {liveLeafDrivers} from '../../src/lib/backends/live/leaf-drivers.js'
 import type {LiveContext} from '../../src/lib/context/schema.js'
-import {LivePortService} from '../../src/lib/ports/live.js'
+import {LivePortService} from '../../src/lib/backends/live/ports.js'
 
 /**
  * The live port engine over a context (a loopback Neutron), wired as the live assembly wires it

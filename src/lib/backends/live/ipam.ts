@@ -220,7 +220,7 @@ export class LiveIpam implements Ipam {
   }
 
   async portService(): Promise<PortService> {
-    const {LivePortService} = await import('../../ports/live.js')
+    const {LivePortService} = await import('./ports.js')
     return new LivePortService({context: this.ctx, ipam: this, leafDrivers: this.leafDrivers()})
   }
 }

@@ -1,18 +1,18 @@
 import {randomBytes} from 'node:crypto'
 
-import {FabricError, notFound, usageError} from '../cli/errors.js'
-import {EXIT} from '../cli/exit-codes.js'
-import type {LiveContext} from '../context/schema.js'
-import type {PortLeavesOutcome} from '../leaf/overlay.js'
-import {mapLimit, type NPort, NeutronApi} from '../live/neutron/api.js'
-import {neutronErrorType, neutronStatus} from '../live/neutron/http.js'
-import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../model/addressing.js'
-import type {PlaneState} from '../model/types.js'
-import type {LiveIpam} from '../backends/live/ipam.js'
-import {basisOf} from '../live/neutron/basis.js'
-import {recordedOverlay, recordedPlanes} from '../seam/ipam.js'
-import type {LeafDriverRegistry, PortAssumption} from '../seam/leaf-drivers.js'
-import {type ExecStep, executePlan, type PlanStep, planDoc, type PortPlan} from './plan.js'
+import {FabricError, notFound, usageError} from '../../cli/errors.js'
+import {EXIT} from '../../cli/exit-codes.js'
+import type {LiveContext} from '../../context/schema.js'
+import type {PortLeavesOutcome} from '../../leaf/overlay.js'
+import {mapLimit, type NPort, NeutronApi} from '../../live/neutron/api.js'
+import {neutronErrorType, neutronStatus} from '../../live/neutron/http.js'
+import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../../model/addressing.js'
+import type {PlaneState} from '../../model/types.js'
+import type {LiveIpam} from './ipam.js'
+import {basisOf} from '../../live/neutron/basis.js'
+import {recordedOverlay, recordedPlanes} from '../../seam/ipam.js'
+import type {LeafDriverRegistry, PortAssumption} from '../../seam/leaf-drivers.js'
+import {type ExecStep, executePlan, type PlanStep, planDoc, type PortPlan} from '../../ports/plan.js'
 import {
   type ChangePort,
   gateLeaves,
@@ -20,7 +20,7 @@ import {
   type LeafPreview,
   PortChangeService,
   releaseTargets,
-} from './service.js'
+} from '../../ports/service.js'
 import {
   ambiguousPort,
   checkBatchNames,
@@ -43,7 +43,7 @@ import {
   usageRows,
   validateLabel,
   validateLimit,
-} from './common.js'
+} from '../../ports/common.js'
 import type {
   AllocatedPort,
   AllocateRequest,
@@ -63,7 +63,7 @@ import type {
   PortView,
   ReleaseResult,
   UsageRow,
-} from './types.js'
+} from '../../ports/types.js'
 
 /** Ports per Neutron bulk POST: bigger batches are several atomic bulks, made all-or-nothing by deleting what was created. */
 export const BULK_MAX = 100
@@ -153,7 +153,7 @@ export class LivePortService implements PortService {
     host: string | null,
     previousHost: string | null,
   ): Promise<{leaves: LeafTouchDoc[]; reasons: string[]; overlay: PlaneState}> {
-    const {configurePortLeaves} = await import('../leaf/overlay.js')
+    const {configurePortLeaves} = await import('../../leaf/overlay.js')
     // The overlay is recorded by the plan's record step (where the deployment allows), not by the leaf path.
     const o = await configurePortLeaves(
       {leafDrivers: this.leafDrivers},
