@@ -1,4 +1,3 @@
-import type {ContextConfig} from './context/schema.js'
 import type {Faults} from './seam/faults.js'
 import type {Inventory} from './seam/inventory.js'
 import type {StateRecorder} from './seam/states.js'
@@ -19,13 +18,19 @@ export interface FabricInfo {
   readonly hostSource: 'sim' | 'ssh'
 }
 
+/** What a fabric tells of its context: backend-neutral (envelopes, reports, a gc report's match). */
+export interface FabricContext {
+  readonly name: string
+}
+
 /**
  * One fabric, opened once from the context (`openFabric` in src/lib/backends/open.ts). Capabilities
  * consume it through these narrow members and never ask which backend they hold. Each member's
  * interface is in src/lib/seam/<member>.ts; its implementations in src/lib/backends/{sim,live}/.
  */
 export interface Fabric {
-  readonly context: ContextConfig
+  /** The context it was opened from, by name; its typed settings (the backend's) stay in the backend. */
+  readonly context: FabricContext
   readonly info: FabricInfo
   readonly inventory: Inventory
   readonly states: StateRecorder

@@ -162,9 +162,9 @@ export abstract class FabricCommand extends Command {
 
   /** The envelope's values: the context and backend of the fabric opened (else of the context resolved). */
   protected envelopeValue(key: EnvelopeKey): string {
-    const context = this.fabric?.context ?? this.resolved
-    if (!context) throw new Error(`the envelope needs a context (${key}), but the command resolved none`)
-    return key === 'context' ? context.name : (this.fabric?.info ?? describeContext(context).info).backend
+    const opened = this.fabric ?? (this.resolved && {context: this.resolved, info: describeContext(this.resolved).info})
+    if (!opened) throw new Error(`the envelope needs a context (${key}), but the command resolved none`)
+    return key === 'context' ? opened.context.name : opened.info.backend
   }
 
   /** Wait until everything written to stdout is flushed (`catch` does this before every non-zero exit). */

@@ -15,7 +15,7 @@ export function liveFabric(context: LiveContext): Fabric {
   const leafDrivers = liveLeafDrivers(context, ipam)
   const hostProbe = liveHostProbe(context)
   return {
-    context,
+    context: {name: context.name},
     info: LIVE_INFO,
     inventory: liveInventory(context),
     states: liveStates(context),

@@ -13,7 +13,7 @@ import {simStates} from './states.js'
 /** The simulated fabric over an open store (tests build one over their own store). */
 export function simFabric(context: ContextConfig, store: FabricStore): Fabric {
   return {
-    context,
+    context: {name: context.name},
     info: SIM_INFO,
     inventory: simInventory(store),
     states: simStates(store),
