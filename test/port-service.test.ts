@@ -2,14 +2,14 @@ import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
 import {LiveIpam} from '../src/lib/backends/live/ipam.js'
+import type {Ipam} from '../src/lib/seam/ipam.js'
 import type {LiveContext} from '../src/lib/context/schema.js'
-import type {FabricHandle} from '../src/lib/fabric.js'
 import type {LeafChange} from '../src/lib/leaf/diff.js'
 import type {PushOptions, PushResult} from '../src/lib/leaf/engine.js'
 import {LiveDesiredState} from '../src/lib/leaf/live.js'
-import {LivePortService} from '../src/lib/ports/live.js'
+import {LivePortService} from '../src/lib/backends/live/ports.js'
 import {type HostChangeEngine, PortChangeService} from '../src/lib/ports/service.js'
-import {SimPortService} from '../src/lib/ports/sim.js'
+import {SimPortService} from '../src/lib/backends/sim/ports.js'
 import type {LeafDriverRegistry, LeafService, PortAssumption} from '../src/lib/seam/leaf-drivers.js'
 import {buildFabric} from './helpers/fabric-builder.js'
 import {clearFailureHooksAfterEach, rejected} from './helpers/port-plan.js'
@@ -136,7 +136,7 @@ function standInLeaves(neutron: FakeNeutron, cabling: Record<string, string>) {
       },
       close() {},
     }) as unknown as LeafService
-  const registry = (ipam: () => FabricHandle['ipam']): LeafDriverRegistry => ({
+  const registry = (ipam: () => Ipam): LeafDriverRegistry => ({
     serialPush: false,
     desiredSource: 'neutron+inventory',
     recordedRunning: async () => null,
@@ -163,16 +163,9 @@ function liveWithLeaves() {
   const leaves = standInLeaves(neutron, cabling)
   const context = neutron.ctx(`svc-${++ctxN}`) as LiveContext
   for (const h of context.inventory.hosts) h.nics = [{leaf: cabling[h.name as 'h1'], interface: 'swp1'} as never]
-  const fabric: FabricHandle = {
-    backend: 'live',
-    context,
-    reader: {} as never,
-    ipam: new LiveIpam(context, () => fabric),
-    hostProbe: undefined as never,
-    leafDrivers: leaves.registry(() => fabric.ipam),
-    close() {},
-  }
-  const svc = new LivePortService(fabric as Extract<FabricHandle, {backend: 'live'}>)
+  const ipam: LiveIpam = new LiveIpam(context, () => leafDrivers)
+  const leafDrivers = leaves.registry(() => ipam)
+  const svc = new LivePortService({context, ipam, leafDrivers})
   return {svc, leaves}
 }
 const writes = (from: number) => neutron.calls.slice(from).filter(c => c.method !== 'GET')

@@ -1,11 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
-import {liveLeafDrivers} from '../src/lib/backends/live/leaf-drivers.js'
-import {LiveIpam} from '../src/lib/backends/live/ipam.js'
-import type {FabricHandle} from '../src/lib/fabric.js'
-import {LivePortService} from '../src/lib/ports/live.js'
 import type {FabricError} from '../src/lib/cli/errors.js'
 import {buildFabric} from './helpers/fabric-builder.js'
+import {livePortService} from './helpers/live-port-service.js'
 import {type FakeNeutron, startFakeNeutron} from './helpers/fake-neutron.js'
 import {assertMatchesSchema} from './helpers/schema.js'
 
@@ -24,19 +21,7 @@ beforeAll(async () => {
 })
 afterAll(() => neutron.close())
 
-const live = () => {
-  const context = neutron.ctx('fixes')
-  const fabric: Extract<FabricHandle, {backend: 'live'}> = {
-    backend: 'live',
-    context,
-    reader: {} as never,
-    ipam: new LiveIpam(context, () => fabric),
-    hostProbe: undefined as never, // not used by the port paths
-    leafDrivers: liveLeafDrivers(context, {recordOverlay: (id, o) => fabric.ipam.recordOverlay(id, o)}),
-    close() {},
-  }
-  return new LivePortService(fabric)
-}
+const live = () => livePortService(neutron.ctx('fixes'))
 
 describe('exhausted at 100% use', () => {
   it('sim: a network filled to its last address is exhausted in ipam usage and in allocate candidates', async () => {

@@ -1,14 +1,11 @@
 import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
-import {liveLeafDrivers} from '../src/lib/backends/live/leaf-drivers.js'
-import {LiveIpam} from '../src/lib/backends/live/ipam.js'
 import {livePlanes} from '../src/lib/diagnose/states.js'
-import type {FabricHandle} from '../src/lib/fabric.js'
 import type {NPort} from '../src/lib/live/neutron/api.js'
 import {basisOf, sameBasis} from '../src/lib/live/neutron/basis.js'
-import {LivePortService} from '../src/lib/ports/live.js'
 import {runCliProcess} from './helpers/cli.js'
 import {buildFabric} from './helpers/fabric-builder.js'
+import {livePortService} from './helpers/live-port-service.js'
 import {clearFailureHooksAfterEach, rejected} from './helpers/port-plan.js'
 import {type FakeNeutron, startFakeNeutron} from './helpers/fake-neutron.js'
 import {assertMatchesSchema} from './helpers/schema.js'
@@ -180,22 +177,9 @@ beforeAll(async () => {
 })
 afterAll(() => neutron.close())
 
-function liveFabric(name: string): FabricHandle {
-  const context = neutron.ctx(name)
-  const fabric: FabricHandle = {
-    backend: 'live',
-    context,
-    reader: {} as never,
-    ipam: new LiveIpam(context, () => fabric),
-    hostProbe: undefined as never, // not used by the port paths
-    leafDrivers: liveLeafDrivers(context, {recordOverlay: (id, o) => fabric.ipam.recordOverlay(id, o)}),
-    close() {},
-  }
-  return fabric
-}
 let ctxN = 0
 /** A fresh context name per call: the extensions cache is per endpoint, so reset it by shape. */
-const live = () => new LivePortService(liveFabric(`fake-${++ctxN}`) as Extract<FabricHandle, {backend: 'live'}>)
+const live = () => livePortService(neutron.ctx(`fake-${++ctxN}`))
 const snapshot = (id: string) => {
   const p = neutron.ports.get(id)!
   return {host: p['binding:host_id'], tags: [...p.tags].sort(), dps: p.data_plane_status ?? null}

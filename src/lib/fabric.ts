@@ -1,8 +1,6 @@
-import type {ContextConfig, LiveContext} from './context/schema.js'
 import type {Faults} from './seam/faults.js'
 import type {Inventory} from './seam/inventory.js'
 import type {StateRecorder} from './seam/states.js'
-import type {FabricStore} from './store/fabric-store.js'
 import type {EvidenceSources} from './seam/evidence.js'
 import type {HostProbe} from './seam/host-probe.js'
 import type {Ipam} from './seam/ipam.js'
@@ -20,13 +18,19 @@ export interface FabricInfo {
   readonly hostSource: 'sim' | 'ssh'
 }
 
+/** What a fabric tells of its context: backend-neutral (envelopes, reports, a gc report's match). */
+export interface FabricContext {
+  readonly name: string
+}
+
 /**
  * One fabric, opened once from the context (`openFabric` in src/lib/backends/open.ts). Capabilities
  * consume it through these narrow members and never ask which backend they hold. Each member's
  * interface is in src/lib/seam/<member>.ts; its implementations in src/lib/backends/{sim,live}/.
  */
 export interface Fabric {
-  readonly context: ContextConfig
+  /** The context it was opened from, by name; its typed settings (the backend's) stay in the backend. */
+  readonly context: FabricContext
   readonly info: FabricInfo
   readonly inventory: Inventory
   readonly states: StateRecorder
@@ -47,35 +51,3 @@ export interface Fabric {
   readonly leafDrivers: LeafDriverRegistry
   close(): void
 }
-
-/** @deprecated Use `Inventory` (src/lib/seam/inventory.ts). */
-export type FabricReader = Inventory
-
-/**
- * @deprecated The pre-seam handle: capability code not yet moved to `Fabric` members still picks
- * its implementation from `backend`/`store`. `openFabric` returns `Fabric & FabricHandle` until
- * every owner has moved; new code takes a `Fabric`.
- */
-export type FabricHandle =
-  | {
-      backend: 'sim'
-      context: ContextConfig
-      store: FabricStore
-      reader: Inventory
-      ipam: Ipam
-      hostProbe: HostProbe
-      leafDrivers: LeafDriverRegistry
-      close(): void
-    }
-  | {
-      backend: 'live'
-      context: LiveContext
-      reader: Inventory
-      ipam: Ipam
-      hostProbe: HostProbe
-      leafDrivers: LeafDriverRegistry
-      close(): void
-    }
-
-/** What `openFabric` returns: the seam plus the deprecated handle fields. */
-export type OpenFabric = Fabric & FabricHandle

@@ -5,7 +5,7 @@ import fs from 'node:fs'
 
 const [id, stopFile, max] = process.argv.slice(2)
 const {openSimFabric} = await import('../../dist/lib/sim/store-file.js')
-const {SimPortService} = await import('../../dist/lib/ports/sim.js')
+const {SimPortService} = await import('../../dist/lib/backends/sim/ports.js')
 const store = await openSimFabric('sim', () => {})
 const svc = new SimPortService(store)
 for (let i = 0; i < Number(max) && !fs.existsSync(stopFile); i++) {

@@ -2,7 +2,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {SimPortService} from '../../src/lib/ports/sim.js'
+import {SimPortService} from '../../src/lib/backends/sim/ports.js'
 import {openDb} from '../../src/lib/store/db.js'
 import {FabricStore} from '../../src/lib/store/fabric-store.js'
 import {makeHome, runCli, runCliProcess, type TestHome} from '../helpers/cli.js'

@@ -84,7 +84,8 @@ export function parseChecks(raw: string | undefined): CheckId[] {
  * over SSH. The fabric is opened only when needed (--local never creates a simulated store).
  */
 export async function runAudit(
-  target: {context: ContextConfig; open: () => Promise<Pick<Fabric, 'hostProbe'>>},
+  /** `context`: what --local reads of this machine (its inventory entry); the fabric's probe otherwise. */
+  target: {context?: ContextConfig; open: () => Promise<Pick<Fabric, 'hostProbe'>>},
   opts: AuditOptions,
 ): Promise<AuditResult> {
   const started = performance.now()
@@ -107,6 +108,7 @@ export async function runAudit(
         [...opts.hosts, opts.az].filter(Boolean).join(' '),
         'Drop the HOST arguments/--az, or drop --local to audit fleet hosts.',
       )
+    if (!target.context) throw new Error('runAudit: --local needs the context (its inventory), and none was given')
     source = 'local'
     hosts = [await auditLocal(target.context, opts)]
   } else {

@@ -1,5 +1,5 @@
 import type {ContextConfig} from '../context/schema.js'
-import type {FabricInfo, OpenFabric} from '../fabric.js'
+import type {Fabric, FabricInfo} from '../fabric.js'
 import {LIVE_INFO} from './live/info.js'
 import {SIM_INFO} from './sim/info.js'
 
@@ -7,7 +7,7 @@ import {SIM_INFO} from './sim/info.js'
  * The one place that looks at `context.backend`: everything else holds a `Fabric` and asks its
  * members. Each backend's assembly is loaded lazily (the sim's SQLite, the live clients).
  */
-export async function openFabric(context: ContextConfig, notice: (msg: string) => void): Promise<OpenFabric> {
+export async function openFabric(context: ContextConfig, notice: (msg: string) => void): Promise<Fabric> {
   if (context.backend === 'sim') return (await import('./sim/index.js')).openSim(context, notice)
   return (await import('./live/index.js')).liveFabric(context)
 }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {usageError} from '../cli/errors.js'
 import type {ResolvedContext} from '../context/config.js'
-import type {OpenFabric} from '../fabric.js'
+import type {Fabric} from '../fabric.js'
 import type {BoundChange} from './index.js'
 
 /** The flags `port allocate` and `port migrate` share for the leaf table gate. */
@@ -22,7 +22,7 @@ export const capacityFlags = {
  * computed lazily, so a command that does not check pays nothing.
  */
 export async function capacityGate(
-  fabric: OpenFabric,
+  fabric: Fabric,
   resolved: ResolvedContext,
   flags: {'check-capacity'?: boolean; limits?: string},
   changes: () => Promise<BoundChange[]>,

@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
-import type {OpenFabric} from '../fabric.js'
+import type {Fabric} from '../fabric.js'
 import type {LeafPlatform} from '../leaf/driver.js'
 import {type LeafLimits, type LimitsFile, limitOf, limitsFileSchema, limitsFor} from './limits.js'
 import {type PlacementUnknown, readPlacement} from './placement.js'
@@ -47,7 +47,7 @@ export interface CapacityOptions {
 const PAGE = 10_000
 
 /** Every bound port of the fabric, by network and host, read through the port service (either backend). */
-async function boundPorts(fabric: OpenFabric): Promise<BoundPorts> {
+async function boundPorts(fabric: Fabric): Promise<BoundPorts> {
   const {portService} = await import('../ports/index.js')
   const svc = await portService(fabric)
   const bound: BoundPorts = new Map()
@@ -62,7 +62,7 @@ async function boundPorts(fabric: OpenFabric): Promise<BoundPorts> {
   return bound
 }
 
-async function fabricShape(fabric: OpenFabric): Promise<FabricShape> {
+async function fabricShape(fabric: Fabric): Promise<FabricShape> {
   const r = fabric.inventory
   const [leaves, hosts, networks, tenants] = await Promise.all([
     r.switches({role: 'leaf'}),
@@ -117,7 +117,7 @@ function report(
  * the limits file maps models: a leaf that cannot be read is unknown with the reason.
  */
 async function leafModels(
-  fabric: OpenFabric,
+  fabric: Fabric,
   leaves: readonly string[],
   file: LimitsFile | null,
 ): Promise<Map<string, LeafPlatform>> {
@@ -145,7 +145,7 @@ async function leafModels(
 }
 
 /** `leaf capacity`: what the desired state puts in each leaf's tables, against the leaf's limits. */
-export async function leafCapacity(fabric: OpenFabric, opts: CapacityOptions): Promise<LeafCapacity[]> {
+export async function leafCapacity(fabric: Fabric, opts: CapacityOptions): Promise<LeafCapacity[]> {
   const [shape, bound, models] = await Promise.all([
     fabricShape(fabric),
     boundPorts(fabric),
@@ -182,7 +182,7 @@ export interface BoundChange {
  * not grow is not a reason to refuse (releasing and migrating away must stay possible).
  */
 export async function checkCapacity(
-  fabric: OpenFabric,
+  fabric: Fabric,
   changes: readonly BoundChange[],
   limits: {file: LimitsFile; name: string},
 ): Promise<void> {

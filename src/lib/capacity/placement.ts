@@ -1,5 +1,5 @@
 import type {BondEvidence} from '../audit/types.js'
-import type {OpenFabric} from '../fabric.js'
+import type {Fabric} from '../fabric.js'
 import type {Host} from '../model/types.js'
 import {probeNamedHosts} from '../seam/host-probe.js'
 
@@ -46,7 +46,7 @@ export function localLeaves(host: Host, bond: BondEvidence | null): Set<string> 
  * Read the placement of every host cabled to more than one leaf (a single-homed host's ports are
  * local on its one leaf: nothing to read). One probe pass over those hosts, bond facts only.
  */
-export async function readPlacement(fabric: OpenFabric, hosts: readonly Host[]): Promise<PlacementReading> {
+export async function readPlacement(fabric: Fabric, hosts: readonly Host[]): Promise<PlacementReading> {
   const placement: Placement = new Map()
   const unknown: PlacementUnknown[] = []
   const multi = hosts.filter(h => new Set(h.nics.map(n => n.switch)).size > 1)

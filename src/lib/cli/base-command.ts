@@ -3,7 +3,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import {resolveContext, type ResolvedContext} from '../context/config.js'
 import {describeContext, openFabric} from '../backends/open.js'
 import type {ContextConfig} from '../context/schema.js'
-import type {OpenFabric} from '../fabric.js'
+import type {Fabric} from '../fabric.js'
 import {writeJson} from '../output/json.js'
 import {toTerminal} from '../output/safe.js'
 import {makeStyle, type Style} from '../output/style.js'
@@ -49,7 +49,7 @@ export abstract class FabricCommand extends Command {
   protected debugMode = false
   protected style: Style = makeStyle({noColor: true})
   private opened?: ResolvedContext
-  private fabric?: OpenFabric
+  private fabric?: Fabric
   /** The context resolved last (for the envelope of a command that does not open the fabric). */
   private resolved?: ContextConfig
 
@@ -130,7 +130,7 @@ export abstract class FabricCommand extends Command {
   }
 
   /** Open the fabric of the chosen context; closed automatically when the command ends. */
-  protected async openFabric(contextFlag: string | undefined): Promise<OpenFabric> {
+  protected async openFabric(contextFlag: string | undefined): Promise<Fabric> {
     this.opened = await this.context(contextFlag)
     this.fabric = await openFabric(this.opened.context, msg => this.notice(msg))
     return this.fabric
@@ -162,9 +162,9 @@ export abstract class FabricCommand extends Command {
 
   /** The envelope's values: the context and backend of the fabric opened (else of the context resolved). */
   protected envelopeValue(key: EnvelopeKey): string {
-    const context = this.fabric?.context ?? this.resolved
-    if (!context) throw new Error(`the envelope needs a context (${key}), but the command resolved none`)
-    return key === 'context' ? context.name : (this.fabric?.info ?? describeContext(context).info).backend
+    const opened = this.fabric ?? (this.resolved && {context: this.resolved, info: describeContext(this.resolved).info})
+    if (!opened) throw new Error(`the envelope needs a context (${key}), but the command resolved none`)
+    return key === 'context' ? opened.context.name : opened.info.backend
   }
 
   /** Wait until everything written to stdout is flushed (`catch` does this before every non-zero exit). */

@@ -1,5 +1,5 @@
 import type {LiveContext} from '../context/schema.js'
-import type {FabricReader} from '../fabric.js'
+import type {Inventory} from '../seam/inventory.js'
 import type {Host, Network, Switch} from '../model/types.js'
 import {neutronRequest} from './neutron/http.js'
 import {liveTenantOf, liveTenants} from './tenants.js'
@@ -31,7 +31,7 @@ const matchPrefix = (name: string, prefix?: string) => prefix === undefined || n
  * running, agent, NIC links, kernel) are null here with the reason in `unknown`, never a default;
  * `audit hosts` reads them over SSH.
  */
-export function liveReader(ctx: LiveContext): FabricReader {
+export function liveReader(ctx: LiveContext): Inventory {
   const inv = ctx.inventory
   const defaultAz = inv.azs[0]?.name ?? 'default'
   return {

@@ -110,7 +110,7 @@ export async function gatherAudit(
     import('../audit/types.js'),
   ])
   const r = await runAudit(
-    {context: fabric.context, open: async () => fabric},
+    {open: async () => fabric},
     {
       hosts: opts.hosts ?? [],
       az: opts.az,

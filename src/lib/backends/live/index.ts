@@ -1,5 +1,5 @@
 import type {LiveContext} from '../../context/schema.js'
-import type {OpenFabric} from '../../fabric.js'
+import type {Fabric} from '../../fabric.js'
 import {liveEvidence} from './evidence.js'
 import {liveLeafDrivers} from './leaf-drivers.js'
 import {liveHostProbe} from './host-probe.js'
@@ -10,24 +10,20 @@ import {LiveIpam} from './ipam.js'
 import {liveStates} from './states.js'
 
 /** The live fabric: Neutron over HTTP, hosts and leaves over SSH (clients opened on first use). */
-export function liveFabric(context: LiveContext): OpenFabric {
-  const inventory = liveInventory(context)
-  const ipam: LiveIpam = new LiveIpam(context, () => fabric)
+export function liveFabric(context: LiveContext): Fabric {
+  const ipam: LiveIpam = new LiveIpam(context, () => leafDrivers)
   const leafDrivers = liveLeafDrivers(context, ipam)
   const hostProbe = liveHostProbe(context)
-  const fabric: OpenFabric = {
-    context,
+  return {
+    context: {name: context.name},
     info: LIVE_INFO,
-    inventory,
+    inventory: liveInventory(context),
     states: liveStates(context),
     ...(liveFaults ? {faults: liveFaults} : {}),
     ipam,
     hostProbe,
     evidence: liveEvidence(context, leafDrivers, hostProbe),
     leafDrivers,
-    backend: 'live',
-    reader: inventory,
     close: () => {},
   }
-  return fabric
 }

@@ -1,13 +1,13 @@
 import {FabricError} from '../../cli/errors.js'
 import {EXIT} from '../../cli/exit-codes.js'
 import type {LiveContext} from '../../context/schema.js'
-import type {FabricHandle} from '../../fabric.js'
 import {type NPort, NeutronApi} from '../../live/neutron/api.js'
 import {sameBasis} from '../../live/neutron/basis.js'
 import {neutronErrorType, neutronStatus} from '../../live/neutron/http.js'
 import {isValidIpv4} from '../../model/addressing.js'
 import type {PlaneState} from '../../model/types.js'
 import type {PortService} from '../../ports/types.js'
+import type {LeafDriverRegistry} from '../../seam/leaf-drivers.js'
 import {
   type Ipam,
   type IpamCapabilities,
@@ -54,7 +54,8 @@ export class LiveIpam implements Ipam {
 
   constructor(
     private readonly ctx: LiveContext,
-    private readonly fabric: () => FabricHandle,
+    /** The live fabric's leaf drivers (built after this IPAM, over it): what the port engine pushes leaves through. */
+    private readonly leafDrivers: () => LeafDriverRegistry,
   ) {
     this.api = new NeutronApi(ctx)
   }
@@ -219,7 +220,7 @@ export class LiveIpam implements Ipam {
   }
 
   async portService(): Promise<PortService> {
-    const {LivePortService} = await import('../../ports/live.js')
-    return new LivePortService(this.fabric() as Extract<FabricHandle, {backend: 'live'}>)
+    const {LivePortService} = await import('./ports.js')
+    return new LivePortService({context: this.ctx, ipam: this, leafDrivers: this.leafDrivers()})
   }
 }

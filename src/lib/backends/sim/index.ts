@@ -1,5 +1,5 @@
 import type {ContextConfig} from '../../context/schema.js'
-import type {OpenFabric} from '../../fabric.js'
+import type {Fabric} from '../../fabric.js'
 import type {FabricStore} from '../../store/fabric-store.js'
 import {simEvidence} from './evidence.js'
 import {simLeafDrivers} from './leaf-drivers.js'
@@ -11,12 +11,11 @@ import {simInventory} from './inventory.js'
 import {simStates} from './states.js'
 
 /** The simulated fabric over an open store (tests build one over their own store). */
-export function simFabric(context: ContextConfig, store: FabricStore): OpenFabric {
-  const inventory = simInventory(store)
+export function simFabric(context: ContextConfig, store: FabricStore): Fabric {
   return {
-    context,
+    context: {name: context.name},
     info: SIM_INFO,
-    inventory,
+    inventory: simInventory(store),
     states: simStates(store),
     faults: simFaults(store),
     maxConcurrency: 1,
@@ -24,15 +23,12 @@ export function simFabric(context: ContextConfig, store: FabricStore): OpenFabri
     hostProbe: simHostProbe(store),
     evidence: simEvidence(context.name, store),
     leafDrivers: simLeafDrivers(store),
-    backend: 'sim',
-    store,
-    reader: inventory,
     close: () => store.close(),
   }
 }
 
 /** Open the context's simulated fabric (its store file under the data directory). */
-export async function openSim(context: ContextConfig, notice: (msg: string) => void): Promise<OpenFabric> {
+export async function openSim(context: ContextConfig, notice: (msg: string) => void): Promise<Fabric> {
   const {openSimFabric} = await import('../../sim/store-file.js')
   return simFabric(context, await openSimFabric(context.name, notice))
 }

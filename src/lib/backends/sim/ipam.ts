@@ -9,7 +9,7 @@ import type {FabricStore} from '../../store/fabric-store.js'
 const SIM_EXTENSIONS = ['binding', 'data-plane-status', 'network-ip-availability', 'standard-attr-tag']
 
 /**
- * The IPAM member on the simulated store. The sim's port engine (`ports/sim.ts`) runs a whole
+ * The IPAM member on the simulated store. The sim's port engine (`backends/sim/ports.ts`) runs a whole
  * operation in one IMMEDIATE transaction with the simulated agents and controller; this member
  * gives the same reads and single changes to code that does not need the agents.
  */
@@ -84,7 +84,7 @@ export class SimIpam implements Ipam {
   }
 
   async portService(): Promise<PortService> {
-    const {SimPortService} = await import('../../ports/sim.js')
+    const {SimPortService} = await import('./ports.js')
     return new SimPortService(this.store)
   }
 }

@@ -1,19 +1,18 @@
 import {randomBytes} from 'node:crypto'
 
-import {FabricError, notFound, usageError} from '../cli/errors.js'
-import {EXIT} from '../cli/exit-codes.js'
-import type {LiveContext} from '../context/schema.js'
-import type {FabricHandle} from '../fabric.js'
-import type {PortLeavesOutcome} from '../leaf/overlay.js'
-import {mapLimit, type NPort, NeutronApi} from '../live/neutron/api.js'
-import {neutronErrorType, neutronStatus} from '../live/neutron/http.js'
-import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../model/addressing.js'
-import type {PlaneState} from '../model/types.js'
-import type {LiveIpam} from '../backends/live/ipam.js'
-import {basisOf} from '../live/neutron/basis.js'
-import {recordedOverlay, recordedPlanes} from '../seam/ipam.js'
-import type {PortAssumption} from '../seam/leaf-drivers.js'
-import {type ExecStep, executePlan, type PlanStep, planDoc, type PortPlan} from './plan.js'
+import {FabricError, notFound, usageError} from '../../cli/errors.js'
+import {EXIT} from '../../cli/exit-codes.js'
+import type {LiveContext} from '../../context/schema.js'
+import type {PortLeavesOutcome} from '../../leaf/overlay.js'
+import {mapLimit, type NPort, NeutronApi} from '../../live/neutron/api.js'
+import {neutronErrorType, neutronStatus} from '../../live/neutron/http.js'
+import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../../model/addressing.js'
+import type {PlaneState} from '../../model/types.js'
+import type {LiveIpam} from './ipam.js'
+import {basisOf} from '../../live/neutron/basis.js'
+import {recordedOverlay, recordedPlanes} from '../../seam/ipam.js'
+import type {LeafDriverRegistry, PortAssumption} from '../../seam/leaf-drivers.js'
+import {type ExecStep, executePlan, type PlanStep, planDoc, type PortPlan} from '../../ports/plan.js'
 import {
   type ChangePort,
   gateLeaves,
@@ -21,7 +20,7 @@ import {
   type LeafPreview,
   PortChangeService,
   releaseTargets,
-} from './service.js'
+} from '../../ports/service.js'
 import {
   ambiguousPort,
   checkBatchNames,
@@ -44,7 +43,7 @@ import {
   usageRows,
   validateLabel,
   validateLimit,
-} from './common.js'
+} from '../../ports/common.js'
 import type {
   AllocatedPort,
   AllocateRequest,
@@ -64,7 +63,7 @@ import type {
   PortView,
   ReleaseResult,
   UsageRow,
-} from './types.js'
+} from '../../ports/types.js'
 
 /** Ports per Neutron bulk POST: bigger batches are several atomic bulks, made all-or-nothing by deleting what was created. */
 export const BULK_MAX = 100
@@ -91,6 +90,13 @@ export function liveState(p: NPort): {underlay: PlaneState; overlay: PlaneState}
 /** What the leaves step of a host change did (filled in when it runs). */
 interface HostLeaves {
   leaves?: {leaves: LeafTouchDoc[]; reasons: string[]; overlay: PlaneState}
+}
+
+/** What the live port engine needs of its fabric: the context, the Neutron IPAM, the leaf drivers. */
+export interface LivePortDeps {
+  context: LiveContext
+  ipam: LiveIpam
+  leafDrivers: LeafDriverRegistry
 }
 
 /** What a leaf push did, as port results report it. */
@@ -127,9 +133,14 @@ export class LivePortService implements PortService {
   private netsCache?: Promise<LiveNet[]>
 
   private readonly ctx: LiveContext
+  private readonly ipam: LiveIpam
+  private readonly leafDrivers: LeafDriverRegistry
 
-  constructor(private readonly fabric: Extract<FabricHandle, {backend: 'live'}>) {
-    this.ctx = fabric.context
+  /** Built by the live IPAM (`LiveIpam.portService`) with what it needs of the live fabric, not the fabric. */
+  constructor(deps: LivePortDeps) {
+    this.ctx = deps.context
+    this.ipam = deps.ipam
+    this.leafDrivers = deps.leafDrivers
     this.api = new NeutronApi(this.ctx)
   }
 
@@ -142,9 +153,13 @@ export class LivePortService implements PortService {
     host: string | null,
     previousHost: string | null,
   ): Promise<{leaves: LeafTouchDoc[]; reasons: string[]; overlay: PlaneState}> {
-    const {configurePortLeaves} = await import('../leaf/overlay.js')
+    const {configurePortLeaves} = await import('../../leaf/overlay.js')
     // The overlay is recorded by the plan's record step (where the deployment allows), not by the leaf path.
-    const o = await configurePortLeaves(this.fabric, {portId, host, previousHost}, {record: false, push: this.push})
+    const o = await configurePortLeaves(
+      {leafDrivers: this.leafDrivers},
+      {portId, host, previousHost},
+      {record: false, push: this.push},
+    )
     const refused = o.leaves.find(l => l.status === 'refused')
     // A gate refused a leaf (ownership, or --max-changes): a step failure, so the plan undoes what was applied
     // (exit 4, naming the leaf and why), as `leaf push` would have refused it.
@@ -159,10 +174,6 @@ export class LivePortService implements PortService {
   private push: {force?: boolean; maxChanges?: number} = {force: true}
   private setLeafGate(maxChanges: number | undefined): void {
     this.push = maxChanges === undefined ? {force: true} : {maxChanges}
-  }
-
-  private get ipam(): LiveIpam {
-    return this.fabric.ipam as LiveIpam
   }
 
   /**
@@ -755,7 +766,7 @@ export class LivePortService implements PortService {
   private async previewLeaves(assume: PortAssumption[], hosts: (string | null)[]): Promise<LeafPreview[]> {
     const leaves = [...new Set(hosts.flatMap(h => this.leafNames(h)))]
     if (leaves.length === 0) return []
-    const svc = await this.fabric.leafDrivers.service({assume})
+    const svc = await this.leafDrivers.service({assume})
     try {
       const pushed = await Promise.all(leaves.map(leaf => svc.push(leaf, {dryRun: true, force: true})))
       return pushed.map((r): LeafPreview => {

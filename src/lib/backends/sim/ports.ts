@@ -1,16 +1,16 @@
 import {randomUUID} from 'node:crypto'
 
-import {FabricError, notFound, usageError} from '../cli/errors.js'
-import {EXIT} from '../cli/exit-codes.js'
-import {canonicalLeafConfig, desiredLeafConfig} from '../leaf/desired.js'
-import {ipToNum, numToIp, parseCidr, usableCount} from '../model/addressing.js'
-import type {Host, LeafConfig, Network, Port} from '../model/types.js'
-import {bindPorts, controllerStorer, deletePorts, type LeafTouch} from '../sim/agents.js'
-import {hasFault} from '../sim/faults.js'
-import {leafAttachments} from '../sim/generator.js'
-import type {FabricStore} from '../store/fabric-store.js'
-import {hostNames, portNames} from '../store/names.js'
-import {type PortRow, toPort} from '../store/rows.js'
+import {FabricError, notFound, usageError} from '../../cli/errors.js'
+import {EXIT} from '../../cli/exit-codes.js'
+import {canonicalLeafConfig, desiredLeafConfig} from '../../leaf/desired.js'
+import {ipToNum, numToIp, parseCidr, usableCount} from '../../model/addressing.js'
+import type {Host, LeafConfig, Network, Port} from '../../model/types.js'
+import {bindPorts, controllerStorer, deletePorts, type LeafTouch} from '../../sim/agents.js'
+import {hasFault} from '../../sim/faults.js'
+import {leafAttachments} from '../../sim/generator.js'
+import type {FabricStore} from '../../store/fabric-store.js'
+import {hostNames, portNames} from '../../store/names.js'
+import {type PortRow, toPort} from '../../store/rows.js'
 import {
   ambiguousPort,
   checkBatchNames,
@@ -32,8 +32,8 @@ import {
   validateLabel,
   validateLimit,
   view,
-} from './common.js'
-import {injected, injectedFailure, planDoc, type PlanStep, type PortPlan} from './plan.js'
+} from '../../ports/common.js'
+import {injected, injectedFailure, planDoc, type PlanStep, type PortPlan} from '../../ports/plan.js'
 import {
   type ChangePort,
   gateLeaves,
@@ -43,7 +43,7 @@ import {
   type LeafPreview,
   PortChangeService,
   releaseTargets,
-} from './service.js'
+} from '../../ports/service.js'
 import type {
   AllocatedPort,
   AllocateRequest,
@@ -62,7 +62,7 @@ import type {
   PortService,
   ReleaseResult,
   UsageRow,
-} from './types.js'
+} from '../../ports/types.js'
 
 /** Thrown inside a transaction to roll a dry run back after computing exactly what it would do. */
 class DryRun<T> {
