@@ -107,8 +107,8 @@ export async function readHostDevices(
   names: readonly string[],
   opts: ProbeOptions,
 ): Promise<Map<string, HostDevices>> {
-  const read = await probeNamedHosts(fabric.hostProbe, names, {...opts, facts: 'ovs'})
-  return new Map([...read].map(([name, r]) => [name, 'facts' in r ? devicesOf(r.facts) : {reason: r.reason}]))
+  const read = await probeNamedHosts(fabric.hostProbe, names, {...opts, facts: 'ovs'}, devicesOf)
+  return new Map([...read].map(([name, r]) => [name, 'facts' in r ? r.facts : {reason: r.reason}]))
 }
 
 const span = (ms: number): string =>

@@ -87,19 +87,32 @@ export interface PortWiring {
   unplug(host: ProbeTarget, device: PortDevice, portId: string, opts: {timeoutMs: number}): Promise<void>
 }
 
-/** One named host's probe outcome: its facts, or why there are none. */
-export type NamedHostFacts = {facts: HostFacts} | {reason: string}
+/** One named host's probe outcome: its facts (or what the caller kept of them), or why there are none. */
+export type NamedHostFacts<T = HostFacts> = {facts: T} | {reason: string}
 
 /**
  * Probe the hosts named (one read each), for a capability that needs some hosts' facts by name: a
- * host the fabric cannot probe, a failed read and a probe that stopped each become a reason.
+ * host the fabric cannot probe, a failed read and a probe that stopped each become a reason. `keep`
+ * reduces each host's facts as they arrive, so a scan of thousands of hosts holds only what it needs.
  */
 export async function probeNamedHosts(
   probe: HostProbe,
   names: readonly string[],
   opts: HostProbeOptions,
-): Promise<Map<string, NamedHostFacts>> {
-  const out = new Map<string, NamedHostFacts>()
+): Promise<Map<string, NamedHostFacts>>
+export async function probeNamedHosts<T>(
+  probe: HostProbe,
+  names: readonly string[],
+  opts: HostProbeOptions,
+  keep: (facts: HostFacts) => T,
+): Promise<Map<string, NamedHostFacts<T>>>
+export async function probeNamedHosts<T>(
+  probe: HostProbe,
+  names: readonly string[],
+  opts: HostProbeOptions,
+  keep: (facts: HostFacts) => T = facts => facts as T,
+): Promise<Map<string, NamedHostFacts<T>>> {
+  const out = new Map<string, NamedHostFacts<T>>()
   if (names.length === 0) return out
   const known = new Map<string, ProbeTarget>()
   try {
@@ -116,7 +129,10 @@ export async function probeNamedHosts(
   }
   if (targets.length === 0) return out
   await probe.facts(targets, opts, r => {
-    out.set(r.host.name, 'failure' in r ? {reason: `host could not be read: ${r.failure.message}`} : {facts: r.facts})
+    out.set(
+      r.host.name,
+      'failure' in r ? {reason: `host could not be read: ${r.failure.message}`} : {facts: keep(r.facts)},
+    )
   })
   for (const t of targets) if (!out.has(t.name)) out.set(t.name, {reason: 'host was not read (probe stopped)'})
   return out

@@ -24,12 +24,20 @@ export function simSecurityGroupRules(tap: string): string[] {
  * config, bpffs, JIT), cabling (NICs, speed, link, switch) and the OVS agents' wiring (ovs_ports),
  * with the faults already applied to them (ovs-down, nic-down, device-missing).
  */
-export function simEvidence(store: FabricStore, hosts: Host[]): HostEvidence[] {
+export function simEvidence(store: FabricStore, hosts: Host[], facts: SimFacts = 'all'): HostEvidence[] {
   // One indexed lookup per host (primary key host, device): cheap for a batch of a large fabric.
   const stmt = store.sql('SELECT device, ofport, port_id, local_vlan FROM ovs_ports WHERE host = ? ORDER BY ofport')
   const portsBy = new Map(hosts.map(h => [h.name, stmt.all(h.name) as SimOvsPort[]]))
-  return hosts.map(h => hostEvidence(h, portsBy.get(h.name) ?? []))
+  return hosts.map(h => hostEvidence(h, portsBy.get(h.name) ?? [], facts))
 }
+
+/**
+ * Which facts to build, as the host probe's `facts` selection: `ovs`/`bond` leave the links, the iptables
+ * rules and the instances derived from them unread (null, with the reason, as a live probe that did not
+ * run them), `wiring` leaves the rules; on a large fabric those are most of the cost and memory.
+ */
+export type SimFacts = 'all' | 'ovs' | 'wiring' | 'bond'
+const NOT_READ = 'not read (this command reads fewer facts)'
 
 /** One row of the simulated agents' ovs_ports: local_vlan is the device's Port tag (4095 when br-int is full). */
 interface SimOvsPort {
@@ -39,7 +47,9 @@ interface SimOvsPort {
   local_vlan: number
 }
 
-function hostEvidence(h: Host, ports: SimOvsPort[]): HostEvidence {
+function hostEvidence(h: Host, ports: SimOvsPort[], facts: SimFacts): HostEvidence {
+  const readLinks = facts === 'all' || facts === 'wiring'
+  const readRules = facts === 'all'
   const hasOvs = h.ovsVersion !== null
   const running = hasOvs && h.ovsRunning
   const from = {
@@ -109,31 +119,38 @@ function hostEvidence(h: Host, ports: SimOvsPort[]): HostEvidence {
         peer: null,
       })),
     ]
-    links = []
-    rules = []
-    for (const p of ports) {
-      if (!p.device.startsWith('qvo')) {
-        links.push({name: p.device, kind: 'veth', master: 'ovs-system', peer: null, up: true, operstate: 'UP'})
-        continue
+    if (readLinks) {
+      links = []
+      rules = readRules ? [] : null
+      for (const p of ports) {
+        if (!p.device.startsWith('qvo')) {
+          links.push({name: p.device, kind: 'veth', master: 'ovs-system', peer: null, up: true, operstate: 'UP'})
+          continue
+        }
+        const id = p.device.slice(3)
+        links.push(
+          {name: `tap${id}`, kind: 'tun', master: `qbr${id}`, peer: null, up: true, operstate: 'UP'},
+          {name: `qbr${id}`, kind: 'bridge', master: null, peer: null, up: true, operstate: 'UP'},
+          {name: `qvb${id}`, kind: 'veth', master: `qbr${id}`, peer: `qvo${id}`, up: true, operstate: 'UP'},
+          {name: `qvo${id}`, kind: 'veth', master: 'ovs-system', peer: `qvb${id}`, up: true, operstate: 'UP'},
+        )
+        rules?.push(...simSecurityGroupRules(`tap${id}`))
       }
-      const id = p.device.slice(3)
-      links.push(
-        {name: `tap${id}`, kind: 'tun', master: `qbr${id}`, peer: null, up: true, operstate: 'UP'},
-        {name: `qbr${id}`, kind: 'bridge', master: null, peer: null, up: true, operstate: 'UP'},
-        {name: `qvb${id}`, kind: 'veth', master: `qbr${id}`, peer: `qvo${id}`, up: true, operstate: 'UP'},
-        {name: `qvo${id}`, kind: 'veth', master: 'ovs-system', peer: `qvb${id}`, up: true, operstate: 'UP'},
-      )
-      rules.push(...simSecurityGroupRules(`tap${id}`))
     }
   }
+  const probeErrors: HostEvidence['probeErrors'] = [
+    ...(readLinks ? [] : [{probe: 'links', message: NOT_READ}]),
+    ...(readRules ? [] : [{probe: 'iptables', message: NOT_READ}]),
+  ]
   const active = h.nics.find(n => n.up) ?? h.nics[0]
-  const instances = interfaces
-    ? deriveInstances(interfaces, links, rules, {
-        bond: h.bond,
-        nic: active?.name,
-        switchPort: active ? `${active.switch}:${active.interface}` : undefined,
-      })
-    : null
+  const instances =
+    interfaces && readLinks
+      ? deriveInstances(interfaces, links, rules, {
+          bond: h.bond,
+          nic: active?.name,
+          switchPort: active ? `${active.switch}:${active.interface}` : undefined,
+        })
+      : null
   const bareMetal = h.role === 'baremetal'
   return {
     host: h.name,
@@ -142,7 +159,7 @@ function hostEvidence(h: Host, ports: SimOvsPort[]): HostEvidence {
     address: h.address,
     source: 'sim',
     from,
-    probeErrors: [],
+    probeErrors,
     ovs: {
       expected: !bareMetal,
       installed: hasOvs,

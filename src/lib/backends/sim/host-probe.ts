@@ -28,7 +28,7 @@ export function simHostProbe(store: FabricStore): HostProbe {
       for (let i = 0; i < hosts.length && !opts.shouldStop?.(); i += 250) {
         const batch = hosts.slice(i, i + 250)
         const t0 = performance.now()
-        const evidence = simEvidence(store, batch)
+        const evidence = simEvidence(store, batch, opts.facts)
         const per = (performance.now() - t0) / Math.max(1, batch.length)
         for (const [j, e] of evidence.entries()) {
           if (pace) await beforeUnit(e.host)
