@@ -294,7 +294,7 @@ describe('live: allocate --host as a plan', () => {
     })
     const req = {network: 'net-a', name: 'alloc-plan', count: 1, host: 'h2', failIfExists: false}
     const dry = await svc.allocate({...req, dryRun: true})
-    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-create', 'leaves', 'record-overlay'])
+    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-create', 'host-wire:h2', 'leaf:leaf-b', 'record'])
     const carried = () => ['leaf-a', 'leaf-b'].map(l => leaves.running.get(l) ?? [])
     const before = carried()
     for (const [k, step] of dry.plan!.steps.entries()) {
@@ -416,13 +416,13 @@ describe('live: a failure forced at each step of a migrate with leaves: Neutron 
       expect(state(), `migrate at ${id}`).toEqual(before)
       matrix.push(`migrate × ${id}: Neutron and leaves as before`)
     }
-    expect(matrix).toHaveLength(4)
-    // The undo of the leaves fails after the record step failed: exit 3, and what is left is exactly the report.
-    process.env.FABRICCTL_FAIL_STEP = 'migrate:record-overlay'
-    process.env.FABRICCTL_FAIL_UNDO = 'migrate:leaves'
+    expect(steps).toEqual(['neutron-bind', 'host-unwire:h1', 'host-wire:h2', 'leaf:leaf-b', 'leaf:leaf-a', 'record'])
+    // The undo of the old host's leaf fails after the record step failed: exit 3, and what is left is exactly the report.
+    process.env.FABRICCTL_FAIL_STEP = 'migrate:record'
+    process.env.FABRICCTL_FAIL_UNDO = 'migrate:leaf:leaf-a'
     const e = await rejected(svc.migrate(p.name, 'h2', {dryRun: false}))
     expect([e.code, e.exitCode]).toEqual(['PORT_OPERATION_PARTIAL', 3])
-    expect(e.details.leftChanged.map((s: {id: string}) => s.id)).toEqual(['leaves', 'neutron-bind'])
+    expect(e.details.leftChanged.map((s: {id: string}) => s.id)).toEqual(['leaf:leaf-a', 'leaf:leaf-b', 'neutron-bind'])
     // Reported left changed: the binding on h2 and the leaves pushed for it.
     expect(state()).toEqual({...before, host: 'h2', leafA: [], leafB: [p.id]})
   })

@@ -249,7 +249,12 @@ describe('live: failure injection at every step, compensation, exit 3 when an un
           ? await live().bind(p.name, 'h2', {dryRun: true})
           : await live().migrate(p.name, 'h2', {dryRun: true})
       const steps = dry.plan!.steps.map(s => s.id)
-      expect(steps).toEqual(['neutron-bind', 'host-wiring', 'leaves', 'record-overlay'])
+      // h1 and h2 are cabled to no leaf in this inventory: no leaf step.
+      expect(steps).toEqual(
+        op === 'bind'
+          ? ['neutron-bind', 'host-wire:h2', 'record']
+          : ['neutron-bind', 'host-unwire:h1', 'host-wire:h2', 'record'],
+      )
       const before = snapshot(p.id)
       for (const [k, id] of steps.entries()) {
         process.env.FABRICCTL_FAIL_STEP = `${op}:${id}`
@@ -263,13 +268,13 @@ describe('live: failure injection at every step, compensation, exit 3 when an un
         expect(e.details.compensated.map((s: any) => s.id)).toEqual([...undoable].reverse())
         expect(snapshot(p.id), `${op} at ${id}`).toEqual(before)
       }
-      // The undo of the binding fails after the leaves step failed: exit 3, and Neutron holds exactly what is reported.
-      process.env.FABRICCTL_FAIL_STEP = `${op}:record-overlay`
-      process.env.FABRICCTL_FAIL_UNDO = `${op}:leaves`
+      // The undo of the binding fails after the record step failed: exit 3, and Neutron holds exactly what is reported.
+      process.env.FABRICCTL_FAIL_STEP = `${op}:record`
+      process.env.FABRICCTL_FAIL_UNDO = `${op}:neutron-bind`
       const e = await rejected(run())
       expect(e.code).toBe('PORT_OPERATION_PARTIAL')
       expect(e.exitCode).toBe(3)
-      expect(e.details.leftChanged.map((s: any) => s.id)).toEqual(['leaves', 'neutron-bind'])
+      expect(e.details.leftChanged.map((s: any) => s.id)).toEqual(['neutron-bind'])
       expect(snapshot(p.id).host).toBe('h2')
       // The real run executes the plan the dry run printed.
       delete process.env.FABRICCTL_FAIL_STEP
@@ -287,12 +292,12 @@ describe('live: release, whose delete cannot be undone', () => {
     const p = neutron.addPort({name: 'rel-1', network_id: 'n1', ip: '10.9.0.40', 'binding:host_id': 'h1'})
     onTestFinished(() => void neutron.ports.delete(p.id))
     const dry = await live().release(['rel-1'], {dryRun: true})
-    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-delete', 'leaves:h1'])
+    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-delete', 'host-unwire:h1'])
     process.env.FABRICCTL_FAIL_STEP = 'release:neutron-delete'
     const e1 = await rejected(live().release(['rel-1'], {dryRun: false}))
     expect([e1.code, e1.exitCode, e1.details.compensated]).toEqual(['INJECTED_FAILURE', 1, []])
     expect(neutron.ports.has(p.id)).toBe(true)
-    process.env.FABRICCTL_FAIL_STEP = 'release:leaves:h1'
+    process.env.FABRICCTL_FAIL_STEP = 'release:host-unwire:h1'
     const e2 = await rejected(live().release(['rel-1'], {dryRun: false}))
     expect([e2.code, e2.exitCode]).toEqual(['PORT_OPERATION_PARTIAL', 3])
     expect(e2.details.leftChanged.map((s: any) => s.id)).toEqual(['neutron-delete'])
