@@ -414,7 +414,7 @@ describe('live: allocate --host as a plan', () => {
 })
 
 describe('the plan of a port change: the backend-neutral steps are the same on both backends', () => {
-  it("allocate --host and release: after the backend's own IPAM steps, the same ids, kinds, wording and undo policy per kind", async () => {
+  it("allocate --host and release: after the backend's own IPAM steps, the same ids, kinds and wording", async () => {
     const fx = await buildFabric()
     onTestFinished(() => fx.cleanup())
     const sim = new SimPortService(fx.store)

@@ -229,13 +229,13 @@ export class LivePortService implements PortService {
     operation: PortPlan['operation'],
     subject: string,
     ipam: ExecStep[],
-    shape: ChangeShape & {
+    shape: Omit<ChangeShape, 'record'> & {
       /** The ports' host after the change (null: released), for the overlay read from the pushes. */
       host: string | null
       oldLeaves: string[]
       /** The ports as they were, for a leaf push's undo (null: the pushes need no undo). */
       before: (() => PortAssumption[]) | null
-      /** Record the overlay on these ports (the record step), and how to undo it. */
+      /** Record the overlay on these ports (the record step; absent: no record step), and how to undo it. */
       recordOn?: {ids: () => string[]; undo: string | null; restore?: () => Promise<void>}
     },
   ): {plan: PortPlan; execute: () => Promise<LeavesOutcome>} {
@@ -249,17 +249,22 @@ export class LivePortService implements PortService {
       )
       return {leaves: o.leaves.map(touchFromPush), reasons: o.reasons, overlay: o.overlay}
     }
-    const neutral = changeSteps(ipam, shape, {
-      host: null,
-      leaf: l => (shape.before ? `push ${l} again with the port(s) where they were` : null),
-      record: shape.recordOn?.undo ?? null,
-    }).slice(ipam.length)
+    const neutral = changeSteps(
+      [],
+      {...shape, record: shape.recordOn !== undefined},
+      {
+        host: null,
+        leaf: l => (shape.before ? `push ${l} again with the port(s) where they were` : null),
+        record: shape.recordOn?.undo ?? null,
+      },
+    )
+    const leafOf = new Map(shape.leaves.map(l => [stepId.leaf(l), l]))
     const steps: ExecStep[] = [
       ...ipam,
       ...neutral.map((st): ExecStep => {
         if (st.kind === 'host') return {...st, apply: () => {}}
-        if (st.kind === 'leaf') {
-          const leaf = st.id.slice(stepId.leaf('').length)
+        const leaf = leafOf.get(st.id)
+        if (leaf !== undefined) {
           return {
             ...st,
             together: 'leaves',
@@ -596,7 +601,6 @@ export class LivePortService implements PortService {
               unwire: [],
               wire: [onHost],
               leaves: this.leafNames(onHost),
-              record: true,
               host: onHost,
               oldLeaves: [],
               // Undone before the ports are deleted: the leaves pushed again with the new ports read as unbound.
@@ -879,7 +883,6 @@ export class LivePortService implements PortService {
       unwire: from && from !== to ? [from] : [],
       wire: [to],
       leaves: [...new Set([...this.leafNames(to), ...oldLeaves])],
-      record: true,
       host: to,
       oldLeaves,
       before: () => [{portId: p.id, host: from}],
@@ -1008,7 +1011,6 @@ export class LivePortService implements PortService {
           unwire: hosts,
           wire: [],
           leaves: oldLeaves,
-          record: false,
           host: null,
           oldLeaves,
           // The leaves then match Neutron, where the ports are gone: nothing to undo there.

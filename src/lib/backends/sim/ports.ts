@@ -542,17 +542,7 @@ export class SimPortService implements PortService {
       add('p.name < @prefixEnd', 'prefixEnd', `${f.namePrefix}\u{10FFFF}`)
     }
     if (f.host !== undefined) add('p.host = @host', 'host', f.host)
-    if (f.network !== undefined) {
-      const net = this.store.network(f.network)
-      if (!net)
-        throw notFound(
-          'network',
-          f.network,
-          'List networks with `fabricctl network list`.',
-          this.store.networks().map(x => x.name),
-        )
-      add('p.network = @network', 'network', net.name)
-    }
+    if (f.network !== undefined) add('p.network = @network', 'network', this.networkNamed(f.network).name)
     if (f.label !== undefined)
       add('p.network IN (SELECT network FROM network_labels WHERE label = @label)', 'label', f.label)
     if (f.az !== undefined) add('p.network IN (SELECT name FROM networks WHERE az = @az)', 'az', f.az)
@@ -569,14 +559,7 @@ export class SimPortService implements PortService {
   async label(action: 'add' | 'remove', network: string, label: string, opts: {dryRun: boolean}): Promise<LabelChange> {
     validateLabel(label)
     return this.run(opts.dryRun, () => {
-      const net = this.store.network(network)
-      if (!net)
-        throw notFound(
-          'network',
-          network,
-          'List networks with `fabricctl network list`.',
-          this.store.networks().map(x => x.name),
-        )
+      const net = this.networkNamed(network)
       const changed =
         action === 'add'
           ? this.store.sql('INSERT OR IGNORE INTO network_labels(network, label) VALUES (?, ?)').run(net.name, label)
