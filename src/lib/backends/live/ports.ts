@@ -610,6 +610,19 @@ export class LivePortService implements PortService {
             },
           )
 
+    const result = (dryRun: boolean, ports: AllocatedPort[], leaves: LeafTouchDoc[]): AllocateResult => {
+      const created = ports.filter(p => p.created).length
+      return {
+        ...(run ? {plan: run.plan} : {}),
+        dryRun,
+        policy,
+        candidates: usage,
+        ports,
+        created,
+        existing: names.length - created,
+        leaves,
+      }
+    }
     const dryRun = async (): Promise<AllocateResult> => {
       const fill = ipNet
         ? [{network: usage.find(u => u.name === ipNet.name)!, count: 1}]
@@ -631,16 +644,7 @@ export class LivePortService implements PortService {
             created: true,
           },
       )
-      return {
-        ...(run ? {plan: run.plan} : {}),
-        dryRun: true,
-        policy,
-        candidates: usage,
-        ports,
-        created: toCreate.length,
-        existing: names.length - toCreate.length,
-        leaves: [],
-      }
+      return result(true, ports, [])
     }
 
     const apply = async (): Promise<AllocateResult> => {
@@ -660,17 +664,7 @@ export class LivePortService implements PortService {
         const adoptedPort = adopted.get(x.name)
         ports.push(await this.allocated(adoptedPort ?? created.get(x.name)!, !adoptedPort))
       }
-      const createdCount = ports.filter(p => p.created).length
-      return {
-        ...(run ? {plan: run.plan} : {}),
-        dryRun: false,
-        policy,
-        candidates: usage,
-        ports,
-        created: createdCount,
-        existing: names.length - createdCount,
-        leaves,
-      }
+      return result(false, ports, leaves)
     }
     return {usage, toCreate, ipNet, run, dryRun, apply}
   }
