@@ -64,6 +64,20 @@ export interface ShapeUndos {
   record: string | null
 }
 
+/**
+ * Which hosts' wiring a change expects, one rule for both backends (from what the change is, not from what an
+ * agent did): a move unwires the old host (when it is another) and wires the new one; a creation wires its
+ * host; a release unwires the hosts the ports were bound to.
+ */
+export const wiring = {
+  move: (from: string | null, to: string) => ({unwire: from !== null && from !== to ? [from] : [], wire: [to]}),
+  create: (host: string) => ({unwire: [], wire: [host]}),
+  release: (hosts: readonly (string | null)[]) => ({
+    unwire: [...new Set(hosts.filter((h): h is string => h !== null))],
+    wire: [],
+  }),
+}
+
 export const stepId = {
   unwire: (host: string) => `host-unwire:${host}`,
   wire: (host: string) => `host-wire:${host}`,

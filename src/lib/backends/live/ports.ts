@@ -21,6 +21,7 @@ import {
   planDoc,
   type PortPlan,
   stepId,
+  wiring,
 } from '../../ports/plan.js'
 import {
   type AllocateEngine,
@@ -598,8 +599,7 @@ export class LivePortService implements PortService {
               },
             ],
             {
-              unwire: [],
-              wire: [onHost],
+              ...wiring.create(onHost),
               leaves: this.leafNames(onHost),
               host: onHost,
               oldLeaves: [],
@@ -874,8 +874,7 @@ export class LivePortService implements PortService {
     }
     const oldLeaves = this.leafNames(from)
     return this.changePlan(op, p.name || p.id, [neutron], {
-      unwire: from && from !== to ? [from] : [],
-      wire: [to],
+      ...wiring.move(from, to),
       leaves: [...new Set([...this.leafNames(to), ...oldLeaves])],
       host: to,
       oldLeaves,
@@ -1002,8 +1001,7 @@ export class LivePortService implements PortService {
         const oldLeaves = [...new Set(hosts.flatMap(h => this.leafNames(h)))]
         const subject = list.length === 1 ? list[0]!.name || list[0]!.id : `${list.length} ports`
         const {plan, execute} = this.changePlan('release', subject, [del], {
-          unwire: hosts,
-          wire: [],
+          ...wiring.release(hosts),
           leaves: oldLeaves,
           host: null,
           oldLeaves,

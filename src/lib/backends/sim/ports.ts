@@ -30,7 +30,7 @@ import {
   validateLimit,
   view,
 } from '../../ports/common.js'
-import {changeSteps, injected, injectedFailure, planDoc, type PortPlan} from '../../ports/plan.js'
+import {changeSteps, injected, injectedFailure, planDoc, type PortPlan, wiring} from '../../ports/plan.js'
 import {
   type AllocateEngine,
   type Allocation,
@@ -314,8 +314,7 @@ export class SimPortService implements PortService {
       plan = simPlan('allocate', `${created.length} port(s) on ${host.name}`, {
         store: `create ${created.length} port(s) bound to ${host.name}`,
         controller: "the controller records the ports' host",
-        unwire: [],
-        wire: [host.name],
+        ...wiring.create(host.name),
         leaves: r.leaves.map(l => l.leaf),
         record: true,
       })
@@ -407,8 +406,7 @@ export class SimPortService implements PortService {
             ? `set ${port.name}'s host to ${c.to.name}`
             : `set ${port.name}'s host from ${port.host ?? 'none'} to ${c.to.name} (same IP and MAC)`,
         controller: "the controller records the port's host",
-        unwire: r.removed.map(d => d.host),
-        wire: [c.to.name],
+        ...wiring.move(port.host, c.to.name),
         leaves: r.leaves.map(l => l.leaf),
         record: true,
       })
@@ -461,8 +459,7 @@ export class SimPortService implements PortService {
       const plan = simPlan('release', list.length === 1 ? list[0]!.name : `${list.length} ports`, {
         store: `delete ${list.map(p => p.name).join(', ')}`,
         controller: 'the controller forgets the port(s)',
-        unwire: r.removed.map(d => d.host),
-        wire: [],
+        ...wiring.release(list.map(p => p.host)),
         leaves: r.leaves.map(l => l.leaf),
         record: false,
       })
@@ -739,7 +736,7 @@ function simPlan(
       {id: 'store', kind: 'store', action: what.store, undo},
       {id: 'controller', kind: 'controller', action: what.controller, undo},
     ],
-    {unwire: [...new Set(what.unwire)], wire: what.wire, leaves: what.leaves, record: what.record},
+    {unwire: what.unwire, wire: what.wire, leaves: what.leaves, record: what.record},
     {host: undo, leaf: () => undo, record: undo},
   )
   return planDoc(operation, subject, steps, what.leaves)
