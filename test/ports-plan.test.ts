@@ -3,6 +3,7 @@ import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 import {livePlanes} from '../src/lib/diagnose/states.js'
 import type {NPort} from '../src/lib/live/neutron/api.js'
 import {basisOf, sameBasis} from '../src/lib/live/neutron/basis.js'
+import {type ExecStep, executePlan} from '../src/lib/ports/plan.js'
 import {runCliProcess} from './helpers/cli.js'
 import {buildFabric} from './helpers/fabric-builder.js'
 import {livePortService} from './helpers/live-port-service.js'
@@ -394,5 +395,64 @@ describe('the basis of a port change plan', () => {
     expect(sameBasis(b, {...port, fixed_ips: [{subnet_id: 's', ip_address: '10.0.0.6'}]} as NPort)).toBe(false)
     expect(sameBasis(b, {...port, mac_address: 'fa:16:3e:00:00:02'} as NPort)).toBe(false)
     expect(sameBasis(b, {...port, device_id: ''} as NPort)).toBe(false)
+  })
+})
+
+describe('executePlan: steps applied together (the leaf pushes of a change)', () => {
+  /** Three leaf steps applied at once; `log` says what was applied and undone, in order. */
+  const group = (fail?: string) => {
+    const log: string[] = []
+    const steps = ['a', 'b', 'c'].map((l): ExecStep => ({
+      id: `leaf:${l}`,
+      kind: 'leaf',
+      action: `push ${l}`,
+      undo: `push ${l} back`,
+      together: 'leaves',
+      apply: async () => {
+        // b settles last: the others are applied before its failure is seen.
+        await new Promise(r => setTimeout(r, l === 'b' ? 20 : 1))
+        if (l === fail) throw new Error(`${l} refused`)
+        log.push(`apply ${l}`)
+      },
+      compensate: () => void log.push(`undo ${l}`),
+    }))
+    return {
+      log,
+      steps: [
+        {
+          id: 'ipam',
+          kind: 'store',
+          action: 'write',
+          undo: 'unwrite',
+          apply: () => void log.push('apply ipam'),
+          compensate: () => void log.push('undo ipam'),
+        } as ExecStep,
+        ...steps,
+      ],
+    }
+  }
+
+  it('all start before any settles; a failing one is not applied, the others of the group and the steps before are undone', async () => {
+    const {log, steps} = group('b')
+    const e = await rejected(executePlan('migrate', 'p', steps))
+    expect(e.details.failed.id).toBe('leaf:b')
+    expect(e.details.applied.map((s: {id: string}) => s.id)).toEqual(['ipam', 'leaf:a', 'leaf:c'])
+    expect(e.details.compensated.map((s: {id: string}) => s.id)).toEqual(['leaf:c', 'leaf:a', 'ipam'])
+    expect(log).toEqual(['apply ipam', 'apply a', 'apply c', 'undo c', 'undo a', 'undo ipam'])
+  })
+
+  it('FABRICCTL_FAIL_STEP at the second of the group: the first is applied (and undone), it and the third are not', async () => {
+    process.env.FABRICCTL_FAIL_STEP = 'migrate:leaf:b'
+    const {log, steps} = group()
+    const e = await rejected(executePlan('migrate', 'p', steps))
+    expect([e.code, e.details.failed.id]).toEqual(['INJECTED_FAILURE', 'leaf:b'])
+    expect(log).toEqual(['apply ipam', 'apply a', 'undo a', 'undo ipam'])
+  })
+
+  it('without a failure every step is applied once, in one report', async () => {
+    const {log, steps} = group()
+    const r = await executePlan('migrate', 'p', steps)
+    expect(r.applied.map(s => s.id)).toEqual(['ipam', 'leaf:a', 'leaf:b', 'leaf:c'])
+    expect(log.sort()).toEqual(['apply a', 'apply b', 'apply c', 'apply ipam'])
   })
 })
