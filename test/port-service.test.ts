@@ -8,6 +8,7 @@ import type {LeafChange} from '../src/lib/leaf/diff.js'
 import type {PushOptions, PushResult} from '../src/lib/leaf/engine.js'
 import {LiveDesiredState} from '../src/lib/leaf/live.js'
 import {LivePortService} from '../src/lib/backends/live/ports.js'
+import type {PortPlan} from '../src/lib/ports/plan.js'
 import {type HostChangeEngine, PortChangeService} from '../src/lib/ports/service.js'
 import {SimPortService} from '../src/lib/backends/sim/ports.js'
 import type {LeafDriverRegistry, LeafService, PortAssumption} from '../src/lib/seam/leaf-drivers.js'
@@ -83,6 +84,96 @@ describe('sim: a rival change between the plan and the commit', () => {
     expect([e.code, e.exitCode]).toEqual(['PORT_CHANGED_CONCURRENTLY', 4])
     expect(fx.store.findPorts('race-m')[0]!.host).toBe(h3)
     expect(storeFingerprint(fx.store.db)).toBe(after)
+  })
+})
+
+describe('sim: release and allocate --host through the one service (the CLI, in-process)', () => {
+  /** A fabric, a reader that sees every commit, and an az1 host that carries no suba-prod port (so a change there pushes its leaves). */
+  async function fixture() {
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const other = new Database(fx.file, {readonly: true})
+    onTestFinished(() => void other.close())
+    const host = fx.store
+      .hosts({az: 'az1'})
+      .find(h => h.role !== 'baremetal' && !fx.store.portsOnHost(h.name).some(p => p.network === 'suba-prod'))!.name
+    const state = () => ({fp: storeFingerprint(fx.store.db), version: other.pragma('data_version', {simple: true})})
+    return {fx, host, state}
+  }
+  const allocate = (host: string) => ['port', 'allocate', '--network', 'suba-prod', '--name', 'svc-1', '--host', host]
+  const release = ['port', 'release', 'svc-1']
+  /** The plan's steps: the sim's own IPAM steps, then the backend-neutral ones (plan.ts `changeSteps`). */
+  const ids = (plan: {steps: {id: string}[]}) => plan.steps.map(s => s.id)
+
+  it('allocate --host and release: --dry-run writes nothing and prints the plan the real run reports, step for step', async () => {
+    const {fx, host, state} = await fixture()
+    for (const [op, args] of [
+      ['allocate', allocate(host)],
+      ['release', release],
+    ] as const) {
+      const before = state()
+      const dry = await fx.cli(...args, '--dry-run', '--json')
+      expect(dry.exitCode, dry.stdout).toBeLessThanOrEqual(1)
+      expect(state(), `${op} --dry-run committed`).toEqual(before)
+      const leaves = dry.json.plan.leaves as string[]
+      expect(leaves.length, op).toBeGreaterThan(0)
+      expect(ids(dry.json.plan)).toEqual(
+        op === 'allocate'
+          ? ['store', 'controller', `host-wire:${host}`, ...leaves.map(l => `leaf:${l}`), 'record']
+          : ['store', 'controller', `host-unwire:${host}`, ...leaves.map(l => `leaf:${l}`)],
+      )
+      const real = await fx.cli(...args, '--json')
+      expect(real.exitCode, real.stdout).toBeLessThanOrEqual(1)
+      expect(state().version, `${op} committed`).not.toBe(before.version)
+      expect(real.json.plan).toEqual(dry.json.plan)
+    }
+  })
+
+  it('allocate --host and release: a failure forced at every step leaves the store as before (nothing committed)', async () => {
+    const {fx, host, state} = await fixture()
+    const matrix: string[] = []
+    for (const [op, args, setup] of [
+      ['allocate', allocate(host), null],
+      ['release', release, allocate(host)],
+    ] as const) {
+      if (setup) expect((await fx.cli(...setup, '--json')).exitCode).toBeLessThanOrEqual(1)
+      const plan = (await fx.cli(...args, '--dry-run', '--json')).json.plan as {steps: {id: string}[]}
+      expect(
+        plan.steps.some(s => s.id.startsWith('leaf:')),
+        op,
+      ).toBe(true)
+      for (const [k, step] of plan.steps.entries()) {
+        const before = state()
+        const r = await fx.run([...args, '--json'], {env: {FABRICCTL_FAIL_STEP: `${op}:${step.id}`}})
+        expect([r.exitCode, r.json.error?.code], `${op} at ${step.id}`).toEqual([1, 'INJECTED_FAILURE'])
+        expect(r.json.error.details.failed.id).toBe(step.id)
+        expect(r.json.error.details.applied.map((x: {id: string}) => x.id)).toEqual(ids(plan).slice(0, k))
+        expect(r.json.error.details.leftChanged).toEqual([])
+        expect(state(), `${op} at ${step.id}`).toEqual(before)
+        matrix.push(`${op} × ${step.id}`)
+      }
+    }
+    expect(matrix.length).toBeGreaterThanOrEqual(9)
+  })
+
+  it('allocate --host and release beyond --max-changes: exit 4 before anything is applied, nothing committed', async () => {
+    const {fx, host, state} = await fixture()
+    for (const [op, args, setup] of [
+      ['allocate', allocate(host), null],
+      ['release', release, allocate(host)],
+    ] as const) {
+      if (setup) expect((await fx.cli(...setup, '--json')).exitCode).toBeLessThanOrEqual(1)
+      const plan = (await fx.cli(...args, '--dry-run', '--json')).json.plan as {leaves: string[]}
+      const before = state()
+      const r = await fx.cli(...args, '--max-changes', '0', '--json')
+      expect([r.exitCode, r.json.error?.code], op).toEqual([4, 'LEAF_TOO_MANY_CHANGES'])
+      expect(plan.leaves).toContain(r.json.error.details.leaf)
+      expect(r.json.error.details.changes).toBeGreaterThan(0)
+      expect(r.json.error.message).toContain('Nothing was applied.')
+      expect(state(), op).toEqual(before)
+      // The dry run is refused by the same gate.
+      expect((await fx.cli(...args, '--max-changes', '0', '--dry-run', '--json')).exitCode).toBe(4)
+    }
   })
 })
 
@@ -237,6 +328,10 @@ describe('live: release, whose delete cannot be undone, is gated before the dele
     const {svc, leaves} = liveWithLeaves()
     leaves.running.set('leaf-a', [p.id])
     const mark = neutron.calls.length
+    // The dry run prints the plan the real run executes, and calls no mutating Neutron endpoint.
+    const dry = await svc.release(['rel-gate'], {dryRun: true, maxChanges: 1})
+    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-delete', 'host-unwire:h1', 'leaf:leaf-a'])
+    expect(writes(mark)).toEqual([])
     const e = await rejected(svc.release(['rel-gate'], {dryRun: false, maxChanges: 0}))
     expect([e.code, e.exitCode, e.details.leaf, e.details.changes]).toEqual(['LEAF_TOO_MANY_CHANGES', 4, 'leaf-a', 1])
     expect(writes(mark)).toEqual([])
@@ -244,7 +339,9 @@ describe('live: release, whose delete cannot be undone, is gated before the dele
     expect(leaves.running.get('leaf-a')).toEqual([p.id])
     expect(leaves.pushes.every(x => x.dryRun && x.assume[0]?.host === null)).toBe(true)
     // Within the gate: deleted, and the leaf lost it.
-    await svc.release(['rel-gate'], {dryRun: false, maxChanges: 1})
+    const real = await svc.release(['rel-gate'], {dryRun: false, maxChanges: 1})
+    expect(real.plan).toEqual(dry.plan)
+    expect(real.leaves).toEqual([{leaf: 'leaf-a', side: 'old', ok: true, changed: true}])
     expect(neutron.ports.has(p.id)).toBe(false)
     expect(leaves.running.get('leaf-a')).toEqual([])
   })
@@ -293,8 +390,12 @@ describe('live: allocate --host as a plan', () => {
       for (const p of mine()) neutron.ports.delete(p.id)
     })
     const req = {network: 'net-a', name: 'alloc-plan', count: 1, host: 'h2', failIfExists: false}
+    const mark = neutron.calls.length
     const dry = await svc.allocate({...req, dryRun: true})
-    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-create', 'leaves', 'record-overlay'])
+    // A dry run calls no mutating Neutron endpoint, and pushes the leaves only as dry runs.
+    expect(writes(mark)).toEqual([])
+    expect(leaves.pushes.every(x => x.dryRun)).toBe(true)
+    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-create', 'host-wire:h2', 'leaf:leaf-b', 'record'])
     const carried = () => ['leaf-a', 'leaf-b'].map(l => leaves.running.get(l) ?? [])
     const before = carried()
     for (const [k, step] of dry.plan!.steps.entries()) {
@@ -309,6 +410,56 @@ describe('live: allocate --host as a plan', () => {
     const real = await svc.allocate({...req, dryRun: false})
     expect(real.plan).toEqual(dry.plan)
     expect(leaves.running.get('leaf-b')).toEqual([real.ports[0]!.id])
+  })
+})
+
+describe('the plan of a port change: the backend-neutral steps are the same on both backends', () => {
+  it("allocate --host and release: after the backend's own IPAM steps, the same ids, kinds and wording", async () => {
+    const fx = await buildFabric()
+    onTestFinished(() => fx.cleanup())
+    const sim = new SimPortService(fx.store)
+    const simHost = fx.store.hosts({az: 'az1'}).find(h => h.role !== 'baremetal')!.name
+    const {svc: live} = liveWithLeaves()
+    neutron.availability.set('n1', {used: 10, total: 253})
+    onTestFinished(() => void neutron.availability.delete('n1'))
+    const p = neutron.addPort({name: 'neutral-rel', network_id: 'n1', ip: '10.9.0.56', 'binding:host_id': 'h1'})
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    await sim.allocate({
+      network: 'prod-a',
+      name: 'neutral-rel',
+      count: 1,
+      host: simHost,
+      dryRun: false,
+      failIfExists: false,
+    })
+    const alloc = {count: 1, failIfExists: false, dryRun: true, name: 'neutral-new'}
+    const pairs = [
+      [
+        (await sim.allocate({...alloc, network: 'prod-a', host: simHost})).plan!,
+        (await live.allocate({...alloc, network: 'net-a', host: 'h2'})).plan!,
+      ],
+      [
+        (await sim.release(['neutral-rel'], {dryRun: true})).plan!,
+        (await live.release(['neutral-rel'], {dryRun: true})).plan!,
+      ],
+    ]
+    const ipamKinds = new Set(['neutron', 'store', 'controller'])
+    // Names of hosts and leaves differ by fabric; nothing else may.
+    const neutral = (plan: PortPlan) => {
+      const anon = (x: string) => {
+        for (const l of [...plan.leaves].sort((a, b) => b.length - a.length)) x = x.replaceAll(l, 'LEAF')
+        return x.replace(/(host-(?:un)?wire:|agent on )\S+/g, (_, k: string) => `${k}HOST`)
+      }
+      const steps = plan.steps
+        .filter(st => !ipamKinds.has(st.kind))
+        .map(st => JSON.stringify({id: anon(st.id), kind: st.kind, action: anon(st.action)}))
+      // Each fabric pushes its own number of leaves: compare the distinct steps, in order.
+      return steps.filter((x, i) => i === 0 || x !== steps[i - 1])
+    }
+    for (const [a, b] of pairs) {
+      expect(neutral(a).length, a.operation).toBeGreaterThan(1)
+      expect(neutral(b), a.operation).toEqual(neutral(a))
+    }
   })
 })
 
@@ -416,13 +567,13 @@ describe('live: a failure forced at each step of a migrate with leaves: Neutron 
       expect(state(), `migrate at ${id}`).toEqual(before)
       matrix.push(`migrate × ${id}: Neutron and leaves as before`)
     }
-    expect(matrix).toHaveLength(4)
-    // The undo of the leaves fails after the record step failed: exit 3, and what is left is exactly the report.
-    process.env.FABRICCTL_FAIL_STEP = 'migrate:record-overlay'
-    process.env.FABRICCTL_FAIL_UNDO = 'migrate:leaves'
+    expect(steps).toEqual(['neutron-bind', 'host-unwire:h1', 'host-wire:h2', 'leaf:leaf-b', 'leaf:leaf-a', 'record'])
+    // The undo of the old host's leaf fails after the record step failed: exit 3, and what is left is exactly the report.
+    process.env.FABRICCTL_FAIL_STEP = 'migrate:record'
+    process.env.FABRICCTL_FAIL_UNDO = 'migrate:leaf:leaf-a'
     const e = await rejected(svc.migrate(p.name, 'h2', {dryRun: false}))
     expect([e.code, e.exitCode]).toEqual(['PORT_OPERATION_PARTIAL', 3])
-    expect(e.details.leftChanged.map((s: {id: string}) => s.id)).toEqual(['leaves', 'neutron-bind'])
+    expect(e.details.leftChanged.map((s: {id: string}) => s.id)).toEqual(['leaf:leaf-a', 'leaf:leaf-b', 'neutron-bind'])
     // Reported left changed: the binding on h2 and the leaves pushed for it.
     expect(state()).toEqual({...before, host: 'h2', leafA: [], leafB: [p.id]})
   })

@@ -3,6 +3,7 @@ import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 import {livePlanes} from '../src/lib/diagnose/states.js'
 import type {NPort} from '../src/lib/live/neutron/api.js'
 import {basisOf, sameBasis} from '../src/lib/live/neutron/basis.js'
+import {type ExecStep, executePlan} from '../src/lib/ports/plan.js'
 import {runCliProcess} from './helpers/cli.js'
 import {buildFabric} from './helpers/fabric-builder.js'
 import {livePortService} from './helpers/live-port-service.js'
@@ -249,7 +250,12 @@ describe('live: failure injection at every step, compensation, exit 3 when an un
           ? await live().bind(p.name, 'h2', {dryRun: true})
           : await live().migrate(p.name, 'h2', {dryRun: true})
       const steps = dry.plan!.steps.map(s => s.id)
-      expect(steps).toEqual(['neutron-bind', 'host-wiring', 'leaves', 'record-overlay'])
+      // h1 and h2 are cabled to no leaf in this inventory: no leaf step.
+      expect(steps).toEqual(
+        op === 'bind'
+          ? ['neutron-bind', 'host-wire:h2', 'record']
+          : ['neutron-bind', 'host-unwire:h1', 'host-wire:h2', 'record'],
+      )
       const before = snapshot(p.id)
       for (const [k, id] of steps.entries()) {
         process.env.FABRICCTL_FAIL_STEP = `${op}:${id}`
@@ -263,13 +269,13 @@ describe('live: failure injection at every step, compensation, exit 3 when an un
         expect(e.details.compensated.map((s: any) => s.id)).toEqual([...undoable].reverse())
         expect(snapshot(p.id), `${op} at ${id}`).toEqual(before)
       }
-      // The undo of the binding fails after the leaves step failed: exit 3, and Neutron holds exactly what is reported.
-      process.env.FABRICCTL_FAIL_STEP = `${op}:record-overlay`
-      process.env.FABRICCTL_FAIL_UNDO = `${op}:leaves`
+      // The undo of the binding fails after the record step failed: exit 3, and Neutron holds exactly what is reported.
+      process.env.FABRICCTL_FAIL_STEP = `${op}:record`
+      process.env.FABRICCTL_FAIL_UNDO = `${op}:neutron-bind`
       const e = await rejected(run())
       expect(e.code).toBe('PORT_OPERATION_PARTIAL')
       expect(e.exitCode).toBe(3)
-      expect(e.details.leftChanged.map((s: any) => s.id)).toEqual(['leaves', 'neutron-bind'])
+      expect(e.details.leftChanged.map((s: any) => s.id)).toEqual(['neutron-bind'])
       expect(snapshot(p.id).host).toBe('h2')
       // The real run executes the plan the dry run printed.
       delete process.env.FABRICCTL_FAIL_STEP
@@ -287,12 +293,12 @@ describe('live: release, whose delete cannot be undone', () => {
     const p = neutron.addPort({name: 'rel-1', network_id: 'n1', ip: '10.9.0.40', 'binding:host_id': 'h1'})
     onTestFinished(() => void neutron.ports.delete(p.id))
     const dry = await live().release(['rel-1'], {dryRun: true})
-    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-delete', 'leaves:h1'])
+    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-delete', 'host-unwire:h1'])
     process.env.FABRICCTL_FAIL_STEP = 'release:neutron-delete'
     const e1 = await rejected(live().release(['rel-1'], {dryRun: false}))
     expect([e1.code, e1.exitCode, e1.details.compensated]).toEqual(['INJECTED_FAILURE', 1, []])
     expect(neutron.ports.has(p.id)).toBe(true)
-    process.env.FABRICCTL_FAIL_STEP = 'release:leaves:h1'
+    process.env.FABRICCTL_FAIL_STEP = 'release:host-unwire:h1'
     const e2 = await rejected(live().release(['rel-1'], {dryRun: false}))
     expect([e2.code, e2.exitCode]).toEqual(['PORT_OPERATION_PARTIAL', 3])
     expect(e2.details.leftChanged.map((s: any) => s.id)).toEqual(['neutron-delete'])
@@ -389,5 +395,64 @@ describe('the basis of a port change plan', () => {
     expect(sameBasis(b, {...port, fixed_ips: [{subnet_id: 's', ip_address: '10.0.0.6'}]} as NPort)).toBe(false)
     expect(sameBasis(b, {...port, mac_address: 'fa:16:3e:00:00:02'} as NPort)).toBe(false)
     expect(sameBasis(b, {...port, device_id: ''} as NPort)).toBe(false)
+  })
+})
+
+describe('executePlan: steps applied together (the leaf pushes of a change)', () => {
+  /** Three leaf steps applied at once; `log` says what was applied and undone, in order. */
+  const group = (fail?: string) => {
+    const log: string[] = []
+    const steps = ['a', 'b', 'c'].map((l): ExecStep => ({
+      id: `leaf:${l}`,
+      kind: 'leaf',
+      action: `push ${l}`,
+      undo: `push ${l} back`,
+      together: 'leaves',
+      apply: async () => {
+        // b settles last: the others are applied before its failure is seen.
+        await new Promise(r => setTimeout(r, l === 'b' ? 20 : 1))
+        if (l === fail) throw new Error(`${l} refused`)
+        log.push(`apply ${l}`)
+      },
+      compensate: () => void log.push(`undo ${l}`),
+    }))
+    return {
+      log,
+      steps: [
+        {
+          id: 'ipam',
+          kind: 'store',
+          action: 'write',
+          undo: 'unwrite',
+          apply: () => void log.push('apply ipam'),
+          compensate: () => void log.push('undo ipam'),
+        } as ExecStep,
+        ...steps,
+      ],
+    }
+  }
+
+  it('all start before any settles; a failing one is not applied, the others of the group and the steps before are undone', async () => {
+    const {log, steps} = group('b')
+    const e = await rejected(executePlan('migrate', 'p', steps))
+    expect(e.details.failed.id).toBe('leaf:b')
+    expect(e.details.applied.map((s: {id: string}) => s.id)).toEqual(['ipam', 'leaf:a', 'leaf:c'])
+    expect(e.details.compensated.map((s: {id: string}) => s.id)).toEqual(['leaf:c', 'leaf:a', 'ipam'])
+    expect(log).toEqual(['apply ipam', 'apply a', 'apply c', 'undo c', 'undo a', 'undo ipam'])
+  })
+
+  it('FABRICCTL_FAIL_STEP at the second of the group: the first is applied (and undone), it and the third are not', async () => {
+    process.env.FABRICCTL_FAIL_STEP = 'migrate:leaf:b'
+    const {log, steps} = group()
+    const e = await rejected(executePlan('migrate', 'p', steps))
+    expect([e.code, e.details.failed.id]).toEqual(['INJECTED_FAILURE', 'leaf:b'])
+    expect(log).toEqual(['apply ipam', 'apply a', 'undo a', 'undo ipam'])
+  })
+
+  it('without a failure every step is applied once, in one report', async () => {
+    const {log, steps} = group()
+    const r = await executePlan('migrate', 'p', steps)
+    expect(r.applied.map(s => s.id)).toEqual(['ipam', 'leaf:a', 'leaf:b', 'leaf:c'])
+    expect(log.sort()).toEqual(['apply a', 'apply b', 'apply c', 'apply ipam'])
   })
 })

@@ -38,32 +38,7 @@ export async function configurePortLeaves(
     // All at once, as `leaf push --all` does: a VNI new to several leaves only verifies (each leaf sees the
     // others as remote VTEPs) once every one of them carries it, so one leaf after the other would fail the first.
     const pushed = await Promise.all(all.map(leaf => svc.push(leaf, opts.push ?? {force: true}))) // ports: the caller's gates (--max-changes)
-    const leaves: PortLeavesOutcome['leaves'] = pushed.map((r, i) => {
-      const leaf = all[i]!
-      return {
-        ...r,
-        side: newLeaves.includes(leaf) && oldLeaves.includes(leaf) ? 'both' : newLeaves.includes(leaf) ? 'new' : 'old',
-      }
-    })
-    const ok = (r: PushResult) => r.status === 'applied' || r.status === 'unchanged'
-    const failedNew = leaves.filter(r => r.side !== 'old' && !ok(r))
-    const reasons: string[] = []
-    let overlay: PlaneState
-    if (!port.host) {
-      overlay = 'DOWN'
-      reasons.push('the port has no host')
-    } else if (newLeaves.length === 0) {
-      overlay = 'ERROR'
-      reasons.push(`host ${port.host} is cabled to no leaf`)
-    } else if (failedNew.length > 0) {
-      overlay = 'ERROR'
-      reasons.push(...failedNew.map(r => `${r.leaf}: ${r.error?.message ?? r.status}`))
-    } else {
-      overlay = 'ACTIVE'
-      reasons.push(`${newLeaves.join(', ')} carry the port's network (verified)`)
-    }
-    for (const r of leaves.filter(x => x.side === 'old' && !ok(x)))
-      reasons.push(`cleaning the previous host's leaf ${r.leaf} failed: ${r.error?.message ?? r.status}`)
+    const {overlay, leaves, reasons} = portLeavesOutcome(port.host, {newLeaves, oldLeaves}, pushed)
     let dataPlaneStatus: 'ACTIVE' | 'DOWN' | null = null
     // record: false when the port is gone (release): only its previous host's leaves are cleaned.
     if (opts.record !== false) dataPlaneStatus = await reg.recordOverlay(port.portId, overlay)
@@ -71,4 +46,44 @@ export async function configurePortLeaves(
   } finally {
     svc.close()
   }
+}
+
+/**
+ * What the leaf pushes of a port change mean for the port: each push's side (the new host's leaves, the
+ * old host's, or both) and the overlay plane, ACTIVE when every leaf of the new host carries its desired
+ * state, ERROR otherwise, DOWN when the port has no host. The one reading, for every port path.
+ */
+export function portLeavesOutcome(
+  host: string | null,
+  sides: {newLeaves: readonly string[]; oldLeaves: readonly string[]},
+  pushed: readonly PushResult[],
+): Pick<PortLeavesOutcome, 'overlay' | 'leaves' | 'reasons'> {
+  const {newLeaves, oldLeaves} = sides
+  const leaves: PortLeavesOutcome['leaves'] = pushed.map(r => {
+    const leaf = r.leaf
+    return {
+      ...r,
+      side: newLeaves.includes(leaf) && oldLeaves.includes(leaf) ? 'both' : newLeaves.includes(leaf) ? 'new' : 'old',
+    }
+  })
+  const ok = (r: PushResult) => r.status === 'applied' || r.status === 'unchanged'
+  const failedNew = leaves.filter(r => r.side !== 'old' && !ok(r))
+  const reasons: string[] = []
+  let overlay: PlaneState
+  if (!host) {
+    overlay = 'DOWN'
+    reasons.push('the port has no host')
+  } else if (newLeaves.length === 0) {
+    overlay = 'ERROR'
+    reasons.push(`host ${host} is cabled to no leaf`)
+  } else if (failedNew.length > 0) {
+    overlay = 'ERROR'
+    reasons.push(...failedNew.map(r => `${r.leaf}: ${r.error?.message ?? r.status}`))
+  } else {
+    overlay = 'ACTIVE'
+    reasons.push(`${newLeaves.join(', ')} carry the port's network (verified)`)
+  }
+  for (const r of leaves.filter(x => x.side === 'old' && !ok(x)))
+    reasons.push(`cleaning the previous host's leaf ${r.leaf} failed: ${r.error?.message ?? r.status}`)
+  return {overlay, leaves, reasons}
 }

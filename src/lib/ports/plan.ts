@@ -33,6 +33,91 @@ export interface ExecStep extends PlanStep {
   apply(): Promise<void> | void
   /** Absent with `undo: null`. Throws when the undo fails. */
   compensate?(): Promise<void> | void
+  /**
+   * Consecutive steps with the same key are applied at once (the leaf pushes of a change: a VNI new to
+   * several leaves verifies only once each of them carries it). Each stays a step of its own: applied,
+   * failed or undone alone.
+   */
+  together?: string
+}
+
+/**
+ * The backend-neutral part of a port change's plan (issue 12), one wording for both backends: the host
+ * wiring expected (each host's own agent does it), each leaf push (`leaf:<name>`), the planes recorded.
+ * A backend adds only its IPAM steps in front (the sim's store write, Neutron's calls) and says how each
+ * kind of step is undone on it.
+ */
+export interface ChangeShape {
+  /** Hosts whose agent is expected to remove the port's device: a migrate's old host, a released port's host. */
+  unwire: string[]
+  /** Hosts whose agent is expected to wire it: the new host. */
+  wire: string[]
+  /** The leaves pushed, in order. */
+  leaves: string[]
+  /** Record the verified planes after the leaves (not on a release: the ports are gone). */
+  record: boolean
+}
+
+export interface ShapeUndos {
+  host: string | null
+  leaf(leaf: string): string | null
+  record: string | null
+}
+
+/**
+ * Which hosts' wiring a change expects, one rule for both backends (from what the change is, not from what an
+ * agent did): a move unwires the old host (when it is another) and wires the new one; a creation wires its
+ * host; a release unwires the hosts the ports were bound to.
+ */
+export const wiring = {
+  move: (from: string | null, to: string) => ({unwire: from !== null && from !== to ? [from] : [], wire: [to]}),
+  create: (host: string) => ({unwire: [], wire: [host]}),
+  release: (hosts: readonly (string | null)[]) => ({
+    unwire: [...new Set(hosts.filter((h): h is string => h !== null))],
+    wire: [],
+  }),
+}
+
+export const stepId = {
+  unwire: (host: string) => `host-unwire:${host}`,
+  wire: (host: string) => `host-wire:${host}`,
+  leaf: (leaf: string) => `leaf:${leaf}`,
+  record: 'record',
+} as const
+
+export function changeSteps(ipam: readonly PlanStep[], shape: ChangeShape, undo: ShapeUndos): PlanStep[] {
+  return [
+    ...ipam,
+    ...shape.unwire.map((h): PlanStep => ({
+      id: stepId.unwire(h),
+      kind: 'host',
+      action: `expect the agent on ${h} to remove the port's device from br-int`,
+      undo: undo.host,
+    })),
+    ...shape.wire.map((h): PlanStep => ({
+      id: stepId.wire(h),
+      kind: 'host',
+      action: `expect the agent on ${h} to wire the port's device on br-int`,
+      undo: undo.host,
+    })),
+    ...shape.leaves.map((l): PlanStep => ({
+      id: stepId.leaf(l),
+      kind: 'leaf',
+      action: `push ${l} to its desired state`,
+      undo: undo.leaf(l),
+    })),
+    ...(shape.record
+      ? [
+          {
+            id: stepId.record,
+            kind: 'record',
+            action:
+              "record the port's verified planes (the overlay from the leaf pushes; `port show` says where it is kept)",
+            undo: undo.record,
+          } satisfies PlanStep,
+        ]
+      : []),
+  ]
 }
 
 export interface StepReport {
@@ -100,14 +185,28 @@ export async function executePlan(
   steps: ExecStep[],
 ): Promise<ExecutionReport> {
   const applied: ExecStep[] = []
-  for (const step of steps) {
-    try {
-      if (injected('FABRICCTL_FAIL_STEP', operation, step.id)) throw injectedFailure('step', operation, step.id)
-      await step.apply()
-      applied.push(step)
-    } catch (error) {
-      throw await compensate(operation, subject, applied, step, error)
-    }
+  for (let i = 0; i < steps.length;) {
+    const first = steps[i]!
+    let end = i + 1
+    if (first.together !== undefined) while (end < steps.length && steps[end]!.together === first.together) end++
+    const group = steps.slice(i, end)
+    // The hook fails a step before it is applied: the group's steps before it are applied, it and those after are not.
+    const hit = group.findIndex(s => injected('FABRICCTL_FAIL_STEP', operation, s.id))
+    const run = hit === -1 ? group : group.slice(0, hit)
+    const results = await Promise.allSettled(run.map(async s => s.apply()))
+    for (const [k, r] of results.entries()) if (r.status === 'fulfilled') applied.push(run[k]!)
+    const bad = results.findIndex(r => r.status === 'rejected')
+    if (bad !== -1)
+      throw await compensate(operation, subject, applied, run[bad]!, (results[bad] as PromiseRejectedResult).reason)
+    if (hit !== -1)
+      throw await compensate(
+        operation,
+        subject,
+        applied,
+        group[hit]!,
+        injectedFailure('step', operation, group[hit]!.id),
+      )
+    i = end
   }
   return {applied: applied.map(brief), compensated: [], failed: null, leftChanged: []}
 }

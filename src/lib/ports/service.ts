@@ -1,16 +1,38 @@
 import {FabricError, usageError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
-import {alreadyOnHost, ambiguousPort, hostAzMismatch, leafGateError, leafOwnershipError} from './common.js'
+import {
+  alreadyOnHost,
+  ambiguousPort,
+  checkAllocateHostAz,
+  checkBatchNames,
+  hostAzMismatch,
+  leafGateError,
+  leafOwnershipError,
+  requestedNames,
+} from './common.js'
 import type {PortPlan} from './plan.js'
-import type {BindResultDoc, ChangeOptions, LeafTouchDoc, MigrateResult, MigrateSide, PortView} from './types.js'
+import type {
+  AllocateRequest,
+  AllocateResult,
+  BindResultDoc,
+  ChangeOptions,
+  LeafTouchDoc,
+  MigrateResult,
+  MigrateSide,
+  PortView,
+  ReleaseResult,
+} from './types.js'
 
 /**
- * The one service above the backends for a port's host change (`port bind`, `port migrate`), issue 12:
- * validate → plan → gate → dry run | apply (with compensation) → verify → result. The rules live here
- * once: the port bound elsewhere, the host's AZ against the network's, "already on that host", the leaf
+ * The one service above the backends for a port change (`port bind`, `port migrate`, `port release`,
+ * `port allocate --host`), issue 12: validate → plan → gate → dry run | apply (with compensation) →
+ * verify → result. The rules live here once: the port bound elsewhere, the host's AZ against the
+ * network's, "already on that host", the ports a release names, the names of an allocation, the leaf
  * gates (--max-changes and the ownership scope of `leaf push`) evaluated on the plan before its first
- * step, and the migrate's address check. A backend gives only its primitives (`HostChangeEngine`):
- * reading the port and host, planning the steps without applying them, and executing them.
+ * step, and the migrate's address check. A dry run returns the plan the real run executes. A backend
+ * gives only its primitives (`HostChangeEngine`, `ReleaseEngine`, `AllocateEngine`): reading, planning
+ * the steps without applying them (the backend-neutral steps come from `changeSteps` in plan.ts), and
+ * executing them.
  */
 
 /** A port as the host-change rules need it, read by the backend. */
@@ -75,6 +97,39 @@ export interface HostChangeEngine {
   plan(change: HostChange): Promise<PlannedHostChange>
   /** Execute the steps of `plan` (a failure undoes the applied ones, or reports exactly what is left: exit 3). */
   apply(change: HostChange, plan: PortPlan, rules: HostChangeRules): Promise<HostChangeOutcome>
+}
+
+/** A backend's primitives of `port release`. */
+export interface ReleaseEngine<P extends {id: string; name: string}> {
+  /** The ports each reference matches (any number: the service's `releaseTargets` decides), and a port's network name. */
+  find(refs: readonly string[]): Promise<{found: P[][]; networkOf: (p: P) => string}>
+  /** The steps and each leaf's push, evaluated without applying anything; `dryRun` is what a dry run reports. */
+  plan(ports: P[]): Promise<{plan: PortPlan; leaves: LeafPreview[]; dryRun: ReleaseResult}>
+  /** Execute the steps of `plan` (the gate run again where the backend's apply is its own serialisation point). */
+  apply(ports: P[], plan: PortPlan, rules: {gate(leaves: LeafPreview[]): void}): Promise<ReleaseResult>
+}
+
+/** An allocation as the service validated it: the request, the names (null: generated), the host, the candidate networks. */
+export interface Allocation<N> {
+  req: AllocateRequest
+  names: (string | null)[]
+  host: {name: string; az: string} | undefined
+  nets: N[]
+}
+
+/** A backend's primitives of `port allocate`. */
+export interface AllocateEngine<N extends {name: string; az: string}> {
+  host(name: string): Promise<{name: string; az: string}>
+  network(ref: string): Promise<N>
+  /** The networks with the label (in the AZ when given); LABEL_NOT_FOUND when none. */
+  labelled(label: string | undefined, az: string | undefined): Promise<N[]>
+  /**
+   * With --host: the steps and each leaf's push, evaluated without applying anything, and what a dry run reports.
+   * `plan` absent: nothing to create, so nothing to push.
+   */
+  plan(a: Allocation<N>): Promise<{plan?: PortPlan; leaves: LeafPreview[]; dryRun: AllocateResult}>
+  /** Execute the allocation (`plan`: its steps; null: no host, nothing pushed, and on a dry run nothing written). */
+  apply(a: Allocation<N>, plan: PortPlan | null, rules: {gate(leaves: LeafPreview[]): void}): Promise<AllocateResult>
 }
 
 export class PortChangeService {
@@ -142,16 +197,68 @@ export class PortChangeService {
     validate: (p: ChangePort) => void,
   ): Promise<{plan: PortPlan; out: HostChangeOutcome}> {
     const planned = await this.engine.plan(change)
-    const gate = (leaves: LeafPreview[]) => gateLeaves(leaves, opts.maxChanges)
-    gate(planned.leaves)
-    if (opts.dryRun) return {plan: planned.plan, out: planned.dryRun}
-    return {plan: planned.plan, out: await this.engine.apply(change, planned.plan, {validate, gate})}
+    const out = await gated(planned, opts, gate => this.engine.apply(change, planned.plan, {validate, gate}))
+    return {plan: planned.plan, out}
+  }
+
+  /** `port release`: the ports the references name (`releaseTargets`), then the plan, gated before its first step. */
+  static async release<P extends {id: string; name: string}>(
+    engine: ReleaseEngine<P>,
+    refs: readonly string[],
+    opts: ChangeOptions,
+  ): Promise<ReleaseResult> {
+    const {found, networkOf} = await engine.find(refs)
+    const ports = releaseTargets(refs, found, networkOf)
+    const planned = await engine.plan(ports)
+    return gated(planned, opts, gate => engine.apply(ports, planned.plan, {gate}))
+  }
+
+  /**
+   * `port allocate`: the names, the candidate networks with the host's AZ checked against them, then (with
+   * --host) the plan, gated before its first step. Without --host nothing is pushed: no plan, no gate.
+   */
+  static async allocate<N extends {name: string; az: string}>(
+    engine: AllocateEngine<N>,
+    req: AllocateRequest,
+  ): Promise<AllocateResult> {
+    const names = requestedNames(req)
+    const host = req.host === undefined ? undefined : await engine.host(req.host)
+    let nets: N[]
+    if (req.network === undefined) {
+      checkAllocateHostAz(host, {flagAz: req.az})
+      nets = await engine.labelled(req.label, req.az ?? host?.az)
+    } else {
+      const net = await engine.network(req.network)
+      checkAllocateHostAz(host, {network: net})
+      nets = [net]
+    }
+    checkBatchNames(
+      req,
+      names.filter((n): n is string => n !== null),
+    )
+    const allocation: Allocation<N> = {req, names, host, nets}
+    const planned = host ? await engine.plan(allocation) : null
+    // No plan (no host, or nothing to create): the backend's run, rolled back or not written on a dry run.
+    if (!planned) return engine.apply(allocation, null, {gate: () => {}})
+    return gated(planned, req, gate => engine.apply(allocation, planned.plan ?? null, {gate}))
   }
 
   private async checkAz(port: ChangePort, host: {name: string; az: string}): Promise<void> {
     const net = await this.engine.networkOf(port)
     if (net && net.az !== host.az) throw hostAzMismatch(host, {network: net.name, az: net.az, port: port.name})
   }
+}
+
+/** Gate on the plan, before its first step; then a dry run returns what the plan leaves, a real run executes it. */
+async function gated<T>(
+  planned: {leaves: LeafPreview[]; dryRun: T},
+  opts: {dryRun: boolean; maxChanges?: number},
+  apply: (gate: (leaves: LeafPreview[]) => void) => Promise<T>,
+): Promise<T> {
+  const gate = (leaves: LeafPreview[]) => gateLeaves(leaves, opts.maxChanges)
+  gate(planned.leaves)
+  if (opts.dryRun) return planned.dryRun
+  return apply(gate)
 }
 
 /**

@@ -3,7 +3,8 @@ import {randomBytes} from 'node:crypto'
 import {FabricError, notFound, usageError} from '../../cli/errors.js'
 import {EXIT} from '../../cli/exit-codes.js'
 import type {LiveContext} from '../../context/schema.js'
-import type {PortLeavesOutcome} from '../../leaf/overlay.js'
+import type {PushOptions, PushResult} from '../../leaf/engine.js'
+import {portLeavesOutcome} from '../../leaf/overlay.js'
 import {mapLimit, type NPort, NeutronApi} from '../../live/neutron/api.js'
 import {neutronErrorType, neutronStatus} from '../../live/neutron/http.js'
 import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../../model/addressing.js'
@@ -11,22 +12,30 @@ import type {PlaneState} from '../../model/types.js'
 import type {LiveIpam} from './ipam.js'
 import {basisOf} from '../../live/neutron/basis.js'
 import {recordedOverlay, recordedPlanes} from '../../seam/ipam.js'
-import type {LeafDriverRegistry, PortAssumption} from '../../seam/leaf-drivers.js'
-import {type ExecStep, executePlan, type PlanStep, planDoc, type PortPlan} from '../../ports/plan.js'
+import type {LeafDriverRegistry, LeafService, PortAssumption} from '../../seam/leaf-drivers.js'
 import {
+  type ChangeShape,
+  changeSteps,
+  type ExecStep,
+  executePlan,
+  planDoc,
+  type PortPlan,
+  stepId,
+  wiring,
+} from '../../ports/plan.js'
+import {
+  type AllocateEngine,
+  type Allocation,
   type ChangePort,
-  gateLeaves,
   type HostChangeEngine,
   type LeafPreview,
   PortChangeService,
-  releaseTargets,
+  type ReleaseEngine,
 } from '../../ports/service.js'
 import {
   ambiguousPort,
-  checkBatchNames,
   checkExistingName,
   exhaustedError,
-  checkAllocateHostAz,
   checkItem,
   LABEL_POLICY,
   labelNotFound,
@@ -39,7 +48,6 @@ import {
   planFill,
   policyOrder,
   portExistsError,
-  requestedNames,
   usageRows,
   validateLabel,
   validateLimit,
@@ -87,9 +95,69 @@ export function liveState(p: NPort): {underlay: PlaneState; overlay: PlaneState}
   return {underlay, overlay}
 }
 
-/** What the leaves step of a host change did (filled in when it runs). */
-interface HostLeaves {
-  leaves?: {leaves: LeafTouchDoc[]; reasons: string[]; overlay: PlaneState}
+/** What the leaf steps of a change did: each push as port results report it, the reasons, the overlay read from them. */
+interface LeavesOutcome {
+  leaves: LeafTouchDoc[]
+  reasons: string[]
+  overlay: PlaneState
+}
+
+/** An allocation read and planned (ports/live.ts `prepareAllocation`). */
+interface Prepared {
+  usage: NetworkUsage[]
+  toCreate: {name: string; i: number}[]
+  ipNet: LiveNet | undefined
+  /** With --host and ports to create: the plan and its execution. */
+  run: {plan: PortPlan; execute: () => Promise<LeavesOutcome>} | undefined
+  dryRun(): Promise<AllocateResult>
+  apply(): Promise<AllocateResult>
+}
+
+/**
+ * The leaf pushes of one port change: one leaf service for the pushes of the change (opened at the first
+ * push, after Neutron holds the change), one per undo with the ports assumed where they were.
+ */
+class LeafPushes {
+  readonly results = new Map<string, PushResult>()
+  private readonly open: Promise<LeafService>[] = []
+  private current?: Promise<LeafService>
+
+  constructor(
+    private readonly leafDrivers: LeafDriverRegistry,
+    private readonly opts: PushOptions,
+  ) {}
+
+  async push(leaf: string, assume?: PortAssumption[]): Promise<PushResult> {
+    const svc = assume ? this.service(assume) : (this.current ??= this.service())
+    const r = await (await svc).push(leaf, this.opts)
+    if (!assume) this.results.set(leaf, r)
+    return r
+  }
+
+  private service(assume?: PortAssumption[]): Promise<LeafService> {
+    const s = this.leafDrivers.service(assume ? {assume} : undefined)
+    this.open.push(s)
+    return s
+  }
+
+  close(): void {
+    for (const s of this.open)
+      void s.then(
+        x => x.close(),
+        () => {},
+      )
+  }
+}
+
+/**
+ * A gate refused a leaf push (ownership, or --max-changes): a step failure, so the plan undoes what was
+ * applied (exit 4, naming the leaf and why), as `leaf push` would have refused it. Other statuses
+ * (unreachable, failed) are no step failure: the overlay is recorded as ERROR and the result says why.
+ */
+function gateRefusal(r: PushResult, maxChanges: number | undefined): void {
+  if (r.status !== 'refused') return
+  if (r.error?.code === 'LEAF_UNMANAGED') throw leafOwnershipError(r.leaf, r.error.message, r.error.hint)
+  if (maxChanges !== undefined) throw leafGateError(r.leaf, r.changes.length, maxChanges, true)
 }
 
 /** What the live port engine needs of its fabric: the context, the Neutron IPAM, the leaf drivers. */
@@ -100,7 +168,7 @@ export interface LivePortDeps {
 }
 
 /** What a leaf push did, as port results report it. */
-function touchFromPush(r: PortLeavesOutcome['leaves'][number]): LeafTouchDoc {
+function touchFromPush(r: PushResult & {side: LeafTouchDoc['side']}): LeafTouchDoc {
   const ok = r.status === 'applied' || r.status === 'unchanged'
   return {
     leaf: r.leaf,
@@ -144,32 +212,6 @@ export class LivePortService implements PortService {
     this.api = new NeutronApi(this.ctx)
   }
 
-  /**
-   * The controller's step 8 (DESIGN.md §1), done by fabricctl: push the leaves of the port's new
-   * host, clean the previous host's, and record the verified overlay state on the Neutron port.
-   */
-  private async configureLeaves(
-    portId: string,
-    host: string | null,
-    previousHost: string | null,
-  ): Promise<{leaves: LeafTouchDoc[]; reasons: string[]; overlay: PlaneState}> {
-    const {configurePortLeaves} = await import('../../leaf/overlay.js')
-    // The overlay is recorded by the plan's record step (where the deployment allows), not by the leaf path.
-    const o = await configurePortLeaves(
-      {leafDrivers: this.leafDrivers},
-      {portId, host, previousHost},
-      {record: false, push: this.push},
-    )
-    const refused = o.leaves.find(l => l.status === 'refused')
-    // A gate refused a leaf (ownership, or --max-changes): a step failure, so the plan undoes what was applied
-    // (exit 4, naming the leaf and why), as `leaf push` would have refused it.
-    if (refused?.error?.code === 'LEAF_UNMANAGED')
-      throw leafOwnershipError(refused.leaf, refused.error.message, refused.error.hint)
-    if (refused && this.push.maxChanges !== undefined)
-      throw leafGateError(refused.leaf, refused.changes.length, this.push.maxChanges, true)
-    return {leaves: o.leaves.map(touchFromPush), reasons: o.reasons, overlay: o.overlay}
-  }
-
   /** The leaf gates of port operations: the same push options as `leaf push` (--max-changes). */
   private push: {force?: boolean; maxChanges?: number} = {force: true}
   private setLeafGate(maxChanges: number | undefined): void {
@@ -177,66 +219,94 @@ export class LivePortService implements PortService {
   }
 
   /**
-   * The steps of a host change (bind or migrate) of port `p` from `from` to `to`, each with its undo:
-   * Neutron's binding (conditional on the revision read, where Neutron supports If-Match), the host
-   * wiring expected (the host's own agent/CNI does it: nothing to undo here), the leaves of both
-   * hosts, and the overlay record.
+   * Live's part of a plan: its Neutron steps (`ipam`) executed as given, then the backend-neutral steps
+   * (`changeSteps`): the host wiring expected (the host's own agent does it: nothing to undo here), each
+   * leaf pushed (all at once, as `leaf push --all` does: a VNI new to several leaves only verifies once
+   * every one of them carries it), undone by pushing it again with the ports assumed where they were
+   * (Neutron is put back only by the Neutron step's own undo, after), and the verified overlay recorded
+   * where the deployment allows.
    */
-  private hostChangeSteps(
-    op: 'bind' | 'migrate',
-    p: NPort,
-    from: string | null,
-    to: string,
-    out: HostLeaves,
-  ): ExecStep[] {
-    const before = recordedOverlay(p).value
-    const revert = async () => {
-      await this.ipam.update(p.id, {'binding:host_id': from ?? ''})
+  private changePlan(
+    operation: PortPlan['operation'],
+    subject: string,
+    ipam: ExecStep[],
+    shape: Omit<ChangeShape, 'record'> & {
+      /** The ports' host after the change (null: released), for the overlay read from the pushes. */
+      host: string | null
+      oldLeaves: string[]
+      /** The ports as they were, for a leaf push's undo (null: the pushes need no undo). */
+      before: (() => PortAssumption[]) | null
+      /** Record the overlay on these ports (the record step; absent: no record step), and how to undo it. */
+      recordOn?: {ids: () => string[]; undo: string | null; restore?: () => Promise<void>}
+    },
+  ): {plan: PortPlan; execute: () => Promise<LeavesOutcome>} {
+    const pushes = new LeafPushes(this.leafDrivers, this.push)
+    const newLeaves = shape.host ? this.leafNames(shape.host) : []
+    const outcome = (): LeavesOutcome => {
+      const o = portLeavesOutcome(
+        shape.host,
+        {newLeaves, oldLeaves: shape.oldLeaves},
+        shape.leaves.map(l => pushes.results.get(l)).filter((r): r is PushResult => r !== undefined),
+      )
+      return {leaves: o.leaves.map(touchFromPush), reasons: o.reasons, overlay: o.overlay}
     }
-    const leaves = [...new Set([...this.leafNames(to), ...this.leafNames(from)])]
-    return [
+    const neutral = changeSteps(
+      [],
+      {...shape, record: shape.recordOn !== undefined},
       {
-        id: 'neutron-bind',
-        kind: 'neutron',
-        action: `PUT /v2.0/ports/${p.id} binding:host_id=${to}${p.revision_number !== undefined ? ` (If-Match revision_number=${p.revision_number} where supported)` : ''}`,
-        undo: `PUT binding:host_id=${from ?? '""'}`,
-        apply: async () => {
-          await this.ipam.bind(p.id, to, {ifRevision: p.revision_number ?? null, basis: basisOf(p)})
-        },
-        compensate: revert,
+        host: null,
+        leaf: l => (shape.before ? `push ${l} again with the port(s) where they were` : null),
+        record: shape.recordOn?.undo ?? null,
       },
-      {
-        id: 'host-wiring',
-        kind: 'host',
-        action: `expect the OVS agent on ${to} to wire the port's device (Neutron status reports it)${from ? `; ${from}'s device is removed by its own agent` : ''}`,
-        undo: null,
-        apply: () => {},
+    )
+    const leafOf = new Map(shape.leaves.map(l => [stepId.leaf(l), l]))
+    const steps: ExecStep[] = [
+      ...ipam,
+      ...neutral.map((st): ExecStep => {
+        if (st.kind === 'host') return {...st, apply: () => {}}
+        const leaf = leafOf.get(st.id)
+        if (leaf !== undefined) {
+          return {
+            ...st,
+            together: 'leaves',
+            apply: async () => {
+              gateRefusal(await pushes.push(leaf), this.push.maxChanges)
+            },
+            ...(shape.before
+              ? {
+                  compensate: async () => {
+                    const r = await pushes.push(leaf, shape.before!())
+                    if (r.status !== 'applied' && r.status !== 'unchanged')
+                      throw new Error(`pushing ${leaf} back failed: ${r.error?.message ?? r.status}`)
+                  },
+                }
+              : {}),
+          }
+        }
+        const rec = shape.recordOn!
+        return {
+          ...st,
+          apply: async () => {
+            const {overlay} = outcome()
+            const res = await mapLimit(rec.ids(), CONCURRENCY, id => this.ipam.recordOverlay(id, overlay))
+            const bad = res.find(x => x.status === 'rejected')
+            if (bad) throw (bad as PromiseRejectedResult).reason
+          },
+          ...(rec.restore ? {compensate: rec.restore} : {}),
+        }
+      }),
+    ]
+    return {
+      plan: planDoc(operation, subject, steps, shape.leaves),
+      execute: async () => {
+        try {
+          await executePlan(operation, subject, steps)
+          return outcome()
+        } finally {
+          pushes.close()
+        }
       },
-      {
-        id: 'leaves',
-        kind: 'leaf',
-        action: `push ${leaves.length ? leaves.join(', ') : '(no leaf in the inventory)'} to the desired state (${to}'s interfaces get the network${from ? `, ${from}'s lose it` : ''})`,
-        undo: `restore the binding to ${from ?? 'no host'} and push the same leaves again`,
-        apply: async () => {
-          out.leaves = await this.configureLeaves(p.id, to, from)
-        },
-        compensate: async () => {
-          await revert()
-          await this.configureLeaves(p.id, from, to)
-        },
-      },
-      {
-        id: 'record-overlay',
-        kind: 'record',
-        action:
-          'record the verified overlay plane on the Neutron port (data_plane_status, else a port tag, else nowhere)',
-        undo: `put back the recorded overlay (${before ?? 'none'})`,
-        apply: async () => {
-          await this.ipam.recordOverlay(p.id, out.leaves?.overlay ?? 'ERROR')
-        },
-        compensate: () => this.ipam.restoreOverlay(p.id, before),
-      },
-    ].map(s => ({...s, kind: s.kind as PlanStep['kind']}))
+    }
   }
 
   private leafNames(host: string | null): string[] {
@@ -388,29 +458,66 @@ export class LivePortService implements PortService {
 
   // --- allocate -----------------------------------------------------------------------------
   async allocate(req: AllocateRequest): Promise<AllocateResult> {
-    const names = requestedNames(req)
     this.setLeafGate(req.maxChanges)
-    const host = req.host === undefined ? undefined : this.host(req.host)
-    let nets: LiveNet[]
-    if (req.network !== undefined) {
-      const n = await this.net(req.network)
-      checkAllocateHostAz(host, {network: n})
-      nets = [n]
-    } else {
-      checkAllocateHostAz(host, {flagAz: req.az})
-      const az = req.az ?? host?.az
-      const tagged = new Set((await this.api.networks({tags: req.label})).map(n => n.id))
-      nets = (await this.nets()).filter(n => tagged.has(n.id) && (az === undefined || n.az === az))
-      if (nets.length === 0)
-        throw labelNotFound(
-          req.label,
-          az,
-          [...new Set((await this.nets()).filter(n => az === undefined || n.az === az).flatMap(n => n.labels))].sort(),
-        )
+    return PortChangeService.allocate(this.allocateEngine(), req)
+  }
+
+  /**
+   * Neutron's primitives of an allocation: the names looked up, the networks' usage read, the fill planned
+   * (`prepare`, read only). With --host the plan is the bulk create (bound), then the neutral steps (the
+   * host's wiring expected, each of its leaves pushed, the overlay recorded on the new ports), each undone
+   * in reverse; the leaves are previewed with the ports assumed on the host before the POST. A dry run
+   * writes nothing to Neutron.
+   */
+  private allocateEngine(): AllocateEngine<LiveNet> {
+    const prepared = new WeakMap<Allocation<LiveNet>, Promise<Prepared>>()
+    const prepare = (a: Allocation<LiveNet>) => {
+      let p = prepared.get(a)
+      if (!p) prepared.set(a, (p = this.prepareAllocation(a)))
+      return p
     }
+    return {
+      host: async name => this.host(name),
+      network: async ref => this.net(ref),
+      labelled: async (label, az) => {
+        const tagged = new Set((await this.api.networks({tags: label})).map(n => n.id))
+        const all = await this.nets()
+        const nets = all.filter(n => tagged.has(n.id) && (az === undefined || n.az === az))
+        if (nets.length === 0)
+          throw labelNotFound(
+            label,
+            az,
+            [...new Set(all.filter(n => az === undefined || n.az === az).flatMap(n => n.labels))].sort(),
+          )
+        return nets
+      },
+      plan: async a => {
+        const x = await prepare(a)
+        const planned = x.ipNet
+          ? [x.ipNet]
+          : (planFill(x.usage, x.toCreate.length) ?? []).map(st => a.nets.find(n => n.name === st.network.name)!)
+        const leaves =
+          x.run && a.host
+            ? await this.previewLeaves(
+                planned.map(n => ({portId: `planned:${n.id}`, host: a.host!.name, networkId: n.id})),
+                [a.host.name],
+              )
+            : []
+        return {...(x.run ? {plan: x.run.plan} : {}), leaves, dryRun: await x.dryRun()}
+      },
+      apply: async a => {
+        const x = await prepare(a)
+        if (a.req.dryRun) return x.dryRun()
+        return x.apply()
+      },
+    }
+  }
+
+  /** The read-only part of an allocation, and the two ways on: its dry-run result, or its execution. */
+  private async prepareAllocation(a: Allocation<LiveNet>): Promise<Prepared> {
+    const {req, names, nets} = a
     const netIds = new Set(nets.map(n => n.id))
     const wanted = names.filter((n): n is string => n !== null)
-    checkBatchNames(req, wanted)
     const existing = new Map<string, NPort>()
     const byName = groupBy(await this.api.portsByName(wanted), p => p.name)
     for (const [name, ps] of byName) {
@@ -444,23 +551,9 @@ export class LivePortService implements PortService {
 
     let ipNet: LiveNet | undefined
     if (req.ip !== undefined && toCreate.length > 0) {
-      const ip = req.ip
-      ipNet = networkForIp(ip, nets)
+      ipNet = networkForIp(req.ip, nets)
     } else if (toCreate.length > 0 && !planFill(usage, toCreate.length)) {
       throw exhaustedError(req, toCreate.length, usage)
-    }
-    // allocate --host: the leaf gates on the plan, before the POST (the ports assumed on the host, one per planned network).
-    if (req.host !== undefined && toCreate.length > 0) {
-      const planned = ipNet
-        ? [ipNet]
-        : (planFill(usage, toCreate.length) ?? []).map(st => nets.find(n => n.name === st.network.name)!)
-      gateLeaves(
-        await this.previewLeaves(
-          planned.map(n => ({portId: `planned:${n.id}`, host: req.host!, networkId: n.id})),
-          [req.host],
-        ),
-        req.maxChanges,
-      )
     }
 
     const existingDocs = async (): Promise<Map<number, AllocatedPort>> => {
@@ -469,7 +562,6 @@ export class LivePortService implements PortService {
         if (n !== null && existing.has(n)) m.set(i, await this.allocated(existing.get(n)!, false))
       return m
     }
-    // allocate --host is a plan: the bulk create (bound), the host's leaves, the overlay record; each undone in reverse.
     const made: {created: Map<string, NPort>; adopted: Map<string, NPort>; fresh: NPort[]} = {
       created: new Map(),
       adopted: new Map(),
@@ -486,56 +578,54 @@ export class LivePortService implements PortService {
       made.adopted = await this.settleNameRace(made.created, wanted)
       made.fresh = [...made.created.values()].filter(p => !made.adopted.has(p.name))
     }
-    const onHost = req.host
-    let pushed: HostLeaves['leaves']
-    const undoCreate = async () => {
-      const left = await this.deleteQuietly(made.fresh.map(p => p.id))
-      if (left.length > 0) throw new Error(`Neutron refused to delete ${left.join(', ')}`)
-    }
-    const steps: ExecStep[] | undefined =
+    const onHost = a.host?.name
+    const run =
       onHost === undefined || toCreate.length === 0
         ? undefined
-        : [
-            {
-              id: 'neutron-create',
-              kind: 'neutron',
-              action: `POST /v2.0/ports (${toCreate.length} port(s), binding:host_id=${onHost}; one atomic bulk per network)`,
-              undo: `DELETE the created port(s)`,
-              apply: create,
-              compensate: undoCreate,
-            },
-            {
-              id: 'leaves',
-              kind: 'leaf',
-              action: `push ${this.leafNames(onHost).join(', ') || '(no leaf in the inventory)'} to the desired state`,
-              undo: 'push the same leaves again once the ports are deleted',
-              apply: async () => {
-                if (made.fresh.length > 0) pushed = await this.configureLeaves(made.fresh[0]!.id, onHost, null)
+        : this.changePlan(
+            'allocate',
+            `${toCreate.length} port(s) on ${onHost}`,
+            [
+              {
+                id: 'neutron-create',
+                kind: 'neutron',
+                action: `POST /v2.0/ports (${toCreate.length} port(s), binding:host_id=${onHost}; one atomic bulk per network)`,
+                undo: `DELETE the created port(s)`,
+                apply: create,
+                compensate: async () => {
+                  const left = await this.deleteQuietly(made.fresh.map(p => p.id))
+                  if (left.length > 0) throw new Error(`Neutron refused to delete ${left.join(', ')}`)
+                },
               },
-              compensate: async () => {
-                await undoCreate()
-                if (made.fresh.length > 0) await this.configureLeaves(made.fresh[0]!.id, null, onHost)
-              },
-            },
+            ],
             {
-              id: 'record-overlay',
-              kind: 'record',
-              action: 'record the verified overlay plane on each new port',
-              undo: null,
-              apply: async () => {
-                const res = await mapLimit(made.fresh, CONCURRENCY, p =>
-                  this.ipam.recordOverlay(p.id, pushed?.overlay ?? 'ERROR'),
-                )
-                const bad = res.find(x => x.status === 'rejected')
-                if (bad) throw (bad as PromiseRejectedResult).reason
-              },
+              ...wiring.create(onHost),
+              leaves: this.leafNames(onHost),
+              host: onHost,
+              oldLeaves: [],
+              // Undone before the ports are deleted: the leaves pushed again with the new ports read as unbound.
+              before: () => made.fresh.map(p => ({portId: p.id, host: null})),
+              // The ports are deleted by the create's undo: the record needs none of its own.
+              recordOn: {ids: () => made.fresh.map(p => p.id), undo: null},
             },
-          ]
-    const subject = `${toCreate.length} port(s) on ${onHost}`
-    const plan = steps ? planDoc('allocate', subject, steps, this.leafNames(onHost ?? null)) : undefined
-    if (req.dryRun) {
+          )
+
+    const result = (dryRun: boolean, ports: AllocatedPort[], leaves: LeafTouchDoc[]): AllocateResult => {
+      const created = ports.filter(p => p.created).length
+      return {
+        ...(run ? {plan: run.plan} : {}),
+        dryRun,
+        policy,
+        candidates: usage,
+        ports,
+        created,
+        existing: names.length - created,
+        leaves,
+      }
+    }
+    const dryRun = async (): Promise<AllocateResult> => {
       const fill = ipNet
-        ? [{network: usage.find(u => u.name === ipNet!.name)!, count: 1}]
+        ? [{network: usage.find(u => u.name === ipNet.name)!, count: 1}]
         : (planFill(usage, toCreate.length) ?? [])
       const planned: string[] = fill.flatMap(s => Array.from({length: s.count}, () => s.network.name))
       const ex = await existingDocs()
@@ -554,45 +644,29 @@ export class LivePortService implements PortService {
             created: true,
           },
       )
-      return {
-        ...(plan ? {plan} : {}),
-        dryRun: true,
-        policy,
-        candidates: usage,
-        ports,
-        created: toCreate.length,
-        existing: names.length - toCreate.length,
-        leaves: [],
-      }
+      return result(true, ports, [])
     }
 
-    if (steps) await executePlan('allocate', subject, steps)
-    else await create()
-    const {created, adopted, fresh} = made
-    const leaves: LeafTouchDoc[] = pushed?.leaves ?? []
-    if (steps) for (const p of fresh) created.set(p.name, await this.api.port(p.id))
-    const ex = await existingDocs()
-    const ports: AllocatedPort[] = []
-    for (const [i] of names.entries()) {
-      const x = toCreate.find(t => t.i === i)
-      if (!x) {
-        ports.push(ex.get(i)!)
-        continue
+    const apply = async (): Promise<AllocateResult> => {
+      let leaves: LeafTouchDoc[] = []
+      if (run) leaves = (await run.execute()).leaves
+      else await create()
+      const {created, adopted, fresh} = made
+      if (run) for (const p of fresh) created.set(p.name, await this.api.port(p.id))
+      const ex = await existingDocs()
+      const ports: AllocatedPort[] = []
+      for (const [i] of names.entries()) {
+        const x = toCreate.find(t => t.i === i)
+        if (!x) {
+          ports.push(ex.get(i)!)
+          continue
+        }
+        const adoptedPort = adopted.get(x.name)
+        ports.push(await this.allocated(adoptedPort ?? created.get(x.name)!, !adoptedPort))
       }
-      const adoptedPort = adopted.get(x.name)
-      ports.push(await this.allocated(adoptedPort ?? created.get(x.name)!, !adoptedPort))
+      return result(false, ports, leaves)
     }
-    const createdCount = ports.filter(p => p.created).length
-    return {
-      ...(plan ? {plan} : {}),
-      dryRun: false,
-      policy,
-      candidates: usage,
-      ports,
-      created: createdCount,
-      existing: names.length - createdCount,
-      leaves,
-    }
+    return {usage, toCreate, ipNet, run, dryRun, apply}
   }
 
   /**
@@ -780,13 +854,46 @@ export class LivePortService implements PortService {
   }
 
   /**
-   * Neutron's primitives of a host change: the plan is `hostChangeSteps` (Neutron's binding with If-Match,
-   * the host wiring expected, the leaves, the overlay record) and the dry-run pushes of `previewLeaves`,
-   * read before any write; the apply executes those steps with their undos (`executePlan`).
+   * The plan of a host change (bind or migrate) of port `p` from `from` to `to`: Neutron's binding
+   * (conditional on the revision read, where Neutron supports If-Match), then the neutral steps
+   * (`changePlan`): the hosts' wiring expected, the leaves of both hosts, the overlay record.
+   */
+  private hostChangePlan(op: 'bind' | 'migrate', p: NPort, from: string | null, to: string) {
+    const before = recordedOverlay(p).value
+    const neutron: ExecStep = {
+      id: 'neutron-bind',
+      kind: 'neutron',
+      action: `PUT /v2.0/ports/${p.id} binding:host_id=${to}${p.revision_number !== undefined ? ` (If-Match revision_number=${p.revision_number} where supported)` : ''}`,
+      undo: `PUT binding:host_id=${from ?? '""'}`,
+      apply: async () => {
+        await this.ipam.bind(p.id, to, {ifRevision: p.revision_number ?? null, basis: basisOf(p)})
+      },
+      compensate: async () => {
+        await this.ipam.update(p.id, {'binding:host_id': from ?? ''})
+      },
+    }
+    const oldLeaves = this.leafNames(from)
+    return this.changePlan(op, p.name || p.id, [neutron], {
+      ...wiring.move(from, to),
+      leaves: [...new Set([...this.leafNames(to), ...oldLeaves])],
+      host: to,
+      oldLeaves,
+      before: () => [{portId: p.id, host: from}],
+      recordOn: {
+        ids: () => [p.id],
+        undo: `put back the recorded overlay (${before ?? 'none'})`,
+        restore: () => this.ipam.restoreOverlay(p.id, before),
+      },
+    })
+  }
+
+  /**
+   * Neutron's primitives of a host change: the plan is `hostChangePlan` and the dry-run pushes of
+   * `previewLeaves`, read before any write; the apply executes those steps with their undos.
    */
   private hostChangeEngine(): HostChangeEngine {
     const raw = new Map<string, NPort>()
-    const pending = new WeakMap<PortPlan, {steps: ExecStep[]; out: HostLeaves}>()
+    const pending = new WeakMap<PortPlan, () => Promise<LeavesOutcome>>()
     return {
       resolvePort: async ref => {
         const p = await this.resolvePort(ref)
@@ -801,12 +908,8 @@ export class LivePortService implements PortService {
       plan: async c => {
         this.setLeafGate(c.maxChanges)
         const p = raw.get(c.port.id)!
-        const out: HostLeaves = {}
-        const steps = this.hostChangeSteps(c.operation, p, c.port.host, c.to.name, out)
-        const plan = planDoc(c.operation, p.name || p.id, steps, [
-          ...new Set([...this.leafNames(c.to.name), ...this.leafNames(c.port.host)]),
-        ])
-        pending.set(plan, {steps, out})
+        const {plan, execute} = this.hostChangePlan(c.operation, p, c.port.host, c.to.name)
+        pending.set(plan, execute)
         return {
           plan,
           leaves: await this.previewLeaves([{portId: p.id, host: c.to.name}], [c.to.name, c.port.host]),
@@ -821,16 +924,15 @@ export class LivePortService implements PortService {
       },
       apply: async (c, plan) => {
         // Concurrency: Neutron's binding is conditional on the revision read (If-Match), so the rules hold at apply time.
-        const {steps, out} = pending.get(plan)!
-        await executePlan(c.operation, plan.subject, steps)
+        const out = await pending.get(plan)!()
         const after = await this.api.port(c.port.id)
         const a = await this.changePort(after)
         return {
           port: a.view,
           after: a.side,
           device: null,
-          leaves: out.leaves!.leaves,
-          reasons: [...stateReasons(after), ...out.leaves!.reasons, await this.recordNote()],
+          leaves: out.leaves,
+          reasons: [...stateReasons(after), ...out.reasons, await this.recordNote()],
         }
       },
     }
@@ -838,74 +940,88 @@ export class LivePortService implements PortService {
 
   async release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult> {
     this.setLeafGate(opts.maxChanges)
-    const found = await mapLimit(refs, 8, ref => this.findPorts(ref))
-    const netNames = new Map((await this.nets()).map(n => [n.id, n.name]))
-    const list = releaseTargets(
-      refs,
-      found.map(r => {
-        if (r.status === 'rejected') throw r.reason
-        return r.value
-      }),
-      p => netNames.get(p.network_id) ?? p.network_id,
-    )
-    const released = await Promise.all(
-      list.map(async p => ({
-        id: p.id,
-        name: p.name,
-        ip: p.fixed_ips[0]?.ip_address ?? '',
-        network: await this.netName(p.network_id),
-        host: p['binding:host_id'] || null,
-        device: null,
-      })),
-    )
-    const hosts = [...new Set(released.map(r => r.host).filter((h): h is string => h !== null))]
-    const touched: LeafTouchDoc[] = []
-    const subject = list.length === 1 ? list[0]!.name || list[0]!.id : `${list.length} ports`
-    const steps: ExecStep[] = [
-      {
-        id: 'neutron-delete',
-        kind: 'neutron',
-        action: `DELETE /v2.0/ports/{id} for ${released.map(r => r.name || r.id).join(', ')}`,
-        // A deleted Neutron port cannot be brought back with its id: what is left changed is reported.
-        undo: 'impossible: a deleted Neutron port cannot be re-created with its id',
-        apply: async () => {
-          const failed = await this.deleteQuietly(list.map(p => p.id))
-          if (failed.length > 0) {
-            throw new FabricError({
-              code: 'RELEASE_PARTIAL',
-              message: `Released ${list.length - failed.length} of ${list.length} ports; Neutron refused to delete ${failed.join(', ')}.`,
-              value: failed,
-              hint: 'Run the release again for those ids.',
-              details: {released: released.filter(r => !failed.includes(r.id)), failed},
-              exitCode: EXIT.PARTIAL,
-            })
-          }
-        },
+    return PortChangeService.release(this.releaseEngine(), refs, opts)
+  }
+
+  /**
+   * Neutron's primitives of a release: the plan is the DELETE (no undo: a deleted Neutron port cannot be
+   * re-created with its id), then the neutral steps (the hosts' wiring expected gone, each leaf of those
+   * hosts pushed: they lose what no port needs any more; nothing recorded, the ports are gone); the
+   * leaves are previewed without the ports before anything is deleted.
+   */
+  private releaseEngine(): ReleaseEngine<NPort> {
+    const pending = new WeakMap<
+      PortPlan,
+      {execute: () => Promise<LeavesOutcome>; released: ReleaseResult['released']}
+    >()
+    return {
+      find: async refs => {
+        const found = await mapLimit(refs, 8, ref => this.findPorts(ref))
+        const netNames = new Map((await this.nets()).map(n => [n.id, n.name]))
+        return {
+          found: found.map(r => {
+            if (r.status === 'rejected') throw r.reason
+            return r.value
+          }),
+          networkOf: p => netNames.get(p.network_id) ?? p.network_id,
+        }
       },
-      // Clean the leaves of the hosts the released ports were on (nothing to record: the ports are gone).
-      ...hosts.map((host): ExecStep => ({
-        id: `leaves:${host}`,
-        kind: 'leaf',
-        action: `push ${this.leafNames(host).join(', ') || '(no leaf in the inventory)'}: ${host}'s interfaces lose what no port needs any more`,
-        undo: null,
-        apply: async () => {
-          const r = await this.configureLeaves(released.find(x => x.host === host)!.id, null, host)
-          for (const t of r.leaves) if (!touched.some(x => x.leaf === t.leaf)) touched.push(t)
-        },
-      })),
-    ]
-    const plan = planDoc('release', subject, steps, [...new Set(hosts.flatMap(h => this.leafNames(h)))])
-    // The leaf gates on the plan, before the delete (which cannot be undone): the leaves read without the ports.
-    gateLeaves(
-      await this.previewLeaves(
-        list.map(p => ({portId: p.id, host: null})),
-        hosts,
-      ),
-      opts.maxChanges,
-    )
-    if (opts.dryRun) return {dryRun: true, released, leaves: [], plan}
-    await executePlan('release', subject, steps)
-    return {dryRun: false, released, leaves: touched, plan}
+      plan: async list => {
+        const released = await Promise.all(
+          list.map(async p => ({
+            id: p.id,
+            name: p.name,
+            ip: p.fixed_ips[0]?.ip_address ?? '',
+            network: await this.netName(p.network_id),
+            host: p['binding:host_id'] || null,
+            device: null,
+          })),
+        )
+        const hosts = [...new Set(released.map(r => r.host).filter((h): h is string => h !== null))]
+        const del: ExecStep = {
+          id: 'neutron-delete',
+          kind: 'neutron',
+          action: `DELETE /v2.0/ports/{id} for ${released.map(r => r.name || r.id).join(', ')}`,
+          // A deleted Neutron port cannot be brought back with its id: what is left changed is reported.
+          undo: 'impossible: a deleted Neutron port cannot be re-created with its id',
+          apply: async () => {
+            const failed = await this.deleteQuietly(list.map(p => p.id))
+            if (failed.length > 0) {
+              throw new FabricError({
+                code: 'RELEASE_PARTIAL',
+                message: `Released ${list.length - failed.length} of ${list.length} ports; Neutron refused to delete ${failed.join(', ')}.`,
+                value: failed,
+                hint: 'Run the release again for those ids.',
+                details: {released: released.filter(r => !failed.includes(r.id)), failed},
+                exitCode: EXIT.PARTIAL,
+              })
+            }
+          },
+        }
+        const oldLeaves = [...new Set(hosts.flatMap(h => this.leafNames(h)))]
+        const subject = list.length === 1 ? list[0]!.name || list[0]!.id : `${list.length} ports`
+        const {plan, execute} = this.changePlan('release', subject, [del], {
+          ...wiring.release(hosts),
+          leaves: oldLeaves,
+          host: null,
+          oldLeaves,
+          // The leaves then match Neutron, where the ports are gone: nothing to undo there.
+          before: null,
+        })
+        pending.set(plan, {execute, released})
+        // The leaves read without the ports: the gate runs on them before the delete (which cannot be undone).
+        const leaves = await this.previewLeaves(
+          list.map(p => ({portId: p.id, host: null})),
+          hosts,
+        )
+        return {plan, leaves, dryRun: {dryRun: true, released, leaves: [], plan}}
+      },
+      apply: async (_list, plan) => {
+        const {execute, released} = pending.get(plan)!
+        const out = await execute()
+        return {dryRun: false, released, leaves: out.leaves, plan}
+      },
+    }
   }
 
   // --- reads --------------------------------------------------------------------------------

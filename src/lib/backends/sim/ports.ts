@@ -13,10 +13,8 @@ import {hostNames, portNames} from '../../store/names.js'
 import {type PortRow, toPort} from '../../store/rows.js'
 import {
   ambiguousPort,
-  checkBatchNames,
   checkExistingName,
   exhaustedError,
-  checkAllocateHostAz,
   checkItem,
   LABEL_POLICY,
   labelNotFound,
@@ -27,22 +25,22 @@ import {
   planFill,
   policyOrder,
   portExistsError,
-  requestedNames,
   usageRows,
   validateLabel,
   validateLimit,
   view,
 } from '../../ports/common.js'
-import {injected, injectedFailure, planDoc, type PlanStep, type PortPlan} from '../../ports/plan.js'
+import {changeSteps, injected, injectedFailure, planDoc, type PortPlan, wiring} from '../../ports/plan.js'
 import {
+  type AllocateEngine,
+  type Allocation,
   type ChangePort,
-  gateLeaves,
   type HostChange,
   type HostChangeEngine,
   type HostChangeOutcome,
   type LeafPreview,
   PortChangeService,
-  releaseTargets,
+  type ReleaseEngine,
 } from '../../ports/service.js'
 import type {
   AllocatedPort,
@@ -72,8 +70,10 @@ class DryRun<T> {
 /**
  * The port service on the simulated fabric. Every mutation is one IMMEDIATE transaction
  * (`store.tx`), so concurrent fabricctl processes serialise: no duplicate IP, no lost port.
- * A dry run executes the same code in the transaction and rolls it back, so what it shows is
- * exactly what the real run would do at that moment.
+ * The sim computes a plan (and a dry run's result) by executing the change in a transaction and
+ * rolling it back: nothing is committed, so a dry run writes nothing, and what it shows is exactly
+ * what the real run would do at that moment. The real run executes the same code in a transaction
+ * that commits, with the service's gates run again inside it.
  */
 export class SimPortService implements PortService {
   readonly backend = 'sim' as const
@@ -125,33 +125,31 @@ export class SimPortService implements PortService {
     )
   }
 
-  private candidates(req: AllocateRequest, host: Host | undefined): Network[] {
-    if (req.network !== undefined) {
-      const net = this.store.network(req.network)
-      if (!net)
-        throw notFound(
-          'network',
-          req.network,
-          'List networks with `fabricctl network list`.',
-          this.store.networks().map(x => x.name),
-        )
-      checkAllocateHostAz(host, {network: net})
-      return [net]
-    }
-    if (req.az !== undefined && !this.store.az(req.az))
+  private networkNamed(ref: string): Network {
+    const net = this.store.network(ref)
+    if (!net)
+      throw notFound(
+        'network',
+        ref,
+        'List networks with `fabricctl network list`.',
+        this.store.networks().map(x => x.name),
+      )
+    return net
+  }
+
+  private labelled(label: string | undefined, az: string | undefined): Network[] {
+    if (az !== undefined && !this.store.az(az))
       throw notFound(
         'AZ',
-        req.az,
+        az,
         `Known AZs: ${this.store
           .azs()
           .map(a => a.name)
           .join(', ')}.`,
       )
-    checkAllocateHostAz(host, {flagAz: req.az})
-    const az = req.az ?? host?.az
-    const nets = this.store.networks({label: req.label, az})
+    const nets = this.store.networks({label, az})
     if (nets.length === 0)
-      throw labelNotFound(req.label, az, [...new Set(this.store.networks({az}).flatMap(n => n.labels))].sort())
+      throw labelNotFound(label, az, [...new Set(this.store.networks({az}).flatMap(n => n.labels))].sort())
     return nets
   }
 
@@ -198,18 +196,47 @@ export class SimPortService implements PortService {
 
   // --- allocate -----------------------------------------------------------------------------
   async allocate(req: AllocateRequest): Promise<AllocateResult> {
-    const names = requestedNames(req)
-    const result = this.run(req.dryRun, () => this.allocateTx(req, names))
-    if (req.dryRun) for (const p of result.ports) if (p.created) Object.assign(p, {id: null, mac: null})
-    return result
+    return PortChangeService.allocate(this.allocateEngine(), req)
   }
 
-  private allocateTx(req: AllocateRequest, names: (string | null)[]): AllocateResult {
-    const host = req.host === undefined ? undefined : this.host(req.host)
-    const nets = this.candidates(req, host)
+  /**
+   * The sim's primitives of an allocation: the plan is the allocation run in a transaction rolled back,
+   * the apply the same run committed, with the leaf gates run again inside it.
+   */
+  private allocateEngine(): AllocateEngine<Network> {
+    // A dry run's ports have no id or MAC: those are drawn when the port is really created.
+    const dryDoc = (r: AllocateResult): AllocateResult => ({
+      ...r,
+      dryRun: true,
+      ports: r.ports.map(p => (p.created ? {...p, id: null, mac: null} : p)),
+    })
+    return {
+      host: async name => this.host(name),
+      network: async ref => this.networkNamed(ref),
+      labelled: async (label, az) => this.labelled(label, az),
+      plan: async a => {
+        const {result, leaves} = this.run(true, () => this.allocateTx(a))
+        return {plan: result.plan, leaves, dryRun: dryDoc(result)}
+      },
+      apply: async (a, _plan, rules) => {
+        const {result} = this.run(a.req.dryRun, () => {
+          const r = this.allocateTx(a)
+          if (r.result.plan) {
+            rules.gate(r.leaves)
+            runInjected(r.result.plan)
+          }
+          return r
+        })
+        return a.req.dryRun ? dryDoc(result) : result
+      },
+    }
+  }
+
+  private allocateTx(a: Allocation<Network>): {result: AllocateResult; leaves: LeafPreview[]} {
+    const {req, names, nets} = a
+    const host = a.host === undefined ? undefined : this.host(a.host.name)
     const netNames = new Set(nets.map(n => n.name))
     const wanted = names.filter((n): n is string => n !== null)
-    checkBatchNames(req, wanted)
     const existing = this.portsByName(wanted)
     for (const p of existing.values()) checkExistingName(req, {...p, ips: [p.ip]}, netNames.has(p.network))
     if (req.failIfExists && existing.size > 0) throw portExistsError([...existing.keys()])
@@ -276,19 +303,21 @@ export class SimPortService implements PortService {
     }
 
     let leaves: LeafTouchDoc[] = []
+    let gated: LeafPreview[] = []
     const reasons = new Map<string, string[]>()
     let plan: PortPlan | undefined
     if (host && created.length > 0) {
       const r = bindPorts(this.store, created, host.name)
       leaves = r.leaves.map(touchDoc)
+      gated = previews(r.leaves)
       for (const o of r.outcomes) reasons.set(o.portId, o.reasons)
       plan = simPlan('allocate', `${created.length} port(s) on ${host.name}`, {
         store: `create ${created.length} port(s) bound to ${host.name}`,
-        hosts: [host.name],
+        controller: "the controller records the ports' host",
+        ...wiring.create(host.name),
         leaves: r.leaves.map(l => l.leaf),
+        record: true,
       })
-      gateLeaves(previews(r.leaves), req.maxChanges)
-      runInjected(plan)
     }
     // toCreate keeps the names' order: the k-th name without an existing port is the k-th created.
     let k = 0
@@ -312,14 +341,17 @@ export class SimPortService implements PortService {
       }
     })
     return {
-      ...(plan ? {plan} : {}),
-      dryRun: req.dryRun,
-      policy: req.label ? LABEL_POLICY : NETWORK_POLICY,
-      candidates: usage,
-      ports,
-      created: created.length,
-      existing: names.length - created.length,
-      leaves,
+      result: {
+        ...(plan ? {plan} : {}),
+        dryRun: req.dryRun,
+        policy: req.label ? LABEL_POLICY : NETWORK_POLICY,
+        candidates: usage,
+        ports,
+        created: created.length,
+        existing: names.length - created.length,
+        leaves,
+      },
+      leaves: gated,
     }
   }
 
@@ -356,12 +388,15 @@ export class SimPortService implements PortService {
    * is that run rolled back, the apply the same run committed, with the service's validation and leaf
    * gates run again inside it (another process may have changed the port in between).
    */
+  /** A port as the store holds it now (inside an apply's transaction: another process may have released it). */
+  private portNow(id: string): Port {
+    const p = this.store.port(id)
+    if (!p) throw notFound('port', id, 'It was released meanwhile; list ports with `fabricctl port list`.')
+    return p
+  }
+
   private hostChangeEngine(): HostChangeEngine {
-    const portNow = (id: string): Port => {
-      const p = this.store.port(id)
-      if (!p) throw notFound('port', id, 'It was released meanwhile; list ports with `fabricctl port list`.')
-      return p
-    }
+    const portNow = (id: string) => this.portNow(id)
     const change = (c: HostChange) => {
       const port = portNow(c.port.id)
       const r = bindPorts(this.store, [port], c.to.name)
@@ -370,9 +405,10 @@ export class SimPortService implements PortService {
           c.operation === 'bind'
             ? `set ${port.name}'s host to ${c.to.name}`
             : `set ${port.name}'s host from ${port.host ?? 'none'} to ${c.to.name} (same IP and MAC)`,
-        hosts: [c.to.name],
+        controller: "the controller records the port's host",
+        ...wiring.move(port.host, c.to.name),
         leaves: r.leaves.map(l => l.leaf),
-        removed: r.removed.map(d => `${d.device}@${d.host}`),
+        record: true,
       })
       const leaves = previews(r.leaves)
       const now = this.store.port(port.id)!
@@ -412,27 +448,24 @@ export class SimPortService implements PortService {
   }
 
   async release(refs: readonly string[], opts: ChangeOptions): Promise<ReleaseResult> {
-    return this.run(opts.dryRun, () => {
-      const list = releaseTargets(
-        refs,
-        refs.map(ref => this.store.findPorts(ref)),
-        p => p.network,
-      )
+    return PortChangeService.release(this.releaseEngine(), refs, opts)
+  }
+
+  /** The sim's primitives of a release: the plan is the release run in a transaction rolled back, the apply the same run committed. */
+  private releaseEngine(): ReleaseEngine<Port> {
+    const release = (list: Port[]) => {
       const devices = new Map(list.map(p => [p.id, this.store.ovsPortOf(p.id)?.device ?? null]))
       const r = deletePorts(this.store, list)
       const plan = simPlan('release', list.length === 1 ? list[0]!.name : `${list.length} ports`, {
         store: `delete ${list.map(p => p.name).join(', ')}`,
-        hosts: [],
+        controller: 'the controller forgets the port(s)',
+        ...wiring.release(list.map(p => p.host)),
         leaves: r.leaves.map(l => l.leaf),
-        removed: [...devices.entries()]
-          .filter(([, d]) => d)
-          .map(([id, d]) => `${d}@${list.find(p => p.id === id)!.host}`),
+        record: false,
       })
-      gateLeaves(previews(r.leaves), opts.maxChanges)
-      runInjected(plan)
-      return {
+      const out: ReleaseResult = {
         plan,
-        dryRun: opts.dryRun,
+        dryRun: false,
         released: list.map(p => ({
           id: p.id,
           name: p.name,
@@ -443,7 +476,22 @@ export class SimPortService implements PortService {
         })),
         leaves: r.leaves.map(touchDoc),
       }
-    })
+      return {plan, leaves: previews(r.leaves), out}
+    }
+    return {
+      find: async refs => ({found: refs.map(ref => this.store.findPorts(ref)), networkOf: p => p.network}),
+      plan: async ports => {
+        const {plan, leaves, out} = this.run(true, () => release(ports))
+        return {plan, leaves, dryRun: {...out, dryRun: true}}
+      },
+      apply: async (ports, _plan, rules) =>
+        this.run(false, () => {
+          const {plan, leaves, out} = release(ports.map(p => this.portNow(p.id)))
+          rules.gate(leaves)
+          runInjected(plan)
+          return out
+        }),
+    }
   }
 
   // --- reads --------------------------------------------------------------------------------
@@ -491,17 +539,7 @@ export class SimPortService implements PortService {
       add('p.name < @prefixEnd', 'prefixEnd', `${f.namePrefix}\u{10FFFF}`)
     }
     if (f.host !== undefined) add('p.host = @host', 'host', f.host)
-    if (f.network !== undefined) {
-      const net = this.store.network(f.network)
-      if (!net)
-        throw notFound(
-          'network',
-          f.network,
-          'List networks with `fabricctl network list`.',
-          this.store.networks().map(x => x.name),
-        )
-      add('p.network = @network', 'network', net.name)
-    }
+    if (f.network !== undefined) add('p.network = @network', 'network', this.networkNamed(f.network).name)
     if (f.label !== undefined)
       add('p.network IN (SELECT network FROM network_labels WHERE label = @label)', 'label', f.label)
     if (f.az !== undefined) add('p.network IN (SELECT name FROM networks WHERE az = @az)', 'az', f.az)
@@ -518,14 +556,7 @@ export class SimPortService implements PortService {
   async label(action: 'add' | 'remove', network: string, label: string, opts: {dryRun: boolean}): Promise<LabelChange> {
     validateLabel(label)
     return this.run(opts.dryRun, () => {
-      const net = this.store.network(network)
-      if (!net)
-        throw notFound(
-          'network',
-          network,
-          'List networks with `fabricctl network list`.',
-          this.store.networks().map(x => x.name),
-        )
+      const net = this.networkNamed(network)
       const changed =
         action === 'add'
           ? this.store.sql('INSERT OR IGNORE INTO network_labels(network, label) VALUES (?, ?)').run(net.name, label)
@@ -688,40 +719,26 @@ export class SimPortService implements PortService {
 }
 
 /**
- * The sim's plan of a host change or release, from what the simulated agents and controller did
- * inside the operation's transaction: the store change, the agent's wiring, the controller's
- * record, each leaf push, the state record. Every step's undo is the transaction's rollback, so a
- * failure at any step (the FABRICCTL_FAIL_STEP hook included) leaves the store as before.
+ * The sim's plan of a port change, from what the simulated agents and controller did inside the
+ * operation's transaction: the sim's IPAM steps (the store write, the controller's record), then the
+ * backend-neutral steps (`changeSteps`: the agents' wiring, each leaf push, the state record). Every
+ * step's undo is the transaction's rollback, so a failure at any step (the FABRICCTL_FAIL_STEP hook
+ * included) leaves the store as before.
  */
 function simPlan(
   operation: PortPlan['operation'],
   subject: string,
-  what: {store: string; hosts: string[]; leaves: string[]; removed?: string[]},
+  what: {store: string; controller: string; unwire: string[]; wire: string[]; leaves: string[]; record: boolean},
 ): PortPlan {
   const undo = 'rolled back with the transaction'
-  const steps: PlanStep[] = [
-    {id: 'store', kind: 'store', action: what.store, undo},
-    ...(what.removed ?? []).map((d): PlanStep => ({
-      id: `host-unwire:${d}`,
-      kind: 'host',
-      action: `remove ${d} from br-int`,
-      undo,
-    })),
-    ...what.hosts.map((h): PlanStep => ({
-      id: `host-wire:${h}`,
-      kind: 'host',
-      action: `OVS agent on ${h} wires the device on br-int`,
-      undo,
-    })),
-    {id: 'controller', kind: 'controller', action: "the controller records the port's host", undo},
-    ...what.leaves.map((l): PlanStep => ({
-      id: `leaf:${l}`,
-      kind: 'leaf',
-      action: `push ${l} to its desired state`,
-      undo,
-    })),
-    {id: 'record', kind: 'record', action: 'record the underlay and overlay planes', undo},
-  ]
+  const steps = changeSteps(
+    [
+      {id: 'store', kind: 'store', action: what.store, undo},
+      {id: 'controller', kind: 'controller', action: what.controller, undo},
+    ],
+    {unwire: what.unwire, wire: what.wire, leaves: what.leaves, record: what.record},
+    {host: undo, leaf: () => undo, record: undo},
+  )
   return planDoc(operation, subject, steps, what.leaves)
 }
 
@@ -735,15 +752,19 @@ function runInjected(plan: PortPlan): void {
   for (const [k, st] of plan.steps.entries()) {
     if (!injected('FABRICCTL_FAIL_STEP', plan.operation, st.id)) continue
     const e = injectedFailure('step', plan.operation, st.id)
-    const before = plan.steps.slice(0, k).map(x => ({id: x.id, action: x.action}))
+    const before = plan.steps.slice(0, k).map(x => ({id: x.id, action: x.action, undo: x.undo}))
+    const brief = (x: {id: string; action: string}) => ({id: x.id, action: x.action})
     throw new FabricError({
       code: e.code,
       message: `${plan.operation} ${plan.subject} failed at step ${st.id}: ${e.message}${before.length ? ` The ${before.length} applied step${before.length === 1 ? ' was' : 's were'} undone (transaction rolled back): nothing changed.` : ' Nothing had been applied.'}`,
       value: plan.subject,
       hint: e.hint,
       details: {
-        applied: before,
-        compensated: [...before].reverse(),
+        applied: before.map(brief),
+        compensated: before
+          .filter(x => x.undo !== null)
+          .reverse()
+          .map(brief),
         failed: {id: st.id, action: st.action, error: e.message, code: e.code},
         leftChanged: [],
       },
