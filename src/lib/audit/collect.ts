@@ -1,6 +1,7 @@
 import zlib from 'node:zlib'
 
 import type {HostRole} from '../model/types.js'
+import type {HostFactSelection} from '../seam/host-probe.js'
 import {
   parseBondShow,
   parseDpifShow,
@@ -115,6 +116,15 @@ export const BOND_PROBES: readonly ProbeId[] = [...OVS_PROBES, 'ovsBond', 'ovsLa
  * br-int's flows (dump-flows).
  */
 export const TRACE_PROBES: readonly ProbeId[] = [...new Set([...WIRING_PROBES, ...BOND_PROBES, ...TRACE_ONLY_PROBES])]
+
+/** The probes each host-probe fact selection runs (`HostProbeOptions.facts`, `HostProbe.open`). */
+export const PROBE_SELECTIONS: Record<HostFactSelection, readonly ProbeId[]> = {
+  all: ALL_PROBES,
+  ovs: OVS_PROBES,
+  wiring: WIRING_PROBES,
+  bond: BOND_PROBES,
+  trace: TRACE_PROBES,
+}
 
 const NOT_FOUND = 127
 const firstLine = (s: string) => s.trim().split('\n')[0] ?? ''

@@ -74,9 +74,10 @@ async function readFacts(
   h: InventoryHost,
   selection: HostFactSelection,
 ): Promise<HostFacts> {
-  const [{sshRunner}, {collectEvidence, OVS_PROBES, BOND_PROBES, WIRING_PROBES, TRACE_PROBES, ALL_PROBES}] =
-    await Promise.all([import('../../audit/sources/ssh.js'), import('../../audit/collect.js')])
-  const probes = {ovs: OVS_PROBES, wiring: WIRING_PROBES, bond: BOND_PROBES, trace: TRACE_PROBES, all: ALL_PROBES}
+  const [{sshRunner}, {collectEvidence, PROBE_SELECTIONS}] = await Promise.all([
+    import('../../audit/sources/ssh.js'),
+    import('../../audit/collect.js'),
+  ])
   return collectEvidence(
     sshRunner(session),
     {
@@ -88,7 +89,7 @@ async function readFacts(
     },
     'ssh',
     `ssh ${ctx.ssh.user}@${h.address}`,
-    probes[selection],
+    PROBE_SELECTIONS[selection],
   )
 }
 
@@ -97,6 +98,31 @@ const BRIDGE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 /** ofproto/trace flow syntax: field=value pairs joined by commas (MACs, IPs, masks, hex); nothing a shell interprets. */
 const FLOW_MATCH = /^[A-Za-z0-9_=,:./-]{1,1024}$/
 const OFPROTO_TRACE_TIMEOUT_S = 10
+
+/**
+ * The `ovs-appctl ofproto/trace` command for a bridge and a flow: both checked (a usage error names the value) and
+ * single-quoted, so nothing in them reaches the host's shell as syntax. `shown`: the same, unquoted, for evidence.
+ */
+export function ofprotoTraceCommand(bridge: string, match: string): {command: string; shown: string} {
+  if (!BRIDGE.test(bridge))
+    throw usageError(
+      'OFPROTO_TRACE_BRIDGE_INVALID',
+      `"${bridge}" is not an OVS bridge name.`,
+      bridge,
+      'Give a bridge name such as br-int (letters, digits, _ . -).',
+    )
+  if (!FLOW_MATCH.test(match))
+    throw usageError(
+      'OFPROTO_TRACE_MATCH_INVALID',
+      `"${match}" is not an ofproto/trace flow (field=value pairs joined by commas).`,
+      match,
+      'Give a flow such as in_port=3,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2.',
+    )
+  return {
+    command: `ovs-appctl --timeout=${OFPROTO_TRACE_TIMEOUT_S} ofproto/trace ${shq(bridge)} ${shq(match)}`,
+    shown: `ovs-appctl ofproto/trace ${bridge} ${match}`,
+  }
+}
 
 /**
  * A host opened for a trace: one SSH session (bounded by `timeoutMs` to connect and read), the facts read on it, and
@@ -135,7 +161,7 @@ async function openHost(
                 'SSH_HOST_TIMEOUT',
                 sshTarget,
                 `not done within ${opts.timeoutMs} ms (connect and read the host's facts)`,
-                'Check the host (load, sshd), or raise --timeout.',
+                'Check the host (load, sshd): `fabricctl audit hosts` reads the same facts.',
               ),
             ),
           opts.timeoutMs,
@@ -156,25 +182,11 @@ async function openHost(
   return {
     facts,
     async ofprotoTrace(bridge, match) {
-      if (!BRIDGE.test(bridge))
-        throw usageError(
-          'OFPROTO_TRACE_BRIDGE_INVALID',
-          `"${bridge}" is not an OVS bridge name.`,
-          bridge,
-          'Give a bridge name such as br-int.',
-        )
-      if (!FLOW_MATCH.test(match))
-        throw usageError(
-          'OFPROTO_TRACE_MATCH_INVALID',
-          `"${match}" is not an ofproto/trace flow (field=value pairs joined by commas).`,
-          match,
-          'Give a flow such as in_port=3,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2.',
-        )
-      const command = `ovs-appctl --timeout=${OFPROTO_TRACE_TIMEOUT_S} ofproto/trace ${shq(bridge)} ${shq(match)}`
+      const {command, shown} = ofprotoTraceCommand(bridge, match)
       const r = await s.exec(`export LC_ALL=C PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; ${command}`, {
         timeoutMs: (OFPROTO_TRACE_TIMEOUT_S + 5) * 1000,
       })
-      return {command: `ovs-appctl ofproto/trace ${bridge} ${match}`, text: `${r.stdout}\n${r.stderr}`, code: r.code}
+      return {command: shown, text: `${r.stdout}\n${r.stderr}`, code: r.code}
     },
     close: () => s.close(),
   }
