@@ -1,42 +1,43 @@
-import {FabricError, notFound, usageError} from '../cli/errors.js'
-import {EXIT} from '../cli/exit-codes.js'
-import type {LiveContext} from '../context/schema.js'
-import {neutronRequest} from '../live/neutron/http.js'
-import type {SshSession, SshTarget} from '../live/ssh.js'
-import {type LeafReading, readLeavesThrough} from '../leaf/observe.js'
-import type {LeafDriverRegistry} from '../seam/leaf-drivers.js'
-import {DEFAULT_BRIDGES} from './bridges.js'
-import {gatewayMac, leafSwitches, networkVni, spineSwitches} from './leaves.js'
+import {FabricError, notFound, usageError} from '../../cli/errors.js'
+import {EXIT} from '../../cli/exit-codes.js'
+import type {LiveContext} from '../../context/schema.js'
+import {neutronRequest} from '../../live/neutron/http.js'
+import type {InstanceKind} from '../../model/types.js'
+import {type LeafReading, readLeavesThrough} from '../../leaf/observe.js'
 import {
-  type BondShow,
-  type DpifPort,
-  parseBondShow,
-  parseDatapathActions,
-  parseDpifShow,
-  parseDumpFlows,
-  parseOvsdbList,
-  type VlanTranslation,
-  vlanTranslations,
-} from '../backends/live/parse/index.js'
+  type FlowTraceResult,
+  type HostFacts,
+  type HostProbe,
+  type HostSession,
+  openHostSession,
+} from '../../seam/host-probe.js'
+import type {LeafDriverRegistry} from '../../seam/leaf-drivers.js'
+import {DEFAULT_BRIDGES} from '../../trace/bridges.js'
+import {gatewayMac, leafSwitches, networkVni, spineSwitches} from '../../trace/leaves.js'
 import type {
   AttachmentEvidence,
   EndpointEvidence,
   FlowSpec,
   HostEvidence,
   InHostVerdict,
+  PortEvidence,
   SwitchEvidence,
   TraceEvidence,
-} from './types.js'
+} from '../../trace/types.js'
+import {type DpifPort, parseDatapathActions, type VlanTranslation} from './parse/index.js'
 
 /**
- * Evidence for a trace from a live fabric: Neutron for the ports and networks, the hosts over SSH
- * (ovs-vsctl for the wiring, ovs-appctl dpif/show + bond/show, `ip -j link`, and
- * `ovs-appctl ofproto/trace` for the in-host verdict, its datapath ports mapped through dpif/show),
- * the leaves through the fabric's leaf drivers (`fabric.leafDrivers.open`: the driver's parsed model of
- * what the leaf carries, its VTEP fact and its EVPN sessions; src/lib/trace/leaves.ts turns them into evidence).
+ * Evidence for a trace from a live fabric: Neutron for the ports and networks; the hosts through the fabric's host
+ * probe (`hostProbe.open`, facts `trace`: one SSH session per host reads the OVS tables, links, bond/show + lacp/show,
+ * dpif/show and br-int's dump-flows into the one HostFacts, then runs `ovs-appctl ofproto/trace` on the same session
+ * for the in-host verdicts, their datapath ports named through dpif/show); the leaves through the fabric's leaf
+ * drivers (`leafDrivers.open`: the driver's parsed model of what the leaf carries, its VTEP fact and its EVPN
+ * sessions; src/lib/trace/leaves.ts turns them into evidence). A fact the probe did not read is unknown with its
+ * reason (the hop's `unknown`), never a default.
  */
 
-const SEP = '@@fabricctl-trace@@'
+/** Budget to connect to a host and read its facts (the ofproto/trace calls have their own, in the probe). */
+const HOST_OPEN_TIMEOUT_MS = 60_000
 
 interface NeutronPort {
   id: string
@@ -113,62 +114,114 @@ async function resolveLivePort(ctx: LiveContext, ref: string, which: string): Pr
   return found[0]!
 }
 
-// --- parsing command output (exported for tests) ------------------------------------------------
+// --- host facts → trace evidence (pure: exported for tests) ----------------------------------------
 
-// The one parser per command output lives in backends/live/parse (re-exported for the tests that import them here).
-export {parseDatapathActions, parseDpifShow as parseDpif} from '../backends/live/parse/index.js'
-export type {DpifPort} from '../backends/live/parse/index.js'
+type InventoryHost = LiveContext['inventory']['hosts'][number]
+interface NeutronAgent {
+  host: string
+  alive: boolean
+  agent_type: string
+  heartbeat_timestamp?: string
+}
+
+/** Why a probe's fact is null: its probe error, else that it was not read. */
+export function probeWhy(facts: HostFacts, ...probes: string[]): string {
+  for (const p of probes) {
+    const e = facts.probeErrors.find(x => x.probe === p)
+    if (e) return e.message
+  }
+  return `not read (${probes.join(', ')} did not run)`
+}
+
+/** Why the OVS tables (bridges, ports, interfaces) are null. */
+function ovsTablesWhy(facts: HostFacts): string {
+  const e = facts.probeErrors.find(x => ['ovsTables', 'ovsBridges', 'ovsPorts', 'ovsInterfaces'].includes(x.probe))
+  return e?.message ?? facts.ovs.runningDetail ?? probeWhy(facts, 'ovsInterfaces')
+}
+
+/** The trace's view of a host, from the inventory (name, role, cabling) and the probe's facts (never a default). */
+export function traceHostEvidence(inv: InventoryHost, facts: HostFacts, agent: NeutronAgent | undefined): HostEvidence {
+  const unknown: NonNullable<HostEvidence['unknown']> = {}
+  const ovsRunning = facts.ovs.vswitchdRunning
+  if (ovsRunning === null) unknown.ovsRunning = facts.ovs.runningDetail ?? probeWhy(facts, 'ovsDaemon')
+  const bond = facts.bond
+  if (!bond)
+    unknown.bond =
+      facts.ovs.bonds === null
+        ? `the OVS tables were not read: ${ovsTablesWhy(facts)}`
+        : 'the host has no bond (ovs-vsctl lists no bonded port, /proc/net/bonding none)'
+  const links = facts.links
+  return {
+    name: inv.name,
+    az: inv.az,
+    role: inv.role,
+    plugging: inv.plugging,
+    ovsPresent: inv.role !== 'baremetal',
+    ovsRunning,
+    agentAlive: agent ? agent.alive : null,
+    agentHeartbeatAt: agent?.heartbeat_timestamp ?? null,
+    bond: bond?.name ?? null,
+    nics: inv.nics.map(n => {
+      // A bond member: its link and OVS's enabled state (the probe's nics); else its link alone; a NIC that is no
+      // link of a host whose links were read is not up.
+      const read =
+        facts.nics?.find(x => x.name === n.name)?.up ?? (links ? links.some(l => l.name === n.name && l.up) : null)
+      return {
+        name: n.name,
+        switch: n.leaf,
+        interface: n.interface,
+        up: read,
+        ...(read === null ? {upUnknown: `ip -j -d link was not read: ${probeWhy(facts, 'links')}`} : {}),
+      }
+    }),
+    // The member bond/show names as active (every mode names one; none when no member is enabled, or not read).
+    activeMember: bond?.activeMember ?? null,
+    bridges: {...DEFAULT_BRIDGES},
+    ...(Object.keys(unknown).length > 0 ? {unknown} : {}),
+  }
+}
+
+/**
+ * How a port is plugged into a host with OVS, from the probe's facts: the device carrying its iface-id on br-int
+ * (its OpenFlow port and local VLAN tag), the host end, the qbr devices of legacy plugging; and the underlay as br-int
+ * shows it. The OVS tables or links not read: `wiringUnknown` / `hostEndUnknown`, not a missing device.
+ */
+export function traceAttachment(
+  host: HostEvidence,
+  facts: HostFacts,
+  portId: string,
+  instanceKind: InstanceKind | null,
+): {attachment: AttachmentEvidence; underlay: PortEvidence['underlay']} {
+  const id11 = portId.slice(0, 11)
+  const interfaces = facts.ovs.interfaces
+  const iface = interfaces?.find(x => x.ifaceId === portId)
+  // The device Neutron names (tap…/qvo…) when none carries the port's iface-id (or the tables were not read).
+  const device = iface?.name ?? (host.plugging === 'qbr' ? `qvo${id11}` : `tap${id11}`)
+  const dev = interfaces?.find(x => x.name === device)
+  const onBrInt = dev && dev.bridge === host.bridges.int && dev.ofport !== null && dev.ofport > 0 ? dev : undefined
+  const localVlan = typeof onBrInt?.tag === 'number' ? onBrInt.tag : 0
+  const links = facts.links
+  const attachment: AttachmentEvidence = {
+    vnic: 'eth0',
+    hostEnd: `tap${id11}`,
+    hostEndKind: instanceKind === 'vm' ? 'tap' : 'veth',
+    hostEndPresent: links ? links.some(l => l.name === `tap${id11}`) : null,
+    ...(links ? {} : {hostEndUnknown: `ip -j -d link was not read: ${probeWhy(facts, 'links')}`}),
+    qbr: host.plugging === 'qbr' ? {bridge: `qbr${id11}`, qvb: `qvb${id11}`, qvo: `qvo${id11}`} : null,
+    brInt: onBrInt ? {device, localVlan, ofport: onBrInt.ofport!} : null,
+    ...(interfaces ? {} : {wiringUnknown: `the OVS tables were not read: ${ovsTablesWhy(facts)}`}),
+  }
+  return {attachment, underlay: onBrInt ? (localVlan > 0 ? 'ACTIVE' : 'BUILD') : 'DOWN'}
+}
 
 // --- gathering ----------------------------------------------------------------------------------
-
-const HOST_SCRIPT = [
-  'ovs-vsctl --timeout=5 --format=json --columns=name,ofport,external_ids,link_state list Interface',
-  'ovs-vsctl --timeout=5 --format=json --columns=name,tag list Port',
-  'ovs-appctl --timeout=5 dpif/show',
-  'ovs-appctl --timeout=5 bond/show',
-  'ip -j link show',
-  `ovs-ofctl --timeout=5 dump-flows ${DEFAULT_BRIDGES.int}`,
-].join(`; echo ${SEP}; `)
-
-interface HostFacts {
-  interfaces: Record<string, unknown>[]
-  ports: Record<string, unknown>[]
-  dpif: DpifPort[]
-  bonds: BondShow[]
-  links: {ifname: string; flags?: string[]}[]
-  /** br-int's VLAN translations as installed (the OVS agent's `dl_vlan=<segment> → mod_vlan_vid:<local>`). */
-  brIntTranslations: VlanTranslation[]
-  ovsRunning: boolean
-}
-
-async function readHost(s: SshSession): Promise<HostFacts> {
-  const r = await s.exec(HOST_SCRIPT)
-  const [ifs = '', ports = '', dpif = '', bond = '', links = '', flows = ''] = r.stdout.split(SEP)
-  const safe = <T>(f: () => T, d: T): T => {
-    try {
-      return f()
-    } catch {
-      return d
-    }
-  }
-  const dp = parseDpifShow(dpif)
-  return {
-    interfaces: safe(() => parseOvsdbList(ifs), []),
-    ports: safe(() => parseOvsdbList(ports), []),
-    dpif: dp,
-    bonds: parseBondShow(bond),
-    links: safe(() => JSON.parse(links) as {ifname: string; flags?: string[]}[], []),
-    brIntTranslations: vlanTranslations(parseDumpFlows(flows)),
-    ovsRunning: dp.length > 0,
-  }
-}
 
 interface Endpoint {
   ref: string
   port: NeutronPort
   net: NeutronNetwork
   subnet: NeutronSubnet | undefined
-  invHost: LiveContext['inventory']['hosts'][number] | undefined
+  invHost: InventoryHost | undefined
 }
 
 function flowMatch(spec: FlowSpec, srcIp: string, dstIp: string, smac: string, dmac: string): string {
@@ -177,15 +230,9 @@ function flowMatch(spec: FlowSpec, srcIp: string, dstIp: string, smac: string, d
   return `${proto},dl_src=${smac},dl_dst=${dmac}`
 }
 
-async function ofprotoTrace(s: SshSession, bridge: string, match: string): Promise<{cmd: string; text: string}> {
-  const cmd = `ovs-appctl --timeout=10 ofproto/trace ${bridge} '${match}'`
-  const r = await s.exec(cmd)
-  return {cmd: `ovs-appctl ofproto/trace ${bridge} ${match}`, text: `${r.stdout}\n${r.stderr}`}
-}
-
-export async function liveEvidence(
+export async function liveTraceEvidence(
   ctx: LiveContext,
-  leafDrivers: Pick<LeafDriverRegistry, 'open'>,
+  sources: {leafDrivers: Pick<LeafDriverRegistry, 'open'>; hostProbe: HostProbe},
   srcRef: string,
   dstRef: string,
   spec: FlowSpec,
@@ -218,7 +265,7 @@ export async function liveEvidence(
     )
   }
   const topology = inv.azs.find(a => a.name === azName)?.topology ?? 'spine-leaf'
-  const evidenceFromHosts = readHostsAndLeaves(ctx, leafDrivers, ports.map(hostOf))
+  const evidenceFromHosts = readHostsAndLeaves(ctx, sources, ports.map(hostOf))
   evidenceFromHosts.catch(() => {})
   const [nets, subnets] = await netsP.catch(async (error: unknown) => {
     for (const sess of (await evidenceFromHosts.catch(() => null))?.sessions.values() ?? []) sess.close()
@@ -236,7 +283,7 @@ export async function liveEvidence(
       invHost: hostOf(port),
     }
   })
-  const {sessions, hostFacts, leafReads, leafNames, agents} = await evidenceFromHosts
+  const {sessions, leafReads, leafNames, agents} = await evidenceFromHosts
   try {
     // --- networks: VLAN from Neutron, VNI from the leaves (the VNI holding the gateway, or on the VLAN) ----
     const reads = [...leafReads.values()]
@@ -267,53 +314,14 @@ export async function liveEvidence(
       const instance =
         inv.instances.find(x => x.portId === e.port.id) ?? inv.instances.find(x => x.name === e.port.name)
       const hostName = e.port['binding:host_id'] || null
-      const facts = hostName ? hostFacts.get(hostName) : undefined
+      const facts = hostName ? sessions.get(hostName)?.facts : undefined
       const agent = agents.find(a => a.host === hostName && /open vswitch/i.test(a.agent_type))
       let host: HostEvidence | null = null
       let attachment: AttachmentEvidence | null = null
-      let underlay: 'ACTIVE' | 'BUILD' | 'DOWN' = 'DOWN'
+      let underlay: PortEvidence['underlay'] = 'DOWN'
       if (e.invHost && facts) {
-        const bond = facts.bonds[0]
-        const linkUp = (n: string) => (facts.links.find(l => l.ifname === n)?.flags ?? []).includes('LOWER_UP')
-        host = {
-          name: e.invHost.name,
-          az: e.invHost.az,
-          role: e.invHost.role,
-          plugging: e.invHost.plugging,
-          ovsPresent: e.invHost.role !== 'baremetal',
-          ovsRunning: facts.ovsRunning,
-          agentAlive: agent ? agent.alive : null,
-          agentHeartbeatAt: agent?.heartbeat_timestamp ?? null,
-          bond: bond?.name ?? 'bond0',
-          nics: e.invHost.nics.map(n => ({
-            name: n.name,
-            switch: n.leaf,
-            interface: n.interface,
-            up: bond?.members.find(m => m.name === n.name)?.enabled ?? linkUp(n.name),
-          })),
-          // The member bond/show names as active (every mode names one; none when no member is enabled).
-          activeMember: bond?.activeMember ?? null,
-          bridges: {...DEFAULT_BRIDGES},
-        }
-        if (host.ovsPresent) {
-          const id11 = e.port.id.slice(0, 11)
-          const iface = facts.interfaces.find(
-            x => (x.external_ids as Record<string, string> | null)?.['iface-id'] === e.port.id,
-          )
-          const device = (iface?.name as string | undefined) ?? (host.plugging === 'qbr' ? `qvo${id11}` : `tap${id11}`)
-          const onBrInt = facts.dpif.find(p => p.bridge === host!.bridges.int && p.name === device)
-          const tag = facts.ports.find(p => p.name === device)?.tag
-          const localVlan = typeof tag === 'number' ? tag : 0
-          underlay = onBrInt ? (localVlan > 0 ? 'ACTIVE' : 'BUILD') : 'DOWN'
-          attachment = {
-            vnic: 'eth0',
-            hostEnd: `tap${id11}`,
-            hostEndKind: instance?.kind === 'vm' ? 'tap' : 'veth',
-            hostEndPresent: facts.links.some(l => l.ifname === `tap${id11}`),
-            qbr: host.plugging === 'qbr' ? {bridge: `qbr${id11}`, qvb: `qvb${id11}`, qvo: `qvo${id11}`} : null,
-            brInt: onBrInt && onBrInt.ofport !== null ? {device, localVlan, ofport: onBrInt.ofport} : null,
-          }
-        }
+        host = traceHostEvidence(e.invHost, facts, agent)
+        if (host.ovsPresent) ({attachment, underlay} = traceAttachment(host, facts, e.port.id, instance?.kind ?? null))
       }
       endpoints.push({
         ref: e.ref,
@@ -349,76 +357,104 @@ export async function liveEvidence(
       detail: `not traced: ${reason}`,
       source: `ovs-appctl ofproto/trace ${bridge} (not run)`,
     })
-    const dpName = (facts: HostFacts, dp: number) => facts.dpif.find(p => p.dp === dp)?.name ?? `dp${dp}`
+    // The datapath port numbers of ofproto/trace's actions, named through dpif/show (read by the probe).
+    const dpName = (dpif: DpifPort[], dp: number) => dpif.find(p => p.dp === dp)?.name ?? `dp${dp}`
+    const noDpif = (facts: HostFacts) =>
+      `the datapath's ports were not read, so its datapath actions cannot be named (${probeWhy(facts, 'ovsDpif')})`
     const outbound = async () => {
       if (src.attachment?.brInt && src.host) {
         if (srcGwMac && srcGwMac.mac === null) {
           src.attachment.verdictOut = notTraced(src.host.bridges.int, srcGwMac.reason)
           return
         }
+        const session = sessions.get(src.host.name)!
+        const dpif = session.facts.dpif
+        if (!dpif) {
+          src.attachment.verdictOut = notTraced(src.host.bridges.int, noDpif(session.facts))
+          return
+        }
         const match = flowMatch(spec, src.port.ip, dst.port.ip, src.port.mac, srcGwMac?.mac ?? dst.port.mac)
-        const facts = hostFacts.get(src.host.name)!
-        const t = await ofprotoTrace(
-          sessions.get(src.host.name)!,
-          src.host.bridges.int,
-          `in_port=${src.attachment.brInt.ofport},${match}`,
-        )
+        const t = await session.ofprotoTrace(src.host.bridges.int, `in_port=${src.attachment.brInt.ofport},${match}`)
         const acts = parseDatapathActions(t.text)
-        const outs = (acts?.outputs ?? []).map(o => ({...o, name: dpName(facts, o.dp)}))
+        const outs = (acts?.outputs ?? []).map(o => ({...o, name: dpName(dpif, o.dp)}))
         const target = local ? dst.attachment?.brInt?.device : undefined
         const nic = outs.find(o => src.host!.nics.some(n => n.name === o.name))
         const ok = !!acts && !acts.drop && (local ? outs.some(o => o.name === target) : !!nic)
         if (nic && !local) src.host.activeMember = nic.name
         src.attachment.verdictOut = {
-          ...verdictOf(acts, outs, ok, t.cmd, local ? `to ${target}` : 'to a bond member NIC'),
+          ...verdictOf(acts, outs, ok, t.command, local ? `to ${target}` : 'to a bond member NIC'),
           ...(nic ? {wireVlan: nic.vlan} : {}),
         }
       }
     }
     const inbound = async () => {
-      if (!local && dst.attachment?.brInt && dst.host) {
-        const facts = hostFacts.get(dst.host.name)!
-        const inNic = dst.host.activeMember ?? dst.host.nics.find(n => n.up)?.name
-        const inPort = facts.dpif.find(p => p.bridge === dst.host!.bridges.bond && p.name === inNic)
-        if (inPort?.ofport != null && dstGwMac && dstGwMac.mac === null)
-          dst.attachment.verdictIn = notTraced(dst.host.bridges.bond, dstGwMac.reason)
-        else if (inPort?.ofport != null) {
-          const inMatch = flowMatch(spec, src.port.ip, dst.port.ip, dstGwMac?.mac ?? src.port.mac, dst.port.mac)
-          // The VLAN the frame arrives with, as the flows installed say: the source host's br-bond wrote it
-          // (its outbound ofproto/trace), and br-int here translates it to the device's local VLAN
-          // (dump-flows: in_port=<patch>,dl_vlan=<segment> → mod_vlan_vid:<local>). Untagged and the
-          // network's VLAN are tried last, for hosts without such flows.
-          const candidates = wireVlanCandidates(
-            sameNet ? src.attachment?.verdictOut?.wireVlan : undefined,
-            facts.brIntTranslations,
-            dst.attachment.brInt.localVlan,
-            dst.network.vlan,
-          )
-          let wireVlan: number | null = null
-          let t: {cmd: string; text: string} | undefined
-          let acts: ReturnType<typeof parseDatapathActions> = null
-          const delivers = (a: typeof acts) =>
-            !!a && a.outputs.some(o => dpName(facts, o.dp) === dst.attachment!.brInt!.device)
-          for (const v of candidates) {
-            const tried = await ofprotoTrace(
-              sessions.get(dst.host.name)!,
-              dst.host.bridges.bond,
-              `in_port=${inPort.ofport},${v === null ? '' : `dl_vlan=${v},`}${inMatch}`,
-            )
-            const ta = parseDatapathActions(tried.text)
-            if (!t || delivers(ta)) {
-              t = tried
-              acts = ta
-              wireVlan = v
-            }
-            if (delivers(ta)) break
-          }
-          const outs = (acts?.outputs ?? []).map(o => ({...o, name: dpName(facts, o.dp)}))
-          dst.attachment.verdictIn = {
-            ...verdictOf(acts, outs, delivers(acts), t!.cmd, `to ${dst.attachment.brInt.device}`),
-            ...(delivers(acts) ? {wireVlan} : {}),
-          }
+      if (local || !dst.attachment?.brInt || !dst.host) return
+      const session = sessions.get(dst.host.name)!
+      const facts = session.facts
+      const bridge = dst.host.bridges.bond
+      const dpif = facts.dpif
+      if (!dpif) {
+        dst.attachment.verdictIn = notTraced(bridge, noDpif(facts))
+        return
+      }
+      // The frame enters by the member the bond names as active, else one known up (never an assumed one).
+      const inNic = dst.host.activeMember ?? dst.host.nics.find(n => n.up === true)?.name
+      const inPort = dpif.find(p => p.bridge === bridge && p.name === inNic)
+      if (inPort?.ofport == null) {
+        dst.attachment.verdictIn = notTraced(
+          bridge,
+          inNic
+            ? `${inNic} is not an OpenFlow port of ${bridge} in dpif/show`
+            : `no member of the bond is known up or active on ${dst.host.name}`,
+        )
+        return
+      }
+      if (dstGwMac && dstGwMac.mac === null) {
+        dst.attachment.verdictIn = notTraced(bridge, dstGwMac.reason)
+        return
+      }
+      // The VLAN the frame arrives with, as the flows installed say: the source host's br-bond wrote it
+      // (its outbound ofproto/trace), and br-int here translates it to the device's local VLAN
+      // (dump-flows: in_port=<patch>,dl_vlan=<segment> → mod_vlan_vid:<local>). Untagged and the
+      // network's VLAN are tried last, for hosts without such flows; br-int's flows not read (and no
+      // source trace to go by): not traced, not guessed.
+      const sourceWire = sameNet ? src.attachment?.verdictOut?.wireVlan : undefined
+      if (sourceWire === undefined && facts.brIntTranslations === null) {
+        dst.attachment.verdictIn = notTraced(
+          bridge,
+          `br-int's flows were not read, so the VLAN the frame arrives with is not known (${probeWhy(facts, 'brIntFlows')})`,
+        )
+        return
+      }
+      const inMatch = flowMatch(spec, src.port.ip, dst.port.ip, dstGwMac?.mac ?? src.port.mac, dst.port.mac)
+      const candidates = wireVlanCandidates(
+        sourceWire,
+        facts.brIntTranslations ?? [],
+        dst.attachment.brInt.localVlan,
+        dst.network.vlan,
+      )
+      let wireVlan: number | null = null
+      let t: FlowTraceResult | undefined
+      let acts: ReturnType<typeof parseDatapathActions> = null
+      const device = dst.attachment.brInt.device
+      const delivers = (a: typeof acts) => !!a && a.outputs.some(o => dpName(dpif, o.dp) === device)
+      for (const v of candidates) {
+        const tried = await session.ofprotoTrace(
+          bridge,
+          `in_port=${inPort.ofport},${v === null ? '' : `dl_vlan=${v},`}${inMatch}`,
+        )
+        const ta = parseDatapathActions(tried.text)
+        if (!t || delivers(ta)) {
+          t = tried
+          acts = ta
+          wireVlan = v
         }
+        if (delivers(ta)) break
+      }
+      const outs = (acts?.outputs ?? []).map(o => ({...o, name: dpName(dpif, o.dp)}))
+      dst.attachment.verdictIn = {
+        ...verdictOf(acts, outs, delivers(acts), t!.command, `to ${device}`),
+        ...(delivers(acts) ? {wireVlan} : {}),
       }
     }
     // Outbound first: the VLAN the source's flows put on the wire is what the destination's trace starts from.
@@ -436,31 +472,22 @@ export async function liveEvidence(
   }
 }
 
-/** SSH to both hosts, the leaves they are cabled to through their drivers, in parallel, plus Neutron's agents. */
+/** The two hosts through the probe (one session each, kept open for ofproto/trace) and the leaves through their drivers, in parallel, plus Neutron's agents. */
 async function readHostsAndLeaves(
   ctx: LiveContext,
-  leafDrivers: Pick<LeafDriverRegistry, 'open'>,
-  hosts: (LiveContext['inventory']['hosts'][number] | undefined)[],
+  sources: {leafDrivers: Pick<LeafDriverRegistry, 'open'>; hostProbe: HostProbe},
+  hosts: (InventoryHost | undefined)[],
 ) {
   const inv = ctx.inventory
-  const {SshSession} = await import('../live/ssh.js')
-  const sessions = new Map<string, SshSession>()
-  const open = async (t: SshTarget) => {
-    const s = await SshSession.open(ctx, t)
-    sessions.set(t.name, s)
-    return s
-  }
+  const sessions = new Map<string, HostSession>()
   const hostNames = [...new Set(hosts.map(h => h?.name).filter((h): h is string => !!h))]
   const leafNames = [...new Set(hosts.flatMap(h => h?.nics.map(n => n.leaf) ?? []))].filter(n =>
     inv.leaves.some(l => l.name === n),
   )
-  const hostFacts = new Map<string, HostFacts>()
   // The leaves through the fabric's drivers (a leaf that cannot be read is a reading with the error).
   let leafReads = new Map<string, LeafReading>()
-  // Neutron's OVS agents (when any report), read while the SSH sessions open.
-  const agentsP = neutronRequest<{
-    agents: {host: string; alive: boolean; agent_type: string; heartbeat_timestamp?: string}[]
-  }>(ctx, 'GET', '/v2.0/agents')
+  // Neutron's OVS agents (when any report), read while the hosts are probed.
+  const agentsP = neutronRequest<{agents: NeutronAgent[]}>(ctx, 'GET', '/v2.0/agents')
     .then(r => r.agents)
     .catch(() => [])
   // allSettled: every session that opens is known (and closed on failure) before this returns.
@@ -468,7 +495,11 @@ async function readHostsAndLeaves(
     ...hostNames.map(async name => {
       const h = inv.hosts.find(x => x.name === name)!
       try {
-        hostFacts.set(name, await readHost(await open({name, address: h.address, port: h.port})))
+        const target = {name, az: h.az, address: h.address}
+        sessions.set(
+          name,
+          await openHostSession(sources.hostProbe, target, {facts: 'trace', timeoutMs: HOST_OPEN_TIMEOUT_MS}),
+        )
       } catch (error) {
         throw new FabricError({
           code: 'HOST_UNREACHABLE',
@@ -480,7 +511,7 @@ async function readHostsAndLeaves(
         })
       }
     }),
-    readLeavesThrough(leafDrivers, leafNames, {peers: true}).then(r => {
+    readLeavesThrough(sources.leafDrivers, leafNames, {peers: true}).then(r => {
       leafReads = r
     }),
   ])
@@ -489,7 +520,7 @@ async function readHostsAndLeaves(
     for (const s of sessions.values()) s.close()
     throw failed.reason
   }
-  return {sessions, hostFacts, leafReads, leafNames, agents: await agentsP}
+  return {sessions, leafReads, leafNames, agents: await agentsP}
 }
 
 /**
