@@ -1,6 +1,7 @@
 import {FabricError, notFound, usageError} from '../../cli/errors.js'
 import {EXIT} from '../../cli/exit-codes.js'
 import type {LiveContext} from '../../context/schema.js'
+import type {NNetwork, NPort, NSubnet} from '../../live/neutron/api.js'
 import {neutronRequest} from '../../live/neutron/http.js'
 import type {InstanceKind} from '../../model/types.js'
 import {type LeafReading, readLeavesThrough} from '../../leaf/observe.js'
@@ -39,33 +40,11 @@ import {type DpifPort, parseDatapathActions, type VlanTranslation} from './parse
 /** Budget to connect to a host and read its facts (the ofproto/trace calls have their own, in the probe). */
 const HOST_OPEN_TIMEOUT_MS = 60_000
 
-interface NeutronPort {
-  id: string
-  name: string
-  network_id: string
-  mac_address: string
-  status: string
-  device_id: string
-  fixed_ips: {subnet_id: string; ip_address: string}[]
-  'binding:host_id'?: string
-  project_id?: string
-  tenant_id?: string
-}
-interface NeutronNetwork {
-  id: string
-  name: string
-  project_id?: string
-  tenant_id?: string
-  'provider:network_type'?: string
-  'provider:segmentation_id'?: number | null
-}
-interface NeutronSubnet {
-  id: string
-  network_id: string
-  cidr: string
-  gateway_ip: string | null
-  ip_version: number
-}
+/** Neutron's objects as trace reads them: the shared Neutron types, plus the owning project (the tenant). */
+type Owned = {project_id?: string; tenant_id?: string}
+type NeutronPort = NPort & Owned
+type NeutronNetwork = NNetwork & Owned
+type NeutronSubnet = NSubnet
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
