@@ -151,7 +151,7 @@ function endpoint(name: string, host: string, leaf: string, ip: string, net: Net
   }
 }
 
-/** The evidence a live trace assembles from the leaf readings (as trace/live.ts does), for two hosts on leaf-a and leaf-b. */
+/** The evidence a live trace assembles from the leaf readings (as backends/live/trace-evidence.ts does), for two hosts on leaf-a and leaf-b. */
 function evidence(reads: Map<string, LeafReading>, net: {name: string; vlan: number; gateway: string}): TraceEvidence {
   const vni = networkVni(reads.values(), net.gateway, net.vlan)
   const network: NetworkEvidence = {

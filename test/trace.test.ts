@@ -512,8 +512,11 @@ describe('evidence the simulated faults cannot produce (pure computation)', () =
 
 describe('live evidence parsers (on output recorded from the lab hosts and leaves)', () => {
   it('ofproto/trace datapath actions, dpif/show and bond/show', async () => {
-    const {parseDatapathActions, parseDpif} = await import('../src/lib/trace/live.js')
-    const {parseBondShow} = await import('../src/lib/backends/live/parse/index.js')
+    const {
+      parseBondShow,
+      parseDatapathActions,
+      parseDpifShow: parseDpif,
+    } = await import('../src/lib/backends/live/parse/index.js')
     const acts = parseDatapathActions(
       'Final flow: unchanged\nMegaflow: recirc_id=0,eth,ip,in_port=2\nDatapath actions: 2,1,push_vlan(vid=1,pcp=0),4,pop_vlan,6\n',
     )

@@ -150,7 +150,7 @@ describe('ofproto/trace (recorded)', () => {
 
 describe("trace's wire VLAN comes from the installed flows (recorded dump-flows)", () => {
   it('a frame for local VLAN 1 is expected with segment VLAN 101 (the agent flow), not an assumed VLAN', async () => {
-    const {wireVlanCandidates} = await import('../../src/lib/trace/live.js')
+    const {wireVlanCandidates} = await import('../../src/lib/backends/live/trace-evidence.js')
     const tr = vlanTranslations(parseDumpFlows(fx('dump-flows.br-int.txt')))
     // The network's VLAN in Neutron may differ from what the flows do (here 555): the flows come first.
     expect(wireVlanCandidates(undefined, tr, 1, 555)).toEqual([101, null, 555])

@@ -1,7 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
 import type {Fabric} from '../../src/lib/fabric.js'
-import type {HostProbeResult, ProbeTarget} from '../../src/lib/seam/host-probe.js'
+import {
+  type HostFactSelection,
+  type HostProbeResult,
+  openHostSession,
+  type ProbeTarget,
+} from '../../src/lib/seam/host-probe.js'
 
 /** A port the runner knows is plugged on a host (a device carrying its iface-id), for the wiring reads. */
 export interface WiredPort {
@@ -34,7 +39,7 @@ export function hostProbeContract(name: string, o: HostProbeContractOptions): vo
         fabric.close()
       }
     }
-    const probeAll = async (f: Fabric, targets: ProbeTarget[], facts?: 'all' | 'ovs' | 'wiring' | 'bond') => {
+    const probeAll = async (f: Fabric, targets: ProbeTarget[], facts?: HostFactSelection) => {
       const results: {r: HostProbeResult; i: number}[] = []
       await f.hostProbe.facts(targets, {...OPTS(o.timeoutMs), facts}, (r, i) => {
         results.push({r, i})
@@ -74,7 +79,7 @@ export function hostProbeContract(name: string, o: HostProbeContractOptions): vo
     it('every fact is read or unknown with a reason: a null group has a failed probe behind it', () =>
       withFabric(async f => {
         const targets = (await f.hostProbe.hosts()).slice(0, 6)
-        for (const sel of ['all', 'ovs', 'bond'] as const) {
+        for (const sel of ['all', 'ovs', 'bond', 'trace'] as const) {
           for (const {r} of await probeAll(f, targets, sel)) {
             if ('failure' in r) continue
             const e = r.facts
@@ -83,6 +88,10 @@ export function hostProbeContract(name: string, o: HostProbeContractOptions): vo
             // No default stands in for a fact that was not read.
             if (e.links === null)
               expect(failed.has('links'), `${e.host} (${sel}): links null without a reason`).toBe(true)
+            if (e.dpif === null)
+              expect(failed.has('ovsDpif'), `${e.host} (${sel}): dpif null without a reason`).toBe(true)
+            if (e.brIntTranslations === null)
+              expect(failed.has('brIntFlows'), `${e.host} (${sel}): br-int flows null without a reason`).toBe(true)
             if (e.ovs.expected && e.ovs.interfaces === null)
               expect(
                 e.probeErrors.length > 0 || e.ovs.installed === false || e.ovs.dbReachable === false,
@@ -110,6 +119,42 @@ export function hostProbeContract(name: string, o: HostProbeContractOptions): vo
           for (const i of r.facts.ovs.interfaces)
             if (i.bridge !== null)
               expect(ports.get(i.bridge)?.has(i.port ?? i.name), `${r.facts.host}: ${i.name} on ${i.bridge}`).toBe(true)
+        }
+      }))
+
+    it('open(): a host opened for a flow trace has its trace facts and runs ofproto/trace on the session; or says it cannot', () =>
+      withFabric(async f => {
+        const w = await o.wired(f)
+        const target = (await f.hostProbe.hosts()).find(t => t.name === w.host)!
+        if (!f.hostProbe.open) {
+          // No datapath to trace (the sim): a FabricError saying so, not a pretended session.
+          await expect(
+            openHostSession(f.hostProbe, target, {facts: 'trace', timeoutMs: o.timeoutMs}),
+          ).rejects.toMatchObject({code: 'HOST_SESSION_UNSUPPORTED'})
+          return
+        }
+        const s = await openHostSession(f.hostProbe, target, {facts: 'trace', timeoutMs: o.timeoutMs})
+        try {
+          expect(s.facts.host).toBe(w.host)
+          expect(s.facts.dpif, JSON.stringify(s.facts.probeErrors)).not.toBeNull()
+          expect(s.facts.brIntTranslations, JSON.stringify(s.facts.probeErrors)).not.toBeNull()
+          const dev = s.facts.ovs.interfaces?.find(i => i.ifaceId === w.portId && i.bridge === 'br-int')
+          expect(dev?.ofport, `${w.host}: the device of ${w.portId} on br-int`).toBeGreaterThan(0)
+          const t = await s.ofprotoTrace(
+            'br-int',
+            `in_port=${dev!.ofport},dl_src=fa:16:3e:00:00:01,dl_dst=fa:16:3e:00:00:02`,
+          )
+          expect(t.code, t.text).toBe(0)
+          expect(t.text).toMatch(/^Datapath actions: /m)
+          expect(t.command).toBe(
+            `ovs-appctl ofproto/trace br-int in_port=${dev!.ofport},dl_src=fa:16:3e:00:00:01,dl_dst=fa:16:3e:00:00:02`,
+          )
+          // Shell syntax never reaches the host.
+          await expect(s.ofprotoTrace('br-int', 'in_port=1;id')).rejects.toMatchObject({
+            code: 'OFPROTO_TRACE_MATCH_INVALID',
+          })
+        } finally {
+          s.close()
         }
       }))
 

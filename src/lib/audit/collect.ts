@@ -1,7 +1,16 @@
 import zlib from 'node:zlib'
 
 import type {HostRole} from '../model/types.js'
-import {parseBondShow, parseLacpShow, type BondShow, type LacpShow} from '../backends/live/parse/index.js'
+import type {HostFactSelection} from '../seam/host-probe.js'
+import {
+  parseBondShow,
+  parseDpifShow,
+  parseDumpFlows,
+  parseLacpShow,
+  vlanTranslations,
+  type BondShow,
+  type LacpShow,
+} from '../backends/live/parse/index.js'
 import {deriveInstances} from './hops.js'
 import {
   bpffsMounted,
@@ -42,7 +51,10 @@ export interface HostHints {
 
 const ENV = 'export LC_ALL=C PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin";'
 
-/** The commands an audit runs on a host (documented in docs/audit.md). */
+/**
+ * The commands the host probe runs on a host (documented in docs/audit.md; the trace-only ones in docs/trace.md).
+ * An audit (`facts: 'all'`) runs all but TRACE_ONLY_PROBES.
+ */
 export const PROBES = {
   uname: 'uname -r',
   ovsTool: 'ovs-vsctl --version',
@@ -65,8 +77,23 @@ export const PROBES = {
   /** /proc/config.gz (gunzipped here with zlib), else /boot/config-$(uname -r); its path on stderr. */
   kconfig:
     'if [ -r /proc/config.gz ]; then echo /proc/config.gz >&2; cat /proc/config.gz; elif [ -r "/boot/config-$(uname -r)" ]; then echo "/boot/config-$(uname -r)" >&2; cat "/boot/config-$(uname -r)"; else echo "neither /proc/config.gz nor /boot/config-$(uname -r) is readable" >&2; exit 3; fi',
+  /** The datapath's ports: OpenFlow and datapath port numbers (ofproto/trace's datapath actions name the latter). */
+  ovsDpif: 'ovs-appctl --timeout=5 dpif/show',
+  /** br-int's installed flows (the OVS agent's VLAN translations). */
+  brIntFlows: 'ovs-ofctl --timeout=5 dump-flows br-int',
 } as const
 export type ProbeId = keyof typeof PROBES
+
+/**
+ * The probes only `facts: 'trace'` runs: not part of an audit (`all`), whose checks do not use them and whose
+ * cost they would raise (a production br-int holds thousands of flows).
+ */
+export const TRACE_ONLY_PROBES: readonly ProbeId[] = ['ovsDpif', 'brIntFlows']
+
+/** Every probe an audit runs (`facts: 'all'`, the default). */
+export const ALL_PROBES: readonly ProbeId[] = (Object.keys(PROBES) as ProbeId[]).filter(
+  id => !TRACE_ONLY_PROBES.includes(id),
+)
 
 /** The probes that read a host's OVS devices (version, running, bridges, ports, interfaces): `facts: 'ovs'`. */
 export const OVS_PROBES: readonly ProbeId[] = [
@@ -84,6 +111,21 @@ export const WIRING_PROBES: readonly ProbeId[] = [...OVS_PROBES, 'links']
 /** The probes that read a host's bond (OVS or Linux: mode, LACP, active member): `facts: 'bond'`. */
 export const BOND_PROBES: readonly ProbeId[] = [...OVS_PROBES, 'ovsBond', 'ovsLacp', 'procBonding']
 
+/**
+ * The probes a trace needs of a host (`facts: 'trace'`): OVS, links, the bond, the datapath's ports (dpif/show) and
+ * br-int's flows (dump-flows).
+ */
+export const TRACE_PROBES: readonly ProbeId[] = [...new Set([...WIRING_PROBES, ...BOND_PROBES, ...TRACE_ONLY_PROBES])]
+
+/** The probes each host-probe fact selection runs (`HostProbeOptions.facts`, `HostProbe.open`). */
+export const PROBE_SELECTIONS: Record<HostFactSelection, readonly ProbeId[]> = {
+  all: ALL_PROBES,
+  ovs: OVS_PROBES,
+  wiring: WIRING_PROBES,
+  bond: BOND_PROBES,
+  trace: TRACE_PROBES,
+}
+
 const NOT_FOUND = 127
 const firstLine = (s: string) => s.trim().split('\n')[0] ?? ''
 const why = (r: ProbeResult | undefined) =>
@@ -98,22 +140,20 @@ export async function collectEvidence(
   hints: HostHints,
   source: EvidenceSource,
   where: string,
-  /** Only these probes (the rest are reported as not run, so their facts are unknown); default: every probe. */
-  only?: readonly ProbeId[],
+  /** Only these probes (the facts of the rest are null: not read); default: ALL_PROBES (an audit's). */
+  only: readonly ProbeId[] = ALL_PROBES,
 ): Promise<HostEvidence> {
   const probeErrors: HostEvidence['probeErrors'] = []
-  const ids = only
-    ? (Object.keys(PROBES) as ProbeId[]).filter(id => only.includes(id))
-    : (Object.keys(PROBES) as ProbeId[])
+  const ids = (Object.keys(PROBES) as ProbeId[]).filter(id => only.includes(id))
   const results = (await runner.batch(Object.fromEntries(ids.map(id => [id, `${ENV} ${PROBES[id]}`])))) as Map<
     ProbeId,
     ProbeResult
   >
   for (const id of ids) if (!results.has(id)) probeErrors.push({probe: id, message: 'did not run'})
-  // A fact this command did not ask for is unknown with that reason, like one whose probe failed.
-  if (only)
-    for (const id of Object.keys(PROBES) as ProbeId[])
-      if (!only.includes(id)) probeErrors.push({probe: id, message: 'not read (this command reads fewer facts)'})
+  // A fact this command did not ask for is unknown with that reason, like one whose probe failed (an audit's
+  // default selection: the trace-only probes).
+  for (const id of Object.keys(PROBES) as ProbeId[])
+    if (!only.includes(id)) probeErrors.push({probe: id, message: 'not read (this command reads fewer facts)'})
   const kcfg = kernelConfig(results.get('kconfig'))
   const ok = (id: ProbeId) => {
     const r = results.get(id)
@@ -269,6 +309,12 @@ export async function collectEvidence(
   const jitText = ok('jit')?.trim()
   const mounts = ok('mounts')
 
+  // --- datapath ports and br-int's flows (trace) --------------------------------------------
+  const dpifText = ok('ovsDpif')
+  const dpif = dpifText === null ? null : parseDpifShow(dpifText)
+  const flowsText = ok('brIntFlows')
+  const brIntTranslations = flowsText === null ? null : vlanTranslations(parseDumpFlows(flowsText))
+
   const expectedToFail = new Set<ProbeId>([
     'ovsDb',
     'ovsDaemon',
@@ -283,6 +329,13 @@ export async function collectEvidence(
     if (r.code !== 0 && !expectedToFail.has(id) && installed !== false) probeErrors.push({probe: id, message: why(r)})
   if (rules === null && results.get('iptables'))
     probeErrors.push({probe: 'iptables', message: why(results.get('iptables'))})
+  // A trace fact that was asked for and not read always has its reason (also when OVS is not installed).
+  for (const [id, fact] of [
+    ['ovsDpif', dpif],
+    ['brIntFlows', brIntTranslations],
+  ] as const)
+    if (ids.includes(id) && fact === null && !probeErrors.some(p => p.probe === id))
+      probeErrors.push({probe: id, message: `${PROBES[id]}: ${why(results.get(id))}`})
 
   return {
     host: hints.name,
@@ -318,6 +371,8 @@ export async function collectEvidence(
     },
     bond,
     nics,
+    dpif,
+    brIntTranslations,
   }
 }
 

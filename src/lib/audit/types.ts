@@ -1,3 +1,4 @@
+import type {DpifPort, VlanTranslation} from '../backends/live/parse/index.js'
 import type {HostRole} from '../model/types.js'
 
 /**
@@ -145,6 +146,17 @@ export interface HostEvidence {
   }
   bond: BondEvidence | null
   nics: NicEvidence[] | null
+  /**
+   * The datapath's ports (`ovs-appctl dpif/show`): each bridge's ports with their OpenFlow and datapath port numbers
+   * (what `ofproto/trace`'s datapath actions name). null: not read (the reason is the `ovsDpif` probe error, or the
+   * probe was not selected: read by `facts: 'trace'` only).
+   */
+  dpif: DpifPort[] | null
+  /**
+   * br-int's VLAN translations as installed (`ovs-ofctl dump-flows br-int`: the OVS agent's
+   * `dl_vlan=<segment> → mod_vlan_vid:<local>`). null: not read (the `brIntFlows` probe error, or not selected).
+   */
+  brIntTranslations: VlanTranslation[] | null
 }
 
 /**

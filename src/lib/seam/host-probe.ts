@@ -1,3 +1,5 @@
+import {FabricError} from '../cli/errors.js'
+import {EXIT} from '../cli/exit-codes.js'
 import type {EvidenceSource, HostEvidence} from '../audit/types.js'
 
 /**
@@ -24,11 +26,14 @@ export interface HostProbeOptions {
   /**
    * Which facts are needed: `all` (default), or `ovs` — only OVS (version, running, bridges, ports, interfaces with
    * their iface-id); `wiring` — OVS plus the host's links (`ip -j -d link`: NIC link state, instance ends);
-   * `bond` — OVS plus the bond (mode, LACP, active member); the others are left unknown ("did not run").
-   * A backend whose facts cost nothing may read all.
+   * `bond` — OVS plus the bond (mode, LACP, active member); `trace` — OVS, links and the bond plus the datapath's
+   * ports (`dpif`) and br-int's VLAN translations (`brIntTranslations`), which `all` does not read; the others are
+   * left unknown ("did not run"). A backend whose facts cost nothing may read all.
    */
-  facts?: 'all' | 'ovs' | 'wiring' | 'bond'
+  facts?: HostFactSelection
 }
+
+export type HostFactSelection = 'all' | 'ovs' | 'wiring' | 'bond' | 'trace'
 
 export type HostProbeResult =
   | {host: ProbeTarget; facts: HostFacts; elapsedMs: number}
@@ -55,6 +60,49 @@ export interface HostProbe {
    * (a live host keeps no such history), and `ipam check` falls back to the port's age since binding.
    */
   deviceLastSeen?(portIds: readonly string[]): Promise<Map<string, string>>
+  /**
+   * Optional: open one host for a flow trace (live: one SSH session that reads the host's facts with the given
+   * selection and then runs `ofproto/trace` on the same connection). Absent: this backend has no datapath to trace
+   * (the sim; its trace computes from the store). Use `openHostSession`, which says so with a FabricError.
+   */
+  open?(host: ProbeTarget, opts: {facts: HostFactSelection; timeoutMs: number}): Promise<HostSession>
+}
+
+/** One host opened through the probe: its facts, read once, and flow traces on the same session. */
+export interface HostSession {
+  readonly facts: HostFacts
+  /**
+   * `ovs-appctl ofproto/trace BRIDGE MATCH` on the host. The bridge and match are checked (OVS names, flow-syntax
+   * characters only: a usage error otherwise) and quoted; bounded by the session's timeout. A trace that ran but
+   * failed is a result (`code` non-zero, the text says why), not an exception.
+   */
+  ofprotoTrace(bridge: string, match: string): Promise<FlowTraceResult>
+  close(): void
+}
+
+export interface FlowTraceResult {
+  /** The command as run (for the hop's evidence). */
+  command: string
+  /** stdout then stderr, as printed. */
+  text: string
+  code: number | null
+}
+
+/** `probe.open`, or a FabricError saying this backend cannot trace flows on its hosts. */
+export async function openHostSession(
+  probe: HostProbe,
+  host: ProbeTarget,
+  opts: {facts: HostFactSelection; timeoutMs: number},
+): Promise<HostSession> {
+  if (!probe.open)
+    throw new FabricError({
+      code: 'HOST_SESSION_UNSUPPORTED',
+      message: `The ${probe.source} host probe cannot open host ${host.name} for a flow trace: it has no datapath to run ofproto/trace on.`,
+      value: host.name,
+      hint: 'Flow traces on hosts need a live context (hosts over SSH); the simulated fabric computes its traces from its store.',
+      exitCode: EXIT.USAGE,
+    })
+  return probe.open(host, opts)
 }
 
 /**

@@ -188,7 +188,8 @@ export function computeTrace(ev: TraceEvidence, spec: FlowSpec): Trace {
         fail,
       })
     }
-    const dstUp = dst.host.nics.filter(n => n.up)
+    // NICs known up (or, when none is, those whose link state was not read: the NIC hop says so).
+    const dstUp = usableNics(dst.host.nics).nics
     // An active-backup bond only takes frames on its active member; otherwise the ingress switch
     // delivers on its own link to the host (a shared Ethernet segment) or hashes over the host's links.
     const dstActive = dst.host.activeMember ? dstUp.find(n => n.name === dst.host!.activeMember) : undefined
@@ -389,7 +390,8 @@ function overlayNotActive(e: EndpointEvidence, s: SwitchEvidence): Fail | null {
 }
 
 function underlayNotActive(e: EndpointEvidence): Fail | null {
-  return e.port.underlay === 'ACTIVE'
+  // Wiring not read: the live underlay (what br-int shows) is not evidence either way.
+  return e.port.underlay === 'ACTIVE' || e.attachment?.wiringUnknown
     ? null
     : {
         cause: 'PORT_NOT_ACTIVE_ACTIVE',
@@ -398,9 +400,45 @@ function underlayNotActive(e: EndpointEvidence): Fail | null {
 }
 
 function ovsDown(e: EndpointEvidence): Fail | null {
-  return e.host!.ovsRunning
+  // Only a read "not running" is a drop; not read (null) is the hop's unknown (ovsUnknown).
+  return e.host!.ovsRunning !== false
     ? null
     : {cause: 'OVS_DOWN', reason: `ovs-vswitchd is not running on ${e.host!.name}: no OVS bridge forwards.`}
+}
+
+/** Why this end's OVS state or br-int wiring is not known (hop `unknown`), when it is not. */
+function ovsUnknown(e: EndpointEvidence): string | undefined {
+  return unknowns(
+    e.host!.ovsRunning === null &&
+      `whether ovs-vswitchd runs is not known: ${e.host!.unknown?.ovsRunning ?? 'not read'}`,
+    e.attachment?.wiringUnknown && `br-int's wiring was not read: ${e.attachment.wiringUnknown}`,
+  )
+}
+
+function nicUnknown(n: NicEvidence): string | undefined {
+  return n.up === null ? `the link state of ${n.name} was not read: ${n.upUnknown ?? 'no reason given'}` : undefined
+}
+
+/** The bond's name as read, or a placeholder when none was read (the bond hop then carries `unknown`). */
+function bondName(h: NonNullable<EndpointEvidence['host']>): string {
+  return h.bond ?? '(bond unknown)'
+}
+
+function bondUnknown(h: NonNullable<EndpointEvidence['host']>): string | undefined {
+  return h.bond === null ? `the bond was not read: ${h.unknown?.bond ?? 'no reason given'}` : undefined
+}
+
+/** The members a frame may use: those known up; when none is, those whose link state was not read (then said in `unknown`). */
+function usableNics(nics: NicEvidence[]): {nics: NicEvidence[]; unknown?: string} {
+  const up = nics.filter(n => n.up === true)
+  if (up.length > 0) return {nics: up}
+  const unread = nics.filter(n => n.up === null)
+  return unread.length === 0
+    ? {nics: []}
+    : {
+        nics: unread,
+        unknown: `no member is known up; link state not read for ${unread.map(n => `${n.name} (${n.upUnknown ?? 'no reason given'})`).join(', ')}`,
+      }
 }
 
 function agentDown(e: EndpointEvidence): Fail | null {
@@ -413,7 +451,7 @@ function agentDown(e: EndpointEvidence): Fail | null {
 }
 
 function notOnBrInt(e: EndpointEvidence): Fail | null {
-  if (e.attachment?.brInt) return null
+  if (e.attachment?.brInt || e.attachment?.wiringUnknown) return null
   const dev = e.attachment ? (e.attachment.qbr ? e.attachment.qbr.qvo : e.attachment.hostEnd) : 'the device'
   return {
     cause: 'DEVICE_NOT_ON_BR_INT',
@@ -454,12 +492,13 @@ function hostOut(b: PathBuilder, e: EndpointEvidence, key: string): NicEvidence 
       nodeKind: 'host',
       device: a?.hostEnd ?? '(unknown)',
       kind: a?.hostEndKind ?? 'tap',
+      unknown: a?.hostEndUnknown,
       plane: 'underlay',
       segment: seg,
       encap: NO_ENCAP,
       action: a?.qbr ? `to ${a.qbr.bridge}` : `to ${h.bridges.int}`,
       fail:
-        a && !a.hostEndPresent
+        a && a.hostEndPresent === false
           ? {cause: 'DEVICE_MISSING', reason: `${a.hostEnd} (${who(e)}) does not exist on ${h.name}.`}
           : null,
     })
@@ -508,7 +547,7 @@ function hostOut(b: PathBuilder, e: EndpointEvidence, key: string): NicEvidence 
           ? 'tag local VLAN ?'
           : `tag local VLAN ${lv} (ofport ${a!.brInt!.ofport}), to ${h.bridges.patchInt}`,
       evidence: verdictEvidence(a?.verdictOut) ?? 'ovs_ports (OVS agent wiring)',
-      unknown: a?.verdictOut?.unknown,
+      unknown: unknowns(ovsUnknown(e), a?.verdictOut?.unknown),
       fail: firstFail(ovsDown(e), notOnBrInt(e), agentDown(e), underlayNotActive(e), verdict(a?.verdictOut, e)),
     })
     b.add({
@@ -539,20 +578,22 @@ function hostOut(b: PathBuilder, e: EndpointEvidence, key: string): NicEvidence 
       plane: 'underlay',
       segment: seg,
       encap: vlanOnly(net.vlan),
-      action: `to ${h.bond}`,
+      action: `to ${bondName(h)}`,
     })
   }
-  const up = h.nics.filter(n => n.up)
+  const usable = usableNics(h.nics)
+  const up = usable.nics
   const active = h.activeMember ? up.find(n => n.name === h.activeMember) : undefined
   const pick = active ? {chosen: active, hash: -1} : pickByHash(up, `bond|${h.name}`, key)
   const bondDev = {
     node: h.name,
     nodeKind: 'host' as const,
-    device: h.bond,
+    device: bondName(h),
     kind: 'bond' as const,
     plane: 'underlay' as const,
     segment: seg,
     encap: vlanOnly(net.vlan),
+    unknown: unknowns(bondUnknown(h), usable.unknown),
   }
   if (!pick) {
     b.end({
@@ -560,12 +601,12 @@ function hostOut(b: PathBuilder, e: EndpointEvidence, key: string): NicEvidence 
       action: 'choose a member NIC',
       fail: {
         cause: 'BOND_NO_LINK',
-        reason: `no member of ${h.bond} on ${h.name} has link (${h.nics.map(n => `${n.name} down`).join(', ') || 'no NICs'}).`,
+        reason: `no member of ${bondName(h)} on ${h.name} has link (${h.nics.map(n => `${n.name} down`).join(', ') || 'no NICs'}).`,
       },
     })
     return null
   }
-  const down = h.nics.filter(n => !n.up).map(n => n.name)
+  const down = h.nics.filter(n => n.up === false).map(n => n.name)
   b.add({
     ...bondDev,
     action: `${h.ovsPresent ? '' : `instance ${e.port.instance ?? e.port.name} tags VLAN ${net.vlan}; `}${active ? 'active member' : 'hash'} → ${pick.chosen.name} (${up.length} of ${h.nics.length} members up${down.length ? `, ${down.join(',')} down` : ''})`,
@@ -579,6 +620,7 @@ function hostOut(b: PathBuilder, e: EndpointEvidence, key: string): NicEvidence 
     segment: seg,
     encap: vlanOnly(net.vlan),
     action: `to ${pick.chosen.switch} ${pick.chosen.interface}`,
+    unknown: nicUnknown(pick.chosen),
   })
   return pick.chosen
 }
@@ -596,13 +638,15 @@ function hostIn(b: PathBuilder, e: EndpointEvidence, nic: NicEvidence): void {
     plane: 'underlay',
     segment: seg,
     encap: vlanOnly(net.vlan),
-    action: `to ${h.bond}`,
+    action: `to ${bondName(h)}`,
+    unknown: nicUnknown(nic),
   })
   b.add({
     node: h.name,
     nodeKind: 'host',
-    device: h.bond,
+    device: bondName(h),
     kind: 'bond',
+    unknown: bondUnknown(h),
     plane: 'underlay',
     segment: seg,
     encap: vlanOnly(net.vlan),
@@ -655,7 +699,7 @@ function hostIn(b: PathBuilder, e: EndpointEvidence, nic: NicEvidence): void {
     action:
       lv === null ? 'deliver to ?' : `untag local VLAN ${lv}, out ofport ${a!.brInt!.ofport} (${a!.brInt!.device})`,
     evidence: verdictEvidence(a?.verdictIn) ?? 'ovs_ports (OVS agent wiring)',
-    unknown: a?.verdictIn?.unknown,
+    unknown: unknowns(ovsUnknown(e), a?.verdictIn?.unknown),
     fail: firstFail(notOnBrInt(e), agentDown(e), underlayNotActive(e), verdict(a?.verdictIn, e)),
   })
   instanceDown(b, e, seg)
@@ -701,12 +745,13 @@ function instanceDown(b: PathBuilder, e: EndpointEvidence, seg: Segment): void {
     nodeKind: 'host',
     device: a?.hostEnd ?? '(unknown)',
     kind: a?.hostEndKind ?? 'tap',
+    unknown: a?.hostEndUnknown,
     plane: 'underlay',
     segment: seg,
     encap: NO_ENCAP,
     action: `to ${e.instanceKind ?? 'instance'} ${e.port.instance ?? e.port.name}`,
     fail:
-      a && !a.hostEndPresent
+      a && a.hostEndPresent === false
         ? {cause: 'DEVICE_MISSING', reason: `${a.hostEnd} (${who(e)}) does not exist on ${h.name}.`}
         : null,
   })
@@ -742,12 +787,13 @@ function localPath(b: PathBuilder, src: EndpointEvidence, dst: EndpointEvidence)
     nodeKind: 'host',
     device: a?.hostEnd ?? '(unknown)',
     kind: a?.hostEndKind ?? 'tap',
+    unknown: a?.hostEndUnknown,
     plane: 'underlay',
     segment: 'src-end',
     encap: NO_ENCAP,
     action: a?.qbr ? `to ${a.qbr.bridge}` : `to ${h.bridges.int}`,
     fail:
-      a && !a.hostEndPresent
+      a && a.hostEndPresent === false
         ? {cause: 'DEVICE_MISSING', reason: `${a.hostEnd} (${who(src)}) does not exist on ${h.name}.`}
         : null,
   })
@@ -801,7 +847,7 @@ function localPath(b: PathBuilder, src: EndpointEvidence, dst: EndpointEvidence)
     encap: vlanOnly(lv),
     action: `bridge on local VLAN ${lv ?? '?'} to ${dst.attachment?.brInt?.device ?? '?'} (ofport ${dst.attachment?.brInt?.ofport ?? '?'})`,
     evidence: verdictEvidence(a?.verdictOut) ?? 'ovs_ports (OVS agent wiring)',
-    unknown: a?.verdictOut?.unknown,
+    unknown: unknowns(ovsUnknown(src), ovsUnknown(dst), a?.verdictOut?.unknown),
     fail: firstFail(
       ovsDown(src),
       notOnBrInt(src),

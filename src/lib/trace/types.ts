@@ -52,7 +52,9 @@ export interface NicEvidence {
   name: string
   switch: string
   interface: string
-  up: boolean
+  /** null: the link state was not read (why: `upUnknown`); such a NIC is chosen only when none is known up. */
+  up: boolean | null
+  upUnknown?: string
 }
 
 export interface HostEvidence {
@@ -62,19 +64,23 @@ export interface HostEvidence {
   plugging: Plugging
   /** false on bare metal: no Open vSwitch at all. */
   ovsPresent: boolean
-  ovsRunning: boolean
+  /** null: not read (why: `unknown.ovsRunning`); only false is a drop (OVS_DOWN). */
+  ovsRunning: boolean | null
   /** null: no agent reports for this host (Neutron lists none): not evidence either way. */
   agentAlive: boolean | null
   agentHeartbeatAt: string | null
-  bond: string
+  /** The uplink bond as read (live: the host probe's bond); null: none was read (why: `unknown.bond`). */
+  bond: string | null
   nics: NicEvidence[]
   /**
    * The member that carries the flow when the evidence says so (live: an active-backup bond's
    * active member, or the NIC ofproto/trace outputs to). Unset: the bond hashes the flow.
    */
   activeMember?: string | null
-  /** Bridge and patch-port names (defaults: br-int, br-bond, int-br-bond, phy-br-bond; live: as read). */
+  /** Bridge and patch-port names (DESIGN.md §1: br-int, br-bond, int-br-bond, phy-br-bond). */
   bridges: {int: string; bond: string; patchInt: string; patchPhy: string}
+  /** Why a fact above is null (a fact not read is unknown, never assumed); the hops that rest on it carry the reason. */
+  unknown?: Partial<Record<'ovsRunning' | 'bond', string>>
 }
 
 /** One verdict read from the host itself (live: `ovs-appctl ofproto/trace`). */
@@ -100,12 +106,18 @@ export interface AttachmentEvidence {
   /** Host end of the instance's link: the VM's tap or the container's veth. */
   hostEnd: string
   hostEndKind: 'tap' | 'veth'
-  /** false when the host end is known to be absent (live: not found on the host). */
-  hostEndPresent: boolean
+  /** false when the host end is known to be absent (live: not found on the host); null: not read (why: `hostEndUnknown`). */
+  hostEndPresent: boolean | null
+  hostEndUnknown?: string
   /** Legacy security-group plugging: tap → qbr → qvb ⇄ qvo → br-int. */
   qbr: {bridge: string; qvb: string; qvo: string} | null
-  /** The device as the OVS agent wired it on br-int (`ovs_ports`); null: not a port of br-int. */
+  /** The device as the OVS agent wired it on br-int (`ovs_ports`); null: not a port of br-int (or not read: `wiringUnknown`). */
   brInt: {device: string; localVlan: number; ofport: number} | null
+  /**
+   * Set when br-int's wiring could not be read (live: the OVS tables): why. `brInt` and the port's underlay are then
+   * not evidence: no DEVICE_NOT_ON_BR_INT or PORT_NOT_ACTIVE_ACTIVE is concluded, the br-int hop carries this as unknown.
+   */
+  wiringUnknown?: string
   /** Live: br-int's own verdict for this port's frames (ofproto/trace), outbound and inbound. */
   verdictOut?: InHostVerdict
   verdictIn?: InHostVerdict

@@ -1,4 +1,5 @@
 import type {Host} from '../../model/types.js'
+import type {HostFactSelection} from '../../seam/host-probe.js'
 import type {FabricStore} from '../../store/fabric-store.js'
 import {deriveInstances} from '../hops.js'
 import type {HostEvidence, LinkInfo, OvsInterface} from '../types.js'
@@ -24,6 +25,12 @@ export function simSecurityGroupRules(tap: string): string[] {
  * config, bpffs, JIT), cabling (NICs, speed, link, switch) and the OVS agents' wiring (ovs_ports),
  * with the faults already applied to them (ovs-down, nic-down, device-missing).
  */
+/** The trace-only facts the store does not model (copied into each host's list). */
+const SIM_UNMODELLED: HostEvidence['probeErrors'] = [
+  {probe: 'ovsDpif', message: 'the simulated fabric has no datapath (dpif/show is not modelled)'},
+  {probe: 'brIntFlows', message: 'the simulated fabric has no flow table (dump-flows is not modelled)'},
+]
+
 export function simEvidence(store: FabricStore, hosts: Host[], facts: SimFacts = 'all'): HostEvidence[] {
   // One indexed lookup per host (primary key host, device): cheap for a batch of a large fabric.
   const stmt = store.sql('SELECT device, ofport, port_id, local_vlan FROM ovs_ports WHERE host = ? ORDER BY ofport')
@@ -34,9 +41,10 @@ export function simEvidence(store: FabricStore, hosts: Host[], facts: SimFacts =
 /**
  * Which facts to build, as the host probe's `facts` selection: `ovs`/`bond` leave the links, the iptables
  * rules and the instances derived from them unread (null, with the reason, as a live probe that did not
- * run them), `wiring` leaves the rules; on a large fabric those are most of the cost and memory.
+ * run them), `wiring` and `trace` leave the rules; on a large fabric those are most of the cost and memory. The
+ * trace-only facts (dpif, br-int's flows) are never modelled (SIM_UNMODELLED).
  */
-export type SimFacts = 'all' | 'ovs' | 'wiring' | 'bond'
+export type SimFacts = HostFactSelection
 const NOT_READ = 'not read (this command reads fewer facts)'
 
 /** One row of the simulated agents' ovs_ports: local_vlan is the device's Port tag (4095 when br-int is full). */
@@ -48,7 +56,7 @@ interface SimOvsPort {
 }
 
 function hostEvidence(h: Host, ports: SimOvsPort[], facts: SimFacts): HostEvidence {
-  const readLinks = facts === 'all' || facts === 'wiring'
+  const readLinks = facts === 'all' || facts === 'wiring' || facts === 'trace'
   const readRules = facts === 'all'
   const hasOvs = h.ovsVersion !== null
   const running = hasOvs && h.ovsRunning
@@ -139,6 +147,7 @@ function hostEvidence(h: Host, ports: SimOvsPort[], facts: SimFacts): HostEviden
     }
   }
   const probeErrors: HostEvidence['probeErrors'] = [
+    ...SIM_UNMODELLED,
     ...(readLinks ? [] : [{probe: 'links', message: NOT_READ}]),
     ...(readRules ? [] : [{probe: 'iptables', message: NOT_READ}]),
   ]
@@ -217,5 +226,8 @@ function hostEvidence(h: Host, ports: SimOvsPort[], facts: SimFacts): HostEviden
         }
       : null,
     nics: h.nics.map(n => ({name: n.name, speedMbps: n.speedMbps, up: n.up, switch: n.switch, interface: n.interface})),
+    // No datapath and no flow table in the store (the sim's trace computes from the store: trace/sim.ts).
+    dpif: null,
+    brIntTranslations: null,
   }
 }
