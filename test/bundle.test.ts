@@ -57,7 +57,9 @@ describe('bundled build', () => {
     for (const cmd of Object.values<any>(manifest.commands))
       expect(fs.existsSync(path.join(OUT, ...cmd.relativePath))).toBe(true)
     const code = fs.readFileSync(path.join(OUT, 'fabricctl.cjs'), 'utf8')
-    expect(code).toMatch(/__fabricImport\(["']better-sqlite3["']\)/)
+    // better-sqlite3 (CommonJS) is required at run time, not import()ed: no ES module loader on the store path.
+    expect(code).toMatch(/\)\(["']better-sqlite3["']\)/)
+    expect(code).not.toMatch(/__fabricImport\(["']better-sqlite3["']\)/)
     expect(code).toMatch(/^[\0-\x7f]*$/) // ASCII: the loader reads it as latin1
     expect(code).not.toMatch(/function Database\(filenameGiven/) // better-sqlite3's own source is not inlined
     // ink (ESM with top-level await) is never require()d: the views that use it are ES modules beside the bundle.
@@ -212,7 +214,11 @@ describe('bundled build', () => {
     const xdg = path.join(home.dir, 'xdg-code-cache')
     // The hosts (names and roles) as listed: the sim's heartbeats move with the clock, so not the whole document.
     const hosts = (r: {json: any}) => r.json?.hosts?.map((h: any) => `${h.name} ${h.role}`)
-    const caches = () => fs.readdirSync(path.join(xdg, 'fabricctl')).map(f => path.join(xdg, 'fabricctl', f))
+    const caches = () =>
+      fs
+        .readdirSync(path.join(xdg, 'fabricctl'))
+        .filter(f => f.startsWith('bundle-'))
+        .map(f => path.join(xdg, 'fabricctl', f))
     const first = await runBundled(['host', 'list', '--json'], {XDG_CACHE_HOME: xdg})
     expect(first.exitCode, first.stderr).toBe(0)
     const [cache, ...more] = caches()
