@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import {createRequire} from 'node:module'
 import path from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 
@@ -14,23 +13,15 @@ export type Db = BetterSqlite3.Database
 export const SCHEMA_VERSION = MIGRATIONS.length
 
 /**
- * better-sqlite3 is CommonJS: `require` it. An `import()` of it was the only ES module load on a store command's
- * path, and the first one in a process starts node's ESM loader and its CommonJS translator (cjs-module-lexer),
- * ~30 M instructions, a third of a bare `node -e 0` (docs/benchmarks.md). Resolved from this module (in the bundle,
- * from bundle/), so the same node_modules/better-sqlite3 either way.
- */
-function loadDatabase(): DatabaseCtor {
-  return createRequire(import.meta.url)('better-sqlite3') as DatabaseCtor
-}
-
-/**
- * Open (creating if needed) the store at `file`. better-sqlite3 is loaded lazily so commands
- * that never touch the store (help, context) do not pay for the native module.
+ * Open (creating if needed) the store at `file`. better-sqlite3 is imported lazily so commands
+ * that never touch the store (help, context) do not pay for the native module. In the bundle its
+ * JavaScript is inlined (code-cached, no ES module loader) and only the addon loads from node_modules
+ * (scripts/bundle.mjs).
  * WAL + busy_timeout let several fabricctl processes share one database; every mutation runs in
  * an IMMEDIATE transaction (see `writeTx`), so writers serialise instead of failing.
  */
 export async function openDb(file: string, opts: {readonly?: boolean; allowReadOnly?: boolean} = {}): Promise<Db> {
-  const Database = loadDatabase()
+  const {default: Database} = await import('better-sqlite3')
   const openFailed = (error: unknown) =>
     new FabricError({
       code: 'STORE_OPEN_FAILED',
