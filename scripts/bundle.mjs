@@ -240,6 +240,18 @@ fs.writeFileSync(path.join(OUT, 'package.json'), `${JSON.stringify(bundledPjson,
 const commands = {}
 for (const [id, cmd] of Object.entries(manifest.commands)) commands[id] = {...cmd, relativePath: ['fabricctl.cjs']}
 fs.writeFileSync(path.join(OUT, 'oclif.manifest.json'), `${JSON.stringify({...manifest, commands}, null, 2)}\n`)
+// One oclif root per command, bundle/roots/<id as a path>/, whose manifest holds just that command's entry:
+// bundle-main.ts loads the invoked command's (when it is one of fabricctl's own, without --help) with the root's
+// package.json, the commands' target relative to it.
+for (const [id, cmd] of Object.entries(manifest.commands)) {
+  const dir = path.join(OUT, 'roots', ...id.split(':'))
+  const relativePath = [...id.split(':').map(() => '..'), '..', 'fabricctl.cjs']
+  fs.mkdirSync(dir, {recursive: true})
+  fs.writeFileSync(
+    path.join(dir, 'oclif.manifest.json'),
+    `${JSON.stringify({...manifest, commands: {[id]: {...cmd, relativePath}}})}\n`,
+  )
+}
 
 if (process.argv.includes('--meta')) fs.writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(results[0].metafile))
 const outputs = results.flatMap(r => Object.entries(r.metafile.outputs))

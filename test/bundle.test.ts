@@ -85,20 +85,28 @@ describe('bundled build', () => {
     expect(pjson.oclif.plugins).toEqual(['@oclif/plugin-help', '@oclif/plugin-autocomplete'])
     const {ownCommand} = await import(pathToFileURL(path.join(ROOT, 'dist', 'bundle-main.js')).href)
     const ids = new Set(['host:list', 'sim:fault:list', 'port:allocate'])
-    const cases: [string[], boolean][] = [
-      [['host', 'list', '--json'], true],
-      [['sim', 'fault', 'list', '--json', '--context', 'sim'], true],
-      [['port', 'allocate', 'extra-arg'], true], // oclif reports the extra argument itself
-      [['host', 'list', '--help'], false],
-      [['host', 'list', '-h'], false],
-      [['help', 'host', 'list'], false],
-      [['autocomplete', 'bash'], false],
-      [['hots', 'list'], false], // unknown: the did-you-mean path loads everything
-      [['host'], false], // a topic: its help
-      [['sim', 'fault'], false],
-      [[], false],
+    const cases: [string[], string | undefined][] = [
+      [['host', 'list', '--json'], 'host:list'],
+      [['sim', 'fault', 'list', '--json', '--context', 'sim'], 'sim:fault:list'],
+      [['port', 'allocate', 'extra-arg'], 'port:allocate'], // oclif reports the extra argument itself
+      [['host', 'list', '--help'], undefined],
+      [['host', 'list', '-h'], undefined],
+      [['help', 'host', 'list'], undefined],
+      [['autocomplete', 'bash'], undefined],
+      [['hots', 'list'], undefined], // unknown: the did-you-mean path loads everything
+      [['host'], undefined], // a topic: its help
+      [['sim', 'fault'], undefined],
+      [[], undefined],
     ]
     for (const [argv, want] of cases) expect([argv, ownCommand(argv, ids)]).toEqual([argv, want])
+    // Each such command's own oclif root: a manifest with that one entry, its path back to the bundle.
+    for (const id of pjson.fabricctlCommands) {
+      const root = path.join(OUT, 'roots', ...id.split(':'))
+      const m = JSON.parse(fs.readFileSync(path.join(root, 'oclif.manifest.json'), 'utf8'))
+      expect(Object.keys(m.commands)).toEqual([id])
+      expect(m.commands[id]).toEqual({...rootManifest.commands[id], relativePath: m.commands[id].relativePath})
+      expect(path.resolve(root, ...m.commands[id].relativePath)).toBe(path.join(OUT, 'fabricctl.cjs'))
+    }
     // The check (which reads this env var) is in oclif's source, and gone from every chunk of the bundle.
     const oclifIndex = fs.readFileSync(path.join(ROOT, 'node_modules', '@oclif', 'core', 'lib', 'index.js'), 'utf8')
     expect(oclifIndex).toMatch(/^checkNodeVersion\(\);$/m)
