@@ -6,8 +6,8 @@
 //   the figures are in docs/benchmarks.md.
 // - bundle/main.cjs: the loader (node built-ins only), CommonJS like bin/run.js. bundle/metrics-worker.js (the
 //   exporter's gather thread, loaded by URL) and the ink views: ES modules of their own.
-// Native modules (better-sqlite3, ssh2 + cpu-features), typescript/ts-node (referenced by @oclif/core) and
-// ink/react/yoga (a wasm loader with top-level await) stay external and load from node_modules.
+// Native modules (ssh2 + cpu-features; better-sqlite3's addon, not its JavaScript), typescript/ts-node (referenced
+// by @oclif/core) and ink/react/yoga (a wasm loader with top-level await) stay external and load from node_modules.
 // bundle/ is its own oclif root: bundle/package.json and bundle/oclif.manifest.json are the root ones, with
 // commands and help class read from bundle/fabricctl.cjs's exports (oclif's `explicit` command discovery).
 import crypto from 'node:crypto'
@@ -26,8 +26,9 @@ const outArg = process.argv.indexOf('--outdir')
 const OUT = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(ROOT, 'bundle')
 
 export const EXTERNAL = [
-  'better-sqlite3',
   'bindings',
+  // resolved at run time (the addon's directory): better-sqlite3's JavaScript is bundled, its native addon is not
+  'better-sqlite3/package.json',
   'ssh2',
   'cpu-features',
   'typescript',
@@ -120,6 +121,17 @@ const inkModulesApart = {
   },
 }
 
+// better-sqlite3's JavaScript is bundled (12 files compiled on every start, and reached through import(), which
+// started node's ES module loader: ~37 M instructions of a store command, docs/benchmarks.md); its native addon
+// stays in node_modules. `bindings` would look for it beside the caller (bundle/), so the addon is required by its
+// path in the package, resolved at run time (require.resolve is relative to bundle/, like every external).
+const sqliteAddonDirect = sourcePatch(
+  'better-sqlite3-addon-direct',
+  /[\\/]better-sqlite3[\\/]lib[\\/]database\.js$/,
+  /require\('bindings'\)\('better_sqlite3\.node'\)/,
+  "require(require('node:path').join(require('node:path').dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node'))",
+)
+
 const commandIds = Object.keys(manifest.commands).sort()
 const rel = p => `./${path.relative(ROOT, p).split(path.sep).join('/')}`
 const entry = [
@@ -159,7 +171,7 @@ const results = await Promise.all([
     stdin: {contents: entry, resolveDir: ROOT, sourcefile: 'fabricctl-entry.js', loader: 'js'},
     outfile: path.join(OUT, 'fabricctl.cjs'),
     format: 'cjs',
-    plugins: [zodLocalesEnOnly, oclifNoEngineCheck, oclifIdSortWithoutIcu, inkModulesApart],
+    plugins: [zodLocalesEnOnly, oclifNoEngineCheck, oclifIdSortWithoutIcu, inkModulesApart, sqliteAddonDirect],
     // data/ is found by walking up from import.meta.url.
     define: {'import.meta.url': '__fabricImportMetaUrl'},
     banner: {js: CJS_IMPORT_META},
@@ -180,7 +192,7 @@ const results = await Promise.all([
     entryPoints: {'metrics-worker': path.join(DIST, 'lib', 'metrics', 'worker.js'), ...INK_MODULES},
     outdir: OUT,
     format: 'esm',
-    plugins: [zodLocalesEnOnly, oclifNoEngineCheck, oclifIdSortWithoutIcu],
+    plugins: [zodLocalesEnOnly, oclifNoEngineCheck, oclifIdSortWithoutIcu, sqliteAddonDirect],
     banner: {
       js: "import {createRequire as __fabricRequire} from 'node:module';import {fileURLToPath as __fabricPath} from 'node:url';import {dirname as __fabricDir} from 'node:path';const require = __fabricRequire(import.meta.url);const __filename = __fabricPath(import.meta.url);const __dirname = __fabricDir(__filename);",
     },
@@ -189,7 +201,7 @@ const results = await Promise.all([
 const bundleFile = path.join(OUT, 'fabricctl.cjs')
 // On Node 20 a dynamic import() inside code compiled by vm.Script fails once that code comes from a code cache
 // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING: the callback is not restored with the cache), and the working form is
-// experimental (a warning on stderr). So each import() left in the bundle (external packages: better-sqlite3, ssh2,
+// experimental (a warning on stderr). So each import() left in the bundle (external packages: ssh2,
 // ink, react; @oclif/core's module loader) calls __fabricImport, which bundle-loader.ts passes in: an import() of
 // the loader's own module (bundle/main.cjs, in the same directory, so bare names resolve the same way).
 const DYNAMIC_IMPORT = /(?<![\w$."'`])import\((?!\))/g
@@ -228,6 +240,18 @@ fs.writeFileSync(path.join(OUT, 'package.json'), `${JSON.stringify(bundledPjson,
 const commands = {}
 for (const [id, cmd] of Object.entries(manifest.commands)) commands[id] = {...cmd, relativePath: ['fabricctl.cjs']}
 fs.writeFileSync(path.join(OUT, 'oclif.manifest.json'), `${JSON.stringify({...manifest, commands}, null, 2)}\n`)
+// One oclif root per command, bundle/roots/<id as a path>/, whose manifest holds just that command's entry:
+// bundle-main.ts loads the invoked command's (when it is one of fabricctl's own, without --help) with the root's
+// package.json, the commands' target relative to it.
+for (const [id, cmd] of Object.entries(manifest.commands)) {
+  const dir = path.join(OUT, 'roots', ...id.split(':'))
+  const relativePath = [...id.split(':').map(() => '..'), '..', 'fabricctl.cjs']
+  fs.mkdirSync(dir, {recursive: true})
+  fs.writeFileSync(
+    path.join(dir, 'oclif.manifest.json'),
+    `${JSON.stringify({...manifest, commands: {[id]: {...cmd, relativePath}}})}\n`,
+  )
+}
 
 if (process.argv.includes('--meta')) fs.writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(results[0].metafile))
 const outputs = results.flatMap(r => Object.entries(r.metafile.outputs))

@@ -2,13 +2,17 @@
 // otherwise loads the one CommonJS bundle (bundle/fabricctl.cjs: bundle-main, @oclif/core, every command) through
 // vm.Script with a V8 code cache, so that a warm start does not parse and compile @oclif/core and the command path
 // again (Node 20 has no compile cache for ES modules: module.enableCompileCache arrives in Node 22).
-// This file imports node built-ins only: it is bundled on its own and must stay small.
+// This file imports node built-ins only (and lib/cli/user-cache.ts, which does too): it is bundled on its own and
+// must stay small.
 import fs from 'node:fs'
 import Module, {createRequire} from 'node:module'
-import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import vm from 'node:vm'
+
+import {cacheDir, fnv1a, pruneCacheFiles, writeCacheFile} from './lib/cli/user-cache.js'
+
+export {cacheDir} from './lib/cli/user-cache.js'
 
 interface LoaderPjson {
   name: string
@@ -19,12 +23,6 @@ interface LoaderPjson {
 
 interface BundleExports {
   run(argv: string[]): Promise<void>
-}
-
-/** The per-user cache directory: $XDG_CACHE_HOME/fabricctl, else ~/.cache/fabricctl. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : undefined
-  return path.join(base ?? path.join(os.homedir(), '.cache'), 'fabricctl')
 }
 
 /**
@@ -42,13 +40,6 @@ export function cacheFile(dir: string, sha256: string, stat: {size: number; mtim
   ]
   parts.push(`${process.platform}-${process.arch}`, fnv1a(process.execArgv.join('\0')))
   return path.join(dir, `bundle-${parts.join('-').replace(/[^\w.-]/g, '_')}.v8cache`)
-}
-
-/** 32-bit FNV-1a, hex: a short stable name for node's flags (node:crypto would cost more than it saves here). */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0
-  return h.toString(16)
 }
 
 /**
@@ -84,11 +75,7 @@ export function loadWithCodeCache(file: string, cache: string | undefined): unkn
 
 function writeCache(script: vm.Script, cache: string): void {
   try {
-    fs.mkdirSync(path.dirname(cache), {recursive: true})
-    const data = script.createCachedData()
-    const tmp = `${cache}.${process.pid}.tmp`
-    fs.writeFileSync(tmp, data)
-    fs.renameSync(tmp, cache)
+    writeCacheFile(cache, script.createCachedData())
     pruneCaches(path.dirname(cache), KEEP_CACHES)
   } catch {
     // not writable: the next start compiles again
@@ -100,12 +87,7 @@ const KEEP_CACHES = 4
 
 /** Remove all but the `keep` newest bundle caches in `dir` (a cache is ~1 MB; every build or node upgrade adds one). */
 export function pruneCaches(dir: string, keep: number): void {
-  const caches = fs
-    .readdirSync(dir)
-    .filter(f => f.startsWith('bundle-') && f.endsWith('.v8cache'))
-    .map(f => ({file: path.join(dir, f), mtime: fs.statSync(path.join(dir, f)).mtimeMs}))
-    .sort((a, b) => b.mtime - a.mtime)
-  for (const old of caches.slice(keep)) fs.rmSync(old.file, {force: true})
+  pruneCacheFiles(dir, 'bundle-', '.v8cache', keep)
 }
 
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {

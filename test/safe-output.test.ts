@@ -2,7 +2,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ESC_TOKEN, firstUnsafeChar, safeDeep, safeText, toTerminal, visibleLength} from '../src/lib/output/safe.js'
+import {escToken, firstUnsafeChar, safeDeep, safeText, toTerminal, visibleLength} from '../src/lib/output/safe.js'
 import {makeStyle} from '../src/lib/output/style.js'
 import {renderFields, renderTable} from '../src/lib/output/table.js'
 import {makeHome, runCli, type TestHome} from './helpers/cli.js'
@@ -55,7 +55,7 @@ describe('safeText / toTerminal', () => {
     try {
       const coloured = makeStyle({stream: {isTTY: true} as NodeJS.WriteStream})
       const red = coloured.red('ok')
-      expect(red).toContain(ESC_TOKEN)
+      expect(red).toContain(escToken())
       expect(red).not.toContain('\u001B')
       const out = toTerminal(`${red} web\u001B[31mRED`)
       expect(out).toBe('\u001B[31mok\u001B[39m web\\x1b[31mRED')

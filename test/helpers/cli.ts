@@ -52,7 +52,14 @@ export function makeHome(prefix = 'fabricctl-test-'): TestHome {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
   return {
     dir,
-    env: {FABRICCTL_HOME: dir, FABRICCTL_CONFIG: path.join(dir, 'config.yaml'), NO_COLOR: '1', FABRICCTL_CONTEXT: ''},
+    // XDG_CACHE_HOME too: the validated context file's cache (lib/context/config.ts) stays in the test's home.
+    env: {
+      FABRICCTL_HOME: dir,
+      FABRICCTL_CONFIG: path.join(dir, 'config.yaml'),
+      XDG_CACHE_HOME: path.join(dir, 'xdg-cache'),
+      NO_COLOR: '1',
+      FABRICCTL_CONTEXT: '',
+    },
     cleanup: () => fs.rmSync(dir, {recursive: true, force: true}),
   }
 }

@@ -1,11 +1,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import type {Document} from 'yaml'
 
 import {FabricError} from '../cli/errors.js'
 import {EXIT} from '../cli/exit-codes.js'
 import {configFile} from '../cli/paths.js'
 import {isAuthPath, redactText, redactValue, registerSecret, registerUrlSecrets} from '../cli/redact.js'
+import {cacheDir, fnv1a, pruneCacheFiles, writeCacheFile} from '../cli/user-cache.js'
 import type {ContextConfig, FileConfig} from './schema.js'
 
 /**
@@ -51,32 +53,165 @@ async function parseConfigFile(file: string): Promise<{doc: Document.Parsed; tex
   return {doc, text, toJS: () => documentToJS(doc, invalid)}
 }
 
-/**
- * Remember every secret the file holds (passwords, tokens — as text, whatever their YAML type —,
- * the environment values their *Env keys name, URL userinfo) before validating it, so that no
- * error about the file can echo one.
- */
-function registerConfigSecrets(raw: unknown, underAuth = false, depth = 0): void {
-  if (raw === null || typeof raw !== 'object' || depth > 32) return
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (typeof v === 'string' && /url$/i.test(k)) registerUrlSecrets(v)
-    if (underAuth) {
-      if (k === 'passwordEnv' || k === 'tokenEnv') {
-        if (typeof v === 'string') registerSecret(process.env[v])
-      } else if (
-        !['type', 'authUrl', 'username', 'projectName', 'projectId', 'userDomain', 'projectDomain'].includes(k)
-      ) {
-        registerSecret(v)
+/** Keys under `auth` that hold no secret (the *Env keys name a variable; its value is the secret). */
+const AUTH_PUBLIC = ['type', 'authUrl', 'username', 'projectName', 'projectId', 'userDomain', 'projectDomain']
+/** A URL with userinfo (`scheme://user:pass@`), as redact.ts's registerUrlSecrets reads it. */
+const URL_WITH_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i
+
+interface ConfigSecrets {
+  /** Values of keys ending in `url`. */
+  urls: string[]
+  /** Values under `auth` other than the public keys: passwords, tokens (as text, whatever their YAML type). */
+  values: unknown[]
+  /** Names of the environment variables the *Env keys name. */
+  env: string[]
+}
+
+/** Where the file holds secrets, or names them (see ConfigSecrets). */
+function configSecrets(raw: unknown): ConfigSecrets {
+  const found: ConfigSecrets = {urls: [], values: [], env: []}
+  const walk = (value: unknown, underAuth: boolean, depth: number): void => {
+    if (value === null || typeof value !== 'object' || depth > 32) return
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof v === 'string' && /url$/i.test(k)) found.urls.push(v)
+      if (underAuth) {
+        if (k === 'passwordEnv' || k === 'tokenEnv') {
+          if (typeof v === 'string') found.env.push(v)
+        } else if (!AUTH_PUBLIC.includes(k)) {
+          found.values.push(v)
+        }
       }
+      walk(v, underAuth || k === 'auth', depth + 1)
     }
-    registerConfigSecrets(v, underAuth || k === 'auth', depth + 1)
+  }
+  walk(raw, false, 0)
+  return found
+}
+
+/** Does the file itself hold a secret (not only the name of a variable holding one)? */
+function holdsSecret(s: ConfigSecrets): boolean {
+  return s.values.length > 0 || s.urls.some(u => URL_WITH_USERINFO.test(u))
+}
+
+/**
+ * Remember every secret the file holds (passwords, tokens, URL userinfo) and the values of the environment
+ * variables its *Env keys name, before validating it, so that no error about the file can echo one.
+ */
+function registerConfigSecrets(raw: unknown): void {
+  const {urls, values, env} = configSecrets(raw)
+  for (const u of urls) registerUrlSecrets(u)
+  for (const v of values) registerSecret(v)
+  for (const name of env) registerSecret(process.env[name])
+}
+
+// The validated context file is cached (issue 16: loading yaml and zod and validating were ~170 M instructions of
+// a store command's start-up, twice a bare `node -e 0`): $XDG_CACHE_HOME/fabricctl/context-<hash of the path>.json
+// holds the validated config and the key it was made under. It is used only while all of the key holds:
+// - the same file: path, size, mtime, ctime, inode and device (nanoseconds);
+// - the same text: a 64-bit hash of it, read each time (a file rewritten within one clock tick keeps its times);
+// - the same validator: this module's file (in the bundle, the whole bundle) and the schema's, by size and mtime.
+// A file that holds a secret itself (a password, a token, URL userinfo) is never cached, so the cache holds no
+// secret; nor are its comments, since an entry holds the validated config, not the text. Anything wrong with the
+// cache (missing, unreadable, corrupt, another key) is a miss: the file is read and validated as without it.
+const CONFIG_CACHE_FORMAT = 1
+const CONFIG_CACHE_PREFIX = 'context-'
+/** Cache entries kept: one per context file a user (or a test run) reads; the oldest go. */
+const CONFIG_CACHE_KEEP = 8
+
+interface ConfigCacheEntry {
+  format: number
+  validator: string
+  file: string
+  stat: string
+  hash: string
+  config: FileConfig
+}
+
+export interface ConfigCacheOptions {
+  /** The cache directory; null: no cache (read and validate every time). */
+  dir: string | null
+}
+
+/** The validator's identity: this module's file and ./schema's (.js in dist/, .ts in src/), by size and mtime. */
+function validatorId(): string {
+  const self = fileURLToPath(import.meta.url)
+  const dir = path.dirname(self)
+  return [self, path.join(dir, 'schema.js'), path.join(dir, 'schema.ts')]
+    .map(f => {
+      try {
+        const st = fs.statSync(f)
+        return `${st.size}:${st.mtimeMs}`
+      } catch {
+        return '-'
+      }
+    })
+    .join('/')
+}
+
+function statKey(file: string): string {
+  const st = fs.statSync(file, {bigint: true})
+  return [st.size, st.mtimeNs, st.ctimeNs, st.ino, st.dev].join(':')
+}
+
+/** A 64-bit hash of the text: two 32-bit FNV-1a, the second over the text with its length in front. */
+function textHash(text: string): string {
+  return `${fnv1a(text)}-${fnv1a(`${text.length}\0${text}`)}`
+}
+
+function cacheEntryFile(dir: string, file: string): string {
+  return path.join(dir, `${CONFIG_CACHE_PREFIX}${fnv1a(file)}.json`)
+}
+
+/** The cached config of `file` while its key holds (see above), else undefined. */
+function readCachedConfig(file: string, dir: string): FileConfig | undefined {
+  try {
+    const entry = JSON.parse(fs.readFileSync(cacheEntryFile(dir, file), 'utf8')) as ConfigCacheEntry
+    if (entry.format !== CONFIG_CACHE_FORMAT || entry.file !== file || entry.stat !== statKey(file)) return undefined
+    if (entry.validator !== validatorId() || entry.hash !== textHash(fs.readFileSync(file, 'utf8'))) return undefined
+    return entry.config
+  } catch {
+    return undefined
   }
 }
 
-/** Read and validate the context file; a missing file is an empty config. */
-export async function loadConfig(file = configFile()): Promise<FileConfig> {
+function writeCachedConfig(file: string, dir: string, text: string, stat: string, config: FileConfig): void {
+  const entry: ConfigCacheEntry = {
+    format: CONFIG_CACHE_FORMAT,
+    validator: validatorId(),
+    file,
+    stat,
+    hash: textHash(text),
+    config,
+  }
+  try {
+    writeCacheFile(cacheEntryFile(dir, file), JSON.stringify(entry))
+    pruneCacheFiles(dir, CONFIG_CACHE_PREFIX, '.json', CONFIG_CACHE_KEEP)
+  } catch {
+    // not writable: the next run validates again
+  }
+}
+
+/**
+ * Read and validate the context file; a missing file is an empty config. A valid file's config comes from the
+ * cache while its key holds (see above): then neither yaml nor zod is loaded.
+ */
+export async function loadConfig(
+  file = configFile(),
+  cache: ConfigCacheOptions = {dir: cacheDir()},
+): Promise<FileConfig> {
   if (!fs.existsSync(file)) return structuredClone(EMPTY_CONFIG)
-  const {toJS} = await parseConfigFile(file)
+  const cached = cache.dir === null ? undefined : readCachedConfig(file, cache.dir)
+  if (cached) {
+    registerConfigSecrets(cached)
+    return cached
+  }
+  let stat: string | undefined
+  try {
+    stat = statKey(file)
+  } catch {
+    // parseConfigFile says what is wrong with it
+  }
+  const {text, toJS} = await parseConfigFile(file)
   const raw = toJS() ?? {}
   registerConfigSecrets(raw)
   const {configSchema} = await import('./schema.js')
@@ -105,6 +240,8 @@ export async function loadConfig(file = configFile()): Promise<FileConfig> {
     if (names.has(c.name)) throw badFile(file, `context "${c.name}" is defined twice.`, c.name)
     names.add(c.name)
   }
+  if (cache.dir !== null && stat !== undefined && !holdsSecret(configSecrets(raw)))
+    writeCachedConfig(file, cache.dir, text, stat, parsed.data)
   return parsed.data
 }
 

@@ -1,5 +1,3 @@
-import {randomBytes} from 'node:crypto'
-
 /**
  * Safe output (issue 19). Names come from the store, from Neutron (any tenant can set a port's
  * name) and from devices; printed raw, an ESC sequence, a BEL or a right-to-left override in a
@@ -58,21 +56,30 @@ export function safeDeep<T>(v: T): T {
 }
 
 /**
- * Colour codes fabricctl itself produces (chalk, through `makeStyle`) are written with this
+ * Colour codes fabricctl itself produces (chalk, through `makeStyle`) are written with a
  * per-process random token in place of ESC, so that `toTerminal` can tell them from an ESC that
  * arrived inside a name: the token cannot be guessed by whoever named a port.
+ * Made on first use (node:crypto is not loaded by a command that prints no colour: issue 16's start-up).
  */
-export const ESC_TOKEN = `\uE000${randomBytes(8).toString('hex')}\uE001`
-const TOKEN_RE = new RegExp(ESC_TOKEN, 'g')
+export function escToken(): string {
+  return (token ??= makeToken()).text
+}
+let token: {text: string; re: RegExp; style: RegExp} | undefined
+function makeToken(): NonNullable<typeof token> {
+  const text = `\uE000${process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex')}\uE001`
+  return {text, re: new RegExp(text, 'g'), style: new RegExp(`(?:\u001B|${text})\\[[0-9;]*m`, 'g')}
+}
 // eslint-disable-next-line no-control-regex
-const STYLE_RE = new RegExp(`(?:\u001B|${ESC_TOKEN})\\[[0-9;]*m`, 'g')
+const ESC_STYLE_RE = /\u001B\[[0-9;]*m/g
 
 /** Length as the terminal shows it: without colour codes. */
 export function visibleLength(s: string): number {
-  return s.replace(STYLE_RE, '').length
+  return s.replace(token?.style ?? ESC_STYLE_RE, '').length
 }
 
 /** A whole human rendering for the terminal: unsafe characters escaped (newlines and tabs kept), then fabricctl's own colours restored. */
 export function toTerminal(text: string): string {
-  return text.replace(UNSAFE_IN_TEXT, visible).replace(TOKEN_RE, '\u001B')
+  const escaped = text.replace(UNSAFE_IN_TEXT, visible)
+  // No token made yet: no colour code of fabricctl's in the text.
+  return token ? escaped.replace(token.re, '\u001B') : escaped
 }

@@ -1,10 +1,10 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
-import {ESC_TOKEN} from './safe.js'
+import {escToken} from './safe.js'
 
 /**
  * Colour only on a TTY, never with NO_COLOR or --no-color.
- * The colour codes come out with `ESC_TOKEN` in place of ESC (see safe.ts): `toTerminal`, applied to
+ * The colour codes come out with `escToken()` in place of ESC (see safe.ts): `toTerminal`, applied to
  * every human rendering, escapes any ESC that came with a name and only then turns the token into ESC.
  */
 export function makeStyle(opts: {noColor?: boolean; stream?: NodeJS.WriteStream} = {}): ChalkInstance {
@@ -15,7 +15,7 @@ export function makeStyle(opts: {noColor?: boolean; stream?: NodeJS.WriteStream}
 }
 
 /**
- * A chalk (or chalk builder) whose strings carry ESC_TOKEN instead of ESC, however its styles are
+ * A chalk (or chalk builder) whose strings carry escToken() instead of ESC, however its styles are
  * chained. The proxy's target is a blank function (chalk's own properties are non-configurable,
  * which a proxy may not alter); every access goes to the real chalk.
  */
@@ -28,7 +28,7 @@ function tokenised(real: object): ChalkInstance {
     },
     apply(_t, thisArg, args) {
       const out: unknown = Reflect.apply(real as (...a: unknown[]) => unknown, thisArg, args)
-      return typeof out === 'string' ? out.replaceAll('\u001B', ESC_TOKEN) : out
+      return typeof out === 'string' ? out.replaceAll('\u001B', escToken()) : out
     },
   })
 }

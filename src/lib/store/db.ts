@@ -14,7 +14,9 @@ export const SCHEMA_VERSION = MIGRATIONS.length
 
 /**
  * Open (creating if needed) the store at `file`. better-sqlite3 is imported lazily so commands
- * that never touch the store (help, context) do not pay for the native module.
+ * that never touch the store (help, context) do not pay for the native module. In the bundle its
+ * JavaScript is inlined (code-cached, no ES module loader) and only the addon loads from node_modules
+ * (scripts/bundle.mjs).
  * WAL + busy_timeout let several fabricctl processes share one database; every mutation runs in
  * an IMMEDIATE transaction (see `writeTx`), so writers serialise instead of failing.
  */
