@@ -7,6 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {ALL_PROBES, collectEvidence, PROBE_SELECTIONS, PROBES} from '../../src/lib/audit/collect.js'
 import {ofprotoTraceCommand} from '../../src/lib/backends/live/host-probe.js'
 import {traceAttachment, traceHostEvidence} from '../../src/lib/backends/live/trace-evidence.js'
+import {bridgesOf} from '../../src/lib/trace/bridges.js'
 import type {LiveContext} from '../../src/lib/context/schema.js'
 import {simHostProbe} from '../../src/lib/backends/sim/host-probe.js'
 import {type HostFacts, openHostSession} from '../../src/lib/seam/host-probe.js'
@@ -277,5 +278,38 @@ describe('trace evidence from the host probe’s facts', () => {
     const {src} = srcHops(await traceFacts({links: failed('ip: command not found')}))
     expect(src.host!.nics.map(n => n.up)).toEqual([true, true])
     expect(src.host!.activeMember).toBe('eth0')
+  })
+})
+
+describe("a host's bridges, as its OVS tables name them", () => {
+  it('the uplink bridge holds the bond; the integration bridge is across its patch port; renamed ones are read', async () => {
+    const facts = await traceFacts()
+    expect(bridgesOf(facts)).toEqual({int: 'br-int', bond: 'br-bond', patchInt: 'int-br-bond', patchPhy: 'phy-br-bond'})
+    // A deployment with its own names (integration_bridge, bridge_mappings): nothing is taken from the defaults.
+    const rename: Record<string, string> = {
+      'br-int': 'br-integration',
+      'br-bond': 'br-uplink',
+      'int-br-bond': 'int-br-uplink',
+      'phy-br-bond': 'phy-br-uplink',
+    }
+    const renamed: HostFacts = structuredClone(facts)
+    for (const i of renamed.ovs.interfaces!) {
+      i.bridge = i.bridge ? (rename[i.bridge] ?? i.bridge) : null
+      i.port = i.port ? (rename[i.port] ?? i.port) : null
+      i.name = rename[i.name] ?? i.name
+      i.peer = i.peer ? (rename[i.peer] ?? i.peer) : null
+    }
+    for (const b of renamed.ovs.bonds ?? []) b.bridge = b.bridge ? (rename[b.bridge] ?? b.bridge) : null
+    expect(bridgesOf(renamed)).toEqual({
+      int: 'br-integration',
+      bond: 'br-uplink',
+      patchInt: 'int-br-uplink',
+      patchPhy: 'phy-br-uplink',
+    })
+    // The port's device is found on the renamed integration bridge.
+    const device = renamed.ovs.interfaces!.find(i => i.ifaceId && i.bridge === 'br-integration')!
+    expect(device, 'the recorded host has a Neutron port device').toBeDefined()
+    const host = traceHostEvidence(INV, renamed, undefined)
+    expect(traceAttachment(host, renamed, device.ifaceId!, 'vm').attachment.brInt?.device).toBe(device.name)
   })
 })

@@ -7,7 +7,7 @@ import {readLeavesThrough} from '../leaf/observe.js'
 import type {HostProbe, NamedHostFacts} from '../seam/host-probe.js'
 import {probeNamedHosts} from '../seam/host-probe.js'
 import type {LeafDriverRegistry} from '../seam/leaf-drivers.js'
-import {DEFAULT_BRIDGES} from '../trace/bridges.js'
+import {bridgesOf} from '../trace/bridges.js'
 import {livePlanes} from './states.js'
 import {recordedOverlay} from '../seam/ipam.js'
 import {type LeafEvidence, LIVE_ORIGIN, type PortEvidence} from './types.js'
@@ -94,12 +94,13 @@ export function hostReadOf(r: NamedHostFacts): HostRead {
     return {readable: false, error: r.reason, ovsRunning: null, devices: new Map(), ovsdbOk: false, links: new Map()}
   const f = r.facts
   const devices: HostRead['devices'] = new Map()
+  const brInt = bridgesOf(f).int
   for (const i of f.ovs.interfaces ?? [])
     devices.set(i.name, {
       portId: i.ifaceId ?? null,
       ofport: i.ofport,
       tag: typeof i.tag === 'number' ? i.tag : null,
-      onBrInt: i.bridge === DEFAULT_BRIDGES.int,
+      onBrInt: i.bridge === brInt,
     })
   return {
     readable: true,

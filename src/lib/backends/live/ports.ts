@@ -480,8 +480,9 @@ export class LivePortService implements PortService {
       host: async name => this.host(name),
       network: async ref => this.net(ref),
       labelled: async (label, az) => {
-        const tagged = new Set((await this.api.networks({tags: label})).map(n => n.id))
-        const all = await this.nets()
+        // The tagged ids and every network (with subnets) in one round trip, not two after each other.
+        const [taggedNets, all] = await Promise.all([this.api.networks({tags: label}), this.nets()])
+        const tagged = new Set(taggedNets.map(n => n.id))
         const nets = all.filter(n => tagged.has(n.id) && (az === undefined || n.az === az))
         if (nets.length === 0)
           throw labelNotFound(
@@ -519,6 +520,9 @@ export class LivePortService implements PortService {
     const netIds = new Set(nets.map(n => n.id))
     const wanted = names.filter((n): n is string => n !== null)
     const existing = new Map<string, NPort>()
+    // The names' ports and the networks' usage are independent reads: one round trip for both.
+    const usageRead = this.usageOf(nets)
+    usageRead.catch(() => {}) // awaited below; a failed name lookup must not leave it unhandled
     const byName = groupBy(await this.api.portsByName(wanted), p => p.name)
     for (const [name, ps] of byName) {
       if (ps.length > 1) {
@@ -546,7 +550,7 @@ export class LivePortService implements PortService {
         fixed: n !== null && existing.has(n),
       }))
       .filter(x => !x.fixed)
-    const usage = policyOrder(await this.usageOf(nets))
+    const usage = policyOrder(await usageRead)
     const policy = req.label ? LABEL_POLICY : NETWORK_POLICY
 
     let ipNet: LiveNet | undefined

@@ -13,7 +13,7 @@ import {
   openHostSession,
 } from '../../seam/host-probe.js'
 import type {LeafDriverRegistry} from '../../seam/leaf-drivers.js'
-import {DEFAULT_BRIDGES} from '../../trace/bridges.js'
+import {bridgesOf} from '../../trace/bridges.js'
 import {gatewayMac, leafSwitches, networkVni, spineSwitches} from '../../trace/leaves.js'
 import type {
   AttachmentEvidence,
@@ -155,7 +155,7 @@ export function traceHostEvidence(inv: InventoryHost, facts: HostFacts, agent: N
     }),
     // The member bond/show names as active (every mode names one; none when no member is enabled, or not read).
     activeMember: bond?.activeMember ?? null,
-    bridges: {...DEFAULT_BRIDGES},
+    bridges: bridgesOf(facts),
     ...(Object.keys(unknown).length > 0 ? {unknown} : {}),
   }
 }
