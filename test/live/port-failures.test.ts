@@ -192,6 +192,29 @@ describeOnLabs([lab!], 'port operations with a failure at each step', m => {
     expect((await neutronState())[0]!.host).toBe(host1)
   }, 900_000)
 
+  it('two migrates of the same port at the same moment: one wins, the other is refused or follows; the leaves carry only the winner', async () => {
+    const host3 = inv.hosts[2]!.name
+    const [a, b] = await Promise.all([
+      cli(['port', 'migrate', name, '--to-host', host2]),
+      cli(['port', 'migrate', name, '--to-host', host3]),
+    ])
+    const outcome = (r: typeof a) => (r.exitCode === 0 || r.exitCode === 1 ? 'moved' : (r.json.error?.code as string))
+    const outcomes = [outcome(a), outcome(b)]
+    // Refused: the rival moved it between this one's plan and its write (If-Match on revision_number), or held
+    // the leaves' lock; never both refused, never a failure that left something half done.
+    for (const o of outcomes)
+      expect(['moved', 'PORT_CHANGED_CONCURRENTLY', 'LEAF_LOCKED'], `${a.stdout}\n${b.stdout}`).toContain(o)
+    expect(outcomes, `${a.stdout}\n${b.stdout}`).toContain('moved')
+    const host = (await neutronState())[0]!.host
+    expect([host2, host3]).toContain(host)
+    // Whoever won, each leaf carries exactly the desired state of where Neutron says the port is.
+    const diff = await cli(['leaf', 'diff', '--all'])
+    expect(diff.exitCode, diff.stdout).toBe(0)
+    expect(diff.json.leaves.map((l: {status: string}) => l.status)).toEqual(inv.leaves.map(() => 'in-sync'))
+    const back = await cli(['port', 'migrate', name, '--to-host', host1])
+    expect([0, 1], back.stdout).toContain(back.exitCode)
+  }, 900_000)
+
   it('release: a failure before the DELETE keeps port and leaves; after it, exit 3 names the DELETE; the leaves end as they began', async () => {
     const {partial} = await failEachStep('release', ['port', 'release', name])
     if (!partial) {
