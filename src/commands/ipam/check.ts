@@ -1,11 +1,14 @@
-import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT} from '../../lib/cli/exit-codes.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import {EXIT, type ExitCode} from '../../lib/cli/exit-codes.js'
 import {durationFlag, hostReadFlags} from '../../lib/cli/flags.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {portService} from '../../lib/ports/index.js'
 import {DEFAULT_GRACE_MS, leakCheckItems, scanLeaks} from '../../lib/ports/leaks.js'
 import {renderCheck} from '../../lib/ports/render.js'
 
-export default class IpamCheck extends FabricCommand {
+export default class IpamCheck extends ResultCommand<'IpamCheck'> {
+  protected readonly kind = 'IpamCheck'
+  protected override readonly envelope = ['context', 'backend'] as const
   static override summary =
     'Check IPAM consistency: duplicate IPs, unknown hosts, controller records, leftover leaf config, leaked ports.'
   static override description = `Checks: duplicate-ips (one IP held twice in a tenant), bad-addresses (outside the network or
@@ -37,7 +40,7 @@ Exit 1 when any check fails; 3 when none failed but some ports could not be chec
     ...hostReadFlags(),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'IpamCheck'>> {
     const {flags} = await this.parse(IpamCheck)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
@@ -51,9 +54,14 @@ Exit 1 when any check fails; 3 when none failed but some ports could not be chec
     )
     r.checks.push(...leakCheckItems(scan))
     r.ok = r.checks.every(c => c.status !== 'failed')
-    this.emit({kind: 'IpamCheck', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
-      renderCheck(r),
-    )
-    this.finish(!r.ok ? EXIT.CHECK_FAILED : r.checks.some(c => c.status === 'unknown') ? EXIT.PARTIAL : EXIT.OK)
+    return r
+  }
+
+  protected render(r: ResultOf<'IpamCheck'>): string {
+    return renderCheck(r)
+  }
+
+  protected override exitCode(r: ResultOf<'IpamCheck'>): ExitCode {
+    return !r.ok ? EXIT.CHECK_FAILED : r.checks.some(c => c.status === 'unknown') ? EXIT.PARTIAL : EXIT.OK
   }
 }

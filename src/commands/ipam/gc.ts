@@ -1,14 +1,18 @@
 import {Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
 import {usageError} from '../../lib/cli/errors.js'
+import type {ExitCode} from '../../lib/cli/exit-codes.js'
 import {durationFlag, hostReadFlags} from '../../lib/cli/flags.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {gcExitCode, runGc} from '../../lib/ports/gc.js'
 import {portService} from '../../lib/ports/index.js'
 import {DEFAULT_GRACE_MS} from '../../lib/ports/leaks.js'
 import {renderGc} from '../../lib/ports/render.js'
 
-export default class IpamGc extends FabricCommand {
+export default class IpamGc extends ResultCommand<'IpamGc'> {
+  protected readonly kind = 'IpamGc'
+  protected override readonly envelope = ['context', 'backend'] as const
   static override summary = 'Release leaked ports safely: capped, re-checked one by one, from a scan or a report.'
   static override description = `Finds the ports \`ipam check\` reports as orphaned-port (bound, no device with its iface-id on
 the host for longer than --older-than) and, with --unbound-older-than, unbound-past-age; then releases
@@ -54,13 +58,13 @@ checked; 4 refused by --max-release (nothing released).`
     ...hostReadFlags(),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'IpamGc'>> {
     const {flags} = await this.parse(IpamGc)
     if (flags['report-file'] !== undefined && flags['report-file'].trim() === '')
       throw usageError('REPORT_FILE_INVALID', '-o needs a file name.', flags['report-file'], 'Give e.g. -o leaks.json.')
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    const r = await runGc(
+    return runGc(
       fabric,
       svc,
       flags['from-report'] !== undefined
@@ -81,9 +85,13 @@ checked; 4 refused by --max-release (nothing released).`
         timeoutMs: flags.timeout,
       },
     )
-    this.emit({kind: 'IpamGc', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
-      renderGc(r),
-    )
-    this.finish(gcExitCode(r))
+  }
+
+  protected render(r: ResultOf<'IpamGc'>): string {
+    return renderGc(r)
+  }
+
+  protected override exitCode(r: ResultOf<'IpamGc'>): ExitCode {
+    return gcExitCode(r)
   }
 }

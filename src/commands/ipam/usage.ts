@@ -1,10 +1,13 @@
 import {Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderUsage} from '../../lib/ports/render.js'
 
-export default class IpamUsage extends FabricCommand {
+export default class IpamUsage extends ResultCommand<'IpamUsage'> {
+  protected readonly kind = 'IpamUsage'
+  protected override readonly envelope = ['context', 'backend'] as const
   static override summary = 'Address usage (used/free/total) per network or per label.'
   static override description =
     'Total counts usable addresses (without network, broadcast and gateway). A network with an active network-exhausted fault counts as full (free 0). A network with several labels counts under each.'
@@ -21,7 +24,7 @@ export default class IpamUsage extends FabricCommand {
     }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'IpamUsage'>> {
     const {flags} = await this.parse(IpamUsage)
     const by = flags.by as 'network' | 'label'
     const fabric = await this.openFabric(flags.context)
@@ -31,10 +34,11 @@ export default class IpamUsage extends FabricCommand {
     // By label a network may count twice; totals are per network.
     const totals =
       by === 'network' ? {used: sum('used'), free: sum('free'), total: sum('total')} : await totalsByNetwork(svc)
-    this.emit(
-      {kind: 'IpamUsage', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, by, rows, totals},
-      () => `${renderUsage(rows, by)}\n\ntotal: ${totals.used} used, ${totals.free} free of ${totals.total}`,
-    )
+    return {by, rows, totals}
+  }
+
+  protected render({by, rows, totals}: ResultOf<'IpamUsage'>): string {
+    return `${renderUsage(rows, by)}\n\ntotal: ${totals.used} used, ${totals.free} free of ${totals.total}`
   }
 }
 

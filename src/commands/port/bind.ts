@@ -1,11 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT} from '../../lib/cli/exit-codes.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import {EXIT, type ExitCode} from '../../lib/cli/exit-codes.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderBinding} from '../../lib/ports/render.js'
 
-export default class PortBind extends FabricCommand {
+export default class PortBind extends ResultCommand<'PortBinding'> {
+  protected readonly kind = 'PortBinding'
+  protected override readonly envelope = ['context', 'backend'] as const
   static override summary = 'Bind a port to a host (the "update host_id" step): the agent and controller react.'
   static override description = `Sets the port's host. The port goes BUILD_BUILD; the host's OVS agent wires the device on
 br-int (underlay ACTIVE, or BUILD while the agent is down, ERROR when OVS is down); the controller
@@ -35,14 +38,18 @@ Exit 1 when the port does not end ACTIVE_ACTIVE. PORT is a name, id or IP.`
     }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'PortBinding'>> {
     const {args, flags} = await this.parse(PortBind)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    const r = await svc.bind(args.port, flags.host, {dryRun: flags['dry-run'], maxChanges: flags['max-changes']})
-    this.emit({kind: 'PortBinding', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
-      renderBinding(r),
-    )
-    this.finish(!r.dryRun && r.port.state !== 'ACTIVE_ACTIVE' ? EXIT.CHECK_FAILED : EXIT.OK)
+    return svc.bind(args.port, flags.host, {dryRun: flags['dry-run'], maxChanges: flags['max-changes']})
+  }
+
+  protected render(r: ResultOf<'PortBinding'>): string {
+    return renderBinding(r)
+  }
+
+  protected override exitCode(r: ResultOf<'PortBinding'>): ExitCode {
+    return !r.dryRun && r.port.state !== 'ACTIVE_ACTIVE' ? EXIT.CHECK_FAILED : EXIT.OK
   }
 }

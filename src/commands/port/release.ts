@@ -1,11 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT} from '../../lib/cli/exit-codes.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import {EXIT, type ExitCode} from '../../lib/cli/exit-codes.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderRelease} from '../../lib/ports/render.js'
 
-export default class PortRelease extends FabricCommand {
+export default class PortRelease extends ResultCommand<'PortRelease'> {
+  protected readonly kind = 'PortRelease'
+  protected override readonly envelope = ['context', 'backend'] as const
   static override summary = 'Release ports: device removed, controller record dropped, addresses freed, leaves cleaned.'
   static override description = `All the named ports are released together, or none (an unknown PORT changes nothing).
 PORT is a name, id or IP. Exit 3 when the ports were released but cleaning a leaf failed
@@ -28,14 +31,18 @@ PORT is a name, id or IP. Exit 3 when the ports were released but cleaning a lea
     'dry-run': Flags.boolean({description: 'Show what would be released; change nothing.', default: false}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'PortRelease'>> {
     const {argv, flags} = await this.parse(PortRelease)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    const r = await svc.release(argv as string[], {dryRun: flags['dry-run'], maxChanges: flags['max-changes']})
-    this.emit({kind: 'PortRelease', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
-      renderRelease(r),
-    )
-    this.finish(!r.dryRun && r.leaves.some(l => !l.ok) ? EXIT.PARTIAL : EXIT.OK)
+    return svc.release(argv as string[], {dryRun: flags['dry-run'], maxChanges: flags['max-changes']})
+  }
+
+  protected render(r: ResultOf<'PortRelease'>): string {
+    return renderRelease(r)
+  }
+
+  protected override exitCode(r: ResultOf<'PortRelease'>): ExitCode {
+    return !r.dryRun && r.leaves.some(l => !l.ok) ? EXIT.PARTIAL : EXIT.OK
   }
 }

@@ -1,10 +1,13 @@
 import {Args} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderDetail} from '../../lib/ports/render.js'
 
-export default class PortShow extends FabricCommand {
+export default class PortShow extends ResultCommand<'PortDetail'> {
+  protected readonly kind = 'PortDetail'
+  protected override readonly envelope = ['context', 'backend'] as const
   static override summary =
     'Show one port (by name, id or IP): address, host, state, network, device, controller record.'
   static override examples = [
@@ -13,13 +16,14 @@ export default class PortShow extends FabricCommand {
   ]
   static override args = {port: Args.string({description: 'Port name, id or IP.', required: true})}
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'PortDetail'>> {
     const {args, flags} = await this.parse(PortShow)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    const d = await svc.show(args.port)
-    this.emit({kind: 'PortDetail', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...d}, () =>
-      renderDetail(d),
-    )
+    return svc.show(args.port)
+  }
+
+  protected render(d: ResultOf<'PortDetail'>): string {
+    return renderDetail(d)
   }
 }

@@ -1,11 +1,14 @@
 import {Args} from '@oclif/core'
 
-import {FabricCommand} from '../../../lib/cli/base-command.js'
+import {ResultCommand} from '../../../lib/cli/base-command.js'
 import {dryRunFlag} from '../../../lib/cli/flags.js'
+import type {ResultOf} from '../../../lib/cli/result.js'
 import {portService} from '../../../lib/ports/index.js'
 import {renderLabel} from '../../../lib/ports/render.js'
 
-export default class NetworkLabelAdd extends FabricCommand {
+export default class NetworkLabelAdd extends ResultCommand<'NetworkLabelChange'> {
+  protected readonly kind = 'NetworkLabelChange'
+  protected override readonly envelope = ['context', 'backend'] as const
   static override summary = 'Add a label to a network (a Neutron tag on the live backend).'
   static override description =
     'Networks sharing a label are interchangeable for `port allocate --label`. Adding a label the network already has changes nothing (exit 0, changed: false).'
@@ -20,14 +23,14 @@ export default class NetworkLabelAdd extends FabricCommand {
 
   static override flags = {'dry-run': dryRunFlag('Show the change; make none.')}
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'NetworkLabelChange'>> {
     const {args, flags} = await this.parse(NetworkLabelAdd)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
-    const r = await svc.label('add', args.network, args.label, {dryRun: flags['dry-run']})
-    this.emit(
-      {kind: 'NetworkLabelChange', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r},
-      () => renderLabel(r),
-    )
+    return svc.label('add', args.network, args.label, {dryRun: flags['dry-run']})
+  }
+
+  protected render(r: ResultOf<'NetworkLabelChange'>): string {
+    return renderLabel(r)
   }
 }
