@@ -1,9 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT, EXIT_CODES_HELP} from '../../lib/cli/exit-codes.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import {EXIT, EXIT_CODES_HELP, type ExitCode} from '../../lib/cli/exit-codes.js'
+import type {ResultOf} from '../../lib/cli/result.js'
+import {renderCapacity} from '../../lib/capacity/render.js'
 
-export default class LeafCapacity extends FabricCommand {
+export default class LeafCapacity extends ResultCommand<'LeafCapacity'> {
+  protected readonly kind = 'LeafCapacity'
   static override summary = "What the desired state puts in each leaf's hardware tables, against the leaf's limits."
   static override description = `Counts, per leaf, what its desired state implies: MAC entries and ARP/ND entries (every bound
 port of every L2 VNI on the leaf, local or learned over EVPN), /32 host routes (the tenants'
@@ -37,11 +40,10 @@ ${EXIT_CODES_HELP}`
     }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'LeafCapacity'>> {
     const {args, flags} = await this.parse(LeafCapacity)
     const fabric = await this.openFabric(flags.context)
     const {chosenLimits, leafCapacity} = await import('../../lib/capacity/index.js')
-    const {renderCapacity} = await import('../../lib/capacity/render.js')
     const {context, file} = this.openedContext()
     const limits = await chosenLimits(flags.limits, context, file)
     const {openLeafService} = await import('../../lib/leaf/service.js')
@@ -55,17 +57,14 @@ ${EXIT_CODES_HELP}`
       full: rows.filter(r => r.status === 'full').length,
       unknown: rows.filter(r => r.status === 'unknown').length,
     }
-    this.emit(
-      {
-        kind: 'LeafCapacity',
-        schemaVersion: 1,
-        context: fabric.context.name,
-        limitsFile: limits?.name ?? null,
-        leaves: rows,
-        totals,
-      },
-      () => renderCapacity(rows, this.style),
-    )
-    this.finish(totals.full > 0 ? EXIT.CHECK_FAILED : EXIT.OK)
+    return {limitsFile: limits?.name ?? null, leaves: rows, totals}
+  }
+
+  protected render({leaves}: ResultOf<'LeafCapacity'>): string {
+    return renderCapacity(leaves, this.style)
+  }
+
+  protected override exitCode({totals}: ResultOf<'LeafCapacity'>): ExitCode {
+    return totals.full > 0 ? EXIT.CHECK_FAILED : EXIT.OK
   }
 }

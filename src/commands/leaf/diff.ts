@@ -1,10 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
 import {concurrencyFlag} from '../../lib/cli/flags.js'
-import {EXIT} from '../../lib/cli/exit-codes.js'
+import {EXIT, type ExitCode} from '../../lib/cli/exit-codes.js'
+import type {ResultOf} from '../../lib/cli/result.js'
+import {renderDiffs} from '../../lib/leaf/render.js'
 
-export default class LeafDiff extends FabricCommand {
+export default class LeafDiff extends ResultCommand<'LeafDiff'> {
+  protected readonly kind = 'LeafDiff'
   static override summary = "Compare a leaf's running configuration with its desired state (exit 1 when they differ)."
   static override description = `Reads the running state of the leaf (the simulated store, or the FRR leaf over SSH: kernel
 devices and FRR configuration) and prints a unified diff against the desired state: lines with
@@ -23,11 +26,10 @@ the exit code: 0 in sync, 1 differs, 3 some leaves unreachable.`
     concurrency: concurrencyFlag({description: 'Leaves read at once (live leaves over SSH).'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'LeafDiff'>> {
     const {args, flags} = await this.parse(LeafDiff)
     const fabric = await this.openFabric(flags.context)
     const {openLeafService, mapLimit} = await import('../../lib/leaf/service.js')
-    const {renderDiffs} = await import('../../lib/leaf/render.js')
     const svc = await openLeafService(fabric)
     const targets = await svc.targets({leaf: args.leaf, all: flags.all})
     const results = await mapLimit(targets, flags.concurrency, leaf => svc.diff(leaf))
@@ -39,9 +41,14 @@ the exit code: 0 in sync, 1 differs, 3 some leaves unreachable.`
       unreachable: n('unreachable'),
       changes: results.reduce((a, r) => a + r.changes.length, 0),
     }
-    this.emit({kind: 'LeafDiff', schemaVersion: 1, context: fabric.context.name, leaves: results, totals}, () =>
-      renderDiffs(results, this.style),
-    )
-    this.finish(totals.unreachable > 0 ? EXIT.PARTIAL : totals.differ > 0 ? EXIT.CHECK_FAILED : EXIT.OK)
+    return {leaves: results, totals}
+  }
+
+  protected render({leaves}: ResultOf<'LeafDiff'>): string {
+    return renderDiffs(leaves, this.style)
+  }
+
+  protected override exitCode({totals}: ResultOf<'LeafDiff'>): ExitCode {
+    return totals.unreachable > 0 ? EXIT.PARTIAL : totals.differ > 0 ? EXIT.CHECK_FAILED : EXIT.OK
   }
 }

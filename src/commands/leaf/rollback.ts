@@ -1,11 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
 import {dryRunFlag} from '../../lib/cli/flags.js'
-import {EXIT} from '../../lib/cli/exit-codes.js'
+import {EXIT, type ExitCode} from '../../lib/cli/exit-codes.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import type {SnapshotKind} from '../../lib/leaf/driver.js'
+import {renderRollback} from '../../lib/leaf/render.js'
 
-export default class LeafRollback extends FabricCommand {
+export default class LeafRollback extends ResultCommand<'LeafRollback'> {
+  protected readonly kind = 'LeafRollback'
   static override summary = 'Restore a leaf to its last-known-good state (or to the state before the last push).'
   static override description = `fabricctl keeps, per leaf, the last state it pushed and verified (last-known-good) and the state
 the leaf ran before that push (previous) — on the client side, since FRR 8.4 has no commit/rollback.
@@ -28,24 +31,25 @@ When nothing is recorded to roll back to (status no-snapshot), it says so, chang
     'dry-run': dryRunFlag(),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'LeafRollback'>> {
     const {args, flags} = await this.parse(LeafRollback)
     const fabric = await this.openFabric(flags.context)
     const {openLeafService} = await import('../../lib/leaf/service.js')
-    const {renderRollback} = await import('../../lib/leaf/render.js')
     const svc = await openLeafService(fabric)
     await svc.targets({leaf: args.leaf})
     const r = await svc.rollback(args.leaf, flags.to as SnapshotKind, {dryRun: flags['dry-run']})
-    this.emit(
-      {kind: 'LeafRollback', schemaVersion: 1, context: fabric.context.name, ...r, dryRun: Boolean(flags['dry-run'])},
-      () => renderRollback(r, this.style),
-    )
-    this.finish(
-      r.status === 'unreachable'
-        ? EXIT.PARTIAL
-        : r.status === 'failed' || r.status === 'no-snapshot'
-          ? EXIT.CHECK_FAILED
-          : EXIT.OK,
-    )
+    return {...r, dryRun: Boolean(flags['dry-run'])}
+  }
+
+  protected render(r: ResultOf<'LeafRollback'>): string {
+    return renderRollback(r, this.style)
+  }
+
+  protected override exitCode({status}: ResultOf<'LeafRollback'>): ExitCode {
+    return status === 'unreachable'
+      ? EXIT.PARTIAL
+      : status === 'failed' || status === 'no-snapshot'
+        ? EXIT.CHECK_FAILED
+        : EXIT.OK
   }
 }

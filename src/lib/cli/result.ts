@@ -1,6 +1,7 @@
 import type {z} from 'zod'
 
 import type {auditSchemas} from '../schemas/audit.js'
+import type {capacitySchemas} from '../schemas/capacity.js'
 import type {diagnoseSchemas} from '../schemas/diagnose.js'
 import type {foundationSchemas} from '../schemas/foundation.js'
 import type {leafSchemas} from '../schemas/leaf.js'
@@ -13,7 +14,8 @@ type Schemas = typeof foundationSchemas &
   typeof auditSchemas &
   typeof traceSchemas &
   typeof diagnoseSchemas &
-  typeof leafSchemas
+  typeof leafSchemas &
+  typeof capacitySchemas
 
 /** A JSON output kind registered in src/lib/schemas/. */
 export type Kind = keyof Schemas & string
