@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import type {Fabric} from '../../src/lib/fabric.js'
+import {fabricRunner} from './with-fabric.js'
 import {
   type HostFactSelection,
   type HostProbeResult,
@@ -31,14 +32,7 @@ const OPTS = (timeoutMs: number) => ({concurrency: 4, timeoutMs})
  */
 export function hostProbeContract(name: string, o: HostProbeContractOptions): void {
   describe(`host probe contract: ${name}`, () => {
-    const withFabric = async (fn: (f: Fabric) => Promise<void>) => {
-      const fabric = await o.open()
-      try {
-        await fn(fabric)
-      } finally {
-        fabric.close()
-      }
-    }
+    const withFabric = fabricRunner(o.open)
     const probeAll = async (f: Fabric, targets: ProbeTarget[], facts?: HostFactSelection) => {
       const results: {r: HostProbeResult; i: number}[] = []
       await f.hostProbe.facts(targets, {...OPTS(o.timeoutMs), facts}, (r, i) => {

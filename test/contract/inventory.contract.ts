@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import type {Fabric} from '../../src/lib/fabric.js'
 import {cidrContains} from '../../src/lib/model/addressing.js'
+import {fabricRunner} from './with-fabric.js'
 
 /**
  * The inventory/states/faults part of the seam, written once as a function of a `Fabric`: the unit
@@ -10,14 +11,7 @@ import {cidrContains} from '../../src/lib/model/addressing.js'
  */
 export function inventoryContract(name: string, open: () => Promise<Fabric>): void {
   describe(`inventory contract: ${name}`, () => {
-    const withFabric = async (fn: (f: Fabric) => Promise<void>) => {
-      const fabric = await open()
-      try {
-        await fn(fabric)
-      } finally {
-        fabric.close()
-      }
-    }
+    const withFabric = fabricRunner(open)
 
     it('AZs, switches, hosts and networks: names unique, every one in a known AZ', () =>
       withFabric(async f => {

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import type {Fabric} from '../../src/lib/fabric.js'
+import {fabricRunner} from './with-fabric.js'
 
 export interface LeafDriverContractOptions {
   open: () => Promise<Fabric>
@@ -14,14 +15,7 @@ export interface LeafDriverContractOptions {
  */
 export function leafDriverContract(name: string, o: LeafDriverContractOptions): void {
   describe(`leaf driver contract: ${name}`, () => {
-    const withFabric = async (fn: (f: Fabric) => Promise<void>) => {
-      const fabric = await o.open()
-      try {
-        await fn(fabric)
-      } finally {
-        fabric.close()
-      }
-    }
+    const withFabric = fabricRunner(o.open)
     /** The leaves of the first host that has some (the ones every port operation reaches). */
     const someLeaves = async (f: Fabric) => {
       for (const h of await f.inventory.hosts()) {
