@@ -120,7 +120,7 @@ describe('sim: release and allocate --host through the one service (the CLI, in-
       expect(ids(dry.json.plan)).toEqual(
         op === 'allocate'
           ? ['store', 'controller', `host-wire:${host}`, ...leaves.map(l => `leaf:${l}`), 'record']
-          : ['store', 'controller', `host-unwire:${host}`, ...leaves.map(l => `leaf:${l}`)],
+          : [...leaves.map(l => `leaf:${l}`), 'store', 'controller', `host-unwire:${host}`],
       )
       const real = await fx.cli(...args, '--json')
       expect(real.exitCode, real.stdout).toBeLessThanOrEqual(1)
@@ -330,7 +330,8 @@ describe('live: release, whose delete cannot be undone, is gated before the dele
     const mark = neutron.calls.length
     // The dry run prints the plan the real run executes, and calls no mutating Neutron endpoint.
     const dry = await svc.release(['rel-gate'], {dryRun: true, maxChanges: 1})
-    expect(dry.plan!.steps.map(s => s.id)).toEqual(['neutron-delete', 'host-unwire:h1', 'leaf:leaf-a'])
+    // The leaves first (without the port), the DELETE that cannot be undone after them.
+    expect(dry.plan!.steps.map(s => s.id)).toEqual(['leaf:leaf-a', 'neutron-delete', 'host-unwire:h1'])
     expect(writes(mark)).toEqual([])
     const e = await rejected(svc.release(['rel-gate'], {dryRun: false, maxChanges: 0}))
     expect([e.code, e.exitCode, e.details.leaf, e.details.changes]).toEqual(['LEAF_TOO_MANY_CHANGES', 4, 'leaf-a', 1])
@@ -344,6 +345,53 @@ describe('live: release, whose delete cannot be undone, is gated before the dele
     expect(real.leaves).toEqual([{leaf: 'leaf-a', side: 'old', ok: true, changed: true}])
     expect(neutron.ports.has(p.id)).toBe(false)
     expect(leaves.running.get('leaf-a')).toEqual([])
+  })
+
+  it('the DELETE failing after the leaves were pushed: the leaves are pushed back, the port kept, nothing changed', async () => {
+    const p = neutron.addPort({name: 'rel-undo', network_id: 'n1', ip: '10.9.0.56', 'binding:host_id': 'h1'})
+    onTestFinished(() => void neutron.ports.delete(p.id))
+    const {svc, leaves} = liveWithLeaves()
+    leaves.running.set('leaf-a', [p.id])
+    const mark = neutron.calls.length
+    process.env.FABRICCTL_FAIL_STEP = 'release:neutron-delete'
+    const e = await rejected(svc.release(['rel-undo'], {dryRun: false}))
+    expect([e.exitCode, e.details.failed.id]).toEqual([1, 'neutron-delete'])
+    expect(e.details.applied.map((x: {id: string}) => x.id)).toEqual(['leaf:leaf-a'])
+    expect(e.details.compensated.map((x: {id: string}) => x.id)).toEqual(['leaf:leaf-a'])
+    expect(e.details.leftChanged).toEqual([])
+    expect(e.message).toContain('nothing changed')
+    expect(writes(mark)).toEqual([])
+    expect(neutron.ports.has(p.id)).toBe(true)
+    // Pushed without the port, then back with it, as Neutron still holds it.
+    expect(leaves.pushes.filter(x => !x.dryRun).map(x => x.assume.map(a => a.host))).toEqual([[null], []])
+    expect(leaves.running.get('leaf-a')).toEqual([p.id])
+  })
+
+  it('Neutron refusing some DELETEs: exit 3 naming them, the leaves pushed back to what Neutron still holds', async () => {
+    const p1 = neutron.addPort({name: 'rel-p1', network_id: 'n1', ip: '10.9.0.57', 'binding:host_id': 'h1'})
+    const p2 = neutron.addPort({name: 'rel-p2', network_id: 'n1', ip: '10.9.0.58', 'binding:host_id': 'h1'})
+    onTestFinished(() => void (neutron.ports.delete(p1.id), neutron.ports.delete(p2.id)))
+    const {svc, leaves} = liveWithLeaves()
+    leaves.running.set('leaf-a', [p1.id, p2.id])
+    neutron.fail = (method, url) =>
+      method === 'DELETE' && url.includes(p2.id) ? [403, 'PolicyNotAuthorized'] : undefined
+    const e = await rejected(svc.release(['rel-p1', 'rel-p2'], {dryRun: false}))
+    expect([e.code, e.exitCode, e.details.notReleased, e.details.failed.id]).toEqual([
+      'RELEASE_PARTIAL',
+      3,
+      [p2.id],
+      'neutron-delete',
+    ])
+    expect(e.details.compensated.map((x: {id: string}) => x.id)).toEqual(['leaf:leaf-a'])
+    expect([neutron.ports.has(p1.id), neutron.ports.has(p2.id)]).toEqual([false, true])
+    expect(leaves.running.get('leaf-a')).toEqual([p2.id])
+    // Every DELETE refused is no partial change: exit 1, the leaf as before.
+    neutron.fail = (method, url) =>
+      method === 'DELETE' && url.includes(p2.id) ? [403, 'PolicyNotAuthorized'] : undefined
+    const none = await rejected(svc.release(['rel-p2'], {dryRun: false}))
+    expect([none.code, none.exitCode]).toEqual(['NEUTRON_DELETE_FAILED', 1])
+    expect(none.message).toContain('nothing changed')
+    expect(leaves.running.get('leaf-a')).toEqual([p2.id])
   })
 
   it('one wording for a missing port on both backends (PORT_NOT_FOUND, nothing released)', async () => {

@@ -215,7 +215,7 @@ describeOnLabs([lab!], 'port operations with a failure at each step', m => {
     expect([0, 1], back.stdout).toContain(back.exitCode)
   }, 900_000)
 
-  it('release: a failure before the DELETE keeps port and leaves; after it, exit 3 names the DELETE; the leaves end as they began', async () => {
+  it('release: a failure at a leaf or at the DELETE keeps port and leaves; after the DELETE, exit 3 names it; the leaves end as they began', async () => {
     const {partial} = await failEachStep('release', ['port', 'release', name])
     if (!partial) {
       const rel = await cli(['port', 'release', name])

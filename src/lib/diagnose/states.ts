@@ -1,25 +1,13 @@
 import type {LiveContext} from '../context/schema.js'
-import type {StateRecorder} from '../seam/states.js'
+import type {PortStatesResult, StateRecorder, StatesBy} from '../seam/states.js'
 import type {PlaneState} from '../model/types.js'
 import type {FabricStore} from '../store/fabric-store.js'
 import {recordedPlanes} from '../seam/ipam.js'
 
 /** `port states`: the reference's port-state panel (Fig 8) — ports per UNDERLAY_OVERLAY state, grouped. */
 
-export const STATES_BY = ['az', 'host', 'leaf', 'network'] as const
-export type StatesBy = (typeof STATES_BY)[number]
-
-export interface PortStatesResult {
-  by: StatesBy
-  at: string
-  /** States present, non-healthy first (ERROR, then BUILD, then DOWN), ACTIVE_ACTIVE last. */
-  states: string[]
-  total: number
-  unhealthy: number
-  totals: Record<string, number>
-  groups: {key: string; total: number; unhealthy: number; states: Record<string, number>}[]
-  note: string | null
-}
+// The result's types are the seam's (a recorder returns them); kept importable from here.
+export {STATES_BY, type PortStatesResult, type StatesBy} from '../seam/states.js'
 
 const SEVERITY: Record<string, number> = {ERROR: 3, BUILD: 2, DOWN: 1, ACTIVE: 0}
 const HEALTHY = 'ACTIVE_ACTIVE'

@@ -56,6 +56,12 @@ export interface ChangeShape {
   leaves: string[]
   /** Record the verified planes after the leaves (not on a release: the ports are gone). */
   record: boolean
+  /**
+   * A removal (release) pushes the leaves first, with the ports assumed gone, and only then makes its IPAM
+   * steps (the delete, which cannot be undone), then expects the agents to unwire: a leaf that fails leaves
+   * the ports where they were, and the pushes are undone by pushing the leaves again.
+   */
+  leavesFirst?: boolean
 }
 
 export interface ShapeUndos {
@@ -85,39 +91,35 @@ export const stepId = {
   record: 'record',
 } as const
 
-export function changeSteps(ipam: readonly PlanStep[], shape: ChangeShape, undo: ShapeUndos): PlanStep[] {
-  return [
-    ...ipam,
-    ...shape.unwire.map((h): PlanStep => ({
-      id: stepId.unwire(h),
-      kind: 'host',
-      action: `expect the agent on ${h} to remove the port's device from br-int`,
-      undo: undo.host,
-    })),
-    ...shape.wire.map((h): PlanStep => ({
-      id: stepId.wire(h),
-      kind: 'host',
-      action: `expect the agent on ${h} to wire the port's device on br-int`,
-      undo: undo.host,
-    })),
-    ...shape.leaves.map((l): PlanStep => ({
-      id: stepId.leaf(l),
-      kind: 'leaf',
-      action: `push ${l} to its desired state`,
-      undo: undo.leaf(l),
-    })),
-    ...(shape.record
-      ? [
-          {
-            id: stepId.record,
-            kind: 'record',
-            action:
-              "record the port's verified planes (the overlay from the leaf pushes; `port show` says where it is kept)",
-            undo: undo.record,
-          } satisfies PlanStep,
-        ]
-      : []),
-  ]
+export function changeSteps<S extends PlanStep>(
+  ipam: readonly S[],
+  shape: ChangeShape,
+  undo: ShapeUndos,
+): (S | PlanStep)[] {
+  const host = (id: (h: string) => string, verb: string) => (h: string) =>
+    ({id: id(h), kind: 'host', action: `expect the agent on ${h} to ${verb}`, undo: undo.host}) satisfies PlanStep
+  const unwire = shape.unwire.map(host(stepId.unwire, "remove the port's device from br-int"))
+  const wire = shape.wire.map(host(stepId.wire, "wire the port's device on br-int"))
+  const leaves = shape.leaves.map((l): PlanStep => ({
+    id: stepId.leaf(l),
+    kind: 'leaf',
+    action: shape.leavesFirst ? `push ${l} to its desired state without the port(s)` : `push ${l} to its desired state`,
+    undo: undo.leaf(l),
+  }))
+  const record: PlanStep[] = shape.record
+    ? [
+        {
+          id: stepId.record,
+          kind: 'record',
+          action:
+            "record the port's verified planes (the overlay from the leaf pushes; `port show` says where it is kept)",
+          undo: undo.record,
+        },
+      ]
+    : []
+  return shape.leavesFirst
+    ? [...leaves, ...ipam, ...unwire, ...wire, ...record]
+    : [...ipam, ...unwire, ...wire, ...leaves, ...record]
 }
 
 export interface StepReport {
@@ -250,6 +252,23 @@ async function compensate(
     code: typeof e.code === 'string' ? e.code : 'STEP_FAILED',
   }
   const report: ExecutionReport = {applied: applied.map(brief), compensated, failed, leftChanged}
+  if (error instanceof FabricError && e.exitCode === EXIT.PARTIAL) {
+    // The failed step changed part of what it should (a release's DELETE refused for some ports): its own
+    // report says what; the earlier steps were undone against the state it left (or are left changed too).
+    const undone = compensated.length ? ` Undone: ${compensated.map(s => s.id).join(', ')}.` : ''
+    const left = leftChanged.length ? ` Also still changed: ${leftChanged.map(s => s.action).join('; ')}.` : ''
+    return new FabricError({
+      code: error.code,
+      message: `${error.message}${undone}${left}`,
+      value: error.value,
+      hint:
+        [error.hint, undoErrors.length ? `Undo failed: ${undoErrors.join('; ')}.` : ''].filter(Boolean).join(' ') ||
+        undefined,
+      details: {...error.details, ...report},
+      exitCode: EXIT.PARTIAL,
+      cause: error,
+    })
+  }
   if (leftChanged.length > 0) {
     return new FabricError({
       code: 'PORT_OPERATION_PARTIAL',

@@ -1,4 +1,19 @@
-import type {PortStatesResult, StatesBy} from '../diagnose/states.js'
+/** `port states` groups by one of these. */
+export const STATES_BY = ['az', 'host', 'leaf', 'network'] as const
+export type StatesBy = (typeof STATES_BY)[number]
+
+/** Ports per UNDERLAY_OVERLAY state, grouped (the reference's port-state panel, Fig 8). */
+export interface PortStatesResult {
+  by: StatesBy
+  at: string
+  /** States present, non-healthy first (ERROR, then BUILD, then DOWN), ACTIVE_ACTIVE last. */
+  states: string[]
+  total: number
+  unhealthy: number
+  totals: Record<string, number>
+  groups: {key: string; total: number; unhealthy: number; states: Record<string, number>}[]
+  note: string | null
+}
 
 /** Port state recording: the recorded UNDERLAY_OVERLAY states and the recorder's clock. */
 export interface StateRecorder {

@@ -19,6 +19,7 @@ import {
   type ExecStep,
   executePlan,
   planDoc,
+  type PlanStep,
   type PortPlan,
   stepId,
   wiring,
@@ -125,10 +126,12 @@ class LeafPushes {
   constructor(
     private readonly leafDrivers: LeafDriverRegistry,
     private readonly opts: PushOptions,
+    /** How the change's own pushes see the ports (absent: as Neutron holds them, the change made). */
+    private readonly forward?: PortAssumption[],
   ) {}
 
   async push(leaf: string, assume?: PortAssumption[]): Promise<PushResult> {
-    const svc = assume ? this.service(assume) : (this.current ??= this.service())
+    const svc = assume ? this.service(assume) : (this.current ??= this.service(this.forward))
     const r = await (await svc).push(leaf, this.opts)
     if (!assume) this.results.set(leaf, r)
     return r
@@ -234,13 +237,15 @@ export class LivePortService implements PortService {
       /** The ports' host after the change (null: released), for the overlay read from the pushes. */
       host: string | null
       oldLeaves: string[]
-      /** The ports as they were, for a leaf push's undo (null: the pushes need no undo). */
+      /** The ports as they were, for a leaf push's undo (null: the pushes need no undo; []: as Neutron holds them). */
       before: (() => PortAssumption[]) | null
+      /** The ports as the leaf pushes assume them (a release pushes before its DELETE: the ports gone). */
+      assume?: PortAssumption[]
       /** Record the overlay on these ports (the record step; absent: no record step), and how to undo it. */
       recordOn?: {ids: () => string[]; undo: string | null; restore?: () => Promise<void>}
     },
   ): {plan: PortPlan; execute: () => Promise<LeavesOutcome>} {
-    const pushes = new LeafPushes(this.leafDrivers, this.push)
+    const pushes = new LeafPushes(this.leafDrivers, this.push, shape.assume)
     const newLeaves = shape.host ? this.leafNames(shape.host) : []
     const outcome = (): LeavesOutcome => {
       const o = portLeavesOutcome(
@@ -250,8 +255,9 @@ export class LivePortService implements PortService {
       )
       return {leaves: o.leaves.map(touchFromPush), reasons: o.reasons, overlay: o.overlay}
     }
-    const neutral = changeSteps(
-      [],
+    const ipamSteps = new Set<PlanStep>(ipam)
+    const all = changeSteps(
+      ipam,
       {...shape, record: shape.recordOn !== undefined},
       {
         host: null,
@@ -260,42 +266,40 @@ export class LivePortService implements PortService {
       },
     )
     const leafOf = new Map(shape.leaves.map(l => [stepId.leaf(l), l]))
-    const steps: ExecStep[] = [
-      ...ipam,
-      ...neutral.map((st): ExecStep => {
-        if (st.kind === 'host') return {...st, apply: () => {}}
-        const leaf = leafOf.get(st.id)
-        if (leaf !== undefined) {
-          return {
-            ...st,
-            together: 'leaves',
-            apply: async () => {
-              gateRefusal(await pushes.push(leaf), this.push.maxChanges)
-            },
-            ...(shape.before
-              ? {
-                  compensate: async () => {
-                    const r = await pushes.push(leaf, shape.before!())
-                    if (r.status !== 'applied' && r.status !== 'unchanged')
-                      throw new Error(`pushing ${leaf} back failed: ${r.error?.message ?? r.status}`)
-                  },
-                }
-              : {}),
-          }
-        }
-        const rec = shape.recordOn!
+    const steps: ExecStep[] = all.map((st): ExecStep => {
+      if (ipamSteps.has(st)) return st as ExecStep
+      if (st.kind === 'host') return {...st, apply: () => {}}
+      const leaf = leafOf.get(st.id)
+      if (leaf !== undefined) {
         return {
           ...st,
+          together: 'leaves',
           apply: async () => {
-            const {overlay} = outcome()
-            const res = await mapLimit(rec.ids(), CONCURRENCY, id => this.ipam.recordOverlay(id, overlay))
-            const bad = res.find(x => x.status === 'rejected')
-            if (bad) throw (bad as PromiseRejectedResult).reason
+            gateRefusal(await pushes.push(leaf), this.push.maxChanges)
           },
-          ...(rec.restore ? {compensate: rec.restore} : {}),
+          ...(shape.before
+            ? {
+                compensate: async () => {
+                  const r = await pushes.push(leaf, shape.before!())
+                  if (r.status !== 'applied' && r.status !== 'unchanged')
+                    throw new Error(`pushing ${leaf} back failed: ${r.error?.message ?? r.status}`)
+                },
+              }
+            : {}),
         }
-      }),
-    ]
+      }
+      const rec = shape.recordOn!
+      return {
+        ...st,
+        apply: async () => {
+          const {overlay} = outcome()
+          const res = await mapLimit(rec.ids(), CONCURRENCY, id => this.ipam.recordOverlay(id, overlay))
+          const bad = res.find(x => x.status === 'rejected')
+          if (bad) throw (bad as PromiseRejectedResult).reason
+        },
+        ...(rec.restore ? {compensate: rec.restore} : {}),
+      }
+    })
     return {
       plan: planDoc(operation, subject, steps, shape.leaves),
       execute: async () => {
@@ -948,10 +952,10 @@ export class LivePortService implements PortService {
   }
 
   /**
-   * Neutron's primitives of a release: the plan is the DELETE (no undo: a deleted Neutron port cannot be
-   * re-created with its id), then the neutral steps (the hosts' wiring expected gone, each leaf of those
-   * hosts pushed: they lose what no port needs any more; nothing recorded, the ports are gone); the
-   * leaves are previewed without the ports before anything is deleted.
+   * Neutron's primitives of a release: each leaf of the ports' hosts pushed without the ports first (they
+   * lose what no port needs any more; undone by pushing them as Neutron holds them), then the DELETE (no
+   * undo: a deleted Neutron port cannot be re-created with its id), then the hosts' wiring expected gone;
+   * nothing recorded, the ports are gone. The one step that cannot be undone comes last of those that change.
    */
   private releaseEngine(): ReleaseEngine<NPort> {
     const pending = new WeakMap<
@@ -990,34 +994,45 @@ export class LivePortService implements PortService {
           undo: 'impossible: a deleted Neutron port cannot be re-created with its id',
           apply: async () => {
             const failed = await this.deleteQuietly(list.map(p => p.id))
+            // None deleted is no partial change: the leaves pushed before are undone, nothing changed.
+            if (failed.length === list.length) {
+              throw new FabricError({
+                code: 'NEUTRON_DELETE_FAILED',
+                message: `Neutron refused to delete ${failed.join(', ')}.`,
+                value: failed,
+                hint: 'Check Neutron (`fabricctl port show ID`) and run the release again.',
+                exitCode: EXIT.CHECK_FAILED,
+              })
+            }
             if (failed.length > 0) {
               throw new FabricError({
                 code: 'RELEASE_PARTIAL',
                 message: `Released ${list.length - failed.length} of ${list.length} ports; Neutron refused to delete ${failed.join(', ')}.`,
                 value: failed,
                 hint: 'Run the release again for those ids.',
-                details: {released: released.filter(r => !failed.includes(r.id)), failed},
+                details: {released: released.filter(r => !failed.includes(r.id)), notReleased: failed},
                 exitCode: EXIT.PARTIAL,
               })
             }
           },
         }
         const oldLeaves = [...new Set(hosts.flatMap(h => this.leafNames(h)))]
+        const gone = list.map((p): PortAssumption => ({portId: p.id, host: null}))
         const subject = list.length === 1 ? list[0]!.name || list[0]!.id : `${list.length} ports`
         const {plan, execute} = this.changePlan('release', subject, [del], {
           ...wiring.release(hosts),
           leaves: oldLeaves,
           host: null,
           oldLeaves,
-          // The leaves then match Neutron, where the ports are gone: nothing to undo there.
-          before: null,
+          // The leaves are pushed without the ports before the DELETE (which cannot be undone): a leaf that
+          // fails leaves every port in Neutron, and the leaves pushed are undone by pushing them as Neutron holds them.
+          leavesFirst: true,
+          assume: gone,
+          before: () => [],
         })
         pending.set(plan, {execute, released})
-        // The leaves read without the ports: the gate runs on them before the delete (which cannot be undone).
-        const leaves = await this.previewLeaves(
-          list.map(p => ({portId: p.id, host: null})),
-          hosts,
-        )
+        // The same reading as the pushes: the gate runs on it before anything is applied.
+        const leaves = await this.previewLeaves(gone, hosts)
         return {plan, leaves, dryRun: {dryRun: true, released, leaves: [], plan}}
       },
       apply: async (_list, plan) => {

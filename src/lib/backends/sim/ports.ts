@@ -30,7 +30,15 @@ import {
   validateLimit,
   view,
 } from '../../ports/common.js'
-import {changeSteps, injected, injectedFailure, planDoc, type PortPlan, wiring} from '../../ports/plan.js'
+import {
+  type ChangeShape,
+  changeSteps,
+  injected,
+  injectedFailure,
+  planDoc,
+  type PortPlan,
+  wiring,
+} from '../../ports/plan.js'
 import {
   type AllocateEngine,
   type Allocation,
@@ -462,6 +470,7 @@ export class SimPortService implements PortService {
         ...wiring.release(list.map(p => p.host)),
         leaves: r.leaves.map(l => l.leaf),
         record: false,
+        leavesFirst: true,
       })
       const out: ReleaseResult = {
         plan,
@@ -728,7 +737,7 @@ export class SimPortService implements PortService {
 function simPlan(
   operation: PortPlan['operation'],
   subject: string,
-  what: {store: string; controller: string; unwire: string[]; wire: string[]; leaves: string[]; record: boolean},
+  what: {store: string; controller: string} & ChangeShape,
 ): PortPlan {
   const undo = 'rolled back with the transaction'
   const steps = changeSteps(
@@ -736,7 +745,7 @@ function simPlan(
       {id: 'store', kind: 'store', action: what.store, undo},
       {id: 'controller', kind: 'controller', action: what.controller, undo},
     ],
-    {unwire: what.unwire, wire: what.wire, leaves: what.leaves, record: what.record},
+    what,
     {host: undo, leaf: () => undo, record: undo},
   )
   return planDoc(operation, subject, steps, what.leaves)
