@@ -17,11 +17,20 @@ export function numToIp(n: number): string {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')
 }
 
-export function parseCidr(cidr: string): Ipv4Range {
+// A fabric has few distinct CIDRs and derives every leaf's config from them: parse each once (bounded).
+const parsedCidrs = new Map<string, Readonly<Ipv4Range>>()
+const PARSED_CIDRS_MAX = 65_536
+
+export function parseCidr(cidr: string): Readonly<Ipv4Range> {
+  const hit = parsedCidrs.get(cidr)
+  if (hit) return hit
   const [addr, prefix] = ipaddr.IPv4.parseCIDR(cidr)
   const size = 2 ** (32 - prefix)
   const network = Math.floor(ipToNum(addr.toString()) / size) * size
-  return {network, prefix, broadcast: network + size - 1}
+  const r = Object.freeze({network, prefix, broadcast: network + size - 1})
+  if (parsedCidrs.size >= PARSED_CIDRS_MAX) parsedCidrs.clear()
+  parsedCidrs.set(cidr, r)
+  return r
 }
 
 export function isValidIpv4(ip: string): boolean {

@@ -69,17 +69,18 @@ export const DEFAULT_GRACE_MS = 15 * 60_000
 const PAGE = 5000
 const MAX_PAGES = 10_000
 
-/** Every port in the scope, paged (bounded). */
-async function allPorts(svc: PortService, scope: LeakScope): Promise<PortView[]> {
-  const out: PortView[] = []
+/** What a leak finding needs of a port: a scan of a large fabric keeps only this, not every port's view. */
+type LeakCandidate = Pick<PortView, 'id' | 'name' | 'ip' | 'mac' | 'network' | 'host' | 'updatedAt'>
+
+/** Every port in the scope, a page at a time (bounded in pages; only the page is held, not the list). */
+async function forEachPort(svc: PortService, scope: LeakScope, each: (p: PortView) => void): Promise<void> {
   let after: string | undefined
   for (let i = 0; i < MAX_PAGES; i++) {
     const page = await svc.list({limit: PAGE, after, host: scope.host, namePrefix: scope.namePrefix})
-    out.push(...page.ports)
-    if (page.next === null) return out
+    for (const p of page.ports) each(p)
+    if (page.next === null) return
     after = page.next
   }
-  return out
 }
 
 /** A host's devices by iface-id, or why they are not known. */
@@ -119,13 +120,13 @@ const span = (ms: number): string =>
       : `${(ms / 3_600_000).toFixed(1)}h`
 
 /** Since when a bound port has had no device: the later of the device's last sighting (if known) and its last change. */
-function orphanSince(p: PortView, lastSeen: string | undefined): Pick<LeakedPort, 'since' | 'sinceSource'> {
+function orphanSince(p: LeakCandidate, lastSeen: string | undefined): Pick<LeakedPort, 'since' | 'sinceSource'> {
   if (lastSeen !== undefined && Date.parse(lastSeen) >= Date.parse(p.updatedAt))
     return {since: lastSeen, sinceSource: 'device-last-seen'}
   return {since: p.updatedAt, sinceSource: 'port-updated-at'}
 }
 
-function orphanFinding(p: PortView, since: Pick<LeakedPort, 'since' | 'sinceSource'>, ageMs: number): LeakedPort {
+function orphanFinding(p: LeakCandidate, since: Pick<LeakedPort, 'since' | 'sinceSource'>, ageMs: number): LeakedPort {
   const how =
     since.sinceSource === 'device-last-seen'
       ? `its device was last seen ${span(ageMs)} ago (${since.since})`
@@ -154,13 +155,22 @@ export async function scanLeaks(
 ): Promise<LeakScan> {
   const nowIso = fabric.states.now()
   const now = Date.parse(nowIso)
-  const ports = await allPorts(svc, scope)
-  const bound = ports.filter(p => p.host !== null)
+  // One pass over the ports: an unbound one is judged at once, a bound one kept (slim) until its host is read.
+  const bound: LeakCandidate[] = []
+  const unbound: LeakCandidate[] = []
+  let scanned = 0
+  await forEachPort(svc, scope, p => {
+    scanned++
+    const c = {id: p.id, name: p.name, ip: p.ip, mac: p.mac, network: p.network, host: p.host, updatedAt: p.updatedAt}
+    if (p.host !== null) bound.push(c)
+    else if (criteria.unboundOlderThanMs !== null && now - Date.parse(p.updatedAt) >= criteria.unboundOlderThanMs)
+      unbound.push(c)
+  })
   const hostNames = [...new Set(bound.map(p => p.host!))].sort()
   const devices = await readHostDevices(fabric, hostNames, opts)
   const leaked: LeakedPort[] = []
   const unknownPorts: UnknownPort[] = []
-  const missing: PortView[] = []
+  const missing: LeakCandidate[] = []
   for (const p of bound) {
     const d = devices.get(p.host!)!
     if ('reason' in d) unknownPorts.push({id: p.id, name: p.name, host: p.host!, reason: d.reason})
@@ -174,31 +184,27 @@ export async function scanLeaks(
     if (age >= criteria.graceMs) leaked.push(orphanFinding(p, since, age))
     else withinGrace++
   }
-  if (criteria.unboundOlderThanMs !== null) {
-    for (const p of ports) {
-      if (p.host !== null) continue
-      const age = now - Date.parse(p.updatedAt)
-      if (age < criteria.unboundOlderThanMs) continue
-      leaked.push({
-        id: p.id,
-        name: p.name,
-        ip: p.ip,
-        mac: p.mac,
-        network: p.network,
-        host: null,
-        kind: 'unbound-past-age',
-        since: p.updatedAt,
-        sinceSource: 'port-updated-at',
-        ageMs: age,
-        message: `port ${p.name} (${p.ip}) is bound to no host and unchanged for ${span(age)} (since ${p.updatedAt})`,
-      })
-    }
+  for (const p of unbound) {
+    const age = now - Date.parse(p.updatedAt)
+    leaked.push({
+      id: p.id,
+      name: p.name,
+      ip: p.ip,
+      mac: p.mac,
+      network: p.network,
+      host: null,
+      kind: 'unbound-past-age',
+      since: p.updatedAt,
+      sinceSource: 'port-updated-at',
+      ageMs: age,
+      message: `port ${p.name} (${p.ip}) is bound to no host and unchanged for ${span(age)} (since ${p.updatedAt})`,
+    })
   }
   const entries = [...devices.entries()]
   return {
     now: nowIso,
     criteria,
-    scanned: ports.length,
+    scanned,
     leaked: leaked.sort((a, b) => a.name.localeCompare(b.name)),
     unknown: unknownPorts.sort((a, b) => a.name.localeCompare(b.name)),
     withinGrace,
