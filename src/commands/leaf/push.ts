@@ -1,12 +1,15 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
 import {dryRunFlag} from '../../lib/cli/flags.js'
-import {EXIT} from '../../lib/cli/exit-codes.js'
+import {EXIT, type ExitCode} from '../../lib/cli/exit-codes.js'
 import {beforeUnit, INTERRUPTED_EXIT, type InterruptWatch, watchInterrupts} from '../../lib/cli/interrupt.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import type {PushResult} from '../../lib/leaf/engine.js'
+import {renderPush} from '../../lib/leaf/render.js'
 
-export default class LeafPush extends FabricCommand {
+export default class LeafPush extends ResultCommand<'LeafPush'> {
+  protected readonly kind = 'LeafPush'
   static override summary = 'Bring leaves to their desired state: diff, apply, verify, record last-known-good.'
   static override description = `For each leaf: read the running state, diff it against the desired state, apply the diff, read
 back and verify, and record the result as last-known-good. A leaf that already matches is left
@@ -65,7 +68,8 @@ one failed leaf does not stop the others (exit 3). A live progress view is shown
     }),
   }
 
-  async run(): Promise<void> {
+  // The progress view (TTY) and the SIGINT notices go to stderr while run() works; the result is printed after.
+  async run(): Promise<ResultOf<'LeafPush'>> {
     const {args, flags} = await this.parse(LeafPush)
     const started = performance.now()
     const {parseDuration} = await import('../../lib/metrics/exporter.js')
@@ -76,7 +80,6 @@ one failed leaf does not stop the others (exit 3). A live progress view is shown
         : parseDuration(flags['confirm-within'], '--confirm-within', {minMs: 5000, maxMs: 86_400_000}) / 1000
     const fabric = await this.openFabric(flags.context)
     const {openLeafService, mapLimit} = await import('../../lib/leaf/service.js')
-    const {renderPush} = await import('../../lib/leaf/render.js')
     const svc = await openLeafService(fabric)
     const targets = await svc.targets({leaf: args.leaf, all: flags.all, port: flags.port})
     const max = flags['max-changes'] ?? null
@@ -161,26 +164,28 @@ one failed leaf does not stop the others (exit 3). A live progress view is shown
       unreachable: n('unreachable'),
       changes: done.reduce((a, r) => a + r.changes.length, 0),
     }
-    this.emit(
-      {
-        kind: 'LeafPush',
-        schemaVersion: 1,
-        context: fabric.context.name,
-        dryRun,
-        maxChanges: max,
-        force: Boolean(flags.force),
-        gate,
-        leaves: done,
-        totals,
-        elapsedMs: Math.round(performance.now() - started),
-        ...(interrupted ? {interrupted} : {}),
-      },
-      () =>
-        renderPush(done, this.style, {dryRun, gate: gate && {...gate, max}}) +
-        (interrupted ? `\n\n${interrupted.note}\nNot started: ${notStarted.join(', ')}` : ''),
+    return {
+      dryRun,
+      maxChanges: max,
+      force: Boolean(flags.force),
+      gate,
+      leaves: done,
+      totals,
+      elapsedMs: Math.round(performance.now() - started),
+      ...(interrupted ? {interrupted} : {}),
+    }
+  }
+
+  protected render(r: ResultOf<'LeafPush'>): string {
+    return (
+      renderPush(r.leaves, this.style, {dryRun: r.dryRun, gate: r.gate && {...r.gate, max: r.maxChanges}}) +
+      (r.interrupted ? `\n\n${r.interrupted.note}\nNot started: ${r.interrupted.notStarted.join(', ')}` : '')
     )
-    if (interrupted) this.exit(INTERRUPTED_EXIT)
-    this.finish(totals.failed + totals.unreachable > 0 ? EXIT.PARTIAL : totals.refused > 0 ? EXIT.REFUSED : EXIT.OK)
+  }
+
+  protected override exitCode({interrupted, totals}: ResultOf<'LeafPush'>): ExitCode {
+    if (interrupted) return INTERRUPTED_EXIT
+    return totals.failed + totals.unreachable > 0 ? EXIT.PARTIAL : totals.refused > 0 ? EXIT.REFUSED : EXIT.OK
   }
 }
 

@@ -1,14 +1,17 @@
 import {Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
 import {FabricError} from '../../lib/cli/errors.js'
-import {EXIT} from '../../lib/cli/exit-codes.js'
+import {EXIT, type ExitCode} from '../../lib/cli/exit-codes.js'
 import {beforeUnit, watchInterrupts} from '../../lib/cli/interrupt.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {capacityFlags, capacityGate} from '../../lib/capacity/gate.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderAllocation} from '../../lib/ports/render.js'
 
-export default class PortAllocate extends FabricCommand {
+export default class PortAllocate extends ResultCommand<'PortAllocation'> {
+  protected readonly kind = 'PortAllocation'
+  protected override readonly envelope = ['context', 'backend'] as const
   static override summary = 'Allocate ports (IP + MAC) from a network or from any network carrying a label.'
   static override description = `By label, any network with the label (in the AZ: --az, else the --host's AZ) will do:
 the network with the most free addresses is used first (ties by name); a batch that does not fit
@@ -55,7 +58,7 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
     }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'PortAllocation'>> {
     const {flags} = await this.parse(PortAllocate)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
@@ -110,19 +113,17 @@ ACTIVE_ACTIVE (the reasons are printed; see \`port diagnose\`).`
             note: `${watch.signal} arrived while the batch was being written; the batch is all-or-nothing and completed: ${r.created} ports created, ${r.existing} already existed.`,
           }
         : undefined
-    this.emit(
-      {
-        kind: 'PortAllocation',
-        schemaVersion: 1,
-        context: fabric.context.name,
-        backend: svc.backend,
-        ...r,
-        ...(interrupted ? {interrupted} : {}),
-      },
-      () => renderAllocation(r) + (interrupted ? `\n\n${interrupted.note}` : ''),
-    )
-    if (interrupted) this.exit(EXIT.INTERRUPTED)
-    const notActive = flags.host && !r.dryRun && r.ports.some(p => p.created && p.state !== 'ACTIVE_ACTIVE')
-    this.finish(notActive ? EXIT.CHECK_FAILED : EXIT.OK)
+    return {...r, ...(interrupted ? {interrupted} : {})}
+  }
+
+  protected render(r: ResultOf<'PortAllocation'>): string {
+    return renderAllocation(r) + (r.interrupted ? `\n\n${r.interrupted.note}` : '')
+  }
+
+  protected override exitCode(r: ResultOf<'PortAllocation'>): ExitCode {
+    if (r.interrupted) return EXIT.INTERRUPTED
+    // A created port has a host only when --host bound it: exit 1 when such a port is not ACTIVE_ACTIVE.
+    const notActive = !r.dryRun && r.ports.some(p => p.created && p.host !== null && p.state !== 'ACTIVE_ACTIVE')
+    return notActive ? EXIT.CHECK_FAILED : EXIT.OK
   }
 }

@@ -1,10 +1,21 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
 import {usageError} from '../../lib/cli/errors.js'
+import type {ExitCode} from '../../lib/cli/exit-codes.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {causesHelp, stepsHelp} from '../../lib/diagnose/catalogue.js'
+import {diagnoseAll, diagnoseOne, diagnosisExit, reportExit, validateState} from '../../lib/diagnose/index.js'
+import {renderDiagnosis, renderReport} from '../../lib/diagnose/render.js'
 
-export default class PortDiagnose extends FabricCommand {
+type DiagnoseKind = 'PortDiagnosis' | 'PortDiagnosisReport'
+
+export default class PortDiagnose extends ResultCommand<DiagnoseKind> {
+  /** One PORT: PortDiagnosis; --all: PortDiagnosisReport (set in run). */
+  protected kind: DiagnoseKind = 'PortDiagnosis'
+  protected override readonly envelope = ['context', 'backend'] as const
+  /** --az/--state as typed: the report's heading shows them so (its JSON scope has the state upper-cased). */
+  private asked: {az?: string; state?: string} = {}
   static override summary =
     'Say why a port is not ACTIVE_ACTIVE: walk the spawn flow on the evidence, name the first broken step and its repair.'
   static override description = `Checks the evidence, not only the recorded state, in the order an instance is spawned:
@@ -42,7 +53,7 @@ Docs: docs/diagnose.md.`
     az: Flags.string({description: 'With --all: only ports in this AZ.'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<DiagnoseKind>> {
     const {args, flags} = await this.parse(PortDiagnose)
     if (flags.all && args.port)
       throw usageError(
@@ -65,37 +76,20 @@ Docs: docs/diagnose.md.`
         flags.state ?? flags.az,
         'Add --all, or drop them.',
       )
-    const lib = await import('../../lib/diagnose/index.js')
-    const render = await import('../../lib/diagnose/render.js')
-    if (flags.all) lib.validateState(flags.state)
+    if (flags.all) validateState(flags.state)
     const fabric = await this.openFabric(flags.context)
-    if (flags.all) {
-      const r = await lib.diagnoseAll(fabric, {az: flags.az, state: flags.state})
-      this.emit(
-        {
-          kind: 'PortDiagnosisReport',
-          schemaVersion: 1,
-          context: fabric.context.name,
-          backend: fabric.info.backend,
-          scope: {az: flags.az ?? null, state: flags.state?.toUpperCase() ?? null},
-          ...r,
-        },
-        () => render.renderReport(r, {az: flags.az, state: flags.state}, this.style),
-      )
-      this.finish(lib.reportExit(r))
-      return
-    }
-    const d = await lib.diagnoseOne(fabric, args.port!)
-    this.emit(
-      {
-        kind: 'PortDiagnosis',
-        schemaVersion: 1,
-        context: fabric.context.name,
-        backend: fabric.info.backend,
-        diagnosis: d,
-      },
-      () => render.renderDiagnosis(d, this.style),
-    )
-    this.finish(lib.diagnosisExit(d))
+    if (!flags.all) return {diagnosis: await diagnoseOne(fabric, args.port!)}
+    this.kind = 'PortDiagnosisReport'
+    this.asked = {az: flags.az, state: flags.state}
+    const r = await diagnoseAll(fabric, {az: flags.az, state: flags.state})
+    return {scope: {az: flags.az ?? null, state: flags.state?.toUpperCase() ?? null}, ...r}
+  }
+
+  protected render(r: ResultOf<DiagnoseKind>): string {
+    return 'diagnosis' in r ? renderDiagnosis(r.diagnosis, this.style) : renderReport(r, this.asked, this.style)
+  }
+
+  protected override exitCode(r: ResultOf<DiagnoseKind>): ExitCode {
+    return 'diagnosis' in r ? diagnosisExit(r.diagnosis) : reportExit(r)
   }
 }

@@ -1,14 +1,17 @@
 import {Args, Flags} from '@oclif/core'
 
-import {FabricCommand} from '../../lib/cli/base-command.js'
-import {EXIT} from '../../lib/cli/exit-codes.js'
+import {ResultCommand} from '../../lib/cli/base-command.js'
+import {EXIT, type ExitCode} from '../../lib/cli/exit-codes.js'
+import type {ResultOf} from '../../lib/cli/result.js'
 import {capacityFlags, capacityGate} from '../../lib/capacity/gate.js'
 import {parseDuration, timeoutFlag} from '../../lib/cli/flags.js'
 import {fencedMigrate, fenceExit} from '../../lib/ports/fence.js'
 import {portService} from '../../lib/ports/index.js'
 import {renderMigration} from '../../lib/ports/render.js'
 
-export default class PortMigrate extends FabricCommand {
+export default class PortMigrate extends ResultCommand<'PortMigration'> {
+  protected readonly kind = 'PortMigration'
+  protected override readonly envelope = ['context', 'backend'] as const
   static override summary = 'Move a port to another host keeping its IP and MAC (pod drift).'
   static override description = `The old device leaves the old host's br-int, the new host is bound (BUILD_BUILD, then the
 agent and controller react), the old host's leaf interfaces lose the network's VLAN when no port
@@ -68,7 +71,7 @@ still wired. PORT is a name, id or IP.`
     'dry-run': Flags.boolean({description: 'Show the move (state, leaves) without changing anything.', default: false}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ResultOf<'PortMigration'>> {
     const {args, flags} = await this.parse(PortMigrate)
     const fabric = await this.openFabric(flags.context)
     const svc = await portService(fabric)
@@ -79,20 +82,23 @@ still wired. PORT is a name, id or IP.`
         ...(port.host ? [{network: port.network, host: port.host, count: -1}] : []),
       ]
     })
-    const r = await fencedMigrate(fabric, svc, args.port, flags['to-host'], {
+    return fencedMigrate(fabric, svc, args.port, flags['to-host'], {
       dryRun: flags['dry-run'],
       maxChanges: flags['max-changes'],
       fenceUnreachable: flags['fence-unreachable'],
       timeoutMs: flags.timeout,
       leafWaitMs: flags['fence-wait'],
     })
-    this.emit({kind: 'PortMigration', schemaVersion: 1, context: fabric.context.name, backend: svc.backend, ...r}, () =>
-      renderMigration(r),
-    )
-    if (r.dryRun) return
-    const fenced = fenceExit(r.fence)
-    if (fenced !== null) this.finish(EXIT.PARTIAL)
-    else if (r.port.state !== 'ACTIVE_ACTIVE') this.finish(EXIT.CHECK_FAILED)
-    else if (r.leaves.some(l => !l.ok)) this.finish(EXIT.PARTIAL)
+  }
+
+  protected render(r: ResultOf<'PortMigration'>): string {
+    return renderMigration(r)
+  }
+
+  protected override exitCode(r: ResultOf<'PortMigration'>): ExitCode {
+    if (r.dryRun) return EXIT.OK
+    if (fenceExit(r.fence) !== null) return EXIT.PARTIAL
+    if (r.port.state !== 'ACTIVE_ACTIVE') return EXIT.CHECK_FAILED
+    return r.leaves.some(l => !l.ok) ? EXIT.PARTIAL : EXIT.OK
   }
 }

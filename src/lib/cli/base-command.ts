@@ -222,7 +222,10 @@ function debugText(err: Error): string {
  * else through `render`; then it ends with `exitCode(result)`.
  */
 export abstract class ResultCommand<K extends Kind> extends FabricCommand {
-  /** The kind of document `run()` returns; its zod schema is registered in src/lib/schemas/. */
+  /**
+   * The kind of document `run()` returns; its zod schema is registered in src/lib/schemas/. A command
+   * with two kinds (K a union: `port diagnose` PORT / --all) sets the one it returns in `run()`.
+   */
   protected abstract readonly kind: K
   /** Envelope keys this kind carries after kind/schemaVersion, in order. */
   protected readonly envelope: readonly EnvelopeKey[] = ['context']

@@ -26,5 +26,8 @@ export type DocOf<K extends Kind> = z.infer<Schemas[K]>
 /** Keys the base class adds after `kind` and `schemaVersion`, when the kind carries them. */
 export type EnvelopeKey = 'context' | 'backend'
 
-/** What a command's `run()` returns: the document without its envelope. */
-export type ResultOf<K extends Kind> = Omit<DocOf<K>, 'kind' | 'schemaVersion' | EnvelopeKey>
+/**
+ * What a command's `run()` returns: the document without its envelope. Distributes over a union of
+ * kinds (a command with two, e.g. `port diagnose` PORT / --all): the union of each kind's body.
+ */
+export type ResultOf<K extends Kind> = K extends Kind ? Omit<DocOf<K>, 'kind' | 'schemaVersion' | EnvelopeKey> : never

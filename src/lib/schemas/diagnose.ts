@@ -1,11 +1,12 @@
 import {z} from 'zod'
 
-import {CAUSE_CODES, STEP_IDS} from '../diagnose/catalogue.js'
+import {CAUSE_CODES, type CauseCode, STEP_IDS, type StepId} from '../diagnose/catalogue.js'
 import {doc, planeState} from './model.js'
 
 /** JSON kinds of `port diagnose` (PortDiagnosis, PortDiagnosisReport) and `port states` (PortStates). */
-const cause = z.enum(CAUSE_CODES as [string, ...string[]]).describe('Stable cause code; see `fabricctl port diagnose --help`.')
-const stepId = z.enum(STEP_IDS as [string, ...string[]])
+// the catalogue's literal types, so a command's result (ResultOf) is the diagnose library's own type
+const cause = z.enum(CAUSE_CODES as [CauseCode, ...CauseCode[]]).describe('Stable cause code; see `fabricctl port diagnose --help`.')
+const stepId = z.enum(STEP_IDS as [StepId, ...StepId[]])
 const evidencePlane = z.union([planeState, z.literal('UNKNOWN')])
 const backend = z.enum(['sim', 'live'])
 const verifiedCounts = z.object({
