@@ -9,9 +9,14 @@ import {mapLimit, type NPort, NeutronApi} from '../../live/neutron/api.js'
 import {neutronErrorType, neutronStatus} from '../../live/neutron/http.js'
 import {cidrContains, isReserved, isValidIpv4, parseCidr} from '../../model/addressing.js'
 import type {PlaneState} from '../../model/types.js'
-import type {LiveIpam} from './ipam.js'
 import {basisOf} from '../../live/neutron/basis.js'
-import {recordedOverlay, recordedPlanes} from '../../seam/ipam.js'
+import {
+  type IpamCapabilities,
+  type IpamChangeOptions,
+  type IpamPort,
+  recordedOverlay,
+  recordedPlanes,
+} from '../../seam/ipam.js'
 import type {LeafDriverRegistry, LeafService, PortAssumption} from '../../seam/leaf-drivers.js'
 import {
   type ChangeShape,
@@ -163,10 +168,26 @@ function gateRefusal(r: PushResult, maxChanges: number | undefined): void {
   if (maxChanges !== undefined) throw leafGateError(r.leaf, r.changes.length, maxChanges, true)
 }
 
+/**
+ * What the live port engine needs of the live IPAM (`LiveIpam` has it), declared here so that the engine does not
+ * import the IPAM that builds it.
+ */
+export interface LivePortIpam {
+  capabilities(): Promise<IpamCapabilities>
+  findRaw(ref: string): Promise<NPort[]>
+  update(id: string, body: Record<string, unknown>, opts?: IpamChangeOptions): Promise<NPort>
+  bind(id: string, host: string, opts?: IpamChangeOptions): Promise<IpamPort>
+  recordOverlay(
+    id: string,
+    overlay: PlaneState,
+  ): Promise<{record: IpamCapabilities['overlayRecord']; value: 'ACTIVE' | 'DOWN' | null}>
+  restoreOverlay(id: string, before: 'ACTIVE' | 'DOWN' | null): Promise<void>
+}
+
 /** What the live port engine needs of its fabric: the context, the Neutron IPAM, the leaf drivers. */
 export interface LivePortDeps {
   context: LiveContext
-  ipam: LiveIpam
+  ipam: LivePortIpam
   leafDrivers: LeafDriverRegistry
 }
 
@@ -204,7 +225,7 @@ export class LivePortService implements PortService {
   private netsCache?: Promise<LiveNet[]>
 
   private readonly ctx: LiveContext
-  private readonly ipam: LiveIpam
+  private readonly ipam: LivePortIpam
   private readonly leafDrivers: LeafDriverRegistry
 
   /** Built by the live IPAM (`LiveIpam.portService`) with what it needs of the live fabric, not the fabric. */
